@@ -1,0 +1,122 @@
+import type { LikeResult } from "../protocol/likes";
+import type { EngagementEvent } from "../protocol/events";
+import type { LikeOp, LikeStatus, OpOutcome } from "../protocol/room-rpc";
+import { IdempotencyStore } from "./idempotency";
+
+/**
+ * The exact like state of one target. Every method runs synchronously against the room's
+ * SQLite, so a batch applied inside `transactionSync` is all-or-nothing and the count in
+ * memory never runs ahead of what storage holds.
+ */
+export class LikesLedger {
+  private likes = 0;
+  private seq = 0;
+  private readonly idempotency: IdempotencyStore;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.idempotency = new IdempotencyStore(sql, now);
+    this.likes = Number(this.readMeta("likes") ?? 0);
+    this.seq = Number(this.readMeta("seq") ?? 0);
+  }
+
+  get count(): number {
+    return this.likes;
+  }
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  get idempotencyKeys(): IdempotencyStore {
+    return this.idempotency;
+  }
+
+  status(userId: string): LikeStatus {
+    const row = this.sql.exec<{ liked_at: number }>("SELECT liked_at FROM likes WHERE user_id = ?", userId).toArray()[0];
+    return { liked: row !== undefined, likedAt: row?.liked_at ?? null };
+  }
+
+  /** Applies ops in order; the caller wraps this in one storage transaction. */
+  apply(target: string, ops: readonly LikeOp[]): { outcomes: OpOutcome[]; changed: number } {
+    const outcomes: OpOutcome[] = [];
+    let changed = 0;
+    for (const op of ops) {
+      const outcome = this.applyOne(target, op);
+      if (outcome.ok && outcome.result.changed) changed++;
+      outcomes.push(outcome);
+    }
+    if (changed > 0) {
+      this.writeMeta("likes", String(this.likes));
+      this.writeMeta("seq", String(this.seq));
+    }
+    return { outcomes, changed };
+  }
+
+  private applyOne(target: string, op: LikeOp): OpOutcome {
+    const idempotencyScope = op.idempotencyKey === undefined ? null : `${op.userId}\u0000${op.idempotencyKey}`;
+    if (idempotencyScope !== null) {
+      const previous = this.idempotency.lookup(idempotencyScope, op.action);
+      if (previous.kind === "conflict") {
+        return {
+          ok: false,
+          error: {
+            code: "idempotency_conflict",
+            message: `Idempotency-Key was first used for "${previous.firstFingerprint}", not "${op.action}"`,
+          },
+        };
+      }
+      if (previous.kind === "hit") return { ok: true, result: previous.result };
+    }
+
+    const current = this.status(op.userId);
+    const wantLiked = op.action === "toggle" ? !current.liked : op.action === "like";
+    let result: LikeResult;
+    if (wantLiked === current.liked) {
+      result = { target, liked: current.liked, count: this.likes, changed: false, seq: this.seq };
+    } else {
+      const at = this.now();
+      this.seq++;
+      if (wantLiked) {
+        this.sql.exec("INSERT INTO likes (user_id, liked_at) VALUES (?, ?)", op.userId, at);
+        this.likes++;
+      } else {
+        this.sql.exec("DELETE FROM likes WHERE user_id = ?", op.userId);
+        this.likes--;
+      }
+      this.sql.exec(
+        `INSERT INTO d1_pending (user_id, liked_at, seq) VALUES (?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET liked_at = excluded.liked_at, seq = excluded.seq`,
+        op.userId,
+        wantLiked ? at : null,
+        this.seq,
+      );
+      const event: EngagementEvent = {
+        eventId: crypto.randomUUID(),
+        type: wantLiked ? "like" : "unlike",
+        target,
+        userId: op.userId,
+        at,
+        seq: this.seq,
+      };
+      this.sql.exec("INSERT INTO outbox (seq, event_id, body) VALUES (?, ?, ?)", this.seq, event.eventId, JSON.stringify(event));
+      result = { target, liked: wantLiked, count: this.likes, changed: true, seq: this.seq };
+    }
+    if (idempotencyScope !== null) this.idempotency.remember(idempotencyScope, op.action, result);
+    return { ok: true, result };
+  }
+
+  private readMeta(key: string): string | undefined {
+    return this.sql.exec<{ value: string }>("SELECT value FROM room_meta WHERE key = ?", key).toArray()[0]?.value;
+  }
+
+  private writeMeta(key: string, value: string): void {
+    this.sql.exec(
+      "INSERT INTO room_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      key,
+      value,
+    );
+  }
+}

@@ -1,0 +1,40 @@
+import { EngagementEvent } from "../protocol/events";
+
+/** Queues take at most 100 messages and 256 KB per sendBatch. */
+const MAX_MESSAGES_PER_SEND = 100;
+const MAX_BYTES_PER_SEND = 250_000;
+
+/**
+ * Sends the oldest outbox events to the queue and deletes them only once `sendBatch`
+ * resolved. A failed send leaves every row in place for the next try, so a queue outage
+ * delays events but loses none; the consumer dedupes the rare resend by event id.
+ */
+export async function shipOutbox(
+  queue: Queue<EngagementEvent>,
+  roomSql: SqlStorage,
+): Promise<{ sent: number; more: boolean }> {
+  const rows = roomSql
+    .exec<{ seq: number; body: string }>("SELECT seq, body FROM outbox ORDER BY seq LIMIT ?", MAX_MESSAGES_PER_SEND)
+    .toArray();
+  const messages: MessageSendRequest<EngagementEvent>[] = [];
+  let bytes = 0;
+  let lastSeq: number | null = null;
+  for (const row of rows) {
+    bytes += row.body.length;
+    if (messages.length > 0 && bytes > MAX_BYTES_PER_SEND) break;
+    messages.push({ body: EngagementEvent.parse(JSON.parse(row.body)), contentType: "json" });
+    lastSeq = row.seq;
+  }
+  if (lastSeq === null) return { sent: 0, more: false };
+  await queue.sendBatch(messages);
+  roomSql.exec("DELETE FROM outbox WHERE seq <= ?", lastSeq);
+  const remaining = roomSql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+  return { sent: messages.length, more: remaining > 0 };
+}
+
+export function outboxBacklog(roomSql: SqlStorage): { size: number; oldestAt: number | null } {
+  const row = roomSql.exec<{ n: number; oldest: string | null }>("SELECT COUNT(*) AS n, MIN(seq) AS oldest FROM outbox").one();
+  if (row.n === 0) return { size: 0, oldestAt: null };
+  const body = roomSql.exec<{ body: string }>("SELECT body FROM outbox ORDER BY seq LIMIT 1").one().body;
+  return { size: row.n, oldestAt: EngagementEvent.parse(JSON.parse(body)).at };
+}

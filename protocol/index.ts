@@ -1,0 +1,4 @@
+export * from "./target";
+export * from "./errors";
+export * from "./likes";
+export * from "./events";

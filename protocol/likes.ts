@@ -1,0 +1,79 @@
+import { z } from "zod";
+import { TargetId, UserId } from "./target";
+
+export const LikeAction = z.enum(["like", "unlike"]);
+export type LikeAction = z.infer<typeof LikeAction>;
+
+/**
+ * `user_id` is accepted only so that clients ported from the seed API keep working;
+ * identity always comes from the token and a different value is refused with 403.
+ */
+export const LikeRequest = z.strictObject({
+  target: TargetId,
+  action: LikeAction,
+  user_id: UserId.optional(),
+});
+export type LikeRequest = z.infer<typeof LikeRequest>;
+
+export const ToggleRequest = z.strictObject({
+  target: TargetId,
+  user_id: UserId.optional(),
+});
+export type ToggleRequest = z.infer<typeof ToggleRequest>;
+
+export const LikeResult = z.object({
+  target: TargetId,
+  liked: z.boolean(),
+  count: z.number().int().nonnegative(),
+  changed: z.boolean(),
+  seq: z.number().int().nonnegative(),
+});
+export type LikeResult = z.infer<typeof LikeResult>;
+
+export const CountResponse = z.object({
+  target: TargetId,
+  count: z.number().int().nonnegative(),
+  asOf: z.string(),
+});
+export type CountResponse = z.infer<typeof CountResponse>;
+
+export const StatsResponse = z.object({
+  target: TargetId,
+  likes: z.number().int().nonnegative(),
+  reactions: z.record(z.string(), z.number().int().nonnegative()),
+  comments: z.number().int().nonnegative(),
+  viewers: z.number().int().nonnegative(),
+  asOf: z.string(),
+});
+export type StatsResponse = z.infer<typeof StatsResponse>;
+
+export const MAX_BATCH_TARGETS = 100;
+
+export const BatchCountRequest = z.strictObject({
+  targets: z.array(TargetId).min(1).max(MAX_BATCH_TARGETS),
+});
+export type BatchCountRequest = z.infer<typeof BatchCountRequest>;
+
+export const BatchCountResponse = z.object({
+  counts: z.record(z.string(), z.number().int().nonnegative()),
+});
+export type BatchCountResponse = z.infer<typeof BatchCountResponse>;
+
+export const LikeStatusResponse = z.object({
+  liked: z.boolean(),
+  likedAt: z.string().nullable(),
+});
+export type LikeStatusResponse = z.infer<typeof LikeStatusResponse>;
+
+export const UserLikesQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(512).optional(),
+});
+export type UserLikesQuery = z.infer<typeof UserLikesQuery>;
+
+export const UserLikesResponse = z.object({
+  items: z.array(z.object({ target: TargetId, likedAt: z.string() })),
+  nextCursor: z.string().nullable(),
+  total: z.number().int().nonnegative(),
+});
+export type UserLikesResponse = z.infer<typeof UserLikesResponse>;

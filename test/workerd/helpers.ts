@@ -1,0 +1,50 @@
+import { SELF } from "cloudflare:test";
+import { sign } from "hono/jwt";
+
+export const TEST_AUTH_SECRET = "test-secret-for-workerd-tests-only";
+const BASE = "https://engagement.test";
+
+export function uniqueTarget(kind: "post" | "game" | "stream" | "comment" = "post"): string {
+  return `${kind}:${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
+}
+
+export function uniqueUser(prefix = "user"): string {
+  return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+export async function tokenFor(
+  userId: string,
+  options: { ttlSeconds?: number; roles?: string[]; secret?: string } = {},
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return sign(
+    { sub: userId, iat: now, exp: now + (options.ttlSeconds ?? 3600), ...(options.roles ? { roles: options.roles } : {}) },
+    options.secret ?? TEST_AUTH_SECRET,
+    "HS256",
+  );
+}
+
+export function call(path: string, init: RequestInit = {}): Promise<Response> {
+  return SELF.fetch(`${BASE}${path}`, init);
+}
+
+export async function postJson(
+  path: string,
+  body: unknown,
+  options: { token?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  return call(path, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+export async function like(target: string, userId: string, action: "like" | "unlike" = "like", headers: Record<string, string> = {}) {
+  const res = await postJson("/v1/likes", { target, action }, { token: await tokenFor(userId), headers });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}

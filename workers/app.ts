@@ -1,0 +1,58 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import type { AppBindings } from "./app-types";
+import { ApiError, handleError, validationHook } from "./errors";
+import { countsRoutes } from "./routes/counts";
+import { likesRoutes } from "./routes/likes";
+import { systemRoutes } from "./routes/system";
+import { usersRoutes } from "./routes/users";
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+export function createApp() {
+  const app = new OpenAPIHono<AppBindings>({ defaultHook: validationHook });
+
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, "payload_too_large", `body over ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+
+  const routes = app
+    .route("/", systemRoutes)
+    .route("/", likesRoutes)
+    .route("/", countsRoutes)
+    .route("/", usersRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Edge engagement API",
+      version: "1.0.0",
+      description: "Likes, reactions and live comments on Cloudflare Workers and Durable Objects.",
+    },
+  });
+
+  app.get("/", (c) =>
+    c.json({
+      name: "edge-engagement",
+      docs: "/openapi.json",
+      health: "/health",
+      try: "POST /v1/likes with a token from `npm run token -- <userId>`",
+    }),
+  );
+  app.notFound((c) => c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.onError(handleError);
+  return routes;
+}
+
+export type AppType = ReturnType<typeof createApp>;

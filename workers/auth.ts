@@ -1,0 +1,56 @@
+import { createMiddleware } from "hono/factory";
+import { verify } from "hono/jwt";
+import { z } from "zod";
+import { UserId } from "../protocol/target";
+import type { AppEnv } from "./env";
+import { ApiError } from "./errors";
+
+/** The claims we rely on; `exp` is required so no token lives forever. */
+export const TokenClaims = z.object({
+  sub: UserId,
+  exp: z.number().int(),
+  name: z.string().max(64).optional(),
+  roles: z.array(z.string().max(128)).max(64).optional(),
+});
+export type TokenClaims = z.infer<typeof TokenClaims>;
+
+export interface AuthVariables {
+  user: TokenClaims;
+}
+
+/**
+ * Verifies an HS256 token. Hono's verify pins the algorithm, so `alg: none` and asymmetric
+ * algorithm-confusion tokens are refused before any claim is read.
+ */
+export async function verifyToken(token: string, secret: string): Promise<TokenClaims> {
+  let payload: unknown;
+  try {
+    payload = await verify(token, secret, { alg: "HS256", exp: true, nbf: true, iat: true });
+  } catch (error) {
+    const expired = error instanceof Error && error.name === "JwtTokenExpired";
+    throw new ApiError(401, "unauthorized", expired ? "token expired" : "invalid token");
+  }
+  const claims = TokenClaims.safeParse(payload);
+  if (!claims.success) throw new ApiError(401, "unauthorized", "token lacks sub or exp");
+  return claims.data;
+}
+
+function bearerToken(header: string | undefined): string | null {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? "");
+  return match?.[1] ?? null;
+}
+
+/** Requires a valid token and exposes its claims as `c.var.user`. */
+export const requireUser = createMiddleware<{ Bindings: AppEnv; Variables: AuthVariables }>(async (c, next) => {
+  const token = bearerToken(c.req.header("authorization"));
+  if (token === null) throw new ApiError(401, "unauthorized", "missing bearer token", undefined, { "WWW-Authenticate": "Bearer" });
+  c.set("user", await verifyToken(token, c.env.AUTH_SECRET));
+  await next();
+});
+
+/** The request body may name a user only to agree with the token; it never chooses identity. */
+export function assertBodyUserMatches(bodyUserId: string | undefined, tokenUserId: string): void {
+  if (bodyUserId !== undefined && bodyUserId !== tokenUserId) {
+    throw new ApiError(403, "forbidden", "user_id does not match the token's subject");
+  }
+}

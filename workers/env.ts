@@ -1,0 +1,17 @@
+import type { TargetRoom } from "../durable-objects/target-room";
+import type { EngagementEvent } from "../protocol/events";
+
+/** Bindings and vars from wrangler.toml and `.dev.vars` (see README "Configuration"). */
+export interface AppEnv {
+  TARGET_ROOM: DurableObjectNamespace<TargetRoom>;
+  DB: D1Database;
+  EVENTS: Queue<EngagementEvent>;
+  AUTH_SECRET: string;
+  ENVIRONMENT: string;
+}
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends AppEnv {}
+  }
+}

@@ -1,0 +1,18 @@
+import { z } from "zod";
+import { ErrorBody } from "../protocol/errors";
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from "../protocol/room-rpc";
+
+const errorContent = { "application/json": { schema: ErrorBody } };
+
+export const errorResponses = {
+  400: { description: "Invalid request", content: errorContent },
+  401: { description: "Missing, invalid or expired token", content: errorContent },
+  403: { description: "Authenticated but not allowed", content: errorContent },
+  413: { description: "Body over 16 KB", content: errorContent },
+} as const;
+
+export const WriteHeaders = z.object({
+  "idempotency-key": z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional(),
+});
+
+export const bearerSecurity = [{ bearer: [] }];

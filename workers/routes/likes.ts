@@ -1,0 +1,75 @@
+import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import { LikeRequest, LikeResult, ToggleRequest } from "../../protocol/likes";
+import type { LikeOp } from "../../protocol/room-rpc";
+import { assertBodyUserMatches, requireUser } from "../auth";
+import type { AppBindings } from "../app-types";
+import { ApiError, validationHook } from "../errors";
+import { purgeTargetViews } from "../edge-cache";
+import { bearerSecurity, errorResponses, WriteHeaders } from "../openapi-common";
+import { roomFor } from "../rooms";
+import type { AppEnv } from "../env";
+
+const likeResponses = {
+  200: { description: "The state after the write", content: { "application/json": { schema: LikeResult } } },
+  ...errorResponses,
+  422: { description: "Idempotency-Key reused for another action", content: errorResponses[400].content },
+} as const;
+
+const likeRoute = createRoute({
+  method: "post",
+  path: "/v1/likes",
+  summary: "Like or unlike a target (idempotent)",
+  security: bearerSecurity,
+  middleware: [requireUser] as const,
+  request: {
+    headers: WriteHeaders,
+    body: { required: true, content: { "application/json": { schema: LikeRequest } } },
+  },
+  responses: likeResponses,
+});
+
+const toggleRoute = createRoute({
+  method: "post",
+  path: "/v1/likes/toggle",
+  summary: "Flip the caller's like on a target",
+  security: bearerSecurity,
+  middleware: [requireUser] as const,
+  request: {
+    headers: WriteHeaders,
+    body: { required: true, content: { "application/json": { schema: ToggleRequest } } },
+  },
+  responses: likeResponses,
+});
+
+async function applyOne(
+  env: AppEnv,
+  waitUntil: (promise: Promise<unknown>) => void,
+  target: string,
+  op: LikeOp,
+): Promise<LikeResult> {
+  const [outcome] = await roomFor(env, target).applyLikes({ target, ops: [op] });
+  if (!outcome) throw new Error("room answered no outcome");
+  if (!outcome.ok) {
+    throw new ApiError(outcome.error.code === "idempotency_conflict" ? 422 : 400, outcome.error.code, outcome.error.message);
+  }
+  if (outcome.result.changed) waitUntil(purgeTargetViews(target));
+  return outcome.result;
+}
+
+export const likesRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook })
+  .openapi(likeRoute, async (c) => {
+    const user = c.var.user;
+    const body = c.req.valid("json");
+    assertBodyUserMatches(body.user_id, user.sub);
+    const idempotencyKey = c.req.valid("header")["idempotency-key"];
+    const op: LikeOp = { userId: user.sub, action: body.action, ...(idempotencyKey ? { idempotencyKey } : {}) };
+    return c.json(await applyOne(c.env, (p) => c.executionCtx.waitUntil(p), body.target, op), 200);
+  })
+  .openapi(toggleRoute, async (c) => {
+    const user = c.var.user;
+    const body = c.req.valid("json");
+    assertBodyUserMatches(body.user_id, user.sub);
+    const idempotencyKey = c.req.valid("header")["idempotency-key"];
+    const op: LikeOp = { userId: user.sub, action: "toggle", ...(idempotencyKey ? { idempotencyKey } : {}) };
+    return c.json(await applyOne(c.env, (p) => c.executionCtx.waitUntil(p), body.target, op), 200);
+  });
