@@ -4,6 +4,11 @@
  */
 const BASE_RETRY_DELAY_MS = 1_000;
 const MAX_RETRY_DELAY_MS = 60_000;
+/**
+ * Jobs due this soon run in the wake-up that is already happening: `schedule` promises
+ * "no later than", so running early is allowed, and it saves a second alarm invocation.
+ */
+const EARLY_RUN_WINDOW_MS = 1_000;
 
 export type AlarmJobRunner = () => Promise<number | null>;
 
@@ -26,7 +31,7 @@ export class AlarmJobs {
   async schedule(name: string, dueAt: number): Promise<void> {
     this.storage.sql.exec(
       `INSERT INTO alarm_jobs (name, due_at) VALUES (?, ?)
-       ON CONFLICT (name) DO UPDATE SET due_at = MIN(due_at, excluded.due_at)`,
+       ON CONFLICT (name) DO UPDATE SET due_at = MIN(due_at, excluded.due_at), version = version + 1`,
       name,
       dueAt,
     );
@@ -47,7 +52,10 @@ export class AlarmJobs {
   async runDue(): Promise<void> {
     const startedAt = this.now();
     const due = this.storage.sql
-      .exec<{ name: string; due_at: number }>("SELECT name, due_at FROM alarm_jobs WHERE due_at <= ?", startedAt)
+      .exec<{ name: string; version: number }>(
+        "SELECT name, version FROM alarm_jobs WHERE due_at <= ? ORDER BY due_at",
+        startedAt + EARLY_RUN_WINDOW_MS,
+      )
       .toArray();
     for (const job of due) {
       const runner = this.runners.get(job.name);
@@ -55,21 +63,23 @@ export class AlarmJobs {
         this.storage.sql.exec("DELETE FROM alarm_jobs WHERE name = ?", job.name);
         continue;
       }
-      let next: number | null;
       try {
-        next = await runner();
+        const next = await runner();
         this.failures.delete(job.name);
+        // A job scheduled again while it ran (its version moved) keeps its past due time, so
+        // the re-armed alarm fires at once for the work that arrived during the run.
+        if (next === null) {
+          this.storage.sql.exec("DELETE FROM alarm_jobs WHERE name = ? AND version = ?", job.name, job.version);
+        } else {
+          this.storage.sql.exec("UPDATE alarm_jobs SET due_at = ? WHERE name = ? AND version = ?", next, job.name, job.version);
+        }
       } catch (error) {
         const failures = (this.failures.get(job.name) ?? 0) + 1;
         this.failures.set(job.name, failures);
-        next = this.now() + Math.min(MAX_RETRY_DELAY_MS, BASE_RETRY_DELAY_MS * 2 ** (failures - 1));
+        const retryAt = this.now() + Math.min(MAX_RETRY_DELAY_MS, BASE_RETRY_DELAY_MS * 2 ** (failures - 1));
+        // Backoff wins over new work: hammering a failing D1 or queue helps no one.
+        this.storage.sql.exec("UPDATE alarm_jobs SET due_at = ? WHERE name = ?", retryAt, job.name);
         this.onJobError(job.name, error, failures);
-      }
-      // A job rescheduled while it ran (its due_at changed) keeps the newer, earlier time.
-      if (next === null) {
-        this.storage.sql.exec("DELETE FROM alarm_jobs WHERE name = ? AND due_at = ?", job.name, job.due_at);
-      } else {
-        this.storage.sql.exec("UPDATE alarm_jobs SET due_at = ? WHERE name = ? AND due_at = ?", next, job.name, job.due_at);
       }
     }
     await this.rearm();

@@ -12,7 +12,7 @@ export const ROOM_MIGRATIONS: readonly string[] = [
    CREATE TABLE outbox (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, body TEXT NOT NULL);
    CREATE TABLE idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;
    CREATE INDEX idempotency_by_age ON idempotency (created_at);
-   CREATE TABLE alarm_jobs (name TEXT PRIMARY KEY, due_at INTEGER NOT NULL) WITHOUT ROWID;`,
+   CREATE TABLE alarm_jobs (name TEXT PRIMARY KEY, due_at INTEGER NOT NULL, version INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;`,
 ];
 
 export function migrateRoomSchema(sql: SqlStorage): void {

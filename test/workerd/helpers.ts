@@ -1,4 +1,4 @@
-import { SELF } from "cloudflare:test";
+import { env, runDurableObjectAlarm, SELF } from "cloudflare:test";
 import { sign } from "hono/jwt";
 
 export const TEST_AUTH_SECRET = "test-secret-for-workerd-tests-only";
@@ -28,6 +28,11 @@ export function call(path: string, init: RequestInit = {}): Promise<Response> {
   return SELF.fetch(`${BASE}${path}`, init);
 }
 
+export async function getJson(path: string): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  const res = await call(path);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
+}
+
 export async function postJson(
   path: string,
   body: unknown,
@@ -44,7 +49,34 @@ export async function postJson(
   });
 }
 
-export async function like(target: string, userId: string, action: "like" | "unlike" = "like", headers: Record<string, string> = {}) {
+export async function like(
+  target: string,
+  userId: string,
+  action: "like" | "unlike" = "like",
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await postJson("/v1/likes", { target, action }, { token: await tokenFor(userId), headers });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+export function roomStub(target: string) {
+  return env.TARGET_ROOM.get(env.TARGET_ROOM.idFromName(target));
+}
+
+/** Runs the room's alarm now instead of waiting for it, so checkpoint tests stay deterministic. */
+export async function runRoomAlarm(target: string): Promise<boolean> {
+  return runDurableObjectAlarm(roomStub(target));
+}
+
+/** Polls until `check` passes or the deadline expires; for effects the runtime schedules itself. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
 }

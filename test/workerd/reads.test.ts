@@ -1,0 +1,144 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { call, getJson, like, postJson, roomStub, runRoomAlarm, uniqueTarget, uniqueUser } from "./helpers";
+
+describe("counts and stats", () => {
+  it("serves the count from the edge cache with a max-age of at most 2 s", async () => {
+    const target = uniqueTarget();
+    await like(target, uniqueUser());
+    const miss = await getJson(`/v1/targets/${target}/count`);
+    expect(miss.body).toMatchObject({ target, count: 1 });
+    expect(new Date(miss.body.asOf as string).getTime()).toBeGreaterThan(Date.now() - 5_000);
+    const maxAge = Number(/max-age=(\d+)/.exec(miss.headers.get("cache-control") ?? "")?.[1]);
+    expect(maxAge).toBeGreaterThan(0);
+    expect(maxAge).toBeLessThanOrEqual(2);
+    const hit = await getJson(`/v1/targets/${target}/count`);
+    expect(hit.headers.get("x-cache")).toBe("HIT");
+    expect(hit.body).toEqual(miss.body);
+  });
+
+  it("shows a like in the count at most 2 s later", async () => {
+    const target = uniqueTarget();
+    await getJson(`/v1/targets/${target}/count`);
+    await like(target, uniqueUser());
+    const deadline = Date.now() + 2_000;
+    let count = 0;
+    while (count !== 1 && Date.now() < deadline) {
+      count = (await getJson(`/v1/targets/${target}/count`)).body.count as number;
+    }
+    expect(count).toBe(1);
+  });
+
+  it("reports likes in stats with empty reactions, comments and viewers for now", async () => {
+    const target = uniqueTarget("stream");
+    await like(target, uniqueUser());
+    await like(target, uniqueUser());
+    const { body } = await getJson(`/v1/targets/${target}/stats`);
+    expect(body).toMatchObject({ target, likes: 2, reactions: {}, comments: 0, viewers: 0 });
+  });
+
+  it("answers batch counts from D1 with zero for unknown targets and duplicates folded", async () => {
+    const [a, b, unknown] = [uniqueTarget(), uniqueTarget("game"), uniqueTarget("comment")];
+    await like(a, uniqueUser());
+    await like(a, uniqueUser());
+    await like(b, uniqueUser());
+    await runRoomAlarm(a);
+    await runRoomAlarm(b);
+    const res = await postJson("/v1/counts/batch", { targets: [a, b, unknown, a] });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ counts: { [a]: 2, [b]: 1, [unknown]: 0 } });
+  });
+
+  it("accepts exactly 100 batch targets", async () => {
+    const targets = Array.from({ length: 100 }, () => uniqueTarget());
+    const res = await postJson("/v1/counts/batch", { targets });
+    expect(res.status).toBe(200);
+    const { counts } = (await res.json()) as { counts: Record<string, number> };
+    expect(Object.keys(counts)).toHaveLength(100);
+  });
+});
+
+describe("a user's likes", () => {
+  it("reports a user's status on a target straight from the room", async () => {
+    const target = uniqueTarget();
+    const user = uniqueUser();
+    expect((await getJson(`/v1/users/${user}/likes/${target}`)).body).toEqual({ liked: false, likedAt: null });
+    await like(target, user);
+    const liked = (await getJson(`/v1/users/${user}/likes/${target}`)).body;
+    expect(liked.liked).toBe(true);
+    expect(new Date(liked.likedAt as string).getTime()).toBeGreaterThan(Date.now() - 5_000);
+  });
+
+  it("pages through 250 likes newest first without gaps or duplicates", async () => {
+    const user = uniqueUser("pager");
+    const targets = Array.from({ length: 250 }, () => uniqueTarget());
+    for (let i = 0; i < targets.length; i += 25) {
+      await Promise.all(
+        targets.slice(i, i + 25).map((target) => roomStub(target).applyLikes({ target, ops: [{ userId: user, action: "like" }] })),
+      );
+    }
+    for (let i = 0; i < targets.length; i += 25) await Promise.all(targets.slice(i, i + 25).map((t) => runRoomAlarm(t)));
+
+    const seen: { target: string; likedAt: string }[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = cursor === null ? "?limit=100" : `?limit=100&cursor=${encodeURIComponent(cursor)}`;
+      const page = (await getJson(`/v1/users/${user}/likes${query}`)).body as {
+        items: { target: string; likedAt: string }[];
+        nextCursor: string | null;
+        total: number;
+      };
+      expect(page.total).toBe(250);
+      seen.push(...page.items);
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor !== null);
+
+    expect(pages).toBe(3);
+    expect(seen).toHaveLength(250);
+    expect(new Set(seen.map((item) => item.target))).toEqual(new Set(targets));
+    const times = seen.map((item) => new Date(item.likedAt).getTime());
+    expect(times).toEqual([...times].sort((x, y) => y - x));
+  });
+
+  it("drops an unliked target from the list after the checkpoint", async () => {
+    const user = uniqueUser();
+    const [keep, drop] = [uniqueTarget(), uniqueTarget()];
+    await like(keep, user);
+    await like(drop, user);
+    await like(drop, user, "unlike");
+    await runRoomAlarm(keep);
+    await runRoomAlarm(drop);
+    const { body } = await getJson(`/v1/users/${user}/likes`);
+    expect(body).toMatchObject({ total: 1, nextCursor: null, items: [{ target: keep }] });
+  });
+});
+
+describe("service routes", () => {
+  it("answers /health without I/O", async () => {
+    expect(await (await call("/health")).json()).toEqual({ ok: true });
+  });
+
+  it("publishes an OpenAPI 3.1 document with every v1 route", async () => {
+    const doc = (await (await call("/openapi.json")).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      [
+        "/health",
+        "/v1/counts/batch",
+        "/v1/likes",
+        "/v1/likes/toggle",
+        "/v1/targets/{target}/count",
+        "/v1/targets/{target}/stats",
+        "/v1/users/{userId}/likes",
+        "/v1/users/{userId}/likes/{target}",
+      ].sort(),
+    );
+  });
+
+  it("uses the D1 binding the migrations created", async () => {
+    const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'user_likes'").all();
+    expect(tables.results).toHaveLength(1);
+  });
+});
