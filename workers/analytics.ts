@@ -32,7 +32,8 @@ export async function targetSeries(d1: D1Database, target: string, window: Analy
   const { from, to, stepMs } = windowBounds(window, now);
   const rows = await drizzle(d1)
     .select({
-      step: sql<number>`(${eventRollups.bucket} / ${stepMs}) * ${stepMs}`,
+      // Inlined: a bound JavaScript number is a REAL in D1 and would make `/` a float division.
+      step: sql<number>`(${eventRollups.bucket} / ${sql.raw(String(stepMs))}) * ${sql.raw(String(stepMs))}`,
       type: eventRollups.type,
       n: sql<number>`SUM(${eventRollups.count})`,
     })

@@ -1,9 +1,9 @@
 import { drizzle } from "drizzle-orm/d1";
 import { sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import { z } from "zod";
 import { UserId } from "../protocol/target";
 import { deadLetters } from "./db/schema";
+import { d1Statement } from "./d1-statements";
 import type { AppEnv } from "./env";
 import { logEvent } from "./log";
 import { retryDelaySeconds } from "./queues";
@@ -45,19 +45,21 @@ export async function recordDeadLetters(batch: MessageBatch<unknown>, env: AppEn
   });
   const db = drizzle(env.DB);
   try {
-    const statements: BatchItem<"sqlite">[] = [];
+    const statements: D1PreparedStatement[] = [];
     for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-      statements.push(db.insert(deadLetters).values(rows.slice(i, i + ROWS_PER_INSERT)).onConflictDoNothing());
+      statements.push(d1Statement(env.DB, db.insert(deadLetters).values(rows.slice(i, i + ROWS_PER_INSERT)).onConflictDoNothing()));
     }
     const keys = await subjectKeys(env.AUTH_SECRET, rows.flatMap((row) => (row.userId === null ? [] : [row.userId])));
     for (const [userId, key] of keys) {
       statements.push(
-        db.run(sql`DELETE FROM dead_letters WHERE user_id = ${userId}
-          AND EXISTS (SELECT 1 FROM deletion_receipts WHERE subject_key = ${key})`),
+        d1Statement(
+          env.DB,
+          sql`DELETE FROM dead_letters WHERE user_id = ${userId}
+            AND EXISTS (SELECT 1 FROM deletion_receipts WHERE subject_key = ${key})`,
+        ),
       );
     }
-    const [first, ...rest] = statements;
-    if (first) await db.batch([first, ...rest]);
+    await env.DB.batch(statements);
   } catch (error) {
     logEvent("dead_letter_retry", { queue: batch.queue, messages: rows.length, error: String(error) });
     for (const message of batch.messages) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });

@@ -1,14 +1,16 @@
 import { drizzle } from "drizzle-orm/d1";
 import { sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import { eventDetail, type EngagementEvent } from "../protocol/events";
 import { ROLLUP_BUCKET_MS } from "../protocol/analytics";
 import { events } from "./db/schema";
+import { d1Statement } from "./d1-statements";
 
-/** Seven bound columns per event row keeps one insert under D1's 100 bound parameters. */
-const EVENTS_PER_INSERT = Math.floor(100 / 7);
+/** drizzle binds all eight columns (defaults too), so 12 rows stay under D1's 100 bound parameters. */
+const EVENTS_PER_INSERT = Math.floor(100 / 8);
 /** Two parameters (user id, subject key) per user. */
 const USERS_PER_ERASURE = 50;
+/** Inlined, not bound: D1 binds JavaScript numbers as REAL, which would turn `/` into float division. */
+const BUCKET = sql.raw(String(ROLLUP_BUCKET_MS));
 
 /**
  * Writes a batch of events in ONE D1 batch, which D1 runs as a single transaction:
@@ -22,7 +24,7 @@ const USERS_PER_ERASURE = 50;
 export async function storeEvents(d1: D1Database, batch: readonly EngagementEvent[], keysByUser: ReadonlyMap<string, string>): Promise<void> {
   if (batch.length === 0) return;
   const db = drizzle(d1);
-  const statements: BatchItem<"sqlite">[] = [];
+  const statements: D1PreparedStatement[] = [];
   for (let i = 0; i < batch.length; i += EVENTS_PER_INSERT) {
     const rows = batch.slice(i, i + EVENTS_PER_INSERT).map((event) => ({
       eventId: event.eventId,
@@ -33,25 +35,30 @@ export async function storeEvents(d1: D1Database, batch: readonly EngagementEven
       seq: event.seq,
       detail: eventDetail(event),
     }));
-    statements.push(db.insert(events).values(rows).onConflictDoNothing({ target: events.eventId }));
+    statements.push(d1Statement(d1, db.insert(events).values(rows).onConflictDoNothing({ target: events.eventId })));
   }
   const users = [...keysByUser.entries()];
   for (let i = 0; i < users.length; i += USERS_PER_ERASURE) {
     const pairs = users.slice(i, i + USERS_PER_ERASURE).map(([userId, key]) => sql`(${userId}, ${key})`);
     statements.push(
-      db.run(sql`UPDATE events SET user_id = NULL
-        WHERE user_id IN (SELECT column1 FROM (VALUES ${sql.join(pairs, sql`, `)})
-                          WHERE column2 IN (SELECT subject_key FROM deletion_receipts))`),
+      d1Statement(
+        d1,
+        sql`UPDATE events SET user_id = NULL
+          WHERE user_id IN (SELECT column1 FROM (VALUES ${sql.join(pairs, sql`, `)})
+                            WHERE column2 IN (SELECT subject_key FROM deletion_receipts))`,
+      ),
     );
   }
   statements.push(
-    db.run(sql`INSERT INTO event_rollups (target, bucket, type, count)
-      SELECT target, (at / ${ROLLUP_BUCKET_MS}) * ${ROLLUP_BUCKET_MS}, type, COUNT(*)
-      FROM events WHERE rolled_up = 0
-      GROUP BY 1, 2, 3
-      ON CONFLICT (target, bucket, type) DO UPDATE SET count = count + excluded.count`),
-    db.run(sql`UPDATE events SET rolled_up = 1 WHERE rolled_up = 0`),
+    d1Statement(
+      d1,
+      sql`INSERT INTO event_rollups (target, bucket, type, count)
+        SELECT target, (at / ${BUCKET}) * ${BUCKET}, type, COUNT(*)
+        FROM events WHERE rolled_up = 0
+        GROUP BY 1, 2, 3
+        ON CONFLICT (target, bucket, type) DO UPDATE SET count = count + excluded.count`,
+    ),
+    d1Statement(d1, sql`UPDATE events SET rolled_up = 1 WHERE rolled_up = 0`),
   );
-  const [first, ...rest] = statements;
-  if (first) await db.batch([first, ...rest]);
+  await d1.batch(statements);
 }

@@ -1,9 +1,9 @@
 import { drizzle } from "drizzle-orm/d1";
 import { and, asc, count, desc, eq, gt, lte, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import { z } from "zod";
 import { ReconcileDrift, ReconcileReport } from "../protocol/reconcile";
 import { reconcileRuns, targetCounts, userLikes } from "./db/schema";
+import { d1Statement } from "./d1-statements";
 import type { AppEnv } from "./env";
 import { logEvent } from "./log";
 import { roomFor } from "./rooms";
@@ -125,14 +125,16 @@ async function rewriteTargetIndex(
 ): Promise<void> {
   const db = drizzle(d1);
   const notNewer = sql`COALESCE((SELECT seq FROM target_counts WHERE target = ${target}), -1) <= ${truth.seq}`;
-  const removeAll = db.run(sql`DELETE FROM user_likes WHERE target = ${target} AND ${notNewer}`);
-  const inserts: BatchItem<"sqlite">[] = [];
+  const statements = [d1Statement(d1, sql`DELETE FROM user_likes WHERE target = ${target} AND ${notNewer}`)];
   for (let i = 0; i < likers.length; i += LIKERS_PER_INSERT) {
     const rows = likers.slice(i, i + LIKERS_PER_INSERT).map((liker) => sql`(${liker.userId}, ${liker.likedAt})`);
-    inserts.push(
-      db.run(sql`INSERT INTO user_likes (user_id, target, liked_at)
-        SELECT column1, ${target}, column2 FROM (VALUES ${sql.join(rows, sql`, `)}) WHERE ${notNewer}
-        ON CONFLICT (user_id, target) DO UPDATE SET liked_at = excluded.liked_at`),
+    statements.push(
+      d1Statement(
+        d1,
+        sql`INSERT INTO user_likes (user_id, target, liked_at)
+          SELECT column1, ${target}, column2 FROM (VALUES ${sql.join(rows, sql`, `)}) WHERE ${notNewer}
+          ON CONFLICT (user_id, target) DO UPDATE SET liked_at = excluded.liked_at`,
+      ),
     );
   }
   const countUpsert = db
@@ -143,7 +145,7 @@ async function rewriteTargetIndex(
       set: { likes: sql`excluded.likes`, seq: sql`excluded.seq`, updatedAt: sql`excluded.updated_at` },
       setWhere: sql`excluded.seq >= ${targetCounts.seq}`,
     });
-  await db.batch([removeAll, ...inserts, countUpsert]);
+  await d1.batch([...statements, d1Statement(d1, countUpsert)]);
 }
 
 async function readTargetIndex(d1: D1Database, target: string): Promise<{ indexed: number; counted: number }> {
