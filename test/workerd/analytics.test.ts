@@ -79,4 +79,18 @@ describe("analytics", () => {
       expect(await res.json()).toMatchObject({ error: { code: "invalid_request" } });
     }
   });
+
+  it("documents the new routes in the OpenAPI description", async () => {
+    const doc = (await (await call("/openapi.json")).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        "/v1/analytics/targets/{target}",
+        "/v1/analytics/top",
+        "/v1/admin/reconcile",
+        "/v1/admin/reconcile/last",
+        "/v1/users/me",
+        "/v1/users/me/deletions/{id}",
+      ]),
+    );
+  });
 });
