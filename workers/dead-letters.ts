@@ -28,7 +28,7 @@ function bodyText(body: unknown): string {
 
 /**
  * Records each dead-lettered message in D1 `dead_letters` (once per message id) and acks it
- * after the write. Rows of users whose deletion is recorded are dropped in the same
+ * after the write. Rows of users whose deletion completed are dropped in the same
  * transaction, so a late dead letter cannot bring a forgotten user id back.
  */
 export async function recordDeadLetters(batch: MessageBatch<unknown>, env: AppEnv): Promise<void> {
@@ -55,7 +55,7 @@ export async function recordDeadLetters(batch: MessageBatch<unknown>, env: AppEn
         d1Statement(
           env.DB,
           sql`DELETE FROM dead_letters WHERE user_id = ${userId}
-            AND EXISTS (SELECT 1 FROM deletion_receipts WHERE subject_key = ${key})`,
+            AND EXISTS (SELECT 1 FROM deletion_receipts WHERE subject_key = ${key} AND status = 'completed')`,
         ),
       );
     }

@@ -15,8 +15,9 @@ const BUCKET = sql.raw(String(ROLLUP_BUCKET_MS));
 /**
  * Writes a batch of events in ONE D1 batch, which D1 runs as a single transaction:
  * 1. insert each event, doing nothing when its id is already stored (a redelivery);
- * 2. strip the user id from events of users whose deletion is recorded (late deliveries
- *    after `DELETE /v1/users/me`);
+ * 2. strip the user id from events of users whose deletion completed (late deliveries);
+ *    while a deletion is still running its events keep the id, because the deletion looks
+ *    for the user's targets through them and purges them itself when it completes;
  * 3. add to the rollups exactly the rows with `rolled_up = 0` and mark them rolled up.
  * Only rows that step 1 really inserted have `rolled_up = 0`, so a duplicate never reaches
  * the rollups, and a failed batch rolls back the events and the rollups together.
@@ -45,7 +46,7 @@ export async function storeEvents(d1: D1Database, batch: readonly EngagementEven
         d1,
         sql`UPDATE events SET user_id = NULL
           WHERE user_id IN (SELECT column1 FROM (VALUES ${sql.join(pairs, sql`, `)})
-                            WHERE column2 IN (SELECT subject_key FROM deletion_receipts))`,
+                            WHERE column2 IN (SELECT subject_key FROM deletion_receipts WHERE status = 'completed'))`,
       ),
     );
   }

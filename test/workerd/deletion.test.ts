@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { DeletionReceiptResponse } from "../../protocol/deletion";
 import { roomFor } from "../../workers/rooms";
 import { call, like, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
-import { d1Count } from "./pipeline-helpers";
+import { d1Count, deliver } from "./pipeline-helpers";
+import { EVENTS_DLQ } from "../../workers/queues";
 import { d1TablesMentioning, roomTablesMentioning } from "./traces";
 import { waitFor } from "./wait";
 
@@ -112,13 +113,16 @@ describe("deleting a user's data", () => {
     expect(await d1TablesMentioning(user)).toEqual([]);
   });
 
-  it("anonymises an event of a deleted user that the queue delivers after the deletion completed", { timeout: 30_000 }, async () => {
+  it("anonymises events and drops dead letters of a deleted user that arrive after the deletion completed", { timeout: 30_000 }, async () => {
     const user = uniqueUser("late");
     const { receipt } = await requestDeletion(user);
     await waitForCompletion(user, receipt.receiptId);
     const target = uniqueTarget();
     await env.EVENTS.send({ eventId: crypto.randomUUID(), type: "like", target, userId: user, at: Date.now(), seq: 1 });
     await waitFor(() => d1Count("SELECT COUNT(*) AS n FROM events WHERE target = ?", target), (n) => n === 1, 10_000, "the late event");
+    // A dead letter naming the user is acked but not kept.
+    const dead = await deliver(EVENTS_DLQ, [{ type: "broken", userId: user }]);
+    expect(dead.result.explicitAcks).toHaveLength(1);
     expect(await d1TablesMentioning(user)).toEqual([]);
   });
 
