@@ -11,6 +11,8 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           bindings: { AUTH_SECRET: TEST_AUTH_SECRET, TEST_MIGRATIONS: migrations },
+          // A real D1 database without our tables: queries fail as they would during a D1 fault.
+          d1Databases: ["UNMIGRATED_DB"],
         },
       }),
     ],

@@ -77,35 +77,51 @@ export class LikesLedger {
     if (wantLiked === current.liked) {
       result = { target, liked: current.liked, count: this.likes, changed: false, seq: this.seq };
     } else {
-      const at = this.now();
-      this.seq++;
-      if (wantLiked) {
-        this.sql.exec("INSERT INTO likes (user_id, liked_at) VALUES (?, ?)", op.userId, at);
-        this.likes++;
-      } else {
-        this.sql.exec("DELETE FROM likes WHERE user_id = ?", op.userId);
-        this.likes--;
-      }
-      this.sql.exec(
-        `INSERT INTO d1_pending (user_id, liked_at, seq) VALUES (?, ?, ?)
-         ON CONFLICT (user_id) DO UPDATE SET liked_at = excluded.liked_at, seq = excluded.seq`,
-        op.userId,
-        wantLiked ? at : null,
-        this.seq,
-      );
-      const event: EngagementEvent = {
-        eventId: crypto.randomUUID(),
-        type: wantLiked ? "like" : "unlike",
-        target,
-        userId: op.userId,
-        at,
-        seq: this.seq,
-      };
-      this.sql.exec("INSERT INTO outbox (seq, event_id, body) VALUES (?, ?, ?)", this.seq, event.eventId, JSON.stringify(event));
+      this.recordChange(target, op.userId, wantLiked, op.userId);
       result = { target, liked: wantLiked, count: this.likes, changed: true, seq: this.seq };
     }
     if (idempotencyScope !== null) this.idempotency.remember(idempotencyScope, op.action, result);
     return { ok: true, result };
+  }
+
+  /**
+   * Removes a user's like because they asked to be forgotten. The count and seq move as for
+   * an unlike, but the event carries no user id, so the outbox never ships it again.
+   */
+  eraseUser(target: string, userId: string): boolean {
+    if (!this.status(userId).liked) return false;
+    this.recordChange(target, userId, false, null);
+    this.writeMeta("likes", String(this.likes));
+    this.writeMeta("seq", String(this.seq));
+    return true;
+  }
+
+  private recordChange(target: string, userId: string, wantLiked: boolean, eventUserId: string | null): void {
+    const at = this.now();
+    this.seq++;
+    if (wantLiked) {
+      this.sql.exec("INSERT INTO likes (user_id, liked_at) VALUES (?, ?)", userId, at);
+      this.likes++;
+    } else {
+      this.sql.exec("DELETE FROM likes WHERE user_id = ?", userId);
+      this.likes--;
+    }
+    this.sql.exec(
+      `INSERT INTO d1_pending (user_id, liked_at, seq) VALUES (?, ?, ?)
+       ON CONFLICT (user_id) DO UPDATE SET liked_at = excluded.liked_at, seq = excluded.seq`,
+      userId,
+      wantLiked ? at : null,
+      this.seq,
+    );
+    const event: EngagementEvent = {
+      eventId: crypto.randomUUID(),
+      type: wantLiked ? "like" : "unlike",
+      target,
+      userId: eventUserId,
+      at,
+      seq: this.seq,
+    };
+    this.sql.exec("INSERT INTO outbox (seq, event_id, body) VALUES (?, ?, ?)", this.seq, event.eventId, JSON.stringify(event));
   }
 
   private readMeta(key: string): string | undefined {

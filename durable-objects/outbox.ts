@@ -10,7 +10,7 @@ const MAX_BYTES_PER_SEND = 250_000;
  * delays events but loses none; the consumer dedupes the rare resend by event id.
  */
 export async function shipOutbox(
-  queue: Queue<EngagementEvent>,
+  queue: Pick<Queue<EngagementEvent>, "sendBatch">,
   roomSql: SqlStorage,
 ): Promise<{ sent: number; more: boolean }> {
   const rows = roomSql

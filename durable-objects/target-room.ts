@@ -9,6 +9,9 @@ import { checkpointToD1 } from "./d1-checkpoint";
 import { shipOutbox } from "./outbox";
 import { IDEMPOTENCY_TTL_MS } from "./idempotency";
 import { logEvent } from "../workers/log";
+import { ForgetUserInput, LikeIndexPageInput, type ForgetUserResult, type LikeIndexPage } from "../protocol/deletion";
+import { forgetUserInRoom } from "./forget-user";
+import { readLikeIndexPage } from "./like-index";
 
 /** D1 may lag a room by at most this much plus one D1 round trip (the contract says < 2 s). */
 export const CHECKPOINT_DELAY_MS = 500;
@@ -69,6 +72,26 @@ export class TargetRoom extends DurableObject<AppEnv> {
   async likeStatus(target: string, userId: string): Promise<LikeStatus> {
     this.bindTarget(TargetId.parse(target));
     return this.ledger.status(UserId.parse(userId));
+  }
+
+  /** Part of a user's deletion (workers/deletion/): erases what this room holds about them. */
+  async forgetUser(input: ForgetUserInput): Promise<ForgetUserResult> {
+    const { target, userId } = ForgetUserInput.parse(input);
+    this.bindTarget(target);
+    const result = this.ctx.storage.transactionSync(() => forgetUserInRoom(this.ctx.storage.sql, this.ledger, target, userId));
+    if (result.likesRemoved > 0 || result.outboxAnonymised > 0) {
+      const now = Date.now();
+      await this.jobs.schedule(JOB_CHECKPOINT, now + CHECKPOINT_DELAY_MS);
+      await this.jobs.schedule(JOB_OUTBOX, now + OUTBOX_DELAY_MS);
+    }
+    return result;
+  }
+
+  /** The truth that reconciliation (workers/reconcile.ts) copies into D1 when D1 drifted. */
+  async likeIndexPage(input: LikeIndexPageInput): Promise<LikeIndexPage> {
+    const { target, afterUserId, limit } = LikeIndexPageInput.parse(input);
+    this.bindTarget(target);
+    return readLikeIndexPage(this.ctx.storage.sql, this.ledger, afterUserId, limit);
   }
 
   override async alarm(): Promise<void> {

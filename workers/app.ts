@@ -6,6 +6,9 @@ import { countsRoutes } from "./routes/counts";
 import { likesRoutes } from "./routes/likes";
 import { systemRoutes } from "./routes/system";
 import { usersRoutes } from "./routes/users";
+import { analyticsRoutes } from "./routes/analytics";
+import { adminRoutes } from "./routes/admin";
+import { deletionsRoutes } from "./routes/deletions";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -26,7 +29,10 @@ export function createApp() {
     .route("/", systemRoutes)
     .route("/", likesRoutes)
     .route("/", countsRoutes)
-    .route("/", usersRoutes);
+    .route("/", usersRoutes)
+    .route("/", deletionsRoutes)
+    .route("/", analyticsRoutes)
+    .route("/", adminRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

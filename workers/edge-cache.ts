@@ -21,6 +21,7 @@ export async function cachedJson<T extends z.ZodType>(
   schema: T,
   waitUntil: (promise: Promise<unknown>) => void,
   produce: () => Promise<z.infer<T>>,
+  cacheControl: string = CACHE_CONTROL,
 ): Promise<{ value: z.infer<T>; cache: "HIT" | "MISS" }> {
   const cache = caches.default;
   const hit = await cache.match(key);
@@ -29,7 +30,7 @@ export async function cachedJson<T extends z.ZodType>(
     if (parsed.success) return { value: parsed.data, cache: "HIT" };
   }
   const value = await produce();
-  waitUntil(cache.put(key, Response.json(value, { headers: { "Cache-Control": CACHE_CONTROL } })));
+  waitUntil(cache.put(key, Response.json(value, { headers: { "Cache-Control": cacheControl } })));
   return { value, cache: "MISS" };
 }
 

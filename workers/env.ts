@@ -1,11 +1,13 @@
 import type { TargetRoom } from "../durable-objects/target-room";
 import type { EngagementEvent } from "../protocol/events";
+import type { DeletionStep } from "../protocol/deletion";
 
 /** Bindings and vars from wrangler.toml and `.dev.vars` (see README "Configuration"). */
 export interface AppEnv {
   TARGET_ROOM: DurableObjectNamespace<TargetRoom>;
   DB: D1Database;
   EVENTS: Queue<EngagementEvent>;
+  DELETIONS: Queue<DeletionStep>;
   AUTH_SECRET: string;
   ENVIRONMENT: string;
 }

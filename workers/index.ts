@@ -1,6 +1,11 @@
 import { createApp } from "./app";
 import type { AppEnv } from "./env";
 import { consumeEngagementEvents } from "./queue-consumer";
+import { recordDeadLetters } from "./dead-letters";
+import { consumeDeletionSteps } from "./deletion/consumer";
+import { DELETIONS_QUEUE, EVENTS_DLQ, EVENTS_QUEUE } from "./queues";
+import { logEvent } from "./log";
+import { runScheduledJobs } from "./scheduled";
 
 export { TargetRoom } from "../durable-objects/target-room";
 
@@ -9,6 +14,20 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   async queue(batch, env) {
-    await consumeEngagementEvents(batch, env);
+    switch (batch.queue) {
+      case EVENTS_QUEUE:
+        return consumeEngagementEvents(batch, env);
+      case EVENTS_DLQ:
+        return recordDeadLetters(batch, env);
+      case DELETIONS_QUEUE:
+        return consumeDeletionSteps(batch, env);
+      default:
+        // A queue bound by mistake: leave its messages to its own retries rather than drop them.
+        logEvent("queue_unknown", { queue: batch.queue, messages: batch.messages.length });
+        batch.retryAll();
+    }
+  },
+  async scheduled(controller, env) {
+    await runScheduledJobs(env, controller.cron);
   },
 } satisfies ExportedHandler<AppEnv>;

@@ -1,17 +1,15 @@
-import { drizzle } from "drizzle-orm/d1";
 import { EngagementEvent } from "../protocol/events";
-import { events } from "./db/schema";
 import type { AppEnv } from "./env";
+import { storeEvents } from "./event-store";
 import { logEvent } from "./log";
-
-/** Six columns per event row keeps one insert under D1's 100 bound parameters. */
-const EVENTS_PER_INSERT = Math.floor(100 / 6);
-export const RETRY_DELAY_SECONDS = 5;
+import { retryDelaySeconds } from "./queues";
+import { subjectKeys } from "./subject-key";
 
 /**
  * Stores each event once by its id (a redelivered batch changes nothing) and acks only
  * after D1 accepted the write. A body that does not parse can never succeed, so it is
- * retried until the queue moves it to the dead-letter queue instead of being dropped.
+ * retried at once until the queue moves it to the dead-letter queue, never dropped; a D1
+ * failure is transient, so those messages come back after a growing delay.
  */
 export async function consumeEngagementEvents(batch: MessageBatch<unknown>, env: AppEnv): Promise<void> {
   const valid: { message: Message<unknown>; event: EngagementEvent }[] = [];
@@ -24,18 +22,15 @@ export async function consumeEngagementEvents(batch: MessageBatch<unknown>, env:
     }
   }
   if (valid.length === 0) return;
-  const db = drizzle(env.DB);
+
+  // A resend can carry two copies of one event in the same batch; store it once, ack both.
+  const unique = [...new Map(valid.map(({ event }) => [event.eventId, event])).values()];
   try {
-    const inserts = [];
-    for (let i = 0; i < valid.length; i += EVENTS_PER_INSERT) {
-      const chunk = valid.slice(i, i + EVENTS_PER_INSERT).map(({ event }) => event);
-      inserts.push(db.insert(events).values(chunk).onConflictDoNothing({ target: events.eventId }));
-    }
-    const [first, ...rest] = inserts;
-    if (first) await db.batch([first, ...rest]);
+    const userIds = unique.flatMap((event) => (event.userId === null ? [] : [event.userId]));
+    await storeEvents(env.DB, unique, await subjectKeys(env.AUTH_SECRET, userIds));
   } catch (error) {
     logEvent("queue_batch_retry", { queue: batch.queue, messages: valid.length, error: String(error) });
-    for (const { message } of valid) message.retry({ delaySeconds: RETRY_DELAY_SECONDS });
+    for (const { message } of valid) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     return;
   }
   for (const { message } of valid) message.ack();

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /**
@@ -28,16 +29,104 @@ export const userLikes = sqliteTable(
   ],
 );
 
-/** Engagement events, stored once per event id by the queue consumer. */
+/**
+ * Engagement events, stored once per event id by the queue consumer. `user_id` is NULL once
+ * the user asked to be forgotten: the row stays (so a redelivered copy still finds its id and
+ * is not counted twice) but no longer says who. `rolled_up` marks rows already added to
+ * `event_rollups`; only rows inserted by this very batch are 0, which keeps rollups exact.
+ * `detail` holds type-specific fields (an emoji, a comment id) as JSON, never personal data.
+ */
 export const events = sqliteTable(
   "events",
   {
     eventId: text("event_id").primaryKey(),
     type: text("type").notNull(),
     target: text("target").notNull(),
-    userId: text("user_id").notNull(),
+    userId: text("user_id"),
     at: integer("at").notNull(),
     seq: integer("seq").notNull(),
+    detail: text("detail"),
+    rolledUp: integer("rolled_up").notNull().default(0),
   },
-  (t) => [index("events_by_target_time").on(t.target, t.at), index("events_by_user").on(t.userId)],
+  (t) => [
+    index("events_by_target_time").on(t.target, t.at),
+    index("events_by_user").on(t.userId),
+    index("events_pending_rollup").on(t.eventId).where(sql`rolled_up = 0`),
+  ],
+);
+
+/** Events per minute, target and event type; analytics read these, never `events`. */
+export const eventRollups = sqliteTable(
+  "event_rollups",
+  {
+    target: text("target").notNull(),
+    /** Start of the minute (ms epoch) the events happened in, by the DO's clock. */
+    bucket: integer("bucket").notNull(),
+    type: text("type").notNull(),
+    count: integer("count").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.target, t.bucket, t.type] }), index("event_rollups_by_type_time").on(t.type, t.bucket, t.target)],
+);
+
+/** Messages the event queue gave up on after max_retries, kept for inspection and replay. */
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    messageId: text("message_id").primaryKey(),
+    queue: text("queue").notNull(),
+    body: text("body").notNull(),
+    attempts: integer("attempts").notNull(),
+    /** Copied out of the body when it names one, so a user's deletion can find the row. */
+    userId: text("user_id"),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [index("dead_letters_by_user").on(t.userId)],
+);
+
+/** One row per reconciliation run; the latest is what `GET /v1/admin/reconcile/last` shows. */
+export const reconcileRuns = sqliteTable("reconcile_runs", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  trigger: text("trigger").notNull(),
+  startedAt: integer("started_at").notNull(),
+  finishedAt: integer("finished_at").notNull(),
+  targetsChecked: integer("targets_checked").notNull(),
+  driftsFound: integer("drifts_found").notNull(),
+  repaired: integer("repaired").notNull(),
+  failed: integer("failed").notNull(),
+  /** Where the next run continues when this one stopped at its budget; NULL = from the start. */
+  nextCursor: text("next_cursor"),
+  /** JSON list of the drifts seen (bounded), for the admin report. */
+  drifts: text("drifts").notNull(),
+});
+
+/**
+ * A user's deletion request. `user_id` is kept only while the work runs and is cleared when it
+ * completes; `subject_key` (HMAC of the user id) remains so the owner can still read the
+ * receipt and late queue deliveries for that user are anonymised on arrival.
+ */
+export const deletionReceipts = sqliteTable(
+  "deletion_receipts",
+  {
+    id: text("id").primaryKey(),
+    subjectKey: text("subject_key").notNull(),
+    userId: text("user_id"),
+    status: text("status").notNull(),
+    targetsTotal: integer("targets_total").notNull(),
+    targetsDone: integer("targets_done").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    completedAt: integer("completed_at"),
+  },
+  (t) => [index("deletion_receipts_by_subject").on(t.subjectKey), index("deletion_receipts_by_status").on(t.status, t.updatedAt)],
+);
+
+/** The targets a deletion must visit; `done_at` is set once the target's room forgot the user. */
+export const deletionTargets = sqliteTable(
+  "deletion_targets",
+  {
+    receiptId: text("receipt_id").notNull(),
+    target: text("target").notNull(),
+    doneAt: integer("done_at"),
+  },
+  (t) => [primaryKey({ columns: [t.receiptId, t.target] })],
 );

@@ -1,0 +1,48 @@
+import { z } from "zod";
+import { TargetId, UserId } from "./target";
+
+/** RPC input of TargetRoom.forgetUser. */
+export const ForgetUserInput = z.strictObject({ target: TargetId, userId: UserId });
+export type ForgetUserInput = z.infer<typeof ForgetUserInput>;
+
+export interface ForgetUserResult {
+  target: string;
+  /** Rows of the user's that the room removed (likes now; reactions and comments later). */
+  likesRemoved: number;
+  outboxAnonymised: number;
+  idempotencyKeysRemoved: number;
+  count: number;
+  seq: number;
+}
+
+/** RPC input of TargetRoom.likeIndexPage: the room's likers in user id order, for repairs. */
+export const LikeIndexPageInput = z.strictObject({
+  target: TargetId,
+  afterUserId: UserId.nullable(),
+  limit: z.number().int().min(1).max(1_000),
+});
+export type LikeIndexPageInput = z.infer<typeof LikeIndexPageInput>;
+
+export interface LikeIndexPage {
+  likes: number;
+  seq: number;
+  users: { userId: string; likedAt: number }[];
+  nextAfter: string | null;
+}
+
+export const DeletionStatus = z.enum(["pending", "completed"]);
+export type DeletionStatus = z.infer<typeof DeletionStatus>;
+
+/** Body of a `user-deletions` queue message: "continue this receipt". */
+export const DeletionStep = z.strictObject({ receiptId: z.string().uuid() });
+export type DeletionStep = z.infer<typeof DeletionStep>;
+
+export const DeletionReceiptResponse = z.object({
+  receiptId: z.string(),
+  status: DeletionStatus,
+  targetsTotal: z.number().int().nonnegative(),
+  targetsDone: z.number().int().nonnegative(),
+  createdAt: z.string(),
+  completedAt: z.string().nullable(),
+});
+export type DeletionReceiptResponse = z.infer<typeof DeletionReceiptResponse>;

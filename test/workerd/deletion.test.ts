@@ -1,0 +1,134 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { DeletionReceiptResponse } from "../../protocol/deletion";
+import { roomFor } from "../../workers/rooms";
+import { call, like, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { d1Count, deliver } from "./pipeline-helpers";
+import { EVENTS_DLQ } from "../../workers/queues";
+import { d1TablesMentioning, roomTablesMentioning } from "./traces";
+import { waitFor } from "./wait";
+
+async function requestDeletion(userId: string) {
+  const res = await call("/v1/users/me", { method: "DELETE", headers: { authorization: `Bearer ${await tokenFor(userId)}` } });
+  return { status: res.status, location: res.headers.get("location"), receipt: DeletionReceiptResponse.parse(await res.json()) };
+}
+
+async function readReceipt(userId: string, receiptId: string) {
+  const res = await call(`/v1/users/me/deletions/${receiptId}`, { headers: { authorization: `Bearer ${await tokenFor(userId)}` } });
+  return { status: res.status, body: (await res.json()) as unknown };
+}
+
+function waitForCompletion(userId: string, receiptId: string) {
+  return waitFor(
+    async () => DeletionReceiptResponse.parse((await readReceipt(userId, receiptId)).body),
+    (receipt) => receipt.status === "completed",
+    45_000,
+    "the deletion to complete",
+  );
+}
+
+async function inPlaces<T>(items: readonly T[], check: (item: T) => Promise<string[]>): Promise<string[]> {
+  const found = await Promise.all(items.map(async (item) => (await check(item)).map((table) => `${String(item)}:${table}`)));
+  return found.flat();
+}
+
+describe("deleting a user's data", () => {
+  it("removes every like of a user on 50 targets, leaves no trace of the id and keeps counts exact", { timeout: 90_000 }, async () => {
+    const leaver = uniqueUser("leaver");
+    const stayer = uniqueUser("stayer");
+    const liked = Array.from({ length: 50 }, () => uniqueTarget());
+    const takenBack = uniqueTarget();
+    await Promise.all(
+      liked.map(async (target, i) => {
+        await like(target, leaver, "like", i === 0 ? { "Idempotency-Key": "retry-safe-1" } : {});
+        await like(target, stayer);
+      }),
+    );
+    await like(takenBack, leaver);
+    await like(takenBack, leaver, "unlike");
+
+    // D1 learns about the likes through checkpoints and the event queue.
+    await waitFor(
+      async () => [
+        await d1Count("SELECT COUNT(*) AS n FROM user_likes WHERE user_id = ?", leaver),
+        await d1Count("SELECT COUNT(*) AS n FROM events WHERE user_id = ?", leaver),
+      ],
+      ([likes, events]) => likes === 50 && events === 52,
+      20_000,
+      "D1 to index the likes",
+    );
+
+    const first = await requestDeletion(leaver);
+    expect(first.status).toBe(202);
+    expect(first.receipt).toMatchObject({ status: "pending", targetsTotal: 51, targetsDone: 0, completedAt: null });
+    expect(first.location).toBe(`/v1/users/me/deletions/${first.receipt.receiptId}`);
+    expect((await requestDeletion(leaver)).receipt.receiptId).toBe(first.receipt.receiptId);
+    expect((await readReceipt(stayer, first.receipt.receiptId)).status).toBe(404);
+
+    const done = await waitForCompletion(leaver, first.receipt.receiptId);
+    expect(done).toMatchObject({ targetsTotal: 51, targetsDone: 51 });
+
+    // The rooms: the leaver's likes are gone, the stayer's remain, counts dropped by one.
+    for (const target of liked) {
+      const room = roomFor(env, target);
+      expect(await room.snapshot(target)).toMatchObject({ likes: 1 });
+      expect((await room.likeStatus(target, leaver)).liked).toBe(false);
+      expect((await room.likeStatus(target, stayer)).liked).toBe(true);
+    }
+
+    // D1 converges on the rooms: counts, like rows and one erasure event per removed like.
+    await waitFor(
+      async () => [
+        await d1Count(`SELECT COUNT(*) AS n FROM target_counts WHERE likes = 1 AND target IN (${liked.map(() => "?").join(",")})`, ...liked),
+        await d1Count(`SELECT COUNT(*) AS n FROM user_likes WHERE target IN (${liked.map(() => "?").join(",")})`, ...liked),
+        await d1Count(`SELECT COUNT(*) AS n FROM events WHERE type = 'unlike' AND target IN (${liked.map(() => "?").join(",")})`, ...liked),
+      ],
+      (seen) => seen.every((n) => n === 50),
+      20_000,
+      "D1 to converge",
+    );
+    // Rollups still add up: per target 2 likes - 1 erasure = the count of 1.
+    const { results: rollups } = await env.DB.prepare(
+      `SELECT target, SUM(CASE type WHEN 'like' THEN count ELSE -count END) AS net FROM event_rollups
+       WHERE target IN (${liked.map(() => "?").join(",")}) GROUP BY target`,
+    )
+      .bind(...liked)
+      .all<{ net: number }>();
+    expect(rollups.map((row) => row.net)).toEqual(liked.map(() => 1));
+
+    // Nothing under the user id remains, in D1 or in any room, once the rooms' alarms ran.
+    await waitFor(() => inPlaces([...liked, takenBack], (target) => roomTablesMentioning(target, leaver)), (hits) => hits.length === 0, 20_000, "rooms to forget");
+    expect(await d1TablesMentioning(leaver)).toEqual([]);
+    // The stayer is untouched, and the same scans do find an id that is still there.
+    expect(await d1Count("SELECT COUNT(*) AS n FROM user_likes WHERE user_id = ?", stayer)).toBe(50);
+    expect(await d1TablesMentioning(stayer)).toEqual(expect.arrayContaining(["events", "user_likes"]));
+    expect(await roomTablesMentioning(liked[0]!, stayer)).toContain("likes");
+  });
+
+  it("completes a deletion for a user who never engaged", { timeout: 30_000 }, async () => {
+    const user = uniqueUser("idle");
+    const { receipt } = await requestDeletion(user);
+    expect(receipt.targetsTotal).toBe(0);
+    expect(await waitForCompletion(user, receipt.receiptId)).toMatchObject({ status: "completed", targetsDone: 0 });
+    expect(await d1TablesMentioning(user)).toEqual([]);
+  });
+
+  it("anonymises events and drops dead letters of a deleted user that arrive after the deletion completed", { timeout: 30_000 }, async () => {
+    const user = uniqueUser("late");
+    const { receipt } = await requestDeletion(user);
+    await waitForCompletion(user, receipt.receiptId);
+    const target = uniqueTarget();
+    await env.EVENTS.send({ eventId: crypto.randomUUID(), type: "like", target, userId: user, at: Date.now(), seq: 1 });
+    await waitFor(() => d1Count("SELECT COUNT(*) AS n FROM events WHERE target = ?", target), (n) => n === 1, 10_000, "the late event");
+    // A dead letter naming the user is acked but not kept.
+    const dead = await deliver(EVENTS_DLQ, [{ type: "broken", userId: user }]);
+    expect(dead.result.explicitAcks).toHaveLength(1);
+    expect(await d1TablesMentioning(user)).toEqual([]);
+  });
+
+  it("needs a token", async () => {
+    const res = await call("/v1/users/me", { method: "DELETE" });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: { code: "unauthorized" } });
+  });
+});

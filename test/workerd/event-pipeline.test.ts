@@ -1,0 +1,150 @@
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { shipOutbox } from "../../durable-objects/outbox";
+import type { EngagementEvent } from "../../protocol/events";
+import { EVENTS_QUEUE, retryDelaySeconds } from "../../workers/queues";
+import { roomFor } from "../../workers/rooms";
+import { like, uniqueTarget, uniqueUser } from "./helpers";
+import { d1Count, deliver, likeEvent } from "./pipeline-helpers";
+import { waitFor } from "./wait";
+
+const MINUTE_MS = 60_000;
+
+async function rollupsOf(target: string) {
+  const { results } = await env.DB.prepare("SELECT bucket, type, count FROM event_rollups WHERE target = ? ORDER BY bucket, type")
+    .bind(target)
+    .all<{ bucket: number; type: string; count: number }>();
+  return results;
+}
+
+describe("event consumer", () => {
+  it("stores each event and counts it in the rollups exactly once when the same batch is delivered twice", async () => {
+    const target = uniqueTarget();
+    const at = Date.UTC(2026, 0, 5, 10, 30, 15);
+    const events = [
+      likeEvent(target, "u1", at),
+      likeEvent(target, "u2", at + 1_000),
+      likeEvent(target, "u3", at + MINUTE_MS),
+      likeEvent(target, "u1", at + MINUTE_MS + 5, "unlike"),
+    ];
+    const first = await deliver(EVENTS_QUEUE, events);
+    // The redelivery also carries one event twice in the same batch, as a resend can.
+    const second = await deliver(EVENTS_QUEUE, [...events, events[0]!]);
+
+    expect(first.result.explicitAcks).toHaveLength(4);
+    expect(second.result.explicitAcks).toHaveLength(5);
+    expect(second.result.retryMessages).toEqual([]);
+    expect(await d1Count("SELECT COUNT(*) AS n FROM events WHERE target = ?", target)).toBe(4);
+    const minute = Math.floor(at / MINUTE_MS) * MINUTE_MS;
+    expect(await rollupsOf(target)).toEqual([
+      { bucket: minute, type: "like", count: 2 },
+      { bucket: minute + MINUTE_MS, type: "like", count: 1 },
+      { bucket: minute + MINUTE_MS, type: "unlike", count: 1 },
+    ]);
+  });
+
+  it("keeps rollups equal to the stored events across many batches with overlaps", async () => {
+    const target = uniqueTarget();
+    const start = Date.UTC(2026, 0, 6, 8, 0, 0);
+    const events: EngagementEvent[] = Array.from({ length: 230 }, (_, i) =>
+      likeEvent(target, `user-${i % 17}`, start + i * 7_919, i % 3 === 0 ? "unlike" : "like"),
+    );
+    // Overlapping windows of up to 100 messages: every event arrives at least once, most twice.
+    for (let from = 0; from < events.length; from += 60) await deliver(EVENTS_QUEUE, events.slice(from, from + 100));
+
+    const { results: stored } = await env.DB.prepare(
+      "SELECT (at / 60000) * 60000 AS bucket, type, COUNT(*) AS count FROM events WHERE target = ? GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+      .bind(target)
+      .all<{ bucket: number; type: string; count: number }>();
+    expect(stored.reduce((n, row) => n + row.count, 0)).toBe(230);
+    expect(await rollupsOf(target)).toEqual(stored);
+  });
+
+  it("retries a message that is not an event without holding back the valid ones", async () => {
+    const target = uniqueTarget();
+    const { batch, result } = await deliver(EVENTS_QUEUE, [likeEvent(target, "u1", Date.now()), { type: "like", target: "nope" }]);
+    const [valid, poison] = batch.messages;
+    expect(result.explicitAcks).toEqual([valid!.id]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual([poison!.id]);
+    expect(await d1Count("SELECT COUNT(*) AS n FROM events WHERE target = ?", target)).toBe(1);
+  });
+
+  it("acks nothing and asks for a retry when D1 fails", async () => {
+    const target = uniqueTarget();
+    const failingEnv = { ...env, DB: env.UNMIGRATED_DB };
+    const { batch, result } = await deliver(EVENTS_QUEUE, [likeEvent(target, "u1", Date.now())], { env: failingEnv });
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual([batch.messages[0]!.id]);
+    expect(await d1Count("SELECT COUNT(*) AS n FROM events WHERE target = ?", target)).toBe(0);
+  });
+
+  it("backs off longer with every failed delivery, up to five minutes", () => {
+    const delays = [1, 2, 3, 4, 10].map(retryDelaySeconds);
+    expect(delays).toEqual([5, 10, 20, 40, 300]);
+  });
+
+  it("sends a message that keeps failing to the dead-letter queue after max_retries, which records it in D1", async () => {
+    const marker = crypto.randomUUID();
+    const userId = uniqueUser("poison");
+    const raw: Queue<unknown> = env.EVENTS;
+    await raw.send({ type: "like", marker, userId });
+    const row = await waitFor(
+      () => env.DB.prepare("SELECT queue, attempts, user_id, body FROM dead_letters WHERE body LIKE ?").bind(`%${marker}%`).first(),
+      (found) => found !== null,
+      30_000,
+      "the dead letter",
+    );
+    expect(row).toMatchObject({ queue: "engagement-events-dlq", user_id: userId });
+  }, 40_000);
+});
+
+describe("outbox", () => {
+  it("keeps events while sends fail and ships them, once each, when the queue is back", { timeout: 20_000 }, async () => {
+    const target = uniqueTarget();
+    const users = [uniqueUser(), uniqueUser(), uniqueUser()];
+    const stub = roomFor(env, target);
+    const outage = { sendBatch: async () => Promise.reject(new Error("queue unavailable")) };
+
+    await runInDurableObject(stub, async (room, state) => {
+      await room.applyLikes({ target, ops: users.map((userId) => ({ userId, action: "like" as const })) });
+      // The queue is down: every attempt fails and nothing leaves the outbox.
+      for (let attempt = 0; attempt < 3; attempt++) await expect(shipOutbox(outage, state.storage.sql)).rejects.toThrow("queue unavailable");
+      expect(state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n).toBe(3);
+    });
+
+    // The queue is back: the room's own alarm ships the backlog.
+    await waitFor(
+      async () => {
+        await runDurableObjectAlarm(stub);
+        return runInDurableObject(stub, (_room, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n);
+      },
+      (n) => n === 0,
+      10_000,
+      "the outbox to drain",
+    );
+    await waitFor(() => d1Count("SELECT COUNT(*) AS n FROM events WHERE target = ?", target), (n) => n === 3, 10_000, "events in D1");
+    const { results } = await env.DB.prepare("SELECT user_id FROM events WHERE target = ? ORDER BY seq").bind(target).all<{ user_id: string }>();
+    expect(results.map((row) => row.user_id)).toEqual(users);
+  });
+
+  it("delivers every like made over HTTP to D1 with its seq", { timeout: 20_000 }, async () => {
+    const target = uniqueTarget();
+    const [a, b] = [uniqueUser(), uniqueUser()];
+    await like(target, a);
+    await like(target, b);
+    await like(target, a, "unlike");
+    const rows = await waitFor(
+      async () =>
+        (await env.DB.prepare("SELECT type, user_id, seq FROM events WHERE target = ? ORDER BY seq").bind(target).all()).results,
+      (found) => found.length === 3,
+      10_000,
+      "events in D1",
+    );
+    expect(rows).toEqual([
+      { type: "like", user_id: a, seq: 1 },
+      { type: "like", user_id: b, seq: 2 },
+      { type: "unlike", user_id: a, seq: 3 },
+    ]);
+  });
+});

@@ -1,0 +1,35 @@
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import worker from "../../workers/index";
+import type { EngagementEvent } from "../../protocol/events";
+import type { AppEnv } from "../../workers/env";
+import { waitFor } from "./wait";
+
+export function likeEvent(target: string, userId: string | null, at: number, type: EngagementEvent["type"] = "like"): EngagementEvent {
+  return { eventId: crypto.randomUUID(), type, target, userId, at, seq: 1 };
+}
+
+/** Delivers bodies to the worker's real queue handler as the runtime would, and returns the outcome. */
+export async function deliver(queue: string, bodies: readonly unknown[], options: { env?: AppEnv; attempts?: number } = {}) {
+  const batch = createMessageBatch(
+    queue,
+    bodies.map((body) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts: options.attempts ?? 1, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, options.env ?? env);
+  return { batch, result: await getQueueResult(batch, ctx) };
+}
+
+export async function d1Count(query: string, ...params: unknown[]): Promise<number> {
+  const row = await env.DB.prepare(query).bind(...params).first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+/** Waits until the room's checkpoint has brought D1's count for `target` to `likes`. */
+export function waitForCheckpoint(target: string, likes: number) {
+  return waitFor(
+    () => d1Count("SELECT likes AS n FROM target_counts WHERE target = ?", target),
+    (n) => n === likes,
+    10_000,
+    `checkpoint of ${target}`,
+  );
+}

@@ -1,0 +1,19 @@
+import { drizzle } from "drizzle-orm/d1";
+import { eq } from "drizzle-orm";
+import { union } from "drizzle-orm/sqlite-core";
+import { events, userLikes } from "../db/schema";
+
+/**
+ * Every target a user left data on, according to D1: their current likes and every event
+ * that names them (likes they took back, and reactions and comments once those emit events).
+ * D1 lags the rooms by a checkpoint/outbox interval, which is why a deletion looks again
+ * after a settle delay before it finishes (see steps.ts).
+ */
+export async function touchedTargets(d1: D1Database, userId: string): Promise<string[]> {
+  const db = drizzle(d1);
+  const rows = await union(
+    db.select({ target: userLikes.target }).from(userLikes).where(eq(userLikes.userId, userId)),
+    db.select({ target: events.target }).from(events).where(eq(events.userId, userId)),
+  );
+  return rows.map((row) => row.target);
+}
