@@ -4,6 +4,7 @@ import type { AppBindings } from "./app-types";
 import { ApiError, handleError, validationHook } from "./errors";
 import { countsRoutes } from "./routes/counts";
 import { likesRoutes } from "./routes/likes";
+import { liveRoutes } from "./routes/live";
 import { systemRoutes } from "./routes/system";
 import { usersRoutes } from "./routes/users";
 
@@ -26,7 +27,8 @@ export function createApp() {
     .route("/", systemRoutes)
     .route("/", likesRoutes)
     .route("/", countsRoutes)
-    .route("/", usersRoutes);
+    .route("/", usersRoutes)
+    .route("/", liveRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
