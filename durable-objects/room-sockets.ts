@@ -46,6 +46,11 @@ export class RoomSockets {
   private readonly invalid: InvalidFrameLimiter<WebSocket>;
   private readonly attachments = new WeakMap<WebSocket, SocketAttachment>();
   private readonly now: () => number;
+  /**
+   * The open sockets, rebuilt from the runtime once per wake-up: a broadcast walks this set
+   * instead of asking getWebSockets() (which builds a fresh array) on every flush.
+   */
+  private open: Set<WebSocket> | null = null;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -62,6 +67,7 @@ export class RoomSockets {
     const client = pair[0];
     const server = pair[1];
     this.ctx.acceptWebSocket(server);
+    this.sockets().add(server);
     const attachment: SocketAttachment = { user };
     server.serializeAttachment(attachment);
     this.attachments.set(server, attachment);
@@ -89,7 +95,10 @@ export class RoomSockets {
   /** Exact number of open sockets; the close handler has already closed the leaving one. */
   viewerCount(): number {
     let open = 0;
-    for (const ws of this.ctx.getWebSockets()) if (ws.readyState === WebSocket.READY_STATE_OPEN) open++;
+    for (const ws of this.sockets()) {
+      if (ws.readyState === WebSocket.READY_STATE_OPEN) open++;
+      else this.sockets().delete(ws);
+    }
     return open;
   }
 
@@ -108,14 +117,18 @@ export class RoomSockets {
   onClose(ws: WebSocket, code: number): void {
     // 1005 and 1006 describe a missing or abnormal close and may not be sent back.
     this.closeSocket(ws, code === 1005 || code === 1006 ? CLOSE_CODES.normal : code, "closing");
+    this.sockets().delete(ws);
   }
 
   /** Sends coalesced changes to every open socket; viewer frames skip counts-only sockets. */
   publish(changes: LiveChanges): void {
     const countText = changes.count === undefined ? null : JSON.stringify({ type: "count", ...changes.count } satisfies ServerFrame);
     const viewersText = changes.viewers === undefined ? null : JSON.stringify({ type: "viewers", viewers: changes.viewers } satisfies ServerFrame);
-    for (const ws of this.ctx.getWebSockets()) {
-      if (ws.readyState !== WebSocket.READY_STATE_OPEN) continue;
+    for (const ws of this.sockets()) {
+      if (ws.readyState !== WebSocket.READY_STATE_OPEN) {
+        this.sockets().delete(ws);
+        continue;
+      }
       const verdict = this.windows.assess(ws);
       if (verdict.drop) {
         this.closeSocket(ws, CLOSE_CODES.tryAgainLater, "too far behind; reconnect with since");
@@ -193,7 +206,13 @@ export class RoomSockets {
     }
   }
 
+  private sockets(): Set<WebSocket> {
+    this.open ??= new Set(this.ctx.getWebSockets());
+    return this.open;
+  }
+
   private closeSocket(ws: WebSocket, code: number, reason: string): void {
+    this.sockets().delete(ws);
     try {
       ws.close(code, reason);
     } catch {

@@ -55,6 +55,9 @@ export const liveRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validation
   // Never forward identity the client wrote itself: only a verified token may set it.
   const headers = new Headers(c.req.raw.headers);
   headers.delete(LIVE_IDENTITY_HEADER);
+  // Live frames are a few dozen bytes: per-message deflate would cost a compressor per
+  // socket per broadcast for no gain, so the extension is never offered to the room.
+  headers.delete("sec-websocket-extensions");
   if (token !== undefined) {
     const claims = await verifyToken(token, c.env.AUTH_SECRET);
     headers.set(LIVE_IDENTITY_HEADER, JSON.stringify({ userId: claims.sub, exp: claims.exp } satisfies LiveIdentity));
