@@ -1,6 +1,8 @@
 // `npm run bench`: time from one REST like to the LAST of N live sockets receiving the new
 // count, for N = 100, 1000, 4000, against `wrangler dev` on loopback. Env knobs:
 // BENCH_SIZES=100,1000,4000  BENCH_ROUNDS=40  BENCH_PORT=8788
+// BENCH_URL=http://127.0.0.1:PORT measures a server that is already running (started with
+// AUTH_SECRET set to SECRET below) instead of starting wrangler dev.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { sign } from "hono/jwt";
@@ -8,7 +10,7 @@ import WebSocket from "ws";
 import { SEEN_EVERY_CHARS, ServerFrame } from "../protocol/live";
 import { startDevServer } from "../scripts/dev-server";
 
-const SECRET = "bench-secret-for-the-local-dev-server-only";
+export const SECRET = "bench-secret-for-the-local-dev-server-only";
 const SIZES = (process.env.BENCH_SIZES ?? "100,1000,4000").split(",").map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
 const PORT = Number(process.env.BENCH_PORT ?? 8788);
@@ -151,8 +153,9 @@ async function benchSize(baseUrl: string, n: number) {
 }
 
 async function main() {
-  console.log(`starting wrangler dev on 127.0.0.1:${PORT} ...`);
-  const server = await startDevServer({ authSecret: SECRET, port: PORT });
+  const existing = process.env.BENCH_URL;
+  if (!existing) console.log(`starting wrangler dev on 127.0.0.1:${PORT} ...`);
+  const server = existing ? { url: existing, stop: async () => {} } : await startDevServer({ authSecret: SECRET, port: PORT });
   const results = [];
   try {
     for (const n of SIZES) {
