@@ -198,6 +198,16 @@ describe("live auth and frame hygiene", () => {
     socket.close();
   });
 
+  it("refuses socket writes once the token it connected with has expired", async () => {
+    const target = uniqueTarget();
+    const socket = await LiveSocket.open(target, { token: await tokenFor(uniqueUser(), { ttlSeconds: 1 }) });
+    await socket.next("hello");
+    await socket.quiet(2_100);
+    socket.send({ type: "like", id: "late" });
+    expect(await socket.next("error")).toMatchObject({ id: "late", error: { code: "unauthorized", message: expect.stringContaining("expired") } });
+    socket.close();
+  });
+
   it("refuses the upgrade when the token is invalid", async () => {
     const target = uniqueTarget();
     const forged = await tokenFor(uniqueUser(), { secret: "not-the-secret" });
