@@ -13,6 +13,8 @@ export const ROOM_MIGRATIONS: readonly string[] = [
    CREATE TABLE idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;
    CREATE INDEX idempotency_by_age ON idempotency (created_at);
    CREATE TABLE alarm_jobs (name TEXT PRIMARY KEY, due_at INTEGER NOT NULL, version INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;`,
+  // Issue 3: the replay ring for live sockets reconnecting with ?since=<seq>.
+  `CREATE TABLE live_events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL);`,
 ];
 
 export function migrateRoomSchema(sql: SqlStorage): void {

@@ -1,7 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
 import type { AppEnv } from "../workers/env";
 import { TargetId, UserId } from "../protocol/target";
-import { ApplyLikesInput, type LikeStatus, type OpOutcome, type RoomSnapshot } from "../protocol/room-rpc";
+import {
+  ApplyLikesInput,
+  LIVE_IDENTITY_HEADER,
+  LiveIdentity,
+  LiveRoomQuery,
+  type LikeOp,
+  type LikeStatus,
+  type OpOutcome,
+  type RoomSnapshot,
+} from "../protocol/room-rpc";
+import { PING_FRAME, PONG_FRAME } from "../protocol/live";
 import { migrateRoomSchema } from "./room-migrations";
 import { LikesLedger } from "./likes-ledger";
 import { AlarmJobs } from "./alarm-jobs";
@@ -12,6 +22,9 @@ import { logEvent } from "../workers/log";
 import { ForgetUserInput, LikeIndexPageInput, type ForgetUserResult, type LikeIndexPage } from "../protocol/deletion";
 import { forgetUserInRoom } from "./forget-user";
 import { readLikeIndexPage } from "./like-index";
+import { ReplayRing, type RingEvent } from "./replay-ring";
+import { LiveBroadcaster } from "./live-broadcaster";
+import { RoomSockets } from "./room-sockets";
 
 /** D1 may lag a room by at most this much plus one D1 round trip (the contract says < 2 s). */
 export const CHECKPOINT_DELAY_MS = 500;
@@ -28,7 +41,10 @@ const JOB_IDEMPOTENCY_SWEEP = "idempotency-sweep";
  */
 export class TargetRoom extends DurableObject<AppEnv> {
   private ledger!: LikesLedger;
+  private ring!: ReplayRing;
   private readonly jobs: AlarmJobs;
+  private readonly sockets: RoomSockets;
+  private readonly live: LiveBroadcaster;
   private target: string | null = null;
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
@@ -42,9 +58,25 @@ export class TargetRoom extends DurableObject<AppEnv> {
       const remaining = this.ledger.idempotencyKeys.purgeExpired();
       return remaining > 0 ? Date.now() + IDEMPOTENCY_SWEEP_INTERVAL_MS : null;
     });
+    // The runtime answers pings itself, so idle viewers never wake a hibernating room.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
+    this.sockets = new RoomSockets(ctx, {
+      state: () => ({ target: this.target ?? "", count: this.ledger.count, seq: this.ledger.lastSeq }),
+      replay: (since, currentSeq) => this.ring.plan(since, currentSeq),
+      write: async (userId, action) => {
+        const [outcome] = await this.applyOps(this.boundTarget(), [{ userId, action }]);
+        if (!outcome) throw new Error("ledger answered no outcome");
+        return outcome;
+      },
+    });
+    this.live = new LiveBroadcaster(
+      () => ({ count: this.ledger.count, seq: this.ledger.lastSeq, viewers: this.sockets.viewerCount() }),
+      (changes) => this.sockets.publish(changes),
+    );
     void ctx.blockConcurrencyWhile(async () => {
       migrateRoomSchema(ctx.storage.sql);
       this.ledger = new LikesLedger(ctx.storage.sql);
+      this.ring = new ReplayRing(ctx.storage.sql);
       this.target = this.readTarget();
     });
   }
@@ -52,8 +84,59 @@ export class TargetRoom extends DurableObject<AppEnv> {
   async applyLikes(input: ApplyLikesInput): Promise<OpOutcome[]> {
     const { target, ops } = ApplyLikesInput.parse(input);
     this.bindTarget(target);
-    const { outcomes, changed } = this.ctx.storage.transactionSync(() => this.ledger.apply(target, ops));
+    return this.applyOps(target, ops);
+  }
+
+  async snapshot(target: string): Promise<RoomSnapshot> {
+    this.bindTarget(TargetId.parse(target));
+    return { target, likes: this.ledger.count, seq: this.ledger.lastSeq, viewers: this.sockets.viewerCount() };
+  }
+
+  /** Only for the WebSocket upgrade of `/v1/targets/:target/live`; everything else is RPC. */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return Response.json({ error: { code: "upgrade_required", message: "expected a WebSocket upgrade" } }, { status: 426 });
+    }
+    const query = LiveRoomQuery.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+    if (!query.success) {
+      return Response.json({ error: { code: "invalid_request", message: "invalid live upgrade" } }, { status: 400 });
+    }
+    const user = parseIdentity(request.headers.get(LIVE_IDENTITY_HEADER));
+    this.bindTarget(query.data.target);
+    const response = this.sockets.accept(user, query.data.since);
+    this.live.changed();
+    return response;
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    await this.sockets.onMessage(ws, message);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    this.sockets.onClose(ws, code);
+    this.live.changed();
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.sockets.onClose(ws, 1006);
+    this.live.changed();
+  }
+
+  /**
+   * The one write path for RPC and socket writes: ledger and replay ring change in one
+   * transaction, then the coalesced broadcast is scheduled.
+   */
+  private async applyOps(target: string, ops: LikeOp[]): Promise<OpOutcome[]> {
+    const { outcomes, changed } = this.ctx.storage.transactionSync(() => {
+      const applied = this.ledger.apply(target, ops);
+      if (applied.changed > 0) {
+        this.ring.append(ringEventsOf(applied.outcomes, Date.now()));
+        this.ring.trim(this.ledger.lastSeq);
+      }
+      return applied;
+    });
     if (changed > 0) {
+      this.live.changed();
       const now = Date.now();
       await this.jobs.schedule(JOB_CHECKPOINT, now + CHECKPOINT_DELAY_MS);
       await this.jobs.schedule(JOB_OUTBOX, now + OUTBOX_DELAY_MS);
@@ -62,11 +145,6 @@ export class TargetRoom extends DurableObject<AppEnv> {
       await this.jobs.schedule(JOB_IDEMPOTENCY_SWEEP, Date.now() + IDEMPOTENCY_TTL_MS);
     }
     return outcomes;
-  }
-
-  async snapshot(target: string): Promise<RoomSnapshot> {
-    this.bindTarget(TargetId.parse(target));
-    return { target, likes: this.ledger.count, seq: this.ledger.lastSeq };
   }
 
   async likeStatus(target: string, userId: string): Promise<LikeStatus> {
@@ -79,6 +157,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
     const { target, userId } = ForgetUserInput.parse(input);
     this.bindTarget(target);
     const result = this.ctx.storage.transactionSync(() => forgetUserInRoom(this.ctx.storage.sql, this.ledger, target, userId));
+    if (result.likesRemoved > 0) this.live.changed();
     if (result.likesRemoved > 0 || result.outboxAnonymised > 0) {
       const now = Date.now();
       await this.jobs.schedule(JOB_CHECKPOINT, now + CHECKPOINT_DELAY_MS);
@@ -96,6 +175,9 @@ export class TargetRoom extends DurableObject<AppEnv> {
 
   override async alarm(): Promise<void> {
     await this.jobs.runDue();
+    // Every change schedules a checkpoint, so this is the wake-up after an eviction that
+    // may have dropped a pending broadcast timer: flush whatever sockets have not seen.
+    if (this.ctx.getWebSockets().length > 0) this.live.changed();
   }
 
   private async runCheckpoint(): Promise<number | null> {
@@ -126,8 +208,33 @@ export class TargetRoom extends DurableObject<AppEnv> {
     this.target = target;
   }
 
+  private boundTarget(): string {
+    if (this.target === null) throw new Error("room has no target yet");
+    return this.target;
+  }
+
   private readTarget(): string | null {
     const row = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM room_meta WHERE key = 'target'").toArray()[0];
     return row?.value ?? null;
   }
+}
+
+function parseIdentity(header: string | null): LiveIdentity | null {
+  if (header === null) return null;
+  try {
+    const parsed = LiveIdentity.safeParse(JSON.parse(header));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+function ringEventsOf(outcomes: readonly OpOutcome[], at: number): RingEvent[] {
+  const events: RingEvent[] = [];
+  for (const outcome of outcomes) {
+    if (!outcome.ok || !outcome.result.changed) continue;
+    const { liked, count, seq } = outcome.result;
+    events.push({ seq, at, event: { kind: liked ? "like" : "unlike", count } });
+  }
+  return events;
 }

@@ -29,9 +29,37 @@ export interface RoomSnapshot {
   target: string;
   likes: number;
   seq: number;
+  /** Open live sockets right now (exact for the room). */
+  viewers: number;
 }
 
 export interface LikeStatus {
   liked: boolean;
   likedAt: number | null;
 }
+
+/**
+ * Set by the Worker on the upgrade it forwards to a room, after verifying `?token=` and
+ * deleting any copy the client sent. The room trusts it because only the Worker can reach
+ * a room's fetch.
+ */
+export const LIVE_IDENTITY_HEADER = "x-engagement-live-identity";
+
+export const LiveIdentity = z.object({
+  userId: UserId,
+  /** Token expiry (seconds since the epoch): socket writes stop when the token would have. */
+  exp: z.number().int(),
+});
+export type LiveIdentity = z.infer<typeof LiveIdentity>;
+
+/** The URL a Worker forwards a live upgrade to; the room parses it back with LiveRoomQuery. */
+export function liveRoomUrl(target: string, since: number | undefined): string {
+  const params = new URLSearchParams({ target });
+  if (since !== undefined) params.set("since", String(since));
+  return `https://target-room.internal/live?${params}`;
+}
+
+export const LiveRoomQuery = z.object({
+  target: TargetId,
+  since: z.coerce.number().int().nonnegative().optional(),
+});

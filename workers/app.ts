@@ -4,6 +4,7 @@ import type { AppBindings } from "./app-types";
 import { ApiError, handleError, validationHook } from "./errors";
 import { countsRoutes } from "./routes/counts";
 import { likesRoutes } from "./routes/likes";
+import { liveRoutes } from "./routes/live";
 import { systemRoutes } from "./routes/system";
 import { usersRoutes } from "./routes/users";
 import { analyticsRoutes } from "./routes/analytics";
@@ -32,7 +33,8 @@ export function createApp() {
     .route("/", usersRoutes)
     .route("/", deletionsRoutes)
     .route("/", analyticsRoutes)
-    .route("/", adminRoutes);
+    .route("/", adminRoutes)
+    .route("/", liveRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

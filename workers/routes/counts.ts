@@ -65,7 +65,7 @@ export const countsRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validati
         likes: snapshot.likes,
         reactions: {},
         comments: 0,
-        viewers: 0,
+        viewers: snapshot.viewers,
         asOf: new Date().toISOString(),
       } satisfies StatsResponse;
     });

@@ -1,0 +1,192 @@
+// `npm run bench`: time from one REST like to the LAST of N live sockets receiving the new
+// count, for N = 100, 1000, 4000, against `wrangler dev` on loopback. Env knobs:
+// BENCH_SIZES=100,1000,4000  BENCH_ROUNDS=40  BENCH_PORT=8788
+// BENCH_URL=http://127.0.0.1:PORT measures a server that is already running (started with
+// AUTH_SECRET set to SECRET below) instead of starting wrangler dev.
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { sign } from "hono/jwt";
+import WebSocket from "ws";
+import { SEEN_EVERY_CHARS, ServerFrame } from "../protocol/live";
+import { startDevServer } from "../scripts/dev-server";
+
+export const SECRET = "bench-secret-for-the-local-dev-server-only";
+const SIZES = (process.env.BENCH_SIZES ?? "100,1000,4000").split(",").map(Number);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
+const PORT = Number(process.env.BENCH_PORT ?? 8788);
+const CONNECT_CONCURRENCY = 200;
+/** Longer than the room's 100 ms broadcast interval, so each like is flushed on its own. */
+const GAP_BETWEEN_ROUNDS_MS = 150;
+const ROUND_TIMEOUT_MS = 10_000;
+const TARGET_P99_MS_AT_4000 = 200;
+
+interface Viewer {
+  ws: WebSocket;
+  lastSeq: number;
+  lastCount: number;
+  unreported: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? Number.NaN;
+}
+
+async function token(userId: string): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return sign({ sub: userId, iat: now, exp: now + 3600 }, SECRET, "HS256");
+}
+
+/**
+ * One socket; calls `onCount` for every count frame so the round can notice the last arrival.
+ * The `ws` package (not Node's global WebSocket) keeps the client's per-frame cost well below
+ * the server's, so the numbers describe the server's fan-out more than this process.
+ */
+function openViewer(url: string, onCount: (viewer: Viewer) => void): Promise<Viewer> {
+  return new Promise((resolveOpen, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const viewer: Viewer = { ws, lastSeq: -1, lastCount: -1, unreported: 0 };
+    const timer = setTimeout(() => reject(new Error("no hello within 30 s")), 30_000);
+    ws.on("error", (error) => reject(error));
+    ws.on("message", (data, isBinary) => {
+      if (isBinary) return;
+      const text = data.toString();
+      viewer.unreported += text.length;
+      if (viewer.unreported >= SEEN_EVERY_CHARS) {
+        ws.send(JSON.stringify({ type: "seen", chars: viewer.unreported }));
+        viewer.unreported = 0;
+      }
+      const frame = ServerFrame.parse(JSON.parse(text));
+      if (frame.type === "hello") {
+        viewer.lastSeq = frame.seq;
+        viewer.lastCount = frame.count;
+        clearTimeout(timer);
+        resolveOpen(viewer);
+      } else if (frame.type === "count" && frame.seq > viewer.lastSeq) {
+        viewer.lastSeq = frame.seq;
+        viewer.lastCount = frame.count;
+        onCount(viewer);
+      }
+    });
+  });
+}
+
+async function like(baseUrl: string, target: string, userToken: string): Promise<{ count: number; seq: number }> {
+  const res = await fetch(`${baseUrl}/v1/likes`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${userToken}` },
+    body: JSON.stringify({ target, action: "like" }),
+  });
+  if (!res.ok) throw new Error(`like failed: ${res.status} ${await res.text()}`);
+  const body: unknown = await res.json();
+  if (typeof body !== "object" || body === null || !("seq" in body) || !("count" in body)) throw new Error("unexpected like answer");
+  return { count: Number(body.count), seq: Number(body.seq) };
+}
+
+async function benchSize(baseUrl: string, n: number) {
+  const target = `stream:bench-${n}-${Date.now()}`;
+  const wsUrl = `${baseUrl.replace("http:", "ws:")}/v1/targets/${encodeURIComponent(target)}/live`;
+  let waitingFor: { seq: number; remaining: number; done: () => void; firstAt: number | null } | null = null;
+  const onCount = (viewer: Viewer) => {
+    if (!waitingFor || viewer.lastSeq < waitingFor.seq) return;
+    waitingFor.firstAt ??= performance.now();
+    if (--waitingFor.remaining === 0) waitingFor.done();
+  };
+
+  const connectStart = performance.now();
+  const viewers: Viewer[] = [];
+  for (let i = 0; i < n; i += CONNECT_CONCURRENCY) {
+    const batch = Array.from({ length: Math.min(CONNECT_CONCURRENCY, n - i) }, () => openViewer(wsUrl, onCount));
+    viewers.push(...(await Promise.all(batch)));
+  }
+  const connectMs = performance.now() - connectStart;
+  process.stdout.write(`N=${n}: ${n} sockets connected in ${(connectMs / 1000).toFixed(1)} s\n`);
+  // Let the viewer-count broadcasts of the join storm settle before measuring.
+  await new Promise((r) => setTimeout(r, 1_000));
+
+  const tokens = await Promise.all(Array.from({ length: ROUNDS + 1 }, (_, i) => token(`bench-${n}-${i}`)));
+  const latencies: number[] = [];
+  const firsts: number[] = [];
+  // Every round is a new user's like, so the room's seq moves by exactly one per round.
+  let expected = { count: viewers[0]?.lastCount ?? 0, seq: viewers[0]?.lastSeq ?? 0 };
+  for (let round = 0; round <= ROUNDS; round++) {
+    await new Promise((r) => setTimeout(r, GAP_BETWEEN_ROUNDS_MS));
+    const seq = expected.seq + 1;
+    const allReceived = new Promise<void>((done) => {
+      waitingFor = { seq, remaining: n, done, firstAt: null };
+    });
+    const startedAt = performance.now();
+    expected = await like(baseUrl, target, tokens[round] ?? "");
+    if (expected.seq !== seq) throw new Error(`expected seq ${seq}, the like answered ${expected.seq}`);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), ROUND_TIMEOUT_MS)));
+    const outcome = await Promise.race([allReceived, timeout]);
+    clearTimeout(timer);
+    if (outcome === "timeout") {
+      const missing = viewers.filter((v) => v.lastSeq < seq).length;
+      throw new Error(`N=${n} round ${round}: ${missing} sockets never got seq ${seq}`);
+    }
+    const ms = performance.now() - startedAt;
+    const firstAt: number | null = (waitingFor as { firstAt: number | null } | null)?.firstAt ?? null;
+    waitingFor = null;
+    if (round === 0) continue; // warm-up: the room's first write after the join storm
+    latencies.push(ms);
+    firsts.push((firstAt ?? performance.now()) - startedAt);
+    if (round % 10 === 0 || round === ROUNDS) process.stdout.write(`N=${n}: round ${round}/${ROUNDS} last ${ms.toFixed(1)} ms\n`);
+  }
+
+  const wrong = viewers.filter((v) => v.lastCount !== expected.count || v.lastSeq !== expected.seq).length;
+  for (const viewer of viewers) viewer.ws.close(1000, "bench done");
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    n,
+    rounds: latencies.length,
+    connectSeconds: connectMs / 1000,
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+    maxMs: sorted.at(-1) ?? Number.NaN,
+    /** Like to the FIRST socket with the new count: the rest of p50 is the fan-out itself. */
+    firstP50Ms: percentile([...firsts].sort((a, b) => a - b), 50),
+    finalCount: expected.count,
+    socketsWithWrongFinalCount: wrong,
+  };
+}
+
+async function main() {
+  const existing = process.env.BENCH_URL;
+  if (!existing) console.log(`starting wrangler dev on 127.0.0.1:${PORT} ...`);
+  const server = existing ? { url: existing, stop: async () => {} } : await startDevServer({ authSecret: SECRET, port: PORT });
+  const results = [];
+  try {
+    for (const n of SIZES) {
+      results.push(await benchSize(server.url, n));
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  } finally {
+    await server.stop();
+  }
+
+  console.log("\nlike -> last socket has the new count (ms), wrangler dev on loopback");
+  console.log("     N  rounds     p50     p99     max  first-p50  exact-final");
+  for (const r of results) {
+    console.log(
+      `${String(r.n).padStart(6)}  ${String(r.rounds).padStart(6)}  ${r.p50Ms.toFixed(1).padStart(6)}  ${r.p99Ms
+        .toFixed(1)
+        .padStart(6)}  ${r.maxMs.toFixed(1).padStart(6)}  ${r.firstP50Ms.toFixed(1).padStart(9)}  ${r.socketsWithWrongFinalCount === 0 ? "yes" : `NO (${r.socketsWithWrongFinalCount} wrong)`}`,
+    );
+  }
+  const dir = resolve(import.meta.dirname, "results");
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `fanout-${new Date().toISOString().replaceAll(":", "-")}.json`);
+  await writeFile(file, JSON.stringify({ at: new Date().toISOString(), rounds: ROUNDS, results }, null, 2));
+  console.log(`\nwrote ${file}`);
+
+  const big = results.find((r) => r.n === 4000);
+  if (big && big.p99Ms >= TARGET_P99_MS_AT_4000) console.log(`target missed: p99 at N=4000 is ${big.p99Ms.toFixed(1)} ms (target < ${TARGET_P99_MS_AT_4000} ms)`);
+  if (results.some((r) => r.socketsWithWrongFinalCount > 0)) {
+    console.error("some sockets ended with a wrong count");
+    process.exitCode = 1;
+  }
+}
+
+await main();

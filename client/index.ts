@@ -1,0 +1,12 @@
+/**
+ * Browser-safe SDK: imports only protocol/ and partysocket, never a cloudflare:* module.
+ *
+ *   const live = connect("post:abc", { baseUrl, token: () => getToken(), onCount: (n) => render(n) });
+ *   await live.like();
+ */
+export { connect, liveUrl, LiveRequestError } from "./live";
+export type { ConnectOptions, LiveConnection, LiveState, LiveStatus, TokenSource, WriteResult } from "./live";
+export { createRestClient, RestError } from "./rest";
+export type { RestClient, RestClientOptions } from "./rest";
+export { PROTOCOL_VERSION } from "../protocol/live";
+export type { EventFrame, HelloFrame, LiveEvent, ServerFrame } from "../protocol/live";

@@ -1,0 +1,270 @@
+import { WebSocket as ReconnectingWebSocket } from "partysocket";
+import {
+  PING_FRAME,
+  PROTOCOL_VERSION,
+  SEEN_EVERY_CHARS,
+  ServerFrame,
+  type AckFrame,
+  type ClientFrame,
+  type ErrorFrame,
+  type EventFrame,
+  type HelloFrame,
+  type ModeFrame,
+} from "../protocol/live";
+
+/** A token, or a function asked for a fresh one before every (re)connect. */
+export type TokenSource = string | (() => string | null | undefined | Promise<string | null | undefined>);
+
+export type LiveStatus = "connecting" | "open" | "reconnecting" | "closed" | "incompatible";
+
+export interface ConnectOptions {
+  /** `https://api.example.com` (or `http://127.0.0.1:8787`); `ws(s)://` is derived from it. */
+  baseUrl: string;
+  token?: TokenSource;
+  onCount?: (count: number, seq: number) => void;
+  onViewers?: (viewers: number) => void;
+  /** Live and replayed events (`frame.replay` tells them apart); seq is the room's. */
+  onEvent?: (frame: EventFrame) => void;
+  /** Every snapshot; `hello.resync` means local state must be replaced, not merged. */
+  onHello?: (hello: HelloFrame) => void;
+  onStatus?: (status: LiveStatus) => void;
+  /** Errors not tied to a request (e.g. the server could not read a frame). */
+  onError?: (error: ErrorFrame["error"]) => void;
+  onMode?: (mode: ModeFrame["mode"]) => void;
+  /** A WebSocket constructor for runtimes without a global one. */
+  WebSocket?: unknown;
+  /** Heartbeat: a ping every this many ms; no frame within HEARTBEAT_TIMEOUT_MS forces a reconnect. */
+  pingIntervalMs?: number;
+  requestTimeoutMs?: number;
+  minReconnectDelayMs?: number;
+  maxReconnectDelayMs?: number;
+}
+
+export interface LiveState {
+  count: number | null;
+  viewers: number | null;
+  seq: number | null;
+  mode: ModeFrame["mode"];
+}
+
+export type WriteResult = AckFrame["result"];
+
+export interface LiveConnection {
+  like(): Promise<WriteResult>;
+  unlike(): Promise<WriteResult>;
+  readonly state: Readonly<LiveState>;
+  readonly status: LiveStatus;
+  /** Drops the socket and connects again (asking for a fresh token, resuming from the last seq). */
+  reconnect(): void;
+  close(): void;
+}
+
+/** A write the server refused; `code` is from the API's error codes (e.g. "unauthorized"). */
+export class LiveRequestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "LiveRequestError";
+  }
+}
+
+const DEFAULT_PING_INTERVAL_MS = 25_000;
+const HEARTBEAT_TIMEOUT_MS = 10_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+interface PendingWrite {
+  frame: ClientFrame;
+  resolve: (result: WriteResult) => void;
+  reject: (error: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export function liveUrl(baseUrl: string, target: string, query: { token?: string; since?: number }): string {
+  const url = new URL(`/v1/targets/${encodeURIComponent(target)}/live`, baseUrl);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  url.searchParams.set("v", String(PROTOCOL_VERSION));
+  if (query.token) url.searchParams.set("token", query.token);
+  if (query.since !== undefined) url.searchParams.set("since", String(query.since));
+  return url.toString();
+}
+
+/**
+ * Opens a live connection to one target. Reconnects with backoff; before each attempt it
+ * asks `token` for a fresh token and resumes with `since` = the last seq it saw, so the
+ * room replays what was missed (or answers with a resync snapshot).
+ */
+export function connect(target: string, options: ConnectOptions): LiveConnection {
+  const state: LiveState = { count: null, viewers: null, seq: null, mode: "full" };
+  const pending = new Map<string, PendingWrite>();
+  let status: LiveStatus = "connecting";
+  let unreportedChars = 0;
+  let nextRequest = 0;
+  let lastFrameAt = Date.now();
+
+  const setStatus = (next: LiveStatus) => {
+    if (status === next) return;
+    status = next;
+    options.onStatus?.(next);
+  };
+
+  const urlProvider = async () => {
+    const token = typeof options.token === "function" ? await options.token() : options.token;
+    return liveUrl(options.baseUrl, target, { ...(token ? { token } : {}), ...(state.seq === null ? {} : { since: state.seq }) });
+  };
+
+  const socket = new ReconnectingWebSocket(urlProvider, undefined, {
+    ...(options.WebSocket === undefined ? {} : { WebSocket: options.WebSocket }),
+    minReconnectionDelay: options.minReconnectDelayMs ?? 250,
+    maxReconnectionDelay: options.maxReconnectDelayMs ?? 10_000,
+    // Frames written while offline are resent from `pending` on open, not from a second queue.
+    maxEnqueuedMessages: 0,
+  });
+
+  const sendNow = (text: string) => {
+    if (socket.readyState === socket.OPEN) socket.send(text);
+  };
+
+  const apply = (frame: ServerFrame) => {
+    switch (frame.type) {
+      case "hello":
+        state.count = frame.count;
+        state.viewers = frame.viewers;
+        state.seq = frame.seq;
+        state.mode = "full";
+        options.onHello?.(frame);
+        options.onCount?.(frame.count, frame.seq);
+        options.onViewers?.(frame.viewers);
+        return;
+      case "count":
+        // A room that woke from hibernation may repeat a count; a seq we have adds nothing.
+        if (state.seq !== null && frame.seq <= state.seq) return;
+        state.count = frame.count;
+        state.seq = frame.seq;
+        options.onCount?.(frame.count, frame.seq);
+        return;
+      case "viewers":
+        state.viewers = frame.viewers;
+        options.onViewers?.(frame.viewers);
+        return;
+      case "event":
+        if (!frame.replay && state.seq !== null && frame.seq > state.seq) state.seq = frame.seq;
+        options.onEvent?.(frame);
+        return;
+      case "ack":
+      case "error": {
+        const request = frame.id === undefined ? undefined : pending.get(frame.id);
+        if (request === undefined) {
+          if (frame.type === "error") options.onError?.(frame.error);
+          return;
+        }
+        pending.delete(frame.id ?? "");
+        clearTimeout(request.timer);
+        if (frame.type === "ack") request.resolve(frame.result);
+        else request.reject(new LiveRequestError(frame.error.code, frame.error.message));
+        return;
+      }
+      case "mode":
+        state.mode = frame.mode;
+        options.onMode?.(frame.mode);
+        return;
+      case "incompatible":
+        setStatus("incompatible");
+        shutdown(new LiveRequestError("incompatible", frame.message));
+        return;
+      case "pong":
+        return;
+      default: {
+        const unknownFrame: never = frame;
+        throw new Error(`unhandled frame ${JSON.stringify(unknownFrame)}`);
+      }
+    }
+  };
+
+  socket.addEventListener("message", (event: MessageEvent) => {
+    lastFrameAt = Date.now();
+    if (typeof event.data !== "string") return;
+    unreportedChars += event.data.length;
+    let json: unknown;
+    try {
+      json = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    const parsed = ServerFrame.safeParse(json);
+    if (parsed.success) apply(parsed.data);
+    if (unreportedChars >= SEEN_EVERY_CHARS) {
+      sendNow(JSON.stringify({ type: "seen", chars: unreportedChars } satisfies ClientFrame));
+      unreportedChars = 0;
+    }
+  });
+
+  socket.addEventListener("open", () => {
+    lastFrameAt = Date.now();
+    unreportedChars = 0;
+    setStatus("open");
+    // like/unlike set a state, so resending one whose ack was lost is harmless.
+    for (const request of pending.values()) sendNow(JSON.stringify(request.frame));
+  });
+
+  socket.addEventListener("close", () => {
+    if (status === "incompatible" || status === "closed") return;
+    setStatus("reconnecting");
+  });
+
+  const pingInterval = options.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
+  const heartbeat = setInterval(() => {
+    if (socket.readyState !== socket.OPEN) return;
+    if (Date.now() - lastFrameAt > pingInterval + HEARTBEAT_TIMEOUT_MS) {
+      socket.reconnect();
+      return;
+    }
+    sendNow(PING_FRAME);
+  }, pingInterval);
+
+  function shutdown(reason: Error) {
+    clearInterval(heartbeat);
+    socket.close(1000, "client closed");
+    for (const request of pending.values()) {
+      clearTimeout(request.timer);
+      request.reject(reason);
+    }
+    pending.clear();
+  }
+
+  const write = (type: "like" | "unlike") =>
+    new Promise<WriteResult>((resolve, reject) => {
+      if (status === "closed" || status === "incompatible") {
+        reject(new LiveRequestError("closed", "connection is closed"));
+        return;
+      }
+      const id = `${type}-${++nextRequest}`;
+      const frame: ClientFrame = { type, id };
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new LiveRequestError("timeout", `no answer to ${type} within the request timeout`));
+      }, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+      pending.set(id, { frame, resolve, reject, timer });
+      sendNow(JSON.stringify(frame));
+    });
+
+  return {
+    like: () => write("like"),
+    unlike: () => write("unlike"),
+    get state() {
+      return state;
+    },
+    get status() {
+      return status;
+    },
+    reconnect() {
+      if (status === "closed" || status === "incompatible") return;
+      socket.reconnect(1000, "client reconnect");
+    },
+    close() {
+      setStatus("closed");
+      shutdown(new LiveRequestError("closed", "connection closed by the client"));
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import type { z } from "zod";
+import { ErrorBody } from "../protocol/errors";
+import {
+  BatchCountResponse,
+  CountResponse,
+  LikeResult,
+  LikeStatusResponse,
+  StatsResponse,
+  UserLikesResponse,
+  type LikeAction,
+} from "../protocol/likes";
+import type { TokenSource } from "./live";
+
+export interface RestClientOptions {
+  baseUrl: string;
+  token?: TokenSource;
+  fetch?: typeof fetch;
+}
+
+/** A non-2xx answer, carrying the API's `{ error: { code, message, details? } }`. */
+export class RestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = "RestError";
+  }
+}
+
+/**
+ * Typed wrappers over the REST contract. Every answer is parsed with the same zod schema the
+ * Worker validates against, so a client never trusts a shape it was not promised.
+ */
+export function createRestClient(options: RestClientOptions) {
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+
+  async function request<T extends z.ZodType>(
+    schema: T,
+    path: string,
+    init: { method?: "GET" | "POST"; body?: unknown; auth?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<z.infer<T>> {
+    const headers: Record<string, string> = { ...init.headers };
+    if (init.body !== undefined) headers["content-type"] = "application/json";
+    if (init.auth) {
+      const token = typeof options.token === "function" ? await options.token() : options.token;
+      if (!token) throw new RestError(401, "unauthorized", "this call needs a token");
+      headers.authorization = `Bearer ${token}`;
+    }
+    const res = await doFetch(new URL(path, options.baseUrl), {
+      method: init.method ?? "GET",
+      headers,
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+    });
+    const json: unknown = await res.json().catch(() => null);
+    if (!res.ok) {
+      const error = ErrorBody.safeParse(json);
+      if (error.success) throw new RestError(res.status, error.data.error.code, error.data.error.message, error.data.error.details);
+      throw new RestError(res.status, "http_error", `HTTP ${res.status}`);
+    }
+    return schema.parse(json);
+  }
+
+  const targetPath = (target: string, view: string) => `/v1/targets/${encodeURIComponent(target)}/${view}`;
+  const idempotency = (key: string | undefined): Record<string, string> => (key === undefined ? {} : { "idempotency-key": key });
+
+  return {
+    like: (target: string, action: LikeAction = "like", opts: { idempotencyKey?: string } = {}) =>
+      request(LikeResult, "/v1/likes", { method: "POST", body: { target, action }, auth: true, headers: idempotency(opts.idempotencyKey) }),
+    toggle: (target: string, opts: { idempotencyKey?: string } = {}) =>
+      request(LikeResult, "/v1/likes/toggle", { method: "POST", body: { target }, auth: true, headers: idempotency(opts.idempotencyKey) }),
+    count: (target: string) => request(CountResponse, targetPath(target, "count")),
+    stats: (target: string) => request(StatsResponse, targetPath(target, "stats")),
+    batchCounts: (targets: string[]) => request(BatchCountResponse, "/v1/counts/batch", { method: "POST", body: { targets } }),
+    likeStatus: (userId: string, target: string) =>
+      request(LikeStatusResponse, `/v1/users/${encodeURIComponent(userId)}/likes/${encodeURIComponent(target)}`),
+    userLikes: (userId: string, page: { limit?: number; cursor?: string } = {}) => {
+      const query = new URLSearchParams();
+      if (page.limit !== undefined) query.set("limit", String(page.limit));
+      if (page.cursor !== undefined) query.set("cursor", page.cursor);
+      const suffix = query.size > 0 ? `?${query}` : "";
+      return request(UserLikesResponse, `/v1/users/${encodeURIComponent(userId)}/likes${suffix}`);
+    },
+  };
+}
+
+export type RestClient = ReturnType<typeof createRestClient>;

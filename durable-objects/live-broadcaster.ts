@@ -1,0 +1,64 @@
+/** At most 10 broadcasts per second per room: a broadcast costs ~10-15 us per socket. */
+export const MIN_BROADCAST_INTERVAL_MS = 100;
+
+export interface LiveState {
+  count: number;
+  seq: number;
+  viewers: number;
+}
+
+export interface LiveChanges {
+  count?: { count: number; seq: number };
+  viewers?: number;
+}
+
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+}
+
+/**
+ * Coalesces count and viewer changes into at most one broadcast per
+ * MIN_BROADCAST_INTERVAL_MS. It remembers no pending values: the flush reads the exact state
+ * when it runs and sends what differs from what it last sent, so the final frame always
+ * carries the exact count and seq, at most one interval after the last change.
+ *
+ * A room woken from hibernation starts with nothing "last sent"; its first flush sends the
+ * current state even if sockets already have it (clients drop frames with a seq they have).
+ * If the room was evicted with a flush pending, the next wake-up (the checkpoint alarm that
+ * every change schedules) calls `changed()` again and the flush happens then.
+ */
+export class LiveBroadcaster {
+  private pending = false;
+  private lastFlushAt = Number.NEGATIVE_INFINITY;
+  private sentSeq: number | null = null;
+  private sentViewers: number | null = null;
+
+  constructor(
+    private readonly readState: () => LiveState,
+    private readonly publish: (changes: LiveChanges) => void,
+    private readonly now: () => number = Date.now,
+    private readonly timers: Timers = globalThis,
+  ) {}
+
+  /** Something may have changed; schedules a flush unless one is already on its way. */
+  changed(): void {
+    if (this.pending) return;
+    this.pending = true;
+    // Even a leading-edge flush goes through a timer so the write that caused it answers first.
+    const wait = Math.max(0, this.lastFlushAt + MIN_BROADCAST_INTERVAL_MS - this.now());
+    this.timers.setTimeout(() => this.flush(), wait);
+  }
+
+  private flush(): void {
+    this.pending = false;
+    this.lastFlushAt = this.now();
+    const state = this.readState();
+    const changes: LiveChanges = {};
+    if (state.seq !== this.sentSeq) changes.count = { count: state.count, seq: state.seq };
+    if (state.viewers !== this.sentViewers) changes.viewers = state.viewers;
+    if (changes.count === undefined && changes.viewers === undefined) return;
+    this.sentSeq = state.seq;
+    this.sentViewers = state.viewers;
+    this.publish(changes);
+  }
+}

@@ -1,0 +1,60 @@
+import { LiveEvent } from "../protocol/live";
+
+/** The ring always keeps at least this many newest events... */
+export const REPLAY_MIN_EVENTS = 1_000;
+/** ...and everything younger than this, up to REPLAY_MAX_EVENTS. */
+export const REPLAY_MIN_AGE_MS = 10 * 60 * 1000;
+/** Bounds the ring (and one replay) in a very busy room; still far above REPLAY_MIN_EVENTS. */
+export const REPLAY_MAX_EVENTS = 10_000;
+
+export interface RingEvent {
+  seq: number;
+  at: number;
+  event: LiveEvent;
+}
+
+export type ReplayPlan = { kind: "replay"; events: RingEvent[] } | { kind: "resync" };
+
+/**
+ * Recent room changes kept in the room's SQLite so a socket that reconnects with `since`
+ * receives exactly what it missed. Rows are written in the same transaction as the change
+ * itself, so the ring never holds an event that storage lost, nor misses one it kept.
+ */
+export class ReplayRing {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  append(events: readonly RingEvent[]): void {
+    for (const { seq, at, event } of events) {
+      this.sql.exec("INSERT INTO live_events (seq, at, body) VALUES (?, ?, ?)", seq, at, JSON.stringify(event));
+    }
+  }
+
+  /** Drops what no guarantee covers any more; called once per write batch, not per event. */
+  trim(lastSeq: number): void {
+    this.sql.exec(
+      "DELETE FROM live_events WHERE seq <= ? AND (at < ? OR seq <= ?)",
+      lastSeq - REPLAY_MIN_EVENTS,
+      this.now() - REPLAY_MIN_AGE_MS,
+      lastSeq - REPLAY_MAX_EVENTS,
+    );
+  }
+
+  /**
+   * Everything after `since`, or resync when the ring cannot prove it holds every event
+   * after it: trimmed away, written before the ring existed, or `since` ahead of the room.
+   */
+  plan(since: number, currentSeq: number): ReplayPlan {
+    if (since === currentSeq) return { kind: "replay", events: [] };
+    if (since > currentSeq) return { kind: "resync" };
+    const oldest = this.sql.exec<{ oldest: number | null }>("SELECT MIN(seq) AS oldest FROM live_events").one().oldest;
+    if (oldest === null || oldest > since + 1) return { kind: "resync" };
+    const events = this.sql
+      .exec<{ seq: number; at: number; body: string }>("SELECT seq, at, body FROM live_events WHERE seq > ? ORDER BY seq", since)
+      .toArray()
+      .map((row) => ({ seq: row.seq, at: row.at, event: LiveEvent.parse(JSON.parse(row.body)) }));
+    return { kind: "replay", events };
+  }
+}

@@ -1,0 +1,139 @@
+import { z } from "zod";
+import { TargetId } from "./target";
+
+/**
+ * The live WebSocket protocol of `GET /v1/targets/:target/live`, shared by the Worker, the
+ * TargetRoom and the browser client. Bump PROTOCOL_VERSION on any change an old peer would
+ * misread; a client that asks for another version gets an `incompatible` frame and a close.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** Client frames larger than this (UTF-8 bytes) are refused without being parsed. */
+export const MAX_CLIENT_FRAME_BYTES = 4 * 1024;
+
+/**
+ * Pings are answered by the runtime's auto-response, which matches the exact text, so
+ * these two strings are the whole ping protocol and a ping never wakes the room.
+ */
+export const PING_FRAME = '{"type":"ping"}';
+export const PONG_FRAME = '{"type":"pong"}';
+
+/** Close codes in the application range (4000-4999) plus the standard ones we use. */
+export const CLOSE_CODES = {
+  normal: 1000,
+  policyViolation: 1008,
+  tryAgainLater: 1013,
+  incompatible: 4400,
+} as const;
+
+/** A client-chosen id echoed in the `ack` or `error` that answers a write. */
+export const RequestId = z.string().min(1).max(64);
+
+const LikeFrame = z.strictObject({ type: z.literal("like"), id: RequestId });
+const UnlikeFrame = z.strictObject({ type: z.literal("unlike"), id: RequestId });
+/** Sent by a client only if it did not match PING_FRAME byte for byte; answered by the room. */
+const PingFrame = z.strictObject({ type: z.literal("ping") });
+/**
+ * Flow control: the client reports how many characters of text frames it has read since its
+ * last `seen`. The runtime exposes no buffered amount on server sockets, so this is how the
+ * room tells a slow reader from a fast one (see durable-objects/send-window.ts).
+ */
+const SeenFrame = z.strictObject({ type: z.literal("seen"), chars: z.number().int().nonnegative().max(1e12) });
+
+export const ClientFrame = z.discriminatedUnion("type", [LikeFrame, UnlikeFrame, PingFrame, SeenFrame]);
+export type ClientFrame = z.infer<typeof ClientFrame>;
+export type ClientFrameType = ClientFrame["type"];
+
+/** A client sends `seen` after reading this many characters, well inside the room's window. */
+export const SEEN_EVERY_CHARS = 16 * 1024;
+
+/**
+ * The payload of an `event` frame. Discriminated by `kind` so later issues add comments and
+ * reactions as new members without touching the frame around them.
+ */
+export const LikeChangeEvent = z.object({
+  kind: z.enum(["like", "unlike"]),
+  /** The exact like count right after this change. */
+  count: z.number().int().nonnegative(),
+});
+export const LiveEvent = z.discriminatedUnion("kind", [LikeChangeEvent]);
+export type LiveEvent = z.infer<typeof LiveEvent>;
+
+const Seq = z.number().int().nonnegative();
+
+export const HelloFrame = z.object({
+  type: z.literal("hello"),
+  protocol: z.literal(PROTOCOL_VERSION),
+  target: TargetId,
+  count: z.number().int().nonnegative(),
+  viewers: z.number().int().nonnegative(),
+  seq: Seq,
+  /**
+   * True when the client asked for `since` but the room no longer holds every event after
+   * it (or `since` is ahead of the room): this snapshot replaces whatever the client had.
+   */
+  resync: z.boolean(),
+  /** How many `event` frames follow this hello as replay (seq `since`+1 .. `seq`). */
+  replay: z.number().int().nonnegative(),
+  /** The identity the room took from the token, or null for a read-only viewer. */
+  user: z.object({ id: z.string() }).nullable(),
+});
+
+export const CountFrame = z.object({ type: z.literal("count"), count: z.number().int().nonnegative(), seq: Seq });
+export const ViewersFrame = z.object({ type: z.literal("viewers"), viewers: z.number().int().nonnegative() });
+export const EventFrame = z.object({
+  type: z.literal("event"),
+  seq: Seq,
+  at: z.number().int().nonnegative(),
+  /** True for events re-sent after a reconnect with `since`. */
+  replay: z.boolean(),
+  event: LiveEvent,
+});
+export const AckFrame = z.object({
+  type: z.literal("ack"),
+  id: RequestId,
+  result: z.object({ liked: z.boolean(), count: z.number().int().nonnegative(), changed: z.boolean(), seq: Seq }),
+});
+export const ErrorFrame = z.object({
+  type: z.literal("error"),
+  /** The request id when the error answers a write; absent for frames that could not be read. */
+  id: RequestId.optional(),
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+/** "counts-only" means the room saw this socket fall behind and sends it only `count` frames. */
+export const ModeFrame = z.object({ type: z.literal("mode"), mode: z.enum(["full", "counts-only"]) });
+export const IncompatibleFrame = z.object({
+  type: z.literal("incompatible"),
+  protocol: z.literal(PROTOCOL_VERSION),
+  message: z.string(),
+});
+const PongFrame = z.object({ type: z.literal("pong") });
+
+export const ServerFrame = z.discriminatedUnion("type", [
+  HelloFrame,
+  CountFrame,
+  ViewersFrame,
+  EventFrame,
+  AckFrame,
+  ErrorFrame,
+  ModeFrame,
+  IncompatibleFrame,
+  PongFrame,
+]);
+export type ServerFrame = z.infer<typeof ServerFrame>;
+export type HelloFrame = z.infer<typeof HelloFrame>;
+export type CountFrame = z.infer<typeof CountFrame>;
+export type ViewersFrame = z.infer<typeof ViewersFrame>;
+export type EventFrame = z.infer<typeof EventFrame>;
+export type AckFrame = z.infer<typeof AckFrame>;
+export type ErrorFrame = z.infer<typeof ErrorFrame>;
+export type ModeFrame = z.infer<typeof ModeFrame>;
+export type IncompatibleFrame = z.infer<typeof IncompatibleFrame>;
+
+/** The query of the upgrade request; `token` is checked by the Worker before the room sees it. */
+export const LiveQuery = z.object({
+  token: z.string().min(1).max(4096).optional(),
+  since: z.coerce.number().int().nonnegative().optional(),
+  v: z.coerce.number().int().positive().optional(),
+});
+export type LiveQuery = z.infer<typeof LiveQuery>;

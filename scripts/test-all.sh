@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every suite (typecheck, workerd tests, end-to-end tests against wrangler dev) and ends
+# with one line "N passed, N failed" summed from vitest's JSON reports, the line CI reads.
+set -u
+export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
+out=test-output
+mkdir -p "$out"
+status=0
+typecheck_failed=0
+npm run -s typecheck || { status=1; typecheck_failed=1; }
+npx vitest run --reporter=default --reporter=json --outputFile.json="$out/workerd.json" || status=1
+npx vitest run --config vitest.e2e.config.ts --reporter=default --reporter=json --outputFile.json="$out/e2e.json" || status=1
+node -e '
+const fs = require("node:fs");
+let passed = 0, failed = Number(process.argv[1]);
+for (const file of ["workerd", "e2e"]) {
+  const path = `test-output/${file}.json`;
+  if (!fs.existsSync(path)) { failed += 1; console.error(`no report from the ${file} suite`); continue; }
+  const report = JSON.parse(fs.readFileSync(path, "utf8"));
+  passed += report.numPassedTests;
+  failed += report.numFailedTests + (report.numTotalTestSuites > 0 && report.success === false && report.numFailedTests === 0 ? 1 : 0);
+}
+console.log(`${passed} passed, ${failed} failed`);
+' "$typecheck_failed"
+exit $status

@@ -1,0 +1,117 @@
+import { afterEach, describe, expect, inject, it } from "vitest";
+import { connect, createRestClient, LiveRequestError, RestError, type EventFrame, type HelloFrame, type LiveConnection } from "../../client";
+import { e2eToken, eventually, uniqueTarget, uniqueUser } from "./secret";
+
+const baseUrl = inject("baseUrl");
+const open: LiveConnection[] = [];
+
+function track(connection: LiveConnection): LiveConnection {
+  open.push(connection);
+  return connection;
+}
+
+afterEach(() => {
+  for (const connection of open.splice(0)) connection.close();
+});
+
+describe("client SDK against wrangler dev", () => {
+  it("receives the snapshot and the live count after a REST like", async () => {
+    const target = uniqueTarget();
+    const rest = createRestClient({ baseUrl, token: () => e2eToken(uniqueUser()) });
+    await rest.like(target);
+
+    const counts: number[] = [];
+    const hellos: HelloFrame[] = [];
+    const live = track(connect(target, { baseUrl, onCount: (count) => counts.push(count), onHello: (h) => hellos.push(h) }));
+    await eventually(() => hellos.length === 1, 5_000, "hello");
+    expect(hellos[0]).toMatchObject({ count: 1, seq: 1, viewers: 1, user: null });
+
+    await rest.like(target);
+    await eventually(() => counts.at(-1) === 2, 5_000, "count 2");
+    expect(live.state).toMatchObject({ count: 2, seq: 2, viewers: 1 });
+  });
+
+  it("likes over the socket and resolves with the ack", async () => {
+    const target = uniqueTarget();
+    const user = uniqueUser();
+    const live = track(connect(target, { baseUrl, token: () => e2eToken(user) }));
+    await expect(live.like()).resolves.toEqual({ liked: true, count: 1, changed: true, seq: 1 });
+    await expect(live.unlike()).resolves.toMatchObject({ liked: false, count: 0, seq: 2 });
+    const rest = createRestClient({ baseUrl });
+    await expect(rest.likeStatus(user, target)).resolves.toEqual({ liked: false, likedAt: null });
+  });
+
+  it("rejects a like from a connection without a token", async () => {
+    const live = track(connect(uniqueTarget(), { baseUrl }));
+    await expect(live.like()).rejects.toMatchObject({ code: "unauthorized" });
+    await expect(live.like()).rejects.toBeInstanceOf(LiveRequestError);
+  });
+
+  it("asks for a fresh token on reconnect and replays what it missed", async () => {
+    const target = uniqueTarget();
+    const user = uniqueUser();
+    const rest = createRestClient({ baseUrl, token: () => e2eToken(uniqueUser()) });
+    let tokenCalls = 0;
+    let releaseSecondToken: () => void = () => {};
+    const secondTokenGate = new Promise<void>((resolve) => (releaseSecondToken = resolve));
+    const hellos: HelloFrame[] = [];
+    const events: EventFrame[] = [];
+    const live = track(
+      connect(target, {
+        baseUrl,
+        token: async () => {
+          tokenCalls++;
+          // Holding the second token keeps the client offline while others like.
+          if (tokenCalls === 2) await secondTokenGate;
+          return e2eToken(user);
+        },
+        onHello: (h) => hellos.push(h),
+        onEvent: (e) => events.push(e),
+      }),
+    );
+    await live.like();
+    await eventually(() => live.state.seq === 1, 5_000, "seq 1");
+
+    live.reconnect();
+    await eventually(() => tokenCalls === 2, 5_000, "second token request");
+    await rest.like(target);
+    await rest.like(target);
+    releaseSecondToken();
+
+    await eventually(() => hellos.length === 2, 5_000, "second hello");
+    expect(hellos[1]).toMatchObject({ resync: false, replay: 2, seq: 3, count: 3, user: { id: user } });
+    await eventually(() => events.length === 2, 5_000, "replayed events");
+    expect(events.map((e) => [e.seq, e.replay, e.event])).toEqual([
+      [2, true, { kind: "like", count: 2 }],
+      [3, true, { kind: "like", count: 3 }],
+    ]);
+    await expect(live.unlike()).resolves.toMatchObject({ liked: false, count: 2 });
+  });
+
+  it("sees viewers join and leave", async () => {
+    const target = uniqueTarget();
+    const viewers: number[] = [];
+    const first = track(connect(target, { baseUrl, onViewers: (n) => viewers.push(n) }));
+    await eventually(() => first.state.viewers === 1, 5_000, "one viewer");
+    const second = track(connect(target, { baseUrl }));
+    await eventually(() => first.state.viewers === 2, 5_000, "two viewers");
+    second.close();
+    await eventually(() => first.state.viewers === 1, 5_000, "back to one viewer");
+    expect(viewers).toContain(2);
+  });
+});
+
+describe("REST helpers against wrangler dev", () => {
+  it("parse counts, stats and errors with the protocol's schemas", async () => {
+    const target = uniqueTarget();
+    const user = uniqueUser();
+    const rest = createRestClient({ baseUrl, token: () => e2eToken(user) });
+    await expect(rest.like(target)).resolves.toMatchObject({ target, liked: true, count: 1, changed: true });
+    await expect(rest.toggle(target)).resolves.toMatchObject({ liked: false, count: 0 });
+    await expect(rest.stats(target)).resolves.toMatchObject({ target, likes: 0, viewers: 0 });
+
+    const anonymous = createRestClient({ baseUrl });
+    await expect(anonymous.like(target)).rejects.toBeInstanceOf(RestError);
+    await expect(anonymous.count("nope")).rejects.toMatchObject({ status: 400, code: "invalid_request" });
+  });
+});

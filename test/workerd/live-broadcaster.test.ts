@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { LiveBroadcaster, MIN_BROADCAST_INTERVAL_MS, type LiveChanges, type LiveState } from "../../durable-objects/live-broadcaster";
+
+/** A hand-driven clock and timer queue, so the coalescing guarantees are checked to the millisecond. */
+function harness() {
+  let now = 0;
+  const timers: { at: number; run: () => void }[] = [];
+  const state: LiveState = { count: 0, seq: 0, viewers: 0 };
+  const published: { at: number; changes: LiveChanges }[] = [];
+  const broadcaster = new LiveBroadcaster(
+    () => ({ ...state }),
+    (changes) => published.push({ at: now, changes }),
+    () => now,
+    { setTimeout: (run, ms) => timers.push({ at: now + ms, run }) },
+  );
+  const advanceTo = (t: number) => {
+    for (;;) {
+      timers.sort((a, b) => a.at - b.at);
+      const next = timers[0];
+      if (!next || next.at > t) break;
+      timers.shift();
+      now = next.at;
+      next.run();
+    }
+    now = t;
+  };
+  return { state, published, broadcaster, advanceTo };
+}
+
+describe("live broadcaster coalescing", () => {
+  it("sends at most one frame per interval and the exact final count within one interval of the last change", () => {
+    const { state, published, broadcaster, advanceTo } = harness();
+    // A like every 3 ms for 1 s.
+    for (let t = 0; t <= 1_000; t += 3) {
+      advanceTo(t);
+      state.count++;
+      state.seq++;
+      broadcaster.changed();
+    }
+    advanceTo(2_000);
+    const counts = published.filter((p) => p.changes.count !== undefined);
+    for (let i = 1; i < counts.length; i++) {
+      expect(counts[i]!.at - counts[i - 1]!.at).toBeGreaterThanOrEqual(MIN_BROADCAST_INTERVAL_MS);
+    }
+    expect(counts.length).toBeLessThanOrEqual(11);
+    const last = counts.at(-1)!;
+    expect(last.changes.count).toEqual({ count: state.count, seq: state.seq });
+    expect(last.at - 999).toBeLessThanOrEqual(MIN_BROADCAST_INTERVAL_MS);
+  });
+
+  it("sends a lone change at once and nothing when nothing changed", () => {
+    const { state, published, broadcaster, advanceTo } = harness();
+    advanceTo(500);
+    state.count = 1;
+    state.seq = 1;
+    broadcaster.changed();
+    advanceTo(500);
+    expect(published).toEqual([{ at: 500, changes: { count: { count: 1, seq: 1 }, viewers: 0 } }]);
+    broadcaster.changed();
+    advanceTo(1_000);
+    expect(published).toHaveLength(1);
+  });
+
+  it("sends only the viewer count when only viewers changed", () => {
+    const { state, published, broadcaster, advanceTo } = harness();
+    broadcaster.changed();
+    advanceTo(200);
+    state.viewers = 3;
+    broadcaster.changed();
+    advanceTo(400);
+    expect(published.at(-1)?.changes).toEqual({ viewers: 3 });
+  });
+});

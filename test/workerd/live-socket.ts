@@ -1,0 +1,83 @@
+import { ServerFrame } from "../../protocol/live";
+import { call } from "./helpers";
+
+type FrameOf<T extends ServerFrame["type"]> = Extract<ServerFrame, { type: T }>;
+
+/**
+ * A real WebSocket to the running worker (through SELF), recording every frame it receives
+ * after parsing it with the protocol's own schema, so a malformed server frame fails the test.
+ */
+export class LiveSocket {
+  readonly frames: ServerFrame[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private waiters: (() => void)[] = [];
+
+  private constructor(readonly ws: WebSocket) {
+    this.closed = new Promise((resolve) => {
+      ws.addEventListener("close", (event) => {
+        resolve({ code: event.code, reason: event.reason });
+        this.wake();
+      });
+    });
+    ws.addEventListener("message", (event) => {
+      if (typeof event.data !== "string") throw new Error("server sent a binary frame");
+      this.frames.push(ServerFrame.parse(JSON.parse(event.data)));
+      this.wake();
+    });
+  }
+
+  static async open(target: string, query: Record<string, string | number> = {}): Promise<LiveSocket> {
+    const params = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
+    const suffix = params.size > 0 ? `?${params}` : "";
+    const res = await call(`/v1/targets/${encodeURIComponent(target)}/live${suffix}`, { headers: { Upgrade: "websocket" } });
+    const ws = res.webSocket;
+    if (res.status !== 101 || ws === null) throw new Error(`upgrade refused: ${res.status} ${await res.text()}`);
+    ws.accept();
+    return new LiveSocket(ws);
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  of<T extends ServerFrame["type"]>(type: T): FrameOf<T>[] {
+    return this.frames.filter((frame): frame is FrameOf<T> => frame.type === type);
+  }
+
+  /** Resolves with the first frame (from the start of the recording) that matches. */
+  async next<T extends ServerFrame["type"]>(
+    type: T,
+    matches: (frame: FrameOf<T>) => boolean = () => true,
+    timeoutMs = 3_000,
+  ): Promise<FrameOf<T>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.of(type).find(matches);
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no ${type} frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Waits for `ms` to pass, for assertions that something did NOT arrive. */
+  async quiet(ms: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  close(code = 1000): void {
+    this.ws.close(code, "test done");
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter();
+  }
+}
