@@ -40,19 +40,21 @@ export class LikesLedger {
   }
 
   /** Applies ops in order; the caller wraps this in one storage transaction. */
-  apply(target: string, ops: readonly LikeOp[]): { outcomes: OpOutcome[]; changed: number } {
+  apply(target: string, ops: readonly LikeOp[]): { outcomes: OpOutcome[]; changed: number; changes: LikeResult[] } {
     const outcomes: OpOutcome[] = [];
-    let changed = 0;
+    const changes: LikeResult[] = [];
+    const seqBefore = this.seq;
     for (const op of ops) {
       const outcome = this.applyOne(target, op);
-      if (outcome.ok && outcome.result.changed) changed++;
+      // A replayed Idempotency-Key answer says changed: true but is an old change (seq <= seqBefore).
+      if (outcome.ok && outcome.result.changed && outcome.result.seq > seqBefore) changes.push(outcome.result);
       outcomes.push(outcome);
     }
-    if (changed > 0) {
+    if (changes.length > 0) {
       this.writeMeta("likes", String(this.likes));
       this.writeMeta("seq", String(this.seq));
     }
-    return { outcomes, changed };
+    return { outcomes, changed: changes.length, changes };
   }
 
   private applyOne(target: string, op: LikeOp): OpOutcome {

@@ -1,3 +1,4 @@
+import type { LikeResult } from "../protocol/likes";
 import { DurableObject } from "cloudflare:workers";
 import type { AppEnv } from "../workers/env";
 import { TargetId, UserId } from "../protocol/target";
@@ -130,7 +131,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
     const { outcomes, changed } = this.ctx.storage.transactionSync(() => {
       const applied = this.ledger.apply(target, ops);
       if (applied.changed > 0) {
-        this.ring.append(ringEventsOf(applied.outcomes, Date.now()));
+        this.ring.append(ringEventsOf(applied.changes, Date.now()));
         this.ring.trim(this.ledger.lastSeq);
       }
       return applied;
@@ -229,12 +230,6 @@ function parseIdentity(header: string | null): LiveIdentity | null {
   }
 }
 
-function ringEventsOf(outcomes: readonly OpOutcome[], at: number): RingEvent[] {
-  const events: RingEvent[] = [];
-  for (const outcome of outcomes) {
-    if (!outcome.ok || !outcome.result.changed) continue;
-    const { liked, count, seq } = outcome.result;
-    events.push({ seq, at, event: { kind: liked ? "like" : "unlike", count } });
-  }
-  return events;
+function ringEventsOf(changes: readonly LikeResult[], at: number): RingEvent[] {
+  return changes.map(({ liked, count, seq }) => ({ seq, at, event: { kind: liked ? "like" : "unlike", count } }));
 }

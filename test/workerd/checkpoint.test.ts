@@ -49,6 +49,12 @@ describe("checkpoint to D1", () => {
     await runRoomAlarm(target);
     expect(await d1Count(target)).toEqual({ likes: 300, seq: 600 });
     expect(await d1Likers(target)).toHaveLength(300);
+    // 600 events leave the outbox 100 per send; let every send land before the test ends.
+    await eventually(async () => {
+      await runRoomAlarm(target);
+      const shipped = await env.DB.prepare("SELECT COUNT(*) AS n FROM events WHERE target = ?").bind(target).first<{ n: number }>();
+      expect(shipped?.n).toBe(600);
+    }, 15_000, 100);
   });
 
   it("keeps changes pending while D1 is unreachable and lands them once it is back", async () => {
