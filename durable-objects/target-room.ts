@@ -137,7 +137,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       return applied;
     });
     if (changed > 0) {
-      this.live.changed();
+      this.notifyViewers();
       const now = Date.now();
       await this.jobs.schedule(JOB_CHECKPOINT, now + CHECKPOINT_DELAY_MS);
       await this.jobs.schedule(JOB_OUTBOX, now + OUTBOX_DELAY_MS);
@@ -158,7 +158,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
     const { target, userId } = ForgetUserInput.parse(input);
     this.bindTarget(target);
     const result = this.ctx.storage.transactionSync(() => forgetUserInRoom(this.ctx.storage.sql, this.ledger, target, userId));
-    if (result.likesRemoved > 0) this.live.changed();
+    if (result.likesRemoved > 0) this.notifyViewers();
     if (result.likesRemoved > 0 || result.outboxAnonymised > 0) {
       const now = Date.now();
       await this.jobs.schedule(JOB_CHECKPOINT, now + CHECKPOINT_DELAY_MS);
@@ -178,6 +178,14 @@ export class TargetRoom extends DurableObject<AppEnv> {
     await this.jobs.runDue();
     // Every change schedules a checkpoint, so this is the wake-up after an eviction that
     // may have dropped a pending broadcast timer: flush whatever sockets have not seen.
+    this.notifyViewers();
+  }
+
+  /**
+   * A room with no sockets has no one to tell; skipping the timer also lets an idle room's
+   * isolate go quiet instead of holding a pending timeout after every write.
+   */
+  private notifyViewers(): void {
     if (this.ctx.getWebSockets().length > 0) this.live.changed();
   }
 
