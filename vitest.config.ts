@@ -18,7 +18,7 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/workerd/**/*.test.ts"],
-      setupFiles: ["./test/workerd/apply-migrations.ts"],
+      setupFiles: ["./test/workerd/apply-migrations.ts", "./test/workerd/drain-rooms.ts"],
     },
   };
 });
