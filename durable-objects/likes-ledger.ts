@@ -40,7 +40,7 @@ export class LikesLedger {
   }
 
   /** Applies ops in order; the caller wraps this in one storage transaction. */
-  apply(target: string, ops: readonly LikeOp[]): { outcomes: OpOutcome[]; changed: number; changes: LikeResult[] } {
+  apply(target: string, ops: readonly LikeOp[]): { outcomes: OpOutcome[]; changes: LikeResult[] } {
     const outcomes: OpOutcome[] = [];
     const changes: LikeResult[] = [];
     const seqBefore = this.seq;
@@ -54,7 +54,7 @@ export class LikesLedger {
       this.writeMeta("likes", String(this.likes));
       this.writeMeta("seq", String(this.seq));
     }
-    return { outcomes, changed: changes.length, changes };
+    return { outcomes, changes };
   }
 
   private applyOne(target: string, op: LikeOp): OpOutcome {

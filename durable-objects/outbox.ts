@@ -31,10 +31,3 @@ export async function shipOutbox(
   const remaining = roomSql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
   return { sent: messages.length, more: remaining > 0 };
 }
-
-export function outboxBacklog(roomSql: SqlStorage): { size: number; oldestAt: number | null } {
-  const row = roomSql.exec<{ n: number; oldest: string | null }>("SELECT COUNT(*) AS n, MIN(seq) AS oldest FROM outbox").one();
-  if (row.n === 0) return { size: 0, oldestAt: null };
-  const body = roomSql.exec<{ body: string }>("SELECT body FROM outbox ORDER BY seq LIMIT 1").one().body;
-  return { size: row.n, oldestAt: EngagementEvent.parse(JSON.parse(body)).at };
-}

@@ -128,15 +128,15 @@ export class TargetRoom extends DurableObject<AppEnv> {
    * transaction, then the coalesced broadcast is scheduled.
    */
   private async applyOps(target: string, ops: LikeOp[]): Promise<OpOutcome[]> {
-    const { outcomes, changed } = this.ctx.storage.transactionSync(() => {
+    const { outcomes, changes } = this.ctx.storage.transactionSync(() => {
       const applied = this.ledger.apply(target, ops);
-      if (applied.changed > 0) {
+      if (applied.changes.length > 0) {
         this.ring.append(ringEventsOf(applied.changes, Date.now()));
         this.ring.trim(this.ledger.lastSeq);
       }
       return applied;
     });
-    if (changed > 0) {
+    if (changes.length > 0) {
       this.notifyViewers();
       const now = Date.now();
       await this.jobs.schedule(JOB_CHECKPOINT, now + CHECKPOINT_DELAY_MS);
