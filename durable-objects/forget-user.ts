@@ -1,5 +1,6 @@
 import type { ForgetUserResult } from "../protocol/deletion";
 import type { LikesLedger } from "./likes-ledger";
+import type { ChangeLog } from "./change-log";
 
 /**
  * Removes everything one room holds about a user who asked to be forgotten, in one storage
@@ -11,13 +12,21 @@ import type { LikesLedger } from "./likes-ledger";
  * Reactions and comments add their own erasure here (remove reactions through their ledger,
  * replace comment bodies with tombstones) and report it in the result.
  */
-export function forgetUserInRoom(sql: SqlStorage, likes: LikesLedger, target: string, userId: string): ForgetUserResult {
+export function forgetUserInRoom(
+  sql: SqlStorage,
+  likes: LikesLedger,
+  log: ChangeLog,
+  target: string,
+  userId: string,
+): ForgetUserResult {
   const likesRemoved = likes.eraseUser(target, userId) ? 1 : 0;
+  if (likesRemoved > 0) log.emit(likes.lastSeq, Date.now(), { kind: "unlike", count: likes.count });
 
   const outboxAnonymised = sql.exec(
     "UPDATE outbox SET body = json_set(body, '$.userId', json('null')) WHERE json_extract(body, '$.userId') = ?",
     userId,
   ).rowsWritten;
+  if (outboxAnonymised > 0) log.touch();
 
   // A range scan, not LIKE/substr: user ids may hold '%' or characters whose length differs
   // between JavaScript and SQLite.

@@ -2,6 +2,9 @@ import type { LikeResult } from "../protocol/likes";
 import type { EngagementEvent } from "../protocol/events";
 import type { LikeOp, LikeStatus, OpOutcome } from "../protocol/room-rpc";
 import { IdempotencyStore } from "./idempotency";
+import { enqueueEvent } from "./outbox";
+import type { RoomMeta } from "./room-meta";
+import type { RoomSeq } from "./room-seq";
 
 /**
  * The exact like state of one target. Every method runs synchronously against the room's
@@ -10,16 +13,21 @@ import { IdempotencyStore } from "./idempotency";
  */
 export class LikesLedger {
   private likes = 0;
-  private seq = 0;
   private readonly idempotency: IdempotencyStore;
 
   constructor(
     private readonly sql: SqlStorage,
+    private readonly meta: RoomMeta,
+    private readonly seq: RoomSeq,
     private readonly now: () => number = Date.now,
   ) {
     this.idempotency = new IdempotencyStore(sql, now);
-    this.likes = Number(this.readMeta("likes") ?? 0);
-    this.seq = Number(this.readMeta("seq") ?? 0);
+    this.likes = Number(meta.get("likes") ?? 0);
+  }
+
+  /** After a rolled-back transaction: the count in memory must match storage again. */
+  reload(): void {
+    this.likes = Number(this.meta.get("likes") ?? 0);
   }
 
   get count(): number {
@@ -27,7 +35,7 @@ export class LikesLedger {
   }
 
   get lastSeq(): number {
-    return this.seq;
+    return this.seq.last;
   }
 
   get idempotencyKeys(): IdempotencyStore {
@@ -43,17 +51,14 @@ export class LikesLedger {
   apply(target: string, ops: readonly LikeOp[]): { outcomes: OpOutcome[]; changes: LikeResult[] } {
     const outcomes: OpOutcome[] = [];
     const changes: LikeResult[] = [];
-    const seqBefore = this.seq;
+    const seqBefore = this.seq.last;
     for (const op of ops) {
       const outcome = this.applyOne(target, op);
       // A replayed Idempotency-Key answer says changed: true but is an old change (seq <= seqBefore).
       if (outcome.ok && outcome.result.changed && outcome.result.seq > seqBefore) changes.push(outcome.result);
       outcomes.push(outcome);
     }
-    if (changes.length > 0) {
-      this.writeMeta("likes", String(this.likes));
-      this.writeMeta("seq", String(this.seq));
-    }
+    if (changes.length > 0) this.meta.set("likes", String(this.likes));
     return { outcomes, changes };
   }
 
@@ -77,10 +82,10 @@ export class LikesLedger {
     const wantLiked = op.action === "toggle" ? !current.liked : op.action === "like";
     let result: LikeResult;
     if (wantLiked === current.liked) {
-      result = { target, liked: current.liked, count: this.likes, changed: false, seq: this.seq };
+      result = { target, liked: current.liked, count: this.likes, changed: false, seq: this.seq.last };
     } else {
-      this.recordChange(target, op.userId, wantLiked, op.userId);
-      result = { target, liked: wantLiked, count: this.likes, changed: true, seq: this.seq };
+      const seq = this.recordChange(target, op.userId, wantLiked, op.userId);
+      result = { target, liked: wantLiked, count: this.likes, changed: true, seq };
     }
     if (idempotencyScope !== null) this.idempotency.remember(idempotencyScope, op.action, result);
     return { ok: true, result };
@@ -93,14 +98,13 @@ export class LikesLedger {
   eraseUser(target: string, userId: string): boolean {
     if (!this.status(userId).liked) return false;
     this.recordChange(target, userId, false, null);
-    this.writeMeta("likes", String(this.likes));
-    this.writeMeta("seq", String(this.seq));
+    this.meta.set("likes", String(this.likes));
     return true;
   }
 
-  private recordChange(target: string, userId: string, wantLiked: boolean, eventUserId: string | null): void {
+  private recordChange(target: string, userId: string, wantLiked: boolean, eventUserId: string | null): number {
     const at = this.now();
-    this.seq++;
+    const seq = this.seq.next();
     if (wantLiked) {
       this.sql.exec("INSERT INTO likes (user_id, liked_at) VALUES (?, ?)", userId, at);
       this.likes++;
@@ -113,7 +117,7 @@ export class LikesLedger {
        ON CONFLICT (user_id) DO UPDATE SET liked_at = excluded.liked_at, seq = excluded.seq`,
       userId,
       wantLiked ? at : null,
-      this.seq,
+      seq,
     );
     const event: EngagementEvent = {
       eventId: crypto.randomUUID(),
@@ -121,20 +125,9 @@ export class LikesLedger {
       target,
       userId: eventUserId,
       at,
-      seq: this.seq,
+      seq,
     };
-    this.sql.exec("INSERT INTO outbox (seq, event_id, body) VALUES (?, ?, ?)", this.seq, event.eventId, JSON.stringify(event));
-  }
-
-  private readMeta(key: string): string | undefined {
-    return this.sql.exec<{ value: string }>("SELECT value FROM room_meta WHERE key = ?", key).toArray()[0]?.value;
-  }
-
-  private writeMeta(key: string, value: string): void {
-    this.sql.exec(
-      "INSERT INTO room_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      key,
-      value,
-    );
+    enqueueEvent(this.sql, event);
+    return seq;
   }
 }

@@ -1,5 +1,10 @@
 import { EngagementEvent } from "../protocol/events";
 
+/** Records an event for the queue, inside the transaction that made the change it describes. */
+export function enqueueEvent(roomSql: SqlStorage, event: EngagementEvent): void {
+  roomSql.exec("INSERT INTO outbox (seq, event_id, body) VALUES (?, ?, ?)", event.seq, event.eventId, JSON.stringify(event));
+}
+
 /** Queues take at most 100 messages and 256 KB per sendBatch. */
 const MAX_MESSAGES_PER_SEND = 100;
 const MAX_BYTES_PER_SEND = 250_000;

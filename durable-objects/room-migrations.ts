@@ -15,6 +15,38 @@ export const ROOM_MIGRATIONS: readonly string[] = [
    CREATE TABLE alarm_jobs (name TEXT PRIMARY KEY, due_at INTEGER NOT NULL, version INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;`,
   // Issue 3: the replay ring for live sockets reconnecting with ?since=<seq>.
   `CREATE TABLE live_events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL);`,
+  // Issue 4: comments, reactions and moderation. Owner, title, settings, pinned comment and a
+  // comment room's parent target live in room_meta.
+  `CREATE TABLE comments (
+     id TEXT PRIMARY KEY,
+     seq INTEGER NOT NULL,
+     author_id TEXT,
+     author_name TEXT NOT NULL,
+     text TEXT NOT NULL,
+     mentions TEXT NOT NULL,
+     reply_to TEXT,
+     created_at INTEGER NOT NULL,
+     deleted_at INTEGER,
+     highlighted INTEGER NOT NULL DEFAULT 0,
+     replies INTEGER NOT NULL DEFAULT 0
+   ) WITHOUT ROWID;
+   CREATE INDEX comments_by_thread ON comments (reply_to, id);
+   CREATE INDEX comments_by_author ON comments (author_id, created_at);
+   -- Comments created or changed since the last D1 checkpoint.
+   CREATE TABLE comment_d1_pending (id TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+   -- Comments whose own room (comment:<id>) has not yet been told which target it belongs to.
+   CREATE TABLE comment_bindings_pending (id TEXT PRIMARY KEY) WITHOUT ROWID;
+   -- subject '' is the room's own target; otherwise the id of one of its comments.
+   CREATE TABLE reactions (subject TEXT NOT NULL, emoji TEXT NOT NULL, user_id TEXT NOT NULL, reacted_at INTEGER NOT NULL, PRIMARY KEY (subject, emoji, user_id)) WITHOUT ROWID;
+   CREATE INDEX reactions_by_user ON reactions (user_id);
+   CREATE INDEX reactions_by_time ON reactions (subject, emoji, reacted_at, user_id);
+   CREATE TABLE reaction_counts (subject TEXT NOT NULL, emoji TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (subject, emoji)) WITHOUT ROWID;
+   CREATE TABLE moderators (user_id TEXT PRIMARY KEY, added_by TEXT NOT NULL, added_at INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE TABLE members (user_id TEXT PRIMARY KEY, added_at INTEGER NOT NULL) WITHOUT ROWID;
+   -- until NULL: banned until lifted; otherwise a timeout ending at that time.
+   CREATE TABLE bans (user_id TEXT PRIMARY KEY, until INTEGER, reason TEXT, by TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE TABLE reports (id TEXT PRIMARY KEY, comment_id TEXT NOT NULL, reporter_id TEXT NOT NULL, reason TEXT NOT NULL, created_at INTEGER NOT NULL, UNIQUE (comment_id, reporter_id));
+   CREATE INDEX reports_by_time ON reports (created_at);`,
 ];
 
 export function migrateRoomSchema(sql: SqlStorage): void {

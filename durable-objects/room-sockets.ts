@@ -10,9 +10,12 @@ import {
   type HelloFrame,
   type ServerFrame,
 } from "../protocol/live";
-import { LiveIdentity, type OpOutcome } from "../protocol/room-rpc";
+import { LiveIdentity, type OpOutcome, type RoomError, type RoomResult } from "../protocol/room-rpc";
+import type { Comment } from "../protocol/comments";
+import type { ReactionResult } from "../protocol/reactions";
+import type { RoomSettings } from "../protocol/moderation";
 import type { LiveChanges } from "./live-broadcaster";
-import type { ReplayPlan } from "./replay-ring";
+import type { ReplayPlan, RingEvent } from "./replay-ring";
 import { decodeClientFrame, InvalidFrameLimiter } from "./frame-guard";
 import { SendWindows } from "./send-window";
 
@@ -26,13 +29,23 @@ export interface RoomState {
   target: string;
   count: number;
   seq: number;
+  comments: number;
+  reactions: Record<string, number>;
+  pinned: Comment | null;
+  settings: RoomSettings;
 }
 
+type LikeFrame = Extract<ClientFrame, { type: "like" | "unlike" }>;
+type CommentFrame = Extract<ClientFrame, { type: "comment" }>;
+type ReactFrame = Extract<ClientFrame, { type: "react" }>;
+
+/** Socket writes go through the same room methods as the REST routes, as a verified user. */
 export interface RoomSocketsDeps {
   state(): RoomState;
   replay(since: number, currentSeq: number): ReplayPlan;
-  /** Applies one like/unlike for a verified user, exactly as the REST route would. */
-  write(userId: string, action: "like" | "unlike"): Promise<OpOutcome>;
+  like(user: LiveIdentity, action: "like" | "unlike"): Promise<OpOutcome>;
+  comment(user: LiveIdentity, frame: CommentFrame): Promise<RoomResult<Comment>>;
+  react(user: LiveIdentity, frame: ReactFrame): Promise<RoomResult<ReactionResult>>;
   now?: () => number;
 }
 
@@ -85,6 +98,10 @@ export class RoomSockets {
       resync: plan.kind === "resync",
       replay: replay.length,
       user: user === null ? null : { id: user.userId },
+      comments: state.comments,
+      reactions: state.reactions,
+      pinned: state.pinned,
+      settings: state.settings,
     } satisfies HelloFrame);
     for (const entry of replay) {
       this.send(server, { type: "event", seq: entry.seq, at: entry.at, replay: true, event: entry.event } satisfies EventFrame);
@@ -140,6 +157,22 @@ export class RoomSockets {
     }
   }
 
+  /**
+   * Sends committed events, in seq order, as they happen. Counts-only sockets skip them:
+   * they asked for less, and catch up with a `since` reconnect when they want more.
+   */
+  broadcastEvents(events: readonly RingEvent[]): void {
+    const texts = events.map(({ seq, at, event }) => JSON.stringify({ type: "event", seq, at, replay: false, event } satisfies EventFrame));
+    for (const ws of this.sockets()) {
+      if (ws.readyState !== WebSocket.READY_STATE_OPEN) {
+        this.sockets().delete(ws);
+        continue;
+      }
+      if (this.windows.mode(ws) !== "full") continue;
+      for (const text of texts) this.sendText(ws, text);
+    }
+  }
+
   private async handle(ws: WebSocket, frame: ClientFrame): Promise<void> {
     switch (frame.type) {
       case "ping":
@@ -152,7 +185,9 @@ export class RoomSockets {
       }
       case "like":
       case "unlike":
-        await this.handleWrite(ws, frame.id, frame.type);
+      case "comment":
+      case "react":
+        await this.handleWrite(ws, frame);
         return;
       default: {
         const unhandled: never = frame;
@@ -161,23 +196,39 @@ export class RoomSockets {
     }
   }
 
-  private async handleWrite(ws: WebSocket, id: string, action: "like" | "unlike"): Promise<void> {
+  private async handleWrite(ws: WebSocket, frame: LikeFrame | CommentFrame | ReactFrame): Promise<void> {
+    const { id } = frame;
     const user = this.attachmentOf(ws)?.user ?? null;
     if (user === null) {
-      this.sendError(ws, id, "unauthorized", "connect with ?token= to like or unlike");
+      this.sendError(ws, id, { code: "unauthorized", message: `connect with ?token= to ${frame.type}` });
       return;
     }
     if (user.exp * 1000 <= this.now()) {
-      this.sendError(ws, id, "unauthorized", "token expired; reconnect with a fresh token");
+      this.sendError(ws, id, { code: "unauthorized", message: "token expired; reconnect with a fresh token" });
       return;
     }
-    const outcome = await this.deps.write(user.userId, action);
-    if (!outcome.ok) {
-      this.sendError(ws, id, outcome.error.code, outcome.error.message);
-      return;
+    switch (frame.type) {
+      case "like":
+      case "unlike": {
+        const outcome = await this.deps.like(user, frame.type);
+        if (!outcome.ok) return this.sendError(ws, id, outcome.error);
+        const { liked, count, changed, seq } = outcome.result;
+        this.send(ws, { type: "ack", id, result: { liked, count, changed, seq } } satisfies AckFrame);
+        return;
+      }
+      case "comment": {
+        const outcome = await this.deps.comment(user, frame);
+        if (!outcome.ok) return this.sendError(ws, id, outcome.error);
+        this.send(ws, { type: "ack", id, comment: outcome.value } satisfies AckFrame);
+        return;
+      }
+      case "react": {
+        const outcome = await this.deps.react(user, frame);
+        if (!outcome.ok) return this.sendError(ws, id, outcome.error);
+        this.send(ws, { type: "ack", id, reaction: outcome.value } satisfies AckFrame);
+        return;
+      }
     }
-    const { liked, count, changed, seq } = outcome.result;
-    this.send(ws, { type: "ack", id, result: { liked, count, changed, seq } } satisfies AckFrame);
   }
 
   private attachmentOf(ws: WebSocket): SocketAttachment | null {
@@ -189,8 +240,10 @@ export class RoomSockets {
     return parsed.data;
   }
 
-  private sendError(ws: WebSocket, id: string, code: string, message: string): void {
-    this.send(ws, { type: "error", id, error: { code, message } } satisfies ErrorFrame);
+  private sendError(ws: WebSocket, id: string, error: Pick<RoomError, "code" | "message" | "retryAfterSeconds">): void {
+    const { code, message, retryAfterSeconds } = error;
+    const body = retryAfterSeconds === undefined ? { code, message } : { code, message, retryAfterSeconds };
+    this.send(ws, { type: "error", id, error: body } satisfies ErrorFrame);
   }
 
   private send(ws: WebSocket, frame: ServerFrame): void {

@@ -23,9 +23,14 @@ import { logEvent } from "../workers/log";
 import { ForgetUserInput, LikeIndexPageInput, type ForgetUserResult, type LikeIndexPage } from "../protocol/deletion";
 import { forgetUserInRoom } from "./forget-user";
 import { readLikeIndexPage } from "./like-index";
-import { ReplayRing, type RingEvent } from "./replay-ring";
+import { ReplayRing } from "./replay-ring";
 import { LiveBroadcaster } from "./live-broadcaster";
-import { RoomSockets } from "./room-sockets";
+import { RoomSockets, type RoomState } from "./room-sockets";
+import { RoomMeta } from "./room-meta";
+import { RoomSeq } from "./room-seq";
+import { ChangeLog } from "./change-log";
+import { SettingsStore } from "./moderation/settings-store";
+import { reactionCounts, ROOM_SUBJECT } from "./reactions/reaction-counts";
 
 /** D1 may lag a room by at most this much plus one D1 round trip (the contract says < 2 s). */
 export const CHECKPOINT_DELAY_MS = 500;
@@ -37,12 +42,15 @@ const JOB_OUTBOX = "outbox";
 const JOB_IDEMPOTENCY_SWEEP = "idempotency-sweep";
 
 /**
- * One target (post, game, stream or comment). Its SQLite storage is the truth; the count in
- * memory is a cache rebuilt from storage whenever the object wakes up.
+ * One target (post, game, stream or comment). Its SQLite storage is the truth; the counts in
+ * memory are caches rebuilt from storage whenever the object wakes up.
  */
 export class TargetRoom extends DurableObject<AppEnv> {
+  private meta!: RoomMeta;
+  private seq!: RoomSeq;
   private ledger!: LikesLedger;
   private ring!: ReplayRing;
+  private settings!: SettingsStore;
   private readonly jobs: AlarmJobs;
   private readonly sockets: RoomSockets;
   private readonly live: LiveBroadcaster;
@@ -62,23 +70,28 @@ export class TargetRoom extends DurableObject<AppEnv> {
     // The runtime answers pings itself, so idle viewers never wake a hibernating room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     this.sockets = new RoomSockets(ctx, {
-      state: () => ({ target: this.target ?? "", count: this.ledger.count, seq: this.ledger.lastSeq }),
+      state: () => this.roomState(),
       replay: (since, currentSeq) => this.ring.plan(since, currentSeq),
-      write: async (userId, action) => {
-        const [outcome] = await this.applyOps(this.boundTarget(), [{ userId, action }]);
+      like: async (identity, action) => {
+        const [outcome] = await this.applyOps(this.boundTarget(), [{ userId: identity.userId, action }]);
         if (!outcome) throw new Error("ledger answered no outcome");
         return outcome;
       },
+      comment: async () => ({ ok: false, error: { status: 404, code: "not_found", message: "comments are not available yet" } }),
+      react: async () => ({ ok: false, error: { status: 404, code: "not_found", message: "reactions are not available yet" } }),
     });
     this.live = new LiveBroadcaster(
-      () => ({ count: this.ledger.count, seq: this.ledger.lastSeq, viewers: this.sockets.viewerCount() }),
+      () => ({ count: this.ledger.count, seq: this.seq.last, viewers: this.sockets.viewerCount() }),
       (changes) => this.sockets.publish(changes),
     );
     void ctx.blockConcurrencyWhile(async () => {
       migrateRoomSchema(ctx.storage.sql);
-      this.ledger = new LikesLedger(ctx.storage.sql);
+      this.meta = new RoomMeta(ctx.storage.sql);
+      this.seq = new RoomSeq(this.meta);
+      this.ledger = new LikesLedger(ctx.storage.sql, this.meta, this.seq);
       this.ring = new ReplayRing(ctx.storage.sql);
-      this.target = this.readTarget();
+      this.settings = new SettingsStore(this.meta);
+      this.target = this.meta.get("target") ?? null;
     });
   }
 
@@ -90,7 +103,17 @@ export class TargetRoom extends DurableObject<AppEnv> {
 
   async snapshot(target: string): Promise<RoomSnapshot> {
     this.bindTarget(TargetId.parse(target));
-    return { target, likes: this.ledger.count, seq: this.ledger.lastSeq, viewers: this.sockets.viewerCount() };
+    const state = this.roomState();
+    return {
+      target,
+      likes: state.count,
+      seq: state.seq,
+      viewers: this.sockets.viewerCount(),
+      comments: state.comments,
+      reactions: state.reactions,
+      pinned: state.pinned,
+      settings: state.settings,
+    };
   }
 
   /** Only for the WebSocket upgrade of `/v1/targets/:target/live`; everything else is RPC. */
@@ -124,24 +147,48 @@ export class TargetRoom extends DurableObject<AppEnv> {
   }
 
   /**
-   * The one write path for RPC and socket writes: ledger and replay ring change in one
-   * transaction, then the coalesced broadcast is scheduled.
+   * The one write path: `work` changes storage and records what it did in a ChangeLog, all in
+   * one transaction with the seq counter and the replay ring. After the commit, events reach
+   * live sockets in seq order, counts are broadcast (coalesced), and D1 and the queue are
+   * scheduled. If `work` throws, storage rolls back and the in-memory caches are reloaded.
    */
-  private async applyOps(target: string, ops: LikeOp[]): Promise<OpOutcome[]> {
-    const { outcomes, changes } = this.ctx.storage.transactionSync(() => {
-      const applied = this.ledger.apply(target, ops);
-      if (applied.changes.length > 0) {
-        this.ring.append(ringEventsOf(applied.changes, Date.now()));
-        this.ring.trim(this.ledger.lastSeq);
-      }
-      return applied;
-    });
-    if (changes.length > 0) {
+  private async commit<T>(work: (log: ChangeLog) => T): Promise<T> {
+    const log = new ChangeLog();
+    let value: T;
+    try {
+      value = this.ctx.storage.transactionSync(() => {
+        const result = work(log);
+        this.seq.flush();
+        if (log.events.length > 0) {
+          this.ring.append(log.events);
+          this.ring.trim(this.seq.last);
+        }
+        return result;
+      });
+    } catch (error) {
+      this.seq.reload();
+      this.ledger.reload();
+      this.settings.invalidate();
+      throw error;
+    }
+    if (log.changed) {
+      const events = log.liveEvents();
+      if (events.length > 0) this.sockets.broadcastEvents(events);
       this.notifyViewers();
       const now = Date.now();
       await this.jobs.schedule(JOB_CHECKPOINT, now + CHECKPOINT_DELAY_MS);
       await this.jobs.schedule(JOB_OUTBOX, now + OUTBOX_DELAY_MS);
     }
+    return value;
+  }
+
+  private async applyOps(target: string, ops: LikeOp[]): Promise<OpOutcome[]> {
+    const outcomes = await this.commit((log) => {
+      const applied = this.ledger.apply(target, ops);
+      const at = Date.now();
+      for (const change of applied.changes) log.emit(change.seq, at, likeEventOf(change));
+      return applied.outcomes;
+    });
     if (ops.some((op) => op.idempotencyKey !== undefined) && !this.jobs.isScheduled(JOB_IDEMPOTENCY_SWEEP)) {
       await this.jobs.schedule(JOB_IDEMPOTENCY_SWEEP, Date.now() + IDEMPOTENCY_TTL_MS);
     }
@@ -157,14 +204,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
   async forgetUser(input: ForgetUserInput): Promise<ForgetUserResult> {
     const { target, userId } = ForgetUserInput.parse(input);
     this.bindTarget(target);
-    const result = this.ctx.storage.transactionSync(() => forgetUserInRoom(this.ctx.storage.sql, this.ledger, target, userId));
-    if (result.likesRemoved > 0) this.notifyViewers();
-    if (result.likesRemoved > 0 || result.outboxAnonymised > 0) {
-      const now = Date.now();
-      await this.jobs.schedule(JOB_CHECKPOINT, now + CHECKPOINT_DELAY_MS);
-      await this.jobs.schedule(JOB_OUTBOX, now + OUTBOX_DELAY_MS);
-    }
-    return result;
+    return this.commit((log) => forgetUserInRoom(this.ctx.storage.sql, this.ledger, log, target, userId));
   }
 
   /** The truth that reconciliation (workers/reconcile.ts) copies into D1 when D1 drifted. */
@@ -181,6 +221,18 @@ export class TargetRoom extends DurableObject<AppEnv> {
     this.notifyViewers();
   }
 
+  private roomState(): RoomState {
+    return {
+      target: this.target ?? "",
+      count: this.ledger.count,
+      seq: this.seq.last,
+      comments: Number(this.meta.get("comments") ?? 0),
+      reactions: reactionCounts(this.ctx.storage.sql, ROOM_SUBJECT),
+      pinned: null,
+      settings: this.settings.read(),
+    };
+  }
+
   /**
    * A room with no sockets has no one to tell; skipping the timer also lets an idle room's
    * isolate go quiet instead of holding a pending timeout after every write.
@@ -194,9 +246,9 @@ export class TargetRoom extends DurableObject<AppEnv> {
     const { written, more } = await checkpointToD1(this.env.DB, this.ctx.storage.sql, {
       target: this.target,
       likes: this.ledger.count,
-      seq: this.ledger.lastSeq,
+      seq: this.seq.last,
     });
-    logEvent("checkpoint", { target: this.target, rows: written, seq: this.ledger.lastSeq, more });
+    logEvent("checkpoint", { target: this.target, rows: written, seq: this.seq.last, more });
     return more ? Date.now() : null;
   }
 
@@ -213,18 +265,13 @@ export class TargetRoom extends DurableObject<AppEnv> {
   private bindTarget(target: string): void {
     if (this.target === target) return;
     if (this.target !== null) throw new Error(`room for ${this.target} was called as ${target}`);
-    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES ('target', ?)", target);
+    this.meta.set("target", target);
     this.target = target;
   }
 
   private boundTarget(): string {
     if (this.target === null) throw new Error("room has no target yet");
     return this.target;
-  }
-
-  private readTarget(): string | null {
-    const row = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM room_meta WHERE key = 'target'").toArray()[0];
-    return row?.value ?? null;
   }
 }
 
@@ -238,6 +285,6 @@ function parseIdentity(header: string | null): LiveIdentity | null {
   }
 }
 
-function ringEventsOf(changes: readonly LikeResult[], at: number): RingEvent[] {
-  return changes.map(({ liked, count, seq }) => ({ seq, at, event: { kind: liked ? "like" : "unlike", count } }));
+function likeEventOf({ liked, count }: LikeResult) {
+  return { kind: liked ? ("like" as const) : ("unlike" as const), count };
 }

@@ -3,16 +3,14 @@ import { TargetId } from "./target";
 import type { EngagementEventType } from "./events";
 
 /**
- * Each analytics metric sums the rollups of some event types. Types that do not exist yet
- * (reactions, comments) are listed by their planned names so the series already has their
- * columns; they read 0 until those events flow.
+ * Each analytics metric sums the rollups of some event types.
  */
 export const METRIC_EVENT_TYPES = {
   likes: ["like"],
   unlikes: ["unlike"],
   reactions: ["reaction_add"],
   comments: ["comment_create"],
-} as const satisfies Record<string, readonly (EngagementEventType | "reaction_add" | "comment_create")[]>;
+} as const satisfies Record<string, readonly EngagementEventType[]>;
 
 export const AnalyticsMetric = z.enum(["likes", "unlikes", "reactions", "comments"]);
 export type AnalyticsMetric = z.infer<typeof AnalyticsMetric>;

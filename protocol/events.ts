@@ -17,14 +17,29 @@ const EventBase = {
 
 export const LikeEvent = z.object({ ...EventBase, type: z.literal("like") });
 export const UnlikeEvent = z.object({ ...EventBase, type: z.literal("unlike") });
+/** `subject` is null for a reaction on the target itself, or the comment id it was on. */
+export const ReactionAddEvent = z.object({ ...EventBase, type: z.literal("reaction_add"), emoji: z.string().max(32), subject: z.string().max(64).nullable() });
+export const ReactionRemoveEvent = z.object({ ...EventBase, type: z.literal("reaction_remove"), emoji: z.string().max(32), subject: z.string().max(64).nullable() });
+export const CommentCreateEvent = z.object({ ...EventBase, type: z.literal("comment_create"), commentId: z.string().max(64), replyTo: z.string().max(64).nullable() });
+/** `by` says who removed it: the author, a moderator, or the author's erasure. */
+export const CommentDeleteEvent = z.object({ ...EventBase, type: z.literal("comment_delete"), commentId: z.string().max(64), by: z.enum(["author", "moderator", "erasure"]) });
+/** A moderator's action; never names the user it was taken against (that stays in the room). */
+export const ModerationEvent = z.object({ ...EventBase, type: z.literal("moderation"), action: z.string().max(32) });
 
 /**
- * One engagement change as it leaves a Durable Object's outbox. Reactions and comments add
- * their variants here (e.g. `reaction_add` with an emoji, `comment_create` with a comment
- * id) and map them to a metric in protocol/analytics.ts; the consumer, the D1 `events`
- * table and the rollups need no change for a new type.
+ * One engagement change as it leaves a Durable Object's outbox. A new type is a new member
+ * here and a metric mapping in protocol/analytics.ts; the consumer, the D1 `events` table
+ * and the rollups need no change for it.
  */
-export const EngagementEvent = z.discriminatedUnion("type", [LikeEvent, UnlikeEvent]);
+export const EngagementEvent = z.discriminatedUnion("type", [
+  LikeEvent,
+  UnlikeEvent,
+  ReactionAddEvent,
+  ReactionRemoveEvent,
+  CommentCreateEvent,
+  CommentDeleteEvent,
+  ModerationEvent,
+]);
 export type EngagementEvent = z.infer<typeof EngagementEvent>;
 export type EngagementEventType = EngagementEvent["type"];
 

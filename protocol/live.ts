@@ -1,5 +1,8 @@
 import { z } from "zod";
 import { TargetId } from "./target";
+import { Comment, CommentId, MAX_COMMENT_LENGTH } from "./comments";
+import { Emoji, ReactionResult } from "./reactions";
+import { RoomSettings } from "./moderation";
 
 /**
  * The live WebSocket protocol of `GET /v1/targets/:target/live`, shared by the Worker, the
@@ -40,7 +43,23 @@ const PingFrame = z.strictObject({ type: z.literal("ping") });
  */
 const SeenFrame = z.strictObject({ type: z.literal("seen"), chars: z.number().int().nonnegative().max(1e12) });
 
-export const ClientFrame = z.discriminatedUnion("type", [LikeFrame, UnlikeFrame, PingFrame, SeenFrame]);
+/** Posts a comment; `id` doubles as the idempotency key, so a resent frame posts once. */
+const CommentFrame = z.strictObject({
+  type: z.literal("comment"),
+  id: RequestId,
+  text: z.string().max(MAX_COMMENT_LENGTH * 4),
+  replyTo: CommentId.optional(),
+});
+/** Reacts to the room's target, or with `commentId` to one of its comments. */
+const ReactFrame = z.strictObject({
+  type: z.literal("react"),
+  id: RequestId,
+  emoji: Emoji,
+  action: z.enum(["add", "remove"]),
+  commentId: CommentId.optional(),
+});
+
+export const ClientFrame = z.discriminatedUnion("type", [LikeFrame, UnlikeFrame, CommentFrame, ReactFrame, PingFrame, SeenFrame]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame["type"];
 
@@ -56,7 +75,28 @@ export const LikeChangeEvent = z.object({
   /** The exact like count right after this change. */
   count: z.number().int().nonnegative(),
 });
-export const LiveEvent = z.discriminatedUnion("kind", [LikeChangeEvent]);
+export const CommentEvent = z.object({ kind: z.literal("comment"), comment: Comment });
+/** A tombstone: the comment is gone from history; clients remove it from view. */
+export const CommentDeletedEvent = z.object({ kind: z.literal("comment_deleted"), id: CommentId, replyTo: CommentId.nullable() });
+export const CommentHighlightEvent = z.object({ kind: z.literal("comment_highlight"), id: CommentId, highlighted: z.boolean() });
+export const PinEvent = z.object({ kind: z.literal("pin"), comment: Comment.nullable() });
+/** `commentId` null: a reaction on the room's own target. `count` is exact after the change. */
+export const ReactionEvent = z.object({
+  kind: z.literal("reaction"),
+  commentId: CommentId.nullable(),
+  emoji: Emoji,
+  count: z.number().int().nonnegative(),
+});
+export const SettingsEvent = z.object({ kind: z.literal("settings"), settings: RoomSettings });
+export const LiveEvent = z.discriminatedUnion("kind", [
+  LikeChangeEvent,
+  CommentEvent,
+  CommentDeletedEvent,
+  CommentHighlightEvent,
+  PinEvent,
+  ReactionEvent,
+  SettingsEvent,
+]);
 export type LiveEvent = z.infer<typeof LiveEvent>;
 
 const Seq = z.number().int().nonnegative();
@@ -77,6 +117,12 @@ export const HelloFrame = z.object({
   replay: z.number().int().nonnegative(),
   /** The identity the room took from the token, or null for a read-only viewer. */
   user: z.object({ id: z.string() }).nullable(),
+  /** Visible (not deleted) comments in the room. */
+  comments: z.number().int().nonnegative(),
+  /** Reactions on the room's own target by emoji. */
+  reactions: z.record(z.string(), z.number().int().nonnegative()),
+  pinned: Comment.nullable(),
+  settings: RoomSettings,
 });
 
 export const CountFrame = z.object({ type: z.literal("count"), count: z.number().int().nonnegative(), seq: Seq });
@@ -89,16 +135,25 @@ export const EventFrame = z.object({
   replay: z.boolean(),
   event: LiveEvent,
 });
+/** Answers a write: `result` for like/unlike, `comment` for comment, `reaction` for react. */
 export const AckFrame = z.object({
   type: z.literal("ack"),
   id: RequestId,
-  result: z.object({ liked: z.boolean(), count: z.number().int().nonnegative(), changed: z.boolean(), seq: Seq }),
+  result: z.object({ liked: z.boolean(), count: z.number().int().nonnegative(), changed: z.boolean(), seq: Seq }).optional(),
+  comment: Comment.optional(),
+  reaction: ReactionResult.optional(),
 });
 export const ErrorFrame = z.object({
   type: z.literal("error"),
   /** The request id when the error answers a write; absent for frames that could not be read. */
   id: RequestId.optional(),
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+    /** Set on `rate_limited` and `slow_mode`: when the same write would be accepted. */
+    retryAfterSeconds: z.number().int().positive().optional(),
+  }),
 });
 /** "counts-only" means the room saw this socket fall behind and sends it only `count` frames. */
 export const ModeFrame = z.object({ type: z.literal("mode"), mode: z.enum(["full", "counts-only"]) });

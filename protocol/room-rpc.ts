@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { TargetId, UserId } from "./target";
 import { LikeResult } from "./likes";
+import type { Comment } from "./comments";
+import type { RoomSettings } from "./moderation";
 
 /** The longest Idempotency-Key we keep; longer keys are refused at the edge. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
@@ -31,7 +33,26 @@ export interface RoomSnapshot {
   seq: number;
   /** Open live sockets right now (exact for the room). */
   viewers: number;
+  /** Visible (not deleted) comments. */
+  comments: number;
+  /** Reactions on the target itself, by emoji (only counts above zero). */
+  reactions: Record<string, number>;
+  pinned: Comment | null;
+  settings: RoomSettings;
 }
+
+/**
+ * A refusal a room answers with instead of throwing: errors thrown across RPC lose their
+ * fields, and these must reach the client intact (status, code, Retry-After).
+ */
+export interface RoomError {
+  status: 400 | 403 | 404 | 409 | 422 | 429;
+  code: string;
+  message: string;
+  retryAfterSeconds?: number;
+}
+
+export type RoomResult<T> = { ok: true; value: T } | { ok: false; error: RoomError };
 
 export interface LikeStatus {
   liked: boolean;
@@ -47,6 +68,13 @@ export const LIVE_IDENTITY_HEADER = "x-engagement-live-identity";
 
 export const LiveIdentity = z.object({
   userId: UserId,
+  /** Display name for comments (the token's `name`, else the user id). */
+  name: z.string().min(1).max(64),
+  /**
+   * Only the roles that matter in this room (`admin`, `member:<target>`): the attachment
+   * that carries them through hibernation is limited to 2 KB.
+   */
+  roles: z.array(z.string().max(128)).max(4),
   /** Token expiry (seconds since the epoch): socket writes stop when the token would have. */
   exp: z.number().int(),
 });

@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { verify } from "hono/jwt";
 import { z } from "zod";
 import { UserId } from "../protocol/target";
+import { ADMIN_ROLE, memberRole, type Actor } from "../protocol/moderation";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
 
@@ -53,4 +54,17 @@ export function assertBodyUserMatches(bodyUserId: string | undefined, tokenUserI
   if (bodyUserId !== undefined && bodyUserId !== tokenUserId) {
     throw new ApiError(403, "forbidden", "user_id does not match the token's subject");
   }
+}
+
+/**
+ * The caller as a room sees it. Only roles that matter for `target` travel (admin and its
+ * member role), so a token with many roles cannot bloat every RPC or socket attachment.
+ */
+export function actorOf(claims: TokenClaims, target: string): Actor {
+  const relevant = new Set([ADMIN_ROLE, memberRole(target)]);
+  return {
+    userId: claims.sub,
+    name: claims.name ?? claims.sub.slice(0, 64),
+    roles: (claims.roles ?? []).filter((role) => relevant.has(role)),
+  };
 }

@@ -11,7 +11,7 @@ async function deliverAll(events: readonly EngagementEvent[]) {
   for (let i = 0; i < events.length; i += 100) await deliver(EVENTS_QUEUE, events.slice(i, i + 100));
 }
 
-function events(target: string, type: EngagementEvent["type"], count: number, at: number): EngagementEvent[] {
+function events(target: string, type: "like" | "unlike", count: number, at: number): EngagementEvent[] {
   return Array.from({ length: count }, (_, i) => likeEvent(target, `user-${i}`, at, type));
 }
 

@@ -1,3 +1,4 @@
+import { DEFAULT_ROOM_SETTINGS } from "../../protocol/moderation";
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { PING_FRAME, PROTOCOL_VERSION } from "../../protocol/live";
@@ -34,6 +35,10 @@ describe("live socket snapshot and counts", () => {
       resync: false,
       replay: 0,
       user: null,
+      comments: 0,
+      reactions: {},
+      pinned: null,
+      settings: DEFAULT_ROOM_SETTINGS,
     });
     socket.close();
   });

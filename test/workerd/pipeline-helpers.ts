@@ -4,7 +4,7 @@ import type { EngagementEvent } from "../../protocol/events";
 import type { AppEnv } from "../../workers/env";
 import { waitFor } from "./wait";
 
-export function likeEvent(target: string, userId: string | null, at: number, type: EngagementEvent["type"] = "like"): EngagementEvent {
+export function likeEvent(target: string, userId: string | null, at: number, type: "like" | "unlike" = "like"): EngagementEvent {
   return { eventId: crypto.randomUUID(), type, target, userId, at, seq: 1 };
 }
 

@@ -130,3 +130,29 @@ export const deletionTargets = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.receiptId, t.target] })],
 );
+
+/**
+ * Every comment a room ever held, copied by its checkpoint. The room keeps only a recent
+ * window; older pages are read from here. A deleted comment keeps its row (so a late
+ * checkpoint cannot bring it back) with the text emptied and `deleted_at` set.
+ */
+export const comments = sqliteTable(
+  "comments",
+  {
+    id: text("id").primaryKey(),
+    target: text("target").notNull(),
+    seq: integer("seq").notNull(),
+    authorId: text("author_id"),
+    authorName: text("author_name").notNull(),
+    text: text("text").notNull(),
+    mentions: text("mentions").notNull(),
+    replyTo: text("reply_to"),
+    createdAt: integer("created_at").notNull(),
+    deletedAt: integer("deleted_at"),
+    highlighted: integer("highlighted").notNull().default(0),
+    replies: integer("replies").notNull().default(0),
+    /** JSON `{emoji: n}` as of the checkpoint. */
+    reactions: text("reactions").notNull().default("{}"),
+  },
+  (t) => [index("comments_by_thread").on(t.target, t.replyTo, t.id), index("comments_by_author").on(t.authorId)],
+);

@@ -4,7 +4,7 @@ import { CLOSE_CODES, LiveQuery, PROTOCOL_VERSION, type IncompatibleFrame } from
 import { LIVE_IDENTITY_HEADER, liveRoomUrl, type LiveIdentity } from "../../protocol/room-rpc";
 import { TargetId } from "../../protocol/target";
 import type { AppBindings } from "../app-types";
-import { verifyToken } from "../auth";
+import { actorOf, verifyToken, type TokenClaims } from "../auth";
 import { ApiError, validationHook } from "../errors";
 import { errorResponses } from "../openapi-common";
 import { roomFor } from "../rooms";
@@ -44,6 +44,12 @@ function refuseIncompatible(clientVersion: number): Response {
   return new Response(null, { status: 101, webSocket: pair[0] });
 }
 
+/** Keeps only the roles that matter in this room: the socket attachment holds at most 2 KB. */
+function liveIdentityOf(claims: TokenClaims, target: string): LiveIdentity {
+  const actor = actorOf(claims, target);
+  return { userId: actor.userId, name: actor.name, roles: actor.roles, exp: claims.exp };
+}
+
 export const liveRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook }).openapi(liveRoute, async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw new ApiError(426, "upgrade_required", "expected a WebSocket upgrade", undefined, { Upgrade: "websocket" });
@@ -60,7 +66,7 @@ export const liveRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validation
   headers.delete("sec-websocket-extensions");
   if (token !== undefined) {
     const claims = await verifyToken(token, c.env.AUTH_SECRET);
-    headers.set(LIVE_IDENTITY_HEADER, JSON.stringify({ userId: claims.sub, exp: claims.exp } satisfies LiveIdentity));
+    headers.set(LIVE_IDENTITY_HEADER, JSON.stringify(liveIdentityOf(claims, target)));
   }
   return roomFor(c.env, target).fetch(new Request(liveRoomUrl(target, since), { headers }));
 });

@@ -1,0 +1,31 @@
+import type { LiveEvent } from "../protocol/live";
+import type { RingEvent } from "./replay-ring";
+
+/**
+ * What one write transaction changed, collected while it runs and acted on after it
+ * commits: events go to the replay ring (same transaction) and to live sockets, and a
+ * change of any kind schedules the D1 checkpoint and the outbox.
+ */
+export class ChangeLog {
+  readonly events: RingEvent[] = [];
+  private dirty = false;
+
+  emit(seq: number, at: number, event: LiveEvent): void {
+    this.events.push({ seq, at, event });
+    this.dirty = true;
+  }
+
+  /** Storage changed in a way D1 or the outbox must hear about, without a live event. */
+  touch(): void {
+    this.dirty = true;
+  }
+
+  get changed(): boolean {
+    return this.dirty;
+  }
+
+  /** Events sent to sockets one by one; likes reach them only as coalesced `count` frames. */
+  liveEvents(): RingEvent[] {
+    return this.events.filter((entry) => entry.event.kind !== "like" && entry.event.kind !== "unlike");
+  }
+}

@@ -1,0 +1,71 @@
+import { z } from "zod";
+import { TargetId, UserId } from "./target";
+
+/** The hard ceiling; a room may set a lower `maxCommentLength` (protocol/moderation.ts). */
+export const MAX_COMMENT_LENGTH = 500;
+
+/**
+ * Comment ids sort by creation time (see durable-objects/comments/comment-id.ts) and are
+ * valid target ids after `comment:`, so a comment can be liked and reacted to.
+ */
+export const CommentId = z.string().regex(/^[0-9a-z]{9}[0-9a-z]{7}[A-Za-z0-9]{6}$/, "not a comment id");
+export type CommentId = z.infer<typeof CommentId>;
+
+/**
+ * Length is counted in Unicode code points after trimming, so an emoji counts once
+ * (JavaScript's `length` would count surrogate halves). The text is kept exactly as sent:
+ * plain text that every client renders as text, never as HTML.
+ */
+export const CommentText = z
+  .string()
+  .transform((text) => text.trim())
+  .refine((text) => text.length > 0, "comment text is empty")
+  .refine((text) => [...text].length <= MAX_COMMENT_LENGTH, `comment text is over ${MAX_COMMENT_LENGTH} characters`);
+
+export const CreateCommentBody = z.strictObject({
+  text: z.string().max(MAX_COMMENT_LENGTH * 8),
+  replyTo: CommentId.optional(),
+});
+export type CreateCommentBody = z.infer<typeof CreateCommentBody>;
+
+export const CommentAuthor = z.object({ id: UserId.nullable(), name: z.string() });
+
+export const Comment = z.object({
+  id: CommentId,
+  target: TargetId,
+  /** `id` null: the author asked to be forgotten and the comment is a tombstone. */
+  author: CommentAuthor,
+  text: z.string(),
+  mentions: z.array(z.string()),
+  /** The root comment this replies to; replies are one level deep. */
+  replyTo: CommentId.nullable(),
+  createdAt: z.string(),
+  seq: z.number().int().nonnegative(),
+  /** Reaction counts by emoji, only emoji with a count above zero. */
+  reactions: z.record(z.string(), z.number().int().nonnegative()),
+  replies: z.number().int().nonnegative(),
+  highlighted: z.boolean(),
+  deleted: z.boolean(),
+});
+export type Comment = z.infer<typeof Comment>;
+
+export const CommentsQuery = z.strictObject({
+  before: z.string().max(512).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  replyTo: CommentId.optional(),
+});
+export type CommentsQuery = z.infer<typeof CommentsQuery>;
+
+export const CommentsPage = z.object({
+  items: z.array(Comment),
+  nextCursor: z.string().nullable(),
+});
+export type CommentsPage = z.infer<typeof CommentsPage>;
+
+export const TopCommentsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(50).default(10),
+});
+
+export const TopCommentsResponse = z.object({
+  items: z.array(Comment.extend({ score: z.number() })),
+});

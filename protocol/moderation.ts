@@ -1,0 +1,96 @@
+import { z } from "zod";
+import { CommentId, MAX_COMMENT_LENGTH } from "./comments";
+import { DEFAULT_REACTIONS, Emoji } from "./reactions";
+import { TargetId, UserId } from "./target";
+
+/** Who is calling a room, as the Worker verified it from the token. */
+export const Actor = z.strictObject({
+  userId: UserId,
+  name: z.string().min(1).max(64),
+  roles: z.array(z.string().max(128)).max(64),
+});
+export type Actor = z.infer<typeof Actor>;
+
+export const ADMIN_ROLE = "admin";
+export const memberRole = (target: string) => `member:${target}`;
+
+export const CommentFilterMode = z.enum(["mask", "reject", "off"]);
+
+export const RoomSettings = z.object({
+  commentsEnabled: z.boolean(),
+  slowModeSeconds: z.number().int().min(0).max(120),
+  membersOnly: z.boolean(),
+  maxCommentLength: z.number().int().min(1).max(MAX_COMMENT_LENGTH),
+  filter: CommentFilterMode,
+  /** The reactions this room accepts. */
+  reactions: z.array(Emoji).min(1).max(32),
+});
+export type RoomSettings = z.infer<typeof RoomSettings>;
+
+export const DEFAULT_ROOM_SETTINGS: RoomSettings = {
+  commentsEnabled: true,
+  slowModeSeconds: 0,
+  membersOnly: false,
+  maxCommentLength: MAX_COMMENT_LENGTH,
+  filter: "mask",
+  reactions: [...DEFAULT_REACTIONS],
+};
+
+export const SettingsPatch = z
+  .strictObject({
+    commentsEnabled: z.boolean(),
+    slowModeSeconds: z.number().int().min(0).max(120),
+    membersOnly: z.boolean(),
+    maxCommentLength: z.number().int().min(1).max(MAX_COMMENT_LENGTH),
+    filter: CommentFilterMode,
+    reactions: z.array(Emoji).min(1).max(32),
+  })
+  .partial()
+  .refine((patch) => Object.keys(patch).length > 0, "settings patch is empty");
+export type SettingsPatch = z.infer<typeof SettingsPatch>;
+
+export const RegisterTargetBody = z.strictObject({ title: z.string().trim().min(1).max(200) });
+
+export const TargetInfo = z.object({
+  target: TargetId,
+  owner: UserId.nullable(),
+  title: z.string().nullable(),
+  settings: RoomSettings,
+  moderators: z.array(UserId),
+  pinned: CommentId.nullable(),
+});
+export type TargetInfo = z.infer<typeof TargetInfo>;
+
+export const ModeratorBody = z.strictObject({ userId: UserId });
+export const MemberBody = z.strictObject({ userId: UserId });
+
+export const BanBody = z.strictObject({
+  userId: UserId,
+  /** Omitted: a ban until lifted; otherwise a timeout that expires by itself. */
+  durationSeconds: z.number().int().min(1).max(365 * 24 * 3600).optional(),
+  reason: z.string().trim().max(300).optional(),
+});
+export type BanBody = z.infer<typeof BanBody>;
+
+export const Ban = z.object({
+  userId: UserId,
+  until: z.string().nullable(),
+  reason: z.string().nullable(),
+  by: UserId,
+  createdAt: z.string(),
+});
+export type Ban = z.infer<typeof Ban>;
+
+export const PinBody = z.strictObject({ commentId: CommentId });
+export const HighlightBody = z.strictObject({ highlighted: z.boolean() });
+
+export const ReportBody = z.strictObject({ reason: z.string().trim().min(1).max(300) });
+
+export const Report = z.object({
+  id: z.string(),
+  commentId: CommentId,
+  reporter: UserId,
+  reason: z.string(),
+  createdAt: z.string(),
+});
+export type Report = z.infer<typeof Report>;

@@ -1,0 +1,42 @@
+import { z } from "zod";
+import { TargetId, UserId } from "./target";
+
+export const DEFAULT_REACTIONS = ["like", "love", "haha", "wow", "sad", "angry"] as const;
+
+/** A reaction is a short name (`love`, `party_popper`) or an emoji sequence (`🎉`, `👍🏽`). */
+export const Emoji = z
+  .string()
+  .min(1)
+  .max(32)
+  .regex(/^(?:[a-z0-9_+-]+|[\p{Extended_Pictographic}\p{Emoji_Component}\u200d\ufe0f]+)$/u, "not a reaction name or emoji");
+export type Emoji = z.infer<typeof Emoji>;
+
+export const ReactionRequest = z.strictObject({
+  target: TargetId,
+  emoji: Emoji,
+  action: z.enum(["add", "remove"]),
+});
+export type ReactionRequest = z.infer<typeof ReactionRequest>;
+
+export const ReactionResult = z.object({
+  target: TargetId,
+  emoji: Emoji,
+  /** Whether the caller now has this reaction on the target. */
+  reacted: z.boolean(),
+  /** Exact count of this emoji on the target after the write. */
+  count: z.number().int().nonnegative(),
+  changed: z.boolean(),
+  seq: z.number().int().nonnegative(),
+});
+export type ReactionResult = z.infer<typeof ReactionResult>;
+
+export const ReactionUsersQuery = z.strictObject({
+  cursor: z.string().max(512).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+export const ReactionUsersPage = z.object({
+  items: z.array(z.object({ userId: UserId, reactedAt: z.string() })),
+  nextCursor: z.string().nullable(),
+});
+export type ReactionUsersPage = z.infer<typeof ReactionUsersPage>;
