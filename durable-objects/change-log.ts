@@ -9,6 +9,7 @@ import type { RingEvent } from "./replay-ring";
 export class ChangeLog {
   readonly events: RingEvent[] = [];
   private dirty = false;
+  private keysRemembered = false;
 
   emit(seq: number, at: number, event: LiveEvent): void {
     this.events.push({ seq, at, event });
@@ -18,6 +19,15 @@ export class ChangeLog {
   /** Storage changed in a way D1 or the outbox must hear about, without a live event. */
   touch(): void {
     this.dirty = true;
+  }
+
+  /** An Idempotency-Key was stored: the room must come back to sweep expired keys. */
+  rememberedIdempotencyKey(): void {
+    this.keysRemembered = true;
+  }
+
+  get needsIdempotencySweep(): boolean {
+    return this.keysRemembered;
   }
 
   get changed(): boolean {

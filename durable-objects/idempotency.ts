@@ -1,16 +1,22 @@
-import { LikeResult } from "../protocol/likes";
+import type { z } from "zod";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
-export type IdempotencyLookup =
-  | { kind: "miss" }
-  | { kind: "hit"; result: LikeResult }
-  | { kind: "conflict"; firstFingerprint: string };
+export type IdempotencyLookup<T> = { kind: "miss" } | { kind: "hit"; result: T } | { kind: "conflict"; firstFingerprint: string };
+
+/**
+ * Keys are scoped per user (so one user's key never answers another's request) and per kind
+ * of write. Likes keep the bare `${userId}\0${key}` form they always had. Every scope starts
+ * with `${userId}\0`, which is how a user's deletion finds all of them.
+ */
+export function idempotencyScope(userId: string, key: string, kind: "like" | "comment" | "react" = "like"): string {
+  return kind === "like" ? `${userId}\u0000${key}` : `${userId}\u0000${kind}\u0000${key}`;
+}
 
 /**
  * Remembers the first answer to each (user, Idempotency-Key) for 24 hours. The fingerprint
- * is the requested action, so a key reused for a different action is refused rather than
- * silently answered with an unrelated result.
+ * describes the request (the action, or a hash of a comment), so a key reused for a
+ * different request is refused rather than silently answered with an unrelated result.
  */
 export class IdempotencyStore {
   constructor(
@@ -18,7 +24,7 @@ export class IdempotencyStore {
     private readonly now: () => number,
   ) {}
 
-  lookup(scope: string, fingerprint: string): IdempotencyLookup {
+  lookup<T>(scope: string, fingerprint: string, schema: z.ZodType<T>): IdempotencyLookup<T> {
     const row = this.sql
       .exec<{ fingerprint: string; response: string; created_at: number }>(
         "SELECT fingerprint, response, created_at FROM idempotency WHERE key = ?",
@@ -27,10 +33,10 @@ export class IdempotencyStore {
       .toArray()[0];
     if (!row || row.created_at < this.now() - IDEMPOTENCY_TTL_MS) return { kind: "miss" };
     if (row.fingerprint !== fingerprint) return { kind: "conflict", firstFingerprint: row.fingerprint };
-    return { kind: "hit", result: LikeResult.parse(JSON.parse(row.response)) };
+    return { kind: "hit", result: schema.parse(JSON.parse(row.response)) };
   }
 
-  remember(scope: string, fingerprint: string, result: LikeResult): void {
+  remember(scope: string, fingerprint: string, result: unknown): void {
     this.sql.exec(
       `INSERT INTO idempotency (key, fingerprint, response, created_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, response = excluded.response, created_at = excluded.created_at`,

@@ -1,7 +1,7 @@
-import type { LikeResult } from "../protocol/likes";
+import { LikeResult } from "../protocol/likes";
 import type { EngagementEvent } from "../protocol/events";
 import type { LikeOp, LikeStatus, OpOutcome } from "../protocol/room-rpc";
-import { IdempotencyStore } from "./idempotency";
+import { IdempotencyStore, idempotencyScope as scopeOf } from "./idempotency";
 import { enqueueEvent } from "./outbox";
 import type { RoomMeta } from "./room-meta";
 import type { RoomSeq } from "./room-seq";
@@ -63,9 +63,9 @@ export class LikesLedger {
   }
 
   private applyOne(target: string, op: LikeOp): OpOutcome {
-    const idempotencyScope = op.idempotencyKey === undefined ? null : `${op.userId}\u0000${op.idempotencyKey}`;
+    const idempotencyScope = op.idempotencyKey === undefined ? null : scopeOf(op.userId, op.idempotencyKey);
     if (idempotencyScope !== null) {
-      const previous = this.idempotency.lookup(idempotencyScope, op.action);
+      const previous = this.idempotency.lookup(idempotencyScope, op.action, LikeResult);
       if (previous.kind === "conflict") {
         return {
           ok: false,

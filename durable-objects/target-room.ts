@@ -179,20 +179,22 @@ export class TargetRoom extends DurableObject<AppEnv> {
       await this.jobs.schedule(JOB_CHECKPOINT, now + CHECKPOINT_DELAY_MS);
       await this.jobs.schedule(JOB_OUTBOX, now + OUTBOX_DELAY_MS);
     }
+    if (log.needsIdempotencySweep) await this.scheduleIdempotencySweep();
     return value;
   }
 
+  private async scheduleIdempotencySweep(): Promise<void> {
+    if (!this.jobs.isScheduled(JOB_IDEMPOTENCY_SWEEP)) await this.jobs.schedule(JOB_IDEMPOTENCY_SWEEP, Date.now() + IDEMPOTENCY_TTL_MS);
+  }
+
   private async applyOps(target: string, ops: LikeOp[]): Promise<OpOutcome[]> {
-    const outcomes = await this.commit((log) => {
+    return this.commit((log) => {
       const applied = this.ledger.apply(target, ops);
       const at = Date.now();
       for (const change of applied.changes) log.emit(change.seq, at, likeEventOf(change));
+      if (ops.some((op) => op.idempotencyKey !== undefined)) log.rememberedIdempotencyKey();
       return applied.outcomes;
     });
-    if (ops.some((op) => op.idempotencyKey !== undefined) && !this.jobs.isScheduled(JOB_IDEMPOTENCY_SWEEP)) {
-      await this.jobs.schedule(JOB_IDEMPOTENCY_SWEEP, Date.now() + IDEMPOTENCY_TTL_MS);
-    }
-    return outcomes;
   }
 
   async likeStatus(target: string, userId: string): Promise<LikeStatus> {
