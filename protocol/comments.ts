@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { TargetId, UserId } from "./target";
+import { Actor } from "./actor";
 
 /** The hard ceiling; a room may set a lower `maxCommentLength` (protocol/moderation.ts). */
 export const MAX_COMMENT_LENGTH = 500;
@@ -69,3 +70,45 @@ export const TopCommentsQuery = z.strictObject({
 export const TopCommentsResponse = z.object({
   items: z.array(Comment.extend({ score: z.number() })),
 });
+
+/** RPC inputs of TargetRoom's comment methods (the Worker fills `actor` from the token). */
+
+export const CreateCommentInput = z.strictObject({
+  target: TargetId,
+  actor: Actor,
+  text: z.string().max(MAX_COMMENT_LENGTH * 8),
+  replyTo: CommentId.optional(),
+  idempotencyKey: z.string().min(1).max(200).optional(),
+});
+export type CreateCommentInput = z.infer<typeof CreateCommentInput>;
+
+export const ListCommentsInput = z.strictObject({
+  target: TargetId,
+  before: CommentId.nullable(),
+  limit: z.number().int().min(1).max(100),
+  replyTo: CommentId.nullable(),
+});
+export type ListCommentsInput = z.infer<typeof ListCommentsInput>;
+
+/**
+ * A page from the room. When the room ran out of comments and older ones were moved to D1,
+ * `archiveBefore` says where the Worker continues in D1 (ids below it).
+ */
+export interface RoomCommentsPage {
+  items: Comment[];
+  archiveBefore: string | null;
+}
+
+export const CommentActionInput = z.strictObject({ target: TargetId, actor: Actor, commentId: CommentId });
+export type CommentActionInput = z.infer<typeof CommentActionInput>;
+
+export const HighlightInput = CommentActionInput.extend({ highlighted: z.boolean() });
+export type HighlightInput = z.infer<typeof HighlightInput>;
+
+export const PinInput = z.strictObject({ target: TargetId, actor: Actor, commentId: CommentId.nullable() });
+export type PinInput = z.infer<typeof PinInput>;
+
+export const TopCommentsInput = z.strictObject({ target: TargetId, limit: z.number().int().min(1).max(50) });
+export type TopCommentsInput = z.infer<typeof TopCommentsInput>;
+
+export const DeletedComment = z.object({ id: CommentId, deleted: z.literal(true) });

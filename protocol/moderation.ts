@@ -3,16 +3,7 @@ import { CommentId, MAX_COMMENT_LENGTH } from "./comments";
 import { DEFAULT_REACTIONS, Emoji } from "./reactions";
 import { TargetId, UserId } from "./target";
 
-/** Who is calling a room, as the Worker verified it from the token. */
-export const Actor = z.strictObject({
-  userId: UserId,
-  name: z.string().min(1).max(64),
-  roles: z.array(z.string().max(128)).max(64),
-});
-export type Actor = z.infer<typeof Actor>;
-
-export const ADMIN_ROLE = "admin";
-export const memberRole = (target: string) => `member:${target}`;
+export { Actor, ADMIN_ROLE, memberRole } from "./actor";
 
 export const CommentFilterMode = z.enum(["mask", "reject", "off"]);
 

@@ -1,0 +1,205 @@
+import type { Comment } from "../../protocol/comments";
+import type { RoomMeta } from "../room-meta";
+
+export interface CommentRow {
+  id: string;
+  seq: number;
+  author_id: string | null;
+  author_name: string;
+  text: string;
+  mentions: string;
+  reply_to: string | null;
+  created_at: number;
+  deleted_at: number | null;
+  highlighted: number;
+  replies: number;
+}
+
+/** Name shown for a comment whose author asked to be forgotten. */
+export const ERASED_AUTHOR_NAME = "[deleted]";
+/** SQLite binds at most 100 parameters per statement. */
+const IDS_PER_QUERY = 99;
+
+/**
+ * The comments a room holds (its recent window; older ones are in D1 only) and the count of
+ * visible comments. Every method runs synchronously inside the caller's write transaction.
+ */
+export class CommentStore {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly meta: RoomMeta,
+  ) {}
+
+  get visibleCount(): number {
+    return Number(this.meta.get("comments") ?? 0);
+  }
+
+  find(id: string): CommentRow | null {
+    return this.sql.exec<CommentRow>("SELECT * FROM comments WHERE id = ?", id).toArray()[0] ?? null;
+  }
+
+  insert(row: CommentRow): void {
+    this.sql.exec(
+      `INSERT INTO comments (id, seq, author_id, author_name, text, mentions, reply_to, created_at, deleted_at, highlighted, replies)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, 0)`,
+      row.id,
+      row.seq,
+      row.author_id,
+      row.author_name,
+      row.text,
+      row.mentions,
+      row.reply_to,
+      row.created_at,
+    );
+    if (row.reply_to !== null) this.sql.exec("UPDATE comments SET replies = replies + 1 WHERE id = ?", row.reply_to);
+    this.addVisible(1);
+    this.markForCheckpoint(row.id, row.seq);
+  }
+
+  /**
+   * Turns a comment into a tombstone: it leaves every listing and keeps no text. With
+   * `erase`, the author's id and name go too (a user who asked to be forgotten).
+   */
+  tombstone(row: CommentRow, at: number, seq: number, erase: boolean): void {
+    if (row.deleted_at === null) {
+      this.addVisible(-1);
+      if (row.reply_to !== null) this.sql.exec("UPDATE comments SET replies = MAX(replies - 1, 0) WHERE id = ?", row.reply_to);
+    }
+    this.sql.exec(
+      `UPDATE comments SET deleted_at = COALESCE(deleted_at, ?), text = '', mentions = '[]', highlighted = 0,
+         author_id = CASE WHEN ? THEN NULL ELSE author_id END,
+         author_name = CASE WHEN ? THEN ? ELSE author_name END
+       WHERE id = ?`,
+      at,
+      erase ? 1 : 0,
+      erase ? 1 : 0,
+      ERASED_AUTHOR_NAME,
+      row.id,
+    );
+    this.markForCheckpoint(row.id, seq);
+  }
+
+  setHighlighted(id: string, highlighted: boolean, seq: number): void {
+    this.sql.exec("UPDATE comments SET highlighted = ? WHERE id = ?", highlighted ? 1 : 0, id);
+    this.markForCheckpoint(id, seq);
+  }
+
+  /** Newest first, visible only, ids below `before`; top level unless `replyTo` names a root. */
+  page(options: { before: string | null; limit: number; replyTo: string | null }): CommentRow[] {
+    const before = options.before ?? "~";
+    return options.replyTo === null
+      ? this.sql
+          .exec<CommentRow>(
+            "SELECT * FROM comments WHERE reply_to IS NULL AND deleted_at IS NULL AND id < ? ORDER BY id DESC LIMIT ?",
+            before,
+            options.limit,
+          )
+          .toArray()
+      : this.sql
+          .exec<CommentRow>(
+            "SELECT * FROM comments WHERE reply_to = ? AND deleted_at IS NULL AND id < ? ORDER BY id DESC LIMIT ?",
+            options.replyTo,
+            before,
+            options.limit,
+          )
+          .toArray();
+  }
+
+  byAuthor(userId: string): CommentRow[] {
+    return this.sql.exec<CommentRow>("SELECT * FROM comments WHERE author_id = ?", userId).toArray();
+  }
+
+  /** Reaction counts per comment for a page of comments, in one query per 99 ids. */
+  reactionsOf(ids: readonly string[]): Map<string, Record<string, number>> {
+    const byId = new Map<string, Record<string, number>>();
+    for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
+      const chunk = ids.slice(i, i + IDS_PER_QUERY);
+      const rows = this.sql.exec<{ subject: string; emoji: string; n: number }>(
+        `SELECT subject, emoji, n FROM reaction_counts WHERE n > 0 AND subject IN (${chunk.map(() => "?").join(",")}) ORDER BY emoji`,
+        ...chunk,
+      );
+      for (const row of rows) {
+        const counts = byId.get(row.subject) ?? {};
+        counts[row.emoji] = row.n;
+        byId.set(row.subject, counts);
+      }
+    }
+    return byId;
+  }
+
+  /** Visible comments with at least one reaction, with their reaction total. */
+  reacted(): (CommentRow & { total: number })[] {
+    return this.sql
+      .exec<CommentRow & { total: number }>(
+        `SELECT c.*, t.total FROM comments c
+         JOIN (SELECT subject, SUM(n) AS total FROM reaction_counts WHERE subject != '' GROUP BY subject HAVING SUM(n) > 0) t
+           ON t.subject = c.id
+         WHERE c.deleted_at IS NULL`,
+      )
+      .toArray();
+  }
+
+  markForCheckpoint(id: string, seq: number): void {
+    this.sql.exec(
+      "INSERT INTO comment_d1_pending (id, seq) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq",
+      id,
+      seq,
+    );
+  }
+
+  /**
+   * Keeps the newest `retain` comments in the room. Only rows already copied to D1 go, and
+   * `archive_before` records that every id below it lives in D1 alone.
+   */
+  trim(retain: number): number {
+    const boundary = this.sql
+      .exec<{ id: string }>("SELECT id FROM comments ORDER BY id DESC LIMIT 1 OFFSET ?", retain - 1)
+      .toArray()[0]?.id;
+    if (boundary === undefined) return 0;
+    const oldestPending = this.sql
+      .exec<{ id: string | null }>("SELECT MIN(id) AS id FROM comment_d1_pending")
+      .one().id;
+    const cut = oldestPending !== null && oldestPending < boundary ? oldestPending : boundary;
+    const removed = this.sql.exec("DELETE FROM comments WHERE id < ?", cut).rowsWritten;
+    if (removed > 0) {
+      const current = this.archiveBefore();
+      if (current === null || cut > current) this.meta.set("archive_before", cut);
+    }
+    return removed;
+  }
+
+  /** Ids below this are only in D1 (null: the room still holds every comment it had). */
+  archiveBefore(): string | null {
+    return this.meta.get("archive_before") ?? null;
+  }
+
+  private addVisible(delta: number): void {
+    this.meta.set("comments", String(Math.max(0, this.visibleCount + delta)));
+  }
+}
+
+export function toComment(target: string, row: CommentRow, reactions: Record<string, number>): Comment {
+  return {
+    id: row.id,
+    target,
+    author: { id: row.author_id, name: row.author_name },
+    text: row.text,
+    mentions: parseMentionList(row.mentions),
+    replyTo: row.reply_to,
+    createdAt: new Date(row.created_at).toISOString(),
+    seq: row.seq,
+    reactions,
+    replies: row.replies,
+    highlighted: row.highlighted === 1,
+    deleted: row.deleted_at !== null,
+  };
+}
+
+function parseMentionList(json: string): string[] {
+  try {
+    const value: unknown = JSON.parse(json);
+    return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
+  } catch {
+    return [];
+  }
+}
