@@ -1,7 +1,7 @@
 import type { Comment } from "../../protocol/comments";
 import type { RoomMeta } from "../room-meta";
 
-export interface CommentRow {
+export type CommentRow = {
   id: string;
   seq: number;
   author_id: string | null;
@@ -13,7 +13,7 @@ export interface CommentRow {
   deleted_at: number | null;
   highlighted: number;
   replies: number;
-}
+};
 
 /** Name shown for a comment whose author asked to be forgotten. */
 export const ERASED_AUTHOR_NAME = "[deleted]";
