@@ -18,7 +18,7 @@ export function forgetUserInRoom(
   log: ChangeLog,
   target: string,
   userId: string,
-): ForgetUserResult {
+): Omit<ForgetUserResult, "commentsErased"> {
   const likesRemoved = likes.eraseUser(target, userId) ? 1 : 0;
   if (likesRemoved > 0) log.emit(likes.lastSeq, Date.now(), { kind: "unlike", count: likes.count });
 

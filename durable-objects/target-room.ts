@@ -31,11 +31,28 @@ import { RoomSeq } from "./room-seq";
 import { ChangeLog } from "./change-log";
 import { SettingsStore } from "./moderation/settings-store";
 import { reactionCounts, ROOM_SUBJECT } from "./reactions/reaction-counts";
+import { RoomComments, type CommentGate } from "./comments/room-comments";
+import { checkpointComments } from "./comments/comment-checkpoint";
+import { readArchivedComment } from "./comments/comment-archive";
+import {
+  CommentActionInput,
+  CommentLookupInput,
+  CreateCommentInput,
+  HighlightInput,
+  ListCommentsInput,
+  PinInput,
+  TopCommentsInput,
+  type Comment,
+  type RoomCommentsPage,
+} from "../protocol/comments";
+import type { RoomResult } from "../protocol/room-rpc";
 
 /** D1 may lag a room by at most this much plus one D1 round trip (the contract says < 2 s). */
 export const CHECKPOINT_DELAY_MS = 500;
 const OUTBOX_DELAY_MS = 250;
 const IDEMPOTENCY_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+/** Comments a room keeps in its own storage; older pages are served from D1. */
+const DEFAULT_COMMENT_RETENTION = 5_000;
 
 const JOB_CHECKPOINT = "d1-checkpoint";
 const JOB_OUTBOX = "outbox";
@@ -51,6 +68,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
   private ledger!: LikesLedger;
   private ring!: ReplayRing;
   private settings!: SettingsStore;
+  private comments!: RoomComments;
   private readonly jobs: AlarmJobs;
   private readonly sockets: RoomSockets;
   private readonly live: LiveBroadcaster;
@@ -77,7 +95,15 @@ export class TargetRoom extends DurableObject<AppEnv> {
         if (!outcome) throw new Error("ledger answered no outcome");
         return outcome;
       },
-      comment: async () => ({ ok: false, error: { status: 404, code: "not_found", message: "comments are not available yet" } }),
+      comment: (identity, frame) =>
+        this.postComment({
+          target: this.boundTarget(),
+          actor: { userId: identity.userId, name: identity.name, roles: identity.roles },
+          text: frame.text,
+          ...(frame.replyTo === undefined ? {} : { replyTo: frame.replyTo }),
+          // The frame id makes a resent frame (after a reconnect) post once.
+          idempotencyKey: frame.id,
+        }),
       react: async () => ({ ok: false, error: { status: 404, code: "not_found", message: "reactions are not available yet" } }),
     });
     this.live = new LiveBroadcaster(
@@ -91,6 +117,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       this.ledger = new LikesLedger(ctx.storage.sql, this.meta, this.seq);
       this.ring = new ReplayRing(ctx.storage.sql);
       this.settings = new SettingsStore(this.meta);
+      this.comments = new RoomComments(ctx.storage.sql, this.meta, this.seq, this.settings, this.commentGate());
       this.target = this.meta.get("target") ?? null;
     });
   }
@@ -197,6 +224,62 @@ export class TargetRoom extends DurableObject<AppEnv> {
     });
   }
 
+  async createComment(input: CreateCommentInput): Promise<RoomResult<Comment>> {
+    const parsed = CreateCommentInput.parse(input);
+    this.bindTarget(parsed.target);
+    return this.postComment(parsed);
+  }
+
+  private postComment(input: CreateCommentInput): Promise<RoomResult<Comment>> {
+    return this.commit((log) => this.comments.create(log, input, Date.now()));
+  }
+
+  async listComments(input: ListCommentsInput): Promise<RoomCommentsPage> {
+    const { target, before, limit, replyTo } = ListCommentsInput.parse(input);
+    this.bindTarget(target);
+    return this.comments.page(target, { before, limit, replyTo });
+  }
+
+  async topComments(input: TopCommentsInput): Promise<(Comment & { score: number })[]> {
+    const { target, limit } = TopCommentsInput.parse(input);
+    this.bindTarget(target);
+    return this.comments.top(target, limit, Date.now());
+  }
+
+  async getComment(input: { target: string; commentId: string }): Promise<Comment | null> {
+    const { target, commentId } = CommentLookupInput.parse(input);
+    this.bindTarget(target);
+    return this.comments.get(target, commentId);
+  }
+
+  async deleteComment(input: CommentActionInput): Promise<RoomResult<{ id: string; deleted: true }>> {
+    const { target, actor, commentId } = CommentActionInput.parse(input);
+    this.bindTarget(target);
+    // A comment old enough to live only in D1 is brought back as a row first, so that its
+    // tombstone is checkpointed like any other change (and survives a failed D1 write).
+    const archiveBefore = this.comments.store.archiveBefore();
+    const archived =
+      archiveBefore !== null && commentId < archiveBefore && this.comments.store.find(commentId) === null
+        ? await readArchivedComment(this.env.DB, target, commentId)
+        : null;
+    return this.commit((log) => {
+      if (archived !== null) this.comments.restoreArchived(archived);
+      return this.comments.remove(log, target, actor, commentId, Date.now());
+    });
+  }
+
+  async highlightComment(input: HighlightInput): Promise<RoomResult<Comment>> {
+    const { target, actor, commentId, highlighted } = HighlightInput.parse(input);
+    this.bindTarget(target);
+    return this.commit((log) => this.comments.highlight(log, target, actor, commentId, highlighted, Date.now()));
+  }
+
+  async pinComment(input: PinInput): Promise<RoomResult<Comment | null>> {
+    const { target, actor, commentId } = PinInput.parse(input);
+    this.bindTarget(target);
+    return this.commit((log) => this.comments.pin(log, target, actor, commentId, Date.now()));
+  }
+
   async likeStatus(target: string, userId: string): Promise<LikeStatus> {
     this.bindTarget(TargetId.parse(target));
     return this.ledger.status(UserId.parse(userId));
@@ -206,7 +289,11 @@ export class TargetRoom extends DurableObject<AppEnv> {
   async forgetUser(input: ForgetUserInput): Promise<ForgetUserResult> {
     const { target, userId } = ForgetUserInput.parse(input);
     this.bindTarget(target);
-    return this.commit((log) => forgetUserInRoom(this.ctx.storage.sql, this.ledger, log, target, userId));
+    return this.commit((log) => {
+      const result = forgetUserInRoom(this.ctx.storage.sql, this.ledger, log, target, userId);
+      const commentsErased = this.comments.forget(log, target, userId, Date.now());
+      return { ...result, commentsErased, seq: this.seq.last };
+    });
   }
 
   /** The truth that reconciliation (workers/reconcile.ts) copies into D1 when D1 drifted. */
@@ -228,10 +315,25 @@ export class TargetRoom extends DurableObject<AppEnv> {
       target: this.target ?? "",
       count: this.ledger.count,
       seq: this.seq.last,
-      comments: Number(this.meta.get("comments") ?? 0),
+      comments: this.comments.store.visibleCount,
       reactions: reactionCounts(this.ctx.storage.sql, ROOM_SUBJECT),
-      pinned: null,
+      pinned: this.target === null ? null : this.comments.pinned(this.target),
       settings: this.settings.read(),
+    };
+  }
+
+  private commentRetention(): number {
+    const configured = Number(this.env.COMMENT_RETENTION);
+    return Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_COMMENT_RETENTION;
+  }
+
+  /** Until moderation lands in this room: everyone may comment, nobody moderates. */
+  private commentGate(): CommentGate {
+    return {
+      checkComment: () => null,
+      filterText: (text) => ({ ok: true, text }),
+      isRepeat: () => false,
+      isModerator: () => false,
     };
   }
 
@@ -250,8 +352,10 @@ export class TargetRoom extends DurableObject<AppEnv> {
       likes: this.ledger.count,
       seq: this.seq.last,
     });
-    logEvent("checkpoint", { target: this.target, rows: written, seq: this.seq.last, more });
-    return more ? Date.now() : null;
+    const commentsCopied = await checkpointComments(this.env.DB, this.ctx.storage.sql, this.comments.store, this.target);
+    const trimmed = this.comments.store.trim(this.commentRetention());
+    logEvent("checkpoint", { target: this.target, rows: written, comments: commentsCopied.written, trimmed, seq: this.seq.last, more });
+    return more || commentsCopied.more ? Date.now() : null;
   }
 
   private async runOutbox(): Promise<number | null> {

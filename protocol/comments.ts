@@ -102,6 +102,8 @@ export interface RoomCommentsPage {
 export const CommentActionInput = z.strictObject({ target: TargetId, actor: Actor, commentId: CommentId });
 export type CommentActionInput = z.infer<typeof CommentActionInput>;
 
+export const CommentLookupInput = z.strictObject({ target: TargetId, commentId: CommentId });
+
 export const HighlightInput = CommentActionInput.extend({ highlighted: z.boolean() });
 export type HighlightInput = z.infer<typeof HighlightInput>;
 

@@ -7,8 +7,9 @@ export type ForgetUserInput = z.infer<typeof ForgetUserInput>;
 
 export interface ForgetUserResult {
   target: string;
-  /** Rows of the user's that the room removed (likes now; reactions and comments later). */
   likesRemoved: number;
+  /** The user's comments turned into anonymous tombstones. */
+  commentsErased: number;
   outboxAnonymised: number;
   idempotencyKeysRemoved: number;
   count: number;

@@ -10,6 +10,8 @@ export interface AppEnv {
   DELETIONS: Queue<DeletionStep>;
   AUTH_SECRET: string;
   ENVIRONMENT: string;
+  /** Comments each room keeps in its own storage (default 5000); older pages come from D1. */
+  COMMENT_RETENTION?: string;
 }
 
 declare global {

@@ -56,6 +56,25 @@ export class CommentStore {
     this.markForCheckpoint(row.id, row.seq);
   }
 
+  /** Brings back an archived comment exactly as D1 has it, without counting it again. */
+  restore(row: CommentRow): void {
+    this.sql.exec(
+      `INSERT OR IGNORE INTO comments (id, seq, author_id, author_name, text, mentions, reply_to, created_at, deleted_at, highlighted, replies)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      row.id,
+      row.seq,
+      row.author_id,
+      row.author_name,
+      row.text,
+      row.mentions,
+      row.reply_to,
+      row.created_at,
+      row.deleted_at,
+      row.highlighted,
+      row.replies,
+    );
+  }
+
   /**
    * Turns a comment into a tombstone: it leaves every listing and keeps no text. With
    * `erase`, the author's id and name go too (a user who asked to be forgotten).

@@ -63,8 +63,8 @@ export const countsRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validati
       return {
         target,
         likes: snapshot.likes,
-        reactions: {},
-        comments: 0,
+        reactions: snapshot.reactions,
+        comments: snapshot.comments,
         viewers: snapshot.viewers,
         asOf: new Date().toISOString(),
       } satisfies StatsResponse;

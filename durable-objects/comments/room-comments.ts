@@ -1,0 +1,243 @@
+import { Comment, type CreateCommentInput, type RoomCommentsPage } from "../../protocol/comments";
+import type { Actor } from "../../protocol/actor";
+import type { RoomError, RoomResult } from "../../protocol/room-rpc";
+import type { ChangeLog } from "../change-log";
+import { IdempotencyStore, idempotencyScope } from "../idempotency";
+import { enqueueEvent } from "../outbox";
+import type { RoomMeta } from "../room-meta";
+import type { RoomSeq } from "../room-seq";
+import type { SettingsStore } from "../moderation/settings-store";
+import { newCommentId } from "./comment-id";
+import { normaliseCommentText, parseMentions, textLength } from "./comment-text";
+import { CommentStore, toComment, type CommentRow } from "./comment-store";
+
+/**
+ * The decisions comments need from moderation (durable-objects/moderation/): who may post,
+ * what text is acceptable, who may act on others' comments.
+ */
+export interface CommentGate {
+  checkComment(actor: Actor, now: number): RoomError | null;
+  filterText(text: string): { ok: true; text: string } | { ok: false; error: RoomError };
+  isRepeat(authorId: string, text: string, now: number): boolean;
+  isModerator(actor: Actor): boolean;
+}
+
+/** Recency decay of the top list: a comment's reactions count less as it ages (HN-style gravity). */
+const TOP_GRAVITY = 1.5;
+const TOP_OFFSET_HOURS = 2;
+
+const notFound = (id: string): RoomError => ({ status: 404, code: "comment_not_found", message: `no comment ${id} in this room` });
+
+/** Creating, listing, deleting, pinning and highlighting the comments of one room. */
+export class RoomComments {
+  readonly store: CommentStore;
+  private readonly idempotency: IdempotencyStore;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly meta: RoomMeta,
+    private readonly seq: RoomSeq,
+    private readonly settings: SettingsStore,
+    private readonly gate: CommentGate,
+  ) {
+    this.store = new CommentStore(sql, meta);
+    this.idempotency = new IdempotencyStore(sql, Date.now);
+  }
+
+  create(log: ChangeLog, input: CreateCommentInput, now: number): RoomResult<Comment> {
+    const { target, actor } = input;
+    const text = normaliseCommentText(input.text);
+    const scope = input.idempotencyKey === undefined ? null : idempotencyScope(actor.userId, input.idempotencyKey, "comment");
+    const fingerprint = JSON.stringify([input.replyTo ?? null, text]);
+    if (scope !== null) {
+      const previous = this.idempotency.lookup(scope, fingerprint, Comment);
+      if (previous.kind === "hit") return { ok: true, value: previous.result };
+      if (previous.kind === "conflict") {
+        return { ok: false, error: { status: 422, code: "idempotency_conflict", message: "Idempotency-Key was first used for another comment" } };
+      }
+    }
+
+    const settings = this.settings.read();
+    if (text.length === 0) return invalid("comment text is empty");
+    if (textLength(text) > settings.maxCommentLength) return invalid(`comment text is over ${settings.maxCommentLength} characters`);
+    const refused = this.gate.checkComment(actor, now);
+    if (refused) return { ok: false, error: refused };
+    const filtered = this.gate.filterText(text);
+    if (!filtered.ok) return filtered;
+    if (this.gate.isRepeat(actor.userId, filtered.text, now)) {
+      return { ok: false, error: { status: 422, code: "duplicate_comment", message: "the same comment was just posted; wait before repeating it" } };
+    }
+
+    let root: string | null = null;
+    if (input.replyTo !== undefined) {
+      const parent = this.store.find(input.replyTo);
+      if (parent === null || parent.deleted_at !== null) return { ok: false, error: notFound(input.replyTo) };
+      // Replies are one level deep: a reply to a reply joins its root's thread.
+      root = parent.reply_to ?? parent.id;
+    }
+
+    const seq = this.seq.next();
+    const row: CommentRow = {
+      id: newCommentId(now, seq),
+      seq,
+      author_id: actor.userId,
+      author_name: actor.name,
+      text: filtered.text,
+      mentions: JSON.stringify(parseMentions(filtered.text)),
+      reply_to: root,
+      created_at: now,
+      deleted_at: null,
+      highlighted: 0,
+      replies: 0,
+    };
+    this.store.insert(row);
+    this.sql.exec("INSERT INTO comment_bindings_pending (id) VALUES (?)", row.id);
+    const comment = toComment(target, row, {});
+    enqueueEvent(this.sql, {
+      eventId: crypto.randomUUID(),
+      type: "comment_create",
+      target,
+      userId: actor.userId,
+      at: now,
+      seq,
+      commentId: row.id,
+      replyTo: root,
+    });
+    log.emit(seq, now, { kind: "comment", comment });
+    if (scope !== null) {
+      this.idempotency.remember(scope, fingerprint, comment);
+      log.rememberedIdempotencyKey();
+    }
+    return { ok: true, value: comment };
+  }
+
+  /** Authors delete their own comments; moderators delete any. */
+  remove(log: ChangeLog, target: string, actor: Actor, id: string, now: number): RoomResult<{ id: string; deleted: true }> {
+    const row = this.store.find(id);
+    if (row === null || row.deleted_at !== null) return { ok: false, error: notFound(id) };
+    const byAuthor = row.author_id === actor.userId;
+    if (!byAuthor && !this.gate.isModerator(actor)) {
+      return { ok: false, error: { status: 403, code: "forbidden", message: "only the author or a moderator can delete this comment" } };
+    }
+    this.tombstone(log, target, row, actor.userId, byAuthor ? "author" : "moderator", now);
+    return { ok: true, value: { id, deleted: true } };
+  }
+
+  /** Puts back an archived (D1-only) comment so it can be tombstoned and checkpointed like any other. */
+  restoreArchived(row: CommentRow): void {
+    this.store.restore(row);
+  }
+
+  highlight(log: ChangeLog, target: string, actor: Actor, id: string, highlighted: boolean, now: number): RoomResult<Comment> {
+    if (!this.gate.isModerator(actor)) return forbidden("only moderators can highlight comments");
+    const row = this.store.find(id);
+    if (row === null || row.deleted_at !== null) return { ok: false, error: notFound(id) };
+    if ((row.highlighted === 1) !== highlighted) {
+      const seq = this.seq.next();
+      this.store.setHighlighted(id, highlighted, seq);
+      log.emit(seq, now, { kind: "comment_highlight", id, highlighted });
+      this.moderationEvent(target, actor, highlighted ? "highlight" : "unhighlight", seq, now);
+    }
+    return { ok: true, value: this.view(target, { ...row, highlighted: highlighted ? 1 : 0 }) };
+  }
+
+  /** One pinned comment per room; `id` null unpins. */
+  pin(log: ChangeLog, target: string, actor: Actor, id: string | null, now: number): RoomResult<Comment | null> {
+    if (!this.gate.isModerator(actor)) return forbidden("only moderators can pin comments");
+    let pinned: Comment | null = null;
+    if (id !== null) {
+      const row = this.store.find(id);
+      if (row === null || row.deleted_at !== null) return { ok: false, error: notFound(id) };
+      pinned = this.view(target, row);
+    }
+    const current = this.meta.get("pinned") ?? null;
+    if (current !== id) {
+      if (id === null) this.meta.delete("pinned");
+      else this.meta.set("pinned", id);
+      const seq = this.seq.next();
+      log.emit(seq, now, { kind: "pin", comment: pinned });
+      this.moderationEvent(target, actor, id === null ? "unpin" : "pin", seq, now);
+    }
+    return { ok: true, value: pinned };
+  }
+
+  pinned(target: string): Comment | null {
+    const id = this.meta.get("pinned");
+    if (id === undefined) return null;
+    const row = this.store.find(id);
+    return row === null || row.deleted_at !== null ? null : this.view(target, row);
+  }
+
+  get(target: string, id: string): Comment | null {
+    const row = this.store.find(id);
+    return row === null || row.deleted_at !== null ? null : this.view(target, row);
+  }
+
+  page(target: string, options: { before: string | null; limit: number; replyTo: string | null }): RoomCommentsPage {
+    const archiveBefore = this.store.archiveBefore();
+    const rows = this.store.page(options);
+    const reactions = this.store.reactionsOf(rows.map((row) => row.id));
+    const items = rows.map((row) => toComment(target, row, reactions.get(row.id) ?? {}));
+    // The room ran out before the page filled: older comments, if any, are in D1.
+    const continueInArchive = rows.length < options.limit && archiveBefore !== null;
+    const from = options.before !== null && options.before < (archiveBefore ?? "") ? options.before : archiveBefore;
+    return { items, archiveBefore: continueInArchive ? from : null };
+  }
+
+  /** Most reacted comments, discounted by age so a new popular comment can pass an old one. */
+  top(target: string, limit: number, now: number): (Comment & { score: number })[] {
+    const scored = this.store.reacted().map((row) => {
+      const ageHours = Math.max(0, now - row.created_at) / 3_600_000;
+      return { row, score: row.total / Math.pow(ageHours + TOP_OFFSET_HOURS, TOP_GRAVITY) };
+    });
+    scored.sort((a, b) => b.score - a.score || (a.row.id < b.row.id ? 1 : -1));
+    const chosen = scored.slice(0, limit);
+    const reactions = this.store.reactionsOf(chosen.map(({ row }) => row.id));
+    return chosen.map(({ row, score }) => ({ ...toComment(target, row, reactions.get(row.id) ?? {}), score }));
+  }
+
+  /** A user asked to be forgotten: every comment of theirs becomes an anonymous tombstone. */
+  forget(log: ChangeLog, target: string, userId: string, now: number): number {
+    const rows = this.store.byAuthor(userId);
+    for (const row of rows) this.tombstone(log, target, row, null, "erasure", now, true);
+    return rows.length;
+  }
+
+  private tombstone(
+    log: ChangeLog,
+    target: string,
+    row: CommentRow,
+    actorId: string | null,
+    by: "author" | "moderator" | "erasure",
+    now: number,
+    erase = false,
+  ): void {
+    const wasVisible = row.deleted_at === null;
+    const seq = this.seq.next();
+    this.store.tombstone(row, now, seq, erase);
+    enqueueEvent(this.sql, { eventId: crypto.randomUUID(), type: "comment_delete", target, userId: actorId, at: now, seq, commentId: row.id, by });
+    if (wasVisible) log.emit(seq, now, { kind: "comment_deleted", id: row.id, replyTo: row.reply_to });
+    else log.touch();
+    if (this.meta.get("pinned") === row.id) {
+      this.meta.delete("pinned");
+      const pinSeq = this.seq.next();
+      log.emit(pinSeq, now, { kind: "pin", comment: null });
+    }
+  }
+
+  private moderationEvent(target: string, actor: Actor, action: string, seq: number, now: number): void {
+    enqueueEvent(this.sql, { eventId: crypto.randomUUID(), type: "moderation", target, userId: actor.userId, at: now, seq, action });
+  }
+
+  private view(target: string, row: CommentRow): Comment {
+    return toComment(target, row, this.store.reactionsOf([row.id]).get(row.id) ?? {});
+  }
+}
+
+function invalid(message: string): { ok: false; error: RoomError } {
+  return { ok: false, error: { status: 400, code: "invalid_request", message } };
+}
+
+function forbidden(message: string): { ok: false; error: RoomError } {
+  return { ok: false, error: { status: 403, code: "forbidden", message } };
+}

@@ -1,0 +1,180 @@
+import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
+import {
+  Comment,
+  CommentId,
+  CommentsPage,
+  CommentsQuery,
+  CreateCommentBody,
+  DeletedComment,
+  TopCommentsQuery,
+  TopCommentsResponse,
+} from "../../protocol/comments";
+import { HighlightBody, PinBody } from "../../protocol/moderation";
+import { TargetId } from "../../protocol/target";
+import type { AppBindings } from "../app-types";
+import { actorOf, requireUser } from "../auth";
+import { readArchivedPage } from "../comments-archive";
+import { decodeCursor, encodeCursor } from "../cursor";
+import { purgeTargetViews } from "../edge-cache";
+import { ApiError, validationHook } from "../errors";
+import { bearerSecurity, errorResponses, WriteHeaders } from "../openapi-common";
+import { unwrapRoom } from "../room-result";
+import { roomFor } from "../rooms";
+
+const TargetParam = z.object({ target: TargetId });
+const CommentParams = z.object({ target: TargetId, id: CommentId });
+const json = <T extends z.ZodType>(schema: T) => ({ "application/json": { schema } });
+const refusals = {
+  ...errorResponses,
+  404: { description: "No such comment in this target", content: errorResponses[400].content },
+  422: { description: "Idempotency-Key reused, or the same comment repeated", content: errorResponses[400].content },
+  429: { description: "Rate limit or slow mode; see Retry-After", content: errorResponses[400].content },
+} as const;
+
+const createRoute_ = createRoute({
+  method: "post",
+  path: "/v1/targets/{target}/comments",
+  summary: "Post a comment or a reply (plain text, 1-500 characters)",
+  security: bearerSecurity,
+  middleware: [requireUser] as const,
+  request: { params: TargetParam, headers: WriteHeaders, body: { required: true, content: json(CreateCommentBody) } },
+  responses: { 201: { description: "The comment as stored", content: json(Comment) }, ...refusals },
+});
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/v1/targets/{target}/comments",
+  summary: "Comments newest first (top level, or the replies of `replyTo`), paged by cursor through the whole history",
+  request: { params: TargetParam, query: CommentsQuery },
+  responses: { 200: { description: "One page", content: json(CommentsPage) }, 400: errorResponses[400] },
+});
+
+const topRoute = createRoute({
+  method: "get",
+  path: "/v1/targets/{target}/comments/top",
+  summary: "Most reacted recent comments, discounted by age",
+  request: { params: TargetParam, query: TopCommentsQuery },
+  responses: { 200: { description: "Top comments", content: json(TopCommentsResponse) }, 400: errorResponses[400] },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/v1/targets/{target}/comments/{id}",
+  summary: "One visible comment the room holds",
+  request: { params: CommentParams },
+  responses: { 200: { description: "The comment", content: json(Comment) }, 400: errorResponses[400], 404: refusals[404] },
+});
+
+const deleteRoute = createRoute({
+  method: "delete",
+  path: "/v1/targets/{target}/comments/{id}",
+  summary: "Delete a comment (its author or a moderator); viewers receive a tombstone",
+  security: bearerSecurity,
+  middleware: [requireUser] as const,
+  request: { params: CommentParams },
+  responses: { 200: { description: "Deleted", content: json(DeletedComment) }, ...refusals },
+});
+
+const highlightRoute = createRoute({
+  method: "post",
+  path: "/v1/targets/{target}/comments/{id}/highlight",
+  summary: "Highlight or un-highlight a comment (moderators)",
+  security: bearerSecurity,
+  middleware: [requireUser] as const,
+  request: { params: CommentParams, body: { required: true, content: json(HighlightBody) } },
+  responses: { 200: { description: "The comment", content: json(Comment) }, ...refusals },
+});
+
+const pinRoute = createRoute({
+  method: "put",
+  path: "/v1/targets/{target}/pin",
+  summary: "Pin one comment on top of the room (moderators); replaces any pinned comment",
+  security: bearerSecurity,
+  middleware: [requireUser] as const,
+  request: { params: TargetParam, body: { required: true, content: json(PinBody) } },
+  responses: { 200: { description: "The pinned comment", content: json(z.object({ pinned: Comment })) }, ...refusals },
+});
+
+const unpinRoute = createRoute({
+  method: "delete",
+  path: "/v1/targets/{target}/pin",
+  summary: "Unpin the pinned comment (moderators)",
+  security: bearerSecurity,
+  middleware: [requireUser] as const,
+  request: { params: TargetParam },
+  responses: { 200: { description: "Nothing pinned", content: json(z.object({ pinned: z.null() })) }, ...refusals },
+});
+
+/** Cursor: the id of the last comment of the previous page. */
+const PageCursor = z.object({ before: CommentId });
+
+export const commentsRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook })
+  .openapi(createRoute_, async (c) => {
+    const { target } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const idempotencyKey = c.req.valid("header")["idempotency-key"];
+    const comment = unwrapRoom(
+      await roomFor(c.env, target).createComment({
+        target,
+        actor: actorOf(c.var.user!, target),
+        text: body.text,
+        ...(body.replyTo === undefined ? {} : { replyTo: body.replyTo }),
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      }),
+    );
+    c.executionCtx.waitUntil(purgeTargetViews(target));
+    return c.json(comment, 201);
+  })
+  .openapi(listRoute, async (c) => {
+    const { target } = c.req.valid("param");
+    const { before: cursor, limit, replyTo } = c.req.valid("query");
+    const decoded = cursor === undefined ? null : decodeCursor(cursor, PageCursor);
+    if (cursor !== undefined && decoded === null) throw new ApiError(400, "invalid_request", "invalid cursor");
+    const before = decoded?.before ?? null;
+    const page = await roomFor(c.env, target).listComments({ target, before, limit, replyTo: replyTo ?? null });
+    const items = [...page.items];
+    if (page.archiveBefore !== null && items.length < limit) {
+      const lowest = items.at(-1)?.id;
+      const from = lowest !== undefined && lowest < page.archiveBefore ? lowest : page.archiveBefore;
+      items.push(...(await readArchivedPage(c.env.DB, target, { before: from, limit: limit - items.length, replyTo: replyTo ?? null })));
+    }
+    const last = items.at(-1);
+    const nextCursor = items.length === limit && last !== undefined ? encodeCursor({ before: last.id }) : null;
+    return c.json({ items, nextCursor }, 200);
+  })
+  .openapi(topRoute, async (c) => {
+    const { target } = c.req.valid("param");
+    const { limit } = c.req.valid("query");
+    return c.json({ items: await roomFor(c.env, target).topComments({ target, limit }) }, 200);
+  })
+  .openapi(getRoute, async (c) => {
+    const { target, id } = c.req.valid("param");
+    const comment = await roomFor(c.env, target).getComment({ target, commentId: id });
+    if (comment === null) throw new ApiError(404, "comment_not_found", `no comment ${id} in this room`);
+    return c.json(comment, 200);
+  })
+  .openapi(deleteRoute, async (c) => {
+    const { target, id } = c.req.valid("param");
+    const result = unwrapRoom(await roomFor(c.env, target).deleteComment({ target, actor: actorOf(c.var.user!, target), commentId: id }));
+    c.executionCtx.waitUntil(purgeTargetViews(target));
+    return c.json(result, 200);
+  })
+  .openapi(highlightRoute, async (c) => {
+    const { target, id } = c.req.valid("param");
+    const { highlighted } = c.req.valid("json");
+    const actor = actorOf(c.var.user!, target);
+    return c.json(unwrapRoom(await roomFor(c.env, target).highlightComment({ target, actor, commentId: id, highlighted })), 200);
+  })
+  .openapi(pinRoute, async (c) => {
+    const { target } = c.req.valid("param");
+    const { commentId } = c.req.valid("json");
+    const pinned = unwrapRoom(await roomFor(c.env, target).pinComment({ target, actor: actorOf(c.var.user!, target), commentId }));
+    if (pinned === null) throw new Error("pinning a comment answered no comment");
+    return c.json({ pinned }, 200);
+  })
+  .openapi(unpinRoute, async (c) => {
+    const { target } = c.req.valid("param");
+    unwrapRoom(await roomFor(c.env, target).pinComment({ target, actor: actorOf(c.var.user!, target), commentId: null }));
+    return c.json({ pinned: null }, 200);
+  });
