@@ -10,7 +10,8 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          bindings: { AUTH_SECRET: TEST_AUTH_SECRET, TEST_MIGRATIONS: migrations },
+          // A small comment window so tests reach the D1 archive with a few hundred comments.
+          bindings: { AUTH_SECRET: TEST_AUTH_SECRET, TEST_MIGRATIONS: migrations, COMMENT_RETENTION: "100" },
           // A real D1 database without our tables: queries fail as they would during a D1 fault.
           d1Databases: ["UNMIGRATED_DB"],
         },

@@ -14,11 +14,17 @@ export function uniqueUser(prefix = "user"): string {
 
 export async function tokenFor(
   userId: string,
-  options: { ttlSeconds?: number; roles?: string[]; secret?: string } = {},
+  options: { ttlSeconds?: number; roles?: string[]; secret?: string; name?: string } = {},
 ): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return sign(
-    { sub: userId, iat: now, exp: now + (options.ttlSeconds ?? 3600), ...(options.roles ? { roles: options.roles } : {}) },
+    {
+      sub: userId,
+      iat: now,
+      exp: now + (options.ttlSeconds ?? 3600),
+      ...(options.roles ? { roles: options.roles } : {}),
+      ...(options.name ? { name: options.name } : {}),
+    },
     options.secret ?? TEST_AUTH_SECRET,
     "HS256",
   );
