@@ -43,15 +43,24 @@ export interface ConnectOptions {
 export interface LiveState {
   count: number | null;
   viewers: number | null;
+  /** The room seq up to which this client has seen every event; `since` on reconnect. */
   seq: number | null;
+  /** The seq of the count shown; counts travel coalesced, apart from events. */
+  countSeq: number | null;
   mode: ModeFrame["mode"];
 }
 
-export type WriteResult = AckFrame["result"];
+export type WriteResult = NonNullable<AckFrame["result"]>;
+export type CommentResult = NonNullable<AckFrame["comment"]>;
+export type ReactionWriteResult = NonNullable<AckFrame["reaction"]>;
 
 export interface LiveConnection {
   like(): Promise<WriteResult>;
   unlike(): Promise<WriteResult>;
+  /** Posts a comment (or a reply); a resend after a reconnect posts it once. */
+  comment(text: string, replyTo?: string): Promise<CommentResult>;
+  /** Adds or removes a reaction on the room's target, or on one of its comments. */
+  react(emoji: string, action: "add" | "remove", commentId?: string): Promise<ReactionWriteResult>;
   readonly state: Readonly<LiveState>;
   readonly status: LiveStatus;
   /** Drops the socket and connects again (asking for a fresh token, resuming from the last seq). */
@@ -64,6 +73,8 @@ export class LiveRequestError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** Set for `rate_limited` and `slow_mode`: seconds until the same write would pass. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = "LiveRequestError";
@@ -76,7 +87,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 interface PendingWrite {
   frame: ClientFrame;
-  resolve: (result: WriteResult) => void;
+  resolve: (ack: AckFrame) => void;
   reject: (error: Error) => void;
   timer: ReturnType<typeof setTimeout>;
 }
@@ -96,11 +107,10 @@ export function liveUrl(baseUrl: string, target: string, query: { token?: string
  * room replays what was missed (or answers with a resync snapshot).
  */
 export function connect(target: string, options: ConnectOptions): LiveConnection {
-  const state: LiveState = { count: null, viewers: null, seq: null, mode: "full" };
+  const state: LiveState = { count: null, viewers: null, seq: null, countSeq: null, mode: "full" };
   const pending = new Map<string, PendingWrite>();
   let status: LiveStatus = "connecting";
   let unreportedChars = 0;
-  let nextRequest = 0;
   let lastFrameAt = Date.now();
 
   const setStatus = (next: LiveStatus) => {
@@ -132,6 +142,7 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
         state.count = frame.count;
         state.viewers = frame.viewers;
         state.seq = frame.seq;
+        state.countSeq = frame.seq;
         state.mode = "full";
         options.onHello?.(frame);
         options.onCount?.(frame.count, frame.seq);
@@ -139,9 +150,12 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
         return;
       case "count":
         // A room that woke from hibernation may repeat a count; a seq we have adds nothing.
-        if (state.seq !== null && frame.seq <= state.seq) return;
+        if (state.countSeq !== null && frame.seq <= state.countSeq) return;
         state.count = frame.count;
-        state.seq = frame.seq;
+        state.countSeq = frame.seq;
+        // The room sends every event before the count that follows it, so in full mode this
+        // client has seen everything up to this seq; in counts-only mode it has not.
+        if (state.mode === "full" && (state.seq === null || frame.seq > state.seq)) state.seq = frame.seq;
         options.onCount?.(frame.count, frame.seq);
         return;
       case "viewers":
@@ -161,14 +175,18 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
         }
         pending.delete(frame.id ?? "");
         clearTimeout(request.timer);
-        if (frame.type === "ack") request.resolve(frame.result);
-        else request.reject(new LiveRequestError(frame.error.code, frame.error.message));
+        if (frame.type === "ack") request.resolve(frame);
+        else request.reject(new LiveRequestError(frame.error.code, frame.error.message, frame.error.retryAfterSeconds));
         return;
       }
-      case "mode":
+      case "mode": {
+        const caughtUp = state.mode === "counts-only" && frame.mode === "full";
         state.mode = frame.mode;
         options.onMode?.(frame.mode);
+        // Events skipped while counts-only are fetched the way any gap is: resume with since.
+        if (caughtUp) socket.reconnect(1000, "resume events after counts-only");
         return;
+      }
       case "incompatible":
         setStatus("incompatible");
         shutdown(new LiveRequestError("incompatible", frame.message));
@@ -204,7 +222,8 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
     lastFrameAt = Date.now();
     unreportedChars = 0;
     setStatus("open");
-    // like/unlike set a state, so resending one whose ack was lost is harmless.
+    // Every write is safe to resend: like/unlike/react set a state, and a comment's frame id
+    // is its idempotency key, so the room posts it once.
     for (const request of pending.values()) sendNow(JSON.stringify(request.frame));
   });
 
@@ -233,25 +252,38 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
     pending.clear();
   }
 
-  const write = (type: "like" | "unlike") =>
-    new Promise<WriteResult>((resolve, reject) => {
+  /**
+   * Request ids are random, not counters: a comment's id is its idempotency key for a day,
+   * so an id reused by the next page load would answer with an old comment.
+   */
+  const write = <T>(frame: ClientFrame & { id: string }, pick: (ack: AckFrame) => T | undefined) =>
+    new Promise<T>((resolve, reject) => {
       if (status === "closed" || status === "incompatible") {
         reject(new LiveRequestError("closed", "connection is closed"));
         return;
       }
-      const id = `${type}-${++nextRequest}`;
-      const frame: ClientFrame = { type, id };
+      const { id } = frame;
       const timer = setTimeout(() => {
         pending.delete(id);
-        reject(new LiveRequestError("timeout", `no answer to ${type} within the request timeout`));
+        reject(new LiveRequestError("timeout", `no answer to ${frame.type} within the request timeout`));
       }, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
-      pending.set(id, { frame, resolve, reject, timer });
+      const accept = (ack: AckFrame) => {
+        const value = pick(ack);
+        if (value === undefined) reject(new LiveRequestError("invalid_response", `ack to ${frame.type} without its result`));
+        else resolve(value);
+      };
+      pending.set(id, { frame, resolve: accept, reject, timer });
       sendNow(JSON.stringify(frame));
     });
+  const requestId = () => crypto.randomUUID();
 
   return {
-    like: () => write("like"),
-    unlike: () => write("unlike"),
+    like: () => write({ type: "like", id: requestId() }, (ack) => ack.result),
+    unlike: () => write({ type: "unlike", id: requestId() }, (ack) => ack.result),
+    comment: (text, replyTo) =>
+      write({ type: "comment", id: requestId(), text, ...(replyTo === undefined ? {} : { replyTo }) }, (ack) => ack.comment),
+    react: (emoji, action, commentId) =>
+      write({ type: "react", id: requestId(), emoji, action, ...(commentId === undefined ? {} : { commentId }) }, (ack) => ack.reaction),
     get state() {
       return state;
     },

@@ -10,6 +10,7 @@ import {
   type LikeAction,
 } from "../protocol/likes";
 import type { TokenSource } from "./live";
+import { Comment, CommentsPage, DeletedComment, TopCommentsResponse } from "../protocol/comments";
 
 export interface RestClientOptions {
   baseUrl: string;
@@ -40,7 +41,7 @@ export function createRestClient(options: RestClientOptions) {
   async function request<T extends z.ZodType>(
     schema: T,
     path: string,
-    init: { method?: "GET" | "POST"; body?: unknown; auth?: boolean; headers?: Record<string, string> } = {},
+    init: { method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"; body?: unknown; auth?: boolean; headers?: Record<string, string> } = {},
   ): Promise<z.infer<T>> {
     const headers: Record<string, string> = { ...init.headers };
     if (init.body !== undefined) headers["content-type"] = "application/json";
@@ -66,7 +67,27 @@ export function createRestClient(options: RestClientOptions) {
   const targetPath = (target: string, view: string) => `/v1/targets/${encodeURIComponent(target)}/${view}`;
   const idempotency = (key: string | undefined): Record<string, string> => (key === undefined ? {} : { "idempotency-key": key });
 
+  const query = (params: Record<string, string | number | undefined>) => {
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value));
+    return search.size > 0 ? `?${search}` : "";
+  };
+
   return {
+    /** Posts a comment or a reply; pass an idempotencyKey to make a retry post once. */
+    postComment: (target: string, text: string, opts: { replyTo?: string; idempotencyKey?: string } = {}) =>
+      request(Comment, targetPath(target, "comments"), {
+        method: "POST",
+        body: opts.replyTo === undefined ? { text } : { text, replyTo: opts.replyTo },
+        auth: true,
+        headers: idempotency(opts.idempotencyKey),
+      }),
+    /** Newest first; pass the previous page's nextCursor as `before` for the next page. */
+    comments: (target: string, page: { before?: string; limit?: number; replyTo?: string } = {}) =>
+      request(CommentsPage, targetPath(target, "comments") + query(page)),
+    topComments: (target: string, limit?: number) => request(TopCommentsResponse, targetPath(target, "comments/top") + query({ limit })),
+    deleteComment: (target: string, commentId: string) =>
+      request(DeletedComment, targetPath(target, `comments/${encodeURIComponent(commentId)}`), { method: "DELETE", auth: true }),
     like: (target: string, action: LikeAction = "like", opts: { idempotencyKey?: string } = {}) =>
       request(LikeResult, "/v1/likes", { method: "POST", body: { target, action }, auth: true, headers: idempotency(opts.idempotencyKey) }),
     toggle: (target: string, opts: { idempotencyKey?: string } = {}) =>
@@ -76,13 +97,8 @@ export function createRestClient(options: RestClientOptions) {
     batchCounts: (targets: string[]) => request(BatchCountResponse, "/v1/counts/batch", { method: "POST", body: { targets } }),
     likeStatus: (userId: string, target: string) =>
       request(LikeStatusResponse, `/v1/users/${encodeURIComponent(userId)}/likes/${encodeURIComponent(target)}`),
-    userLikes: (userId: string, page: { limit?: number; cursor?: string } = {}) => {
-      const query = new URLSearchParams();
-      if (page.limit !== undefined) query.set("limit", String(page.limit));
-      if (page.cursor !== undefined) query.set("cursor", page.cursor);
-      const suffix = query.size > 0 ? `?${query}` : "";
-      return request(UserLikesResponse, `/v1/users/${encodeURIComponent(userId)}/likes${suffix}`);
-    },
+    userLikes: (userId: string, page: { limit?: number; cursor?: string } = {}) =>
+      request(UserLikesResponse, `/v1/users/${encodeURIComponent(userId)}/likes${query(page)}`),
   };
 }
 

@@ -88,6 +88,45 @@ describe("client SDK against wrangler dev", () => {
     await expect(live.unlike()).resolves.toMatchObject({ liked: false, count: 2 });
   });
 
+  it("posts comments over the socket and sees every comment once across a reconnect", async () => {
+    const target = uniqueTarget().replace(/^post:/, "stream:");
+    const writer = createRestClient({ baseUrl, token: () => e2eToken(uniqueUser()) });
+    const seen: string[] = [];
+    let releaseToken: () => void = () => {};
+    let tokenCalls = 0;
+    const gate = new Promise<void>((resolve) => (releaseToken = resolve));
+    const user = uniqueUser();
+    const live = track(
+      connect(target, {
+        baseUrl,
+        token: async () => {
+          tokenCalls++;
+          if (tokenCalls === 2) await gate;
+          return e2eToken(user);
+        },
+        onEvent: (frame) => {
+          if (frame.event.kind === "comment") seen.push(frame.event.comment.text);
+        },
+      }),
+    );
+    const mine = await live.comment("first, from the socket");
+    expect(mine).toMatchObject({ text: "first, from the socket", author: { id: user } });
+    await eventually(() => seen.length === 1, 5_000, "own comment live");
+
+    live.reconnect();
+    await eventually(() => tokenCalls === 2, 5_000, "offline");
+    await writer.postComment(target, "missed one");
+    await writer.postComment(target, "missed two");
+    releaseToken();
+    await eventually(() => seen.length === 3, 5_000, "replayed comments");
+    await writer.postComment(target, "after");
+    await eventually(() => seen.length === 4, 5_000, "live again");
+    expect(seen).toEqual(["first, from the socket", "missed one", "missed two", "after"]);
+
+    const page = await writer.comments(target, { limit: 10 });
+    expect(page.items.map((c) => c.text)).toEqual(["after", "missed two", "missed one", "first, from the socket"]);
+  });
+
   it("sees viewers join and leave", async () => {
     const target = uniqueTarget();
     const viewers: number[] = [];
