@@ -33,7 +33,7 @@ import { SettingsStore } from "./moderation/settings-store";
 import { reactionCounts, ROOM_SUBJECT } from "./reactions/reaction-counts";
 import { RoomComments, type CommentGate } from "./comments/room-comments";
 import { checkpointComments } from "./comments/comment-checkpoint";
-import { readArchivedComment } from "./comments/comment-archive";
+import { readArchivedByAuthor, readArchivedComment } from "./comments/comment-archive";
 import {
   CommentActionInput,
   CommentLookupInput,
@@ -289,9 +289,11 @@ export class TargetRoom extends DurableObject<AppEnv> {
   async forgetUser(input: ForgetUserInput): Promise<ForgetUserResult> {
     const { target, userId } = ForgetUserInput.parse(input);
     this.bindTarget(target);
+    const archiveBefore = this.comments.store.archiveBefore();
+    const archived = archiveBefore === null ? [] : await readArchivedByAuthor(this.env.DB, target, userId, archiveBefore);
     return this.commit((log) => {
       const result = forgetUserInRoom(this.ctx.storage.sql, this.ledger, log, target, userId);
-      const commentsErased = this.comments.forget(log, target, userId, Date.now());
+      const commentsErased = this.comments.forget(log, target, userId, archived, Date.now());
       return { ...result, commentsErased, seq: this.seq.last };
     });
   }

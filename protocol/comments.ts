@@ -29,6 +29,9 @@ export const CreateCommentBody = z.strictObject({
 });
 export type CreateCommentBody = z.infer<typeof CreateCommentBody>;
 
+/** Name shown for a comment whose author asked to be forgotten. */
+export const ERASED_AUTHOR_NAME = "[deleted]";
+
 export const CommentAuthor = z.object({ id: UserId.nullable(), name: z.string() });
 
 export const Comment = z.object({

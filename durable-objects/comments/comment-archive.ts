@@ -1,5 +1,5 @@
 import { drizzle } from "drizzle-orm/d1";
-import { and, eq } from "drizzle-orm";
+import { and, eq, lt } from "drizzle-orm";
 import { comments } from "../../workers/db/schema";
 import type { CommentRow } from "./comment-store";
 
@@ -10,7 +10,19 @@ export async function readArchivedComment(d1: D1Database, target: string, id: st
     .from(comments)
     .where(and(eq(comments.id, id), eq(comments.target, target)))
     .limit(1);
-  if (!row) return null;
+  return row ? toRow(row) : null;
+}
+
+/** A user's comments in one target that live only in D1 (ids below the room's window). */
+export async function readArchivedByAuthor(d1: D1Database, target: string, authorId: string, before: string): Promise<CommentRow[]> {
+  const rows = await drizzle(d1)
+    .select()
+    .from(comments)
+    .where(and(eq(comments.target, target), eq(comments.authorId, authorId), lt(comments.id, before)));
+  return rows.map(toRow);
+}
+
+function toRow(row: typeof comments.$inferSelect): CommentRow {
   return {
     id: row.id,
     seq: row.seq,

@@ -1,4 +1,4 @@
-import type { Comment } from "../../protocol/comments";
+import { ERASED_AUTHOR_NAME, type Comment } from "../../protocol/comments";
 import type { RoomMeta } from "../room-meta";
 
 export type CommentRow = {
@@ -15,8 +15,6 @@ export type CommentRow = {
   replies: number;
 };
 
-/** Name shown for a comment whose author asked to be forgotten. */
-export const ERASED_AUTHOR_NAME = "[deleted]";
 /** SQLite binds at most 100 parameters per statement. */
 const IDS_PER_QUERY = 99;
 

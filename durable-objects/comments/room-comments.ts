@@ -1,4 +1,4 @@
-import { Comment, type CreateCommentInput, type RoomCommentsPage } from "../../protocol/comments";
+import { Comment, ERASED_AUTHOR_NAME, type CreateCommentInput, type RoomCommentsPage } from "../../protocol/comments";
 import type { Actor } from "../../protocol/actor";
 import type { RoomError, RoomResult } from "../../protocol/room-rpc";
 import type { ChangeLog } from "../change-log";
@@ -196,10 +196,22 @@ export class RoomComments {
     return chosen.map(({ row, score }) => ({ ...toComment(target, row, reactions.get(row.id) ?? {}), score }));
   }
 
-  /** A user asked to be forgotten: every comment of theirs becomes an anonymous tombstone. */
-  forget(log: ChangeLog, target: string, userId: string, now: number): number {
+  /**
+   * A user asked to be forgotten: every comment of theirs (pass the archived ones, read from
+   * D1, in `archived`) becomes an anonymous tombstone, and the replay ring stops quoting them.
+   */
+  forget(log: ChangeLog, target: string, userId: string, archived: readonly CommentRow[], now: number): number {
+    for (const row of archived) this.store.restore(row);
     const rows = this.store.byAuthor(userId);
     for (const row of rows) this.tombstone(log, target, row, null, "erasure", now, true);
+    this.sql.exec(
+      `UPDATE live_events SET body = json_set(body,
+         '$.comment.author.id', json('null'), '$.comment.author.name', ?, '$.comment.text', '',
+         '$.comment.mentions', json('[]'), '$.comment.deleted', json('true'))
+       WHERE json_extract(body, '$.comment.author.id') = ?`,
+      ERASED_AUTHOR_NAME,
+      userId,
+    );
     return rows.length;
   }
 

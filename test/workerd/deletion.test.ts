@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DeletionReceiptResponse } from "../../protocol/deletion";
 import { roomFor } from "../../workers/rooms";
 import { call, like, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { comment, listComments } from "./comment-helpers";
 import { d1Count, deliver } from "./pipeline-helpers";
 import { EVENTS_DLQ } from "../../workers/queues";
 import { d1TablesMentioning, roomTablesMentioning } from "./traces";
@@ -33,7 +34,7 @@ async function inPlaces<T>(items: readonly T[], check: (item: T) => Promise<stri
 }
 
 describe("deleting a user's data", () => {
-  it("removes every like of a user on 50 targets, leaves no trace of the id and keeps counts exact", { timeout: 90_000 }, async () => {
+  it("removes every like and comment of a user on 50 targets, leaves no trace of the id and keeps counts exact", { timeout: 90_000 }, async () => {
     const leaver = uniqueUser("leaver");
     const stayer = uniqueUser("stayer");
     const liked = Array.from({ length: 50 }, () => uniqueTarget());
@@ -42,6 +43,8 @@ describe("deleting a user's data", () => {
       liked.map(async (target, i) => {
         await like(target, leaver, "like", i === 0 ? { "Idempotency-Key": "retry-safe-1" } : {});
         await like(target, stayer);
+        const own = await comment(target, leaver, `a comment by ${leaver}`);
+        await comment(target, stayer, "a reply that stays", own.id);
       }),
     );
     await like(takenBack, leaver);
@@ -53,7 +56,7 @@ describe("deleting a user's data", () => {
         await d1Count("SELECT COUNT(*) AS n FROM user_likes WHERE user_id = ?", leaver),
         await d1Count("SELECT COUNT(*) AS n FROM events WHERE user_id = ?", leaver),
       ],
-      ([likes, events]) => likes === 50 && events === 52,
+      ([likes, events]) => likes === 50 && events === 102,
       20_000,
       "D1 to index the likes",
     );
@@ -68,10 +71,11 @@ describe("deleting a user's data", () => {
     const done = await waitForCompletion(leaver, first.receipt.receiptId);
     expect(done).toMatchObject({ targetsTotal: 51, targetsDone: 51 });
 
-    // The rooms: the leaver's likes are gone, the stayer's remain, counts dropped by one.
+    // The rooms: the leaver's likes and comments are gone, the stayer's remain, counts dropped by one.
     for (const target of liked) {
       const room = roomFor(env, target);
-      expect(await room.snapshot(target)).toMatchObject({ likes: 1 });
+      expect(await room.snapshot(target)).toMatchObject({ likes: 1, comments: 1 });
+      expect((await listComments(target)).items).toEqual([]);
       expect((await room.likeStatus(target, leaver)).liked).toBe(false);
       expect((await room.likeStatus(target, stayer)).liked).toBe(true);
     }
@@ -82,15 +86,17 @@ describe("deleting a user's data", () => {
         await d1Count(`SELECT COUNT(*) AS n FROM target_counts WHERE likes = 1 AND target IN (${liked.map(() => "?").join(",")})`, ...liked),
         await d1Count(`SELECT COUNT(*) AS n FROM user_likes WHERE target IN (${liked.map(() => "?").join(",")})`, ...liked),
         await d1Count(`SELECT COUNT(*) AS n FROM events WHERE type = 'unlike' AND target IN (${liked.map(() => "?").join(",")})`, ...liked),
+        await d1Count(`SELECT COUNT(*) AS n FROM events WHERE type = 'comment_delete' AND target IN (${liked.map(() => "?").join(",")})`, ...liked),
+        await d1Count(`SELECT COUNT(*) AS n FROM comments WHERE deleted_at IS NOT NULL AND author_id IS NULL AND text = ''`),
       ],
-      (seen) => seen.every((n) => n === 50),
+      (seen) => seen.slice(0, 4).every((n) => n === 50) && seen[4]! >= 50,
       20_000,
       "D1 to converge",
     );
     // Rollups still add up: per target 2 likes - 1 erasure = the count of 1.
     const { results: rollups } = await env.DB.prepare(
       `SELECT target, SUM(CASE type WHEN 'like' THEN count ELSE -count END) AS net FROM event_rollups
-       WHERE target IN (${liked.map(() => "?").join(",")}) GROUP BY target`,
+       WHERE type IN ('like', 'unlike') AND target IN (${liked.map(() => "?").join(",")}) GROUP BY target`,
     )
       .bind(...liked)
       .all<{ net: number }>();
@@ -101,8 +107,8 @@ describe("deleting a user's data", () => {
     expect(await d1TablesMentioning(leaver)).toEqual([]);
     // The stayer is untouched, and the same scans do find an id that is still there.
     expect(await d1Count("SELECT COUNT(*) AS n FROM user_likes WHERE user_id = ?", stayer)).toBe(50);
-    expect(await d1TablesMentioning(stayer)).toEqual(expect.arrayContaining(["events", "user_likes"]));
-    expect(await roomTablesMentioning(liked[0]!, stayer)).toContain("likes");
+    expect(await d1TablesMentioning(stayer)).toEqual(expect.arrayContaining(["comments", "events", "user_likes"]));
+    expect(await roomTablesMentioning(liked[0]!, stayer)).toEqual(expect.arrayContaining(["comments", "likes"]));
   });
 
   it("completes a deletion for a user who never engaged", { timeout: 30_000 }, async () => {

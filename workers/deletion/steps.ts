@@ -1,7 +1,8 @@
 import { drizzle } from "drizzle-orm/d1";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { deadLetters, deletionReceipts, deletionTargets, events, userLikes } from "../db/schema";
+import { comments, deadLetters, deletionReceipts, deletionTargets, events, userLikes } from "../db/schema";
+import { ERASED_AUTHOR_NAME } from "../../protocol/comments";
 import type { AppEnv } from "../env";
 import { logEvent } from "../log";
 import { roomFor } from "../rooms";
@@ -22,7 +23,7 @@ export type StepOutcome = { next: true; delaySeconds: number } | { next: false }
  * 1. visit up to TARGETS_PER_STEP unvisited targets: each room forgets the user;
  * 2. when none are left, look at D1 again for targets that appeared since (late
  *    checkpoints); new ones go back to phase 1;
- * 3. otherwise purge D1 in one transaction (user_likes, events, dead letters) and complete
+ * 3. otherwise purge D1 in one transaction (user_likes, events, comments, dead letters) and complete
  *    the receipt, dropping its user id.
  */
 export async function runDeletionStep(env: AppEnv, receiptId: string): Promise<StepOutcome> {
@@ -83,6 +84,11 @@ export async function runDeletionStep(env: AppEnv, receiptId: string): Promise<S
   const purge: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
     db.delete(userLikes).where(eq(userLikes.userId, userId)),
     db.update(events).set({ userId: null }).where(eq(events.userId, userId)),
+    // The rooms already tombstoned these; this catches a row a late checkpoint wrote back.
+    db
+      .update(comments)
+      .set({ authorId: null, authorName: ERASED_AUTHOR_NAME, text: "", mentions: "[]", deletedAt: sql`COALESCE(${comments.deletedAt}, ${now})` })
+      .where(eq(comments.authorId, userId)),
     db.delete(deadLetters).where(eq(deadLetters.userId, userId)),
     db
       .update(deletionReceipts)

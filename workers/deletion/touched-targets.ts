@@ -1,11 +1,11 @@
 import { drizzle } from "drizzle-orm/d1";
 import { eq } from "drizzle-orm";
 import { union } from "drizzle-orm/sqlite-core";
-import { events, userLikes } from "../db/schema";
+import { comments, events, userLikes } from "../db/schema";
 
 /**
- * Every target a user left data on, according to D1: their current likes and every event
- * that names them (likes they took back, and reactions and comments once those emit events).
+ * Every target a user left data on, according to D1: their current likes, their archived
+ * comments, and every event that names them (likes taken back, reactions, comments).
  * D1 lags the rooms by a checkpoint/outbox interval, which is why a deletion looks again
  * after a settle delay before it finishes (see steps.ts).
  */
@@ -14,6 +14,7 @@ export async function touchedTargets(d1: D1Database, userId: string): Promise<st
   const rows = await union(
     db.select({ target: userLikes.target }).from(userLikes).where(eq(userLikes.userId, userId)),
     db.select({ target: events.target }).from(events).where(eq(events.userId, userId)),
+    db.select({ target: comments.target }).from(comments).where(eq(comments.authorId, userId)),
   );
   return rows.map((row) => row.target);
 }
