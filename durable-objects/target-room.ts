@@ -3,6 +3,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { AppEnv } from "../workers/env";
 import { TargetId, UserId } from "../protocol/target";
 import {
+  type RoomResult,
   ApplyLikesInput,
   LIVE_IDENTITY_HEADER,
   LiveIdentity,
@@ -31,6 +32,19 @@ import { RoomSeq } from "./room-seq";
 import { ChangeLog } from "./change-log";
 import { SettingsStore } from "./moderation/settings-store";
 import { reactionCounts, ROOM_SUBJECT } from "./reactions/reaction-counts";
+import { ReactionsLedger } from "./reactions/reactions-ledger";
+import { RoomReactions } from "./reactions/room-reactions";
+import { bindPendingComments, COMMENT_BINDINGS_JOB } from "./reactions/comment-bindings";
+import { IdempotencyStore } from "./idempotency";
+import { roomFor } from "../workers/rooms";
+import type { ReactionResult } from "../protocol/reactions";
+import {
+  BindParentInput,
+  ReactInput,
+  ReactionCountsInput,
+  ReactionUsersInput,
+  type ReactionUsersSlice,
+} from "../protocol/reaction-rpc";
 
 /** D1 may lag a room by at most this much plus one D1 round trip (the contract says < 2 s). */
 export const CHECKPOINT_DELAY_MS = 500;
@@ -51,6 +65,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
   private ledger!: LikesLedger;
   private ring!: ReplayRing;
   private settings!: SettingsStore;
+  private reactionsLedger!: ReactionsLedger;
+  private reactions!: RoomReactions;
   private readonly jobs: AlarmJobs;
   private readonly sockets: RoomSockets;
   private readonly live: LiveBroadcaster;
@@ -67,6 +83,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       const remaining = this.ledger.idempotencyKeys.purgeExpired();
       return remaining > 0 ? Date.now() + IDEMPOTENCY_SWEEP_INTERVAL_MS : null;
     });
+    this.jobs.register(COMMENT_BINDINGS_JOB, () => this.bindPendingComments());
     // The runtime answers pings itself, so idle viewers never wake a hibernating room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     this.sockets = new RoomSockets(ctx, {
@@ -78,7 +95,15 @@ export class TargetRoom extends DurableObject<AppEnv> {
         return outcome;
       },
       comment: async () => ({ ok: false, error: { status: 404, code: "not_found", message: "comments are not available yet" } }),
-      react: async () => ({ ok: false, error: { status: 404, code: "not_found", message: "reactions are not available yet" } }),
+      react: (identity, frame) =>
+        this.react({
+          target: this.boundTarget(),
+          actor: { userId: identity.userId, name: identity.name, roles: identity.roles },
+          emoji: frame.emoji,
+          action: frame.action,
+          idempotencyKey: frame.id,
+          ...(frame.commentId === undefined ? {} : { commentId: frame.commentId }),
+        }),
     });
     this.live = new LiveBroadcaster(
       () => ({ count: this.ledger.count, seq: this.seq.last, viewers: this.sockets.viewerCount() }),
@@ -91,6 +116,12 @@ export class TargetRoom extends DurableObject<AppEnv> {
       this.ledger = new LikesLedger(ctx.storage.sql, this.meta, this.seq);
       this.ring = new ReplayRing(ctx.storage.sql);
       this.settings = new SettingsStore(this.meta);
+      this.reactionsLedger = new ReactionsLedger(ctx.storage.sql, this.seq, new IdempotencyStore(ctx.storage.sql, Date.now), {
+        allowed: () => this.settings.read().reactions,
+      });
+      this.reactions = new RoomReactions(this.reactionsLedger, this.meta, ctx.storage.sql, (work) => this.commit(work), (target) =>
+        roomFor(this.env, target),
+      );
       this.target = this.meta.get("target") ?? null;
     });
   }
@@ -110,7 +141,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
       seq: state.seq,
       viewers: this.sockets.viewerCount(),
       comments: state.comments,
-      reactions: state.reactions,
+      // A comment's own room reports the reactions counted next to the comment in its parent.
+      reactions: this.target?.startsWith("comment:") ? await this.targetReactionCounts(target) : state.reactions,
       pinned: state.pinned,
       settings: state.settings,
     };
@@ -206,7 +238,49 @@ export class TargetRoom extends DurableObject<AppEnv> {
   async forgetUser(input: ForgetUserInput): Promise<ForgetUserResult> {
     const { target, userId } = ForgetUserInput.parse(input);
     this.bindTarget(target);
-    return this.commit((log) => forgetUserInRoom(this.ctx.storage.sql, this.ledger, log, target, userId));
+    return this.commit((log) => forgetUserInRoom(this.ctx.storage.sql, this.ledger, this.reactionsLedger, log, target, userId));
+  }
+
+  /** Adds or removes one reaction of a verified user (REST, socket frame, or a comment's own room). */
+  async react(input: ReactInput): Promise<RoomResult<ReactionResult>> {
+    const parsed = ReactInput.parse(input);
+    this.bindTarget(parsed.target);
+    return this.reactions.react(parsed);
+  }
+
+  async reactionUsers(input: ReactionUsersInput): Promise<RoomResult<ReactionUsersSlice>> {
+    const parsed = ReactionUsersInput.parse(input);
+    this.bindTarget(parsed.target);
+    return this.reactions.users(parsed);
+  }
+
+  async reactionCounts(input: ReactionCountsInput): Promise<RoomResult<Record<string, number>>> {
+    const parsed = ReactionCountsInput.parse(input);
+    this.bindTarget(parsed.target);
+    return this.reactions.counts(parsed);
+  }
+
+  /** Called by the room a comment was posted in (job COMMENT_BINDINGS_JOB) on the comment's own room. */
+  async bindParent(input: BindParentInput): Promise<RoomResult<{ parent: string }>> {
+    const parsed = BindParentInput.parse(input);
+    this.bindTarget(parsed.target);
+    return this.reactions.bindParent(parsed);
+  }
+
+  private async bindPendingComments(): Promise<number | null> {
+    if (this.target === null) return null;
+    const parent = this.target;
+    return bindPendingComments(
+      this.ctx.storage.sql,
+      parent,
+      (input) => roomFor(this.env, input.target).bindParent(input),
+      (commentId, message) => logEvent("comment_binding_refused", { target: parent, commentId, message }),
+    );
+  }
+
+  private async targetReactionCounts(target: string): Promise<Record<string, number>> {
+    const counts = await this.reactions.counts({ target });
+    return counts.ok ? counts.value : {};
   }
 
   /** The truth that reconciliation (workers/reconcile.ts) copies into D1 when D1 drifted. */

@@ -7,8 +7,10 @@ export type ForgetUserInput = z.infer<typeof ForgetUserInput>;
 
 export interface ForgetUserResult {
   target: string;
-  /** Rows of the user's that the room removed (likes now; reactions and comments later). */
+  /** Rows of the user's that the room removed (likes and reactions now; comments later). */
   likesRemoved: number;
+  /** Reactions on the target and on any of its comments. */
+  reactionsRemoved: number;
   outboxAnonymised: number;
   idempotencyKeysRemoved: number;
   count: number;

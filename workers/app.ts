@@ -10,6 +10,7 @@ import { usersRoutes } from "./routes/users";
 import { analyticsRoutes } from "./routes/analytics";
 import { adminRoutes } from "./routes/admin";
 import { deletionsRoutes } from "./routes/deletions";
+import { reactionsRoutes } from "./routes/reactions";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -29,6 +30,7 @@ export function createApp() {
   const routes = app
     .route("/", systemRoutes)
     .route("/", likesRoutes)
+    .route("/", reactionsRoutes)
     .route("/", countsRoutes)
     .route("/", usersRoutes)
     .route("/", deletionsRoutes)

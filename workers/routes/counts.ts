@@ -63,7 +63,7 @@ export const countsRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validati
       return {
         target,
         likes: snapshot.likes,
-        reactions: {},
+        reactions: snapshot.reactions,
         comments: 0,
         viewers: snapshot.viewers,
         asOf: new Date().toISOString(),
