@@ -3,7 +3,6 @@ import { DurableObject } from "cloudflare:workers";
 import type { AppEnv } from "../workers/env";
 import { TargetId, UserId } from "../protocol/target";
 import {
-  type RoomResult,
   ApplyLikesInput,
   LIVE_IDENTITY_HEADER,
   LiveIdentity,
@@ -11,6 +10,7 @@ import {
   type LikeOp,
   type LikeStatus,
   type OpOutcome,
+  type RoomResult,
   type RoomSnapshot,
 } from "../protocol/room-rpc";
 import { PING_FRAME, PONG_FRAME } from "../protocol/live";
@@ -35,7 +35,6 @@ import { reactionCounts, ROOM_SUBJECT } from "./reactions/reaction-counts";
 import { ReactionsLedger } from "./reactions/reactions-ledger";
 import { RoomReactions } from "./reactions/room-reactions";
 import { bindPendingComments, COMMENT_BINDINGS_JOB } from "./reactions/comment-bindings";
-import { IdempotencyStore } from "./idempotency";
 import { roomFor } from "../workers/rooms";
 import type { ReactionResult } from "../protocol/reactions";
 import {
@@ -116,7 +115,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       this.ledger = new LikesLedger(ctx.storage.sql, this.meta, this.seq);
       this.ring = new ReplayRing(ctx.storage.sql);
       this.settings = new SettingsStore(this.meta);
-      this.reactionsLedger = new ReactionsLedger(ctx.storage.sql, this.seq, new IdempotencyStore(ctx.storage.sql, Date.now), {
+      this.reactionsLedger = new ReactionsLedger(ctx.storage.sql, this.seq, this.ledger.idempotencyKeys, {
         allowed: () => this.settings.read().reactions,
       });
       this.reactions = new RoomReactions(this.reactionsLedger, this.meta, ctx.storage.sql, (work) => this.commit(work), (target) =>
