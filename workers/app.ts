@@ -11,6 +11,7 @@ import { analyticsRoutes } from "./routes/analytics";
 import { adminRoutes } from "./routes/admin";
 import { deletionsRoutes } from "./routes/deletions";
 import { commentsRoutes } from "./routes/comments";
+import { reactionsRoutes } from "./routes/reactions";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -31,6 +32,7 @@ export function createApp() {
     .route("/", systemRoutes)
     .route("/", likesRoutes)
     .route("/", commentsRoutes)
+    .route("/", reactionsRoutes)
     .route("/", countsRoutes)
     .route("/", usersRoutes)
     .route("/", deletionsRoutes)

@@ -8,6 +8,7 @@ import type { RoomMeta } from "../room-meta";
 import type { RoomSeq } from "../room-seq";
 import type { SettingsStore } from "../moderation/settings-store";
 import { newCommentId } from "./comment-id";
+import { markCommentForBinding } from "../reactions/comment-bindings";
 import { normaliseCommentText, parseMentions, textLength } from "./comment-text";
 import { CommentStore, toComment, type CommentRow } from "./comment-store";
 
@@ -91,7 +92,7 @@ export class RoomComments {
       replies: 0,
     };
     this.store.insert(row);
-    this.sql.exec("INSERT INTO comment_bindings_pending (id) VALUES (?)", row.id);
+    markCommentForBinding(this.sql, row.id);
     const comment = toComment(target, row, {});
     enqueueEvent(this.sql, {
       eventId: crypto.randomUUID(),
