@@ -1,6 +1,7 @@
 import type { ForgetUserResult } from "../protocol/deletion";
 import type { LikesLedger } from "./likes-ledger";
 import type { ChangeLog } from "./change-log";
+import { forgetModerationData } from "./moderation/forget-moderation";
 
 /**
  * Removes everything one room holds about a user who asked to be forgotten, in one storage
@@ -8,7 +9,8 @@ import type { ChangeLog } from "./change-log";
  * - their like goes through the ledger, so the count, seq, D1 pending row and an event
  *   (without user id) stay exact and D1 converges on the next checkpoint;
  * - events still waiting in the outbox keep their id and order but lose the user id;
- * - idempotency keys, scoped `${userId}\0${key}`, are dropped.
+ * - idempotency keys, scoped `${userId}\0${key}`, are dropped;
+ * - moderation rows about them (moderator, member, ban, their reports) are removed.
  * Reactions and comments add their own erasure here (remove reactions through their ledger,
  * replace comment bodies with tombstones) and report it in the result.
  */
@@ -36,6 +38,8 @@ export function forgetUserInRoom(
     scope,
     `${userId}\u0001`,
   ).rowsWritten;
+
+  forgetModerationData(sql, userId);
 
   return { target, likesRemoved, outboxAnonymised, idempotencyKeysRemoved, count: likes.count, seq: likes.lastSeq };
 }
