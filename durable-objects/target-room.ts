@@ -31,6 +31,11 @@ import { RoomSeq } from "./room-seq";
 import { ChangeLog } from "./change-log";
 import { SettingsStore } from "./moderation/settings-store";
 import { reactionCounts, ROOM_SUBJECT } from "./reactions/reaction-counts";
+import { ModerationDesk } from "./moderation/moderation-desk";
+import { rateLimitsFrom } from "./moderation/rate-limits";
+import { applyWithinRate } from "./moderation/like-limit";
+import * as ModerationRpc from "../protocol/moderation-rpc";
+import type { z } from "zod";
 
 /** D1 may lag a room by at most this much plus one D1 round trip (the contract says < 2 s). */
 export const CHECKPOINT_DELAY_MS = 500;
@@ -51,6 +56,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
   private ledger!: LikesLedger;
   private ring!: ReplayRing;
   private settings!: SettingsStore;
+  private moderation!: ModerationDesk;
   private readonly jobs: AlarmJobs;
   private readonly sockets: RoomSockets;
   private readonly live: LiveBroadcaster;
@@ -91,6 +97,15 @@ export class TargetRoom extends DurableObject<AppEnv> {
       this.ledger = new LikesLedger(ctx.storage.sql, this.meta, this.seq);
       this.ring = new ReplayRing(ctx.storage.sql);
       this.settings = new SettingsStore(this.meta);
+      this.moderation = new ModerationDesk({
+        sql: ctx.storage.sql,
+        meta: this.meta,
+        seq: this.seq,
+        settings: this.settings,
+        limits: rateLimitsFrom(env),
+        target: () => this.boundTarget(),
+        commit: (work) => this.commit(work),
+      });
       this.target = this.meta.get("target") ?? null;
     });
   }
@@ -189,8 +204,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
 
   private async applyOps(target: string, ops: LikeOp[]): Promise<OpOutcome[]> {
     return this.commit((log) => {
-      const applied = this.ledger.apply(target, ops);
       const at = Date.now();
+      const applied = applyWithinRate(ops, (userId) => this.moderation.policy.checkLike(userId, at), (allowed) => this.ledger.apply(target, allowed));
       for (const change of applied.changes) log.emit(change.seq, at, likeEventOf(change));
       if (ops.some((op) => op.idempotencyKey !== undefined)) log.rememberedIdempotencyKey();
       return applied.outcomes;
@@ -207,6 +222,51 @@ export class TargetRoom extends DurableObject<AppEnv> {
     const { target, userId } = ForgetUserInput.parse(input);
     this.bindTarget(target);
     return this.commit((log) => forgetUserInRoom(this.ctx.storage.sql, this.ledger, log, target, userId));
+  }
+
+  // Moderation (durable-objects/moderation/): each method parses its input, binds the target and delegates.
+  registerTarget(input: ModerationRpc.RegisterTargetInput) {
+    return this.moderation.register(this.bound(ModerationRpc.RegisterTargetInput, input));
+  }
+  async targetInfo(target: string) {
+    this.bindTarget(TargetId.parse(target));
+    return this.moderation.info();
+  }
+  addModerator(input: ModerationRpc.UserOnTargetInput) {
+    return this.moderation.addModerator(this.bound(ModerationRpc.UserOnTargetInput, input));
+  }
+  removeModerator(input: ModerationRpc.UserOnTargetInput) {
+    return this.moderation.removeModerator(this.bound(ModerationRpc.UserOnTargetInput, input));
+  }
+  banUser(input: ModerationRpc.BanInput) {
+    return this.moderation.ban(this.bound(ModerationRpc.BanInput, input));
+  }
+  liftBan(input: ModerationRpc.UserOnTargetInput) {
+    return this.moderation.liftBan(this.bound(ModerationRpc.UserOnTargetInput, input));
+  }
+  listBans(input: ModerationRpc.ActorOnTargetInput) {
+    return this.moderation.listBans(this.bound(ModerationRpc.ActorOnTargetInput, input));
+  }
+  patchSettings(input: ModerationRpc.PatchSettingsInput) {
+    return this.moderation.patchSettings(this.bound(ModerationRpc.PatchSettingsInput, input));
+  }
+  async listMembers(input: ModerationRpc.ActorOnTargetInput) {
+    return this.moderation.listMembers(this.bound(ModerationRpc.ActorOnTargetInput, input));
+  }
+  replaceMembers(input: ModerationRpc.ReplaceMembersInput) {
+    return this.moderation.replaceMembers(this.bound(ModerationRpc.ReplaceMembersInput, input));
+  }
+  addMember(input: ModerationRpc.UserOnTargetInput) {
+    return this.moderation.addMember(this.bound(ModerationRpc.UserOnTargetInput, input));
+  }
+  removeMember(input: ModerationRpc.UserOnTargetInput) {
+    return this.moderation.removeMember(this.bound(ModerationRpc.UserOnTargetInput, input));
+  }
+  reportComment(input: ModerationRpc.ReportInput) {
+    return this.moderation.report(this.bound(ModerationRpc.ReportInput, input));
+  }
+  async listReports(input: ModerationRpc.ListReportsInput) {
+    return this.moderation.listReports(this.bound(ModerationRpc.ListReportsInput, input));
   }
 
   /** The truth that reconciliation (workers/reconcile.ts) copies into D1 when D1 drifted. */
@@ -269,6 +329,13 @@ export class TargetRoom extends DurableObject<AppEnv> {
     if (this.target !== null) throw new Error(`room for ${this.target} was called as ${target}`);
     this.meta.set("target", target);
     this.target = target;
+  }
+
+  /** RPC inputs are parsed before anything else, and name the target the room is for. */
+  private bound<T extends { target: string }>(schema: z.ZodType<T>, input: unknown): T {
+    const parsed = schema.parse(input);
+    this.bindTarget(parsed.target);
+    return parsed;
   }
 
   private boundTarget(): string {

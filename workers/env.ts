@@ -10,6 +10,10 @@ export interface AppEnv {
   DELETIONS: Queue<DeletionStep>;
   AUTH_SECRET: string;
   ENVIRONMENT: string;
+  /** Per user per room; default 10 (durable-objects/moderation/rate-limits.ts). */
+  COMMENT_RATE_PER_MINUTE?: string;
+  /** Likes and reactions together, per user per room; default 100. */
+  REACTION_RATE_PER_MINUTE?: string;
 }
 
 declare global {
