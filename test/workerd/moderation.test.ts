@@ -343,3 +343,28 @@ describe("forgetting a user", () => {
     expect((await api("GET", targetPath(target, "/bans"), ownerToken)).body.bans).toEqual([]);
   });
 });
+
+describe("API description", () => {
+  it("publishes every moderation route in the OpenAPI document", async () => {
+    const doc = (await api("GET", "/openapi.json", null)).body as { paths: Record<string, Record<string, unknown>> };
+    const routes = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        "PUT /v1/targets/{target}",
+        "GET /v1/targets/{target}",
+        "POST /v1/targets/{target}/moderators",
+        "DELETE /v1/targets/{target}/moderators/{userId}",
+        "POST /v1/targets/{target}/bans",
+        "DELETE /v1/targets/{target}/bans/{userId}",
+        "GET /v1/targets/{target}/bans",
+        "PATCH /v1/targets/{target}/settings",
+        "GET /v1/targets/{target}/members",
+        "PUT /v1/targets/{target}/members",
+        "POST /v1/targets/{target}/members",
+        "DELETE /v1/targets/{target}/members/{userId}",
+        "POST /v1/targets/{target}/comments/{id}/report",
+        "GET /v1/targets/{target}/reports",
+      ]),
+    );
+  });
+});
