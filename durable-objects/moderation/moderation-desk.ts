@@ -20,7 +20,7 @@ import type { RoomMeta } from "../room-meta";
 import type { RoomSeq } from "../room-seq";
 import { BanList } from "./ban-list";
 import { MemberList } from "./member-list";
-import { recordModeration } from "./moderation-event";
+import { recordModeration, type ModerationAction } from "./moderation-event";
 import type { RateLimits } from "./rate-limits";
 import { ReportStore } from "./report-store";
 import { RoomPolicy } from "./room-policy";
@@ -201,7 +201,7 @@ export class ModerationDesk {
     return this.roles.isModerator(actor) ? ok(this.reports.page(before, limit)) : NOT_A_MODERATOR;
   }
 
-  private record(log: ChangeLog, actor: Actor, action: Parameters<typeof recordModeration>[3]["action"], at: number, settings?: RoomSettings): void {
+  private record(log: ChangeLog, actor: Actor, action: ModerationAction, at: number, settings?: RoomSettings): void {
     recordModeration(this.deps.sql, this.deps.seq, log, {
       target: this.deps.target(),
       moderatorId: actor.userId,

@@ -1,6 +1,5 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
-import { RegisterTargetBody, TargetInfo } from "../../../protocol/moderation";
-import { ModeratorBody } from "../../../protocol/moderation";
+import { ModeratorBody, RegisterTargetBody, TargetInfo } from "../../../protocol/moderation";
 import { ModeratorsResponse } from "../../../protocol/moderation-rpc";
 import { actorOf, requireUser } from "../../auth";
 import type { AppBindings } from "../../app-types";
