@@ -2,6 +2,7 @@ import type { ForgetUserResult } from "../protocol/deletion";
 import type { LikesLedger } from "./likes-ledger";
 import type { ChangeLog } from "./change-log";
 import type { ReactionsLedger } from "./reactions/reactions-ledger";
+import { forgetModerationData } from "./moderation/forget-moderation";
 
 /**
  * Removes everything one room holds about a user who asked to be forgotten, in one storage
@@ -11,9 +12,9 @@ import type { ReactionsLedger } from "./reactions/reactions-ledger";
  * - their reactions (on the target and on every comment here) go through the reactions
  *   ledger the same way: exact counts, one seq, live event and anonymous event each;
  * - events still waiting in the outbox keep their id and order but lose the user id;
- * - idempotency keys, scoped `${userId}\0${key}`, are dropped.
- * Comments add their own erasure here (replace comment bodies with tombstones) and report
- * it in the result.
+ * - idempotency keys, scoped `${userId}\0${key}`, are dropped;
+ * - moderation rows about them (moderator, member, ban, their reports) are removed.
+ * Comments are tombstoned by the room's comments (durable-objects/comments/room-comments.ts).
  */
 export function forgetUserInRoom(
   sql: SqlStorage,
@@ -41,6 +42,8 @@ export function forgetUserInRoom(
     scope,
     `${userId}\u0001`,
   ).rowsWritten;
+
+  forgetModerationData(sql, userId);
 
   return { target, likesRemoved, reactionsRemoved, outboxAnonymised, idempotencyKeysRemoved, count: likes.count, seq: likes.lastSeq };
 }

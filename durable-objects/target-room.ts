@@ -58,6 +58,13 @@ import {
   ReactionUsersInput,
   type ReactionUsersSlice,
 } from "../protocol/reaction-rpc";
+import { ModerationDesk } from "./moderation/moderation-desk";
+import { rateLimitsFrom } from "./moderation/rate-limits";
+import { applyWithinRate } from "./moderation/like-limit";
+import { filterCommentText } from "./moderation/text-filter";
+import { isRepeatedComment } from "./moderation/repeated-comment";
+import * as ModerationRpc from "../protocol/moderation-rpc";
+import type { z } from "zod";
 
 /** D1 may lag a room by at most this much plus one D1 round trip (the contract says < 2 s). */
 export const CHECKPOINT_DELAY_MS = 500;
@@ -83,6 +90,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
   private comments!: RoomComments;
   private reactionsLedger!: ReactionsLedger;
   private reactions!: RoomReactions;
+  private moderation!: ModerationDesk;
   private readonly jobs: AlarmJobs;
   private readonly sockets: RoomSockets;
   private readonly live: LiveBroadcaster;
@@ -144,9 +152,23 @@ export class TargetRoom extends DurableObject<AppEnv> {
       this.reactionsLedger = new ReactionsLedger(ctx.storage.sql, this.seq, this.ledger.idempotencyKeys, {
         allowed: () => this.settings.read().reactions,
       });
-      this.reactions = new RoomReactions(this.reactionsLedger, this.meta, ctx.storage.sql, (work) => this.commit(work), (target) =>
-        roomFor(this.env, target),
+      this.reactions = new RoomReactions(
+        this.reactionsLedger,
+        this.meta,
+        ctx.storage.sql,
+        (work) => this.commit(work),
+        (target) => roomFor(this.env, target),
+        (actor, now) => this.moderation.policy.checkReact(actor, now),
       );
+      this.moderation = new ModerationDesk({
+        sql: ctx.storage.sql,
+        meta: this.meta,
+        seq: this.seq,
+        settings: this.settings,
+        limits: rateLimitsFrom(env),
+        target: () => this.boundTarget(),
+        commit: (work) => this.commit(work),
+      });
       this.target = this.meta.get("target") ?? null;
     });
   }
@@ -246,8 +268,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
 
   private async applyOps(target: string, ops: LikeOp[]): Promise<OpOutcome[]> {
     return this.commit((log) => {
-      const applied = this.ledger.apply(target, ops);
       const at = Date.now();
+      const applied = applyWithinRate(ops, (userId) => this.moderation.policy.checkLike(userId, at), (allowed) => this.ledger.apply(target, allowed));
       for (const change of applied.changes) log.emit(change.seq, at, likeEventOf(change));
       if (ops.some((op) => op.idempotencyKey !== undefined)) log.rememberedIdempotencyKey();
       return applied.outcomes;
@@ -378,6 +400,51 @@ export class TargetRoom extends DurableObject<AppEnv> {
     return counts.ok ? counts.value : {};
   }
 
+  // Moderation (durable-objects/moderation/): each method parses its input, binds the target and delegates.
+  registerTarget(input: ModerationRpc.RegisterTargetInput) {
+    return this.moderation.register(this.bound(ModerationRpc.RegisterTargetInput, input));
+  }
+  async targetInfo(target: string) {
+    this.bindTarget(TargetId.parse(target));
+    return this.moderation.info();
+  }
+  addModerator(input: ModerationRpc.UserOnTargetInput) {
+    return this.moderation.addModerator(this.bound(ModerationRpc.UserOnTargetInput, input));
+  }
+  removeModerator(input: ModerationRpc.UserOnTargetInput) {
+    return this.moderation.removeModerator(this.bound(ModerationRpc.UserOnTargetInput, input));
+  }
+  banUser(input: ModerationRpc.BanInput) {
+    return this.moderation.ban(this.bound(ModerationRpc.BanInput, input));
+  }
+  liftBan(input: ModerationRpc.UserOnTargetInput) {
+    return this.moderation.liftBan(this.bound(ModerationRpc.UserOnTargetInput, input));
+  }
+  listBans(input: ModerationRpc.ActorOnTargetInput) {
+    return this.moderation.listBans(this.bound(ModerationRpc.ActorOnTargetInput, input));
+  }
+  patchSettings(input: ModerationRpc.PatchSettingsInput) {
+    return this.moderation.patchSettings(this.bound(ModerationRpc.PatchSettingsInput, input));
+  }
+  async listMembers(input: ModerationRpc.ActorOnTargetInput) {
+    return this.moderation.listMembers(this.bound(ModerationRpc.ActorOnTargetInput, input));
+  }
+  replaceMembers(input: ModerationRpc.ReplaceMembersInput) {
+    return this.moderation.replaceMembers(this.bound(ModerationRpc.ReplaceMembersInput, input));
+  }
+  addMember(input: ModerationRpc.UserOnTargetInput) {
+    return this.moderation.addMember(this.bound(ModerationRpc.UserOnTargetInput, input));
+  }
+  removeMember(input: ModerationRpc.UserOnTargetInput) {
+    return this.moderation.removeMember(this.bound(ModerationRpc.UserOnTargetInput, input));
+  }
+  reportComment(input: ModerationRpc.ReportInput) {
+    return this.moderation.report(this.bound(ModerationRpc.ReportInput, input));
+  }
+  async listReports(input: ModerationRpc.ListReportsInput) {
+    return this.moderation.listReports(this.bound(ModerationRpc.ListReportsInput, input));
+  }
+
   /** The truth that reconciliation (workers/reconcile.ts) copies into D1 when D1 drifted. */
   async likeIndexPage(input: LikeIndexPageInput): Promise<LikeIndexPage> {
     const { target, afterUserId, limit } = LikeIndexPageInput.parse(input);
@@ -409,13 +476,16 @@ export class TargetRoom extends DurableObject<AppEnv> {
     return Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_COMMENT_RETENTION;
   }
 
-  /** Until moderation lands in this room: everyone may comment, nobody moderates. */
+  /** What comments ask of moderation; read lazily, the desk is built in the same wake-up. */
   private commentGate(): CommentGate {
     return {
-      checkComment: () => null,
-      filterText: (text) => ({ ok: true, text }),
-      isRepeat: () => false,
-      isModerator: () => false,
+      checkComment: (actor, now) => this.moderation.policy.checkComment(actor, now),
+      filterText: (text) => {
+        const filtered = filterCommentText(text, this.settings.read().filter);
+        return "status" in filtered ? { ok: false, error: filtered } : filtered;
+      },
+      isRepeat: (authorId, text, now) => isRepeatedComment(this.ctx.storage.sql, authorId, text, now),
+      isModerator: (actor) => this.moderation.isModerator(actor),
     };
   }
 
@@ -455,6 +525,13 @@ export class TargetRoom extends DurableObject<AppEnv> {
     if (this.target !== null) throw new Error(`room for ${this.target} was called as ${target}`);
     this.meta.set("target", target);
     this.target = target;
+  }
+
+  /** RPC inputs are parsed before anything else, and name the target the room is for. */
+  private bound<T extends { target: string }>(schema: z.ZodType<T>, input: unknown): T {
+    const parsed = schema.parse(input);
+    this.bindTarget(parsed.target);
+    return parsed;
   }
 
   private boundTarget(): string {

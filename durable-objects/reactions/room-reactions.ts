@@ -8,7 +8,7 @@ import {
   type ReactionUsersSlice,
 } from "../../protocol/reaction-rpc";
 import type { ReactionResult } from "../../protocol/reactions";
-import type { RoomResult } from "../../protocol/room-rpc";
+import type { RoomError, RoomResult } from "../../protocol/room-rpc";
 import type { ChangeLog } from "../change-log";
 import type { RoomMeta } from "../room-meta";
 import { reactionCounts, ROOM_SUBJECT } from "./reaction-counts";
@@ -42,13 +42,18 @@ export class RoomReactions {
     private readonly sql: SqlStorage,
     private readonly commit: <T>(work: (log: ChangeLog) => T) => Promise<T>,
     private readonly peer: (target: string) => ReactionPeer,
+    /** Moderation's verdict (ban, members-only, rate) in the room that holds the reaction. */
+    private readonly check: (actor: ReactInput["actor"], now: number) => RoomError | null,
   ) {}
 
   async react(input: ReactInput): Promise<RoomResult<ReactionResult>> {
     const route = this.route(input.target, input.commentId);
     switch (route.kind) {
       case "local":
-        return this.commit((log) => this.ledger.react(input, log));
+        return this.commit((log) => {
+          const refused = this.check(input.actor, Date.now());
+          return refused ? { ok: false, error: refused } : this.ledger.react(input, log);
+        });
       case "missing":
         return commentNotFound(route.commentId);
       case "forward": {
