@@ -10,6 +10,8 @@ export interface AppEnv {
   DELETIONS: Queue<DeletionStep>;
   AUTH_SECRET: string;
   ENVIRONMENT: string;
+  /** Workers Analytics Engine dataset for request metrics; bound in production only. */
+  ANALYTICS?: AnalyticsEngineDataset;
 }
 
 declare global {
