@@ -10,12 +10,15 @@ import { usersRoutes } from "./routes/users";
 import { analyticsRoutes } from "./routes/analytics";
 import { adminRoutes } from "./routes/admin";
 import { deletionsRoutes } from "./routes/deletions";
+import { observeRequests } from "./observe-requests";
+import { operationsRoutes } from "./routes/operations";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
 export function createApp() {
   const app = new OpenAPIHono<AppBindings>({ defaultHook: validationHook });
 
+  app.use("*", observeRequests);
   app.use(
     "/v1/*",
     bodyLimit({
@@ -34,6 +37,7 @@ export function createApp() {
     .route("/", deletionsRoutes)
     .route("/", analyticsRoutes)
     .route("/", adminRoutes)
+    .route("/", operationsRoutes)
     .route("/", liveRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
