@@ -8,7 +8,7 @@ import { HealthReport, REQUEST_ID_HEADER, RoomMetricsReport } from "../../protoc
 import { EVENTS_QUEUE } from "../../workers/queues";
 import { call, like, roomStub, runRoomAlarm, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { LiveSocket } from "./live-socket";
-import { deliver, likeEvent } from "./pipeline-helpers";
+import { d1Count, deliver, likeEvent } from "./pipeline-helpers";
 import { waitFor } from "./wait";
 
 /** Every JSON line logEvent wrote while the spy was on; the Worker and the rooms share this isolate. */
@@ -197,6 +197,16 @@ describe("room metrics", () => {
     await socket.closed;
     const closed = await waitFor(() => metricsOf(target), (m) => m.sockets.closed === 1, 5_000, "the close");
     expect(closed.sockets).toMatchObject({ open: 0, accepted: 1, refused: 1 });
+  });
+});
+
+describe("production queue names", () => {
+  it("routes a batch from production's -production queue to the same event consumer", async () => {
+    const target = uniqueTarget();
+    const productionEnv = { ...env, ENVIRONMENT: "production" };
+    const { result } = await deliver(`${EVENTS_QUEUE}-production`, [likeEvent(target, uniqueUser(), Date.now())], { env: productionEnv });
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(await d1Count("SELECT COUNT(*) AS n FROM events WHERE target = ?", target)).toBe(1);
   });
 });
 
