@@ -1,5 +1,6 @@
 import type { RoomMetricsReport } from "../protocol/operations";
 import type { OutboxBacklog } from "./outbox-backlog";
+import type { JobHooks } from "./observed-jobs";
 
 /** The like rate is averaged over this many one-second buckets. */
 export const LIKE_RATE_WINDOW_SECONDS = 10;
@@ -82,6 +83,18 @@ export class RoomMetrics implements SocketCounters {
   checkpointFailed(): void {
     this.checkpointRunning = false;
     this.checkpointFailures++;
+  }
+
+  checkpointHooks(): JobHooks {
+    return {
+      started: () => this.checkpointStarted(),
+      succeeded: (again) => this.checkpointSucceeded(again),
+      failed: () => this.checkpointFailed(),
+    };
+  }
+
+  outboxHooks(): JobHooks {
+    return { failed: () => this.outboxFailed() };
   }
 
   outboxShipped(events: number): void {

@@ -33,6 +33,7 @@ import { SettingsStore } from "./moderation/settings-store";
 import { reactionCounts, ROOM_SUBJECT } from "./reactions/reaction-counts";
 import { RoomMetrics } from "./room-metrics";
 import { RequestTrail } from "./request-trail";
+import { ObservedJobs } from "./observed-jobs";
 import { OutboxBacklogReporter, readOutboxBacklog } from "./outbox-backlog";
 import { REQUEST_ID_HEADER, RequestId, type RoomMetricsReport } from "../protocol/operations";
 
@@ -63,15 +64,17 @@ export class TargetRoom extends DurableObject<AppEnv> {
   private readonly counters = new RoomMetrics();
   /** Request ids whose writes the checkpoint and the outbox still carry, for their log lines. */
   private readonly trail = new RequestTrail([JOB_CHECKPOINT, JOB_OUTBOX]);
+  private readonly observed = new ObservedJobs(this.trail);
   private backlogReporter!: OutboxBacklogReporter;
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
     this.jobs = new AlarmJobs(ctx.storage, (job, error, failures) =>
-      logEvent("alarm_job_failed", { target: this.target, job, failures, error: String(error), requestIds: this.trail.peek(job) }),
+      logEvent("alarm_job_failed", { target: this.target, job, failures, error: String(error), requestIds: this.observed.requestIds(job) }),
     );
-    this.jobs.register(JOB_CHECKPOINT, () => this.runCheckpoint());
-    this.jobs.register(JOB_OUTBOX, () => this.runOutbox());
+    this.jobs.register(JOB_CHECKPOINT, this.observed.wrap(JOB_CHECKPOINT, () => this.runCheckpoint(), this.counters.checkpointHooks()));
+    // The backlog report runs after failed sends too: that is when a backlog starts.
+    this.jobs.register(JOB_OUTBOX, this.observed.wrap(JOB_OUTBOX, () => this.runOutbox(), { ...this.counters.outboxHooks(), after: () => this.reportOutboxBacklog() }));
     this.jobs.register(JOB_IDEMPOTENCY_SWEEP, async () => {
       const remaining = this.ledger.idempotencyKeys.purgeExpired();
       return remaining > 0 ? Date.now() + IDEMPOTENCY_SWEEP_INTERVAL_MS : null;
@@ -280,41 +283,20 @@ export class TargetRoom extends DurableObject<AppEnv> {
 
   private async runCheckpoint(): Promise<number | null> {
     if (this.target === null) return null;
-    const requestIds = this.trail.peek(JOB_CHECKPOINT);
-    this.counters.checkpointStarted();
-    let checkpoint: { written: number; more: boolean };
-    try {
-      checkpoint = await checkpointToD1(this.env.DB, this.ctx.storage.sql, {
-        target: this.target,
-        likes: this.ledger.count,
-        seq: this.seq.last,
-      });
-    } catch (error) {
-      this.counters.checkpointFailed();
-      throw error;
-    }
-    const { written, more } = checkpoint;
-    this.counters.checkpointSucceeded(more);
-    this.trail.done(JOB_CHECKPOINT, requestIds);
-    logEvent("checkpoint", { target: this.target, rows: written, seq: this.seq.last, more, requestIds });
+    const { written, more } = await checkpointToD1(this.env.DB, this.ctx.storage.sql, {
+      target: this.target,
+      likes: this.ledger.count,
+      seq: this.seq.last,
+    });
+    logEvent("checkpoint", { target: this.target, rows: written, seq: this.seq.last, more, requestIds: this.observed.requestIds(JOB_CHECKPOINT) });
     return more ? Date.now() : null;
   }
 
   private async runOutbox(): Promise<number | null> {
-    const requestIds = this.trail.peek(JOB_OUTBOX);
-    try {
-      const { sent, more } = await shipOutbox(this.env.EVENTS, this.ctx.storage.sql);
-      this.counters.outboxShipped(sent);
-      this.trail.done(JOB_OUTBOX, requestIds);
-      if (sent > 0) logEvent("outbox_sent", { target: this.target, events: sent, more, requestIds });
-      return more ? Date.now() : null;
-    } catch (error) {
-      this.counters.outboxFailed();
-      throw error;
-    } finally {
-      // After a failed send too: that is when a backlog starts and D1 must hear of it.
-      await this.reportOutboxBacklog();
-    }
+    const { sent, more } = await shipOutbox(this.env.EVENTS, this.ctx.storage.sql);
+    this.counters.outboxShipped(sent);
+    if (sent > 0) logEvent("outbox_sent", { target: this.target, events: sent, more, requestIds: this.observed.requestIds(JOB_OUTBOX) });
+    return more ? Date.now() : null;
   }
 
   /** Never fails the outbox job: the backlog report is a view, the send is what matters. */
