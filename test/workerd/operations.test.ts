@@ -1,10 +1,11 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, env, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { z } from "zod";
 import { shipOutbox } from "../../durable-objects/outbox";
 import { OutboxBacklogReporter } from "../../durable-objects/outbox-backlog";
 import { RoomMeta } from "../../durable-objects/room-meta";
 import { HealthReport, REQUEST_ID_HEADER, RoomMetricsReport } from "../../protocol/operations";
+import { createApp } from "../../workers/app";
 import { EVENTS_QUEUE } from "../../workers/queues";
 import { call, like, roomStub, runRoomAlarm, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { LiveSocket } from "./live-socket";
@@ -145,6 +146,36 @@ describe("request ids and structured logs", () => {
     expect(second.headers.get("x-cache")).toBe("HIT");
     expect(linesOf("request", "count-1")).toEqual([expect.objectContaining({ cache: "MISS", route: "/v1/targets/:target/count" })]);
     expect(linesOf("request", "count-2")).toEqual([expect.objectContaining({ cache: "HIT" })]);
+  });
+});
+
+describe("request metrics in Analytics Engine", () => {
+  it("writes one data point per request in the documented field positions when ANALYTICS is bound", async () => {
+    // Analytics Engine has no local store to read back, so the dataset here records what it is given.
+    const points: AnalyticsEngineDataPoint[] = [];
+    const dataset: AnalyticsEngineDataset = { writeDataPoint: (point) => void (point && points.push(point)) };
+    const target = uniqueTarget();
+    const ctx = createExecutionContext();
+    const res = await createApp().request(`/v1/targets/${encodeURIComponent(target)}/count`, {}, { ...env, ANALYTICS: dataset }, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(200);
+    expect(points).toHaveLength(1);
+    const [point] = points;
+    expect(point?.indexes).toEqual(["/v1/targets/:target/count"]);
+    expect(point?.blobs).toEqual(["/v1/targets/:target/count", "GET", "200", "MISS", "development"]);
+    expect(point?.doubles?.[0]).toBeGreaterThanOrEqual(0);
+    expect(point?.doubles?.[1]).toBe(200);
+    expect(JSON.stringify(points)).not.toContain(target);
+  });
+
+  it("serves requests as usual when no dataset is bound", async () => {
+    expect(env.ANALYTICS).toBeUndefined();
+    expect((await call("/health")).status).toBe(200);
+  });
+
+  it("lists the operations routes in the OpenAPI document", async () => {
+    const doc = z.object({ paths: z.record(z.string(), z.unknown()) }).parse(await (await call("/openapi.json")).json());
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/v1/admin/health", "/v1/admin/targets/{target}/metrics"]));
   });
 });
 
