@@ -47,8 +47,9 @@ async function applyOne(
   waitUntil: (promise: Promise<unknown>) => void,
   target: string,
   op: LikeOp,
+  requestId?: string,
 ): Promise<LikeResult> {
-  const [outcome] = await roomFor(env, target).applyLikes({ target, ops: [op] });
+  const [outcome] = await roomFor(env, target).applyLikes({ target, ops: [op], requestId });
   if (!outcome) throw new Error("room answered no outcome");
   if (!outcome.ok) {
     const { error } = outcome;
@@ -69,7 +70,7 @@ export const likesRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validatio
     assertBodyUserMatches(body.user_id, user.sub);
     const idempotencyKey = c.req.valid("header")["idempotency-key"];
     const op: LikeOp = { userId: user.sub, action: body.action, ...(idempotencyKey ? { idempotencyKey } : {}) };
-    return c.json(await applyOne(c.env, (p) => c.executionCtx.waitUntil(p), body.target, op), 200);
+    return c.json(await applyOne(c.env, (p) => c.executionCtx.waitUntil(p), body.target, op, c.var.requestId), 200);
   })
   .openapi(toggleRoute, async (c) => {
     const user = c.var.user;
@@ -77,5 +78,5 @@ export const likesRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validatio
     assertBodyUserMatches(body.user_id, user.sub);
     const idempotencyKey = c.req.valid("header")["idempotency-key"];
     const op: LikeOp = { userId: user.sub, action: "toggle", ...(idempotencyKey ? { idempotencyKey } : {}) };
-    return c.json(await applyOne(c.env, (p) => c.executionCtx.waitUntil(p), body.target, op), 200);
+    return c.json(await applyOne(c.env, (p) => c.executionCtx.waitUntil(p), body.target, op, c.var.requestId), 200);
   });
