@@ -63,6 +63,7 @@ import { rateLimitsFrom } from "./moderation/rate-limits";
 import { applyWithinRate } from "./moderation/like-limit";
 import { filterCommentText } from "./moderation/text-filter";
 import { isRepeatedComment } from "./moderation/repeated-comment";
+import { checkpointUserRefs } from "./moderation/user-refs";
 import * as ModerationRpc from "../protocol/moderation-rpc";
 import type { z } from "zod";
 import { RoomMetrics } from "./room-metrics";
@@ -543,6 +544,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       seq: this.seq.last,
     });
     const commentsCopied = await checkpointComments(this.env.DB, this.ctx.storage.sql, this.comments.store, this.target);
+    await checkpointUserRefs(this.env.DB, this.ctx.storage.sql, this.target);
     const trimmed = this.comments.store.trim(this.commentRetention());
     logEvent("checkpoint", {
       target: this.target,

@@ -185,3 +185,16 @@ export const queueConsumerStats = sqliteTable("queue_consumer_stats", {
   /** Highest delivery attempt in the batch; above 1 means redeliveries. */
   maxAttempts: integer("max_attempts").notNull(),
 });
+
+/**
+ * Targets whose room names a user outside likes, comments and events: owner, moderator,
+ * member, banned user, reporter. Only a user's deletion reads it (to find those rooms).
+ */
+export const userRoomRefs = sqliteTable(
+  "user_room_refs",
+  {
+    userId: text("user_id").notNull(),
+    target: text("target").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.target] })],
+);
