@@ -7,6 +7,7 @@ import { ApiError, validationHook } from "../errors";
 import { purgeTargetViews } from "../edge-cache";
 import { bearerSecurity, errorResponses, WriteHeaders } from "../openapi-common";
 import { roomFor } from "../rooms";
+import { LikeCoalescer } from "../like-coalescer";
 import type { AppEnv } from "../env";
 
 const likeResponses = {
@@ -42,6 +43,9 @@ const toggleRoute = createRoute({
   responses: likeResponses,
 });
 
+/** One per isolate: likes for the same target from concurrent requests share an RPC. */
+const likeCoalescer = new LikeCoalescer();
+
 async function applyOne(
   env: AppEnv,
   waitUntil: (promise: Promise<unknown>) => void,
@@ -49,8 +53,9 @@ async function applyOne(
   op: LikeOp,
   requestId?: string,
 ): Promise<LikeResult> {
-  const [outcome] = await roomFor(env, target).applyLikes({ target, ops: [op], requestId });
-  if (!outcome) throw new Error("room answered no outcome");
+  const outcome = await likeCoalescer.submit(target, op, (batchTarget, ops) =>
+    roomFor(env, batchTarget).applyLikes({ target: batchTarget, ops, ...(requestId === undefined ? {} : { requestId }) }),
+  );
   if (!outcome.ok) {
     const { error } = outcome;
     if (error.code === "rate_limited") {
