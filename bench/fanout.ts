@@ -1,40 +1,19 @@
-// `npm run bench`: time from one REST like to the LAST of N live sockets receiving the new
-// count, for N = 100, 1000, 4000, against `wrangler dev` on loopback. Env knobs:
-// BENCH_SIZES=100,1000,4000  BENCH_ROUNDS=40  BENCH_PORT=8788
-// BENCH_URL=http://127.0.0.1:PORT measures a server that is already running (started with
-// AUTH_SECRET set to SECRET below) instead of starting wrangler dev.
-import { mkdir, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { sign } from "hono/jwt";
+// Fan-out: time from one REST like to the LAST of N live sockets receiving the new count,
+// against `wrangler dev` on loopback (run by bench/run.ts).
 import WebSocket from "ws";
 import { SEEN_EVERY_CHARS, ServerFrame } from "../protocol/live";
-import { startDevServer } from "../scripts/dev-server";
+import { percentile, token } from "./common";
 
-export const SECRET = "bench-secret-for-the-local-dev-server-only";
-const SIZES = (process.env.BENCH_SIZES ?? "100,1000,4000").split(",").map(Number);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
-const PORT = Number(process.env.BENCH_PORT ?? 8788);
 const CONNECT_CONCURRENCY = 200;
 /** Longer than the room's 100 ms broadcast interval, so each like is flushed on its own. */
 const GAP_BETWEEN_ROUNDS_MS = 150;
 const ROUND_TIMEOUT_MS = 10_000;
-const TARGET_P99_MS_AT_4000 = 200;
 
 interface Viewer {
   ws: WebSocket;
   lastSeq: number;
   lastCount: number;
   unreported: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index] ?? Number.NaN;
-}
-
-async function token(userId: string): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return sign({ sub: userId, iat: now, exp: now + 3600 }, SECRET, "HS256");
 }
 
 /**
@@ -83,7 +62,13 @@ async function like(baseUrl: string, target: string, userToken: string): Promise
   return { count: Number(body.count), seq: Number(body.seq) };
 }
 
-async function benchSize(baseUrl: string, n: number) {
+/**
+ * Opens `n` sockets on a fresh target, runs `rounds` likes one after another and times each
+ * until every socket has the new count. `afterConnect` runs once all sockets are open (the
+ * memory probe uses it).
+ */
+export async function benchFanout(baseUrl: string, n: number, rounds: number, afterConnect: () => Promise<void> = async () => {}) {
+  const ROUNDS = rounds;
   const target = `stream:bench-${n}-${Date.now()}`;
   const wsUrl = `${baseUrl.replace("http:", "ws:")}/v1/targets/${encodeURIComponent(target)}/live`;
   let waitingFor: { seq: number; remaining: number; done: () => void; firstAt: number | null } | null = null;
@@ -103,6 +88,7 @@ async function benchSize(baseUrl: string, n: number) {
   process.stdout.write(`N=${n}: ${n} sockets connected in ${(connectMs / 1000).toFixed(1)} s\n`);
   // Let the viewer-count broadcasts of the join storm settle before measuring.
   await new Promise((r) => setTimeout(r, 1_000));
+  await afterConnect();
 
   const tokens = await Promise.all(Array.from({ length: ROUNDS + 1 }, (_, i) => token(`bench-${n}-${i}`)));
   const latencies: number[] = [];
@@ -152,41 +138,3 @@ async function benchSize(baseUrl: string, n: number) {
   };
 }
 
-async function main() {
-  const existing = process.env.BENCH_URL;
-  if (!existing) console.log(`starting wrangler dev on 127.0.0.1:${PORT} ...`);
-  const server = existing ? { url: existing, stop: async () => {} } : await startDevServer({ authSecret: SECRET, port: PORT });
-  const results = [];
-  try {
-    for (const n of SIZES) {
-      results.push(await benchSize(server.url, n));
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
-  } finally {
-    await server.stop();
-  }
-
-  console.log("\nlike -> last socket has the new count (ms), wrangler dev on loopback");
-  console.log("     N  rounds     p50     p99     max  first-p50  exact-final");
-  for (const r of results) {
-    console.log(
-      `${String(r.n).padStart(6)}  ${String(r.rounds).padStart(6)}  ${r.p50Ms.toFixed(1).padStart(6)}  ${r.p99Ms
-        .toFixed(1)
-        .padStart(6)}  ${r.maxMs.toFixed(1).padStart(6)}  ${r.firstP50Ms.toFixed(1).padStart(9)}  ${r.socketsWithWrongFinalCount === 0 ? "yes" : `NO (${r.socketsWithWrongFinalCount} wrong)`}`,
-    );
-  }
-  const dir = resolve(import.meta.dirname, "results");
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, `fanout-${new Date().toISOString().replaceAll(":", "-")}.json`);
-  await writeFile(file, JSON.stringify({ at: new Date().toISOString(), rounds: ROUNDS, results }, null, 2));
-  console.log(`\nwrote ${file}`);
-
-  const big = results.find((r) => r.n === 4000);
-  if (big && big.p99Ms >= TARGET_P99_MS_AT_4000) console.log(`target missed: p99 at N=4000 is ${big.p99Ms.toFixed(1)} ms (target < ${TARGET_P99_MS_AT_4000} ms)`);
-  if (results.some((r) => r.socketsWithWrongFinalCount > 0)) {
-    console.error("some sockets ended with a wrong count");
-    process.exitCode = 1;
-  }
-}
-
-await main();

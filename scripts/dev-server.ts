@@ -14,6 +14,8 @@ const READY_TIMEOUT_MS = 90_000;
 export interface DevServer {
   url: string;
   port: number;
+  /** Process group of wrangler and the workerd it started (for memory probes). */
+  processGroup: number | null;
   stop(): Promise<void>;
 }
 
@@ -110,5 +112,5 @@ export async function startDevServer(options: { authSecret: string; port?: numbe
     await stop();
     throw error;
   }
-  return { url, port, stop };
+  return { url, port, stop, processGroup: child.pid ?? null };
 }

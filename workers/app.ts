@@ -11,6 +11,7 @@ import { analyticsRoutes } from "./routes/analytics";
 import { adminRoutes } from "./routes/admin";
 import { deletionsRoutes } from "./routes/deletions";
 import { commentsRoutes } from "./routes/comments";
+import { benchRoutes } from "./routes/bench";
 import { reactionsRoutes } from "./routes/reactions";
 import { moderationRoutes } from "./routes/moderation";
 import { observeRequests } from "./observe-requests";
@@ -52,6 +53,7 @@ export function createApp() {
     .route("/", adminRoutes)
     .route("/", moderationRoutes)
     .route("/", operationsRoutes)
+    .route("/", benchRoutes)
     .route("/", liveRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

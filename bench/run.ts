@@ -1,0 +1,209 @@
+// `npm run bench`: the numbers issue 7 asks for, measured in ONE run against `wrangler dev` on
+// loopback, so they can be compared as ratios on a noisy machine:
+//   1. HTTP: /health (the no-op ceiling), likes on one hot target, likes over 1,000 targets;
+//   2. likes one Durable Object absorbs through batched RPC (no HTTP);
+//   3. fan-out latency from a like to the last of N sockets (N = 100, 1,000, 4,000);
+//   4. workerd memory per connected socket.
+// Every section ends by checking that the counts it produced are exact.
+// Knobs: BENCH_SECONDS=5 BENCH_CONCURRENCY=32 BENCH_RPC_LIKES=200000 BENCH_SIZES=100,1000,4000
+// BENCH_ROUNDS=40 BENCH_PORT=8788 BENCH_SKIP=fanout,http,rpc
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { startDevServer } from "../scripts/dev-server";
+import { benchFanout } from "./fanout";
+import { closedLoop, type LoadResult } from "./http-load";
+import { workerdRssBytes } from "./memory";
+import { progress, SECRET, token } from "./common";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const RPC_LIKES = Number(process.env.BENCH_RPC_LIKES ?? 200_000);
+const SIZES = (process.env.BENCH_SIZES ?? "100,1000,4000").split(",").map(Number);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
+const PORT = Number(process.env.BENCH_PORT ?? 8788);
+const SKIP = new Set((process.env.BENCH_SKIP ?? "").split(",").filter(Boolean));
+/** Signed up front so signing does not compete with the load for this process's CPU. */
+const TOKEN_POOL = Number(process.env.BENCH_TOKENS ?? 60_000);
+
+const TARGETS = {
+  hotVsHealth: 0.5,
+  rpcLikesPerSecond: 50_000,
+  fanoutP99MsAt4000: 200,
+  bytesPerSocket: 10 * 1024,
+};
+
+interface Check {
+  name: string;
+  expected: number;
+  actual: number;
+}
+
+async function postLike(baseUrl: string, target: string, userToken: string): Promise<{ ok: boolean; changed: boolean }> {
+  const res = await fetch(`${baseUrl}/v1/likes`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${userToken}` },
+    body: JSON.stringify({ target, action: "like" }),
+  });
+  const body = (await res.json()) as { changed?: boolean };
+  return { ok: res.ok, changed: res.ok && body.changed === true };
+}
+
+async function batchCounts(baseUrl: string, targets: readonly string[]): Promise<number> {
+  let sum = 0;
+  for (let i = 0; i < targets.length; i += 100) {
+    const res = await fetch(`${baseUrl}/v1/counts/batch`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ targets: targets.slice(i, i + 100) }),
+    });
+    const body = (await res.json()) as { counts: Record<string, number> };
+    sum += Object.values(body.counts).reduce((a, b) => a + b, 0);
+  }
+  return sum;
+}
+
+async function roomCount(baseUrl: string, target: string): Promise<number> {
+  // The stats route reads the room (edge-cached for 1 s): wait out the cache first.
+  await new Promise((r) => setTimeout(r, 1_200));
+  const res = await fetch(`${baseUrl}/v1/targets/${encodeURIComponent(target)}/count`);
+  return ((await res.json()) as { count: number }).count;
+}
+
+async function httpSection(baseUrl: string, checks: Check[]): Promise<LoadResult[]> {
+  progress(`signing ${TOKEN_POOL} tokens ...`);
+  const tokens = await Promise.all(Array.from({ length: TOKEN_POOL }, (_, i) => token(`load-${i}`)));
+  let used = 0;
+  const nextToken = () => tokens[used++ % tokens.length]!;
+  const options = { concurrency: CONCURRENCY, seconds: SECONDS };
+
+  const health = await closedLoop("GET /health", options, async () => (await fetch(`${baseUrl}/health`)).ok);
+
+  const hot = `post:bench-hot-${Date.now()}`;
+  let hotChanged = 0;
+  const hotResult = await closedLoop("POST /v1/likes, one hot target", options, async () => {
+    const answer = await postLike(baseUrl, hot, nextToken());
+    if (answer.changed) hotChanged++;
+    return answer.ok;
+  });
+  checks.push({ name: "hot target count = likes that changed it", expected: hotChanged, actual: await roomCount(baseUrl, hot) });
+
+  const many = Array.from({ length: 1_000 }, (_, i) => `post:bench-many-${Date.now()}-${i}`);
+  let manyChanged = 0;
+  const manyResult = await closedLoop("POST /v1/likes, 1,000 targets", options, async (i) => {
+    const answer = await postLike(baseUrl, many[i % many.length]!, nextToken());
+    if (answer.changed) manyChanged++;
+    return answer.ok;
+  });
+  // D1 holds the checkpointed counts of all 1,000 (≤ 2 s behind): poll until they settle.
+  let sum = -1;
+  for (let attempt = 0; attempt < 30 && sum !== manyChanged; attempt++) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    sum = await batchCounts(baseUrl, many);
+  }
+  checks.push({ name: "sum of 1,000 counts (D1) = likes that changed them", expected: manyChanged, actual: sum });
+  if (used > tokens.length) progress(`note: ${used} likes reused ${used - tokens.length} tokens (answered changed: false)`);
+  return [health, hotResult, manyResult];
+}
+
+async function rpcSection(baseUrl: string, checks: Check[]) {
+  const target = `post:bench-rpc-${Date.now()}`;
+  progress(`batched RPC: ${RPC_LIKES} likes into one room ...`);
+  const res = await fetch(`${baseUrl}/v1/dev/bench/rpc-likes`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ target, total: RPC_LIKES, batch: 1_000, concurrency: 2 }),
+  });
+  if (!res.ok) throw new Error(`rpc-likes answered ${res.status}: ${await res.text()}`);
+  const body = (await res.json()) as { likes: number; rpcs: number; elapsedMs: number; count: number };
+  checks.push({ name: "batched-RPC room count = likes sent", expected: body.likes, actual: body.count });
+  return { likes: body.likes, rpcs: body.rpcs, elapsedMs: body.elapsedMs, perSecond: body.likes / (body.elapsedMs / 1000) };
+}
+
+async function main() {
+  const existing = process.env.BENCH_URL;
+  if (!existing) progress(`starting wrangler dev on 127.0.0.1:${PORT} ...`);
+  const server = existing
+    ? { url: existing, stop: async () => {}, processGroup: null }
+    : await startDevServer({ authSecret: SECRET, port: PORT });
+  const checks: Check[] = [];
+  const report: Record<string, unknown> = { at: new Date().toISOString(), seconds: SECONDS, concurrency: CONCURRENCY };
+  try {
+    if (!SKIP.has("http")) report.http = await httpSection(server.url, checks);
+    if (!SKIP.has("rpc")) report.rpc = await rpcSection(server.url, checks);
+    if (!SKIP.has("fanout")) {
+      const fanout = [];
+      let memory: { sockets: number; bytesBefore: number; bytesAfter: number; bytesPerSocket: number } | null = null;
+      for (const n of SIZES) {
+        const largest = n === Math.max(...SIZES);
+        const before = largest && server.processGroup !== null ? await workerdRssBytes(server.processGroup) : null;
+        const result = await benchFanout(server.url, n, ROUNDS, async () => {
+          if (before === null || server.processGroup === null) return;
+          const after = await workerdRssBytes(server.processGroup);
+          if (after !== null) memory = { sockets: n, bytesBefore: before, bytesAfter: after, bytesPerSocket: (after - before) / n };
+        });
+        checks.push({ name: `fan-out N=${n}: sockets with a wrong final count`, expected: 0, actual: result.socketsWithWrongFinalCount });
+        fanout.push(result);
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+      report.fanout = fanout;
+      report.memory = memory;
+    }
+  } finally {
+    await server.stop();
+  }
+  report.checks = checks;
+  printReport(report);
+  const dir = resolve(import.meta.dirname, "results");
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `bench-${new Date().toISOString().replaceAll(":", "-")}.json`);
+  await writeFile(file, JSON.stringify(report, null, 2));
+  progress(`\nwrote ${file}`);
+  if (checks.some((check) => check.expected !== check.actual)) {
+    console.error("some counts are not exact");
+    process.exitCode = 1;
+  }
+}
+
+function printReport(report: Record<string, unknown>) {
+  const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
+  const http = report.http as LoadResult[] | undefined;
+  if (http) {
+    const health = http[0]!;
+    progress(`\n1. HTTP on wrangler dev, ${CONCURRENCY} clients, ${SECONDS} s each`);
+    progress("   scenario                           req/s    p50 ms   p99 ms  errors  vs /health");
+    for (const row of http) {
+      progress(
+        `   ${row.name.padEnd(33)} ${fmt(row.perSecond, 0).padStart(7)} ${fmt(row.p50Ms).padStart(9)} ${fmt(row.p99Ms).padStart(8)} ${String(row.errors).padStart(7)}  ${fmt((row.perSecond / health.perSecond) * 100, 0)}%`,
+      );
+    }
+    const hot = http[1]!;
+    progress(`   target: hot target >= ${TARGETS.hotVsHealth * 100}% of /health -> ${hot.perSecond / health.perSecond >= TARGETS.hotVsHealth ? "met" : "MISSED"}`);
+  }
+  const rpc = report.rpc as { likes: number; rpcs: number; elapsedMs: number; perSecond: number } | undefined;
+  if (rpc) {
+    progress(`\n2. One Durable Object through batched RPC (1,000 likes per RPC, no HTTP)`);
+    progress(`   ${rpc.likes} likes in ${rpc.rpcs} RPCs, ${fmt(rpc.elapsedMs, 0)} ms -> ${fmt(rpc.perSecond, 0)} likes/s (target >= ${TARGETS.rpcLikesPerSecond}: ${rpc.perSecond >= TARGETS.rpcLikesPerSecond ? "met" : "MISSED"})`);
+  }
+  progress(`\n3. Sharded target (N = 4): not measured yet (sharding is not merged)`);
+  const fanout = report.fanout as { n: number; rounds: number; p50Ms: number; p99Ms: number; maxMs: number; firstP50Ms: number }[] | undefined;
+  if (fanout) {
+    progress(`\n4. Fan-out: like -> last socket has the new count (direct; relays are not built)`);
+    progress("        N  rounds   p50 ms   p99 ms   max ms  first-p50");
+    for (const r of fanout) {
+      progress(`   ${String(r.n).padStart(6)}  ${String(r.rounds).padStart(6)} ${fmt(r.p50Ms).padStart(8)} ${fmt(r.p99Ms).padStart(8)} ${fmt(r.maxMs).padStart(8)} ${fmt(r.firstP50Ms).padStart(10)}`);
+    }
+    const big = fanout.find((r) => r.n === 4000);
+    if (big) progress(`   target: p99 at 4,000 < ${TARGETS.fanoutP99MsAt4000} ms -> ${big.p99Ms < TARGETS.fanoutP99MsAt4000 ? "met" : "MISSED"}`);
+  }
+  const memory = report.memory as { sockets: number; bytesPerSocket: number } | null | undefined;
+  if (memory) {
+    progress(`\n5. workerd memory per socket at N=${memory.sockets}: ${fmt(memory.bytesPerSocket / 1024, 2)} KB (target < ${TARGETS.bytesPerSocket / 1024} KB: ${memory.bytesPerSocket < TARGETS.bytesPerSocket ? "met" : "MISSED"})`);
+  } else if (fanout) {
+    progress(`\n5. workerd memory per socket: not measured (no process group; BENCH_URL given?)`);
+  }
+  const checks = report.checks as Check[];
+  progress(`\nexact counts:`);
+  for (const check of checks) progress(`   ${check.expected === check.actual ? "ok  " : "FAIL"} ${check.name}: expected ${check.expected}, got ${check.actual}`);
+}
+
+await main();

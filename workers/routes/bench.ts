@@ -1,0 +1,65 @@
+import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
+import { MAX_OPS_PER_RPC } from "../../protocol/room-rpc";
+import { TargetId } from "../../protocol/target";
+import type { AppBindings } from "../app-types";
+import { ApiError, validationHook } from "../errors";
+import { errorResponses } from "../openapi-common";
+import { roomFor } from "../rooms";
+
+export const BenchRpcLikesBody = z.strictObject({
+  target: TargetId,
+  total: z.number().int().min(1).max(2_000_000),
+  batch: z.number().int().min(1).max(MAX_OPS_PER_RPC),
+  /** RPCs in flight at once; the room still applies them one transaction at a time. */
+  concurrency: z.number().int().min(1).max(16).default(2),
+});
+
+export const BenchRpcLikesResult = z.object({
+  target: TargetId,
+  likes: z.number().int().nonnegative(),
+  rpcs: z.number().int().nonnegative(),
+  elapsedMs: z.number().nonnegative(),
+  count: z.number().int().nonnegative(),
+});
+
+const rpcLikesRoute = createRoute({
+  method: "post",
+  path: "/v1/dev/bench/rpc-likes",
+  summary: "Development only (404 elsewhere): drives one room with batched like RPCs from inside the Worker, for `npm run bench`",
+  request: { body: { required: true, content: { "application/json": { schema: BenchRpcLikesBody } } } },
+  responses: {
+    200: { description: "How long the room took", content: { "application/json": { schema: BenchRpcLikesResult } } },
+    400: errorResponses[400],
+    404: { description: "Not in development", content: errorResponses[400].content },
+  },
+});
+
+/**
+ * Measures what one Durable Object absorbs through batched RPC with no HTTP in between:
+ * distinct synthetic users, `batch` likes per RPC, then the room's own count as the check.
+ */
+export const benchRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook }).openapi(rpcLikesRoute, async (c) => {
+  if (c.env.ENVIRONMENT !== "development") throw new ApiError(404, "not_found", "no such route");
+  const { target, total, batch, concurrency } = c.req.valid("json");
+  const room = roomFor(c.env, target);
+  const run = crypto.randomUUID().slice(0, 8);
+  let next = 0;
+  let rpcs = 0;
+  const worker = async () => {
+    while (next < total) {
+      const from = next;
+      const size = Math.min(batch, total - from);
+      next += size;
+      const ops = Array.from({ length: size }, (_, i) => ({ userId: `bench-${run}-${from + i}`, action: "like" as const }));
+      const outcomes = await room.applyLikes({ target, ops });
+      rpcs++;
+      if (outcomes.some((outcome) => !outcome.ok)) throw new Error("the room refused a benchmark like");
+    }
+  };
+  const startedAt = Date.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsedMs = Date.now() - startedAt;
+  const count = (await room.snapshot(target)).likes;
+  return c.json({ target, likes: total, rpcs, elapsedMs, count }, 200);
+});
