@@ -11,6 +11,7 @@ import { analyticsRoutes } from "./routes/analytics";
 import { adminRoutes } from "./routes/admin";
 import { deletionsRoutes } from "./routes/deletions";
 import { commentsRoutes } from "./routes/comments";
+import { devRoutes } from "./routes/dev";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -37,6 +38,8 @@ export function createApp() {
     .route("/", analyticsRoutes)
     .route("/", adminRoutes)
     .route("/", liveRoutes);
+  // Development sign-in for the live page; answers 404 unless ENVIRONMENT is "development".
+  app.route("/", devRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
