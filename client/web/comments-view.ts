@@ -37,9 +37,8 @@ export class CommentsView {
   private readonly actions: CommentActions;
   private openReply: { parentId: string; composer: CommentComposer } | null = null;
   private visibleCount: number | null = null;
-  /** Ids whose create/delete event already moved the count (replays must not move it twice). */
-  private readonly countedCreates = new Set<string>();
-  private readonly countedDeletes = new Set<string>();
+  /** The seq the count is exact at (hello); replayed events up to it are already in it. */
+  private countSeq = -1;
   private settings: RoomSettings | null = null;
   private pinned: Comment | null = null;
   private loadGeneration = 0;
@@ -87,33 +86,26 @@ export class CommentsView {
 
   onHello(hello: HelloFrame): void {
     this.visibleCount = hello.comments;
+    this.countSeq = hello.seq;
     this.setPinned(hello.pinned);
     this.applySettings(hello.settings);
-    if (hello.resync) {
-      this.countedCreates.clear();
-      this.countedDeletes.clear();
-      void this.reload();
-    }
+    if (hello.resync) void this.reload();
     this.renderHeading();
   }
 
+  /** Events arrive deduplicated by seq (target-page.ts), in seq order. */
   onEvent(frame: EventFrame): void {
     const event = frame.event;
+    const moveCount = frame.seq > this.countSeq;
     switch (event.kind) {
       case "comment": {
-        if (!this.countedCreates.has(event.comment.id) && !this.model.isDeleted(event.comment.id)) {
-          this.countedCreates.add(event.comment.id);
-          if (this.visibleCount !== null) this.visibleCount += 1;
-        }
+        if (moveCount && this.visibleCount !== null && !this.model.isDeleted(event.comment.id)) this.visibleCount += 1;
         this.model.upsert(event.comment);
         this.sync();
         break;
       }
       case "comment_deleted": {
-        if (!this.countedDeletes.has(event.id)) {
-          this.countedDeletes.add(event.id);
-          if (this.visibleCount !== null) this.visibleCount = Math.max(0, this.visibleCount - 1);
-        }
+        if (moveCount && this.visibleCount !== null) this.visibleCount = Math.max(0, this.visibleCount - 1);
         this.model.remove(event.id, event.replyTo);
         if (this.pinned?.id === event.id) this.setPinned(null);
         this.sync();

@@ -83,6 +83,6 @@ export class ReactionBar {
     const count = this.counts.get(name) ?? 0;
     setText(view.count, formatCount(count));
     view.button.setAttribute("aria-pressed", String(view.mine));
-    view.button.setAttribute("aria-label", `${name}: ${formatCount(count)}`);
+    view.button.setAttribute("aria-label", `React ${name}, ${formatCount(count)}`);
   }
 }
