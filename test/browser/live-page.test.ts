@@ -1,48 +1,21 @@
-import type { Browser } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import {
   commentsWithText,
   connected,
   connectionState,
   devToken,
   eventually,
-  launchBrowser,
   openTarget,
-  openVisitor,
   postComment,
   screenshot,
   textOf,
   uniqueName,
   uniqueTarget,
-  type Visitor,
 } from "./browser";
+import { useBrowser } from "./fixtures";
 
 const baseUrl = inject("pageUrl");
-let browser: Browser;
-const visitors: Visitor[] = [];
-
-async function visitor(name: string | null): Promise<Visitor> {
-  const v = await openVisitor(browser, baseUrl, name === null ? null : uniqueName(name));
-  visitors.push(v);
-  return v;
-}
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-
-afterEach(async () => {
-  for (const v of visitors.splice(0)) {
-    // Nothing a test did may have opened a dialog or thrown in the page.
-    expect(v.dialogs, `${v.name}'s dialogs`).toEqual([]);
-    expect(v.errors, `${v.name}'s page errors`).toEqual([]);
-    await v.context.close();
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const { visitor } = useBrowser(baseUrl);
 
 describe("the live page in a browser", () => {
   it("shows a like from one user in the other's window within a second, and settles the liker's button on the server's answer", async () => {
