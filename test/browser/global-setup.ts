@@ -1,6 +1,3 @@
-import { execFile } from "node:child_process";
-import { resolve } from "node:path";
-import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
 import { startDevServer } from "../../scripts/dev-server";
 
@@ -14,8 +11,7 @@ declare module "vitest" {
 const BROWSER_AUTH_SECRET = `browser-tests-${crypto.randomUUID()}`;
 
 export default async function setup(project: TestProject) {
-  // The page under test is the page in the repository, built now, not a stale dist/web.
-  await promisify(execFile)(process.execPath, [resolve(import.meta.dirname, "../../scripts/build-web.mjs")]);
+  // startDevServer builds client/web first: the page under test is the page in the repository.
   const server = await startDevServer({ authSecret: BROWSER_AUTH_SECRET });
   project.provide("pageUrl", server.url);
   return () => server.stop();
