@@ -20,6 +20,10 @@ export default defineConfig(async () => {
     test: {
       include: ["test/workerd/**/*.test.ts"],
       setupFiles: ["./test/workerd/apply-migrations.ts", "./test/workerd/drain-rooms.ts"],
+      // obscenity's ESM entry re-exports its CommonJS build by default import, which the
+      // workers pool loads as undefined; pre-bundling turns it into plain ESM (wrangler's
+      // esbuild bundle handles it already).
+      deps: { optimizer: { ssr: { enabled: true, include: ["obscenity"] } } },
     },
   };
 });

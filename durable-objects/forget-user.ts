@@ -1,26 +1,32 @@
 import type { ForgetUserResult } from "../protocol/deletion";
 import type { LikesLedger } from "./likes-ledger";
 import type { ChangeLog } from "./change-log";
+import type { ReactionsLedger } from "./reactions/reactions-ledger";
+import { forgetModerationData } from "./moderation/forget-moderation";
 
 /**
  * Removes everything one room holds about a user who asked to be forgotten, in one storage
  * transaction (the caller wraps it in transactionSync):
  * - their like goes through the ledger, so the count, seq, D1 pending row and an event
  *   (without user id) stay exact and D1 converges on the next checkpoint;
+ * - their reactions (on the target and on every comment here) go through the reactions
+ *   ledger the same way: exact counts, one seq, live event and anonymous event each;
  * - events still waiting in the outbox keep their id and order but lose the user id;
- * - idempotency keys, scoped `${userId}\0${key}`, are dropped.
- * Reactions and comments add their own erasure here (remove reactions through their ledger,
- * replace comment bodies with tombstones) and report it in the result.
+ * - idempotency keys, scoped `${userId}\0${key}`, are dropped;
+ * - moderation rows about them (moderator, member, ban, their reports) are removed.
+ * Comments are tombstoned by the room's comments (durable-objects/comments/room-comments.ts).
  */
 export function forgetUserInRoom(
   sql: SqlStorage,
   likes: LikesLedger,
+  reactions: ReactionsLedger,
   log: ChangeLog,
   target: string,
   userId: string,
 ): Omit<ForgetUserResult, "commentsErased"> {
   const likesRemoved = likes.eraseUser(target, userId) ? 1 : 0;
   if (likesRemoved > 0) log.emit(likes.lastSeq, Date.now(), { kind: "unlike", count: likes.count });
+  const reactionsRemoved = reactions.eraseUser(target, userId, log);
 
   const outboxAnonymised = sql.exec(
     "UPDATE outbox SET body = json_set(body, '$.userId', json('null')) WHERE json_extract(body, '$.userId') = ?",
@@ -37,5 +43,7 @@ export function forgetUserInRoom(
     `${userId}\u0001`,
   ).rowsWritten;
 
-  return { target, likesRemoved, outboxAnonymised, idempotencyKeysRemoved, count: likes.count, seq: likes.lastSeq };
+  forgetModerationData(sql, userId);
+
+  return { target, likesRemoved, reactionsRemoved, outboxAnonymised, idempotencyKeysRemoved, count: likes.count, seq: likes.lastSeq };
 }

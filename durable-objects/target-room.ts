@@ -10,6 +10,7 @@ import {
   type LikeOp,
   type LikeStatus,
   type OpOutcome,
+  type RoomResult,
   type RoomSnapshot,
 } from "../protocol/room-rpc";
 import { PING_FRAME, PONG_FRAME } from "../protocol/live";
@@ -45,7 +46,25 @@ import {
   type Comment,
   type RoomCommentsPage,
 } from "../protocol/comments";
-import type { RoomResult } from "../protocol/room-rpc";
+import { ReactionsLedger } from "./reactions/reactions-ledger";
+import { RoomReactions } from "./reactions/room-reactions";
+import { bindPendingComments, COMMENT_BINDINGS_JOB, scheduleCommentBindings } from "./reactions/comment-bindings";
+import { roomFor } from "../workers/rooms";
+import type { ReactionResult } from "../protocol/reactions";
+import {
+  BindParentInput,
+  ReactInput,
+  ReactionCountsInput,
+  ReactionUsersInput,
+  type ReactionUsersSlice,
+} from "../protocol/reaction-rpc";
+import { ModerationDesk } from "./moderation/moderation-desk";
+import { rateLimitsFrom } from "./moderation/rate-limits";
+import { applyWithinRate } from "./moderation/like-limit";
+import { filterCommentText } from "./moderation/text-filter";
+import { isRepeatedComment } from "./moderation/repeated-comment";
+import * as ModerationRpc from "../protocol/moderation-rpc";
+import type { z } from "zod";
 
 /** D1 may lag a room by at most this much plus one D1 round trip (the contract says < 2 s). */
 export const CHECKPOINT_DELAY_MS = 500;
@@ -69,6 +88,9 @@ export class TargetRoom extends DurableObject<AppEnv> {
   private ring!: ReplayRing;
   private settings!: SettingsStore;
   private comments!: RoomComments;
+  private reactionsLedger!: ReactionsLedger;
+  private reactions!: RoomReactions;
+  private moderation!: ModerationDesk;
   private readonly jobs: AlarmJobs;
   private readonly sockets: RoomSockets;
   private readonly live: LiveBroadcaster;
@@ -85,6 +107,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       const remaining = this.ledger.idempotencyKeys.purgeExpired();
       return remaining > 0 ? Date.now() + IDEMPOTENCY_SWEEP_INTERVAL_MS : null;
     });
+    this.jobs.register(COMMENT_BINDINGS_JOB, () => this.bindPendingComments());
     // The runtime answers pings itself, so idle viewers never wake a hibernating room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     this.sockets = new RoomSockets(ctx, {
@@ -104,7 +127,15 @@ export class TargetRoom extends DurableObject<AppEnv> {
           // The frame id makes a resent frame (after a reconnect) post once.
           idempotencyKey: frame.id,
         }),
-      react: async () => ({ ok: false, error: { status: 404, code: "not_found", message: "reactions are not available yet" } }),
+      react: (identity, frame) =>
+        this.react({
+          target: this.boundTarget(),
+          actor: { userId: identity.userId, name: identity.name, roles: identity.roles },
+          emoji: frame.emoji,
+          action: frame.action,
+          idempotencyKey: frame.id,
+          ...(frame.commentId === undefined ? {} : { commentId: frame.commentId }),
+        }),
     });
     this.live = new LiveBroadcaster(
       () => ({ count: this.ledger.count, seq: this.seq.last, viewers: this.sockets.viewerCount() }),
@@ -118,6 +149,26 @@ export class TargetRoom extends DurableObject<AppEnv> {
       this.ring = new ReplayRing(ctx.storage.sql);
       this.settings = new SettingsStore(this.meta);
       this.comments = new RoomComments(ctx.storage.sql, this.meta, this.seq, this.settings, this.commentGate());
+      this.reactionsLedger = new ReactionsLedger(ctx.storage.sql, this.seq, this.ledger.idempotencyKeys, {
+        allowed: () => this.settings.read().reactions,
+      });
+      this.reactions = new RoomReactions(
+        this.reactionsLedger,
+        this.meta,
+        ctx.storage.sql,
+        (work) => this.commit(work),
+        (target) => roomFor(this.env, target),
+        (actor, now) => this.moderation.policy.checkReact(actor, now),
+      );
+      this.moderation = new ModerationDesk({
+        sql: ctx.storage.sql,
+        meta: this.meta,
+        seq: this.seq,
+        settings: this.settings,
+        limits: rateLimitsFrom(env),
+        target: () => this.boundTarget(),
+        commit: (work) => this.commit(work),
+      });
       this.target = this.meta.get("target") ?? null;
     });
   }
@@ -137,7 +188,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
       seq: state.seq,
       viewers: this.sockets.viewerCount(),
       comments: state.comments,
-      reactions: state.reactions,
+      // A comment's own room reports the reactions counted next to the comment in its parent.
+      reactions: this.target?.startsWith("comment:") ? await this.targetReactionCounts(target) : state.reactions,
       pinned: state.pinned,
       settings: state.settings,
     };
@@ -216,8 +268,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
 
   private async applyOps(target: string, ops: LikeOp[]): Promise<OpOutcome[]> {
     return this.commit((log) => {
-      const applied = this.ledger.apply(target, ops);
       const at = Date.now();
+      const applied = applyWithinRate(ops, (userId) => this.moderation.policy.checkLike(userId, at), (allowed) => this.ledger.apply(target, allowed));
       for (const change of applied.changes) log.emit(change.seq, at, likeEventOf(change));
       if (ops.some((op) => op.idempotencyKey !== undefined)) log.rememberedIdempotencyKey();
       return applied.outcomes;
@@ -230,8 +282,16 @@ export class TargetRoom extends DurableObject<AppEnv> {
     return this.postComment(parsed);
   }
 
-  private postComment(input: CreateCommentInput): Promise<RoomResult<Comment>> {
-    return this.commit((log) => this.comments.create(log, input, Date.now()));
+  private async postComment(input: CreateCommentInput): Promise<RoomResult<Comment>> {
+    const result = await this.commit((log) => this.comments.create(log, input, Date.now()));
+    // The comment's own room (comment:<id>) learns where its reactions live before the
+    // author hears back, so a reaction right after the answer finds it; the alarm job retries
+    // whatever this attempt could not bind.
+    if (result.ok) {
+      const retryAt = await this.bindPendingComments().catch(() => Date.now());
+      if (retryAt !== null) await scheduleCommentBindings(this.jobs, retryAt);
+    }
+    return result;
   }
 
   async listComments(input: ListCommentsInput): Promise<RoomCommentsPage> {
@@ -292,10 +352,97 @@ export class TargetRoom extends DurableObject<AppEnv> {
     const archiveBefore = this.comments.store.archiveBefore();
     const archived = archiveBefore === null ? [] : await readArchivedByAuthor(this.env.DB, target, userId, archiveBefore);
     return this.commit((log) => {
-      const result = forgetUserInRoom(this.ctx.storage.sql, this.ledger, log, target, userId);
+      const result = forgetUserInRoom(this.ctx.storage.sql, this.ledger, this.reactionsLedger, log, target, userId);
       const commentsErased = this.comments.forget(log, target, userId, archived, Date.now());
       return { ...result, commentsErased, seq: this.seq.last };
     });
+  }
+
+  /** Adds or removes one reaction of a verified user (REST, socket frame, or a comment's own room). */
+  async react(input: ReactInput): Promise<RoomResult<ReactionResult>> {
+    const parsed = ReactInput.parse(input);
+    this.bindTarget(parsed.target);
+    return this.reactions.react(parsed);
+  }
+
+  async reactionUsers(input: ReactionUsersInput): Promise<RoomResult<ReactionUsersSlice>> {
+    const parsed = ReactionUsersInput.parse(input);
+    this.bindTarget(parsed.target);
+    return this.reactions.users(parsed);
+  }
+
+  async reactionCounts(input: ReactionCountsInput): Promise<RoomResult<Record<string, number>>> {
+    const parsed = ReactionCountsInput.parse(input);
+    this.bindTarget(parsed.target);
+    return this.reactions.counts(parsed);
+  }
+
+  /** Called by the room a comment was posted in (job COMMENT_BINDINGS_JOB) on the comment's own room. */
+  async bindParent(input: BindParentInput): Promise<RoomResult<{ parent: string }>> {
+    const parsed = BindParentInput.parse(input);
+    this.bindTarget(parsed.target);
+    return this.reactions.bindParent(parsed);
+  }
+
+  private async bindPendingComments(): Promise<number | null> {
+    if (this.target === null) return null;
+    const parent = this.target;
+    return bindPendingComments(
+      this.ctx.storage.sql,
+      parent,
+      (input) => roomFor(this.env, input.target).bindParent(input),
+      (commentId, message) => logEvent("comment_binding_refused", { target: parent, commentId, message }),
+    );
+  }
+
+  private async targetReactionCounts(target: string): Promise<Record<string, number>> {
+    const counts = await this.reactions.counts({ target });
+    return counts.ok ? counts.value : {};
+  }
+
+  // Moderation (durable-objects/moderation/): each method parses its input, binds the target and delegates.
+  registerTarget(input: ModerationRpc.RegisterTargetInput) {
+    return this.moderation.register(this.bound(ModerationRpc.RegisterTargetInput, input));
+  }
+  async targetInfo(target: string) {
+    this.bindTarget(TargetId.parse(target));
+    return this.moderation.info();
+  }
+  addModerator(input: ModerationRpc.UserOnTargetInput) {
+    return this.moderation.addModerator(this.bound(ModerationRpc.UserOnTargetInput, input));
+  }
+  removeModerator(input: ModerationRpc.UserOnTargetInput) {
+    return this.moderation.removeModerator(this.bound(ModerationRpc.UserOnTargetInput, input));
+  }
+  banUser(input: ModerationRpc.BanInput) {
+    return this.moderation.ban(this.bound(ModerationRpc.BanInput, input));
+  }
+  liftBan(input: ModerationRpc.UserOnTargetInput) {
+    return this.moderation.liftBan(this.bound(ModerationRpc.UserOnTargetInput, input));
+  }
+  listBans(input: ModerationRpc.ActorOnTargetInput) {
+    return this.moderation.listBans(this.bound(ModerationRpc.ActorOnTargetInput, input));
+  }
+  patchSettings(input: ModerationRpc.PatchSettingsInput) {
+    return this.moderation.patchSettings(this.bound(ModerationRpc.PatchSettingsInput, input));
+  }
+  async listMembers(input: ModerationRpc.ActorOnTargetInput) {
+    return this.moderation.listMembers(this.bound(ModerationRpc.ActorOnTargetInput, input));
+  }
+  replaceMembers(input: ModerationRpc.ReplaceMembersInput) {
+    return this.moderation.replaceMembers(this.bound(ModerationRpc.ReplaceMembersInput, input));
+  }
+  addMember(input: ModerationRpc.UserOnTargetInput) {
+    return this.moderation.addMember(this.bound(ModerationRpc.UserOnTargetInput, input));
+  }
+  removeMember(input: ModerationRpc.UserOnTargetInput) {
+    return this.moderation.removeMember(this.bound(ModerationRpc.UserOnTargetInput, input));
+  }
+  reportComment(input: ModerationRpc.ReportInput) {
+    return this.moderation.report(this.bound(ModerationRpc.ReportInput, input));
+  }
+  async listReports(input: ModerationRpc.ListReportsInput) {
+    return this.moderation.listReports(this.bound(ModerationRpc.ListReportsInput, input));
   }
 
   /** The truth that reconciliation (workers/reconcile.ts) copies into D1 when D1 drifted. */
@@ -329,13 +476,16 @@ export class TargetRoom extends DurableObject<AppEnv> {
     return Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_COMMENT_RETENTION;
   }
 
-  /** Until moderation lands in this room: everyone may comment, nobody moderates. */
+  /** What comments ask of moderation; read lazily, the desk is built in the same wake-up. */
   private commentGate(): CommentGate {
     return {
-      checkComment: () => null,
-      filterText: (text) => ({ ok: true, text }),
-      isRepeat: () => false,
-      isModerator: () => false,
+      checkComment: (actor, now) => this.moderation.policy.checkComment(actor, now),
+      filterText: (text) => {
+        const filtered = filterCommentText(text, this.settings.read().filter);
+        return "status" in filtered ? { ok: false, error: filtered } : filtered;
+      },
+      isRepeat: (authorId, text, now) => isRepeatedComment(this.ctx.storage.sql, authorId, text, now),
+      isModerator: (actor) => this.moderation.isModerator(actor),
     };
   }
 
@@ -375,6 +525,13 @@ export class TargetRoom extends DurableObject<AppEnv> {
     if (this.target !== null) throw new Error(`room for ${this.target} was called as ${target}`);
     this.meta.set("target", target);
     this.target = target;
+  }
+
+  /** RPC inputs are parsed before anything else, and name the target the room is for. */
+  private bound<T extends { target: string }>(schema: z.ZodType<T>, input: unknown): T {
+    const parsed = schema.parse(input);
+    this.bindTarget(parsed.target);
+    return parsed;
   }
 
   private boundTarget(): string {

@@ -8,6 +8,8 @@ export type ForgetUserInput = z.infer<typeof ForgetUserInput>;
 export interface ForgetUserResult {
   target: string;
   likesRemoved: number;
+  /** Reactions on the target and on any of its comments. */
+  reactionsRemoved: number;
   /** The user's comments turned into anonymous tombstones. */
   commentsErased: number;
   outboxAnonymised: number;

@@ -25,7 +25,9 @@ export type ApplyLikesInput = z.infer<typeof ApplyLikesInput>;
 
 export type OpOutcome =
   | { ok: true; result: LikeResult }
-  | { ok: false; error: { code: "idempotency_conflict" | "invalid_request"; message: string } };
+  | { ok: false; error: { code: "idempotency_conflict" | "invalid_request"; message: string } }
+  /** Over the user's likes-or-reactions budget in this room (durable-objects/moderation/room-policy.ts). */
+  | { ok: false; error: { code: "rate_limited"; message: string; retryAfterSeconds: number } };
 
 export interface RoomSnapshot {
   target: string;

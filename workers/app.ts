@@ -11,32 +11,44 @@ import { analyticsRoutes } from "./routes/analytics";
 import { adminRoutes } from "./routes/admin";
 import { deletionsRoutes } from "./routes/deletions";
 import { commentsRoutes } from "./routes/comments";
+import { reactionsRoutes } from "./routes/reactions";
+import { moderationRoutes } from "./routes/moderation";
 import { devRoutes } from "./routes/dev";
 
 export const MAX_BODY_BYTES = 16 * 1024;
+/** A full members list: 1,000 user ids of up to 128 characters each, quoted. */
+export const MAX_MEMBERS_BODY_BYTES = 136 * 1024;
+const MEMBERS_LIST_PATH = /^\/v1\/targets\/[^/]+\/members$/;
+
+function limitBody(maxSize: number) {
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new ApiError(413, "payload_too_large", `body over ${maxSize} bytes`);
+    },
+  });
+}
 
 export function createApp() {
   const app = new OpenAPIHono<AppBindings>({ defaultHook: validationHook });
 
-  app.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError(413, "payload_too_large", `body over ${MAX_BODY_BYTES} bytes`);
-      },
-    }),
+  const defaultBodyLimit = limitBody(MAX_BODY_BYTES);
+  const membersBodyLimit = limitBody(MAX_MEMBERS_BODY_BYTES);
+  app.use("/v1/*", (c, next) =>
+    c.req.method === "PUT" && MEMBERS_LIST_PATH.test(c.req.path) ? membersBodyLimit(c, next) : defaultBodyLimit(c, next),
   );
 
   const routes = app
     .route("/", systemRoutes)
     .route("/", likesRoutes)
     .route("/", commentsRoutes)
+    .route("/", reactionsRoutes)
     .route("/", countsRoutes)
     .route("/", usersRoutes)
     .route("/", deletionsRoutes)
     .route("/", analyticsRoutes)
     .route("/", adminRoutes)
+    .route("/", moderationRoutes)
     .route("/", liveRoutes);
   // Development sign-in for the live page; answers 404 unless ENVIRONMENT is "development".
   app.route("/", devRoutes);

@@ -12,6 +12,10 @@ export interface AppEnv {
   ENVIRONMENT: string;
   /** Comments each room keeps in its own storage (default 5000); older pages come from D1. */
   COMMENT_RETENTION?: string;
+  /** Per user per room; default 10 (durable-objects/moderation/rate-limits.ts). */
+  COMMENT_RATE_PER_MINUTE?: string;
+  /** Likes and reactions together, per user per room; default 100. */
+  REACTION_RATE_PER_MINUTE?: string;
 }
 
 declare global {

@@ -157,11 +157,7 @@ export class CommentStore {
   }
 
   markForCheckpoint(id: string, seq: number): void {
-    this.sql.exec(
-      "INSERT INTO comment_d1_pending (id, seq) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq",
-      id,
-      seq,
-    );
+    markCommentForCheckpoint(this.sql, id, seq);
   }
 
   /**
@@ -219,4 +215,9 @@ function parseMentionList(json: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** The comment changed (text, state or reactions): the next D1 checkpoint copies it again. */
+export function markCommentForCheckpoint(sql: SqlStorage, id: string, seq: number): void {
+  sql.exec("INSERT INTO comment_d1_pending (id, seq) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq", id, seq);
 }

@@ -8,6 +8,7 @@ import type { RoomMeta } from "../room-meta";
 import type { RoomSeq } from "../room-seq";
 import type { SettingsStore } from "../moderation/settings-store";
 import { newCommentId } from "./comment-id";
+import { markCommentForBinding } from "../reactions/comment-bindings";
 import { normaliseCommentText, parseMentions, textLength } from "./comment-text";
 import { CommentStore, toComment, type CommentRow } from "./comment-store";
 
@@ -25,6 +26,10 @@ export interface CommentGate {
 /** Recency decay of the top list: a comment's reactions count less as it ages (HN-style gravity). */
 const TOP_GRAVITY = 1.5;
 const TOP_OFFSET_HOURS = 2;
+
+export function topScore(reactions: number, ageMs: number): number {
+  return reactions / Math.pow(Math.max(0, ageMs) / 3_600_000 + TOP_OFFSET_HOURS, TOP_GRAVITY);
+}
 
 const notFound = (id: string): RoomError => ({ status: 404, code: "comment_not_found", message: `no comment ${id} in this room` });
 
@@ -91,7 +96,7 @@ export class RoomComments {
       replies: 0,
     };
     this.store.insert(row);
-    this.sql.exec("INSERT INTO comment_bindings_pending (id) VALUES (?)", row.id);
+    markCommentForBinding(this.sql, row.id);
     const comment = toComment(target, row, {});
     enqueueEvent(this.sql, {
       eventId: crypto.randomUUID(),
@@ -186,10 +191,7 @@ export class RoomComments {
 
   /** Most reacted comments, discounted by age so a new popular comment can pass an old one. */
   top(target: string, limit: number, now: number): (Comment & { score: number })[] {
-    const scored = this.store.reacted().map((row) => {
-      const ageHours = Math.max(0, now - row.created_at) / 3_600_000;
-      return { row, score: row.total / Math.pow(ageHours + TOP_OFFSET_HOURS, TOP_GRAVITY) };
-    });
+    const scored = this.store.reacted().map((row) => ({ row, score: topScore(row.total, now - row.created_at) }));
     scored.sort((a, b) => b.score - a.score || (a.row.id < b.row.id ? 1 : -1));
     const chosen = scored.slice(0, limit);
     const reactions = this.store.reactionsOf(chosen.map(({ row }) => row.id));

@@ -2,12 +2,17 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DeletionReceiptResponse } from "../../protocol/deletion";
 import { roomFor } from "../../workers/rooms";
-import { call, like, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { call, like, postJson, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { comment, listComments } from "./comment-helpers";
 import { d1Count, deliver } from "./pipeline-helpers";
 import { EVENTS_DLQ } from "../../workers/queues";
 import { d1TablesMentioning, roomTablesMentioning } from "./traces";
 import { waitFor } from "./wait";
+
+async function react(target: string, userId: string, emoji: string) {
+  const res = await postJson("/v1/reactions", { target, emoji, action: "add" }, { token: await tokenFor(userId) });
+  expect(res.status).toBe(200);
+}
 
 async function requestDeletion(userId: string) {
   const res = await call("/v1/users/me", { method: "DELETE", headers: { authorization: `Bearer ${await tokenFor(userId)}` } });
@@ -44,7 +49,9 @@ describe("deleting a user's data", () => {
         await like(target, leaver, "like", i === 0 ? { "Idempotency-Key": "retry-safe-1" } : {});
         await like(target, stayer);
         const own = await comment(target, leaver, `a comment by ${leaver}`);
-        await comment(target, stayer, "a reply that stays", own.id);
+        const reply = await comment(target, stayer, "a reply that stays", own.id);
+        await react(target, leaver, "love");
+        await react(`comment:${reply.id}`, leaver, "haha");
       }),
     );
     await like(takenBack, leaver);
@@ -56,7 +63,7 @@ describe("deleting a user's data", () => {
         await d1Count("SELECT COUNT(*) AS n FROM user_likes WHERE user_id = ?", leaver),
         await d1Count("SELECT COUNT(*) AS n FROM events WHERE user_id = ?", leaver),
       ],
-      ([likes, events]) => likes === 50 && events === 102,
+      ([likes, events]) => likes === 50 && events === 202,
       20_000,
       "D1 to index the likes",
     );
@@ -74,7 +81,7 @@ describe("deleting a user's data", () => {
     // The rooms: the leaver's likes and comments are gone, the stayer's remain, counts dropped by one.
     for (const target of liked) {
       const room = roomFor(env, target);
-      expect(await room.snapshot(target)).toMatchObject({ likes: 1, comments: 1 });
+      expect(await room.snapshot(target)).toMatchObject({ likes: 1, comments: 1, reactions: {} });
       expect((await listComments(target)).items).toEqual([]);
       expect((await room.likeStatus(target, leaver)).liked).toBe(false);
       expect((await room.likeStatus(target, stayer)).liked).toBe(true);

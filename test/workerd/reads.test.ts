@@ -69,7 +69,7 @@ describe("a user's likes", () => {
     expect(new Date(liked.likedAt as string).getTime()).toBeGreaterThan(Date.now() - 5_000);
   });
 
-  it("pages through 250 likes newest first without gaps or duplicates", async () => {
+  it("pages through 250 likes newest first without gaps or duplicates", { timeout: 30_000 }, async () => {
     const user = uniqueUser("pager");
     const targets = Array.from({ length: 250 }, () => uniqueTarget());
     for (let i = 0; i < targets.length; i += 25) {

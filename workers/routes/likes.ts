@@ -13,6 +13,7 @@ const likeResponses = {
   200: { description: "The state after the write", content: { "application/json": { schema: LikeResult } } },
   ...errorResponses,
   422: { description: "Idempotency-Key reused for another action", content: errorResponses[400].content },
+  429: { description: "Over the likes-or-reactions limit for this room; see Retry-After", content: errorResponses[400].content },
 } as const;
 
 const likeRoute = createRoute({
@@ -50,7 +51,12 @@ async function applyOne(
   const [outcome] = await roomFor(env, target).applyLikes({ target, ops: [op] });
   if (!outcome) throw new Error("room answered no outcome");
   if (!outcome.ok) {
-    throw new ApiError(outcome.error.code === "idempotency_conflict" ? 422 : 400, outcome.error.code, outcome.error.message);
+    const { error } = outcome;
+    if (error.code === "rate_limited") {
+      const retryAfterSeconds = error.retryAfterSeconds;
+      throw new ApiError(429, error.code, error.message, { retryAfterSeconds }, { "Retry-After": String(retryAfterSeconds) });
+    }
+    throw new ApiError(error.code === "idempotency_conflict" ? 422 : 400, error.code, error.message);
   }
   if (outcome.result.changed) waitUntil(purgeTargetViews(target));
   return outcome.result;

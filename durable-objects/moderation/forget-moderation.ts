@@ -1,0 +1,27 @@
+/** Stands in for a moderator who asked to be forgotten, where their actions outlive them. */
+export const FORGOTTEN_USER = "(forgotten)";
+
+export interface ModerationErasure {
+  moderatorRemoved: boolean;
+  memberRemoved: boolean;
+  banRemoved: boolean;
+  reportsRemoved: number;
+}
+
+/**
+ * A user's part of a room's moderation data, removed inside the erasure's transaction: their
+ * moderator role, membership, ban and the reports they filed. Bans they placed and moderators
+ * they added stay in force but no longer say who did it. The room's owner stays the owner:
+ * removing it would let anyone claim the target.
+ */
+export function forgetModerationData(sql: SqlStorage, userId: string): ModerationErasure {
+  const erasure: ModerationErasure = {
+    moderatorRemoved: sql.exec("DELETE FROM moderators WHERE user_id = ?", userId).rowsWritten > 0,
+    memberRemoved: sql.exec("DELETE FROM members WHERE user_id = ?", userId).rowsWritten > 0,
+    banRemoved: sql.exec("DELETE FROM bans WHERE user_id = ?", userId).rowsWritten > 0,
+    reportsRemoved: sql.exec("DELETE FROM reports WHERE reporter_id = ?", userId).rowsWritten,
+  };
+  sql.exec("UPDATE bans SET by = ? WHERE by = ?", FORGOTTEN_USER, userId);
+  sql.exec("UPDATE moderators SET added_by = ? WHERE added_by = ?", FORGOTTEN_USER, userId);
+  return erasure;
+}

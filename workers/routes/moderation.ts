@@ -1,0 +1,14 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppBindings } from "../app-types";
+import { validationHook } from "../errors";
+import { banRoutes } from "./moderation/bans";
+import { memberRoutes } from "./moderation/members";
+import { reportRoutes } from "./moderation/reports";
+import { targetRoutes } from "./moderation/targets";
+
+/** Target registration, moderators, bans, settings, members and reports (see docs/moderation.md). */
+export const moderationRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook })
+  .route("/", targetRoutes)
+  .route("/", banRoutes)
+  .route("/", memberRoutes)
+  .route("/", reportRoutes);

@@ -1,0 +1,71 @@
+import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import { Ban, BanBody, RoomSettings, SettingsPatch } from "../../../protocol/moderation";
+import { BansResponse, LiftBanResponse } from "../../../protocol/moderation-rpc";
+import { actorOf, requireUser } from "../../auth";
+import type { AppBindings } from "../../app-types";
+import { validationHook } from "../../errors";
+import { bearerSecurity } from "../../openapi-common";
+import { unwrapRoom } from "../../room-result";
+import { roomFor } from "../../rooms";
+import { json, moderatorErrors, TargetParams, TargetUserParams } from "./common";
+
+const banRoute = createRoute({
+  method: "post",
+  path: "/v1/targets/{target}/bans",
+  summary: "Ban a user from commenting and reacting, or time them out with durationSeconds (moderators)",
+  security: bearerSecurity,
+  middleware: [requireUser] as const,
+  request: { params: TargetParams, body: { required: true, content: { "application/json": { schema: BanBody } } } },
+  responses: { 201: json(Ban, "The ban in force"), ...moderatorErrors },
+});
+
+const liftRoute = createRoute({
+  method: "delete",
+  path: "/v1/targets/{target}/bans/{userId}",
+  summary: "Lift a ban or timeout (moderators)",
+  security: bearerSecurity,
+  middleware: [requireUser] as const,
+  request: { params: TargetUserParams },
+  responses: { 200: json(LiftBanResponse, "`lifted` is false when the user was not banned"), ...moderatorErrors },
+});
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/v1/targets/{target}/bans",
+  summary: "Bans and timeouts in force, newest first (moderators)",
+  security: bearerSecurity,
+  middleware: [requireUser] as const,
+  request: { params: TargetParams },
+  responses: { 200: json(BansResponse, "Active bans"), ...moderatorErrors },
+});
+
+const settingsRoute = createRoute({
+  method: "patch",
+  path: "/v1/targets/{target}/settings",
+  summary: "Change room settings; viewers receive a `settings` event (moderators)",
+  security: bearerSecurity,
+  middleware: [requireUser] as const,
+  request: { params: TargetParams, body: { required: true, content: { "application/json": { schema: SettingsPatch } } } },
+  responses: { 200: json(RoomSettings, "The settings now in force"), ...moderatorErrors },
+});
+
+export const banRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook })
+  .openapi(banRoute, async (c) => {
+    const { target } = c.req.valid("param");
+    const ban = c.req.valid("json");
+    return c.json(unwrapRoom(await roomFor(c.env, target).banUser({ target, actor: actorOf(c.var.user, target), ban })), 201);
+  })
+  .openapi(liftRoute, async (c) => {
+    const { target, userId } = c.req.valid("param");
+    return c.json(unwrapRoom(await roomFor(c.env, target).liftBan({ target, actor: actorOf(c.var.user, target), userId })), 200);
+  })
+  .openapi(listRoute, async (c) => {
+    const { target } = c.req.valid("param");
+    const bans = unwrapRoom(await roomFor(c.env, target).listBans({ target, actor: actorOf(c.var.user, target) }));
+    return c.json({ bans }, 200);
+  })
+  .openapi(settingsRoute, async (c) => {
+    const { target } = c.req.valid("param");
+    const patch = c.req.valid("json");
+    return c.json(unwrapRoom(await roomFor(c.env, target).patchSettings({ target, actor: actorOf(c.var.user, target), patch })), 200);
+  });

@@ -1,0 +1,76 @@
+import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import { ModeratorBody, RegisterTargetBody, TargetInfo } from "../../../protocol/moderation";
+import { ModeratorsResponse } from "../../../protocol/moderation-rpc";
+import { actorOf, requireUser } from "../../auth";
+import type { AppBindings } from "../../app-types";
+import { validationHook } from "../../errors";
+import { bearerSecurity, errorResponses } from "../../openapi-common";
+import { unwrapRoom } from "../../room-result";
+import { roomFor } from "../../rooms";
+import { json, moderatorErrors, TargetParams, TargetUserParams } from "./common";
+
+const registerRoute = createRoute({
+  method: "put",
+  path: "/v1/targets/{target}",
+  summary: "Register a target with the caller as its owner, or retitle it (owner or admin)",
+  security: bearerSecurity,
+  middleware: [requireUser] as const,
+  request: { params: TargetParams, body: { required: true, content: { "application/json": { schema: RegisterTargetBody } } } },
+  responses: {
+    201: json(TargetInfo, "Registered; the caller owns the target"),
+    200: json(TargetInfo, "Title updated"),
+    ...errorResponses,
+    409: { description: "Registered by another user (`already_registered`)", content: errorResponses[400].content },
+  },
+});
+
+const infoRoute = createRoute({
+  method: "get",
+  path: "/v1/targets/{target}",
+  summary: "A target's owner, title, settings, moderators and pinned comment",
+  request: { params: TargetParams },
+  responses: { 200: json(TargetInfo, "The target"), 400: errorResponses[400] },
+});
+
+const addModeratorRoute = createRoute({
+  method: "post",
+  path: "/v1/targets/{target}/moderators",
+  summary: "Make a user a moderator of the target (owner or admin)",
+  security: bearerSecurity,
+  middleware: [requireUser] as const,
+  request: { params: TargetParams, body: { required: true, content: { "application/json": { schema: ModeratorBody } } } },
+  responses: { 200: json(ModeratorsResponse, "The moderators now"), ...moderatorErrors },
+});
+
+const removeModeratorRoute = createRoute({
+  method: "delete",
+  path: "/v1/targets/{target}/moderators/{userId}",
+  summary: "Take a user's moderator role away (owner or admin)",
+  security: bearerSecurity,
+  middleware: [requireUser] as const,
+  request: { params: TargetUserParams },
+  responses: { 200: json(ModeratorsResponse, "The moderators now"), ...moderatorErrors },
+});
+
+export const targetRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook })
+  .openapi(registerRoute, async (c) => {
+    const { target } = c.req.valid("param");
+    const { title } = c.req.valid("json");
+    const { created, info } = unwrapRoom(await roomFor(c.env, target).registerTarget({ target, actor: actorOf(c.var.user, target), title }));
+    return created ? c.json(info, 201) : c.json(info, 200);
+  })
+  .openapi(infoRoute, async (c) => {
+    const { target } = c.req.valid("param");
+    return c.json(await roomFor(c.env, target).targetInfo(target), 200);
+  })
+  .openapi(addModeratorRoute, async (c) => {
+    const { target } = c.req.valid("param");
+    const { userId } = c.req.valid("json");
+    const moderators = unwrapRoom(await roomFor(c.env, target).addModerator({ target, actor: actorOf(c.var.user, target), userId }));
+    return c.json({ moderators }, 200);
+  })
+  .openapi(removeModeratorRoute, async (c) => {
+    const { target, userId } = c.req.valid("param");
+    const moderators = unwrapRoom(await roomFor(c.env, target).removeModerator({ target, actor: actorOf(c.var.user, target), userId }));
+    return c.json({ moderators }, 200);
+  });
