@@ -46,20 +46,19 @@ export class CommentComposer {
     this.input.focus();
   }
 
-  /** Comments off, signed out, and the like: the box stays visible with the reason. */
+  /** Comments off, signed out, and the like: the box stays visible, disabled, with the reason. */
   block(reason: string | null): void {
+    const shown = this.blockedReason;
     this.blockedReason = reason;
     this.render();
     if (reason !== null) setText(this.note, reason);
-    else if (this.note.textContent === this.blockedReasonShown) setText(this.note, "");
-    this.blockedReasonShown = reason;
+    else if (shown !== null && this.note.textContent === shown) setText(this.note, "");
   }
 
+  /** A standing hint (slow mode); never hides a reason the box is blocked for. */
   hint(text: string): void {
     if (this.blockedReason === null) setText(this.note, text);
   }
-
-  private blockedReasonShown: string | null = null;
 
   private async post(): Promise<void> {
     const text = this.input.value.trim();

@@ -18,7 +18,11 @@ export class CommentModel {
     if (comment.deleted || this.deleted.has(comment.id)) return false;
     const bucket = comment.replyTo === null ? this.roots : this.repliesOf(comment.replyTo);
     const known = bucket.get(comment.id);
-    bucket.set(comment.id, known === undefined ? comment : newerOf(known, comment));
+    let next = known === undefined ? comment : newerOf(known, comment);
+    // Replies may arrive before their parent (a live reply to an older comment): count them.
+    const knownReplies = this.replies.get(comment.id)?.size ?? 0;
+    if (comment.replyTo === null && next.replies < knownReplies) next = { ...next, replies: knownReplies };
+    bucket.set(comment.id, next);
     if (known === undefined && comment.replyTo !== null) {
       // A reply we had not seen: its parent's reply count moves with it.
       const parent = this.roots.get(comment.replyTo);
