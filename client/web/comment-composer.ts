@@ -67,7 +67,8 @@ export class CommentComposer {
     this.render();
     try {
       await this.send(text);
-      this.input.value = "";
+      // Only clear what was posted: the user may have typed on while the post was in flight.
+      if (this.input.value.trim() === text) this.input.value = "";
       setText(this.note, "");
     } catch (error) {
       setText(this.note, error instanceof Error ? error.message : String(error));

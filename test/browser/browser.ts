@@ -69,12 +69,16 @@ export function commentsWithText(page: Page, text: string): Locator {
   });
 }
 
-/** Types a comment and posts it with Enter (the keyboard path), then waits for its own copy. */
+/**
+ * Types a comment and posts it with Enter (the keyboard path), then waits for its own copy and
+ * for the server's answer (the box empties), so the next post is not typed into a busy box.
+ */
 export async function postComment(visitor: Visitor, text: string): Promise<void> {
   const input = visitor.page.getByTestId("composer-input");
   await input.fill(text);
   await input.press("Enter");
   await commentsWithText(visitor.page, text).first().waitFor({ timeout: 10_000 });
+  await eventually(async () => (await input.inputValue()) === "", 10_000, "the composer to empty after the ack");
 }
 
 export async function textOf(page: Page, testId: string): Promise<string> {

@@ -79,7 +79,14 @@ describe.skipIf(!moderationMerged)("moderation in the browser (needs the issue-4
     const second = `too soon ${crypto.randomUUID().slice(0, 6)}`;
     await input.fill(second);
     await input.press("Enter");
-    await eventually(async () => /try again in \d+ s/.test((await viewer.page.locator(".composer-note").first().textContent()) ?? ""), 5_000, "slow mode refusal");
+    let note = "";
+    await eventually(
+      async () => /try again in \d+ s/.test((note = (await viewer.page.locator(".composer-note").first().textContent()) ?? "")),
+      5_000,
+      "slow mode refusal",
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}; the composer said: "${note}"`);
+    });
     expect(await input.inputValue()).toBe(second);
     expect(await commentsWithText(owner.page, second).count()).toBe(0);
   });

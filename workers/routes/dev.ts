@@ -20,13 +20,18 @@ export const DevTokenResponse = z.object({
 });
 export type DevTokenResponse = z.infer<typeof DevTokenResponse>;
 
+/** Hosts `wrangler dev` serves on; a deployed Worker is only reached under its own domain. */
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
 /**
  * Sign-in for the live page during local development: anyone may become anyone, so the route
- * answers only when ENVIRONMENT is "development" and is a plain 404 everywhere else. It is
- * left out of /openapi.json on purpose: it is not part of the API a deployment offers.
+ * answers only when ENVIRONMENT is "development" and is a plain 404 everywhere else. As a
+ * second guard, it also needs a loopback host: a deployment that forgot to change
+ * ENVIRONMENT (wrangler.toml ships "development") still hands out no tokens. It is left out
+ * of /openapi.json on purpose: it is not part of the API a deployment offers.
  */
 export const devRoutes = new Hono<AppBindings>().post("/v1/dev/token", async (c) => {
-  if (c.env.ENVIRONMENT !== "development") {
+  if (c.env.ENVIRONMENT !== "development" || !LOOPBACK_HOSTS.has(new URL(c.req.url).hostname)) {
     throw new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`);
   }
   const raw: unknown = await c.req.json().catch(() => {
