@@ -44,8 +44,8 @@ export class ModerationPanel {
   setSettings(settings: RoomSettings): void {
     this.settings = settings;
     this.commentsToggle.checked = settings.commentsEnabled;
-    const choice = SLOW_MODE_CHOICES.includes(settings.slowModeSeconds as (typeof SLOW_MODE_CHOICES)[number]);
-    if (!choice) this.slowMode.append(h("option", { value: settings.slowModeSeconds }, `${settings.slowModeSeconds} s`));
+    const listed = SLOW_MODE_CHOICES.some((seconds) => seconds === settings.slowModeSeconds);
+    if (!listed && this.slowMode.querySelector(`option[value="${settings.slowModeSeconds}"]`) === null) this.slowMode.append(h("option", { value: settings.slowModeSeconds }, `${settings.slowModeSeconds} s`));
     this.slowMode.value = String(settings.slowModeSeconds);
   }
 
