@@ -19,6 +19,9 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/workerd/**/*.test.ts"],
+      // These machines are noisy and several tests wait for alarms, queues and D1 on purpose;
+      // a test's own waits bound it, the default only catches a hang.
+      testTimeout: 30_000,
       setupFiles: ["./test/workerd/apply-migrations.ts", "./test/workerd/drain-rooms.ts"],
       // obscenity's ESM entry re-exports its CommonJS build by default import, which the
       // workers pool loads as undefined; pre-bundling turns it into plain ESM (wrangler's

@@ -47,6 +47,8 @@ export const ROOM_MIGRATIONS: readonly string[] = [
    CREATE TABLE bans (user_id TEXT PRIMARY KEY, until INTEGER, reason TEXT, by TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;
    CREATE TABLE reports (id TEXT PRIMARY KEY, comment_id TEXT NOT NULL, reporter_id TEXT NOT NULL, reason TEXT NOT NULL, created_at INTEGER NOT NULL, UNIQUE (comment_id, reporter_id));
    CREATE INDEX reports_by_time ON reports (created_at);`,
+  // Users this room names outside likes, comments and events, not yet copied to D1 user_room_refs.
+  `CREATE TABLE user_refs_pending (user_id TEXT PRIMARY KEY) WITHOUT ROWID;`,
 ];
 
 export function migrateRoomSchema(sql: SqlStorage): void {

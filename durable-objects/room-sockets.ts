@@ -18,6 +18,7 @@ import type { LiveChanges } from "./live-broadcaster";
 import type { ReplayPlan, RingEvent } from "./replay-ring";
 import { decodeClientFrame, InvalidFrameLimiter } from "./frame-guard";
 import { SendWindows } from "./send-window";
+import type { SocketCounters } from "./room-metrics";
 
 /** What a socket carries through hibernation; parsed back on every wake-up, never cast. */
 const SocketAttachment = z.object({
@@ -47,6 +48,8 @@ export interface RoomSocketsDeps {
   comment(user: LiveIdentity, frame: CommentFrame): Promise<RoomResult<Comment>>;
   react(user: LiveIdentity, frame: ReactFrame): Promise<RoomResult<ReactionResult>>;
   now?: () => number;
+  /** Counts frames sent and what slow consumers were spared, for the room's metrics. */
+  metrics?: SocketCounters;
 }
 
 /**
@@ -148,12 +151,15 @@ export class RoomSockets {
       }
       const verdict = this.windows.assess(ws);
       if (verdict.drop) {
+        this.deps.metrics?.closedTooFarBehind();
         this.closeSocket(ws, CLOSE_CODES.tryAgainLater, "too far behind; reconnect with since");
         continue;
       }
+      if (verdict.switched) this.deps.metrics?.switchedToCountsOnly();
       if (verdict.switched) this.send(ws, { type: "mode", mode: verdict.mode });
       if (countText !== null) this.sendText(ws, countText);
       if (viewersText !== null && verdict.mode === "full") this.sendText(ws, viewersText);
+      else if (viewersText !== null) this.deps.metrics?.framesDroppedSlow(1);
     }
   }
 
@@ -168,7 +174,10 @@ export class RoomSockets {
         this.sockets().delete(ws);
         continue;
       }
-      if (this.windows.mode(ws) !== "full") continue;
+      if (this.windows.mode(ws) !== "full") {
+        this.deps.metrics?.framesDroppedSlow(texts.length);
+        continue;
+      }
       for (const text of texts) this.sendText(ws, text);
     }
   }
@@ -254,6 +263,7 @@ export class RoomSockets {
     try {
       ws.send(text);
       this.windows.sent(ws, text.length);
+      this.deps.metrics?.frameSent();
     } catch {
       // The socket closed between the readyState check and the send; its close event follows.
     }

@@ -63,8 +63,14 @@ import { rateLimitsFrom } from "./moderation/rate-limits";
 import { applyWithinRate } from "./moderation/like-limit";
 import { filterCommentText } from "./moderation/text-filter";
 import { isRepeatedComment } from "./moderation/repeated-comment";
+import { checkpointUserRefs } from "./moderation/user-refs";
 import * as ModerationRpc from "../protocol/moderation-rpc";
 import type { z } from "zod";
+import { RoomMetrics } from "./room-metrics";
+import { RequestTrail } from "./request-trail";
+import { ObservedJobs } from "./observed-jobs";
+import { OutboxBacklogReporter, readOutboxBacklog } from "./outbox-backlog";
+import { REQUEST_ID_HEADER, RequestId, type RoomMetricsReport } from "../protocol/operations";
 
 /** D1 may lag a room by at most this much plus one D1 round trip (the contract says < 2 s). */
 export const CHECKPOINT_DELAY_MS = 500;
@@ -95,14 +101,21 @@ export class TargetRoom extends DurableObject<AppEnv> {
   private readonly sockets: RoomSockets;
   private readonly live: LiveBroadcaster;
   private target: string | null = null;
+  /** Operational counters for `metrics()`; memory only (see RoomMetrics). */
+  private readonly counters = new RoomMetrics();
+  /** Request ids whose writes the checkpoint and the outbox still carry, for their log lines. */
+  private readonly trail = new RequestTrail([JOB_CHECKPOINT, JOB_OUTBOX]);
+  private readonly observed = new ObservedJobs(this.trail);
+  private backlogReporter!: OutboxBacklogReporter;
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
     this.jobs = new AlarmJobs(ctx.storage, (job, error, failures) =>
-      logEvent("alarm_job_failed", { target: this.target, job, failures, error: String(error) }),
+      logEvent("alarm_job_failed", { target: this.target, job, failures, error: String(error), requestIds: this.observed.requestIds(job) }),
     );
-    this.jobs.register(JOB_CHECKPOINT, () => this.runCheckpoint());
-    this.jobs.register(JOB_OUTBOX, () => this.runOutbox());
+    this.jobs.register(JOB_CHECKPOINT, this.observed.wrap(JOB_CHECKPOINT, () => this.runCheckpoint(), this.counters.checkpointHooks()));
+    // The backlog report runs after failed sends too: that is when a backlog starts.
+    this.jobs.register(JOB_OUTBOX, this.observed.wrap(JOB_OUTBOX, () => this.runOutbox(), { ...this.counters.outboxHooks(), after: () => this.reportOutboxBacklog() }));
     this.jobs.register(JOB_IDEMPOTENCY_SWEEP, async () => {
       const remaining = this.ledger.idempotencyKeys.purgeExpired();
       return remaining > 0 ? Date.now() + IDEMPOTENCY_SWEEP_INTERVAL_MS : null;
@@ -136,6 +149,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
           idempotencyKey: frame.id,
           ...(frame.commentId === undefined ? {} : { commentId: frame.commentId }),
         }),
+      metrics: this.counters,
     });
     this.live = new LiveBroadcaster(
       () => ({ count: this.ledger.count, seq: this.seq.last, viewers: this.sockets.viewerCount() }),
@@ -170,13 +184,28 @@ export class TargetRoom extends DurableObject<AppEnv> {
         commit: (work) => this.commit(work),
       });
       this.target = this.meta.get("target") ?? null;
+      this.backlogReporter = new OutboxBacklogReporter(env.DB, ctx.storage.sql, this.meta);
     });
   }
 
   async applyLikes(input: ApplyLikesInput): Promise<OpOutcome[]> {
-    const { target, ops } = ApplyLikesInput.parse(input);
+    const { target, ops, requestId } = ApplyLikesInput.parse(input);
     this.bindTarget(target);
-    return this.applyOps(target, ops);
+    const outcomes = await this.applyOps(target, ops, requestId);
+    const changed = outcomes.filter((outcome) => outcome.ok && outcome.result.changed).length;
+    logEvent("likes_applied", { target, requestId, ops: ops.length, changed, seq: this.seq.last });
+    return outcomes;
+  }
+
+  /** Operational counters of this room (GET /v1/admin/targets/:target/metrics). */
+  async metrics(target: string): Promise<RoomMetricsReport> {
+    this.bindTarget(TargetId.parse(target));
+    return this.counters.report({
+      target,
+      seq: this.seq.last,
+      openSockets: this.sockets.viewerCount(),
+      outbox: readOutboxBacklog(this.ctx.storage.sql),
+    });
   }
 
   async snapshot(target: string): Promise<RoomSnapshot> {
@@ -197,16 +226,21 @@ export class TargetRoom extends DurableObject<AppEnv> {
 
   /** Only for the WebSocket upgrade of `/v1/targets/:target/live`; everything else is RPC. */
   override async fetch(request: Request): Promise<Response> {
+    const requestId = RequestId.safeParse(request.headers.get(REQUEST_ID_HEADER)).data;
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      this.socketRefused(requestId, "upgrade_required");
       return Response.json({ error: { code: "upgrade_required", message: "expected a WebSocket upgrade" } }, { status: 426 });
     }
     const query = LiveRoomQuery.safeParse(Object.fromEntries(new URL(request.url).searchParams));
     if (!query.success) {
+      this.socketRefused(requestId, "invalid_request");
       return Response.json({ error: { code: "invalid_request", message: "invalid live upgrade" } }, { status: 400 });
     }
     const user = parseIdentity(request.headers.get(LIVE_IDENTITY_HEADER));
     this.bindTarget(query.data.target);
     const response = this.sockets.accept(user, query.data.since);
+    this.counters.socketAccepted();
+    logEvent("socket_accepted", { target: query.data.target, requestId, userId: user?.userId ?? null });
     this.live.changed();
     return response;
   }
@@ -217,11 +251,13 @@ export class TargetRoom extends DurableObject<AppEnv> {
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     this.sockets.onClose(ws, code);
+    this.counters.socketClosed();
     this.live.changed();
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
     this.sockets.onClose(ws, 1006);
+    this.counters.socketClosed();
     this.live.changed();
   }
 
@@ -231,7 +267,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
    * live sockets in seq order, counts are broadcast (coalesced), and D1 and the queue are
    * scheduled. If `work` throws, storage rolls back and the in-memory caches are reloaded.
    */
-  private async commit<T>(work: (log: ChangeLog) => T): Promise<T> {
+  private async commit<T>(work: (log: ChangeLog) => T, requestId?: string): Promise<T> {
     const log = new ChangeLog();
     let value: T;
     try {
@@ -251,6 +287,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
       throw error;
     }
     if (log.changed) {
+      this.counters.committed(log.events.filter((entry) => entry.event.kind === "like" || entry.event.kind === "unlike").length);
+      this.trail.add(requestId);
       const events = log.liveEvents();
       if (events.length > 0) this.sockets.broadcastEvents(events);
       this.notifyViewers();
@@ -266,14 +304,15 @@ export class TargetRoom extends DurableObject<AppEnv> {
     if (!this.jobs.isScheduled(JOB_IDEMPOTENCY_SWEEP)) await this.jobs.schedule(JOB_IDEMPOTENCY_SWEEP, Date.now() + IDEMPOTENCY_TTL_MS);
   }
 
-  private async applyOps(target: string, ops: LikeOp[]): Promise<OpOutcome[]> {
+  private async applyOps(target: string, ops: LikeOp[], requestId?: string): Promise<OpOutcome[]> {
+    this.counters.opsRequested(ops.length);
     return this.commit((log) => {
       const at = Date.now();
       const applied = applyWithinRate(ops, (userId) => this.moderation.policy.checkLike(userId, at), (allowed) => this.ledger.apply(target, allowed));
       for (const change of applied.changes) log.emit(change.seq, at, likeEventOf(change));
       if (ops.some((op) => op.idempotencyKey !== undefined)) log.rememberedIdempotencyKey();
       return applied.outcomes;
-    });
+    }, requestId);
   }
 
   async createComment(input: CreateCommentInput): Promise<RoomResult<Comment>> {
@@ -505,15 +544,41 @@ export class TargetRoom extends DurableObject<AppEnv> {
       seq: this.seq.last,
     });
     const commentsCopied = await checkpointComments(this.env.DB, this.ctx.storage.sql, this.comments.store, this.target);
+    await checkpointUserRefs(this.env.DB, this.ctx.storage.sql, this.target);
     const trimmed = this.comments.store.trim(this.commentRetention());
-    logEvent("checkpoint", { target: this.target, rows: written, comments: commentsCopied.written, trimmed, seq: this.seq.last, more });
+    logEvent("checkpoint", {
+      target: this.target,
+      rows: written,
+      comments: commentsCopied.written,
+      trimmed,
+      seq: this.seq.last,
+      more,
+      requestIds: this.observed.requestIds(JOB_CHECKPOINT),
+    });
     return more || commentsCopied.more ? Date.now() : null;
   }
 
   private async runOutbox(): Promise<number | null> {
     const { sent, more } = await shipOutbox(this.env.EVENTS, this.ctx.storage.sql);
-    if (sent > 0) logEvent("outbox_sent", { target: this.target, events: sent, more });
+    this.counters.outboxShipped(sent);
+    if (sent > 0) logEvent("outbox_sent", { target: this.target, events: sent, more, requestIds: this.observed.requestIds(JOB_OUTBOX) });
     return more ? Date.now() : null;
+  }
+
+  /** Never fails the outbox job: the backlog report is a view, the send is what matters. */
+  private async reportOutboxBacklog(): Promise<void> {
+    if (this.target === null) return;
+    try {
+      const { backlog, reported } = await this.backlogReporter.report(this.target);
+      if (reported) logEvent("outbox_backlog", { target: this.target, events: backlog.events, oldestAt: backlog.oldestAt });
+    } catch (error) {
+      logEvent("outbox_backlog_report_failed", { target: this.target, error: String(error) });
+    }
+  }
+
+  private socketRefused(requestId: string | undefined, reason: string): void {
+    this.counters.socketRefused();
+    logEvent("socket_refused", { target: this.target, requestId, reason });
   }
 
   /**

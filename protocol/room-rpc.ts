@@ -3,6 +3,7 @@ import { TargetId, UserId } from "./target";
 import { LikeResult } from "./likes";
 import type { Comment } from "./comments";
 import type { RoomSettings } from "./moderation";
+import { RequestId } from "./operations";
 
 /** The longest Idempotency-Key we keep; longer keys are refused at the edge. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
@@ -20,6 +21,8 @@ export const MAX_OPS_PER_RPC = 1_000;
 export const ApplyLikesInput = z.strictObject({
   target: TargetId,
   ops: z.array(LikeOp).min(1).max(MAX_OPS_PER_RPC),
+  /** The Worker's request id, so the room's log lines for this write carry it too. */
+  requestId: RequestId.optional(),
 });
 export type ApplyLikesInput = z.infer<typeof ApplyLikesInput>;
 

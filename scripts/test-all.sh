@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Runs every suite (typecheck, workerd tests, end-to-end and browser tests against wrangler dev) and ends
+# Runs every suite (deploy check, typecheck, workerd tests, end-to-end and browser tests against wrangler dev) and ends
 # with one line "N passed, N failed" summed from vitest's JSON reports, the line CI reads.
 set -u
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 out=test-output
 mkdir -p "$out"
 status=0
-typecheck_failed=0
-npm run -s typecheck || { status=1; typecheck_failed=1; }
+checks_failed=0
+# First, so a bundle or production config that would not deploy fails CI (.ci/run runs this
+# script); it counts as one test in the summary line.
+deploy_check_passed=0
+if npm run -s deploy:check; then deploy_check_passed=1; else status=1; checks_failed=$((checks_failed + 1)); fi
+npm run -s typecheck || { status=1; checks_failed=$((checks_failed + 1)); }
 # One vitest process per workerd test file: when a file ends with alarms and queue deliveries
 # still in flight, the pool can hang before the next file (seen after the realtime merge; the
 # cause is not found yet), while every file run on its own exits cleanly.
@@ -22,8 +26,8 @@ timeout 900 npx vitest run --config vitest.e2e.config.ts --reporter=default --re
 timeout 900 npx vitest run --config vitest.browser.config.ts --reporter=default --reporter=json --outputFile.json="$out/browser.json" || status=1
 node -e '
 const fs = require("node:fs");
-let passed = 0, failed = Number(process.argv[1]);
-for (const file of [...process.argv.slice(2), "e2e", "browser"]) {
+let passed = Number(process.argv[2]), failed = Number(process.argv[1]);
+for (const file of [...process.argv.slice(3), "e2e", "browser"]) {
   const path = `test-output/${file}.json`;
   if (!fs.existsSync(path)) { failed += 1; console.error(`no report from the ${file} suite`); continue; }
   const report = JSON.parse(fs.readFileSync(path, "utf8"));
@@ -31,5 +35,5 @@ for (const file of [...process.argv.slice(2), "e2e", "browser"]) {
   failed += report.numFailedTests + (report.numTotalTestSuites > 0 && report.success === false && report.numFailedTests === 0 ? 1 : 0);
 }
 console.log(`${passed} passed, ${failed} failed`);
-' "$typecheck_failed" "${reports[@]}"
+' "$checks_failed" "$deploy_check_passed" "${reports[@]}"
 exit $status

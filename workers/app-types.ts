@@ -1,7 +1,8 @@
 import type { AppEnv } from "./env";
 import type { AuthVariables } from "./auth";
+import type { RequestVariables } from "./observe-requests";
 
 export interface AppBindings {
   Bindings: AppEnv;
-  Variables: Partial<AuthVariables>;
+  Variables: Partial<AuthVariables> & RequestVariables;
 }

@@ -13,6 +13,8 @@ import { deletionsRoutes } from "./routes/deletions";
 import { commentsRoutes } from "./routes/comments";
 import { reactionsRoutes } from "./routes/reactions";
 import { moderationRoutes } from "./routes/moderation";
+import { observeRequests } from "./observe-requests";
+import { operationsRoutes } from "./routes/operations";
 import { devRoutes } from "./routes/dev";
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -32,6 +34,7 @@ function limitBody(maxSize: number) {
 export function createApp() {
   const app = new OpenAPIHono<AppBindings>({ defaultHook: validationHook });
 
+  app.use("*", observeRequests);
   const defaultBodyLimit = limitBody(MAX_BODY_BYTES);
   const membersBodyLimit = limitBody(MAX_MEMBERS_BODY_BYTES);
   app.use("/v1/*", (c, next) =>
@@ -49,6 +52,7 @@ export function createApp() {
     .route("/", analyticsRoutes)
     .route("/", adminRoutes)
     .route("/", moderationRoutes)
+    .route("/", operationsRoutes)
     .route("/", liveRoutes);
   // Development sign-in for the live page; answers 404 unless ENVIRONMENT is "development".
   app.route("/", devRoutes);

@@ -16,6 +16,8 @@ export interface AppEnv {
   COMMENT_RATE_PER_MINUTE?: string;
   /** Likes and reactions together, per user per room; default 100. */
   REACTION_RATE_PER_MINUTE?: string;
+  /** Workers Analytics Engine dataset for request metrics; bound in production only. */
+  ANALYTICS?: AnalyticsEngineDataset;
 }
 
 declare global {

@@ -3,7 +3,7 @@ import type { AppEnv } from "./env";
 import { consumeEngagementEvents } from "./queue-consumer";
 import { recordDeadLetters } from "./dead-letters";
 import { consumeDeletionSteps } from "./deletion/consumer";
-import { DELETIONS_QUEUE, EVENTS_DLQ, EVENTS_QUEUE } from "./queues";
+import { DELETIONS_QUEUE, EVENTS_DLQ, EVENTS_QUEUE, queueBaseName } from "./queues";
 import { logEvent } from "./log";
 import { runScheduledJobs } from "./scheduled";
 
@@ -14,7 +14,7 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   async queue(batch, env) {
-    switch (batch.queue) {
+    switch (queueBaseName(batch.queue, env.ENVIRONMENT)) {
       case EVENTS_QUEUE:
         return consumeEngagementEvents(batch, env);
       case EVENTS_DLQ:

@@ -2,8 +2,9 @@ import { EngagementEvent } from "../protocol/events";
 import type { AppEnv } from "./env";
 import { storeEvents } from "./event-store";
 import { logEvent } from "./log";
-import { retryDelaySeconds } from "./queues";
+import { EVENTS_QUEUE, retryDelaySeconds } from "./queues";
 import { subjectKeys } from "./subject-key";
+import { recordConsumerLag } from "./consumer-lag";
 
 /**
  * Stores each event once by its id (a redelivered batch changes nothing) and acks only
@@ -34,4 +35,5 @@ export async function consumeEngagementEvents(batch: MessageBatch<unknown>, env:
     return;
   }
   for (const { message } of valid) message.ack();
+  await recordConsumerLag(env.DB, EVENTS_QUEUE, unique, valid.map(({ message }) => message.attempts));
 }

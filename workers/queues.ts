@@ -3,6 +3,15 @@ export const EVENTS_QUEUE = "engagement-events";
 export const EVENTS_DLQ = "engagement-events-dlq";
 export const DELETIONS_QUEUE = "user-deletions";
 
+/**
+ * An environment's queues are named `<queue>-<environment>` in wrangler.toml (its own
+ * queues, apart from development's); the handler routes by the name without that suffix.
+ */
+export function queueBaseName(queue: string, environment: string): string {
+  const suffix = `-${environment}`;
+  return queue.endsWith(suffix) ? queue.slice(0, -suffix.length) : queue;
+}
+
 const BASE_RETRY_DELAY_SECONDS = 5;
 const MAX_RETRY_DELAY_SECONDS = 300;
 

@@ -1,3 +1,4 @@
+import { noteUserRef } from "./user-refs";
 import type { Ban } from "../../protocol/moderation";
 
 export interface ActiveBan {
@@ -31,6 +32,7 @@ export class BanList {
   /** Replaces any earlier ban of the user; call inside the write transaction. */
   ban(userId: string, until: number | null, reason: string | null, by: string, now: number): Ban {
     this.purgeExpired(now);
+    noteUserRef(this.sql, userId);
     this.sql.exec(
       `INSERT INTO bans (user_id, until, reason, by, created_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (user_id) DO UPDATE SET until = excluded.until, reason = excluded.reason, by = excluded.by, created_at = excluded.created_at`,

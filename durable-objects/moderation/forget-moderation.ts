@@ -11,8 +11,9 @@ export interface ModerationErasure {
 /**
  * A user's part of a room's moderation data, removed inside the erasure's transaction: their
  * moderator role, membership, ban and the reports they filed. Bans they placed and moderators
- * they added stay in force but no longer say who did it. The room's owner stays the owner:
- * removing it would let anyone claim the target.
+ * they added stay in force but no longer say who did it. An owner is replaced by the
+ * placeholder, not removed: the target stays registered (nobody else can claim it) and only
+ * admins and the remaining moderators run it.
  */
 export function forgetModerationData(sql: SqlStorage, userId: string): ModerationErasure {
   const erasure: ModerationErasure = {
@@ -23,5 +24,7 @@ export function forgetModerationData(sql: SqlStorage, userId: string): Moderatio
   };
   sql.exec("UPDATE bans SET by = ? WHERE by = ?", FORGOTTEN_USER, userId);
   sql.exec("UPDATE moderators SET added_by = ? WHERE added_by = ?", FORGOTTEN_USER, userId);
+  sql.exec("UPDATE room_meta SET value = ? WHERE key = 'owner' AND value = ?", FORGOTTEN_USER, userId);
+  sql.exec("DELETE FROM user_refs_pending WHERE user_id = ?", userId);
   return erasure;
 }

@@ -1,3 +1,4 @@
+import { noteUserRef } from "./user-refs";
 import { MAX_MEMBERS } from "../../protocol/moderation-rpc";
 
 /**
@@ -24,6 +25,7 @@ export class MemberList {
     this.sql.exec("DELETE FROM members");
     for (const userId of new Set(userIds)) {
       this.sql.exec("INSERT INTO members (user_id, added_at) VALUES (?, ?)", userId, now);
+      noteUserRef(this.sql, userId);
     }
     return this.list();
   }
@@ -33,6 +35,7 @@ export class MemberList {
     if (this.has(userId)) return "present";
     if (this.size() >= MAX_MEMBERS) return "full";
     this.sql.exec("INSERT INTO members (user_id, added_at) VALUES (?, ?)", userId, now);
+    noteUserRef(this.sql, userId);
     return "added";
   }
 

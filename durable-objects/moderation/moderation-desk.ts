@@ -88,9 +88,11 @@ export class ModerationDesk {
 
   /** The first caller owns the target; later, only the owner or an admin may retitle it. */
   register({ actor, title }: RegisterTargetInput): Promise<RoomResult<RegisterResult>> {
-    return this.deps.commit(() => {
+    return this.deps.commit((log) => {
       if (this.roles.owner() === null) {
         this.roles.register(actor.userId, title);
+        // The owner is now named here: the checkpoint indexes that for a deletion.
+        log.touch();
         return ok({ created: true, info: this.info() });
       }
       if (!this.roles.isOwnerOrAdmin(actor)) return refuse(409, "already_registered", "this target is registered by another user");
@@ -191,9 +193,12 @@ export class ModerationDesk {
 
   /** Any signed-in user; a second report of the same comment answers the first one. */
   report({ actor, commentId, reason }: ReportInput): Promise<RoomResult<ReportResult>> {
-    return this.deps.commit(() => {
+    return this.deps.commit((log) => {
       if (!this.reports.commentIsReportable(commentId)) return refuse(404, "not_found", "no such comment in this room");
-      return ok(this.reports.file(commentId, actor.userId, reason, this.now()));
+      const filed = this.reports.file(commentId, actor.userId, reason, this.now());
+      // The reporter is now named here: the checkpoint indexes that for a deletion.
+      if (filed.created) log.touch();
+      return ok(filed);
     });
   }
 

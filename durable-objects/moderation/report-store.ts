@@ -1,3 +1,4 @@
+import { noteUserRef } from "./user-refs";
 import type { Report } from "../../protocol/moderation";
 import type { ReportsPage } from "../../protocol/moderation-rpc";
 
@@ -31,6 +32,7 @@ export class ReportStore {
       .toArray()[0];
     if (existing) return { created: false, report: toReport(existing) };
     const row: ReportRow = { id: newReportId(now), comment_id: commentId, reporter_id: reporterId, reason, created_at: now };
+    noteUserRef(this.sql, reporterId);
     this.sql.exec(
       "INSERT INTO reports (id, comment_id, reporter_id, reason, created_at) VALUES (?, ?, ?, ?, ?)",
       row.id,

@@ -1,3 +1,5 @@
+import { FORGOTTEN_USER } from "./forget-moderation";
+import { noteUserRef } from "./user-refs";
 import { ADMIN_ROLE, type Actor } from "../../protocol/moderation";
 import type { RoomMeta } from "../room-meta";
 
@@ -22,6 +24,7 @@ export class RoomRoles {
   /** Call inside the write transaction. */
   register(owner: string, title: string): void {
     this.meta.set("owner", owner);
+    noteUserRef(this.sql, owner);
     this.meta.set("title", title);
   }
 
@@ -35,7 +38,9 @@ export class RoomRoles {
 
   /** Owner-only powers (title, moderators, members) that admins share. */
   isOwnerOrAdmin(actor: Actor): boolean {
-    return this.isAdmin(actor) || this.owner() === actor.userId;
+    const owner = this.owner();
+    // A forgotten owner's placeholder is nobody's id, whatever a token's subject says.
+    return this.isAdmin(actor) || (owner !== null && owner !== FORGOTTEN_USER && owner === actor.userId);
   }
 
   /** The check behind every moderation power: delete, pin, highlight, ban, settings, reports. */
@@ -54,6 +59,7 @@ export class RoomRoles {
 
   /** True when the user was not a moderator before. */
   addModerator(userId: string, addedBy: string, now: number): boolean {
+    noteUserRef(this.sql, userId);
     return (
       this.sql.exec("INSERT INTO moderators (user_id, added_by, added_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING", userId, addedBy, now)
         .rowsWritten > 0

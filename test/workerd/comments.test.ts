@@ -208,7 +208,7 @@ describe("live comments", () => {
     viewer.close();
   });
 
-  it("sends a tombstone to viewers when the author deletes, and the comment leaves history and counts", async () => {
+  it("sends a tombstone to viewers when the author deletes, and the comment leaves history and counts", { timeout: 15_000 }, async () => {
     const target = uniqueTarget("stream");
     const author = uniqueUser();
     const kept = await comment(target, uniqueUser(), "stays");
@@ -252,7 +252,7 @@ describe("live comments", () => {
 });
 
 describe("comments in D1 and the event pipeline", () => {
-  it("checkpoints comments and tombstones to D1", async () => {
+  it("checkpoints comments and tombstones to D1", { timeout: 15_000 }, async () => {
     const target = uniqueTarget("stream");
     const author = uniqueUser();
     const kept = await comment(target, author, "archived text");
@@ -270,7 +270,7 @@ describe("comments in D1 and the event pipeline", () => {
     ]);
   });
 
-  it("queues comment_create and comment_delete events for analytics", async () => {
+  it("queues comment_create and comment_delete events for analytics", { timeout: 20_000 }, async () => {
     const target = uniqueTarget("stream");
     const author = uniqueUser();
     const posted = await comment(target, author, "counted");

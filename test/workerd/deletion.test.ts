@@ -4,6 +4,7 @@ import { DeletionReceiptResponse } from "../../protocol/deletion";
 import { roomFor } from "../../workers/rooms";
 import { call, like, postJson, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { comment, listComments } from "./comment-helpers";
+import { api, targetPath } from "./moderation-helpers";
 import { d1Count, deliver } from "./pipeline-helpers";
 import { EVENTS_DLQ } from "../../workers/queues";
 import { d1TablesMentioning, roomTablesMentioning } from "./traces";
@@ -116,6 +117,41 @@ describe("deleting a user's data", () => {
     expect(await d1Count("SELECT COUNT(*) AS n FROM user_likes WHERE user_id = ?", stayer)).toBe(50);
     expect(await d1TablesMentioning(stayer)).toEqual(expect.arrayContaining(["comments", "events", "user_likes"]));
     expect(await roomTablesMentioning(liked[0]!, stayer)).toEqual(expect.arrayContaining(["comments", "likes"]));
+  });
+
+  it("finds and cleans rooms that name the user only in moderation: owner, moderator, member, banned, reporter", { timeout: 60_000 }, async () => {
+    const leaver = uniqueUser("modleaver");
+    const [owned, moderated, banned, reported] = Array.from({ length: 4 }, () => uniqueTarget("stream"));
+    const leaverToken = await tokenFor(leaver);
+    const otherOwner = await tokenFor(uniqueUser("owner"));
+    expect((await api("PUT", targetPath(owned!), leaverToken, { title: "mine" })).status).toBe(201);
+    for (const target of [moderated!, banned!, reported!]) expect((await api("PUT", targetPath(target), otherOwner, { title: "theirs" })).status).toBe(201);
+    expect((await api("POST", targetPath(moderated!, "/moderators"), otherOwner, { userId: leaver })).status).toBe(200);
+    expect((await api("POST", targetPath(moderated!, "/members"), otherOwner, { userId: leaver })).status).toBeLessThan(300);
+    expect((await api("POST", targetPath(banned!, "/bans"), otherOwner, { userId: leaver })).status).toBe(201);
+    const reportedComment = await comment(reported!, uniqueUser(), "reported");
+    expect((await api("POST", targetPath(reported!, `/comments/${reportedComment.id}/report`), leaverToken, { reason: "rude" })).status).toBe(201);
+    await waitFor(
+      () => d1Count("SELECT COUNT(*) AS n FROM user_room_refs WHERE user_id = ?", leaver),
+      (n) => n === 4,
+      15_000,
+      "D1 to index the rooms naming the user",
+    );
+
+    const { receipt } = await requestDeletion(leaver);
+    expect(receipt.targetsTotal).toBe(4);
+    await waitForCompletion(leaver, receipt.receiptId);
+    await waitFor(
+      () => inPlaces([owned!, moderated!, banned!, reported!], (target) => roomTablesMentioning(target, leaver)),
+      (hits) => hits.length === 0,
+      20_000,
+      "rooms to forget the user",
+    );
+    expect(await d1TablesMentioning(leaver)).toEqual([]);
+    // The owned room stays registered to nobody who can act: a token for the same id is no owner.
+    const info = await api("GET", targetPath(owned!), null);
+    expect(info.body.owner).not.toBe(leaver);
+    expect((await api("PUT", targetPath(owned!), leaverToken, { title: "taken back" })).status).toBe(409);
   });
 
   it("completes a deletion for a user who never engaged", { timeout: 30_000 }, async () => {

@@ -43,10 +43,9 @@ export function fakeCommentId(): string {
 }
 
 /**
- * STAND-IN FOR THE COMMENTS FEATURE: comments are built in parallel on another branch, so
- * these tests write rows straight into the room's `comments` table (the schema of
- * room-migrations step [2]) to give slow mode, the repeat check and reports something to
- * read. Replace with real POST /v1/targets/:target/comments calls once comments are merged.
+ * A comment row written straight into the room's `comments` table at a chosen time, for
+ * policy tests that move their own clock (slow mode, repeats): the policy reads only the
+ * author and creation time. REST tests post real comments instead.
  */
 export async function insertCommentRow(
   target: string,

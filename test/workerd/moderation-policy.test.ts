@@ -94,7 +94,7 @@ describe("checkComment", () => {
     const { target, owner } = await room({ slowModeSeconds: 30 });
     const user = uniqueUser();
     const last = Date.now() - 10_000;
-    // Comment rows written directly: see insertCommentRow (comments are built on another branch).
+    // Rows placed at chosen times (the policy reads only author and time), so the clock can be exact.
     await insertCommentRow(target, { authorId: user, createdAt: last - 60_000 });
     await insertCommentRow(target, { authorId: user, createdAt: last });
     await insertCommentRow(target, { authorId: owner, createdAt: last });
@@ -228,7 +228,7 @@ describe("repeated comments", () => {
     const { target } = await room();
     const [author, other] = [uniqueUser("author"), uniqueUser("other")];
     const at = Date.now();
-    // Comment rows written directly: see insertCommentRow (comments are built on another branch).
+    // Rows placed at chosen times (the policy reads only author and time), so the clock can be exact.
     await insertCommentRow(target, { authorId: author, text: "first!!", createdAt: at });
     const answers = await withPolicy(target, (_policy, sql) => ({
       within: isRepeatedComment(sql, author, "first!!", at + 29_999),

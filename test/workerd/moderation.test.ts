@@ -3,7 +3,10 @@ import { DEFAULT_ROOM_SETTINGS } from "../../protocol/moderation";
 import { roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { LiveSocket } from "./live-socket";
 import type { ErrorFrame } from "../../protocol/live";
-import { api, insertCommentRow, registerAs, targetPath } from "./moderation-helpers";
+import { api, registerAs, targetPath } from "./moderation-helpers";
+import { comment as postedCommentAs, deleteComment } from "./comment-helpers";
+
+const postedComment = (target: string, author: string) => postedCommentAs(target, author, `a comment by ${author}`);
 
 const adminToken = () => tokenFor(uniqueUser("admin"), { roles: ["admin"] });
 
@@ -67,7 +70,7 @@ describe("moderators", () => {
 describe("who may moderate", () => {
   /** Every moderation route, with a body that would be valid for a moderator. */
   async function moderationCalls(target: string) {
-    const comment = await insertCommentRow(target, { authorId: uniqueUser(), createdAt: Date.now() });
+    const { id: comment } = await postedComment(target, uniqueUser());
     const someone = uniqueUser();
     return [
       ["POST", targetPath(target, "/moderators"), { userId: someone }],
@@ -241,7 +244,7 @@ describe("reports", () => {
   it("records one report per user per comment and lists them newest first to moderators", async () => {
     const target = uniqueTarget("stream");
     const ownerToken = await registerAs(target, uniqueUser("owner"));
-    const comment = await insertCommentRow(target, { authorId: uniqueUser(), createdAt: Date.now() });
+    const { id: comment } = await postedComment(target, uniqueUser());
     const [alice, bob] = [uniqueUser("alice"), uniqueUser("bob")];
     const path = targetPath(target, `/comments/${comment}/report`);
 
@@ -262,7 +265,9 @@ describe("reports", () => {
   it("answers 404 for a comment that does not exist or was deleted", async () => {
     const target = uniqueTarget("stream");
     await registerAs(target, uniqueUser("owner"));
-    const deleted = await insertCommentRow(target, { authorId: uniqueUser(), createdAt: Date.now() - 5000, deletedAt: Date.now() });
+    const author = uniqueUser();
+    const { id: deleted } = await postedComment(target, author);
+    expect((await deleteComment(target, author, deleted)).status).toBe(200);
     const token = await tokenFor(uniqueUser());
     expect((await api("POST", targetPath(target, `/comments/${deleted}/report`), token, { reason: "x" })).status).toBe(404);
     const unknown = "000000000aaaaaaaAAAAAA";
@@ -319,7 +324,7 @@ describe("forgetting a user", () => {
     const [gone, other] = [uniqueUser("gone"), uniqueUser("other")];
     await api("POST", targetPath(target, "/moderators"), ownerToken, { userId: gone });
     await api("POST", targetPath(target, "/members"), ownerToken, { userId: gone });
-    const comment = await insertCommentRow(target, { authorId: other, createdAt: Date.now() });
+    const { id: comment } = await postedComment(target, other);
     await api("POST", targetPath(target, `/comments/${comment}/report`), await tokenFor(gone), { reason: "x" });
     await api("POST", targetPath(target, `/comments/${comment}/report`), await tokenFor(other), { reason: "y" });
     // Banned by the user who is forgotten next: the ban stays, without naming them.

@@ -156,3 +156,45 @@ export const comments = sqliteTable(
   },
   (t) => [index("comments_by_thread").on(t.target, t.replyTo, t.id), index("comments_by_author").on(t.authorId)],
 );
+
+/**
+ * Rooms whose outbox holds events the queue has not accepted yet, as each room last reported
+ * (see durable-objects/outbox-backlog.ts). A room removes its row once its outbox is empty,
+ * so the table stays as small as the number of rooms in trouble. The Worker cannot list
+ * Durable Objects, so this is how `GET /v1/admin/health` sees every room's backlog.
+ */
+export const roomOutboxBacklogs = sqliteTable(
+  "room_outbox_backlogs",
+  {
+    target: text("target").primaryKey(),
+    events: integer("events").notNull(),
+    /** `at` of the oldest unsent event (ms epoch, the room's clock). */
+    oldestAt: integer("oldest_at").notNull(),
+    reportedAt: integer("reported_at").notNull(),
+  },
+  (t) => [index("room_outbox_backlogs_by_age").on(t.oldestAt)],
+);
+
+/** The latest batch each queue consumer handled, for the health report's consumer lag. */
+export const queueConsumerStats = sqliteTable("queue_consumer_stats", {
+  queue: text("queue").primaryKey(),
+  lastBatchAt: integer("last_batch_at").notNull(),
+  messages: integer("messages").notNull(),
+  /** Consume time minus the `at` of the batch's oldest event: how far behind the consumer is. */
+  lagMs: integer("lag_ms").notNull(),
+  /** Highest delivery attempt in the batch; above 1 means redeliveries. */
+  maxAttempts: integer("max_attempts").notNull(),
+});
+
+/**
+ * Targets whose room names a user outside likes, comments and events: owner, moderator,
+ * member, banned user, reporter. Only a user's deletion reads it (to find those rooms).
+ */
+export const userRoomRefs = sqliteTable(
+  "user_room_refs",
+  {
+    userId: text("user_id").notNull(),
+    target: text("target").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.target] })],
+);

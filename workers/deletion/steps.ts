@@ -1,7 +1,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { comments, deadLetters, deletionReceipts, deletionTargets, events, userLikes } from "../db/schema";
+import { comments, deadLetters, deletionReceipts, deletionTargets, events, userLikes, userRoomRefs } from "../db/schema";
 import { ERASED_AUTHOR_NAME } from "../../protocol/comments";
 import type { AppEnv } from "../env";
 import { logEvent } from "../log";
@@ -83,6 +83,7 @@ export async function runDeletionStep(env: AppEnv, receiptId: string): Promise<S
   // redelivery of the same event is still recognised as a duplicate and not counted again.
   const purge: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
     db.delete(userLikes).where(eq(userLikes.userId, userId)),
+    db.delete(userRoomRefs).where(eq(userRoomRefs.userId, userId)),
     db.update(events).set({ userId: null }).where(eq(events.userId, userId)),
     // The rooms already tombstoned these; this catches a row a late checkpoint wrote back.
     db

@@ -7,6 +7,7 @@ import { ApiError, validationHook } from "../errors";
 import { purgeTargetViews } from "../edge-cache";
 import { bearerSecurity, errorResponses, WriteHeaders } from "../openapi-common";
 import { roomFor } from "../rooms";
+import { LikeCoalescer } from "../like-coalescer";
 import type { AppEnv } from "../env";
 
 const likeResponses = {
@@ -42,14 +43,19 @@ const toggleRoute = createRoute({
   responses: likeResponses,
 });
 
+/** One per isolate: likes for the same target from concurrent requests share an RPC. */
+const likeCoalescer = new LikeCoalescer();
+
 async function applyOne(
   env: AppEnv,
   waitUntil: (promise: Promise<unknown>) => void,
   target: string,
   op: LikeOp,
+  requestId?: string,
 ): Promise<LikeResult> {
-  const [outcome] = await roomFor(env, target).applyLikes({ target, ops: [op] });
-  if (!outcome) throw new Error("room answered no outcome");
+  const outcome = await likeCoalescer.submit(target, op, (batchTarget, ops) =>
+    roomFor(env, batchTarget).applyLikes({ target: batchTarget, ops, ...(requestId === undefined ? {} : { requestId }) }),
+  );
   if (!outcome.ok) {
     const { error } = outcome;
     if (error.code === "rate_limited") {
@@ -69,7 +75,7 @@ export const likesRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validatio
     assertBodyUserMatches(body.user_id, user.sub);
     const idempotencyKey = c.req.valid("header")["idempotency-key"];
     const op: LikeOp = { userId: user.sub, action: body.action, ...(idempotencyKey ? { idempotencyKey } : {}) };
-    return c.json(await applyOne(c.env, (p) => c.executionCtx.waitUntil(p), body.target, op), 200);
+    return c.json(await applyOne(c.env, (p) => c.executionCtx.waitUntil(p), body.target, op, c.var.requestId), 200);
   })
   .openapi(toggleRoute, async (c) => {
     const user = c.var.user;
@@ -77,5 +83,5 @@ export const likesRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validatio
     assertBodyUserMatches(body.user_id, user.sub);
     const idempotencyKey = c.req.valid("header")["idempotency-key"];
     const op: LikeOp = { userId: user.sub, action: "toggle", ...(idempotencyKey ? { idempotencyKey } : {}) };
-    return c.json(await applyOne(c.env, (p) => c.executionCtx.waitUntil(p), body.target, op), 200);
+    return c.json(await applyOne(c.env, (p) => c.executionCtx.waitUntil(p), body.target, op, c.var.requestId), 200);
   });

@@ -8,6 +8,7 @@ import { actorOf, verifyToken, type TokenClaims } from "../auth";
 import { ApiError, validationHook } from "../errors";
 import { errorResponses } from "../openapi-common";
 import { roomFor } from "../rooms";
+import { REQUEST_ID_HEADER } from "../../protocol/operations";
 
 const liveRoute = createRoute({
   method: "get",
@@ -64,6 +65,8 @@ export const liveRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validation
   // Live frames are a few dozen bytes: per-message deflate would cost a compressor per
   // socket per broadcast for no gain, so the extension is never offered to the room.
   headers.delete("sec-websocket-extensions");
+  // The id observeRequests accepted, not whatever the client sent, so the room logs the same one.
+  headers.set(REQUEST_ID_HEADER, c.var.requestId);
   if (token !== undefined) {
     const claims = await verifyToken(token, c.env.AUTH_SECRET);
     headers.set(LIVE_IDENTITY_HEADER, JSON.stringify(liveIdentityOf(claims, target)));

@@ -1,0 +1,30 @@
+import { drizzle } from "drizzle-orm/d1";
+import { userRoomRefs } from "../../workers/db/schema";
+
+/** D1 binds at most 100 parameters per statement; a ref row has two. */
+const REFS_PER_INSERT = 49;
+
+/**
+ * A room names this user outside likes, comments and events (as owner, moderator, member,
+ * banned user or reporter). Noted inside the write transaction and copied to D1
+ * `user_room_refs` by the checkpoint, so a deletion of the user finds this room too.
+ */
+export function noteUserRef(sql: SqlStorage, userId: string): void {
+  sql.exec("INSERT INTO user_refs_pending (user_id) VALUES (?) ON CONFLICT (user_id) DO NOTHING", userId);
+}
+
+/** Copies pending refs to D1; a ref already there stays as it is (the index only grows). */
+export async function checkpointUserRefs(d1: D1Database, roomSql: SqlStorage, target: string): Promise<number> {
+  const users = roomSql.exec<{ user_id: string }>("SELECT user_id FROM user_refs_pending LIMIT 490").toArray().map((row) => row.user_id);
+  if (users.length === 0) return 0;
+  const db = drizzle(d1);
+  const inserts = [];
+  for (let i = 0; i < users.length; i += REFS_PER_INSERT) {
+    const rows = users.slice(i, i + REFS_PER_INSERT).map((userId) => ({ userId, target }));
+    inserts.push(db.insert(userRoomRefs).values(rows).onConflictDoNothing());
+  }
+  const [first, ...rest] = inserts;
+  if (first) await db.batch([first, ...rest]);
+  for (const userId of users) roomSql.exec("DELETE FROM user_refs_pending WHERE user_id = ?", userId);
+  return users.length;
+}

@@ -1,0 +1,65 @@
+import { drizzle } from "drizzle-orm/d1";
+import { eq, sql as dsql } from "drizzle-orm";
+import { roomOutboxBacklogs } from "../workers/db/schema";
+import type { RoomMeta } from "./room-meta";
+
+export interface OutboxBacklog {
+  events: number;
+  /** `at` of the oldest unsent event, null when the outbox is empty. */
+  oldestAt: number | null;
+}
+
+/** Exact, from storage: the outbox keeps an event until the queue accepted it. */
+export function readOutboxBacklog(roomSql: SqlStorage): OutboxBacklog {
+  const row = roomSql
+    .exec<{ n: number; oldest: SqlStorageValue }>(
+      "SELECT COUNT(*) AS n, (SELECT json_extract(body, '$.at') FROM outbox ORDER BY seq LIMIT 1) AS oldest FROM outbox",
+    )
+    .one();
+  return { events: row.n, oldestAt: row.n > 0 && typeof row.oldest === "number" ? row.oldest : null };
+}
+
+/** While a backlog lasts, D1 hears about it at most this often. */
+export const BACKLOG_REPORT_INTERVAL_MS = 30_000;
+const REPORTED_AT_KEY = "ops.outbox_backlog_reported_at";
+
+/**
+ * Tells D1 (`room_outbox_backlogs`) about this room's unsent events, so the health report can
+ * see a backlog in any room without waking every room. A healthy room writes nothing: only a
+ * backlog (first seen, then every BACKLOG_REPORT_INTERVAL_MS) and its end cost a D1 write.
+ * Whether a backlog was reported is kept in room_meta, so a room evicted mid-backlog still
+ * clears its row when it drains after waking up.
+ */
+export class OutboxBacklogReporter {
+  constructor(
+    private readonly d1: D1Database,
+    private readonly roomSql: SqlStorage,
+    private readonly meta: RoomMeta,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Returns the backlog it saw; true in `reported` when it wrote to D1. */
+  async report(target: string): Promise<{ backlog: OutboxBacklog; reported: boolean }> {
+    const backlog = readOutboxBacklog(this.roomSql);
+    const reportedAt = Number(this.meta.get(REPORTED_AT_KEY) ?? 0);
+    const now = this.now();
+    const db = drizzle(this.d1);
+    if (backlog.events === 0 || backlog.oldestAt === null) {
+      if (reportedAt === 0) return { backlog, reported: false };
+      await db.delete(roomOutboxBacklogs).where(eq(roomOutboxBacklogs.target, target));
+      this.meta.delete(REPORTED_AT_KEY);
+      return { backlog, reported: true };
+    }
+    if (reportedAt !== 0 && now - reportedAt < BACKLOG_REPORT_INTERVAL_MS) return { backlog, reported: false };
+    const row = { target, events: backlog.events, oldestAt: backlog.oldestAt, reportedAt: now };
+    await db
+      .insert(roomOutboxBacklogs)
+      .values(row)
+      .onConflictDoUpdate({
+        target: roomOutboxBacklogs.target,
+        set: { events: dsql`excluded.events`, oldestAt: dsql`excluded.oldest_at`, reportedAt: dsql`excluded.reported_at` },
+      });
+    this.meta.set(REPORTED_AT_KEY, String(now));
+    return { backlog, reported: true };
+  }
+}
