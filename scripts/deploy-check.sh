@@ -8,6 +8,8 @@ export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 log="$out/wrangler.log"
+# wrangler.toml serves the live page from dist/web ([assets]); wrangler refuses a missing folder.
+node scripts/build-web.mjs > /dev/null
 if ! npx wrangler deploy --dry-run --env production --outdir "$out/bundle" > "$log" 2>&1; then
   cat "$log"
   echo "deploy:check: wrangler could not bundle the production Worker" >&2

@@ -58,7 +58,23 @@ async function waitForHealth(url: string, child: ChildProcess, log: () => string
   throw new Error(`wrangler dev not healthy within ${READY_TIMEOUT_MS} ms:\n${log()}`);
 }
 
+/**
+ * wrangler refuses to start when the `[assets]` folder is missing, and the page it serves
+ * should be the one in the repository: build the live page (client/web) into dist/web first.
+ */
+function buildWebAssets(): Promise<void> {
+  return new Promise((resolveBuild, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, "scripts", "build-web.mjs")], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolveBuild() : reject(new Error(`build-web exited ${code}:\n${output}`))));
+  });
+}
+
 export async function startDevServer(options: { authSecret: string; port?: number }): Promise<DevServer> {
+  await buildWebAssets();
   const persistTo = await mkdtemp(join(tmpdir(), "engagement-dev-"));
   await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
   const port = options.port ?? (await freePort());

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every suite (deploy check, typecheck, workerd tests, end-to-end tests against wrangler dev) and ends
+# Runs every suite (deploy check, typecheck, workerd tests, end-to-end and browser tests against wrangler dev) and ends
 # with one line "N passed, N failed" summed from vitest's JSON reports, the line CI reads.
 set -u
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
@@ -22,10 +22,12 @@ for file in test/workerd/*.test.ts; do
   reports+=("workerd-$name")
 done
 timeout 900 npx vitest run --config vitest.e2e.config.ts --reporter=default --reporter=json --outputFile.json="$out/e2e.json" || status=1
+# The live page in chromium (builds client/web first; screenshots in test-output/screenshots).
+timeout 900 npx vitest run --config vitest.browser.config.ts --reporter=default --reporter=json --outputFile.json="$out/browser.json" || status=1
 node -e '
 const fs = require("node:fs");
 let passed = Number(process.argv[2]), failed = Number(process.argv[1]);
-for (const file of [...process.argv.slice(3), "e2e"]) {
+for (const file of [...process.argv.slice(3), "e2e", "browser"]) {
   const path = `test-output/${file}.json`;
   if (!fs.existsSync(path)) { failed += 1; console.error(`no report from the ${file} suite`); continue; }
   const report = JSON.parse(fs.readFileSync(path, "utf8"));

@@ -16,6 +16,7 @@ import { reactionsRoutes } from "./routes/reactions";
 import { moderationRoutes } from "./routes/moderation";
 import { observeRequests } from "./observe-requests";
 import { operationsRoutes } from "./routes/operations";
+import { devRoutes } from "./routes/dev";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 /** A full members list: 1,000 user ids of up to 128 characters each, quoted. */
@@ -55,6 +56,8 @@ export function createApp() {
     .route("/", operationsRoutes)
     .route("/", benchRoutes)
     .route("/", liveRoutes);
+  // Development sign-in for the live page; answers 404 unless ENVIRONMENT is "development".
+  app.route("/", devRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

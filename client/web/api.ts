@@ -1,0 +1,90 @@
+import { z } from "zod";
+import { ErrorBody } from "../../protocol/errors";
+import { Ban, RoomSettings, TargetInfo, type SettingsPatch } from "../../protocol/moderation";
+import { TargetSeriesResponse } from "../../protocol/analytics";
+import { Comment } from "../../protocol/comments";
+import { createRestClient, RestError } from "../rest";
+import type { SessionStore } from "./session";
+
+/**
+ * REST calls of the page. The SDK's client covers likes, counts and comments; moderation,
+ * registration and analytics are called here with the same habits: every answer is parsed
+ * with the protocol's zod schema, errors arrive as RestError with the API's code.
+ */
+export function createPageApi(baseUrl: string, session: SessionStore) {
+  const rest = createRestClient({ baseUrl, token: () => session.token() });
+
+  async function call<T extends z.ZodType>(
+    schema: T,
+    path: string,
+    init: { method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"; body?: unknown; auth?: boolean } = {},
+  ): Promise<z.infer<T>> {
+    const headers: Record<string, string> = {};
+    if (init.body !== undefined) headers["content-type"] = "application/json";
+    if (init.auth) {
+      const token = await session.token();
+      if (token === null) throw new RestError(401, "unauthorized", "sign in first");
+      headers.authorization = `Bearer ${token}`;
+    }
+    const res = await fetch(new URL(path, baseUrl), {
+      method: init.method ?? "GET",
+      headers,
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+    });
+    const json: unknown = await res.json().catch(() => null);
+    if (!res.ok) {
+      const error = ErrorBody.safeParse(json);
+      if (error.success) throw new RestError(res.status, error.data.error.code, error.data.error.message, error.data.error.details);
+      throw new RestError(res.status, "http_error", `HTTP ${res.status}`);
+    }
+    return schema.parse(json);
+  }
+
+  const t = (target: string) => `/v1/targets/${encodeURIComponent(target)}`;
+
+  return {
+    rest,
+    /** Owner, moderators and settings; null while the target was never registered (or the route is absent). */
+    async targetInfo(target: string): Promise<TargetInfo | null> {
+      try {
+        return await call(TargetInfo, t(target));
+      } catch (error) {
+        if (error instanceof RestError && error.status === 404) return null;
+        throw error;
+      }
+    },
+    registerTarget: (target: string, title: string) => call(TargetInfo, t(target), { method: "PUT", body: { title }, auth: true }),
+    patchSettings: (target: string, patch: SettingsPatch) =>
+      call(RoomSettings, `${t(target)}/settings`, { method: "PATCH", body: patch, auth: true }),
+    ban: (target: string, userId: string, durationSeconds?: number) =>
+      call(Ban, `${t(target)}/bans`, {
+        method: "POST",
+        body: durationSeconds === undefined ? { userId } : { userId, durationSeconds },
+        auth: true,
+      }),
+    pin: (target: string, commentId: string) =>
+      call(z.object({ pinned: Comment }), `${t(target)}/pin`, { method: "PUT", body: { commentId }, auth: true }),
+    unpin: (target: string) => call(z.object({ pinned: z.null() }), `${t(target)}/pin`, { method: "DELETE", auth: true }),
+    likeSeries: (target: string) => call(TargetSeriesResponse, `/v1/analytics/targets/${encodeURIComponent(target)}?window=1h`),
+  };
+}
+
+export type PageApi = ReturnType<typeof createPageApi>;
+
+/** A refusal in words a person can act on (slow mode and rate limits say how long to wait). */
+export function describeError(error: unknown): string {
+  if (error instanceof RestError) {
+    const wait = error.code === "rate_limited" || error.code === "slow_mode" ? waitHint(error.details) : "";
+    return `${error.message}${wait}`;
+  }
+  if (error instanceof Error) {
+    const retry = "retryAfterSeconds" in error && typeof error.retryAfterSeconds === "number" ? ` (try again in ${error.retryAfterSeconds} s)` : "";
+    return `${error.message}${retry}`;
+  }
+  return String(error);
+}
+
+function waitHint(details: unknown): string {
+  const parsed = z.object({ retryAfterSeconds: z.number() }).safeParse(details);
+  return parsed.success ? ` (try again in ${parsed.data.retryAfterSeconds} s)` : "";
+}

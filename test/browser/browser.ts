@@ -1,0 +1,119 @@
+import { mkdir } from "node:fs/promises";
+import { resolve } from "node:path";
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
+import { z } from "zod";
+
+/** Debian's chromium; CI installs it with apt (see .ci/run). */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SCREENSHOTS = resolve(import.meta.dirname, "../../test-output/screenshots");
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+  });
+}
+
+/** One person in their own browser context (own storage, own socket), with what their page did. */
+export interface Visitor {
+  name: string;
+  context: BrowserContext;
+  page: Page;
+  /** alert/confirm/prompt messages: an XSS payload that ran would show up here. */
+  dialogs: string[];
+  /** Uncaught errors in the page. */
+  errors: string[];
+}
+
+const short = () => crypto.randomUUID().replaceAll("-", "").slice(0, 8);
+
+export const uniqueTarget = (kind: "stream" | "post" = "stream") => `${kind}:${short()}${short()}`;
+export const uniqueName = (prefix: string) => `${prefix}-${short()}`;
+
+export async function openVisitor(browser: Browser, baseUrl: string, name: string | null): Promise<Visitor> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  const page = await context.newPage();
+  const visitor: Visitor = { name: name ?? "anonymous", context, page, dialogs: [], errors: [] };
+  page.on("dialog", (dialog) => {
+    visitor.dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  page.on("pageerror", (error) => visitor.errors.push(error.message));
+  await page.goto(`${baseUrl}/`);
+  if (name !== null) {
+    await page.getByLabel("User name").fill(name);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByTestId("signed-in-as").waitFor();
+  }
+  return visitor;
+}
+
+/** Opens a target's page and waits until its socket said hello. */
+export async function openTarget(visitor: Visitor, target: string): Promise<void> {
+  await visitor.page.evaluate(`location.hash = ${JSON.stringify(`#/t/${target}`)}`);
+  await connected(visitor.page);
+}
+
+export async function connected(page: Page, timeoutMs = 10_000): Promise<void> {
+  await page.locator('[data-testid="connection"][data-state="connected"]').waitFor({ timeout: timeoutMs });
+}
+
+export async function connectionState(page: Page): Promise<string | null> {
+  return page.getByTestId("connection").getAttribute("data-state");
+}
+
+/** The list items whose text is exactly `text` (not substrings: "a" must not match "ab"). */
+export function commentsWithText(page: Page, text: string): Locator {
+  return page.getByTestId("comment-list").locator('[data-testid="comment"]').filter({
+    has: page.locator(':scope > article [data-testid="comment-text"]').getByText(text, { exact: true }),
+  });
+}
+
+/**
+ * Types a comment and posts it with Enter (the keyboard path), then waits for its own copy and
+ * for the server's answer (the box empties), so the next post is not typed into a busy box.
+ */
+export async function postComment(visitor: Visitor, text: string): Promise<void> {
+  const input = visitor.page.getByTestId("composer-input");
+  await input.fill(text);
+  await input.press("Enter");
+  await commentsWithText(visitor.page, text).first().waitFor({ timeout: 10_000 });
+  await eventually(async () => (await input.inputValue()) === "", 10_000, "the composer to empty after the ack");
+}
+
+export async function textOf(page: Page, testId: string): Promise<string> {
+  return ((await page.getByTestId(testId).first().textContent()) ?? "").trim();
+}
+
+/** Polls from Node until `check` holds; answers how long it took. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (await check()) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) throw new Error(`${what} not seen within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: resolve(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Whether the running server offers a route (it lists it in /openapi.json). */
+export async function serverHasRoute(baseUrl: string, path: string): Promise<boolean> {
+  const res = await fetch(`${baseUrl}/openapi.json`);
+  const doc = z.object({ paths: z.record(z.string(), z.unknown()) }).parse(await res.json());
+  return path in doc.paths;
+}
+
+/** A dev token for REST set-up steps (through the same dev route the page uses). */
+export async function devToken(baseUrl: string, userId: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/v1/dev/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ userId }),
+  });
+  if (!res.ok) throw new Error(`dev token: HTTP ${res.status}`);
+  return z.object({ token: z.string() }).parse(await res.json()).token;
+}

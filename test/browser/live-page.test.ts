@@ -1,0 +1,236 @@
+import { describe, expect, inject, it } from "vitest";
+import {
+  commentsWithText,
+  connected,
+  connectionState,
+  devToken,
+  eventually,
+  openTarget,
+  postComment,
+  screenshot,
+  textOf,
+  uniqueName,
+  uniqueTarget,
+} from "./browser";
+import { useBrowser } from "./fixtures";
+
+const baseUrl = inject("pageUrl");
+const { visitor } = useBrowser(baseUrl);
+/** Below the dev server's COMMENT_RATE_PER_MINUTE (wrangler.toml). */
+const COMMENTS_PER_WRITER = 5;
+
+describe("the live page in a browser", () => {
+  it("shows a like from one user in the other's window within a second, and settles the liker's button on the server's answer", async () => {
+    const target = uniqueTarget();
+    const ada = await visitor("ada");
+    const bob = await visitor("bob");
+    await openTarget(ada, target);
+    await openTarget(bob, target);
+    await eventually(async () => (await textOf(bob.page, "viewers")) === "2", 5_000, "two viewers");
+
+    const like = ada.page.getByRole("button", { name: "Like", exact: true });
+    expect(await like.getAttribute("aria-pressed")).toBe("false");
+    // Keyboard: focus the button and press Space, as a keyboard user would.
+    await like.focus();
+    await ada.page.keyboard.press("Space");
+    const seenAfterMs = await eventually(async () => (await textOf(bob.page, "like-count")) === "1", 1_000, "bob sees 1 like");
+    expect(seenAfterMs).toBeLessThanOrEqual(1_000);
+
+    expect(await like.getAttribute("aria-pressed")).toBe("true");
+    await eventually(async () => (await like.getAttribute("data-pending")) === "false", 5_000, "ada's like settled");
+    expect(await textOf(ada.page, "like-count")).toBe("1");
+    await eventually(async () => (await textOf(ada.page, "announcer")).includes("You like this. 1 like"), 3_000, "announcement");
+    await screenshot(ada.page, "target-liked");
+
+    await like.click();
+    await eventually(async () => (await textOf(bob.page, "like-count")) === "0", 1_000, "bob sees the unlike");
+    expect(await like.getAttribute("aria-pressed")).toBe("false");
+    // The server agrees with the button after a reload.
+    await ada.page.reload();
+    await connected(ada.page);
+    await eventually(async () => (await ada.page.getByRole("button", { name: "Like", exact: true }).getAttribute("aria-pressed")) === "false", 3_000, "state after reload");
+  });
+
+  it("posts a comment with the keyboard and shows it once in the other window", async () => {
+    const target = uniqueTarget();
+    const ada = await visitor("ada");
+    const bob = await visitor("bob");
+    await openTarget(ada, target);
+    await openTarget(bob, target);
+
+    const text = `hello from ada ${crypto.randomUUID().slice(0, 6)}`;
+    await postComment(ada, text);
+    await eventually(async () => (await commentsWithText(bob.page, text).count()) === 1, 5_000, "bob sees the comment");
+    // The ack and the live event of the same comment are one item in the author's list.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await commentsWithText(ada.page, text).count()).toBe(1);
+    expect(await commentsWithText(bob.page, text).count()).toBe(1);
+    expect(await bob.page.locator("#comments-heading").textContent()).toBe("Comments (1)");
+    await screenshot(bob.page, "target-comment");
+  });
+
+  it("renders an XSS payload as its characters and runs none of it", async () => {
+    const target = uniqueTarget();
+    const ada = await visitor("ada");
+    const bob = await visitor("bob");
+    await openTarget(ada, target);
+    await openTarget(bob, target);
+
+    const payloads = [
+      `<img src=x onerror="window.__xss=1;alert('xss')">`,
+      `<script>window.__xss=2;alert('xss')</script>`,
+      `"><svg onload="window.__xss=3;alert('xss')"></svg>`,
+      `<a href="javascript:alert('xss')">click</a> &amp; &lt;b&gt;`,
+    ];
+    for (const payload of payloads) await postComment(ada, payload);
+    for (const payload of payloads) {
+      await eventually(async () => (await commentsWithText(bob.page, payload).count()) === 1, 5_000, "payload shown to bob");
+      const text = bob.page.getByTestId("comment-list").getByTestId("comment-text").getByText(payload, { exact: true });
+      expect(await text.textContent()).toBe(payload);
+    }
+    for (const v of [ada, bob]) {
+      // Nothing became markup: no element from any payload exists in the list.
+      expect(await v.page.getByTestId("comment-list").locator("img, script, svg, a").count()).toBe(0);
+      expect(await v.page.evaluate("window.__xss === undefined")).toBe(true);
+    }
+    await screenshot(bob.page, "target-xss-as-text");
+    // afterEach checks that no dialog opened and no page error was thrown.
+  });
+
+  it("lets the author delete their comment and it vanishes from the other window", async () => {
+    const target = uniqueTarget();
+    const ada = await visitor("ada");
+    const bob = await visitor("bob");
+    await openTarget(ada, target);
+    await openTarget(bob, target);
+    const text = `to be deleted ${crypto.randomUUID().slice(0, 6)}`;
+    await postComment(ada, text);
+    await eventually(async () => (await commentsWithText(bob.page, text).count()) === 1, 5_000, "bob sees it");
+
+    // Only the author (and moderators) get a Delete button.
+    expect(await commentsWithText(bob.page, text).getByRole("button", { name: /^Delete/ }).count()).toBe(0);
+    await commentsWithText(ada.page, text).getByRole("button", { name: /^Delete comment by/ }).click();
+    await eventually(async () => (await commentsWithText(bob.page, text).count()) === 0, 5_000, "gone for bob");
+    expect(await commentsWithText(ada.page, text).count()).toBe(0);
+  });
+
+  it("threads a reply under its comment in both windows", async () => {
+    const target = uniqueTarget();
+    const ada = await visitor("ada");
+    const bob = await visitor("bob");
+    await openTarget(ada, target);
+    await openTarget(bob, target);
+    const root = `question ${crypto.randomUUID().slice(0, 6)}`;
+    await postComment(ada, root);
+    await eventually(async () => (await commentsWithText(bob.page, root).count()) === 1, 5_000, "bob sees the question");
+
+    await commentsWithText(bob.page, root).getByRole("button", { name: /^Reply to/ }).click();
+    const answer = `answer ${crypto.randomUUID().slice(0, 6)}`;
+    const replyBox = bob.page.getByTestId("reply-input");
+    // The reply box takes focus, so the keyboard user types straight away.
+    await eventually(async () => (await bob.page.evaluate("document.activeElement?.dataset.testid")) === "reply-input", 2_000, "focus in the reply box");
+    await replyBox.fill(answer);
+    await replyBox.press("Enter");
+
+    for (const v of [ada, bob]) {
+      const thread = commentsWithText(v.page, root).locator(".replies");
+      await eventually(async () => (await thread.getByText(answer, { exact: true }).count()) === 1, 5_000, `${v.name} sees the reply in the thread`);
+      // A reply is not a top-level comment.
+      expect(await commentsWithText(v.page, answer).count()).toBe(1);
+      expect(await v.page.getByTestId("comment-list").locator(":scope > li").count()).toBe(1);
+    }
+  });
+
+  it("pages through older comments with no gap and no duplicate", async () => {
+    const target = uniqueTarget("post");
+    const texts: string[] = [];
+    let token = "";
+    for (let i = 0; i < 27; i += 1) {
+      // A new writer every few comments: the room rate-limits comments per user per minute.
+      if (i % COMMENTS_PER_WRITER === 0) token = await devToken(baseUrl, uniqueName("writer"));
+      const text = `old comment ${String(i).padStart(2, "0")}`;
+      texts.push(text);
+      const res = await fetch(`${baseUrl}/v1/targets/${target}/comments`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ text }),
+      });
+      expect(res.status).toBe(201);
+    }
+    const carol = await visitor(null);
+    await openTarget(carol, target);
+    const items = carol.page.getByTestId("comment-list").locator(":scope > li");
+    await eventually(async () => (await items.count()) === 20, 5_000, "first page");
+    expect(await items.first().getByTestId("comment-text").textContent()).toBe("old comment 26");
+
+    await carol.page.getByRole("button", { name: "Load older comments" }).click();
+    await eventually(async () => (await items.count()) === 27, 5_000, "second page");
+    const shown = await carol.page.getByTestId("comment-list").locator(":scope > li > article [data-testid=comment-text]").allTextContents();
+    expect(shown).toEqual([...texts].reverse());
+    // The history is exhausted: the button goes away.
+    expect(await carol.page.getByRole("button", { name: "Load older comments" }).isVisible()).toBe(false);
+  });
+
+  it("after the network is cut and restored, shows the comments it missed exactly once", async () => {
+    const target = uniqueTarget();
+    const ada = await visitor("ada");
+    const bob = await visitor("bob");
+    await openTarget(ada, target);
+    await openTarget(bob, target);
+    const before = `before the cut ${crypto.randomUUID().slice(0, 6)}`;
+    await postComment(ada, before);
+    await eventually(async () => (await commentsWithText(bob.page, before).count()) === 1, 5_000, "bob sees the first comment");
+
+    await bob.context.setOffline(true);
+    await eventually(async () => (await connectionState(bob.page)) === "offline", 3_000, "bob's page shows offline");
+    const missed = [1, 2, 3].map((i) => `while bob was away #${i} ${crypto.randomUUID().slice(0, 6)}`);
+    for (const text of missed) await postComment(ada, text);
+    await new Promise((r) => setTimeout(r, 1_000));
+    for (const text of missed) expect(await commentsWithText(bob.page, text).count(), "nothing arrives while offline").toBe(0);
+    await screenshot(bob.page, "target-offline");
+
+    await bob.context.setOffline(false);
+    await connected(bob.page, 15_000);
+    for (const text of missed) {
+      await eventually(async () => (await commentsWithText(bob.page, text).count()) === 1, 5_000, `bob sees "${text}"`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    for (const text of [before, ...missed]) expect(await commentsWithText(bob.page, text).count(), text).toBe(1);
+    const bobTexts = await bob.page.getByTestId("comment-list").locator(":scope > li > article [data-testid=comment-text]").allTextContents();
+    const adaTexts = await ada.page.getByTestId("comment-list").locator(":scope > li > article [data-testid=comment-text]").allTextContents();
+    expect(bobTexts).toEqual(adaTexts);
+    expect(await bob.page.locator("#comments-heading").textContent()).toBe("Comments (4)");
+    await screenshot(bob.page, "target-after-reconnect");
+  });
+
+  it("keeps the home page's demo counts live", async () => {
+    const watcher = await visitor(null);
+    const row = watcher.page.locator('[data-target="post:welcome"]');
+    await eventually(async () => /\d+ likes?/.test((await row.getByTestId("home-count").textContent()) ?? ""), 5_000, "initial count");
+    const before = Number(/(\d+)/.exec((await row.getByTestId("home-count").textContent()) ?? "")?.[1]);
+    const token = await devToken(baseUrl, uniqueName("fan"));
+    const res = await fetch(`${baseUrl}/v1/likes`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ target: "post:welcome", action: "like" }),
+    });
+    expect(res.status).toBe(200);
+    await eventually(async () => (await row.getByTestId("home-count").textContent()) === `${before + 1} ${before + 1 === 1 ? "like" : "likes"}`, 3_000, "live count");
+    await screenshot(watcher.page, "home");
+  });
+
+  it("asks a signed-out visitor to sign in instead of writing, and names every button", async () => {
+    const target = uniqueTarget();
+    const guest = await visitor(null);
+    await openTarget(guest, target);
+    expect(await guest.page.getByTestId("composer-input").isDisabled()).toBe(true);
+    expect(await guest.page.getByText("Sign in to comment.").count()).toBe(1);
+    await guest.page.getByRole("button", { name: "Like", exact: true }).click();
+    await eventually(async () => (await textOf(guest.page, "announcer")) === "Sign in to like", 2_000, "sign-in hint");
+    expect(await guest.page.getByRole("button", { name: "Like", exact: true }).getAttribute("aria-pressed")).toBe("false");
+    const unnamed: unknown = await guest.page.evaluate(
+      `[...document.querySelectorAll("button")].filter((b) => !(b.getAttribute("aria-label") || b.textContent || "").trim()).length`,
+    );
+    expect(unnamed).toBe(0);
+  });
+});

@@ -1,0 +1,110 @@
+import { describe, expect, inject, it } from "vitest";
+import { commentsWithText, eventually, openTarget, postComment, screenshot, serverHasRoute, uniqueTarget, type Visitor } from "./browser";
+import { useBrowser } from "./fixtures";
+
+const baseUrl = inject("pageUrl");
+const { visitor } = useBrowser(baseUrl);
+
+/**
+ * These need the moderation branch of issue 4 (target registration, GET /v1/targets/:target
+ * with owner and moderators, bans, settings, and moderator rights in the room). Until it is
+ * merged the server does not list its routes and the tests are reported as skipped; once
+ * the routes exist they run, and fail if the page and the server disagree.
+ */
+const moderationMerged = await serverHasRoute(baseUrl, "/v1/targets/{target}/bans");
+
+/** The owner claims a fresh target in the page and a viewer joins it. */
+async function ownedRoom(): Promise<{ target: string; owner: Visitor; viewer: Visitor }> {
+  const target = uniqueTarget();
+  const owner = await visitor("owner");
+  const viewer = await visitor("viewer");
+  await openTarget(owner, target);
+  await owner.page.getByTestId("claim").click();
+  await owner.page.getByTestId("moderation").waitFor({ state: "visible", timeout: 5_000 });
+  await openTarget(viewer, target);
+  return { target, owner, viewer };
+}
+
+describe.skipIf(!moderationMerged)("moderation in the browser (needs the issue-4 moderation branch)", () => {
+  it("shows the controls to the owner only", async () => {
+    const { owner, viewer } = await ownedRoom();
+    expect(await owner.page.getByTestId("moderation").isVisible()).toBe(true);
+    expect(await viewer.page.getByTestId("moderation").isVisible()).toBe(false);
+    const text = `viewer says ${crypto.randomUUID().slice(0, 6)}`;
+    await postComment(viewer, text);
+    await eventually(async () => (await commentsWithText(owner.page, text).count()) === 1, 5_000, "owner sees the comment");
+    for (const action of ["Delete", "Pin", "Ban"]) {
+      expect(await commentsWithText(owner.page, text).getByRole("button", { name: new RegExp(`^${action}`) }).count(), action).toBe(1);
+    }
+    expect(await commentsWithText(viewer.page, text).getByRole("button", { name: /^(Pin|Ban)/ }).count()).toBe(0);
+    await screenshot(owner.page, "target-owner-controls");
+  });
+
+  it("lets the owner delete a viewer's comment and it vanishes in the viewer's window", async () => {
+    const { owner, viewer } = await ownedRoom();
+    const text = `rude remark ${crypto.randomUUID().slice(0, 6)}`;
+    await postComment(viewer, text);
+    await eventually(async () => (await commentsWithText(owner.page, text).count()) === 1, 5_000, "owner sees it");
+    await commentsWithText(owner.page, text).getByRole("button", { name: /^Delete comment by/ }).click();
+    await eventually(async () => (await commentsWithText(viewer.page, text).count()) === 0, 5_000, "gone from the viewer's window");
+    expect(await commentsWithText(owner.page, text).count()).toBe(0);
+  });
+
+  it("pins a comment on top of every window and unpins it", async () => {
+    const { owner, viewer } = await ownedRoom();
+    const text = `pin me ${crypto.randomUUID().slice(0, 6)}`;
+    await postComment(viewer, text);
+    await eventually(async () => (await commentsWithText(owner.page, text).count()) === 1, 5_000, "owner sees it");
+    await commentsWithText(owner.page, text).getByRole("button", { name: /^Pin comment by/ }).click();
+    for (const v of [owner, viewer]) {
+      await eventually(async () => (await v.page.getByTestId("pinned-text").textContent()) === text, 5_000, `${v.name} sees the pin`);
+    }
+    await screenshot(viewer.page, "target-pinned");
+    await owner.page.getByRole("button", { name: "Unpin" }).click();
+    await eventually(async () => (await viewer.page.getByTestId("pinned").isVisible()) === false, 5_000, "unpinned for the viewer");
+  });
+
+  it("turns comments off and on, and sets slow mode, for the viewer's composer", async () => {
+    const { owner, viewer } = await ownedRoom();
+    const input = viewer.page.getByTestId("composer-input");
+    await owner.page.getByLabel("Comments on").uncheck();
+    await eventually(async () => await input.isDisabled(), 5_000, "viewer's composer disabled");
+    expect(await viewer.page.getByText("Comments are turned off.").count()).toBe(1);
+    await owner.page.getByLabel("Comments on").check();
+    await eventually(async () => !(await input.isDisabled()), 5_000, "viewer's composer enabled again");
+
+    await owner.page.getByLabel("Slow mode").selectOption("30");
+    await eventually(async () => (await viewer.page.getByText("Slow mode: one comment every 30 seconds.").count()) === 1, 5_000, "slow mode hint");
+    await postComment(viewer, `first ${crypto.randomUUID().slice(0, 6)}`);
+    const second = `too soon ${crypto.randomUUID().slice(0, 6)}`;
+    await input.fill(second);
+    await input.press("Enter");
+    let note = "";
+    await eventually(
+      async () => /try again in \d+ s/.test((note = (await viewer.page.locator(".composer-note").first().textContent()) ?? "")),
+      5_000,
+      "slow mode refusal",
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}; the composer said: "${note}"`);
+    });
+    expect(await input.inputValue()).toBe(second);
+    expect(await commentsWithText(owner.page, second).count()).toBe(0);
+  });
+
+  it("bans a viewer, whose next comment is refused", async () => {
+    const { owner, viewer } = await ownedRoom();
+    const text = `spam ${crypto.randomUUID().slice(0, 6)}`;
+    await postComment(viewer, text);
+    await eventually(async () => (await commentsWithText(owner.page, text).count()) === 1, 5_000, "owner sees it");
+    await commentsWithText(owner.page, text).getByRole("button", { name: /^Ban / }).click();
+    await eventually(async () => /is banned/.test((await owner.page.getByTestId("announcer").textContent()) ?? ""), 5_000, "ban announced");
+
+    const after = `after the ban ${crypto.randomUUID().slice(0, 6)}`;
+    const input = viewer.page.getByTestId("composer-input");
+    await input.fill(after);
+    await input.press("Enter");
+    await eventually(async () => ((await viewer.page.locator(".composer-note").first().textContent()) ?? "").length > 0, 5_000, "refusal shown");
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await commentsWithText(owner.page, after).count()).toBe(0);
+  });
+});
