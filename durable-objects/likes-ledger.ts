@@ -2,7 +2,7 @@ import { LikeResult } from "../protocol/likes";
 import type { EngagementEvent } from "../protocol/events";
 import type { LikeOp, LikeStatus, OpOutcome } from "../protocol/room-rpc";
 import { IdempotencyStore, idempotencyScope as scopeOf } from "./idempotency";
-import { enqueueEvent } from "./outbox";
+import { enqueueEvent, enqueueEvents } from "./outbox";
 import type { RoomMeta } from "./room-meta";
 import type { RoomSeq } from "./room-seq";
 
@@ -47,22 +47,57 @@ export class LikesLedger {
     return { liked: row !== undefined, likedAt: row?.liked_at ?? null };
   }
 
-  /** Applies ops in order; the caller wraps this in one storage transaction. */
+  /**
+   * Applies ops in order; the caller wraps this in one storage transaction. A batch costs a
+   * handful of statements whatever its size: one read of every user's state, the ops walked
+   * in memory (so a user's repeats inside one batch dedupe exactly), then one bulk write per
+   * table. Idempotency keys still cost a lookup and a write each.
+   */
   apply(target: string, ops: readonly LikeOp[]): { outcomes: OpOutcome[]; changes: LikeResult[] } {
     const outcomes: OpOutcome[] = [];
     const changes: LikeResult[] = [];
-    const seqBefore = this.seq.last;
+    const liked = this.likedAmong(ops.map((op) => op.userId));
+    const writes = new Map<string, { liked: boolean; at: number; seq: number }>();
+    const events: EngagementEvent[] = [];
+    const at = this.now();
     for (const op of ops) {
-      const outcome = this.applyOne(target, op);
-      // A replayed Idempotency-Key answer says changed: true but is an old change (seq <= seqBefore).
-      if (outcome.ok && outcome.result.changed && outcome.result.seq > seqBefore) changes.push(outcome.result);
-      outcomes.push(outcome);
+      const outcome = this.walk(target, op, liked, (userId, wantLiked) => {
+        const seq = this.seq.next();
+        this.likes += wantLiked ? 1 : -1;
+        liked.set(userId, wantLiked);
+        writes.set(userId, { liked: wantLiked, at, seq });
+        events.push({ eventId: crypto.randomUUID(), type: wantLiked ? "like" : "unlike", target, userId, at, seq });
+        return seq;
+      });
+      if (outcome.ok && outcome.result.changed && outcome.fresh) changes.push(outcome.result);
+      outcomes.push(outcome.ok ? { ok: true, result: outcome.result } : outcome);
     }
-    if (changes.length > 0) this.meta.set("likes", String(this.likes));
+    if (writes.size > 0) {
+      this.writeBulk(writes, events);
+      this.meta.set("likes", String(this.likes));
+    }
     return { outcomes, changes };
   }
 
-  private applyOne(target: string, op: LikeOp): OpOutcome {
+  /** Whether each user likes the target now, in one query (a JSON array keeps it one parameter). */
+  private likedAmong(userIds: readonly string[]): Map<string, boolean> {
+    const unique = [...new Set(userIds)];
+    const liked = new Map<string, boolean>(unique.map((userId) => [userId, false]));
+    for (const row of this.sql.exec<{ user_id: string }>(
+      "SELECT user_id FROM likes WHERE user_id IN (SELECT value FROM json_each(?))",
+      JSON.stringify(unique),
+    )) {
+      liked.set(row.user_id, true);
+    }
+    return liked;
+  }
+
+  private walk(
+    target: string,
+    op: LikeOp,
+    liked: Map<string, boolean>,
+    change: (userId: string, wantLiked: boolean) => number,
+  ): ({ ok: true; result: LikeResult; fresh: boolean }) | Extract<OpOutcome, { ok: false }> {
     const idempotencyScope = op.idempotencyKey === undefined ? null : scopeOf(op.userId, op.idempotencyKey);
     if (idempotencyScope !== null) {
       const previous = this.idempotency.lookup(idempotencyScope, op.action, LikeResult);
@@ -75,20 +110,44 @@ export class LikesLedger {
           },
         };
       }
-      if (previous.kind === "hit") return { ok: true, result: previous.result };
+      // A replayed answer may say changed: true, but it is an old change, not a new one.
+      if (previous.kind === "hit") return { ok: true, result: previous.result, fresh: false };
     }
-
-    const current = this.status(op.userId);
-    const wantLiked = op.action === "toggle" ? !current.liked : op.action === "like";
-    let result: LikeResult;
-    if (wantLiked === current.liked) {
-      result = { target, liked: current.liked, count: this.likes, changed: false, seq: this.seq.last };
-    } else {
-      const seq = this.recordChange(target, op.userId, wantLiked, op.userId);
-      result = { target, liked: wantLiked, count: this.likes, changed: true, seq };
-    }
+    const current = liked.get(op.userId) ?? false;
+    const wantLiked = op.action === "toggle" ? !current : op.action === "like";
+    const result: LikeResult =
+      wantLiked === current
+        ? { target, liked: current, count: this.likes, changed: false, seq: this.seq.last }
+        : (() => {
+            const seq = change(op.userId, wantLiked);
+            return { target, liked: wantLiked, count: this.likes, changed: true, seq };
+          })();
     if (idempotencyScope !== null) this.idempotency.remember(idempotencyScope, op.action, result);
-    return { ok: true, result };
+    return { ok: true, result, fresh: true };
+  }
+
+  /** Every user's final state, their D1 pending mark and every event, one statement per table. */
+  private writeBulk(writes: Map<string, { liked: boolean; at: number; seq: number }>, events: readonly EngagementEvent[]): void {
+    const rows = [...writes].map(([userId, w]) => ({ u: userId, l: w.liked ? 1 : 0, a: w.at, s: w.seq }));
+    const json = JSON.stringify(rows);
+    this.sql.exec(
+      "DELETE FROM likes WHERE user_id IN (SELECT json_extract(value, '$.u') FROM json_each(?) WHERE json_extract(value, '$.l') = 0)",
+      json,
+    );
+    this.sql.exec(
+      `INSERT INTO likes (user_id, liked_at)
+       SELECT json_extract(value, '$.u'), json_extract(value, '$.a') FROM json_each(?) WHERE json_extract(value, '$.l') = 1
+       ON CONFLICT (user_id) DO UPDATE SET liked_at = excluded.liked_at`,
+      json,
+    );
+    this.sql.exec(
+      `INSERT INTO d1_pending (user_id, liked_at, seq)
+       SELECT json_extract(value, '$.u'), CASE json_extract(value, '$.l') WHEN 1 THEN json_extract(value, '$.a') END, json_extract(value, '$.s')
+       FROM json_each(?) WHERE true
+       ON CONFLICT (user_id) DO UPDATE SET liked_at = excluded.liked_at, seq = excluded.seq`,
+      json,
+    );
+    enqueueEvents(this.sql, events);
   }
 
   /**

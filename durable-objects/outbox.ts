@@ -5,6 +5,16 @@ export function enqueueEvent(roomSql: SqlStorage, event: EngagementEvent): void 
   roomSql.exec("INSERT INTO outbox (seq, event_id, body) VALUES (?, ?, ?)", event.seq, event.eventId, JSON.stringify(event));
 }
 
+/** Many events in one statement, for a batch that made many changes. */
+export function enqueueEvents(roomSql: SqlStorage, events: readonly EngagementEvent[]): void {
+  if (events.length === 0) return;
+  roomSql.exec(
+    `INSERT INTO outbox (seq, event_id, body)
+     SELECT json_extract(value, '$.seq'), json_extract(value, '$.id'), json_extract(value, '$.body') FROM json_each(?)`,
+    JSON.stringify(events.map((event) => ({ seq: event.seq, id: event.eventId, body: JSON.stringify(event) }))),
+  );
+}
+
 /** Queues take at most 100 messages and 256 KB per sendBatch. */
 const MAX_MESSAGES_PER_SEND = 100;
 const MAX_BYTES_PER_SEND = 250_000;

@@ -26,10 +26,14 @@ export class ReplayRing {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** One statement for the whole batch, however many events it made. */
   append(events: readonly RingEvent[]): void {
-    for (const { seq, at, event } of events) {
-      this.sql.exec("INSERT INTO live_events (seq, at, body) VALUES (?, ?, ?)", seq, at, JSON.stringify(event));
-    }
+    if (events.length === 0) return;
+    this.sql.exec(
+      `INSERT INTO live_events (seq, at, body)
+       SELECT json_extract(value, '$.s'), json_extract(value, '$.a'), json_extract(value, '$.b') FROM json_each(?)`,
+      JSON.stringify(events.map(({ seq, at, event }) => ({ s: seq, a: at, b: JSON.stringify(event) }))),
+    );
   }
 
   /** Drops what no guarantee covers any more; called once per write batch, not per event. */

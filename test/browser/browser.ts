@@ -100,12 +100,6 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: resolve(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-/** Whether the running server offers a route (it lists it in /openapi.json). */
-export async function serverHasRoute(baseUrl: string, path: string): Promise<boolean> {
-  const res = await fetch(`${baseUrl}/openapi.json`);
-  const doc = z.object({ paths: z.record(z.string(), z.unknown()) }).parse(await res.json());
-  return path in doc.paths;
-}
 
 /** A dev token for REST set-up steps (through the same dev route the page uses). */
 export async function devToken(baseUrl: string, userId: string): Promise<string> {

@@ -1,17 +1,9 @@
 import { describe, expect, inject, it } from "vitest";
-import { commentsWithText, eventually, openTarget, postComment, screenshot, serverHasRoute, uniqueTarget, type Visitor } from "./browser";
+import { commentsWithText, eventually, openTarget, postComment, screenshot, uniqueTarget, type Visitor } from "./browser";
 import { useBrowser } from "./fixtures";
 
 const baseUrl = inject("pageUrl");
 const { visitor } = useBrowser(baseUrl);
-
-/**
- * These need the moderation branch of issue 4 (target registration, GET /v1/targets/:target
- * with owner and moderators, bans, settings, and moderator rights in the room). Until it is
- * merged the server does not list its routes and the tests are reported as skipped; once
- * the routes exist they run, and fail if the page and the server disagree.
- */
-const moderationMerged = await serverHasRoute(baseUrl, "/v1/targets/{target}/bans");
 
 /** The owner claims a fresh target in the page and a viewer joins it. */
 async function ownedRoom(): Promise<{ target: string; owner: Visitor; viewer: Visitor }> {
@@ -25,7 +17,7 @@ async function ownedRoom(): Promise<{ target: string; owner: Visitor; viewer: Vi
   return { target, owner, viewer };
 }
 
-describe.skipIf(!moderationMerged)("moderation in the browser (needs the issue-4 moderation branch)", () => {
+describe("moderation in the browser", () => {
   it("shows the controls to the owner only", async () => {
     const { owner, viewer } = await ownedRoom();
     expect(await owner.page.getByTestId("moderation").isVisible()).toBe(true);
