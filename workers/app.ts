@@ -15,6 +15,7 @@ import { reactionsRoutes } from "./routes/reactions";
 import { moderationRoutes } from "./routes/moderation";
 import { observeRequests } from "./observe-requests";
 import { operationsRoutes } from "./routes/operations";
+import { shardsRoutes } from "./routes/shards";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 /** A full members list: 1,000 user ids of up to 128 characters each, quoted. */
@@ -52,6 +53,7 @@ export function createApp() {
     .route("/", adminRoutes)
     .route("/", moderationRoutes)
     .route("/", operationsRoutes)
+    .route("/", shardsRoutes)
     .route("/", liveRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

@@ -6,7 +6,7 @@ import type { AppBindings } from "../app-types";
 import { ApiError, validationHook } from "../errors";
 import { purgeTargetViews } from "../edge-cache";
 import { bearerSecurity, errorResponses, WriteHeaders } from "../openapi-common";
-import { roomFor } from "../rooms";
+import { applyLikesRouted } from "../shards";
 import type { AppEnv } from "../env";
 
 const likeResponses = {
@@ -49,7 +49,7 @@ async function applyOne(
   op: LikeOp,
   requestId?: string,
 ): Promise<LikeResult> {
-  const [outcome] = await roomFor(env, target).applyLikes({ target, ops: [op], requestId });
+  const [outcome] = await applyLikesRouted(env, target, [op], requestId);
   if (!outcome) throw new Error("room answered no outcome");
   if (!outcome.ok) {
     const { error } = outcome;
