@@ -140,6 +140,8 @@ export class LikeShard extends DurableObject<AppEnv> {
     this.bind(address);
     if (this.closed) return MOVED;
     if (!(await this.ensureHeld(userId))) return MOVED;
+    // Taking a liked user over raised this shard's count: the room must hear of it too.
+    await this.currentTotal(false);
     const { liked, likedAt } = this.ledger.status(userId);
     return { liked, likedAt };
   }
