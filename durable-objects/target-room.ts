@@ -75,7 +75,7 @@ import { RoomHandOverInput, SetShardsInput, ShardCountReport, type HandedUser, t
 import { RoomShards } from "./shards/room-shards";
 import { MovedUsers } from "./shards/moved-users";
 import { AUTO_SHARDS, HotTargetDetector } from "./shards/hot-target";
-import { closeEpochShards, hotThresholdFrom, movedOutcomes } from "./shards/room-sharding";
+import { closeEpochShards, forgetInShards, hotThresholdFrom, movedOutcomes } from "./shards/room-sharding";
 import { applyLikesRouted } from "../workers/shards";
 
 /** D1 may lag a room by at most this much plus one D1 round trip (the contract says < 2 s). */
@@ -485,11 +485,22 @@ export class TargetRoom extends DurableObject<AppEnv> {
     this.bindTarget(target);
     const archiveBefore = this.comments.store.archiveBefore();
     const archived = archiveBefore === null ? [] : await readArchivedByAuthor(this.env.DB, target, userId, archiveBefore);
-    return this.commit((log) => {
+    const erased = await this.commit((log) => {
       const result = forgetUserInRoom(this.ctx.storage.sql, this.ledger, this.reactionsLedger, log, target, userId);
       const commentsErased = this.comments.forget(log, target, userId, archived, Date.now());
+      if (this.movedLikes.scrub(userId)) log.touch();
       return { ...result, commentsErased, seq: this.seq.last };
     });
+    if (!this.shards.sharded) return erased;
+    const inShards = await forgetInShards(this.env, target, () => this.shards.config, userId);
+    return {
+      ...erased,
+      likesRemoved: erased.likesRemoved + inShards.likesRemoved,
+      outboxAnonymised: erased.outboxAnonymised + inShards.outboxAnonymised,
+      idempotencyKeysRemoved: erased.idempotencyKeysRemoved + inShards.idempotencyKeysRemoved,
+      count: this.likeCount(),
+      seq: this.seq.last,
+    };
   }
 
   /** Adds or removes one reaction of a verified user (REST, socket frame, or a comment's own room). */

@@ -133,3 +133,10 @@ export function shardIndex(userId: string, n: number): number {
 export function shardName(target: string, epoch: number, k: number): string {
   return `${target}#${epoch}#${k}`;
 }
+
+/** A shard's part of a user's erasure (added to the room's ForgetUserResult). */
+export interface ShardForgetResult {
+  likesRemoved: number;
+  outboxAnonymised: number;
+  idempotencyKeysRemoved: number;
+}

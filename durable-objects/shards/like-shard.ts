@@ -10,6 +10,7 @@ import {
   ShardUserInput,
   shardIndex,
   type Moved,
+  type ShardForgetResult,
   type TargetTotal,
 } from "../../protocol/shards";
 import { TargetId } from "../../protocol/target";
@@ -27,7 +28,7 @@ import { logEvent } from "../../workers/log";
 import { roomFor } from "../../workers/rooms";
 import { shardStub } from "../../workers/shards";
 import { migrateShardSchema } from "./shard-schema";
-import { importKeys, MovedUsers } from "./moved-users";
+import { importKeys, MovedUsers, scrubUserTraces } from "./moved-users";
 import { CountReporter } from "./count-reporter";
 import { UserLocks } from "./user-locks";
 
@@ -170,6 +171,46 @@ export class LikeShard extends DurableObject<AppEnv> {
       });
       if (handed.liked) await this.currentTotal(true);
       return handed;
+    });
+  }
+
+  /**
+   * Part of a user's deletion, called by the room on the user's shard in the current epoch:
+   * takes the user over (so no older holder keeps their like), erases it as the room's own
+   * erasure does (anonymous unlike event), then scrubs the markers and keys of older epochs.
+   */
+  async forgetUser(input: ShardUserInput): Promise<ShardForgetResult | Moved> {
+    const { address, userId } = ShardUserInput.parse(input);
+    const shard = this.bind(address);
+    if (this.closed || !(await this.ensureHeld(userId))) return MOVED;
+    const result = this.commit(() => {
+      const likesRemoved = this.ledger.eraseUser(shard.target, userId) ? 1 : 0;
+      // Not holding them any more is safe: every older marker now says "not liked", which is
+      // what taking them over again would find.
+      this.ctx.storage.sql.exec("DELETE FROM like_held WHERE user_id = ?", userId);
+      return { likesRemoved, ...scrubUserTraces(this.ctx.storage.sql, userId) };
+    });
+    if (result.likesRemoved > 0) await this.scheduleBackgroundJobs();
+    await this.currentTotal(result.likesRemoved > 0);
+    for (let epoch = shard.epoch - 1; epoch >= 1; epoch--) {
+      const k = shardIndex(userId, shard.layout[epoch]!);
+      const older = await shardStub(this.env, shard.target, epoch, k).scrubMovedUser({
+        address: { target: shard.target, epoch, k, layout: shard.layout.slice(0, epoch + 1) },
+        userId,
+      });
+      result.outboxAnonymised += older.outboxAnonymised;
+      result.idempotencyKeysRemoved += older.idempotencyKeysRemoved;
+    }
+    return result;
+  }
+
+  /** An older epoch's part of a user's erasure: they moved on, so only traces are left here. */
+  async scrubMovedUser(input: ShardUserInput): Promise<ShardForgetResult> {
+    const { address, userId } = ShardUserInput.parse(input);
+    this.bind(address);
+    return this.commit(() => {
+      this.moved.scrub(userId);
+      return { likesRemoved: 0, ...scrubUserTraces(this.ctx.storage.sql, userId) };
     });
   }
 

@@ -23,6 +23,14 @@ export class MovedUsers {
     return this.sql.exec("SELECT 1 FROM like_moved WHERE user_id = ?", userId).toArray().length > 0;
   }
 
+  /**
+   * A user's erasure: the marker stays (without it an older epoch could take the user in a
+   * second time), but it no longer says whether or when they liked. Returns whether one existed.
+   */
+  scrub(userId: string): boolean {
+    return this.sql.exec("UPDATE like_moved SET liked = 0, liked_at = NULL WHERE user_id = ?", userId).rowsWritten > 0;
+  }
+
   mark(userId: string, status: LikeStatus): HandedUser {
     this.sql.exec(
       "INSERT INTO like_moved (user_id, liked, liked_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO NOTHING",
@@ -62,4 +70,14 @@ export function importKeys(sql: SqlStorage, keys: readonly HandedKey[]): void {
       key.createdAt,
     );
   }
+}
+
+/** A shard's part of a user's erasure besides the like: their queued events and their keys. */
+export function scrubUserTraces(sql: SqlStorage, userId: string): { outboxAnonymised: number; idempotencyKeysRemoved: number } {
+  const outboxAnonymised = sql.exec(
+    "UPDATE outbox SET body = json_set(body, '$.userId', json('null')) WHERE json_extract(body, '$.userId') = ?",
+    userId,
+  ).rowsWritten;
+  const idempotencyKeysRemoved = sql.exec("DELETE FROM idempotency WHERE key >= ? AND key < ?", `${userId}\u0000`, `${userId}\u0001`).rowsWritten;
+  return { outboxAnonymised, idempotencyKeysRemoved };
 }

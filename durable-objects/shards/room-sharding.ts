@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { OpOutcome } from "../../protocol/room-rpc";
-import type { ShardConfig, ShardLayout } from "../../protocol/shards";
+import type { ShardConfig, ShardForgetResult, ShardLayout } from "../../protocol/shards";
 import type { AppEnv } from "../../workers/env";
-import { shardStub } from "../../workers/shards";
+import { addressOf, shardStub } from "../../workers/shards";
 
 /** What a sharded room answers each like op with: the Worker then writes to the shards. */
 export function movedOutcomes(ops: number, config: ShardConfig): OpOutcome[] {
@@ -35,4 +35,22 @@ export function hotThresholdFrom(env: Pick<AppEnv, "HOT_TARGET_LIKES_PER_SECOND"
   if (value === undefined || value.trim() === "") return null;
   const parsed = Threshold.safeParse(value);
   return parsed.success ? parsed.data : null;
+}
+
+/**
+ * A user's erasure on a sharded target: their like lives in their shard of the current epoch
+ * (or is taken there first). `config` is read again if that epoch closed meanwhile.
+ */
+export async function forgetInShards(
+  env: AppEnv,
+  target: string,
+  config: () => ShardConfig,
+  userId: string,
+): Promise<ShardForgetResult> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const address = addressOf(target, config(), userId);
+    const answer = await shardStub(env, target, address.epoch, address.k).forgetUser({ address, userId });
+    if (!("moved" in answer)) return answer;
+  }
+  throw new Error(`erasure of a user on ${target} kept moving`);
 }

@@ -1,4 +1,4 @@
-import { env, listDurableObjectIds, runDurableObjectAlarm } from "cloudflare:test";
+import { env, listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
 import { call, getJson, like, postJson, roomStub, runRoomAlarm, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { applyLikesRouted, shardStub } from "../../workers/shards";
@@ -248,6 +248,54 @@ describe("sharded hot targets", () => {
     const target = uniqueTarget();
     expect(await setShards(target, 4)).toEqual({ epoch: 1, n: 4, layout: [0, 4] });
     expect(await setShards(target, 4)).toEqual({ epoch: 1, n: 4, layout: [0, 4] });
+  });
+});
+
+/** A shard's tables with any cell mentioning `needle`; only the handoff marker may name an erased user. */
+function shardTablesMentioning(target: string, epoch: number, k: number, needle: string): Promise<string[]> {
+  return runInDurableObject(shardStub(env, target, epoch, k), (_shard, state) =>
+    state.storage.sql
+      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'")
+      .toArray()
+      .filter(({ name }) => JSON.stringify(state.storage.sql.exec(`SELECT * FROM "${name}"`).toArray()).includes(needle))
+      .map(({ name }) => name),
+  );
+}
+
+describe("deleting a user of a sharded target", () => {
+  it("erases their like from their shard and scrubs older epochs, keeping the count exact", { timeout: 30_000 }, async () => {
+    const target = uniqueTarget();
+    const [leaver, stayer] = [uniqueUser("leaver"), uniqueUser("stayer")];
+    const first = await setShards(target, 4);
+    await like(target, leaver, "like", { "Idempotency-Key": "leaver-key" });
+    await like(target, stayer);
+    const second = await setShards(target, 8);
+    await drainShards(target);
+    expect(await statusOf(target, leaver)).toBe(true);
+
+    const result = await roomStub(target).forgetUser({ target, userId: leaver });
+    expect(result).toMatchObject({ likesRemoved: 1, count: 1 });
+    expect(result.idempotencyKeysRemoved).toBeGreaterThanOrEqual(1);
+    expect(await likeCount(target)).toBe(1);
+    expect(await statusOf(target, stayer)).toBe(true);
+
+    await drainShards(target);
+    const rows = await env.DB.prepare("SELECT user_id FROM user_likes WHERE target = ?").bind(target).all<{ user_id: string }>();
+    expect(rows.results.map((row) => row.user_id)).toEqual([stayer]);
+    // The handoff marker keeps the bare id (it stops an older epoch taking the user in twice)
+    // but no longer says whether they liked; nothing else in either epoch names them.
+    const inOld = await shardTablesMentioning(target, first.epoch, shardIndex(leaver, first.n), leaver);
+    const inNew = await shardTablesMentioning(target, second.epoch, shardIndex(leaver, second.n), leaver);
+    expect(inOld).toEqual(["like_moved"]);
+    expect(inNew).toEqual([]);
+    const marker = await runInDurableObject(shardStub(env, target, first.epoch, shardIndex(leaver, first.n)), (_shard, state) =>
+      state.storage.sql.exec("SELECT liked, liked_at FROM like_moved").toArray(),
+    );
+    expect(marker).toEqual([{ liked: 0, liked_at: null }]);
+
+    // If they come back, they start from "not liked" and count once.
+    expect((await like(target, leaver)).body).toMatchObject({ liked: true, changed: true, count: 2 });
+    expect((await like(target, leaver)).body).toMatchObject({ liked: true, changed: false, count: 2 });
   });
 });
 
