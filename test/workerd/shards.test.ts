@@ -4,6 +4,7 @@ import { call, getJson, like, postJson, roomStub, runRoomAlarm, tokenFor, unique
 import { applyLikesRouted, shardStub } from "../../workers/shards";
 import { shardIndex, type ShardConfig } from "../../protocol/shards";
 import { HotTargetDetector } from "../../durable-objects/shards/hot-target";
+import { LiveSocket } from "./live-socket";
 
 async function adminToken(): Promise<string> {
   return tokenFor(uniqueUser("admin"), { roles: ["admin"] });
@@ -248,6 +249,33 @@ describe("sharded hot targets", () => {
     const target = uniqueTarget();
     expect(await setShards(target, 4)).toEqual({ epoch: 1, n: 4, layout: [0, 4] });
     expect(await setShards(target, 4)).toEqual({ epoch: 1, n: 4, layout: [0, 4] });
+  });
+});
+
+describe("live sockets on a sharded target", () => {
+  it("pushes the summed count to viewers and routes a socket like to the user's shard", async () => {
+    const target = uniqueTarget();
+    await setShards(target, 4);
+    const user = uniqueUser();
+    const writer = await LiveSocket.open(target, { token: await tokenFor(user) });
+    const viewer = await LiveSocket.open(target);
+    await writer.next("hello");
+    await viewer.next("hello");
+
+    const others = Array.from({ length: 6 }, () => uniqueUser());
+    for (const other of others) await like(target, other);
+    await viewer.next("count", (f) => f.count === others.length);
+
+    writer.send({ type: "like", id: "socket-like" });
+    const ack = await writer.next("ack", (f) => f.id === "socket-like");
+    expect(ack.result).toMatchObject({ liked: true, changed: true, count: others.length + 1 });
+    await viewer.next("count", (f) => f.count === others.length + 1);
+    expect(await statusOf(target, user)).toBe(true);
+    // Count frames only move forward: each shard report that changed the sum took a new seq.
+    const seqs = viewer.of("count").map((f) => f.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    writer.close();
+    viewer.close();
   });
 });
 
