@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { configOf, MAX_EPOCHS, ShardLayout, UNSHARDED, type ShardConfig, type ShardCountReport } from "../../protocol/shards";
 import type { RoomError } from "../../protocol/room-rpc";
 import type { RoomMeta } from "../room-meta";
@@ -93,7 +92,7 @@ export class RoomShards {
 
   private readLayout(): ShardLayout {
     const stored = this.meta.get(LAYOUT_KEY);
-    return stored === undefined ? UNSHARDED.layout : ShardLayout.parse(z.unknown().parse(JSON.parse(stored)));
+    return stored === undefined ? UNSHARDED.layout : ShardLayout.parse(JSON.parse(stored));
   }
 
   private readSum(): number {

@@ -2,7 +2,8 @@ import { env, listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } 
 import { afterAll, describe, expect, it } from "vitest";
 import { call, getJson, like, postJson, roomStub, runRoomAlarm, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { applyLikesRouted, shardStub } from "../../workers/shards";
-import { shardIndex, type ShardConfig } from "../../protocol/shards";
+import { ShardConfigResponse, shardIndex, type ShardConfig } from "../../protocol/shards";
+import { ErrorBody } from "../../protocol/errors";
 import { HotTargetDetector } from "../../durable-objects/shards/hot-target";
 import { LiveSocket } from "./live-socket";
 
@@ -21,8 +22,8 @@ async function putShards(target: string, body: unknown, token?: string): Promise
 async function setShards(target: string, n: number): Promise<ShardConfig> {
   const res = await putShards(target, { n }, await adminToken());
   expect(res.status).toBe(200);
-  const body = (await res.json()) as ShardConfig & { target: string };
-  expect(body.n).toBe(n);
+  const body = ShardConfigResponse.parse(await res.json());
+  expect(body).toMatchObject({ target, n });
   return { epoch: body.epoch, n: body.n, layout: body.layout };
 }
 
@@ -123,7 +124,7 @@ describe("sharded hot targets", () => {
       const result = await like(target, user);
       expect(result.body).toMatchObject({ target, liked: true, changed: true, count: i + 1 });
     }
-    const [first, second] = users as [string, string];
+    const [first, second] = [users[0]!, users[1]!];
     const stranger = uniqueUser("never");
     expect(await statusOf(target, first)).toBe(true);
     expect(await statusOf(target, stranger)).toBe(false);
@@ -235,7 +236,7 @@ describe("sharded hot targets", () => {
     for (const body of [{ n: 0 }, { n: 65 }, { n: 2.5 }, { n: "4" }, {}, { n: 4, extra: true }]) {
       const res = await putShards(target, body, admin);
       expect(res.status).toBe(400);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("invalid_request");
+      expect(ErrorBody.parse(await res.json()).error.code).toBe("invalid_request");
     }
     expect((await putShards("nokind:x", { n: 4 }, admin)).status).toBe(400);
     expect((await putShards(target, { n: 4 }, await tokenFor(uniqueUser()))).status).toBe(403);
