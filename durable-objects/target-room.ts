@@ -439,6 +439,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
   async reportShardCount(input: ShardCountReport): Promise<TargetTotal> {
     const report = ShardCountReport.parse(input);
     this.bindTarget(report.target);
+    if (!this.shards.knows(report)) logEvent("shard_report_refused", { target: report.target, epoch: report.epoch, k: report.k });
     return this.commit((log) => {
       const before = this.likeCount();
       if (this.shards.record(report)) {

@@ -59,10 +59,15 @@ export class RoomShards {
     return { ok: true, config: this.config, changed: true };
   }
 
+  /** A report from a shard this target never had (a bug elsewhere) must not move the count. */
+  knows(report: ShardCountReport): boolean {
+    const n = this.layout[report.epoch];
+    return n !== undefined && n > 0 && report.k < n;
+  }
+
   /** Keeps the newest report per shard; true when the sum moved. */
   record(report: ShardCountReport): boolean {
-    const n = this.layout[report.epoch];
-    if (n === undefined || n === 0 || report.k >= n) throw new Error(`no shard ${report.epoch}#${report.k} in this target's layout`);
+    if (!this.knows(report)) return false;
     const written = this.sql.exec(
       `INSERT INTO shard_counts (epoch, k, count, seq) VALUES (?, ?, ?, ?)
        ON CONFLICT (epoch, k) DO UPDATE SET count = excluded.count, seq = excluded.seq WHERE excluded.seq > shard_counts.seq`,

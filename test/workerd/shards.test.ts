@@ -219,6 +219,46 @@ describe("sharded hot targets", () => {
     expect(await likeCount(target)).toBe(0);
   });
 
+  it("hands a user over idempotently when the new shard asks again after a crash", async () => {
+    const target = uniqueTarget();
+    const user = uniqueUser();
+    await like(target, user);
+    const first = await setShards(target, 4);
+    // The room (epoch 0's holder) answers the same state however often it is asked.
+    const fromRoom = await roomStub(target).handOverLike({ target, userId: user });
+    expect(await roomStub(target).handOverLike({ target, userId: user })).toEqual(fromRoom);
+    expect(fromRoom).toMatchObject({ liked: true });
+    expect(typeof fromRoom.likedAt).toBe("number");
+
+    await setShards(target, 8);
+    const k = shardIndex(user, first.n);
+    const address = { target, epoch: first.epoch, k, layout: first.layout };
+    // Epoch 1's shard never saw the user: it passes them through from the room, once and again.
+    const passed = await shardStub(env, target, first.epoch, k).handOver({ address, userId: user });
+    expect(await shardStub(env, target, first.epoch, k).handOver({ address, userId: user })).toEqual(passed);
+    expect(passed).toMatchObject({ liked: true, likedAt: fromRoom.likedAt });
+
+    // The user's shard in epoch 2 takes them over now: still one like, with its first time.
+    expect((await like(target, user)).body).toMatchObject({ liked: true, changed: false, count: 1 });
+    const { body } = await getJson(`/v1/users/${user}/likes/${target}`);
+    expect(body.likedAt).toBe(new Date(fromRoom.likedAt ?? 0).toISOString());
+    expect(await likeCount(target)).toBe(1);
+  });
+
+  it("keeps the newest report of each shard when reports arrive out of order", async () => {
+    const target = uniqueTarget();
+    await setShards(target, 2);
+    const room = roomStub(target);
+    expect(await room.reportShardCount({ target, epoch: 1, k: 0, count: 5, seq: 10 })).toMatchObject({ count: 5 });
+    expect(await room.reportShardCount({ target, epoch: 1, k: 0, count: 3, seq: 9 })).toMatchObject({ count: 5 });
+    expect(await room.reportShardCount({ target, epoch: 1, k: 1, count: 2, seq: 1 })).toMatchObject({ count: 7 });
+    expect(await likeCount(target)).toBe(7);
+    // A shard this target never had is not counted.
+    expect(await room.reportShardCount({ target, epoch: 1, k: 2, count: 1, seq: 1 })).toMatchObject({ count: 7 });
+    expect(await room.reportShardCount({ target, epoch: 2, k: 0, count: 1, seq: 1 })).toMatchObject({ count: 7 });
+    expect(await likeCount(target)).toBe(7);
+  });
+
   it("sends a sharded target's likes from an unsharded-looking route to the shards", async () => {
     const target = uniqueTarget();
     const user = uniqueUser();
