@@ -161,6 +161,39 @@ export class LikesLedger {
     return true;
   }
 
+  /**
+   * Sharded targets (durable-objects/shards/): the user's like leaves this holder for a newer
+   * one. No event and no seq: nothing happened to the like, only where it is kept. The new
+   * holder writes the user's D1 row from now on, so a pending row here must not land later.
+   */
+  release(userId: string): LikeStatus {
+    const status = this.status(userId);
+    if (status.liked) {
+      this.sql.exec("DELETE FROM likes WHERE user_id = ?", userId);
+      this.likes--;
+      this.meta.set("likes", String(this.likes));
+    }
+    this.sql.exec("DELETE FROM d1_pending WHERE user_id = ?", userId);
+    return status;
+  }
+
+  /** The other half of `release`: takes a handed-over user in, keeping their first like time. */
+  adopt(userId: string, status: LikeStatus): void {
+    if (status.liked && !this.status(userId).liked) {
+      this.sql.exec("INSERT INTO likes (user_id, liked_at) VALUES (?, ?)", userId, status.likedAt ?? this.now());
+      this.likes++;
+      this.meta.set("likes", String(this.likes));
+    }
+    // Rewriting the user's D1 row is harmless (same row) and orders it after the old holder's.
+    this.sql.exec(
+      `INSERT INTO d1_pending (user_id, liked_at, seq) VALUES (?, ?, ?)
+       ON CONFLICT (user_id) DO UPDATE SET liked_at = excluded.liked_at, seq = excluded.seq`,
+      userId,
+      status.liked ? (status.likedAt ?? this.now()) : null,
+      this.seq.next(),
+    );
+  }
+
   private recordChange(target: string, userId: string, wantLiked: boolean, eventUserId: string | null): number {
     const at = this.now();
     const seq = this.seq.next();

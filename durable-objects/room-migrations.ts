@@ -1,3 +1,6 @@
+import { ROOM_SHARDS_MIGRATION } from "./shards/room-shards";
+import { LIKE_MOVED_TABLE } from "./shards/moved-users";
+
 /**
  * Schema of one TargetRoom's own SQLite database. Append only: a room that woke up on an
  * older version runs the missing steps in order inside blockConcurrencyWhile.
@@ -49,6 +52,9 @@ export const ROOM_MIGRATIONS: readonly string[] = [
    CREATE INDEX reports_by_time ON reports (created_at);`,
   // Users this room names outside likes, comments and events, not yet copied to D1 user_room_refs.
   `CREATE TABLE user_refs_pending (user_id TEXT PRIMARY KEY) WITHOUT ROWID;`,
+  // Issue 7: sharded hot targets (durable-objects/shards/): shard count reports, handoff markers.
+  `${ROOM_SHARDS_MIGRATION}
+   ${LIKE_MOVED_TABLE}`,
 ];
 
 export function migrateRoomSchema(sql: SqlStorage): void {

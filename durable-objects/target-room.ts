@@ -71,6 +71,12 @@ import { RequestTrail } from "./request-trail";
 import { ObservedJobs } from "./observed-jobs";
 import { OutboxBacklogReporter, readOutboxBacklog } from "./outbox-backlog";
 import { REQUEST_ID_HEADER, RequestId, type RoomMetricsReport } from "../protocol/operations";
+import { RoomHandOverInput, SetShardsInput, ShardCountReport, type HandedUser, type ShardConfig, type TargetTotal } from "../protocol/shards";
+import { RoomShards } from "./shards/room-shards";
+import { MovedUsers } from "./shards/moved-users";
+import { AUTO_SHARDS, HotTargetDetector } from "./shards/hot-target";
+import { closeEpochShards, forgetInShards, hotThresholdFrom, movedOutcomes } from "./shards/room-sharding";
+import { applyLikesRouted } from "../workers/shards";
 
 /** D1 may lag a room by at most this much plus one D1 round trip (the contract says < 2 s). */
 export const CHECKPOINT_DELAY_MS = 500;
@@ -82,6 +88,8 @@ const DEFAULT_COMMENT_RETENTION = 5_000;
 const JOB_CHECKPOINT = "d1-checkpoint";
 const JOB_OUTBOX = "outbox";
 const JOB_IDEMPOTENCY_SWEEP = "idempotency-sweep";
+const JOB_CLOSE_EPOCHS = "close-shard-epochs";
+const CLOSE_EPOCHS_RETRY_MS = 1_000;
 
 /**
  * One target (post, game, stream or comment). Its SQLite storage is the truth; the counts in
@@ -107,6 +115,10 @@ export class TargetRoom extends DurableObject<AppEnv> {
   private readonly trail = new RequestTrail([JOB_CHECKPOINT, JOB_OUTBOX]);
   private readonly observed = new ObservedJobs(this.trail);
   private backlogReporter!: OutboxBacklogReporter;
+  /** Sharded hot targets (durable-objects/shards/, docs/shards.md). */
+  private shards!: RoomShards;
+  private movedLikes!: MovedUsers;
+  private readonly hot: HotTargetDetector | null;
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
@@ -121,13 +133,22 @@ export class TargetRoom extends DurableObject<AppEnv> {
       return remaining > 0 ? Date.now() + IDEMPOTENCY_SWEEP_INTERVAL_MS : null;
     });
     this.jobs.register(COMMENT_BINDINGS_JOB, () => this.bindPendingComments());
+    this.jobs.register(JOB_CLOSE_EPOCHS, async () => {
+      await this.closeOldEpochs();
+      return null;
+    });
+    const hotThreshold = hotThresholdFrom(env);
+    this.hot = hotThreshold === null ? null : new HotTargetDetector(hotThreshold);
     // The runtime answers pings itself, so idle viewers never wake a hibernating room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     this.sockets = new RoomSockets(ctx, {
       state: () => this.roomState(),
       replay: (since, currentSeq) => this.ring.plan(since, currentSeq),
       like: async (identity, action) => {
-        const [outcome] = await this.applyOps(this.boundTarget(), [{ userId: identity.userId, action }]);
+        const op = { userId: identity.userId, action };
+        const [outcome] = this.shards.sharded
+          ? await applyLikesRouted(this.env, this.boundTarget(), [op], undefined, this.shards.config)
+          : await this.applyOps(this.boundTarget(), [op]);
         if (!outcome) throw new Error("ledger answered no outcome");
         return outcome;
       },
@@ -152,7 +173,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       metrics: this.counters,
     });
     this.live = new LiveBroadcaster(
-      () => ({ count: this.ledger.count, seq: this.seq.last, viewers: this.sockets.viewerCount() }),
+      () => ({ count: this.likeCount(), seq: this.seq.last, viewers: this.sockets.viewerCount() }),
       (changes) => this.sockets.publish(changes),
     );
     void ctx.blockConcurrencyWhile(async () => {
@@ -185,15 +206,23 @@ export class TargetRoom extends DurableObject<AppEnv> {
       });
       this.target = this.meta.get("target") ?? null;
       this.backlogReporter = new OutboxBacklogReporter(env.DB, ctx.storage.sql, this.meta);
+      this.shards = new RoomShards(ctx.storage.sql, this.meta);
+      this.movedLikes = new MovedUsers(ctx.storage.sql);
     });
   }
 
   async applyLikes(input: ApplyLikesInput): Promise<OpOutcome[]> {
     const { target, ops, requestId } = ApplyLikesInput.parse(input);
     this.bindTarget(target);
+    // A sharded target's likes live in its shards; workers/shards.ts routes them there.
+    if (this.shards.sharded) return movedOutcomes(ops.length, this.shards.config);
     const outcomes = await this.applyOps(target, ops, requestId);
     const changed = outcomes.filter((outcome) => outcome.ok && outcome.result.changed).length;
     logEvent("likes_applied", { target, requestId, ops: ops.length, changed, seq: this.seq.last });
+    if (this.hot?.record(changed) && !this.shards.sharded) {
+      const made = await this.setShards({ target, n: AUTO_SHARDS });
+      logEvent("target_became_hot", { target, shards: made.ok ? made.value.n : null });
+    }
     return outcomes;
   }
 
@@ -283,6 +312,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
     } catch (error) {
       this.seq.reload();
       this.ledger.reload();
+      this.shards.reload();
       this.settings.invalidate();
       throw error;
     }
@@ -381,7 +411,73 @@ export class TargetRoom extends DurableObject<AppEnv> {
 
   async likeStatus(target: string, userId: string): Promise<LikeStatus> {
     this.bindTarget(TargetId.parse(target));
-    return this.ledger.status(UserId.parse(userId));
+    const status = this.ledger.status(UserId.parse(userId));
+    // The user may have been handed to a shard, or be about to: only their shard can say.
+    return this.shards.sharded ? { ...status, shards: this.shards.config } : status;
+  }
+
+  /** The target's shard config (workers/shards.ts reads it, caching it briefly). */
+  async shardConfig(target: string): Promise<ShardConfig> {
+    this.bindTarget(TargetId.parse(target));
+    return this.shards.config;
+  }
+
+  /** PUT /v1/admin/targets/:target/shards, or the room itself when the target becomes hot. */
+  async setShards(input: SetShardsInput): Promise<RoomResult<ShardConfig>> {
+    const { target, n } = SetShardsInput.parse(input);
+    this.bindTarget(target);
+    const result = await this.commit(() => this.shards.setShardCount(n));
+    if (!result.ok) return result;
+    if (result.changed) {
+      logEvent("shards_set", { target, epoch: result.config.epoch, n: result.config.n });
+      await this.closeOldEpochs().catch(() => this.jobs.schedule(JOB_CLOSE_EPOCHS, Date.now() + CLOSE_EPOCHS_RETRY_MS));
+    }
+    return { ok: true, value: result.config };
+  }
+
+  /** A shard's count after one of its batches; answers the target's total for its callers. */
+  async reportShardCount(input: ShardCountReport): Promise<TargetTotal> {
+    const report = ShardCountReport.parse(input);
+    this.bindTarget(report.target);
+    if (!this.shards.knows(report)) logEvent("shard_report_refused", { target: report.target, epoch: report.epoch, k: report.k });
+    return this.commit((log) => {
+      const before = this.likeCount();
+      if (this.shards.record(report)) {
+        const count = this.likeCount();
+        log.emit(this.seq.next(), Date.now(), { kind: count > before ? "like" : "unlike", count });
+      }
+      return { count: this.likeCount(), seq: this.seq.last };
+    });
+  }
+
+  /**
+   * Epoch 0's holder of a sharded target: hands a user's like to their shard in epoch 1.
+   * Idempotent through the moved marker (durable-objects/shards/moved-users.ts).
+   */
+  async handOverLike(input: RoomHandOverInput): Promise<HandedUser> {
+    const { target, userId } = RoomHandOverInput.parse(input);
+    this.bindTarget(target);
+    if (!this.shards.sharded) throw new Error(`${target} is not sharded; nothing asks the room for a handoff`);
+    return this.commit((log) => {
+      const marked = this.movedLikes.find(userId);
+      if (marked !== null) return marked;
+      const status = this.ledger.release(userId);
+      if (status.liked) log.touch();
+      return this.movedLikes.mark(userId, status);
+    });
+  }
+
+  private async closeOldEpochs(): Promise<void> {
+    const target = this.boundTarget();
+    for (const { epoch, n } of this.shards.epochsToClose()) {
+      await closeEpochShards(this.env, target, epoch, n, this.shards.config.layout);
+      this.shards.markClosedThrough(epoch);
+    }
+  }
+
+  /** The room's own likes plus every shard's last report: the count everyone sees. */
+  private likeCount(): number {
+    return this.ledger.count + this.shards.count;
   }
 
   /** Part of a user's deletion (workers/deletion/): erases what this room holds about them. */
@@ -390,11 +486,22 @@ export class TargetRoom extends DurableObject<AppEnv> {
     this.bindTarget(target);
     const archiveBefore = this.comments.store.archiveBefore();
     const archived = archiveBefore === null ? [] : await readArchivedByAuthor(this.env.DB, target, userId, archiveBefore);
-    return this.commit((log) => {
+    const erased = await this.commit((log) => {
       const result = forgetUserInRoom(this.ctx.storage.sql, this.ledger, this.reactionsLedger, log, target, userId);
       const commentsErased = this.comments.forget(log, target, userId, archived, Date.now());
+      if (this.movedLikes.scrub(userId)) log.touch();
       return { ...result, commentsErased, seq: this.seq.last };
     });
+    if (!this.shards.sharded) return erased;
+    const inShards = await forgetInShards(this.env, target, () => this.shards.config, userId);
+    return {
+      ...erased,
+      likesRemoved: erased.likesRemoved + inShards.likesRemoved,
+      outboxAnonymised: erased.outboxAnonymised + inShards.outboxAnonymised,
+      idempotencyKeysRemoved: erased.idempotencyKeysRemoved + inShards.idempotencyKeysRemoved,
+      count: this.likeCount(),
+      seq: this.seq.last,
+    };
   }
 
   /** Adds or removes one reaction of a verified user (REST, socket frame, or a comment's own room). */
@@ -488,6 +595,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
   async likeIndexPage(input: LikeIndexPageInput): Promise<LikeIndexPage> {
     const { target, afterUserId, limit } = LikeIndexPageInput.parse(input);
     this.bindTarget(target);
+    // Shards hold most likers of a sharded target: a repair from the room alone would erase them.
+    if (this.shards.sharded) throw new Error(`${target} is sharded; its likers are not all in the room`);
     return readLikeIndexPage(this.ctx.storage.sql, this.ledger, afterUserId, limit);
   }
 
@@ -501,7 +610,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
   private roomState(): RoomState {
     return {
       target: this.target ?? "",
-      count: this.ledger.count,
+      count: this.likeCount(),
       seq: this.seq.last,
       comments: this.comments.store.visibleCount,
       reactions: reactionCounts(this.ctx.storage.sql, ROOM_SUBJECT),
@@ -540,7 +649,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
     if (this.target === null) return null;
     const { written, more } = await checkpointToD1(this.env.DB, this.ctx.storage.sql, {
       target: this.target,
-      likes: this.ledger.count,
+      likes: this.likeCount(),
       seq: this.seq.last,
     });
     const commentsCopied = await checkpointComments(this.env.DB, this.ctx.storage.sql, this.comments.store, this.target);

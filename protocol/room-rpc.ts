@@ -4,6 +4,7 @@ import { LikeResult } from "./likes";
 import type { Comment } from "./comments";
 import type { RoomSettings } from "./moderation";
 import { RequestId } from "./operations";
+import type { ShardConfig } from "./shards";
 
 /** The longest Idempotency-Key we keep; longer keys are refused at the edge. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
@@ -30,7 +31,9 @@ export type OpOutcome =
   | { ok: true; result: LikeResult }
   | { ok: false; error: { code: "idempotency_conflict" | "invalid_request"; message: string } }
   /** Over the user's likes-or-reactions budget in this room (durable-objects/moderation/room-policy.ts). */
-  | { ok: false; error: { code: "rate_limited"; message: string; retryAfterSeconds: number } };
+  | { ok: false; error: { code: "rate_limited"; message: string; retryAfterSeconds: number } }
+  /** The target is sharded (protocol/shards.ts): the room no longer takes likes, its shards do. */
+  | { ok: false; error: { code: "moved"; message: string; shards: ShardConfig } };
 
 export interface RoomSnapshot {
   target: string;
@@ -62,6 +65,8 @@ export type RoomResult<T> = { ok: true; value: T } | { ok: false; error: RoomErr
 export interface LikeStatus {
   liked: boolean;
   likedAt: number | null;
+  /** Set when the target is sharded and the user's like may live in a shard: ask there. */
+  shards?: ShardConfig;
 }
 
 /**

@@ -17,6 +17,7 @@ import { moderationRoutes } from "./routes/moderation";
 import { observeRequests } from "./observe-requests";
 import { operationsRoutes } from "./routes/operations";
 import { devRoutes } from "./routes/dev";
+import { shardsRoutes } from "./routes/shards";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 /** A full members list: 1,000 user ids of up to 128 characters each, quoted. */
@@ -55,6 +56,7 @@ export function createApp() {
     .route("/", moderationRoutes)
     .route("/", operationsRoutes)
     .route("/", benchRoutes)
+    .route("/", shardsRoutes)
     .route("/", liveRoutes);
   // Development sign-in for the live page; answers 404 unless ENVIRONMENT is "development".
   app.route("/", devRoutes);

@@ -1,10 +1,13 @@
 import type { TargetRoom } from "../durable-objects/target-room";
+import type { LikeShard } from "../durable-objects/shards/like-shard";
 import type { EngagementEvent } from "../protocol/events";
 import type { DeletionStep } from "../protocol/deletion";
 
 /** Bindings and vars from wrangler.toml and `.dev.vars` (see README "Configuration"). */
 export interface AppEnv {
   TARGET_ROOM: DurableObjectNamespace<TargetRoom>;
+  /** Shards of sharded hot targets (durable-objects/shards/, docs/shards.md). */
+  LIKE_SHARD: DurableObjectNamespace<LikeShard>;
   DB: D1Database;
   EVENTS: Queue<EngagementEvent>;
   DELETIONS: Queue<DeletionStep>;
@@ -16,6 +19,8 @@ export interface AppEnv {
   COMMENT_RATE_PER_MINUTE?: string;
   /** Likes and reactions together, per user per room; default 100. */
   REACTION_RATE_PER_MINUTE?: string;
+  /** Likes per second over 2 s above which a target shards itself (N = 4); unset: never automatically. */
+  HOT_TARGET_LIKES_PER_SECOND?: string;
   /** Workers Analytics Engine dataset for request metrics; bound in production only. */
   ANALYTICS?: AnalyticsEngineDataset;
 }

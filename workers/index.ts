@@ -8,6 +8,7 @@ import { logEvent } from "./log";
 import { runScheduledJobs } from "./scheduled";
 
 export { TargetRoom } from "../durable-objects/target-room";
+export { LikeShard } from "../durable-objects/shards/like-shard";
 
 const app = createApp();
 

@@ -6,8 +6,8 @@ import type { AppBindings } from "../app-types";
 import { ApiError, validationHook } from "../errors";
 import { purgeTargetViews } from "../edge-cache";
 import { bearerSecurity, errorResponses, WriteHeaders } from "../openapi-common";
-import { roomFor } from "../rooms";
 import { LikeCoalescer } from "../like-coalescer";
+import { applyLikesRouted } from "../shards";
 import type { AppEnv } from "../env";
 
 const likeResponses = {
@@ -53,9 +53,9 @@ async function applyOne(
   op: LikeOp,
   requestId?: string,
 ): Promise<LikeResult> {
-  const outcome = await likeCoalescer.submit(target, op, (batchTarget, ops) =>
-    roomFor(env, batchTarget).applyLikes({ target: batchTarget, ops, ...(requestId === undefined ? {} : { requestId }) }),
-  );
+  // Batches go through the shard router: one room RPC for an unsharded target, one per
+  // shard for a sharded one, never a "moved" outcome.
+  const outcome = await likeCoalescer.submit(target, op, (batchTarget, ops) => applyLikesRouted(env, batchTarget, ops, requestId));
   if (!outcome.ok) {
     const { error } = outcome;
     if (error.code === "rate_limited") {

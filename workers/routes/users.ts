@@ -8,7 +8,7 @@ import type { AppBindings } from "../app-types";
 import { userLikes } from "../db/schema";
 import { ApiError, validationHook } from "../errors";
 import { errorResponses } from "../openapi-common";
-import { roomFor } from "../rooms";
+import { likeStatusRouted } from "../shards";
 import { decodeCursor, encodeCursor } from "../cursor";
 
 const statusRoute = createRoute({
@@ -39,7 +39,7 @@ const LikesCursor = z.tuple([z.number().int().nonnegative(), TargetId]);
 export const usersRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook })
   .openapi(statusRoute, async (c) => {
     const { userId, target } = c.req.valid("param");
-    const status = await roomFor(c.env, target).likeStatus(target, userId);
+    const status = await likeStatusRouted(c.env, target, userId);
     return c.json(
       { liked: status.liked, likedAt: status.likedAt === null ? null : new Date(status.likedAt).toISOString() },
       200,

@@ -1,0 +1,359 @@
+import { DurableObject } from "cloudflare:workers";
+import { z } from "zod";
+import type { AppEnv } from "../../workers/env";
+import type { LikeStatus, OpOutcome, RoomError } from "../../protocol/room-rpc";
+import {
+  HandedUser,
+  ShardApplyInput,
+  ShardAddress,
+  ShardLayout,
+  ShardUserInput,
+  shardIndex,
+  type Moved,
+  type ShardForgetResult,
+  type TargetTotal,
+} from "../../protocol/shards";
+import { TargetId } from "../../protocol/target";
+import { RoomMeta } from "../room-meta";
+import { RoomSeq } from "../room-seq";
+import { LikesLedger } from "../likes-ledger";
+import { AlarmJobs } from "../alarm-jobs";
+import { shipOutbox } from "../outbox";
+import { checkpointUserLikesToD1 } from "../d1-checkpoint";
+import { IDEMPOTENCY_TTL_MS } from "../idempotency";
+import { applyWithinRate } from "../moderation/like-limit";
+import { RateLimiter } from "../moderation/rate-limiter";
+import { rateLimitsFrom } from "../moderation/rate-limits";
+import { logEvent } from "../../workers/log";
+import { roomFor } from "../../workers/rooms";
+import { shardStub } from "../../workers/shards";
+import { migrateShardSchema } from "./shard-schema";
+import { importKeys, MovedUsers, scrubUserTraces } from "./moved-users";
+import { CountReporter } from "./count-reporter";
+import { UserLocks } from "./user-locks";
+
+const CHECKPOINT_DELAY_MS = 500;
+const OUTBOX_DELAY_MS = 250;
+const REPORT_RETRY_DELAY_MS = 1_000;
+const IDEMPOTENCY_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+
+const JOB_CHECKPOINT = "d1-checkpoint";
+const JOB_OUTBOX = "outbox";
+const JOB_REPORT = "count-report";
+const JOB_IDEMPOTENCY_SWEEP = "idempotency-sweep";
+
+const MOVED: Moved = { moved: true };
+
+const BoundShard = z.object({
+  target: TargetId,
+  epoch: z.number().int().min(1),
+  k: z.number().int().nonnegative(),
+  layout: ShardLayout,
+});
+type BoundShard = z.infer<typeof BoundShard>;
+
+export type ShardApplyAnswer = Moved | { moved: false; outcomes: OpOutcome[] };
+
+/**
+ * The like state of the users of one sharded target that hash to shard k in one epoch
+ * (name `${target}#${epoch}#${k}`). It dedupes its own users exactly, as a room does, and
+ * reports its count to the target's room, which publishes the sum. A user it has no record
+ * of is first taken over from their holder in the previous epoch (down to epoch 0, the room):
+ * see docs/shards.md.
+ */
+export class LikeShard extends DurableObject<AppEnv> {
+  private meta!: RoomMeta;
+  private seq!: RoomSeq;
+  private ledger!: LikesLedger;
+  private moved!: MovedUsers;
+  private bound: BoundShard | null = null;
+  private closed = false;
+  private readonly jobs: AlarmJobs;
+  private readonly locks = new UserLocks();
+  private readonly reporter: CountReporter;
+  private readonly limiter: RateLimiter;
+  /** The room's last answer and the count it was for: the fallback when a report fails. */
+  private lastTotal: { total: TargetTotal; count: number } | null = null;
+
+  constructor(ctx: DurableObjectState, env: AppEnv) {
+    super(ctx, env);
+    this.jobs = new AlarmJobs(ctx.storage, (job, error, failures) =>
+      logEvent("alarm_job_failed", { shard: this.bound === null ? null : this.name(), job, failures, error: String(error) }),
+    );
+    this.jobs.register(JOB_CHECKPOINT, () => this.runCheckpoint());
+    this.jobs.register(JOB_OUTBOX, async () => ((await shipOutbox(this.env.EVENTS, this.ctx.storage.sql)).more ? Date.now() : null));
+    this.jobs.register(JOB_REPORT, async () => {
+      await this.reporter.report();
+      return null;
+    });
+    this.jobs.register(JOB_IDEMPOTENCY_SWEEP, async () =>
+      this.ledger.idempotencyKeys.purgeExpired() > 0 ? Date.now() + IDEMPOTENCY_SWEEP_INTERVAL_MS : null,
+    );
+    this.reporter = new CountReporter(() => this.sendReport());
+    // Likes only: a sharded target's reactions stay in the room with their own budget.
+    this.limiter = new RateLimiter(rateLimitsFrom(env).reactionsPerMinute);
+    void ctx.blockConcurrencyWhile(async () => {
+      migrateShardSchema(ctx.storage.sql);
+      this.meta = new RoomMeta(ctx.storage.sql);
+      this.seq = new RoomSeq(this.meta);
+      this.ledger = new LikesLedger(ctx.storage.sql, this.meta, this.seq);
+      this.moved = new MovedUsers(ctx.storage.sql);
+      const stored = this.meta.get("shard");
+      this.bound = stored === undefined ? null : BoundShard.parse(JSON.parse(stored));
+      this.closed = this.meta.get("closed") === "1";
+    });
+  }
+
+  async applyLikes(input: ShardApplyInput): Promise<ShardApplyAnswer> {
+    const { address, ops, requestId } = ShardApplyInput.parse(input);
+    const shard = this.bind(address);
+    if (this.closed) return MOVED;
+    const users = [...new Set(ops.map((op) => op.userId))];
+    const n = shard.layout[shard.epoch]!;
+    if (users.some((userId) => shardIndex(userId, n) !== shard.k)) throw new Error(`a user in the batch does not belong to ${this.name()}`);
+    const held = await Promise.all(users.map((userId) => this.ensureHeld(userId)));
+    if (held.includes(false)) return MOVED;
+
+    const applied = this.commit(() => {
+      // A handoff may have taken a user while the others were being fetched.
+      if (this.closed || users.some((userId) => this.moved.has(userId))) return null;
+      const at = Date.now();
+      return applyWithinRate(ops, (userId) => this.checkRate(userId, at), (allowed) => this.ledger.apply(shard.target, allowed));
+    });
+    if (applied === null) return MOVED;
+    if (applied.changes.length > 0) await this.scheduleBackgroundJobs();
+    if (ops.some((op) => op.idempotencyKey !== undefined) && !this.jobs.isScheduled(JOB_IDEMPOTENCY_SWEEP)) {
+      await this.jobs.schedule(JOB_IDEMPOTENCY_SWEEP, Date.now() + IDEMPOTENCY_TTL_MS);
+    }
+    const total = await this.currentTotal(applied.changes.length > 0);
+    logEvent("shard_likes_applied", { shard: this.name(), requestId, ops: ops.length, changed: applied.changes.length, seq: this.seq.last });
+    // Answers carry the target's count and the room's seq, as an unsharded room's would.
+    return {
+      moved: false,
+      outcomes: applied.outcomes.map((outcome) =>
+        outcome.ok ? { ok: true, result: { ...outcome.result, count: total.count, seq: total.seq } } : outcome,
+      ),
+    };
+  }
+
+  async likeStatus(input: ShardUserInput): Promise<LikeStatus | Moved> {
+    const { address, userId } = ShardUserInput.parse(input);
+    this.bind(address);
+    if (this.closed) return MOVED;
+    if (!(await this.ensureHeld(userId))) return MOVED;
+    // Taking a liked user over raised this shard's count: the room must hear of it too.
+    await this.currentTotal(false);
+    const { liked, likedAt } = this.ledger.status(userId);
+    return { liked, likedAt };
+  }
+
+  /**
+   * Called by the user's shard in the next epoch. Idempotent: the first call releases the
+   * user (nothing stays counted here) and leaves a marker; every later call answers the same.
+   */
+  async handOver(input: ShardUserInput): Promise<HandedUser> {
+    const { address, userId } = ShardUserInput.parse(input);
+    this.bind(address);
+    return this.locks.run(userId, async () => {
+      const marked = this.moved.find(userId);
+      if (marked !== null) return marked;
+      if (!this.isHeld(userId)) {
+        // Never seen here: pass the user through from the older holder without counting them.
+        const older = await this.askPreviousHolder(userId);
+        return this.commit(() => this.moved.find(userId) ?? this.moved.mark(userId, older));
+      }
+      const handed = this.commit(() => {
+        const status = this.ledger.release(userId);
+        this.ctx.storage.sql.exec("DELETE FROM like_held WHERE user_id = ?", userId);
+        // A new seq makes the report of the lower count newer than any earlier one.
+        this.seq.next();
+        return this.moved.mark(userId, status);
+      });
+      if (handed.liked) await this.currentTotal(true);
+      return handed;
+    });
+  }
+
+  /**
+   * Part of a user's deletion, called by the room on the user's shard in the current epoch:
+   * takes the user over (so no older holder keeps their like), erases it as the room's own
+   * erasure does (anonymous unlike event), then scrubs the markers and keys of older epochs.
+   */
+  async forgetUser(input: ShardUserInput): Promise<ShardForgetResult | Moved> {
+    const { address, userId } = ShardUserInput.parse(input);
+    const shard = this.bind(address);
+    if (this.closed || !(await this.ensureHeld(userId))) return MOVED;
+    const result = this.commit(() => {
+      const likesRemoved = this.ledger.eraseUser(shard.target, userId) ? 1 : 0;
+      // Not holding them any more is safe: every older marker now says "not liked", which is
+      // what taking them over again would find.
+      this.ctx.storage.sql.exec("DELETE FROM like_held WHERE user_id = ?", userId);
+      return { likesRemoved, ...scrubUserTraces(this.ctx.storage.sql, userId) };
+    });
+    if (result.likesRemoved > 0) await this.scheduleBackgroundJobs();
+    await this.currentTotal(result.likesRemoved > 0);
+    for (let epoch = shard.epoch - 1; epoch >= 1; epoch--) {
+      const k = shardIndex(userId, shard.layout[epoch]!);
+      const older = await shardStub(this.env, shard.target, epoch, k).scrubMovedUser({
+        address: { target: shard.target, epoch, k, layout: shard.layout.slice(0, epoch + 1) },
+        userId,
+      });
+      result.outboxAnonymised += older.outboxAnonymised;
+      result.idempotencyKeysRemoved += older.idempotencyKeysRemoved;
+    }
+    return result;
+  }
+
+  /** An older epoch's part of a user's erasure: they moved on, so only traces are left here. */
+  async scrubMovedUser(input: ShardUserInput): Promise<ShardForgetResult> {
+    const { address, userId } = ShardUserInput.parse(input);
+    this.bind(address);
+    return this.commit(() => {
+      this.moved.scrub(userId);
+      return { likesRemoved: 0, ...scrubUserTraces(this.ctx.storage.sql, userId) };
+    });
+  }
+
+  /** The room started a newer epoch: writes now belong there, so callers are told "moved". */
+  async closeEpoch(address: ShardAddress): Promise<void> {
+    this.bind(ShardAddress.parse(address));
+    if (this.closed) return;
+    this.meta.set("closed", "1");
+    this.closed = true;
+  }
+
+  override async alarm(): Promise<void> {
+    await this.jobs.runDue();
+  }
+
+  /** True when this shard holds the user (now or after taking them over), false when they moved on. */
+  private async ensureHeld(userId: string): Promise<boolean> {
+    if (this.isHeld(userId)) return true;
+    if (this.moved.has(userId)) return false;
+    return this.locks.run(userId, async () => {
+      if (this.isHeld(userId)) return true;
+      if (this.moved.has(userId)) return false;
+      const older = await this.askPreviousHolder(userId);
+      const adopted = this.commit(() => {
+        if (this.moved.has(userId)) return false;
+        if (!this.isHeld(userId)) {
+          this.ctx.storage.sql.exec("INSERT INTO like_held (user_id) VALUES (?)", userId);
+          this.ledger.adopt(userId, older);
+          importKeys(this.ctx.storage.sql, older.keys);
+        }
+        return true;
+      });
+      if (adopted) await this.jobs.schedule(JOB_CHECKPOINT, Date.now() + CHECKPOINT_DELAY_MS);
+      return adopted;
+    });
+  }
+
+  private async askPreviousHolder(userId: string): Promise<HandedUser> {
+    const shard = this.requireBound();
+    const previous = shard.epoch - 1;
+    if (previous === 0) return HandedUser.parse(await roomFor(this.env, shard.target).handOverLike({ target: shard.target, userId }));
+    const k = shardIndex(userId, shard.layout[previous]!);
+    const address = { target: shard.target, epoch: previous, k, layout: shard.layout.slice(0, previous + 1) };
+    return HandedUser.parse(await shardStub(this.env, shard.target, previous, k).handOver({ address, userId }));
+  }
+
+  private isHeld(userId: string): boolean {
+    return this.ctx.storage.sql.exec("SELECT 1 FROM like_held WHERE user_id = ?", userId).toArray().length > 0;
+  }
+
+  private checkRate(userId: string, now: number): RoomError | null {
+    const waitMs = this.limiter.take(userId, now);
+    if (waitMs === null) return null;
+    return { status: 429, code: "rate_limited", message: "over the likes limit for this target", retryAfterSeconds: Math.ceil(waitMs / 1000) };
+  }
+
+  /** All-or-nothing like the room's write path; caches are reloaded when it rolls back. */
+  private commit<T>(work: () => T): T {
+    try {
+      return this.ctx.storage.transactionSync(() => {
+        const value = work();
+        this.seq.flush();
+        return value;
+      });
+    } catch (error) {
+      this.seq.reload();
+      this.ledger.reload();
+      throw error;
+    }
+  }
+
+  private async scheduleBackgroundJobs(): Promise<void> {
+    const now = Date.now();
+    await this.jobs.schedule(JOB_CHECKPOINT, now + CHECKPOINT_DELAY_MS);
+    await this.jobs.schedule(JOB_OUTBOX, now + OUTBOX_DELAY_MS);
+  }
+
+  /**
+   * The target's total after this shard's latest change. A failed report does not fail the
+   * write (it is committed): the answer estimates from the last total and the alarm retries,
+   * so the room's sum is exact again once the report lands.
+   */
+  private async currentTotal(changed: boolean): Promise<TargetTotal> {
+    if (!changed && this.lastTotal !== null && this.lastTotal.count === this.ledger.count) return this.lastTotal.total;
+    try {
+      return await this.reporter.report();
+    } catch (error) {
+      logEvent("shard_report_failed", { shard: this.name(), error: String(error) });
+      await this.jobs.schedule(JOB_REPORT, Date.now() + REPORT_RETRY_DELAY_MS);
+      const last = this.lastTotal;
+      if (last === null) return { count: this.ledger.count, seq: 0 };
+      return { count: Math.max(0, last.total.count + this.ledger.count - last.count), seq: last.total.seq };
+    }
+  }
+
+  private async sendReport(): Promise<TargetTotal> {
+    const shard = this.requireBound();
+    const count = this.ledger.count;
+    const total = await roomFor(this.env, shard.target).reportShardCount({
+      target: shard.target,
+      epoch: shard.epoch,
+      k: shard.k,
+      count,
+      seq: this.seq.last,
+    });
+    this.lastTotal = { total, count };
+    return total;
+  }
+
+  private async runCheckpoint(): Promise<number | null> {
+    const shard = this.bound;
+    if (shard === null) return null;
+    const { more } = await checkpointUserLikesToD1(this.env.DB, this.ctx.storage.sql, shard.target);
+    return more ? Date.now() : null;
+  }
+
+  /**
+   * A shard learns which shard it is from its first call (idFromName does not tell it) and
+   * keeps it for alarms. Later calls must name the same shard; their layout may be longer
+   * (newer epochs), but only the part up to this epoch matters here and it never changes.
+   */
+  private bind(address: ShardAddress): BoundShard {
+    const own = { target: address.target, epoch: address.epoch, k: address.k, layout: address.layout.slice(0, address.epoch + 1) };
+    if (this.bound === null) {
+      this.meta.set("shard", JSON.stringify(own));
+      this.bound = own;
+      return own;
+    }
+    const same =
+      this.bound.target === own.target &&
+      this.bound.epoch === own.epoch &&
+      this.bound.k === own.k &&
+      this.bound.layout.every((n, epoch) => own.layout[epoch] === n);
+    if (!same) throw new Error(`shard ${this.name()} was called as ${own.target}#${own.epoch}#${own.k}`);
+    return this.bound;
+  }
+
+  private requireBound(): BoundShard {
+    if (this.bound === null) throw new Error("shard has no address yet");
+    return this.bound;
+  }
+
+  private name(): string {
+    return this.bound === null ? "(unbound)" : `${this.bound.target}#${this.bound.epoch}#${this.bound.k}`;
+  }
+}

@@ -1,0 +1,24 @@
+import { ROOM_MIGRATIONS } from "../room-migrations";
+import { LIKE_MOVED_TABLE } from "./moved-users";
+
+/**
+ * Schema of one LikeShard's SQLite. The first room migration already holds what a shard needs
+ * (likes, d1_pending, outbox, idempotency, alarm_jobs, room_meta), so it is reused as is;
+ * append only, as for rooms.
+ */
+const SHARD_MIGRATIONS: readonly string[] = [
+  ROOM_MIGRATIONS[0]!,
+  `${LIKE_MOVED_TABLE}
+   -- Users this shard holds (liked or not): the shard asks an older holder only about others.
+   CREATE TABLE like_held (user_id TEXT PRIMARY KEY) WITHOUT ROWID;`,
+];
+
+export function migrateShardSchema(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  const current = sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0]?.version ?? 0;
+  for (let step = current; step < SHARD_MIGRATIONS.length; step++) sql.exec(SHARD_MIGRATIONS[step]!);
+  if (current < SHARD_MIGRATIONS.length) {
+    sql.exec("DELETE FROM schema_version");
+    sql.exec("INSERT INTO schema_version (version) VALUES (?)", SHARD_MIGRATIONS.length);
+  }
+}

@@ -1,0 +1,382 @@
+import { env, listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { afterAll, describe, expect, it } from "vitest";
+import { call, getJson, like, postJson, roomStub, runRoomAlarm, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { applyLikesRouted, shardStub } from "../../workers/shards";
+import { ShardConfigResponse, shardIndex, type ShardConfig } from "../../protocol/shards";
+import { ErrorBody } from "../../protocol/errors";
+import { HotTargetDetector } from "../../durable-objects/shards/hot-target";
+import { LiveSocket } from "./live-socket";
+
+async function adminToken(): Promise<string> {
+  return tokenFor(uniqueUser("admin"), { roles: ["admin"] });
+}
+
+async function putShards(target: string, body: unknown, token?: string): Promise<Response> {
+  return call(`/v1/admin/targets/${target}/shards`, {
+    method: "PUT",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+}
+
+async function setShards(target: string, n: number): Promise<ShardConfig> {
+  const res = await putShards(target, { n }, await adminToken());
+  expect(res.status).toBe(200);
+  const body = ShardConfigResponse.parse(await res.json());
+  expect(body).toMatchObject({ target, n });
+  return { epoch: body.epoch, n: body.n, layout: body.layout };
+}
+
+async function likeCount(target: string): Promise<number> {
+  return (await roomStub(target).snapshot(target)).likes;
+}
+
+async function statusOf(target: string, userId: string): Promise<boolean> {
+  const { status, body } = await getJson(`/v1/users/${userId}/likes/${target}`);
+  expect(status).toBe(200);
+  return body.liked === true;
+}
+
+/** Runs `work` over `items` with at most `limit` in flight: hundreds at once would only queue in workerd. */
+async function inParallel<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await work(items[index]!);
+      }
+    }),
+  );
+  return results;
+}
+
+type Action = "like" | "unlike";
+
+/** Each user's actions in order (a user's own requests are sequential; users run concurrently). */
+async function playUsers(target: string, plan: Map<string, Action[]>, expected: Map<string, boolean>): Promise<void> {
+  const results = await inParallel([...plan], 40, async ([user, actions]) => {
+    for (const action of actions) {
+      const result = await like(target, user, action);
+      expect(result.status).toBe(200);
+      const before = expected.get(user) ?? false;
+      const after = action === "like";
+      expect(result.body.liked).toBe(after);
+      // Dedupe: a change is reported exactly when the state flips.
+      expect(result.body.changed).toBe(before !== after);
+      expected.set(user, after);
+    }
+    return actions.length;
+  });
+  expect(results.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+}
+
+function likers(expected: Map<string, boolean>): number {
+  return [...expected.values()].filter(Boolean).length;
+}
+
+/** Runs every shard's and the room's background jobs (D1 checkpoint, outbox) now. */
+async function drainShards(target: string): Promise<void> {
+  for (let round = 0; round < 3; round++) {
+    for (const id of await listDurableObjectIds(env.LIKE_SHARD)) await runDurableObjectAlarm(env.LIKE_SHARD.get(id));
+    await runRoomAlarm(target);
+  }
+}
+
+afterAll(async () => {
+  for (const id of await listDurableObjectIds(env.LIKE_SHARD)) await runDurableObjectAlarm(env.LIKE_SHARD.get(id));
+}, 60_000);
+
+describe("sharded hot targets", () => {
+  it("counts each distinct liker once under concurrent repeated likes and unlikes", async () => {
+    const target = uniqueTarget();
+    await setShards(target, 4);
+    const users = Array.from({ length: 240 }, (_, i) => uniqueUser(`u${i}`));
+    // Everyone likes twice at once (duplicates race each other), then a third unlike and re-like.
+    const duplicates = await inParallel(
+      users.flatMap((user) => [user, user]),
+      60,
+      (user) => like(target, user),
+    );
+    expect(duplicates.every((r) => r.status === 200 && r.body.liked === true)).toBe(true);
+    expect(duplicates.filter((r) => r.body.changed === true)).toHaveLength(users.length);
+    expect(await likeCount(target)).toBe(users.length);
+
+    const expected = new Map(users.map((user) => [user, true]));
+    const plan = new Map<string, Action[]>(
+      users.map((user, i): [string, Action[]] => [user, i % 3 === 0 ? ["unlike"] : i % 3 === 1 ? ["unlike", "like", "like"] : ["like"]]),
+    );
+    await playUsers(target, plan, expected);
+    expect(await likeCount(target)).toBe(likers(expected));
+    expect((await getJson(`/v1/targets/${target}/stats`)).body.likes).toBe(likers(expected));
+
+    // The users really are spread: every one of the 4 shards holds some of them.
+    const perShard = new Set(users.map((user) => shardIndex(user, 4)));
+    expect(perShard.size).toBe(4);
+  }, 30_000);
+
+  it("answers each like with the target's total across shards, and per-user status from the user's shard", async () => {
+    const target = uniqueTarget();
+    const config = await setShards(target, 4);
+    const users = Array.from({ length: 12 }, () => uniqueUser());
+    for (const [i, user] of users.entries()) {
+      const result = await like(target, user);
+      expect(result.body).toMatchObject({ target, liked: true, changed: true, count: i + 1 });
+    }
+    const [first, second] = [users[0]!, users[1]!];
+    const stranger = uniqueUser("never");
+    expect(await statusOf(target, first)).toBe(true);
+    expect(await statusOf(target, stranger)).toBe(false);
+    const { body } = await getJson(`/v1/users/${first}/likes/${target}`);
+    expect(typeof body.likedAt).toBe("string");
+
+    expect((await like(target, second, "unlike")).body).toMatchObject({ liked: false, changed: true, count: users.length - 1 });
+    expect(await statusOf(target, second)).toBe(false);
+    // The status came from the shard: the room itself holds none of these likes.
+    const shard = shardStub(env, target, config.epoch, shardIndex(first, config.n));
+    expect(await shard.likeStatus({ address: { target, epoch: config.epoch, k: shardIndex(first, config.n), layout: config.layout }, userId: first })).toMatchObject({ liked: true });
+  });
+
+  it("keeps the count exact and every user deduped while N changes 4 -> 8 -> 2 under load", async () => {
+    const target = uniqueTarget();
+    const users = Array.from({ length: 150 }, (_, i) => uniqueUser(`m${i}`));
+    const expected = new Map<string, boolean>();
+    // Epoch 0: a third of the users like the target while it is still one room.
+    await playUsers(target, new Map(users.slice(0, 50).map((user) => [user, ["like"]])), expected);
+    expect(await likeCount(target)).toBe(50);
+
+    const wave = (from: number, to: number, actions: Action[]) => new Map(users.slice(from, to).map((user) => [user, actions]));
+    const [, e1] = await Promise.all([playUsers(target, wave(50, 100, ["like", "like"]), expected), setShards(target, 4)]);
+    expect(e1.epoch).toBe(1);
+    // Users of epoch 0 and 1 act again while N changes to 8: duplicates must not count twice.
+    const [, e2] = await Promise.all([playUsers(target, wave(0, 100, ["like", "unlike", "like"]), expected), setShards(target, 8)]);
+    expect(e2.epoch).toBe(2);
+    expect(await likeCount(target)).toBe(likers(expected));
+
+    const [, e3] = await Promise.all([
+      playUsers(target, new Map(users.map((user, i): [string, Action[]] => [user, i % 2 === 0 ? ["unlike"] : ["like", "like"]])), expected),
+      setShards(target, 2),
+    ]);
+    expect(e3).toEqual({ epoch: 3, n: 2, layout: [0, 4, 8, 2] });
+    expect(await likeCount(target)).toBe(likers(expected));
+
+    // A like made in one epoch is found, not repeated, in the next; the unlike after the move counts.
+    const sleeper = uniqueUser("sleeper");
+    await setShards(target, 3);
+    expect((await like(target, sleeper)).body).toMatchObject({ changed: true });
+    expected.set(sleeper, true);
+    await setShards(target, 5);
+    expect((await like(target, sleeper)).body).toMatchObject({ liked: true, changed: false });
+    expect((await like(target, sleeper, "unlike")).body).toMatchObject({ liked: false, changed: true });
+    expected.set(sleeper, false);
+
+    expect(await likeCount(target), "count after the sleeper").toBe(likers(expected));
+    const statuses = await inParallel([...expected.keys()], 40, (user) => statusOf(target, user));
+    expect(statuses.filter(Boolean).length, "statuses").toBe(likers(expected));
+    expect(statuses).toEqual([...expected.values()]);
+    // Reading a status moves a sleeping user into the current epoch; the count must not move.
+    expect(await likeCount(target), "count after the status reads").toBe(likers(expected));
+
+    // D1 converges on the same likers: shards write their users' rows, the room the sum.
+    await drainShards(target);
+    const rows = await env.DB.prepare("SELECT user_id FROM user_likes WHERE target = ? ORDER BY user_id").bind(target).all<{ user_id: string }>();
+    expect(rows.results.map((row) => row.user_id)).toEqual([...expected].filter(([, liked]) => liked).map(([user]) => user).sort());
+    const counted = await env.DB.prepare("SELECT likes FROM target_counts WHERE target = ?").bind(target).first<{ likes: number }>();
+    expect(counted?.likes, "target_counts").toBe(likers(expected));
+  }, 60_000);
+
+  it("replays an Idempotency-Key answer after the user moved to a newer epoch", async () => {
+    const target = uniqueTarget();
+    await setShards(target, 4);
+    const token = await tokenFor(uniqueUser());
+    const headers = { "idempotency-key": "toggle-once" };
+    const first = await postJson("/v1/likes/toggle", { target }, { token, headers });
+    expect(await first.json()).toMatchObject({ liked: true, changed: true });
+    await setShards(target, 8);
+    const retried = await postJson("/v1/likes/toggle", { target }, { token, headers });
+    expect(await retried.json()).toMatchObject({ liked: true, changed: true });
+    expect(await likeCount(target)).toBe(1);
+  });
+
+  it("makes a Worker with an old config retry in the current epoch when a closed shard answers moved", async () => {
+    const target = uniqueTarget();
+    const user = uniqueUser();
+    const old = await setShards(target, 4);
+    expect((await like(target, user)).body).toMatchObject({ liked: true, count: 1 });
+    await setShards(target, 8);
+
+    const k = shardIndex(user, old.n);
+    const address = { target, epoch: old.epoch, k, layout: old.layout };
+    expect(await shardStub(env, target, old.epoch, k).applyLikes({ address, ops: [{ userId: user, action: "unlike" }] })).toEqual({ moved: true });
+
+    // Routed with the stale config (as an isolate's 2 s cache would): it still lands exactly once.
+    const [outcome] = await applyLikesRouted(env, target, [{ userId: user, action: "unlike" }], undefined, old);
+    expect(outcome).toMatchObject({ ok: true, result: { liked: false, changed: true, count: 0 } });
+    const [again] = await applyLikesRouted(env, target, [{ userId: user, action: "unlike" }], undefined, old);
+    expect(again).toMatchObject({ ok: true, result: { liked: false, changed: false, count: 0 } });
+    expect(await statusOf(target, user)).toBe(false);
+    expect(await likeCount(target)).toBe(0);
+  });
+
+  it("hands a user over idempotently when the new shard asks again after a crash", async () => {
+    const target = uniqueTarget();
+    const user = uniqueUser();
+    await like(target, user);
+    const first = await setShards(target, 4);
+    // The room (epoch 0's holder) answers the same state however often it is asked.
+    const fromRoom = await roomStub(target).handOverLike({ target, userId: user });
+    expect(await roomStub(target).handOverLike({ target, userId: user })).toEqual(fromRoom);
+    expect(fromRoom).toMatchObject({ liked: true });
+    expect(typeof fromRoom.likedAt).toBe("number");
+
+    await setShards(target, 8);
+    const k = shardIndex(user, first.n);
+    const address = { target, epoch: first.epoch, k, layout: first.layout };
+    // Epoch 1's shard never saw the user: it passes them through from the room, once and again.
+    const passed = await shardStub(env, target, first.epoch, k).handOver({ address, userId: user });
+    expect(await shardStub(env, target, first.epoch, k).handOver({ address, userId: user })).toEqual(passed);
+    expect(passed).toMatchObject({ liked: true, likedAt: fromRoom.likedAt });
+
+    // The user's shard in epoch 2 takes them over now: still one like, with its first time.
+    expect((await like(target, user)).body).toMatchObject({ liked: true, changed: false, count: 1 });
+    const { body } = await getJson(`/v1/users/${user}/likes/${target}`);
+    expect(body.likedAt).toBe(new Date(fromRoom.likedAt ?? 0).toISOString());
+    expect(await likeCount(target)).toBe(1);
+  });
+
+  it("keeps the newest report of each shard when reports arrive out of order", async () => {
+    const target = uniqueTarget();
+    await setShards(target, 2);
+    const room = roomStub(target);
+    expect(await room.reportShardCount({ target, epoch: 1, k: 0, count: 5, seq: 10 })).toMatchObject({ count: 5 });
+    expect(await room.reportShardCount({ target, epoch: 1, k: 0, count: 3, seq: 9 })).toMatchObject({ count: 5 });
+    expect(await room.reportShardCount({ target, epoch: 1, k: 1, count: 2, seq: 1 })).toMatchObject({ count: 7 });
+    expect(await likeCount(target)).toBe(7);
+    // A shard this target never had is not counted.
+    expect(await room.reportShardCount({ target, epoch: 1, k: 2, count: 1, seq: 1 })).toMatchObject({ count: 7 });
+    expect(await room.reportShardCount({ target, epoch: 2, k: 0, count: 1, seq: 1 })).toMatchObject({ count: 7 });
+    expect(await likeCount(target)).toBe(7);
+  });
+
+  it("sends a sharded target's likes from an unsharded-looking route to the shards", async () => {
+    const target = uniqueTarget();
+    const user = uniqueUser();
+    await setShards(target, 2);
+    // The room refuses to take the like itself and names the config.
+    const [refused] = await roomStub(target).applyLikes({ target, ops: [{ userId: user, action: "like" }] });
+    expect(refused).toMatchObject({ ok: false, error: { code: "moved", shards: { epoch: 1, n: 2 } } });
+    const [routed] = await applyLikesRouted(env, target, [{ userId: user, action: "like" }]);
+    expect(routed).toMatchObject({ ok: true, result: { liked: true, changed: true, count: 1 } });
+  });
+
+  it("answers 400 to a bad shard count and 403 to a non-admin", async () => {
+    const target = uniqueTarget();
+    const admin = await adminToken();
+    for (const body of [{ n: 0 }, { n: 65 }, { n: 2.5 }, { n: "4" }, {}, { n: 4, extra: true }]) {
+      const res = await putShards(target, body, admin);
+      expect(res.status).toBe(400);
+      expect(ErrorBody.parse(await res.json()).error.code).toBe("invalid_request");
+    }
+    expect((await putShards("nokind:x", { n: 4 }, admin)).status).toBe(400);
+    expect((await putShards(target, { n: 4 }, await tokenFor(uniqueUser()))).status).toBe(403);
+    expect((await putShards(target, { n: 4 })).status).toBe(401);
+    expect((await roomStub(target).shardConfig(target)).n).toBe(0);
+    const shown = await call(`/v1/admin/targets/${target}/shards`, { headers: { authorization: `Bearer ${admin}` } });
+    expect(await shown.json()).toEqual({ target, epoch: 0, n: 0, layout: [0] });
+  });
+
+  it("setting the same N again starts no new epoch", async () => {
+    const target = uniqueTarget();
+    expect(await setShards(target, 4)).toEqual({ epoch: 1, n: 4, layout: [0, 4] });
+    expect(await setShards(target, 4)).toEqual({ epoch: 1, n: 4, layout: [0, 4] });
+  });
+});
+
+describe("live sockets on a sharded target", () => {
+  it("pushes the summed count to viewers and routes a socket like to the user's shard", async () => {
+    const target = uniqueTarget();
+    await setShards(target, 4);
+    const user = uniqueUser();
+    const writer = await LiveSocket.open(target, { token: await tokenFor(user) });
+    const viewer = await LiveSocket.open(target);
+    await writer.next("hello");
+    await viewer.next("hello");
+
+    const others = Array.from({ length: 6 }, () => uniqueUser());
+    for (const other of others) await like(target, other);
+    await viewer.next("count", (f) => f.count === others.length);
+
+    writer.send({ type: "like", id: "socket-like" });
+    const ack = await writer.next("ack", (f) => f.id === "socket-like");
+    expect(ack.result).toMatchObject({ liked: true, changed: true, count: others.length + 1 });
+    await viewer.next("count", (f) => f.count === others.length + 1);
+    expect(await statusOf(target, user)).toBe(true);
+    // Count frames only move forward: each shard report that changed the sum took a new seq.
+    const seqs = viewer.of("count").map((f) => f.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    writer.close();
+    viewer.close();
+  });
+});
+
+/** A shard's tables with any cell mentioning `needle`; only the handoff marker may name an erased user. */
+function shardTablesMentioning(target: string, epoch: number, k: number, needle: string): Promise<string[]> {
+  return runInDurableObject(shardStub(env, target, epoch, k), (_shard, state) =>
+    state.storage.sql
+      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'")
+      .toArray()
+      .filter(({ name }) => JSON.stringify(state.storage.sql.exec(`SELECT * FROM "${name}"`).toArray()).includes(needle))
+      .map(({ name }) => name),
+  );
+}
+
+describe("deleting a user of a sharded target", () => {
+  it("erases their like from their shard and scrubs older epochs, keeping the count exact", { timeout: 30_000 }, async () => {
+    const target = uniqueTarget();
+    const [leaver, stayer] = [uniqueUser("leaver"), uniqueUser("stayer")];
+    const first = await setShards(target, 4);
+    await like(target, leaver, "like", { "Idempotency-Key": "leaver-key" });
+    await like(target, stayer);
+    const second = await setShards(target, 8);
+    await drainShards(target);
+    expect(await statusOf(target, leaver)).toBe(true);
+
+    const result = await roomStub(target).forgetUser({ target, userId: leaver });
+    expect(result).toMatchObject({ likesRemoved: 1, count: 1 });
+    expect(result.idempotencyKeysRemoved).toBeGreaterThanOrEqual(1);
+    expect(await likeCount(target)).toBe(1);
+    expect(await statusOf(target, stayer)).toBe(true);
+
+    await drainShards(target);
+    const rows = await env.DB.prepare("SELECT user_id FROM user_likes WHERE target = ?").bind(target).all<{ user_id: string }>();
+    expect(rows.results.map((row) => row.user_id)).toEqual([stayer]);
+    // The handoff marker keeps the bare id (it stops an older epoch taking the user in twice)
+    // but no longer says whether they liked; nothing else in either epoch names them.
+    const inOld = await shardTablesMentioning(target, first.epoch, shardIndex(leaver, first.n), leaver);
+    const inNew = await shardTablesMentioning(target, second.epoch, shardIndex(leaver, second.n), leaver);
+    expect(inOld).toEqual(["like_moved"]);
+    expect(inNew).toEqual([]);
+    const marker = await runInDurableObject(shardStub(env, target, first.epoch, shardIndex(leaver, first.n)), (_shard, state) =>
+      state.storage.sql.exec("SELECT liked, liked_at FROM like_moved").toArray(),
+    );
+    expect(marker).toEqual([{ liked: 0, liked_at: null }]);
+
+    // If they come back, they start from "not liked" and count once.
+    expect((await like(target, leaver)).body).toMatchObject({ liked: true, changed: true, count: 2 });
+    expect((await like(target, leaver)).body).toMatchObject({ liked: true, changed: false, count: 2 });
+  });
+});
+
+describe("hot target detection", () => {
+  it("calls a target hot only above the rate over the whole window", () => {
+    let now = 1_000_000;
+    const detector = new HotTargetDetector(500, () => now);
+    expect(detector.record(900)).toBe(false);
+    now += 1_500;
+    expect(detector.record(100)).toBe(false);
+    expect(detector.record(1)).toBe(true);
+    now += 2_500;
+    expect(detector.record(10)).toBe(false);
+  });
+});
