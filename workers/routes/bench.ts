@@ -6,6 +6,7 @@ import type { AppBindings } from "../app-types";
 import { ApiError, validationHook } from "../errors";
 import { errorResponses } from "../openapi-common";
 import { roomFor } from "../rooms";
+import { applyLikesRouted } from "../shards";
 
 export const BenchRpcLikesBody = z.strictObject({
   target: TargetId,
@@ -13,6 +14,8 @@ export const BenchRpcLikesBody = z.strictObject({
   batch: z.number().int().min(1).max(MAX_OPS_PER_RPC),
   /** RPCs in flight at once; the room still applies them one transaction at a time. */
   concurrency: z.number().int().min(1).max(16).default(2),
+  /** Spread the target over this many LikeShard objects first; batches then go through the shard router. */
+  shards: z.number().int().min(1).max(64).optional(),
 });
 
 export const BenchRpcLikesResult = z.object({
@@ -41,8 +44,12 @@ const rpcLikesRoute = createRoute({
  */
 export const benchRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook }).openapi(rpcLikesRoute, async (c) => {
   if (c.env.ENVIRONMENT !== "development") throw new ApiError(404, "not_found", "no such route");
-  const { target, total, batch, concurrency } = c.req.valid("json");
+  const { target, total, batch, concurrency, shards } = c.req.valid("json");
   const room = roomFor(c.env, target);
+  if (shards !== undefined) {
+    const set = await room.setShards({ target, n: shards });
+    if (!set.ok) throw new ApiError(set.error.status, set.error.code, set.error.message);
+  }
   const run = crypto.randomUUID().slice(0, 8);
   let next = 0;
   let rpcs = 0;
@@ -52,7 +59,7 @@ export const benchRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validatio
       const size = Math.min(batch, total - from);
       next += size;
       const ops = Array.from({ length: size }, (_, i) => ({ userId: `bench-${run}-${from + i}`, action: "like" as const }));
-      const outcomes = await room.applyLikes({ target, ops });
+      const outcomes = shards === undefined ? await room.applyLikes({ target, ops }) : await applyLikesRouted(c.env, target, ops);
       rpcs++;
       if (outcomes.some((outcome) => !outcome.ok)) throw new Error("the room refused a benchmark like");
     }
