@@ -71,7 +71,7 @@ import { RequestTrail } from "./request-trail";
 import { ObservedJobs } from "./observed-jobs";
 import { OutboxBacklogReporter, readOutboxBacklog } from "./outbox-backlog";
 import { REQUEST_ID_HEADER, RequestId, type RoomMetricsReport } from "../protocol/operations";
-import { RoomHandOverInput, SetShardsInput, ShardCountReport, type HandedUser, type ShardConfig, type TargetTotal } from "../protocol/shards";
+import { RoomHandOverInput, RoomHandOverManyInput, SetShardsInput, ShardCountReport, type HandedUser, type ShardConfig, type TargetTotal } from "../protocol/shards";
 import { RoomShards } from "./shards/room-shards";
 import { MovedUsers } from "./shards/moved-users";
 import { AUTO_SHARDS, HotTargetDetector } from "./shards/hot-target";
@@ -465,6 +465,22 @@ export class TargetRoom extends DurableObject<AppEnv> {
       if (status.liked) log.touch();
       return this.movedLikes.mark(userId, status);
     });
+  }
+
+  /** handOverLike for a whole batch, in one transaction; answers in the order asked. */
+  async handOverLikes(input: RoomHandOverManyInput): Promise<HandedUser[]> {
+    const { target, userIds } = RoomHandOverManyInput.parse(input);
+    this.bindTarget(target);
+    if (!this.shards.sharded) throw new Error(`${target} is not sharded; nothing asks the room for a handoff`);
+    return this.commit((log) =>
+      userIds.map((userId) => {
+        const marked = this.movedLikes.find(userId);
+        if (marked !== null) return marked;
+        const status = this.ledger.release(userId);
+        if (status.liked) log.touch();
+        return this.movedLikes.mark(userId, status);
+      }),
+    );
   }
 
   private async closeOldEpochs(): Promise<void> {

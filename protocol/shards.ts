@@ -73,6 +73,10 @@ export type ShardUserInput = z.infer<typeof ShardUserInput>;
 export const RoomHandOverInput = z.strictObject({ target: TargetId, userId: UserId });
 export type RoomHandOverInput = z.infer<typeof RoomHandOverInput>;
 
+/** Many users at once: one room transaction for a whole batch of first-time likers. */
+export const RoomHandOverManyInput = z.strictObject({ target: TargetId, userIds: z.array(UserId).min(1).max(MAX_OPS_PER_RPC) });
+export type RoomHandOverManyInput = z.infer<typeof RoomHandOverManyInput>;
+
 /** One remembered Idempotency-Key answer, moved with its user so a retried request still replays. */
 export const HandedKey = z.object({
   key: z.string(),

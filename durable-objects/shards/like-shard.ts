@@ -111,6 +111,7 @@ export class LikeShard extends DurableObject<AppEnv> {
     const users = [...new Set(ops.map((op) => op.userId))];
     const n = shard.layout[shard.epoch]!;
     if (users.some((userId) => shardIndex(userId, n) !== shard.k)) throw new Error(`a user in the batch does not belong to ${this.name()}`);
+    await this.adoptFromRoom(shard, users);
     const held = await Promise.all(users.map((userId) => this.ensureHeld(userId)));
     if (held.includes(false)) return MOVED;
 
@@ -224,6 +225,35 @@ export class LikeShard extends DurableObject<AppEnv> {
 
   override async alarm(): Promise<void> {
     await this.jobs.runDue();
+  }
+
+  /**
+   * In the first sharded epoch the room is every user's previous holder: ask it about all of
+   * a batch's unknown users in one RPC and adopt them in one transaction, instead of one
+   * round trip per first-time liker. Idempotent like the single handoff (the room answers a
+   * user the same every time), so a race with `ensureHeld` adopts once. Later epochs still
+   * hand users over one by one (`ensureHeld`).
+   */
+  private async adoptFromRoom(shard: { target: string; epoch: number }, users: readonly string[]): Promise<void> {
+    if (shard.epoch !== 1) return;
+    const unknown = users.filter((userId) => !this.isHeld(userId) && !this.moved.has(userId));
+    if (unknown.length < 2) return;
+    const answers = (await roomFor(this.env, shard.target).handOverLikes({ target: shard.target, userIds: unknown })).map((answer) =>
+      HandedUser.parse(answer),
+    );
+    const adopted = this.commit(() => {
+      let count = 0;
+      unknown.forEach((userId, i) => {
+        if (this.isHeld(userId) || this.moved.has(userId)) return;
+        const older = answers[i]!;
+        this.ctx.storage.sql.exec("INSERT INTO like_held (user_id) VALUES (?)", userId);
+        this.ledger.adopt(userId, older);
+        importKeys(this.ctx.storage.sql, older.keys);
+        count++;
+      });
+      return count;
+    });
+    if (adopted > 0) await this.jobs.schedule(JOB_CHECKPOINT, Date.now() + CHECKPOINT_DELAY_MS);
   }
 
   /** True when this shard holds the user (now or after taking them over), false when they moved on. */
