@@ -16,6 +16,8 @@ export interface RestClientOptions {
   baseUrl: string;
   token?: TokenSource;
   fetch?: typeof fetch;
+  /** What a call that needs a token says when there is none (a page may say "sign in first"). */
+  missingTokenMessage?: string;
 }
 
 /** A non-2xx answer, carrying the API's `{ error: { code, message, details? } }`. */
@@ -47,7 +49,7 @@ export function createRestClient(options: RestClientOptions) {
     if (init.body !== undefined) headers["content-type"] = "application/json";
     if (init.auth) {
       const token = typeof options.token === "function" ? await options.token() : options.token;
-      if (!token) throw new RestError(401, "unauthorized", "this call needs a token");
+      if (!token) throw new RestError(401, "unauthorized", options.missingTokenMessage ?? "this call needs a token");
       headers.authorization = `Bearer ${token}`;
     }
     const res = await doFetch(new URL(path, options.baseUrl), {
@@ -74,6 +76,8 @@ export function createRestClient(options: RestClientOptions) {
   };
 
   return {
+    /** Any route, parsed with its protocol schema; the named helpers below are built on it. */
+    request,
     /** Posts a comment or a reply; pass an idempotencyKey to make a retry post once. */
     postComment: (target: string, text: string, opts: { replyTo?: string; idempotencyKey?: string } = {}) =>
       request(Comment, targetPath(target, "comments"), {

@@ -28,14 +28,7 @@ export const DEFAULT_ROOM_SETTINGS: RoomSettings = {
 };
 
 export const SettingsPatch = z
-  .strictObject({
-    commentsEnabled: z.boolean(),
-    slowModeSeconds: z.number().int().min(0).max(120),
-    membersOnly: z.boolean(),
-    maxCommentLength: z.number().int().min(1).max(MAX_COMMENT_LENGTH),
-    filter: CommentFilterMode,
-    reactions: z.array(Emoji).min(1).max(32),
-  })
+  .strictObject(RoomSettings.shape)
   .partial()
   .refine((patch) => Object.keys(patch).length > 0, "settings patch is empty");
 export type SettingsPatch = z.infer<typeof SettingsPatch>;

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { ErrorBody } from "../../protocol/errors";
 import { Ban, RoomSettings, TargetInfo, type SettingsPatch } from "../../protocol/moderation";
 import { TargetSeriesResponse } from "../../protocol/analytics";
 import { Comment } from "../../protocol/comments";
@@ -12,33 +11,8 @@ import type { SessionStore } from "./session";
  * with the protocol's zod schema, errors arrive as RestError with the API's code.
  */
 export function createPageApi(baseUrl: string, session: SessionStore) {
-  const rest = createRestClient({ baseUrl, token: () => session.token() });
-
-  async function call<T extends z.ZodType>(
-    schema: T,
-    path: string,
-    init: { method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"; body?: unknown; auth?: boolean } = {},
-  ): Promise<z.infer<T>> {
-    const headers: Record<string, string> = {};
-    if (init.body !== undefined) headers["content-type"] = "application/json";
-    if (init.auth) {
-      const token = await session.token();
-      if (token === null) throw new RestError(401, "unauthorized", "sign in first");
-      headers.authorization = `Bearer ${token}`;
-    }
-    const res = await fetch(new URL(path, baseUrl), {
-      method: init.method ?? "GET",
-      headers,
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-    });
-    const json: unknown = await res.json().catch(() => null);
-    if (!res.ok) {
-      const error = ErrorBody.safeParse(json);
-      if (error.success) throw new RestError(res.status, error.data.error.code, error.data.error.message, error.data.error.details);
-      throw new RestError(res.status, "http_error", `HTTP ${res.status}`);
-    }
-    return schema.parse(json);
-  }
+  const rest = createRestClient({ baseUrl, token: () => session.token(), missingTokenMessage: "sign in first" });
+  const call = rest.request;
 
   const t = (target: string) => `/v1/targets/${encodeURIComponent(target)}`;
 

@@ -37,18 +37,7 @@ export class CommentStore {
   }
 
   insert(row: CommentRow): void {
-    this.sql.exec(
-      `INSERT INTO comments (id, seq, author_id, author_name, text, mentions, reply_to, created_at, deleted_at, highlighted, replies)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, 0)`,
-      row.id,
-      row.seq,
-      row.author_id,
-      row.author_name,
-      row.text,
-      row.mentions,
-      row.reply_to,
-      row.created_at,
-    );
+    this.write(row, "INSERT");
     if (row.reply_to !== null) this.sql.exec("UPDATE comments SET replies = replies + 1 WHERE id = ?", row.reply_to);
     this.addVisible(1);
     this.markForCheckpoint(row.id, row.seq);
@@ -56,8 +45,12 @@ export class CommentStore {
 
   /** Brings back an archived comment exactly as D1 has it, without counting it again. */
   restore(row: CommentRow): void {
+    this.write(row, "INSERT OR IGNORE");
+  }
+
+  private write(row: CommentRow, verb: "INSERT" | "INSERT OR IGNORE"): void {
     this.sql.exec(
-      `INSERT OR IGNORE INTO comments (id, seq, author_id, author_name, text, mentions, reply_to, created_at, deleted_at, highlighted, replies)
+      `${verb} INTO comments (id, seq, author_id, author_name, text, mentions, reply_to, created_at, deleted_at, highlighted, replies)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       row.id,
       row.seq,

@@ -134,10 +134,11 @@ export const commentsRoutes = new OpenAPIHono<AppBindings>({ defaultHook: valida
     const before = decoded?.before ?? null;
     const page = await roomFor(c.env, target).listComments({ target, before, limit, replyTo: replyTo ?? null });
     const items = [...page.items];
+    // The room's items all lie at or above archiveBefore, so the archive continues below it.
     if (page.archiveBefore !== null && items.length < limit) {
-      const lowest = items.at(-1)?.id;
-      const from = lowest !== undefined && lowest < page.archiveBefore ? lowest : page.archiveBefore;
-      items.push(...(await readArchivedPage(c.env.DB, target, { before: from, limit: limit - items.length, replyTo: replyTo ?? null })));
+      items.push(
+        ...(await readArchivedPage(c.env.DB, target, { before: page.archiveBefore, limit: limit - items.length, replyTo: replyTo ?? null })),
+      );
     }
     const last = items.at(-1);
     const nextCursor = items.length === limit && last !== undefined ? encodeCursor({ before: last.id }) : null;
