@@ -139,6 +139,36 @@ describe("relay delivery", () => {
     for (const socket of [inRoom, ...onRelays]) socket.close();
   });
 
+  it("gives sockets that join while events flow every event after their hello exactly once", async () => {
+    const target = uniqueTarget("stream");
+    await setRelays(target, 1, 3);
+    const witness = await join(target);
+    const posting = (async () => {
+      for (let i = 0; i < 15; i++) await comment(target, uniqueUser("author"), `while joining ${i}`);
+    })();
+    const joiners = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        await new Promise((resolve) => setTimeout(resolve, i * 15));
+        return join(target);
+      }),
+    );
+    await posting;
+    const all = await waitFor(
+      async () => witness.of("event").map((f) => f.seq),
+      (seqs) => seqs.length === 15,
+      5_000,
+      "the witness's 15 comment events",
+    );
+    const last = all.at(-1);
+    expect((await relaysOf(target)).relays.map((r) => r.sockets)).toEqual([3, 3, 2]);
+    for (const socket of joiners) {
+      const helloSeq = socket.of("hello")[0]!.seq;
+      if (helloSeq < last!) await socket.next("event", (f) => f.seq === last);
+      expect(socket.of("event").map((f) => f.seq)).toEqual(all.filter((seq) => seq > helloSeq));
+    }
+    for (const socket of [witness, ...joiners]) socket.close();
+  });
+
   it("reads what it lacks from the room's ring after the room was evicted, and delivers each event once", async () => {
     const target = uniqueTarget("stream");
     await setRelays(target, 0, 10);
