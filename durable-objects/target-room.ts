@@ -279,7 +279,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
     const user = parseIdentity(request.headers.get(LIVE_IDENTITY_HEADER));
     this.bindTarget(query.data.target);
     const relay = this.relays.assign(this.sockets.viewerCount());
-    if (relay !== null) return this.forwardToRelay(relay, query.data.target, query.data.since, request, requestId);
+    const relayed = relay === null ? null : await this.forwardToRelay(relay, query.data.target, query.data.since, request, requestId);
+    if (relayed !== null) return relayed;
     const response = this.sockets.accept(user, query.data.since);
     this.counters.socketAccepted();
     logEvent("socket_accepted", { target: query.data.target, requestId, userId: user?.userId ?? null });
@@ -287,12 +288,20 @@ export class TargetRoom extends DurableObject<AppEnv> {
     return response;
   }
 
-  /** A huge room's new viewer goes to a relay, which accepts the socket itself. */
-  private async forwardToRelay(k: number, target: string, since: number | undefined, request: Request, requestId: string | undefined): Promise<Response> {
-    const { response, moved } = await this.relays.forward(k, target, since, request);
-    logEvent("socket_relayed", { target, requestId, k, status: response.status });
-    if (moved) this.live.changed();
-    return response;
+  /**
+   * A huge room's new viewer goes to a relay, which accepts the socket itself. If the relay
+   * cannot be reached (null), the room takes the viewer: a room over its threshold beats none.
+   */
+  private async forwardToRelay(k: number, target: string, since: number | undefined, request: Request, requestId: string | undefined): Promise<Response | null> {
+    try {
+      const { response, moved } = await this.relays.forward(k, target, since, request);
+      logEvent("socket_relayed", { target, requestId, k, status: response.status });
+      if (moved) this.live.changed();
+      return response;
+    } catch (error) {
+      logEvent("relay_forward_failed", { target, requestId, k, error: String(error) });
+      return null;
+    }
   }
 
   /** A relay accepting a socket asks for its hello: the same snapshot and replay plan a room socket gets. */

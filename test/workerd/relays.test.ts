@@ -281,6 +281,28 @@ describe("relay writes and frame hygiene", () => {
     writer.close();
   });
 
+  it("routes a like from a relay socket on a sharded target to the user's shard", async () => {
+    const target = uniqueTarget("stream");
+    await setRelays(target, 1, 10);
+    const sharded = await call(`/v1/admin/targets/${encodeURIComponent(target)}/shards`, {
+      method: "PUT",
+      headers: { "content-type": "application/json", authorization: `Bearer ${await tokenFor(uniqueUser("admin"), { roles: ["admin"] })}` },
+      body: JSON.stringify({ n: 2 }),
+    });
+    expect(sharded.status).toBe(200);
+    const inRoom = await join(target);
+    const user = uniqueUser();
+    const writer = await join(target, { token: await tokenFor(user) });
+    writer.send({ type: "like", id: "sharded-1" });
+    expect(await writer.next("ack", (f) => f.id === "sharded-1")).toMatchObject({ result: { liked: true, count: 1, changed: true } });
+    await inRoom.next("count", (f) => f.count === 1);
+    await writer.next("count", (f) => f.count === 1);
+    const status = await call(`/v1/users/${user}/likes/${encodeURIComponent(target)}`);
+    expect(await status.json()).toMatchObject({ liked: true });
+    inRoom.close();
+    writer.close();
+  });
+
   it("refuses a write from a relay socket without a token", async () => {
     const target = uniqueTarget("stream");
     await setRelays(target, 0, 10);
