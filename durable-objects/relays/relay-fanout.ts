@@ -45,6 +45,11 @@ class Lane {
     if (!this.sending) void this.drain();
   }
 
+  /** Events went out without this relay: its next push says it cannot vouch for what came before. */
+  skipped(): void {
+    this.enqueued = null;
+  }
+
   /** A new socket on this relay got a hello at `seq`; the relay makes sure it holds everything up to it. */
   welcomed(seq: number): void {
     if (this.enqueued !== null && this.enqueued >= seq) return;
@@ -109,7 +114,10 @@ export class RelayFanout implements FrameMirror {
   ) {}
 
   events(events: readonly RingEvent[]): void {
-    for (const k of this.active()) this.lane(k).add(events, {});
+    const active = this.active();
+    // A relay skipped now (the room believes it empty) must not be vouched for later.
+    if (this.lanes.size > active.length) for (const [k, lane] of this.lanes) if (!active.includes(k)) lane.skipped();
+    for (const k of active) this.lane(k).add(events, {});
   }
 
   publish(changes: LiveChanges): void {

@@ -192,6 +192,27 @@ describe("relay delivery", () => {
     viewer.close();
   });
 
+  it("reads the events it was not pushed from the ring when the room believed it empty", async () => {
+    const target = uniqueTarget("stream");
+    await setRelays(target, 0, 10);
+    const viewer = await join(target);
+    const first = await comment(target, uniqueUser("author"), "seen live");
+    await viewer.next("event", (f) => f.event.kind === "comment" && f.event.comment.id === first.id);
+
+    // A report that says the relay is empty: the room stops pushing to it.
+    const version = Date.now() * 1000 + 1e9;
+    await room(target).relayReport({ target, k: 0, sockets: 0, version });
+    const missed = await comment(target, uniqueUser("author"), "posted while skipped");
+    await room(target).relayReport({ target, k: 0, sockets: 1, version: version + 1 });
+    const next = await comment(target, uniqueUser("author"), "posted after");
+    await viewer.next("event", (f) => f.event.kind === "comment" && f.event.comment.id === next.id);
+
+    const ids = viewer.of("event").map((f) => (f.event.kind === "comment" ? f.event.comment.id : null));
+    expect(ids).toEqual([first.id, missed.id, next.id]);
+    expect((await relay(target, 0).stats()).refetches).toBe(1);
+    viewer.close();
+  });
+
   it("keeps delivering after the relay itself was evicted", async () => {
     const target = uniqueTarget("stream");
     await setRelays(target, 0, 10);
