@@ -274,6 +274,34 @@ describe("relay replay", () => {
   });
 });
 
+describe("relay slow consumers", () => {
+  it("switches a relay socket that reports no reading to counts-only frames, and back once it catches up", async () => {
+    const target = uniqueTarget("stream");
+    await setRelays(target, 0, 10);
+    await likeMany(target, 1_000);
+    // A replay of 1,000 events is far more than the window a client may leave unreported.
+    const slow = await join(target, { since: 0 });
+    await slow.next("event", (f) => f.seq === 1_000);
+    await slow.quiet(2_100);
+
+    const other = await join(target);
+    expect(await slow.next("mode")).toEqual({ type: "mode", mode: "counts-only" });
+    await other.next("viewers", (f) => f.viewers === 2);
+    const later = await comment(target, uniqueUser("author"), "not for slow readers");
+    await other.next("event", (f) => f.event.kind === "comment" && f.event.comment.id === later.id);
+    await like(target, uniqueUser());
+    await slow.next("count", (f) => f.count === 1_001);
+    expect(slow.of("viewers").map((f) => f.viewers)).not.toContain(2);
+    expect(slow.of("event").filter((f) => f.event.kind === "comment")).toEqual([]);
+
+    slow.send({ type: "seen", chars: 1_000_000 });
+    expect(await slow.next("mode", (f) => f.mode === "full")).toEqual({ type: "mode", mode: "full" });
+    other.close();
+    await slow.next("viewers", (f) => f.viewers === 1);
+    slow.close();
+  });
+});
+
 describe("relay writes and frame hygiene", () => {
   it("acks a like and a comment sent on a relay socket and broadcasts them to the room's sockets", async () => {
     const target = uniqueTarget("stream");
