@@ -294,9 +294,9 @@ export class TargetRoom extends DurableObject<AppEnv> {
    */
   private async forwardToRelay(k: number, target: string, since: number | undefined, request: Request, requestId: string | undefined): Promise<Response | null> {
     try {
-      const { response, moved } = await this.relays.forward(k, target, since, request);
+      const { response, viewersChanged } = await this.relays.forward(k, target, since, request);
       logEvent("socket_relayed", { target, requestId, k, status: response.status });
-      if (moved) this.live.changed();
+      if (viewersChanged) this.live.changed();
       return response;
     } catch (error) {
       logEvent("relay_forward_failed", { target, requestId, k, error: String(error) });

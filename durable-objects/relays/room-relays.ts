@@ -75,14 +75,14 @@ export class RoomRelays {
    * Hands the upgrade to relay k, which accepts the socket itself (a Durable Object may
    * answer with another object's 101). The relay's load rides on its answer.
    */
-  async forward(k: number, target: string, since: number | undefined, request: Request): Promise<{ response: Response; moved: boolean }> {
+  async forward(k: number, target: string, since: number | undefined, request: Request): Promise<{ response: Response; viewersChanged: boolean }> {
     this.registry.startJoin(k);
     try {
       const answer = await relayStub(this.env, target, k).fetch(new Request(relayUpgradeUrl(target, k, since), { headers: request.headers }));
       const load = loadOf(answer.headers.get(RELAY_LOAD_HEADER));
-      const moved = load !== null && this.registry.record(k, load);
-      if (answer.status !== 101 || answer.webSocket === null) return { response: answer, moved };
-      return { response: new Response(null, { status: 101, webSocket: answer.webSocket }), moved };
+      const viewersChanged = load !== null && this.registry.record(k, load);
+      if (answer.status !== 101 || answer.webSocket === null) return { response: answer, viewersChanged };
+      return { response: new Response(null, { status: 101, webSocket: answer.webSocket }), viewersChanged };
     } finally {
       this.registry.endJoin(k);
     }
