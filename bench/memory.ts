@@ -1,11 +1,23 @@
 import { readdir, readFile } from "node:fs/promises";
 
+export interface WorkerdRss {
+  /** The workerd that runs the Worker and its Durable Objects: what a deployment has too. */
+  runtime: number;
+  /**
+   * wrangler dev's own proxy workerd (it listens on the public port and forwards every request
+   * and socket frame to the runtime); production has no such hop.
+   */
+  devProxy: number;
+}
+
 /**
  * Resident memory (bytes) of the workerd processes in `processGroup` (the dev server's
  * wrangler and its children), read from /proc: Linux only, which is where the bench runs.
+ * The runtime is told to listen on port 0 (wrangler picks its address); the proxy listens on
+ * the port the user asked for.
  */
-export async function workerdRssBytes(processGroup: number): Promise<number | null> {
-  let total = 0;
+export async function workerdRssBytes(processGroup: number): Promise<WorkerdRss | null> {
+  const total: WorkerdRss = { runtime: 0, devProxy: 0 };
   let found = false;
   for (const entry of await readdir("/proc").catch(() => [] as string[])) {
     if (!/^\d+$/.test(entry)) continue;
@@ -19,7 +31,8 @@ export async function workerdRssBytes(processGroup: number): Promise<number | nu
       const status = await readFile(`/proc/${entry}/status`, "utf8");
       const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
       if (kb === undefined) continue;
-      total += Number(kb) * 1024;
+      const role = cmdline.includes("--socket-addr=entry=127.0.0.1:0") ? "runtime" : "devProxy";
+      total[role] += Number(kb) * 1024;
       found = true;
     } catch {
       // the process ended while we looked

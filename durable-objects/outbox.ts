@@ -8,10 +8,10 @@ export function enqueueEvent(roomSql: SqlStorage, event: EngagementEvent): void 
 /** Many events in one statement, for a batch that made many changes. */
 export function enqueueEvents(roomSql: SqlStorage, events: readonly EngagementEvent[]): void {
   if (events.length === 0) return;
+  // `value` is each event's own JSON text, so the batch is encoded once, without escaping.
   roomSql.exec(
-    `INSERT INTO outbox (seq, event_id, body)
-     SELECT json_extract(value, '$.seq'), json_extract(value, '$.id'), json_extract(value, '$.body') FROM json_each(?)`,
-    JSON.stringify(events.map((event) => ({ seq: event.seq, id: event.eventId, body: JSON.stringify(event) }))),
+    `INSERT INTO outbox (seq, event_id, body) SELECT value ->> '$.seq', value ->> '$.eventId', value FROM json_each(?)`,
+    JSON.stringify(events),
   );
 }
 

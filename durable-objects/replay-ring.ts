@@ -29,10 +29,11 @@ export class ReplayRing {
   /** One statement for the whole batch, however many events it made. */
   append(events: readonly RingEvent[]): void {
     if (events.length === 0) return;
+    // `value -> 2` is the event's own JSON text: each event is encoded once, not once as a
+    // string and again, escaped, inside the batch.
     this.sql.exec(
-      `INSERT INTO live_events (seq, at, body)
-       SELECT json_extract(value, '$.s'), json_extract(value, '$.a'), json_extract(value, '$.b') FROM json_each(?)`,
-      JSON.stringify(events.map(({ seq, at, event }) => ({ s: seq, a: at, b: JSON.stringify(event) }))),
+      `INSERT INTO live_events (seq, at, body) SELECT value ->> 0, value ->> 1, value -> 2 FROM json_each(?)`,
+      JSON.stringify(events.map(({ seq, at, event }) => [seq, at, event])),
     );
   }
 
