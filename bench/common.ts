@@ -8,9 +8,9 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[index] ?? Number.NaN;
 }
 
-export async function token(userId: string): Promise<string> {
+export async function token(userId: string, roles?: string[]): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return sign({ sub: userId, iat: now, exp: now + 3600 }, SECRET, "HS256");
+  return sign({ sub: userId, iat: now, exp: now + 3600, ...(roles === undefined ? {} : { roles }) }, SECRET, "HS256");
 }
 
 export function progress(line: string): void {

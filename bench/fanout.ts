@@ -2,6 +2,7 @@
 // against `wrangler dev` on loopback (run by bench/run.ts).
 import WebSocket from "ws";
 import { SEEN_EVERY_CHARS, ServerFrame } from "../protocol/live";
+import { DEFAULT_SOCKETS_PER_RELAY, MAX_SOCKETS_PER_OBJECT, RelaysResponse, type RelaySettings } from "../protocol/relays";
 import { percentile, token } from "./common";
 
 const CONNECT_CONCURRENCY = 200;
@@ -62,14 +63,35 @@ async function like(baseUrl: string, target: string, userToken: string): Promise
   return { count: Number(body.count), seq: Number(body.seq) };
 }
 
+/** Sets a target's relay settings through the admin route (docs/relays.md); answers its relays. */
+async function relaysRoute(baseUrl: string, target: string, settings?: RelaySettings): Promise<RelaysResponse> {
+  const res = await fetch(`${baseUrl}/v1/admin/targets/${encodeURIComponent(target)}/relays`, {
+    method: settings === undefined ? "GET" : "PUT",
+    headers: { "content-type": "application/json", authorization: `Bearer ${await token("bench-admin", ["admin"])}` },
+    ...(settings === undefined ? {} : { body: JSON.stringify(settings) }),
+  });
+  if (!res.ok) throw new Error(`relay settings answered ${res.status}: ${await res.text()}`);
+  return RelaysResponse.parse(await res.json());
+}
+
 /**
  * Opens `n` sockets on a fresh target, runs `rounds` likes one after another and times each
  * until every socket has the new count. `afterConnect` runs once all sockets are open (the
- * memory probe uses it).
+ * memory probe uses it). With `relays`, the target's threshold is set first, so the sockets
+ * past it are held by LiveRelay objects and every count goes room -> relay -> socket.
  */
-export async function benchFanout(baseUrl: string, n: number, rounds: number, afterConnect: () => Promise<void> = async () => {}) {
+export async function benchFanout(
+  baseUrl: string,
+  n: number,
+  rounds: number,
+  afterConnect: () => Promise<void> = async () => {},
+  relays?: RelaySettings,
+) {
   const ROUNDS = rounds;
-  const target = `stream:bench-${n}-${Date.now()}`;
+  const mode = relays === undefined ? "direct" : "relays";
+  const target = `stream:bench-${mode}-${n}-${Date.now()}`;
+  // Direct keeps every socket in the room whatever LIVE_RELAY_THRESHOLD says.
+  await relaysRoute(baseUrl, target, relays ?? { threshold: MAX_SOCKETS_PER_OBJECT, perRelay: DEFAULT_SOCKETS_PER_RELAY });
   const wsUrl = `${baseUrl.replace("http:", "ws:")}/v1/targets/${encodeURIComponent(target)}/live`;
   let waitingFor: { seq: number; remaining: number; done: () => void; firstAt: number | null } | null = null;
   const onCount = (viewer: Viewer) => {
@@ -85,7 +107,13 @@ export async function benchFanout(baseUrl: string, n: number, rounds: number, af
     viewers.push(...(await Promise.all(batch)));
   }
   const connectMs = performance.now() - connectStart;
-  process.stdout.write(`N=${n}: ${n} sockets connected in ${(connectMs / 1000).toFixed(1)} s\n`);
+  // Where the sockets landed: the room's own and each relay's (both 0 relays when direct).
+  const placement = await relaysRoute(baseUrl, target);
+  const onRelays = placement.relays.reduce((sum, relay) => sum + relay.sockets, 0);
+  process.stdout.write(
+    `N=${n} ${mode}: ${n} sockets connected in ${(connectMs / 1000).toFixed(1)} s (room ${placement.roomSockets}, ${placement.relays.length} relays ${onRelays})\n`,
+  );
+  if (placement.roomSockets + onRelays !== n) throw new Error(`N=${n} ${mode}: room and relays hold ${placement.roomSockets + onRelays} sockets, not ${n}`);
   // Let the viewer-count broadcasts of the join storm settle before measuring.
   await new Promise((r) => setTimeout(r, 1_000));
   await afterConnect();
@@ -118,7 +146,7 @@ export async function benchFanout(baseUrl: string, n: number, rounds: number, af
     if (round === 0) continue; // warm-up: the room's first write after the join storm
     latencies.push(ms);
     firsts.push((firstAt ?? performance.now()) - startedAt);
-    if (round % 10 === 0 || round === ROUNDS) process.stdout.write(`N=${n}: round ${round}/${ROUNDS} last ${ms.toFixed(1)} ms\n`);
+    if (round % 10 === 0 || round === ROUNDS) process.stdout.write(`N=${n} ${mode}: round ${round}/${ROUNDS} last ${ms.toFixed(1)} ms\n`);
   }
 
   const wrong = viewers.filter((v) => v.lastCount !== expected.count || v.lastSeq !== expected.seq).length;
@@ -126,6 +154,9 @@ export async function benchFanout(baseUrl: string, n: number, rounds: number, af
   const sorted = [...latencies].sort((a, b) => a - b);
   return {
     n,
+    mode,
+    roomSockets: placement.roomSockets,
+    relays: placement.relays.length,
     rounds: latencies.length,
     connectSeconds: connectMs / 1000,
     p50Ms: percentile(sorted, 50),

@@ -1,5 +1,6 @@
 import { ROOM_SHARDS_MIGRATION } from "./shards/room-shards";
 import { LIKE_MOVED_TABLE } from "./shards/moved-users";
+import { LIVE_RELAYS_TABLE } from "./relays/relay-registry";
 
 /**
  * Schema of one TargetRoom's own SQLite database. Append only: a room that woke up on an
@@ -55,6 +56,8 @@ export const ROOM_MIGRATIONS: readonly string[] = [
   // Issue 7: sharded hot targets (durable-objects/shards/): shard count reports, handoff markers.
   `${ROOM_SHARDS_MIGRATION}
    ${LIKE_MOVED_TABLE}`,
+  // Issue 7: relay fan-out (durable-objects/relays/): each relay's reported open sockets.
+  LIVE_RELAYS_TABLE,
 ];
 
 export function migrateRoomSchema(sql: SqlStorage): void {

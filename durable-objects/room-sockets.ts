@@ -50,6 +50,24 @@ export interface RoomSocketsDeps {
   now?: () => number;
   /** Counts frames sent and what slow consumers were spared, for the room's metrics. */
   metrics?: SocketCounters;
+  /** Viewers everywhere (a room with relays counts theirs too); default: these sockets. */
+  viewers?: () => number;
+  /** Gets every frame these sockets are sent, in order, before they are: a room's relays. */
+  mirror?: FrameMirror;
+}
+
+/** Who else receives what a room publishes (durable-objects/relays/relay-fanout.ts). */
+export interface FrameMirror {
+  events(events: readonly RingEvent[]): void;
+  publish(changes: LiveChanges): void;
+}
+
+/** A hello prepared before the accept: a relay asks the room for it (durable-objects/relays/). */
+export interface PreparedHello {
+  state: RoomState;
+  plan: ReplayPlan;
+  /** Viewers as the room counted them for this hello; default: deps.viewers. */
+  viewers?: number;
 }
 
 /**
@@ -79,6 +97,13 @@ export class RoomSockets {
 
   /** Accepts an upgrade: the new socket gets its `hello`, then any replay, before anyone else's frame. */
   accept(user: LiveIdentity | null, since: number | undefined): Response {
+    const state = this.deps.state();
+    const plan = since === undefined ? { kind: "replay" as const, events: [] } : this.deps.replay(since, state.seq);
+    return this.acceptPrepared(user, { state, plan }).response;
+  }
+
+  /** accept() with the hello already known; answers the server side too, for frames sent to it alone. */
+  acceptPrepared(user: LiveIdentity | null, hello: PreparedHello): { response: Response; socket: WebSocket } {
     const pair = new WebSocketPair();
     const client = pair[0];
     const server = pair[1];
@@ -88,15 +113,14 @@ export class RoomSockets {
     server.serializeAttachment(attachment);
     this.attachments.set(server, attachment);
 
-    const state = this.deps.state();
-    const plan = since === undefined ? { kind: "replay" as const, events: [] } : this.deps.replay(since, state.seq);
+    const { state, plan } = hello;
     const replay = plan.kind === "replay" ? plan.events : [];
     this.send(server, {
       type: "hello",
       protocol: PROTOCOL_VERSION,
       target: state.target,
       count: state.count,
-      viewers: this.viewerCount(),
+      viewers: hello.viewers ?? this.deps.viewers?.() ?? this.viewerCount(),
       seq: state.seq,
       resync: plan.kind === "resync",
       replay: replay.length,
@@ -109,7 +133,12 @@ export class RoomSockets {
     for (const entry of replay) {
       this.send(server, { type: "event", seq: entry.seq, at: entry.at, replay: true, event: entry.event } satisfies EventFrame);
     }
-    return new Response(null, { status: 101, webSocket: client });
+    return { response: new Response(null, { status: 101, webSocket: client }), socket: server };
+  }
+
+  /** One frame to one socket (a relay catching a new socket up), with the same accounting. */
+  deliver(ws: WebSocket, frame: ServerFrame): void {
+    this.send(ws, frame);
   }
 
   /** Exact number of open sockets; the close handler has already closed the leaving one. */
@@ -142,6 +171,7 @@ export class RoomSockets {
 
   /** Sends coalesced changes to every open socket; viewer frames skip counts-only sockets. */
   publish(changes: LiveChanges): void {
+    this.deps.mirror?.publish(changes);
     const countText = changes.count === undefined ? null : JSON.stringify({ type: "count", ...changes.count } satisfies ServerFrame);
     const viewersText = changes.viewers === undefined ? null : JSON.stringify({ type: "viewers", viewers: changes.viewers } satisfies ServerFrame);
     for (const ws of this.sockets()) {
@@ -168,6 +198,7 @@ export class RoomSockets {
    * they asked for less, and catch up with a `since` reconnect when they want more.
    */
   broadcastEvents(events: readonly RingEvent[]): void {
+    this.deps.mirror?.events(events);
     const texts = events.map(({ seq, at, event }) => JSON.stringify({ type: "event", seq, at, replay: false, event } satisfies EventFrame));
     for (const ws of this.sockets()) {
       if (ws.readyState !== WebSocket.READY_STATE_OPEN) {

@@ -77,6 +77,9 @@ import { MovedUsers } from "./shards/moved-users";
 import { AUTO_SHARDS, HotTargetDetector } from "./shards/hot-target";
 import { closeEpochShards, forgetInShards, hotThresholdFrom, movedOutcomes } from "./shards/room-sharding";
 import { applyLikesRouted } from "../workers/shards";
+import { RoomRelays } from "./relays/room-relays";
+import { RelayCatchUpInput, RelayReport, RelayWelcomeInput, SetRelaysInput, type RelaysResponse } from "../protocol/relays";
+import type { PreparedHello } from "./room-sockets";
 
 /** D1 may lag a room by at most this much plus one D1 round trip (the contract says < 2 s). */
 export const CHECKPOINT_DELAY_MS = 500;
@@ -119,6 +122,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
   private shards!: RoomShards;
   private movedLikes!: MovedUsers;
   private readonly hot: HotTargetDetector | null;
+  /** Relay fan-out for huge rooms (durable-objects/relays/, docs/relays.md). */
+  private relays!: RoomRelays;
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
@@ -171,9 +176,14 @@ export class TargetRoom extends DurableObject<AppEnv> {
           ...(frame.commentId === undefined ? {} : { commentId: frame.commentId }),
         }),
       metrics: this.counters,
+      viewers: () => this.viewerCount(),
+      mirror: {
+        events: (events) => this.relays.fanout.events(events),
+        publish: (changes) => this.relays.fanout.publish(changes),
+      },
     });
     this.live = new LiveBroadcaster(
-      () => ({ count: this.likeCount(), seq: this.seq.last, viewers: this.sockets.viewerCount() }),
+      () => ({ count: this.likeCount(), seq: this.seq.last, viewers: this.viewerCount() }),
       (changes) => this.sockets.publish(changes),
     );
     void ctx.blockConcurrencyWhile(async () => {
@@ -208,6 +218,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       this.backlogReporter = new OutboxBacklogReporter(env.DB, ctx.storage.sql, this.meta);
       this.shards = new RoomShards(ctx.storage.sql, this.meta);
       this.movedLikes = new MovedUsers(ctx.storage.sql);
+      this.relays = new RoomRelays(ctx.storage.sql, this.meta, env, () => this.boundTarget());
     });
   }
 
@@ -244,7 +255,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       target,
       likes: state.count,
       seq: state.seq,
-      viewers: this.sockets.viewerCount(),
+      viewers: this.viewerCount(),
       comments: state.comments,
       // A comment's own room reports the reactions counted next to the comment in its parent.
       reactions: this.target?.startsWith("comment:") ? await this.targetReactionCounts(target) : state.reactions,
@@ -267,11 +278,74 @@ export class TargetRoom extends DurableObject<AppEnv> {
     }
     const user = parseIdentity(request.headers.get(LIVE_IDENTITY_HEADER));
     this.bindTarget(query.data.target);
+    const relay = this.relays.assign(this.sockets.viewerCount());
+    const relayed = relay === null ? null : await this.forwardToRelay(relay, query.data.target, query.data.since, request, requestId);
+    if (relayed !== null) return relayed;
     const response = this.sockets.accept(user, query.data.since);
     this.counters.socketAccepted();
     logEvent("socket_accepted", { target: query.data.target, requestId, userId: user?.userId ?? null });
     this.live.changed();
     return response;
+  }
+
+  /**
+   * A huge room's new viewer goes to a relay, which accepts the socket itself. If the relay
+   * cannot be reached (null), the room takes the viewer: a room over its threshold beats none.
+   */
+  private async forwardToRelay(k: number, target: string, since: number | undefined, request: Request, requestId: string | undefined): Promise<Response | null> {
+    try {
+      const { response, viewersChanged } = await this.relays.forward(k, target, since, request);
+      logEvent("socket_relayed", { target, requestId, k, status: response.status });
+      if (viewersChanged) this.live.changed();
+      return response;
+    } catch (error) {
+      logEvent("relay_forward_failed", { target, requestId, k, error: String(error) });
+      return null;
+    }
+  }
+
+  /** A relay accepting a socket asks for its hello: the same snapshot and replay plan a room socket gets. */
+  async relayWelcome(input: RelayWelcomeInput): Promise<PreparedHello> {
+    const { target, k, since } = RelayWelcomeInput.parse(input);
+    this.bindTarget(target);
+    const state = this.roomState();
+    const plan = since === undefined ? { kind: "replay" as const, events: [] } : this.ring.plan(since, state.seq);
+    this.relays.fanout.welcomed(k, state.seq);
+    // The joining socket is not in any count yet; the relay's 101 answer adds it.
+    return { state, plan, viewers: this.viewerCount() + 1 };
+  }
+
+  /** A relay that missed pushes (or cannot tell) reads the ring from what it has. */
+  async relayCatchUp(input: RelayCatchUpInput) {
+    const { target, since } = RelayCatchUpInput.parse(input);
+    this.bindTarget(target);
+    return { plan: this.ring.plan(since, this.seq.last), seq: this.seq.last };
+  }
+
+  /** A relay's open sockets after a viewer left (joins come back on the 101 answer). */
+  async relayReport(input: RelayReport): Promise<void> {
+    const report = RelayReport.parse(input);
+    this.bindTarget(report.target);
+    if (this.relays.report(report)) this.live.changed();
+  }
+
+  /** GET /v1/admin/targets/:target/relays */
+  async relaySettings(target: string): Promise<RelaysResponse> {
+    this.bindTarget(TargetId.parse(target));
+    return this.relays.describe(target, this.sockets.viewerCount());
+  }
+
+  /** PUT /v1/admin/targets/:target/relays: this target's threshold and sockets per relay. */
+  async setRelaySettings(input: SetRelaysInput): Promise<RelaysResponse> {
+    const { target, threshold, perRelay } = SetRelaysInput.parse(input);
+    this.bindTarget(target);
+    this.relays.set({ threshold, perRelay });
+    return this.relays.describe(target, this.sockets.viewerCount());
+  }
+
+  /** Viewers everywhere: the room's own sockets plus what its relays last reported. */
+  private viewerCount(): number {
+    return this.sockets.viewerCount() + this.relays.viewers;
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -658,7 +732,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
    * isolate go quiet instead of holding a pending timeout after every write.
    */
   private notifyViewers(): void {
-    if (this.ctx.getWebSockets().length > 0) this.live.changed();
+    if (this.ctx.getWebSockets().length > 0 || this.relays.busy) this.live.changed();
   }
 
   private async runCheckpoint(): Promise<number | null> {

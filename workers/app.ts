@@ -18,6 +18,7 @@ import { observeRequests } from "./observe-requests";
 import { operationsRoutes } from "./routes/operations";
 import { devRoutes } from "./routes/dev";
 import { shardsRoutes } from "./routes/shards";
+import { relaysRoutes } from "./routes/relays";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 /** A full members list: 1,000 user ids of up to 128 characters each, quoted. */
@@ -57,6 +58,7 @@ export function createApp() {
     .route("/", operationsRoutes)
     .route("/", benchRoutes)
     .route("/", shardsRoutes)
+    .route("/", relaysRoutes)
     .route("/", liveRoutes);
   // Development sign-in for the live page; answers 404 unless ENVIRONMENT is "development".
   app.route("/", devRoutes);

@@ -1,5 +1,6 @@
 import type { TargetRoom } from "../durable-objects/target-room";
 import type { LikeShard } from "../durable-objects/shards/like-shard";
+import type { LiveRelay } from "../durable-objects/relays/live-relay";
 import type { EngagementEvent } from "../protocol/events";
 import type { DeletionStep } from "../protocol/deletion";
 
@@ -8,6 +9,8 @@ export interface AppEnv {
   TARGET_ROOM: DurableObjectNamespace<TargetRoom>;
   /** Shards of sharded hot targets (durable-objects/shards/, docs/shards.md). */
   LIKE_SHARD: DurableObjectNamespace<LikeShard>;
+  /** Relays of huge live rooms (durable-objects/relays/, docs/relays.md). */
+  LIVE_RELAY: DurableObjectNamespace<LiveRelay>;
   DB: D1Database;
   EVENTS: Queue<EngagementEvent>;
   DELETIONS: Queue<DeletionStep>;
@@ -21,6 +24,8 @@ export interface AppEnv {
   REACTION_RATE_PER_MINUTE?: string;
   /** Likes per second over 2 s above which a target shards itself (N = 4); unset: never automatically. */
   HOT_TARGET_LIKES_PER_SECOND?: string;
+  /** Room sockets a target keeps before new viewers go to relays; default 2000 (docs/relays.md). */
+  LIVE_RELAY_THRESHOLD?: string;
   /** Workers Analytics Engine dataset for request metrics; bound in production only. */
   ANALYTICS?: AnalyticsEngineDataset;
 }

@@ -9,6 +9,7 @@ import { runScheduledJobs } from "./scheduled";
 
 export { TargetRoom } from "../durable-objects/target-room";
 export { LikeShard } from "../durable-objects/shards/like-shard";
+export { LiveRelay } from "../durable-objects/relays/live-relay";
 
 const app = createApp();
 

@@ -1,0 +1,7 @@
+import { relayName } from "../../protocol/relays";
+import type { AppEnv } from "../../workers/env";
+
+/** Relay k of a target, addressed by name like the room and its shards. */
+export function relayStub(env: AppEnv, target: string, k: number) {
+  return env.LIVE_RELAY.get(env.LIVE_RELAY.idFromName(relayName(target, k)));
+}

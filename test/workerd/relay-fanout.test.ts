@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+import { RelayFanout, MAX_PUSH_EVENTS } from "../../durable-objects/relays/relay-fanout";
+import type { RingEvent } from "../../durable-objects/replay-ring";
+import type { RelayAck, RelayPush } from "../../protocol/relays";
+
+const event = (seq: number): RingEvent => ({ seq, at: 1_000 + seq, event: { kind: "pin", comment: null } });
+
+/** A relay whose answers the test gives by hand, recording every push in the order it came. */
+class ScriptedRelay {
+  readonly pushes: RelayPush[] = [];
+  private answers: { resolve: (ack: RelayAck) => void; reject: (error: Error) => void }[] = [];
+
+  receive(push: RelayPush): Promise<RelayAck> {
+    this.pushes.push(push);
+    return new Promise((resolve, reject) => this.answers.push({ resolve, reject }));
+  }
+
+  get waiting(): number {
+    return this.answers.length;
+  }
+
+  answer(through: number | null): void {
+    this.answers.shift()?.resolve({ through });
+  }
+
+  fail(): void {
+    this.answers.shift()?.reject(new Error("relay unreachable"));
+  }
+}
+
+async function until(check: () => boolean, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function fanoutTo(relay: ScriptedRelay, dropped: unknown[] = []) {
+  return new RelayFanout(
+    () => [0],
+    () => "stream:fanout",
+    () => relay,
+    (_k, error) => dropped.push(error),
+  );
+}
+
+describe("relay fan-out lanes", () => {
+  it("keeps one push in flight per relay and merges what is published meanwhile, in order", async () => {
+    const relay = new ScriptedRelay();
+    const fanout = fanoutTo(relay);
+    fanout.events([event(1)]);
+    fanout.events([event(3)]);
+    fanout.publish({ count: { count: 5, seq: 4 }, viewers: 7 });
+    fanout.events([event(5)]);
+    expect(relay.pushes).toHaveLength(1);
+    expect(relay.pushes[0]).toMatchObject({ target: "stream:fanout", k: 0, after: null, through: 1, events: [event(1)] });
+
+    relay.answer(1);
+    await until(() => relay.pushes.length === 2);
+    expect(relay.pushes[1]).toEqual({
+      target: "stream:fanout",
+      k: 0,
+      after: 1,
+      through: 5,
+      events: [event(3), event(5)],
+      count: { count: 5, seq: 4 },
+      viewers: 7,
+    });
+    relay.answer(5);
+    fanout.publish({ count: { count: 6, seq: 6 } });
+    await until(() => relay.pushes.length === 3);
+    expect(relay.pushes[2]).toEqual({ target: "stream:fanout", k: 0, after: 5, through: 5, events: [], count: { count: 6, seq: 6 } });
+    relay.answer(5);
+  });
+
+  it("retries a failed push merged with what came since, and after five failures lets the next push show the gap", async () => {
+    const relay = new ScriptedRelay();
+    const dropped: unknown[] = [];
+    const fanout = fanoutTo(relay, dropped);
+    fanout.events([event(1)]);
+    relay.answer(1);
+    fanout.events([event(2)]);
+    await until(() => relay.waiting === 1 && relay.pushes.length === 2);
+    fanout.events([event(3)]);
+    relay.fail();
+    await until(() => relay.pushes.length === 3);
+    expect(relay.pushes[2]).toMatchObject({ after: 1, through: 3, events: [event(2), event(3)] });
+
+    for (let attempt = 2; attempt <= 5; attempt++) {
+      await until(() => relay.waiting === 1);
+      relay.fail();
+    }
+    await until(() => dropped.length === 1);
+    fanout.events([event(4)]);
+    await until(() => relay.pushes.length === 7);
+    // The relay has only seq 1: `after: 3` tells it to read 2 and 3 from the ring.
+    expect(relay.pushes[6]).toMatchObject({ after: 3, through: 4, events: [event(4)] });
+    relay.answer(4);
+  });
+
+  it("stops carrying events for a relay that is far behind and lets it read the ring instead", async () => {
+    const relay = new ScriptedRelay();
+    const fanout = fanoutTo(relay);
+    fanout.events([event(1)]);
+    for (let seq = 2; seq <= MAX_PUSH_EVENTS + 2; seq++) fanout.events([event(seq)]);
+    relay.answer(1);
+    await until(() => relay.pushes.length === 2);
+    expect(relay.pushes[1]).toMatchObject({ after: null, through: MAX_PUSH_EVENTS + 2, events: [] });
+    relay.answer(MAX_PUSH_EVENTS + 2);
+  });
+
+  it("vouches for a new socket's hello seq only once the relay was welcomed at it", async () => {
+    const relay = new ScriptedRelay();
+    const fanout = fanoutTo(relay);
+    fanout.welcomed(0, 9);
+    fanout.publish({ viewers: 3 });
+    expect(relay.pushes[0]).toMatchObject({ after: 9, through: 9, events: [], viewers: 3 });
+    relay.answer(9);
+  });
+});
