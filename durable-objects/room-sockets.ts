@@ -141,14 +141,18 @@ export class RoomSockets {
     this.send(ws, frame);
   }
 
-  /** Exact number of open sockets; the close handler has already closed the leaving one. */
+  /**
+   * Exact number of open sockets. Every close reaches onClose (the hibernation API delivers
+   * webSocketClose or webSocketError for each socket), so the set's size is the count; it is
+   * read on every flush and every join, where walking thousands of sockets cost O(N) each.
+   */
   viewerCount(): number {
-    let open = 0;
-    for (const ws of this.sockets()) {
-      if (ws.readyState === WebSocket.READY_STATE_OPEN) open++;
-      else this.sockets().delete(ws);
-    }
-    return open;
+    return this.sockets().size;
+  }
+
+  /** Whether anyone is connected, without the array getWebSockets() would build. */
+  hasSockets(): boolean {
+    return this.sockets().size > 0;
   }
 
   async onMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -301,7 +305,7 @@ export class RoomSockets {
   }
 
   private sockets(): Set<WebSocket> {
-    this.open ??= new Set(this.ctx.getWebSockets());
+    this.open ??= new Set(this.ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.READY_STATE_OPEN));
     return this.open;
   }
 

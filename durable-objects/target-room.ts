@@ -732,7 +732,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
    * isolate go quiet instead of holding a pending timeout after every write.
    */
   private notifyViewers(): void {
-    if (this.ctx.getWebSockets().length > 0 || this.relays.busy) this.live.changed();
+    if (this.sockets.hasSockets() || this.relays.busy) this.live.changed();
   }
 
   private async runCheckpoint(): Promise<number | null> {
