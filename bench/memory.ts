@@ -1,5 +1,4 @@
 import { readdir, readFile } from "node:fs/promises";
-import WebSocket from "ws";
 
 export interface WorkerdRss {
   /** The workerd that runs the Worker and its Durable Objects: what a deployment has too. */
@@ -40,27 +39,4 @@ export async function workerdRssBytes(processGroup: number): Promise<WorkerdRss 
     }
   }
   return found ? total : null;
-}
-
-/**
- * Runs a full garbage collection in the Worker's isolate through wrangler's DevTools
- * inspector. Memory sampled right after a join storm is mostly garbage the isolate has not
- * collected yet (ten times the retained size in one probe), so both samples follow a GC.
- */
-export async function collectGarbage(inspectorPort: number): Promise<void> {
-  const targets: unknown = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
-  const url = Array.isArray(targets) ? (targets[0] as { webSocketDebuggerUrl?: unknown } | undefined)?.webSocketDebuggerUrl : undefined;
-  if (typeof url !== "string") throw new Error("the inspector lists no Worker");
-  const ws = new WebSocket(url);
-  await new Promise((resolveOpen, reject) => {
-    ws.once("open", resolveOpen);
-    ws.once("error", reject);
-  });
-  await new Promise<void>((resolveGc) => {
-    ws.on("message", (data) => {
-      if (String(data).includes('"id":1')) resolveGc();
-    });
-    ws.send(JSON.stringify({ id: 1, method: "HeapProfiler.collectGarbage" }));
-  });
-  ws.close();
 }

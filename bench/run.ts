@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { startDevServer } from "../scripts/dev-server";
 import { benchFanout } from "./fanout";
 import { closedLoop, type LoadResult } from "./http-load";
-import { collectGarbage, workerdRssBytes } from "./memory";
+import { workerdRssBytes } from "./memory";
 import { waitForQuietRuntime } from "./quiet";
 import { progress, SECRET, token } from "./common";
 
@@ -141,7 +141,7 @@ async function main() {
   const existing = process.env.BENCH_URL;
   if (!existing) progress(`starting wrangler dev on 127.0.0.1:${PORT} ...`);
   const server = existing
-    ? { url: existing, stop: async () => {}, processGroup: null, inspectorPort: null }
+    ? { url: existing, stop: async () => {}, processGroup: null }
     : await startDevServer({ authSecret: SECRET, port: PORT });
   const checks: Check[] = [];
   const report: Record<string, unknown> = { at: new Date().toISOString(), seconds: SECONDS, concurrency: CONCURRENCY };
@@ -167,15 +167,10 @@ async function main() {
       let memory: { sockets: number; bytesPerSocket: number; devProxyBytesPerSocket: number } | null = null;
       for (const n of SIZES) {
         const largest = n === Math.max(...SIZES);
-        const sample = async () => {
-          if (server.processGroup === null) return null;
-          if (server.inspectorPort !== null) await collectGarbage(server.inspectorPort);
-          return workerdRssBytes(server.processGroup);
-        };
-        const before = largest ? await sample() : null;
+        const before = largest && server.processGroup !== null ? await workerdRssBytes(server.processGroup) : null;
         const result = await benchFanout(server.url, n, ROUNDS, async () => {
           if (before === null || server.processGroup === null) return;
-          const after = await sample();
+          const after = await workerdRssBytes(server.processGroup);
           if (after !== null) {
             memory = { sockets: n, bytesPerSocket: (after.runtime - before.runtime) / n, devProxyBytesPerSocket: (after.devProxy - before.devProxy) / n };
           }

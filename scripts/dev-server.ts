@@ -16,8 +16,6 @@ export interface DevServer {
   port: number;
   /** Process group of wrangler and the workerd it started (for memory probes). */
   processGroup: number | null;
-  /** wrangler's DevTools inspector of the Worker (the bench forces a GC through it). */
-  inspectorPort: number | null;
   stop(): Promise<void>;
 }
 
@@ -130,5 +128,5 @@ export async function startDevServer(options: { authSecret: string; port?: numbe
     await stop();
     throw error;
   }
-  return { url, port, stop, processGroup: child.pid ?? null, inspectorPort };
+  return { url, port, stop, processGroup: child.pid ?? null };
 }
