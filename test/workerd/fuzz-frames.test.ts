@@ -5,7 +5,7 @@ import { MAX_INVALID_FRAMES } from "../../durable-objects/frame-guard";
 import { tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { fakeCommentId } from "./moderation-helpers";
 import { LiveSocket } from "./live-socket";
-import { malformedJsonText, roomFingerprint } from "./fuzz-helpers";
+import { expectRoomInvariants, malformedJsonText, roomFingerprint } from "./fuzz-helpers";
 import { printReliability } from "./reliability-record";
 import { waitFor } from "./wait";
 
@@ -128,5 +128,62 @@ describe("fuzzed live socket frames", () => {
     );
     bystander.close();
     printReliability({ kind: "bad-input", suite: "fuzz socket frames up to the invalid-frame limit", tried, refused });
+  });
+
+  it("answers every well-formed write frame with an ack or an error of the same id, and the room's invariants hold", async () => {
+    const target = uniqueTarget("stream");
+    const seeder = await LiveSocket.open(target, { token: await tokenFor(uniqueUser("seeder")) });
+    await seeder.next("hello");
+    seeder.send({ type: "comment", id: "seed", text: "seeded comment" });
+    const seeded = await seeder.next("ack", (f) => f.id === "seed");
+    const commentId = seeded.comment!.id;
+    const requestId = fc.string({ unit: "grapheme", minLength: 1, maxLength: 20 }).filter((id) => id.length <= 64);
+    const writeFrame = fc.oneof(
+      fc.record({ type: fc.constantFrom("like" as const, "unlike" as const), id: requestId }),
+      fc.record(
+        { type: fc.constant("comment" as const), id: requestId, text: fc.string({ unit: "grapheme", maxLength: 120 }), replyTo: fc.constantFrom(commentId, fakeCommentId()) },
+        { requiredKeys: ["type", "id", "text"] },
+      ),
+      fc.record(
+        {
+          type: fc.constant("react" as const),
+          id: requestId,
+          emoji: fc.constantFrom("love", "wow", "haha", "🎉", "👍🏽", "party_popper", "a"),
+          action: fc.constantFrom("add" as const, "remove" as const),
+          commentId: fc.constantFrom(commentId, fakeCommentId()),
+        },
+        { requiredKeys: ["type", "id", "emoji", "action"] },
+      ),
+    );
+    let frames = 0;
+    let acked = 0;
+    // Frames left unanswered or refused as malformed although they follow the protocol.
+    let unexpected = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(writeFrame, { minLength: 1, maxLength: 12 }), async (writes) => {
+        const socket = await LiveSocket.open(target, { token: await tokenFor(uniqueUser("writer")) });
+        await socket.next("hello");
+        // Ids repeat within a run on purpose: a resent frame id is an idempotent retry.
+        for (const write of writes) {
+          expect(ClientFrame.safeParse(write).success).toBe(true);
+          socket.send(write);
+        }
+        frames += writes.length;
+        const answered = () => socket.of("ack").length + socket.of("error").filter((f) => f.id !== undefined).length;
+        await waitFor(async () => answered(), (n) => n >= writes.length, 5_000, "an answer to every write frame").catch(() => undefined);
+        // The frame guard's refusals carry no id; a write the room refuses is answered under its id.
+        const unframed = socket.of("error").filter((f) => f.id === undefined);
+        unexpected += writes.length - answered() + unframed.length;
+        expect(answered()).toBe(writes.length);
+        expect(unframed).toEqual([]);
+        acked += socket.of("ack").length;
+        socket.close();
+      }),
+      { numRuns: 60 },
+    );
+    await expectRoomInvariants(target);
+    seeder.close();
+    printReliability({ kind: "load", suite: "fuzz socket write frames", ops: frames, errors: unexpected });
+    expect(acked).toBeGreaterThan(0);
   });
 });

@@ -64,21 +64,37 @@ export async function roomFingerprint(target: string): Promise<string> {
   return JSON.stringify({ ...rest, tables });
 }
 
-/** Room invariants: the count is the number of distinct likers, reaction counts match rows. */
+/** Reaction rows by emoji for one subject ('' is the room's own target, else a comment id). */
+async function storedReactions(room: string, subject: string): Promise<Record<string, number>> {
+  return runInDurableObject(roomStub(room), (_room, state) => {
+    const rows = state.storage.sql
+      .exec<{ emoji: string; n: number }>("SELECT emoji, COUNT(*) AS n FROM reactions WHERE subject = ? GROUP BY emoji", subject)
+      .toArray();
+    return Object.fromEntries(rows.map((row) => [row.emoji, row.n]));
+  });
+}
+
+/**
+ * Room invariants: the count is the number of distinct likers, visible comments match rows,
+ * and reaction counts match reaction rows (a comment's reactions live next to it in its
+ * parent's room, which is where a `comment:<id>` room reads them from).
+ */
 export async function expectRoomInvariants(target: string): Promise<{ count: number; seq: number }> {
   const snapshot = await roomStub(target).snapshot(target);
   const stored = await runInDurableObject(roomStub(target), (_room, state) => {
     const sql = state.storage.sql;
     const likers = sql.exec<{ n: number }>("SELECT COUNT(DISTINCT user_id) AS n FROM likes").one().n;
-    const reactions = sql
-      .exec<{ emoji: string; n: number }>("SELECT emoji, COUNT(*) AS n FROM reactions WHERE subject = '' GROUP BY emoji")
-      .toArray();
     const visible = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM comments WHERE deleted_at IS NULL").one().n;
-    return { likers, reactions: Object.fromEntries(reactions.map((row) => [row.emoji, row.n])), visible };
+    const parent = sql.exec<{ value: string }>("SELECT value FROM room_meta WHERE key = 'parent'").toArray()[0]?.value ?? null;
+    return { likers, visible, parent };
   });
   expect(snapshot.likes).toBe(stored.likers);
-  expect(snapshot.reactions).toEqual(stored.reactions);
   expect(snapshot.comments).toBe(stored.visible);
+  const reactions =
+    target.startsWith("comment:") && stored.parent !== null
+      ? await storedReactions(stored.parent, target.slice("comment:".length))
+      : await storedReactions(target, "");
+  expect(snapshot.reactions).toEqual(reactions);
   return { count: snapshot.likes, seq: snapshot.seq };
 }
 
@@ -148,9 +164,11 @@ export const contentType: fc.Arbitrary<string | null> = fc.constantFrom(
   null,
 );
 
+const printable = fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code));
+
 /** Header values that fetch accepts (visible ASCII and spaces), of any length up to a few hundred. */
 export const headerValue: fc.Arbitrary<string> = fc
-  .string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength: 300 })
+  .oneof(fc.string({ unit: printable, maxLength: 40 }), fc.string({ unit: printable, maxLength: 300, size: "max" }))
   .map((value) => value.trim());
 
 /** Authorization headers that are not a valid bearer token of ours. */
@@ -164,10 +182,17 @@ export const badAuthorization: fc.Arbitrary<string | null> = fc.oneof(
   ),
 );
 
+/** Idempotency-Keys of every length around the 200-character limit, and odd ones. */
+const idempotencyKey = fc.oneof(
+  headerValue,
+  fc.integer({ min: 1, max: 202 }).chain((length) => fc.string({ unit: printable, minLength: length, maxLength: length })),
+  fc.constantFrom("", " ", "k".repeat(200), "k".repeat(201)),
+);
+
 /** Idempotency-Key and If-None-Match, sometimes absent, sometimes odd. */
 export const writeHeaders: fc.Arbitrary<Record<string, string>> = fc.record(
   {
-    "idempotency-key": fc.oneof(headerValue, fc.constant("x".repeat(201)), fc.constant("")),
+    "idempotency-key": idempotencyKey,
     "if-none-match": fc.oneof(headerValue, fc.constant("*"), fc.constant('W/"abc"')),
     "x-request-id": headerValue,
     "x-user-id": headerValue,
