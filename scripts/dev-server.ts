@@ -53,14 +53,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function run(args: string[]): Promise<void> {
+/**
+ * Runs one SQL statement against the local D1 in `persistTo` with `wrangler d1 execute` and
+ * answers its rows. Only with no dev server running on that folder: the tests read D1 this
+ * way after stopping it, to check what reached disk.
+ */
+export async function queryLocalD1(persistTo: string, sql: string): Promise<unknown> {
+  const output = await run(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--json", "--command", sql]);
+  return JSON.parse(output);
+}
+
+function run(args: string[]): Promise<string> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(WRANGLER, args, { cwd: ROOT, env: WRANGLER_ENV, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      stdout += chunk.toString();
+    });
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolveRun() : reject(new Error(`wrangler ${args.join(" ")} exited ${code}:\n${output}`))));
+    child.on("exit", (code) => (code === 0 ? resolveRun(stdout) : reject(new Error(`wrangler ${args.join(" ")} exited ${code}:\n${output}`))));
   });
 }
 
