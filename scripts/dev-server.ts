@@ -5,6 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { workerdProcesses } from "./workerd-processes";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
@@ -16,7 +17,27 @@ export interface DevServer {
   port: number;
   /** Process group of wrangler and the workerd it started (for memory probes). */
   processGroup: number | null;
+  /** Folder of the local D1, Durable Object and queue state (see `persistTo`). */
+  persistTo: string;
+  /**
+   * SIGKILLs the workerd processes of this server (not wrangler), as a crash would, and
+   * answers their pids. Crash tests call it mid-load, then `stop()` and start again on the
+   * same `persistTo`.
+   */
+  killRuntime(): Promise<number[]>;
   stop(): Promise<void>;
+}
+
+export interface DevServerOptions {
+  authSecret: string;
+  port?: number;
+  /**
+   * Keep state here across restarts (crash tests); it is then left in place by `stop()`.
+   * Without it, each server gets a fresh temporary folder that `stop()` removes.
+   */
+  persistTo?: string;
+  /** More `--var`s, e.g. higher rate limits so a load test measures the service, not the limiter. */
+  vars?: Record<string, string>;
 }
 
 export async function freePort(): Promise<number> {
@@ -32,14 +53,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function run(args: string[]): Promise<void> {
+/**
+ * Runs one SQL statement against the local D1 in `persistTo` with `wrangler d1 execute` and
+ * answers its rows. Only with no dev server running on that folder: the tests read D1 this
+ * way after stopping it, to check what reached disk.
+ */
+export async function queryLocalD1(persistTo: string, sql: string): Promise<unknown> {
+  const output = await run(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--json", "--command", sql]);
+  return JSON.parse(output);
+}
+
+function run(args: string[]): Promise<string> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(WRANGLER, args, { cwd: ROOT, env: WRANGLER_ENV, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      stdout += chunk.toString();
+    });
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolveRun() : reject(new Error(`wrangler ${args.join(" ")} exited ${code}:\n${output}`))));
+    child.on("exit", (code) => (code === 0 ? resolveRun(stdout) : reject(new Error(`wrangler ${args.join(" ")} exited ${code}:\n${output}`))));
   });
 }
 
@@ -73,9 +108,10 @@ function buildWebAssets(): Promise<void> {
   });
 }
 
-export async function startDevServer(options: { authSecret: string; port?: number }): Promise<DevServer> {
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   await buildWebAssets();
-  const persistTo = await mkdtemp(join(tmpdir(), "engagement-dev-"));
+  const ownsState = options.persistTo === undefined;
+  const persistTo = options.persistTo ?? (await mkdtemp(join(tmpdir(), "engagement-dev-")));
   await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
   const port = options.port ?? (await freePort());
   const inspectorPort = await freePort();
@@ -88,6 +124,7 @@ export async function startDevServer(options: { authSecret: string; port?: numbe
       "--inspector-port", String(inspectorPort),
       "--persist-to", persistTo,
       "--var", `AUTH_SECRET:${options.authSecret}`,
+      ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
       "--show-interactive-dev-session=false",
       "--log-level", "warn",
     ],
@@ -119,7 +156,23 @@ export async function startDevServer(options: { authSecret: string; port?: numbe
         }
       }
     }
-    await rm(persistTo, { recursive: true, force: true });
+    if (ownsState) await rm(persistTo, { recursive: true, force: true });
+  };
+
+  // wrangler runs two workerd processes: a proxy on the public port and the runtime that
+  // holds the Worker and its Durable Objects. A crash of the runtime is the fault that matters.
+  const proxySocket = `entry=127.0.0.1:${port}`;
+  const killRuntime = async () => {
+    if (child.pid === undefined) return [];
+    const pids = (await workerdProcesses(child.pid)).filter((p) => !p.cmdline.includes(proxySocket)).map((p) => p.pid);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    return pids;
   };
 
   try {
@@ -128,5 +181,5 @@ export async function startDevServer(options: { authSecret: string; port?: numbe
     await stop();
     throw error;
   }
-  return { url, port, stop, processGroup: child.pid ?? null };
+  return { url, port, stop, killRuntime, persistTo, processGroup: child.pid ?? null };
 }

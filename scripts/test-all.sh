@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every suite (deploy check, typecheck, workerd tests, end-to-end and browser tests against wrangler dev) and ends
+# Runs every suite (deploy check, typecheck, workerd tests, end-to-end and browser tests against wrangler dev,
+# the reliability run) and ends
 # with one line "N passed, N failed" summed from vitest's JSON reports, the line CI reads.
 set -u
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
@@ -18,12 +19,22 @@ npm run -s typecheck || { status=1; checks_failed=$((checks_failed + 1)); }
 reports=()
 for file in test/workerd/*.test.ts; do
   name=$(basename "$file" .test.ts)
+  # Fuzz and abuse files run once, in the reliability run below.
+  case "$name" in fuzz-* | abuse-*) continue ;; esac
   timeout 600 npx vitest run "$file" --reporter=default --reporter=json --outputFile.json="$out/workerd-$name.json" || status=1
   reports+=("workerd-$name")
 done
 timeout 900 npx vitest run --config vitest.e2e.config.ts --reporter=default --reporter=json --outputFile.json="$out/e2e.json" || status=1
 # The live page in chromium (builds client/web first; screenshots in test-output/screenshots).
 timeout 900 npx vitest run --config vitest.browser.config.ts --reporter=default --reporter=json --outputFile.json="$out/browser.json" || status=1
+# Fuzz, abuse, crash, queue-fault and soak tests, and their table (docs/reliability.md).
+bash scripts/test-reliability.sh || status=1
+if [ -s "$out/reliability-reports.list" ]; then
+  while read -r name; do reports+=("$name"); done < "$out/reliability-reports.list"
+else
+  echo "the reliability run listed no reports"
+  checks_failed=$((checks_failed + 1))
+fi
 node -e '
 const fs = require("node:fs");
 let passed = Number(process.argv[2]), failed = Number(process.argv[1]);

@@ -5,6 +5,7 @@ import { logEvent } from "./log";
 import { EVENTS_QUEUE, retryDelaySeconds } from "./queues";
 import { subjectKeys } from "./subject-key";
 import { recordConsumerLag } from "./consumer-lag";
+import { eventsConsumerRefuses } from "./dev-faults";
 
 /**
  * Stores each event once by its id (a redelivered batch changes nothing) and acks only
@@ -27,6 +28,8 @@ export async function consumeEngagementEvents(batch: MessageBatch<unknown>, env:
   // A resend can carry two copies of one event in the same batch; store it once, ack both.
   const unique = [...new Map(valid.map(({ event }) => [event.eventId, event])).values()];
   try {
+    // The reliability tests' outage (development only): fails here, so the retry path below is the real one.
+    if (eventsConsumerRefuses(env.ENVIRONMENT, valid.length)) throw new Error("development fault switch: events consumer refusing batches");
     const userIds = unique.flatMap((event) => (event.userId === null ? [] : [event.userId]));
     await storeEvents(env.DB, unique, await subjectKeys(env.AUTH_SECRET, userIds));
   } catch (error) {

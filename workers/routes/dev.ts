@@ -1,8 +1,9 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { sign } from "hono/jwt";
 import { z } from "zod";
 import type { AppBindings } from "../app-types";
 import { ApiError, validationError } from "../errors";
+import { DevFaultsBody, devFaultsReport, setEventsConsumerFault } from "../dev-faults";
 
 /** Long enough for a day of local work, short enough that a leaked dev token dies soon. */
 export const DEV_TOKEN_TTL_SECONDS = 12 * 60 * 60;
@@ -28,21 +29,43 @@ const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
  * answers only when ENVIRONMENT is "development" and is a plain 404 everywhere else. As a
  * second guard, it also needs a loopback host: a deployment that forgot to change
  * ENVIRONMENT (wrangler.toml ships "development") still hands out no tokens. It is left out
- * of /openapi.json on purpose: it is not part of the API a deployment offers.
+ * of /openapi.json on purpose: it is not part of the API a deployment offers. The fault
+ * switches below use the same guard.
  */
-export const devRoutes = new Hono<AppBindings>().post("/v1/dev/token", async (c) => {
+function requireLocalDevelopment(c: Context<AppBindings>): void {
   if (c.env.ENVIRONMENT !== "development" || !LOOPBACK_HOSTS.has(new URL(c.req.url).hostname)) {
     throw new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`);
   }
-  const raw: unknown = await c.req.json().catch(() => {
+}
+
+async function jsonBody(c: Context<AppBindings>): Promise<unknown> {
+  return c.req.json().catch(() => {
     throw new ApiError(400, "invalid_json", "body is not JSON");
   });
-  const parsed = DevTokenBody.safeParse(raw);
-  if (!parsed.success) throw validationError(parsed.error, "body");
-  const { userId } = parsed.data;
-  const name = parsed.data.name ?? userId;
-  const now = Math.floor(Date.now() / 1000);
-  const exp = now + DEV_TOKEN_TTL_SECONDS;
-  const token = await sign({ sub: userId, name, iat: now, exp }, c.env.AUTH_SECRET, "HS256");
-  return c.json({ token, userId, name, expiresAt: new Date(exp * 1000).toISOString() } satisfies DevTokenResponse, 200);
-});
+}
+
+export const devRoutes = new Hono<AppBindings>()
+  .post("/v1/dev/token", async (c) => {
+    requireLocalDevelopment(c);
+    const raw = await jsonBody(c);
+    const parsed = DevTokenBody.safeParse(raw);
+    if (!parsed.success) throw validationError(parsed.error, "body");
+    const { userId } = parsed.data;
+    const name = parsed.data.name ?? userId;
+    const now = Math.floor(Date.now() / 1000);
+    const exp = now + DEV_TOKEN_TTL_SECONDS;
+    const token = await sign({ sub: userId, name, iat: now, exp }, c.env.AUTH_SECRET, "HS256");
+    return c.json({ token, userId, name, expiresAt: new Date(exp * 1000).toISOString() } satisfies DevTokenResponse, 200);
+  })
+  // Fault switches for the reliability tests (workers/dev-faults.ts, docs/reliability.md); same guards.
+  .get("/v1/dev/faults", (c) => {
+    requireLocalDevelopment(c);
+    return c.json(devFaultsReport(), 200);
+  })
+  .post("/v1/dev/faults", async (c) => {
+    requireLocalDevelopment(c);
+    const parsed = DevFaultsBody.safeParse(await jsonBody(c));
+    if (!parsed.success) throw validationError(parsed.error, "body");
+    setEventsConsumerFault(parsed.data.eventsConsumerFailForMs);
+    return c.json(devFaultsReport(), 200);
+  });

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# `npm run test:reliability [-- --long]`: fuzz and abuse tests in workerd (one vitest process per
+# file), then the node-side crash, queue-fault and soak tests against wrangler dev, then the
+# table of load held, faults survived, bad inputs refused and writes kept (docs/reliability.md).
+# Reports: test-output/reliability-*.json, listed in test-output/reliability-reports.list for
+# scripts/test-all.sh. Exit status is non-zero when any suite failed.
+set -u
+cd "$(dirname "$0")/.."
+export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
+for arg in "$@"; do
+  case "$arg" in
+    --long) export RELIABILITY_LONG=1 ;;
+    *) echo "unknown option $arg (only --long)" >&2; exit 2 ;;
+  esac
+done
+# The socket flood opens thousands of sockets from one process.
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+out=test-output
+mkdir -p "$out"
+rm -f "$out"/reliability-*
+status=0
+list="$out/reliability-reports.list"
+: > "$list"
+
+# Runs one vitest invocation, keeps its output for the table and records its report name.
+run_suite() {
+  local name=$1 limit=$2
+  shift 2
+  echo "$name" >> "$list"
+  timeout "$limit" npx vitest run "$@" --silent=false --reporter=default --reporter=json \
+    --outputFile.json="$out/$name.json" 2>&1 | tee "$out/$name.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+}
+
+shopt -s nullglob
+# Written alongside the node suite; whichever exist are run.
+for file in test/workerd/fuzz-*.test.ts test/workerd/abuse-*.test.ts; do
+  run_suite "reliability-workerd-$(basename "$file" .test.ts)" 600 "$file"
+done
+node_tests=(test/reliability/*.test.ts)
+if [ ${#node_tests[@]} -gt 0 ]; then
+  limit=900
+  [ "${RELIABILITY_LONG:-0}" = 1 ] && limit=1800
+  run_suite reliability-node "$limit" --config vitest.reliability.config.ts
+fi
+shopt -u nullglob
+
+node scripts/reliability-table.mjs "$out"/reliability-*.log || status=1
+exit $status

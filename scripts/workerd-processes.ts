@@ -1,0 +1,35 @@
+import { readdir, readFile } from "node:fs/promises";
+
+export interface WorkerdProcess {
+  pid: number;
+  rssBytes: number;
+  /** Arguments joined by spaces. */
+  cmdline: string;
+}
+
+/**
+ * The workerd processes in `processGroup` (a dev server's wrangler and its children), read
+ * from /proc: Linux only, which is where the benchmarks and reliability tests run. Crash tests
+ * kill these by pid and the memory probes sum their resident sets.
+ */
+export async function workerdProcesses(processGroup: number): Promise<WorkerdProcess[]> {
+  const found: WorkerdProcess[] = [];
+  for (const entry of await readdir("/proc").catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, "utf8");
+      // Field 5 (after the parenthesised command name) is the process group.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[2]) !== processGroup) continue;
+      const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8");
+      if (!cmdline.includes("workerd")) continue;
+      const status = await readFile(`/proc/${entry}/status`, "utf8");
+      const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+      if (kb === undefined) continue;
+      found.push({ pid: Number(entry), rssBytes: Number(kb) * 1024, cmdline: cmdline.split("\0").join(" ") });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}
