@@ -18,7 +18,18 @@ import type { LiveChanges } from "./live-broadcaster";
 import type { ReplayPlan, RingEvent } from "./replay-ring";
 import { decodeClientFrame, InvalidFrameLimiter } from "./frame-guard";
 import { SendWindows } from "./send-window";
+import { logEvent } from "../workers/log";
 import type { SocketCounters } from "./room-metrics";
+
+/**
+ * Sockets sent to before yielding to the runtime. Small enough that the first frames leave
+ * within a few milliseconds, large enough that a room of thousands yields only a few times.
+ */
+export const BROADCAST_SLICE = 256;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
 
 /** What a socket carries through hibernation; parsed back on every wake-up, never cast. */
 const SocketAttachment = z.object({
@@ -85,6 +96,9 @@ export class RoomSockets {
    * instead of asking getWebSockets() (which builds a fresh array) on every flush.
    */
   private open: Set<WebSocket> | null = null;
+  /** Broadcasts still sending their later slices, chained so frames never overtake. */
+  private broadcastTail: Promise<void> = Promise.resolve();
+  private queuedBroadcasts = 0;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -178,23 +192,23 @@ export class RoomSockets {
     this.deps.mirror?.publish(changes);
     const countText = changes.count === undefined ? null : JSON.stringify({ type: "count", ...changes.count } satisfies ServerFrame);
     const viewersText = changes.viewers === undefined ? null : JSON.stringify({ type: "viewers", viewers: changes.viewers } satisfies ServerFrame);
-    for (const ws of this.sockets()) {
+    this.inSlices((ws) => {
       if (ws.readyState !== WebSocket.READY_STATE_OPEN) {
         this.sockets().delete(ws);
-        continue;
+        return;
       }
       const verdict = this.windows.assess(ws);
       if (verdict.drop) {
         this.deps.metrics?.closedTooFarBehind();
         this.closeSocket(ws, CLOSE_CODES.tryAgainLater, "too far behind; reconnect with since");
-        continue;
+        return;
       }
       if (verdict.switched) this.deps.metrics?.switchedToCountsOnly();
       if (verdict.switched) this.send(ws, { type: "mode", mode: verdict.mode });
       if (countText !== null) this.sendText(ws, countText);
       if (viewersText !== null && verdict.mode === "full") this.sendText(ws, viewersText);
       else if (viewersText !== null) this.deps.metrics?.framesDroppedSlow(1);
-    }
+    });
   }
 
   /**
@@ -204,17 +218,48 @@ export class RoomSockets {
   broadcastEvents(events: readonly RingEvent[]): void {
     this.deps.mirror?.events(events);
     const texts = events.map(({ seq, at, event }) => JSON.stringify({ type: "event", seq, at, replay: false, event } satisfies EventFrame));
-    for (const ws of this.sockets()) {
+    this.inSlices((ws) => {
       if (ws.readyState !== WebSocket.READY_STATE_OPEN) {
         this.sockets().delete(ws);
-        continue;
+        return;
       }
       if (this.windows.mode(ws) !== "full") {
         this.deps.metrics?.framesDroppedSlow(texts.length);
-        continue;
+        return;
       }
       for (const text of texts) this.sendText(ws, text);
+    });
+  }
+
+  /**
+   * Runs `each` for every socket open now, BROADCAST_SLICE sockets at a time. The runtime
+   * writes a frame only once JavaScript yields, so one loop over 4,000 sockets holds every
+   * frame until the last send; between slices it yields, and the first viewers' frames travel
+   * (through the network, a proxy, the clients) while later ones are still being sent.
+   * Broadcasts run one after another and each walks the sockets open when it was called, so
+   * every socket gets frames in publish order, and a socket accepted meanwhile gets nothing
+   * older than its hello. The first slice of a broadcast with none queued goes out at once.
+   */
+  private inSlices(each: (ws: WebSocket) => void): void {
+    let targets = [...this.sockets()];
+    if (this.queuedBroadcasts === 0) {
+      const first = Math.min(targets.length, BROADCAST_SLICE);
+      for (let i = 0; i < first; i++) each(targets[i]!);
+      if (first === targets.length) return;
+      targets = targets.slice(first);
     }
+    this.queuedBroadcasts++;
+    const rest = targets;
+    this.broadcastTail = this.broadcastTail
+      .then(async () => {
+        for (let start = 0; start < rest.length; start += BROADCAST_SLICE) {
+          await yieldToEventLoop();
+          const end = Math.min(rest.length, start + BROADCAST_SLICE);
+          for (let i = start; i < end; i++) each(rest[i]!);
+        }
+      })
+      .catch((error: unknown) => logEvent("broadcast_failed", { error: String(error) }))
+      .finally(() => this.queuedBroadcasts--);
   }
 
   private async handle(ws: WebSocket, frame: ClientFrame): Promise<void> {
