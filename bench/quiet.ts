@@ -1,30 +1,13 @@
-import { readdir, readFile } from "node:fs/promises";
+import { workerdProcesses } from "../scripts/workerd-processes";
 
-const TICKS_PER_SECOND = 100;
 /** Below a tenth of one core the runtime is only answering the bench itself. */
 const QUIET_SHARE_OF_A_CORE = 0.1;
 const SAMPLE_MS = 1_000;
 
-/** CPU seconds used so far by the workerd processes in `processGroup` (Linux /proc). */
+/** CPU seconds used so far by the workerd processes in `processGroup`; null when none runs. */
 async function workerdCpuSeconds(processGroup: number): Promise<number | null> {
-  let ticks = 0;
-  let found = false;
-  for (const entry of await readdir("/proc").catch(() => [] as string[])) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) !== processGroup) continue;
-      const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8");
-      if (!cmdline.includes("workerd")) continue;
-      // utime and stime are fields 14 and 15 of /proc/<pid>/stat.
-      ticks += Number(fields[11]) + Number(fields[12]);
-      found = true;
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return found ? ticks / TICKS_PER_SECOND : null;
+  const processes = await workerdProcesses(processGroup);
+  return processes.length === 0 ? null : processes.reduce((sum, p) => sum + p.cpuSeconds, 0);
 }
 
 /**

@@ -21,6 +21,7 @@ import { checkpointToD1 } from "./d1-checkpoint";
 import { shipOutbox } from "./outbox";
 import { IDEMPOTENCY_TTL_MS } from "./idempotency";
 import { logEvent } from "../workers/log";
+import { identityFrom } from "./identity-header";
 import { ForgetUserInput, LikeIndexPageInput, type ForgetUserResult, type LikeIndexPage } from "../protocol/deletion";
 import { forgetUserInRoom } from "./forget-user";
 import { readLikeIndexPage } from "./like-index";
@@ -276,7 +277,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       this.socketRefused(requestId, "invalid_request");
       return Response.json({ error: { code: "invalid_request", message: "invalid live upgrade" } }, { status: 400 });
     }
-    const user = parseIdentity(request.headers.get(LIVE_IDENTITY_HEADER));
+    const user = identityFrom(request.headers.get(LIVE_IDENTITY_HEADER));
     this.bindTarget(query.data.target);
     const relay = this.relays.assign(this.sockets.viewerCount());
     const relayed = relay === null ? null : await this.forwardToRelay(relay, query.data.target, query.data.since, request, requestId);
@@ -801,16 +802,6 @@ export class TargetRoom extends DurableObject<AppEnv> {
   private boundTarget(): string {
     if (this.target === null) throw new Error("room has no target yet");
     return this.target;
-  }
-}
-
-function parseIdentity(header: string | null): LiveIdentity | null {
-  if (header === null) return null;
-  try {
-    const parsed = LiveIdentity.safeParse(JSON.parse(header));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
   }
 }
 

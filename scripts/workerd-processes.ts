@@ -3,6 +3,8 @@ import { readdir, readFile } from "node:fs/promises";
 export interface WorkerdProcess {
   pid: number;
   rssBytes: number;
+  /** CPU time used so far, user plus system. */
+  cpuSeconds: number;
   /** Arguments joined by spaces. */
   cmdline: string;
 }
@@ -26,7 +28,9 @@ export async function workerdProcesses(processGroup: number): Promise<WorkerdPro
       const status = await readFile(`/proc/${entry}/status`, "utf8");
       const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
       if (kb === undefined) continue;
-      found.push({ pid: Number(entry), rssBytes: Number(kb) * 1024, cmdline: cmdline.split("\0").join(" ") });
+      // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second).
+      const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / 100;
+      found.push({ pid: Number(entry), rssBytes: Number(kb) * 1024, cpuSeconds, cmdline: cmdline.split("\0").join(" ") });
     } catch {
       // the process ended while we looked
     }

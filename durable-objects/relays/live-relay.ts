@@ -20,7 +20,7 @@ import { logEvent } from "../../workers/log";
 import { RoomMeta } from "../room-meta";
 import { RoomSockets } from "../room-sockets";
 import type { RingEvent } from "../replay-ring";
-import { identityFrom } from "./identity-header";
+import { identityFrom } from "../identity-header";
 import { RecentEvents } from "./recent-events";
 import { SerialQueue } from "./serial-queue";
 
