@@ -15,6 +15,16 @@ export type AlarmJobRunner = () => Promise<number | null>;
 export class AlarmJobs {
   private readonly runners = new Map<string, AlarmJobRunner>();
   private readonly failures = new Map<string, number>();
+  /**
+   * Jobs this object itself stored, with a due time no later than the value here, under an
+   * alarm armed no later than it. A busy room schedules its checkpoint and outbox after every
+   * commit; while they are already due sooner, that was an upsert, a getAlarm and sometimes a
+   * setAlarm per commit for nothing. Memory only, so a wake-up starts without it, and it is
+   * forgotten whenever the alarm runs: from then on the jobs' rows and versions decide again.
+   */
+  private readonly covered = new Map<string, number>();
+  /** Moves whenever `covered` is cleared, so a schedule that straddled a run records nothing. */
+  private coverGeneration = 0;
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -29,6 +39,9 @@ export class AlarmJobs {
 
   /** Runs `name` no later than `dueAt`; an earlier existing due time wins. */
   async schedule(name: string, dueAt: number): Promise<void> {
+    const coveredBy = this.covered.get(name);
+    if (coveredBy !== undefined && coveredBy <= dueAt) return;
+    const generation = this.coverGeneration;
     this.storage.sql.exec(
       `INSERT INTO alarm_jobs (name, due_at) VALUES (?, ?)
        ON CONFLICT (name) DO UPDATE SET due_at = MIN(due_at, excluded.due_at), version = version + 1`,
@@ -37,6 +50,7 @@ export class AlarmJobs {
     );
     const armed = await this.storage.getAlarm();
     if (armed === null || armed > dueAt) await this.storage.setAlarm(dueAt);
+    if (generation === this.coverGeneration) this.covered.set(name, dueAt);
   }
 
   isScheduled(name: string): boolean {
@@ -50,6 +64,17 @@ export class AlarmJobs {
    * D1 or the queue is back.
    */
   async runDue(): Promise<void> {
+    // A job scheduled while it runs must bump its version (see below), so nothing is skipped
+    // during a run; and after it, backoff and re-arming may have moved every due time.
+    this.forgetCovered();
+    try {
+      await this.runDueJobs();
+    } finally {
+      this.forgetCovered();
+    }
+  }
+
+  private async runDueJobs(): Promise<void> {
     const startedAt = this.now();
     const due = this.storage.sql
       .exec<{ name: string; version: number }>(
@@ -83,6 +108,11 @@ export class AlarmJobs {
       }
     }
     await this.rearm();
+  }
+
+  private forgetCovered(): void {
+    this.covered.clear();
+    this.coverGeneration++;
   }
 
   failureCount(name: string): number {

@@ -5,6 +5,7 @@ import { UserId } from "../protocol/target";
 import { ADMIN_ROLE, memberRole, type Actor } from "../protocol/moderation";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
+import { hmacSha256Key } from "./hmac-keys";
 
 /** The claims we rely on; `exp` is required so no token lives forever. */
 export const TokenClaims = z.object({
@@ -26,7 +27,8 @@ export interface AuthVariables {
 export async function verifyToken(token: string, secret: string): Promise<TokenClaims> {
   let payload: unknown;
   try {
-    payload = await verify(token, secret, { alg: "HS256", exp: true, nbf: true, iat: true });
+    // The key is HMAC-SHA-256, matching the pinned HS256; verify still refuses any other alg.
+    payload = await verify(token, await hmacSha256Key(secret, "verify"), { alg: "HS256", exp: true, nbf: true, iat: true });
   } catch (error) {
     const expired = error instanceof Error && error.name === "JwtTokenExpired";
     throw new ApiError(401, "unauthorized", expired ? "token expired" : "invalid token");

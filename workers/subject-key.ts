@@ -1,3 +1,5 @@
+import { hmacSha256Key } from "./hmac-keys";
+
 /**
  * A keyed hash of a user id. A deletion receipt keeps this instead of the id once the
  * deletion completed: it lets the owner read the receipt and lets the queue consumers
@@ -5,9 +7,8 @@
  * Keyed with AUTH_SECRET (domain-separated) so nobody without it can test guesses.
  */
 export async function subjectKey(secret: string, userId: string): Promise<string> {
-  const encoder = new TextEncoder();
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`deleted-subject:${userId}`));
+  const key = await hmacSha256Key(secret, "sign");
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`deleted-subject:${userId}`));
   return [...new Uint8Array(mac)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 

@@ -87,4 +87,26 @@ describe("multiplexed alarm jobs", () => {
       expect(dueTimes(state)).toHaveLength(1);
     });
   });
+
+  it("stores and arms a job again when it is scheduled after its alarm ran it", async () => {
+    await runInDurableObject(roomStub(uniqueTarget()), async (_room, state) => {
+      const jobs = jobsIn(state);
+      let runs = 0;
+      jobs.register("outbox", async () => {
+        runs++;
+        return null;
+      });
+      await jobs.schedule("outbox", Date.now());
+      // Already due sooner: this one changes nothing in storage.
+      await jobs.schedule("outbox", Date.now() + 60_000);
+      await jobs.runDue();
+      expect(runs).toBe(1);
+      expect(dueTimes(state)).toHaveLength(0);
+
+      const again = Date.now() + 60_000;
+      await jobs.schedule("outbox", again);
+      expect(dueTimes(state)).toEqual([{ name: "outbox", due_at: again }]);
+      expect(await state.storage.getAlarm()).toBe(again);
+    });
+  });
 });
