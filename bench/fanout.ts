@@ -86,9 +86,11 @@ export async function benchFanout(
   rounds: number,
   afterConnect: () => Promise<void> = async () => {},
   relays?: RelaySettings,
+  /** Names the row instead of direct/relays (the no-proxy variant in bench/run.ts). */
+  label?: string,
 ) {
   const ROUNDS = rounds;
-  const mode = relays === undefined ? "direct" : "relays";
+  const mode = label ?? (relays === undefined ? "direct" : "relays");
   const target = `stream:bench-${mode}-${n}-${Date.now()}`;
   // Direct keeps every socket in the room whatever LIVE_RELAY_THRESHOLD says.
   await relaysRoute(baseUrl, target, relays ?? { threshold: MAX_SOCKETS_PER_OBJECT, perRelay: DEFAULT_SOCKETS_PER_RELAY });

@@ -5,9 +5,10 @@
 //   3. fan-out latency from a like to the last of N sockets (N = 100, 1,000, 4,000);
 //   4. workerd memory per connected socket.
 // Every section ends by checking that the counts it produced are exact.
-//      Each size is measured direct (every socket in the room) and through relays (docs/relays.md).
+//      Each size is measured direct (every socket in the room), direct without wrangler dev's proxy
+//      workerd (sockets to the runtime's own port, as deployed), and through relays (docs/relays.md).
 // Knobs: BENCH_SECONDS=5 BENCH_CONCURRENCY=32 BENCH_RPC_LIKES=200000 BENCH_SHARDED_LIKES=20000 BENCH_SIZES=100,1000,4000
-// BENCH_ROUNDS=40 BENCH_PORT=8788 BENCH_SKIP=fanout,http,rpc,shards,relays BENCH_RELAY_THRESHOLD=0 BENCH_RELAY_PER=1000
+// BENCH_ROUNDS=40 BENCH_PORT=8788 BENCH_SKIP=fanout,http,rpc,shards,relays,no-proxy BENCH_RELAY_THRESHOLD=0 BENCH_RELAY_PER=1000
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { startDevServer } from "../scripts/dev-server";
@@ -15,6 +16,7 @@ import { benchFanout } from "./fanout";
 import { closedLoop, type LoadResult } from "./http-load";
 import { workerdRssBytes } from "./memory";
 import { waitForQuietRuntime } from "./quiet";
+import { runtimeUrl } from "./runtime-url";
 import { progress, SECRET, token } from "./common";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -164,6 +166,9 @@ async function main() {
     if (!SKIP.has("fanout")) {
       await settle("fan-out");
       const fanout = [];
+      // Sockets straight to the runtime workerd, as a deployment has no dev proxy in between.
+      const runtime = SKIP.has("no-proxy") ? null : await runtimeUrl(server.processGroup);
+      if (runtime === null && !SKIP.has("no-proxy")) progress("(the runtime's own port was not found: no no-proxy fan-out rows)");
       let memory: { sockets: number; bytesPerSocket: number; devProxyBytesPerSocket: number } | null = null;
       for (const n of SIZES) {
         const largest = n === Math.max(...SIZES);
@@ -177,7 +182,13 @@ async function main() {
         });
         checks.push({ name: `fan-out N=${n}: sockets with a wrong final count`, expected: 0, actual: result.socketsWithWrongFinalCount });
         fanout.push(result);
-        await settle(`the relay variant of N=${n}`);
+        await settle(`the next fan-out variant of N=${n}`);
+        if (runtime !== null) {
+          const unproxied = await benchFanout(runtime, n, ROUNDS, async () => {}, undefined, "no-proxy");
+          checks.push({ name: `fan-out N=${n} without the dev proxy: sockets with a wrong final count`, expected: 0, actual: unproxied.socketsWithWrongFinalCount });
+          fanout.push(unproxied);
+          await settle(`the relay variant of N=${n}`);
+        }
         if (SKIP.has("relays")) continue;
         const relayed = await benchFanout(server.url, n, ROUNDS, async () => {}, RELAYS);
         checks.push({ name: `fan-out N=${n} through relays: sockets with a wrong final count`, expected: 0, actual: relayed.socketsWithWrongFinalCount });
@@ -232,10 +243,10 @@ function printReport(report: Record<string, unknown>) {
   const fanout = report.fanout as FanoutRow[] | undefined;
   if (fanout) {
     progress(`\n4. Fan-out: like -> last socket has the new count (direct: all in the room; relays: threshold ${RELAYS.threshold}, ${RELAYS.perRelay} per relay)`);
-    progress("        N  mode    room  relays  rounds   p50 ms   p99 ms   max ms  first-p50");
+    progress("        N  mode      room  relays  rounds   p50 ms   p99 ms   max ms  first-p50");
     for (const r of fanout) {
       progress(
-        `   ${String(r.n).padStart(6)}  ${r.mode.padEnd(6)} ${String(r.roomSockets).padStart(5)} ${String(r.relays).padStart(7)} ${String(r.rounds).padStart(7)} ${fmt(r.p50Ms).padStart(8)} ${fmt(r.p99Ms).padStart(8)} ${fmt(r.maxMs).padStart(8)} ${fmt(r.firstP50Ms).padStart(10)}`,
+        `   ${String(r.n).padStart(6)}  ${r.mode.padEnd(8)} ${String(r.roomSockets).padStart(5)} ${String(r.relays).padStart(7)} ${String(r.rounds).padStart(7)} ${fmt(r.p50Ms).padStart(8)} ${fmt(r.p99Ms).padStart(8)} ${fmt(r.maxMs).padStart(8)} ${fmt(r.firstP50Ms).padStart(10)}`,
       );
     }
     for (const big of fanout.filter((r) => r.n === 4000)) {

@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, readlink } from "node:fs/promises";
 
 export interface WorkerdProcess {
   pid: number;
@@ -36,4 +36,27 @@ export async function workerdProcesses(processGroup: number): Promise<WorkerdPro
     }
   }
   return found;
+}
+
+/** TCP ports `pid` listens on, from its socket fds matched against /proc/net/tcp (Linux). */
+export async function listeningPorts(pid: number): Promise<number[]> {
+  const inodes = new Set<string>();
+  for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])) {
+    const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
+    const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
+    if (inode !== undefined) inodes.add(inode);
+  }
+  const ports: number[] = [];
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    const lines = (await readFile(table, "utf8").catch(() => "")).split("\n").slice(1);
+    for (const line of lines) {
+      const columns = line.trim().split(/\s+/);
+      // local_address is column 1 (hex ip:port), st column 3 (0A = LISTEN), inode column 9.
+      const [, local, , state, , , , , , inode] = columns;
+      if (state !== "0A" || inode === undefined || !inodes.has(inode)) continue;
+      const port = Number.parseInt(local?.split(":")[1] ?? "", 16);
+      if (Number.isInteger(port)) ports.push(port);
+    }
+  }
+  return ports;
 }
