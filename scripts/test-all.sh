@@ -19,8 +19,8 @@ npm run -s typecheck || { status=1; checks_failed=$((checks_failed + 1)); }
 reports=()
 for file in test/workerd/*.test.ts; do
   name=$(basename "$file" .test.ts)
-  # Fuzz and abuse files run once, in the reliability run below.
-  case "$name" in fuzz-* | abuse-*) continue ;; esac
+  # Fuzz, abuse and fault files run once, in the reliability run below.
+  case "$name" in fuzz-* | abuse-* | fault-*) continue ;; esac
   timeout 600 npx vitest run "$file" --reporter=default --reporter=json --outputFile.json="$out/workerd-$name.json" || status=1
   reports+=("workerd-$name")
 done

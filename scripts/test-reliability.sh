@@ -33,8 +33,8 @@ run_suite() {
 }
 
 shopt -s nullglob
-# Written alongside the node suite; whichever exist are run.
-for file in test/workerd/fuzz-*.test.ts test/workerd/abuse-*.test.ts; do
+# Fuzz, abuse and fault files in workerd (test-all.sh leaves them to this run); whichever exist are run.
+for file in test/workerd/fuzz-*.test.ts test/workerd/abuse-*.test.ts test/workerd/fault-*.test.ts; do
   run_suite "reliability-workerd-$(basename "$file" .test.ts)" 600 "$file"
 done
 node_tests=(test/reliability/*.test.ts)

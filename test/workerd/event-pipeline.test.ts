@@ -1,9 +1,7 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { shipOutbox } from "../../durable-objects/outbox";
 import type { EngagementEvent } from "../../protocol/events";
 import { EVENTS_QUEUE, retryDelaySeconds } from "../../workers/queues";
-import { roomFor } from "../../workers/rooms";
 import { like, uniqueTarget, uniqueUser } from "./helpers";
 import { d1Count, deliver, likeEvent } from "./pipeline-helpers";
 import { waitFor } from "./wait";
@@ -83,51 +81,9 @@ describe("event consumer", () => {
     const delays = [1, 2, 3, 4, 10].map(retryDelaySeconds);
     expect(delays).toEqual([5, 10, 20, 40, 300]);
   });
-
-  it("sends a message that keeps failing to the dead-letter queue after max_retries, which records it in D1", async () => {
-    const marker = crypto.randomUUID();
-    const userId = uniqueUser("poison");
-    const raw: Queue<unknown> = env.EVENTS;
-    await raw.send({ type: "like", marker, userId });
-    const row = await waitFor(
-      () => env.DB.prepare("SELECT queue, attempts, user_id, body FROM dead_letters WHERE body LIKE ?").bind(`%${marker}%`).first(),
-      (found) => found !== null,
-      30_000,
-      "the dead letter",
-    );
-    expect(row).toMatchObject({ queue: "engagement-events-dlq", user_id: userId });
-  }, 40_000);
 });
 
 describe("outbox", () => {
-  it("keeps events while sends fail and ships them, once each, when the queue is back", { timeout: 20_000 }, async () => {
-    const target = uniqueTarget();
-    const users = [uniqueUser(), uniqueUser(), uniqueUser()];
-    const stub = roomFor(env, target);
-    const outage = { sendBatch: async () => Promise.reject(new Error("queue unavailable")) };
-
-    await runInDurableObject(stub, async (room, state) => {
-      await room.applyLikes({ target, ops: users.map((userId) => ({ userId, action: "like" as const })) });
-      // The queue is down: every attempt fails and nothing leaves the outbox.
-      for (let attempt = 0; attempt < 3; attempt++) await expect(shipOutbox(outage, state.storage.sql)).rejects.toThrow("queue unavailable");
-      expect(state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n).toBe(3);
-    });
-
-    // The queue is back: the room's own alarm ships the backlog.
-    await waitFor(
-      async () => {
-        await runDurableObjectAlarm(stub);
-        return runInDurableObject(stub, (_room, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n);
-      },
-      (n) => n === 0,
-      10_000,
-      "the outbox to drain",
-    );
-    await waitFor(() => d1Count("SELECT COUNT(*) AS n FROM events WHERE target = ?", target), (n) => n === 3, 10_000, "events in D1");
-    const { results } = await env.DB.prepare("SELECT user_id FROM events WHERE target = ? ORDER BY seq").bind(target).all<{ user_id: string }>();
-    expect(results.map((row) => row.user_id)).toEqual(users);
-  });
-
   it("delivers every like made over HTTP to D1 with its seq", { timeout: 20_000 }, async () => {
     const target = uniqueTarget();
     const [a, b] = [uniqueUser(), uniqueUser()];

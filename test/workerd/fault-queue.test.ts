@@ -1,0 +1,57 @@
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { shipOutbox } from "../../durable-objects/outbox";
+import { roomFor } from "../../workers/rooms";
+import { uniqueTarget, uniqueUser } from "./helpers";
+import { d1Count } from "./pipeline-helpers";
+import { printReliability } from "./reliability-record";
+import { waitFor } from "./wait";
+
+// Queue faults for the reliability run (scripts/test-reliability.sh): a poison message, and a
+// queue that refuses sends. The consumer outage against wrangler dev is test/reliability/queue-faults.
+
+describe("queue faults", () => {
+  it("sends a message that keeps failing to the dead-letter queue after max_retries, which records it in D1", async () => {
+    const marker = crypto.randomUUID();
+    const userId = uniqueUser("poison");
+    const raw: Queue<unknown> = env.EVENTS;
+    await raw.send({ type: "like", marker, userId });
+    const row = await waitFor(
+      () => env.DB.prepare("SELECT queue, attempts, user_id, body FROM dead_letters WHERE body LIKE ?").bind(`%${marker}%`).first(),
+      (found) => found !== null,
+      30_000,
+      "the dead letter",
+    );
+    expect(row).toMatchObject({ queue: "engagement-events-dlq", user_id: userId });
+    printReliability({ kind: "fault", suite: "poison queue message", fault: "message no consumer accepts", injected: 1, survived: row === null ? 0 : 1 });
+  }, 40_000);
+
+  it("keeps events while sends fail and ships them, once each, when the queue is back", { timeout: 20_000 }, async () => {
+    const target = uniqueTarget();
+    const users = [uniqueUser(), uniqueUser(), uniqueUser()];
+    const stub = roomFor(env, target);
+    const outage = { sendBatch: async () => Promise.reject(new Error("queue unavailable")) };
+
+    await runInDurableObject(stub, async (room, state) => {
+      await room.applyLikes({ target, ops: users.map((userId) => ({ userId, action: "like" as const })) });
+      // The queue is down: every attempt fails and nothing leaves the outbox.
+      for (let attempt = 0; attempt < 3; attempt++) await expect(shipOutbox(outage, state.storage.sql)).rejects.toThrow("queue unavailable");
+      expect(state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n).toBe(3);
+    });
+
+    // The queue is back: the room's own alarm ships the backlog.
+    await waitFor(
+      async () => {
+        await runDurableObjectAlarm(stub);
+        return runInDurableObject(stub, (_room, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n);
+      },
+      (n) => n === 0,
+      10_000,
+      "the outbox to drain",
+    );
+    await waitFor(() => d1Count("SELECT COUNT(*) AS n FROM events WHERE target = ?", target), (n) => n === 3, 10_000, "events in D1");
+    const { results } = await env.DB.prepare("SELECT user_id FROM events WHERE target = ? ORDER BY seq").bind(target).all<{ user_id: string }>();
+    expect(results.map((row) => row.user_id)).toEqual(users);
+    printReliability({ kind: "fault", suite: "outbox while the queue refuses sends", fault: "sendBatch rejects 3 times", injected: 3, survived: results.length === users.length ? 3 : 0 });
+  });
+});
