@@ -3,19 +3,11 @@ import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { PING_FRAME, PROTOCOL_VERSION } from "../../protocol/live";
 import { LIVE_IDENTITY_HEADER } from "../../protocol/room-rpc";
-import { call, like, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { call, like, tokenFor, uniqueTarget, uniqueUser, likeMany } from "./helpers";
 import { LiveSocket } from "./live-socket";
 
 function room(target: string) {
   return env.TARGET_ROOM.get(env.TARGET_ROOM.idFromName(target));
-}
-
-/** Many distinct users' likes in one RPC: a fast way to give a room a long history. */
-async function likeMany(target: string, users: number): Promise<void> {
-  for (let done = 0; done < users; done += 1_000) {
-    const ops = Array.from({ length: Math.min(1_000, users - done) }, (_, i) => ({ userId: `bulk-${done + i}`, action: "like" as const }));
-    await room(target).applyLikes({ target, ops });
-  }
 }
 
 describe("live socket snapshot and counts", () => {

@@ -2,7 +2,7 @@ import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { PING_FRAME } from "../../protocol/live";
 import { relayName, RelaysResponse } from "../../protocol/relays";
-import { call, like, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { call, like, tokenFor, uniqueTarget, uniqueUser, likeMany } from "./helpers";
 import { comment } from "./comment-helpers";
 import { LiveSocket } from "./live-socket";
 import { waitFor } from "./wait";
@@ -37,13 +37,6 @@ async function join(target: string, query: Record<string, string | number> = {})
   const socket = await LiveSocket.open(target, query);
   await socket.next("hello");
   return socket;
-}
-
-async function likeMany(target: string, users: number): Promise<void> {
-  for (let done = 0; done < users; done += 1_000) {
-    const ops = Array.from({ length: Math.min(1_000, users - done) }, (_, i) => ({ userId: `bulk-${done + i}`, action: "like" as const }));
-    await room(target).applyLikes({ target, ops });
-  }
 }
 
 describe("relay assignment", () => {
