@@ -12,13 +12,12 @@ export interface WorkerdRss {
 
 /**
  * Resident memory (bytes) of the workerd processes in `processGroup` (the dev server's
- * wrangler and its children); null when none is running. The runtime is told to listen on
- * port 0 (wrangler picks its address); the proxy listens on the port the user asked for.
+ * wrangler and its children), by role; null when none is running.
  */
 export async function workerdRssBytes(processGroup: number): Promise<WorkerdRss | null> {
   const processes = await workerdProcesses(processGroup);
   if (processes.length === 0) return null;
   const total: WorkerdRss = { runtime: 0, devProxy: 0 };
-  for (const p of processes) total[p.cmdline.includes("--socket-addr=entry=127.0.0.1:0") ? "runtime" : "devProxy"] += p.rssBytes;
+  for (const p of processes) total[p.role] += p.rssBytes;
   return total;
 }

@@ -7,7 +7,7 @@ import { listeningPorts, workerdProcesses } from "../scripts/workerd-processes";
  */
 export async function runtimeUrl(processGroup: number | null): Promise<string | null> {
   if (processGroup === null) return null;
-  const runtime = (await workerdProcesses(processGroup)).find((p) => p.cmdline.includes("--socket-addr=entry=127.0.0.1:0"));
+  const runtime = (await workerdProcesses(processGroup)).find((p) => p.role === "runtime");
   if (runtime === undefined) return null;
   for (const port of await listeningPorts(runtime.pid)) {
     const url = `http://127.0.0.1:${port}`;

@@ -161,10 +161,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   // wrangler runs two workerd processes: a proxy on the public port and the runtime that
   // holds the Worker and its Durable Objects. A crash of the runtime is the fault that matters.
-  const proxySocket = `entry=127.0.0.1:${port}`;
   const killRuntime = async () => {
     if (child.pid === undefined) return [];
-    const pids = (await workerdProcesses(child.pid)).filter((p) => !p.cmdline.includes(proxySocket)).map((p) => p.pid);
+    const pids = (await workerdProcesses(child.pid)).filter((p) => p.role === "runtime").map((p) => p.pid);
     for (const pid of pids) {
       try {
         process.kill(pid, "SIGKILL");

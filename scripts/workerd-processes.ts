@@ -7,6 +7,11 @@ export interface WorkerdProcess {
   cpuSeconds: number;
   /** Arguments joined by spaces. */
   cmdline: string;
+  /**
+   * wrangler dev runs two workerd processes: the runtime that holds the Worker and its Durable
+   * Objects (wrangler tells it to listen on port 0) and a proxy on the public port in front of it.
+   */
+  role: "runtime" | "devProxy";
 }
 
 /**
@@ -30,7 +35,9 @@ export async function workerdProcesses(processGroup: number): Promise<WorkerdPro
       if (kb === undefined) continue;
       // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second).
       const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / 100;
-      found.push({ pid: Number(entry), rssBytes: Number(kb) * 1024, cpuSeconds, cmdline: cmdline.split("\0").join(" ") });
+      const args = cmdline.split("\0").join(" ");
+      const role = args.includes("--socket-addr=entry=127.0.0.1:0 ") ? "runtime" : "devProxy";
+      found.push({ pid: Number(entry), rssBytes: Number(kb) * 1024, cpuSeconds, cmdline: args, role });
     } catch {
       // the process ended while we looked
     }

@@ -139,11 +139,10 @@ describe("crash mid-load", () => {
     // process was first seen, so the checks know which requests only the last one answered.
     const runtimeFirstSeen = new Map<number, number>();
     let watching = true;
-    const proxySocket = `entry=127.0.0.1:${server.port}`;
     const watcher = (async () => {
       while (watching) {
         for (const p of await workerdProcesses(server!.processGroup!)) {
-          if (!p.cmdline.includes(proxySocket) && !runtimeFirstSeen.has(p.pid)) runtimeFirstSeen.set(p.pid, Date.now());
+          if (p.role === "runtime" && !runtimeFirstSeen.has(p.pid)) runtimeFirstSeen.set(p.pid, Date.now());
         }
         await new Promise((r) => setTimeout(r, 100));
       }

@@ -34,8 +34,7 @@ const OPS: readonly Op[] = ["like", "like", "unlike", "comment", "react", "react
 
 /** RSS of wrangler's runtime workerd (the one holding the Worker and its rooms), not its proxy. */
 async function runtimeRss(server: DevServer): Promise<number | null> {
-  const proxy = `entry=127.0.0.1:${server.port}`;
-  const runtime = (await workerdProcesses(server.processGroup!)).filter((p) => !p.cmdline.includes(proxy));
+  const runtime = (await workerdProcesses(server.processGroup!)).filter((p) => p.role === "runtime");
   return runtime.length === 0 ? null : runtime.reduce((sum, p) => sum + p.rssBytes, 0);
 }
 
