@@ -164,10 +164,6 @@ export class RoomSockets {
     return this.sockets().size;
   }
 
-  /** Whether anyone is connected, without the array getWebSockets() would build. */
-  hasSockets(): boolean {
-    return this.sockets().size > 0;
-  }
 
   async onMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const decoded = decodeClientFrame(message);

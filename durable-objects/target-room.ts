@@ -733,7 +733,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
    * isolate go quiet instead of holding a pending timeout after every write.
    */
   private notifyViewers(): void {
-    if (this.sockets.hasSockets() || this.relays.busy) this.live.changed();
+    if (this.sockets.viewerCount() > 0 || this.relays.busy) this.live.changed();
   }
 
   private async runCheckpoint(): Promise<number | null> {
