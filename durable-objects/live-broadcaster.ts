@@ -26,16 +26,22 @@ export interface Timers {
  * current state even if sockets already have it (clients drop frames with a seq they have).
  * If the room was evicted with a flush pending, the next wake-up (the checkpoint alarm that
  * every change schedules) calls `changed()` again and the flush happens then.
+ *
+ * A broadcast to thousands of sockets can take longer than the interval. The next flush waits
+ * for it to finish (`publish` answers a promise while it still sends), so a join storm sends
+ * one up-to-date viewer count after another instead of queueing stale ones without bound.
  */
 export class LiveBroadcaster {
   private pending = false;
+  private sending = false;
   private lastFlushAt = Number.NEGATIVE_INFINITY;
   private sentSeq: number | null = null;
   private sentViewers: number | null = null;
 
   constructor(
     private readonly readState: () => LiveState,
-    private readonly publish: (changes: LiveChanges) => void,
+    /** Answers a promise when the broadcast is still going out after it returns. */
+    private readonly publish: (changes: LiveChanges) => Promise<void> | void,
     private readonly now: () => number = Date.now,
     private readonly timers: Timers = globalThis,
   ) {}
@@ -44,6 +50,11 @@ export class LiveBroadcaster {
   changed(): void {
     if (this.pending) return;
     this.pending = true;
+    // The broadcast still sending schedules this flush when it is done.
+    if (!this.sending) this.schedule();
+  }
+
+  private schedule(): void {
     // Even a leading-edge flush goes through a timer so the write that caused it answers first.
     const wait = Math.max(0, this.lastFlushAt + MIN_BROADCAST_INTERVAL_MS - this.now());
     this.timers.setTimeout(() => this.flush(), wait);
@@ -59,6 +70,12 @@ export class LiveBroadcaster {
     if (changes.count === undefined && changes.viewers === undefined) return;
     this.sentSeq = state.seq;
     this.sentViewers = state.viewers;
-    this.publish(changes);
+    const sending = this.publish(changes);
+    if (sending === undefined) return;
+    this.sending = true;
+    void sending.finally(() => {
+      this.sending = false;
+      if (this.pending) this.schedule();
+    });
   }
 }

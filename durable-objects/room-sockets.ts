@@ -183,12 +183,15 @@ export class RoomSockets {
     this.sockets().delete(ws);
   }
 
-  /** Sends coalesced changes to every open socket; viewer frames skip counts-only sockets. */
-  publish(changes: LiveChanges): void {
+  /**
+   * Sends coalesced changes to every open socket; viewer frames skip counts-only sockets.
+   * Answers a promise while later slices are still being sent.
+   */
+  publish(changes: LiveChanges): Promise<void> | undefined {
     this.deps.mirror?.publish(changes);
     const countText = changes.count === undefined ? null : JSON.stringify({ type: "count", ...changes.count } satisfies ServerFrame);
     const viewersText = changes.viewers === undefined ? null : JSON.stringify({ type: "viewers", viewers: changes.viewers } satisfies ServerFrame);
-    this.inSlices((ws) => {
+    return this.inSlices((ws) => {
       if (ws.readyState !== WebSocket.READY_STATE_OPEN) {
         this.sockets().delete(ws);
         return;
@@ -236,17 +239,17 @@ export class RoomSockets {
    * every socket gets frames in publish order, and a socket accepted meanwhile gets nothing
    * older than its hello. The first slice of a broadcast with none queued goes out at once.
    */
-  private inSlices(each: (ws: WebSocket) => void): void {
+  private inSlices(each: (ws: WebSocket) => void): Promise<void> | undefined {
     let targets = [...this.sockets()];
     if (this.queuedBroadcasts === 0) {
       const first = Math.min(targets.length, BROADCAST_SLICE);
       for (let i = 0; i < first; i++) each(targets[i]!);
-      if (first === targets.length) return;
+      if (first === targets.length) return undefined;
       targets = targets.slice(first);
     }
     this.queuedBroadcasts++;
     const rest = targets;
-    this.broadcastTail = this.broadcastTail
+    return (this.broadcastTail = this.broadcastTail
       .then(async () => {
         for (let start = 0; start < rest.length; start += BROADCAST_SLICE) {
           await yieldToEventLoop();
@@ -255,7 +258,7 @@ export class RoomSockets {
         }
       })
       .catch((error: unknown) => logEvent("broadcast_failed", { error: String(error) }))
-      .finally(() => this.queuedBroadcasts--);
+      .finally(() => this.queuedBroadcasts--));
   }
 
   private async handle(ws: WebSocket, frame: ClientFrame): Promise<void> {

@@ -2,14 +2,19 @@ import { describe, expect, it } from "vitest";
 import { LiveBroadcaster, MIN_BROADCAST_INTERVAL_MS, type LiveChanges, type LiveState } from "../../durable-objects/live-broadcaster";
 
 /** A hand-driven clock and timer queue, so the coalescing guarantees are checked to the millisecond. */
-function harness() {
+function harness(options: { sendingMs?: number } = {}) {
   let now = 0;
   const timers: { at: number; run: () => void }[] = [];
   const state: LiveState = { count: 0, seq: 0, viewers: 0 };
   const published: { at: number; changes: LiveChanges }[] = [];
   const broadcaster = new LiveBroadcaster(
     () => ({ ...state }),
-    (changes) => published.push({ at: now, changes }),
+    (changes) => {
+      published.push({ at: now, changes });
+      // A broadcast still going out: done when the clock reaches its end.
+      if (options.sendingMs === undefined) return;
+      return new Promise<void>((done) => timers.push({ at: now + options.sendingMs!, run: done }));
+    },
     () => now,
     { setTimeout: (run, ms) => timers.push({ at: now + ms, run }) },
   );
@@ -69,5 +74,27 @@ describe("live broadcaster coalescing", () => {
     broadcaster.changed();
     advanceTo(400);
     expect(published.at(-1)?.changes).toEqual({ viewers: 3 });
+  });
+
+  it("waits for a slow broadcast to finish, then sends only the newest state", async () => {
+    const { state, published, broadcaster, advanceTo } = harness({ sendingMs: 350 });
+    state.viewers = 1;
+    broadcaster.changed();
+    advanceTo(0);
+    // A join storm: a new viewer every 10 ms while the first broadcast is still sending.
+    for (let t = 10; t <= 300; t += 10) {
+      advanceTo(t);
+      state.viewers++;
+      broadcaster.changed();
+    }
+    advanceTo(349);
+    await Promise.resolve();
+    expect(published).toHaveLength(1);
+    // The first broadcast ends at 350; the promise callbacks run, then the timer.
+    advanceTo(350);
+    for (let i = 0; i < 3; i++) await Promise.resolve();
+    advanceTo(351);
+    expect(published.map((p) => p.changes.viewers)).toEqual([1, state.viewers]);
+    expect(published[1]!.at).toBeGreaterThanOrEqual(350);
   });
 });
