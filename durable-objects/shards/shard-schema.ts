@@ -1,5 +1,6 @@
 import { ROOM_MIGRATIONS } from "../room-migrations";
 import { LIKE_MOVED_TABLE } from "./moved-users";
+import { OUTBOX_ROWS_MIGRATION } from "../outbox";
 
 /**
  * Schema of one LikeShard's SQLite. The first room migration already holds what a shard needs
@@ -11,6 +12,8 @@ const SHARD_MIGRATIONS: readonly string[] = [
   `${LIKE_MOVED_TABLE}
    -- Users this shard holds (liked or not): the shard asks an older holder only about others.
    CREATE TABLE like_held (user_id TEXT PRIMARY KEY) WITHOUT ROWID;`,
+  // One outbox row per commit, as in rooms (durable-objects/outbox.ts).
+  OUTBOX_ROWS_MIGRATION,
 ];
 
 export function migrateShardSchema(sql: SqlStorage): void {
