@@ -129,19 +129,24 @@ export class LikesLedger {
   /** Every user's final state, their D1 pending mark and every event, one statement per table. */
   private writeBulk(writes: Map<string, { liked: boolean; at: number; seq: number }>, events: readonly EngagementEvent[]): void {
     // Rows as [user, liked, at, seq] arrays: the smallest JSON for SQLite to parse three times.
-    const json = JSON.stringify([...writes].map(([userId, w]) => [userId, w.liked ? 1 : 0, w.at, w.seq]));
-    this.sql.exec("DELETE FROM likes WHERE user_id IN (SELECT value ->> 0 FROM json_each(?) WHERE value ->> 1 = 0)", json);
+    const rows = [...writes].map(([userId, w]) => [userId, w.liked ? 1 : 0, w.at, w.seq] as const);
+    const json = JSON.stringify(rows);
+    // A batch of only likes (or only unlikes) skips the other statement and its JSON parse.
+    if (rows.some((row) => row[1] === 0)) {
+      this.sql.exec("DELETE FROM likes WHERE user_id IN (SELECT value ->> 0 FROM json_each(?) WHERE value ->> 1 = 0)", json);
+    }
+    if (rows.some((row) => row[1] === 1)) {
+      this.sql.exec(
+        `INSERT INTO likes (user_id, liked_at)
+         SELECT value ->> 0, value ->> 2 FROM json_each(?) WHERE value ->> 1 = 1
+         ON CONFLICT (user_id) DO UPDATE SET liked_at = excluded.liked_at`,
+        json,
+      );
+    }
+    // Appended, one row per change: the checkpoint keeps each user's latest (d1-checkpoint.ts).
     this.sql.exec(
-      `INSERT INTO likes (user_id, liked_at)
-       SELECT value ->> 0, value ->> 2 FROM json_each(?) WHERE value ->> 1 = 1
-       ON CONFLICT (user_id) DO UPDATE SET liked_at = excluded.liked_at`,
-      json,
-    );
-    this.sql.exec(
-      `INSERT INTO d1_pending (user_id, liked_at, seq)
-       SELECT value ->> 0, CASE value ->> 1 WHEN 1 THEN value ->> 2 END, value ->> 3
-       FROM json_each(?) WHERE true
-       ON CONFLICT (user_id) DO UPDATE SET liked_at = excluded.liked_at, seq = excluded.seq`,
+      `INSERT INTO d1_pending (seq, user_id, liked_at)
+       SELECT value ->> 3, value ->> 0, CASE value ->> 1 WHEN 1 THEN value ->> 2 END FROM json_each(?)`,
       json,
     );
     enqueueEvents(this.sql, events);
@@ -170,6 +175,8 @@ export class LikesLedger {
       this.likes--;
       this.meta.set("likes", String(this.likes));
     }
+    // A scan (d1_pending has no index by user, so that a like appends one row and nothing
+    // more); handoffs are rare and the checkpoint keeps the table short.
     this.sql.exec("DELETE FROM d1_pending WHERE user_id = ?", userId);
     return status;
   }
@@ -183,11 +190,10 @@ export class LikesLedger {
     }
     // Rewriting the user's D1 row is harmless (same row) and orders it after the old holder's.
     this.sql.exec(
-      `INSERT INTO d1_pending (user_id, liked_at, seq) VALUES (?, ?, ?)
-       ON CONFLICT (user_id) DO UPDATE SET liked_at = excluded.liked_at, seq = excluded.seq`,
+      "INSERT INTO d1_pending (seq, user_id, liked_at) VALUES (?, ?, ?)",
+      this.seq.next(),
       userId,
       status.liked ? (status.likedAt ?? this.now()) : null,
-      this.seq.next(),
     );
   }
 
@@ -201,13 +207,7 @@ export class LikesLedger {
       this.sql.exec("DELETE FROM likes WHERE user_id = ?", userId);
       this.likes--;
     }
-    this.sql.exec(
-      `INSERT INTO d1_pending (user_id, liked_at, seq) VALUES (?, ?, ?)
-       ON CONFLICT (user_id) DO UPDATE SET liked_at = excluded.liked_at, seq = excluded.seq`,
-      userId,
-      wantLiked ? at : null,
-      seq,
-    );
+    this.sql.exec("INSERT INTO d1_pending (seq, user_id, liked_at) VALUES (?, ?, ?)", seq, userId, wantLiked ? at : null);
     const event: EngagementEvent = {
       eventId: crypto.randomUUID(),
       type: wantLiked ? "like" : "unlike",

@@ -134,24 +134,29 @@ describe("one outbox row and one ring row per commit", () => {
 });
 
 describe("rooms written with one row per event", () => {
-  it("upgrade without losing unsent events or replay", { timeout: 30_000 }, async () => {
+  it("upgrade without losing unsent events, replay or pending D1 rows", { timeout: 30_000 }, async () => {
     const target = uniqueTarget();
     const users = [uniqueUser(), uniqueUser(), uniqueUser()];
     const stub = roomStub(target);
     const at = Date.now() - 1_000;
 
-    // The room as the previous schema left it: three likes, each its own outbox and ring row.
+    // The room as the previous schema left it: three likes, each its own outbox and ring row,
+    // and a D1 pending row per user, none of them copied to D1 or the queue yet.
     await runInDurableObject(stub, async (room, state) => {
       await room.snapshot(target);
       const sql = state.storage.sql;
       sql.exec("DROP TABLE outbox");
       sql.exec("DROP TABLE live_events");
+      sql.exec("DROP TABLE d1_pending");
       sql.exec("CREATE TABLE outbox (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, body TEXT NOT NULL)");
       sql.exec("CREATE TABLE live_events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL)");
+      sql.exec("CREATE TABLE d1_pending (user_id TEXT PRIMARY KEY, liked_at INTEGER, seq INTEGER NOT NULL) WITHOUT ROWID");
+      sql.exec("CREATE INDEX d1_pending_by_seq ON d1_pending (seq)");
       users.forEach((userId, i) => {
         const seq = i + 1;
         const event: EngagementEvent = { eventId: crypto.randomUUID(), type: "like", target, userId, at: at + i, seq };
         sql.exec("INSERT INTO likes (user_id, liked_at) VALUES (?, ?)", userId, at + i);
+        sql.exec("INSERT INTO d1_pending (user_id, liked_at, seq) VALUES (?, ?, ?)", userId, at + i, seq);
         sql.exec("INSERT INTO outbox (seq, event_id, body) VALUES (?, ?, ?)", seq, event.eventId, JSON.stringify(event));
         sql.exec("INSERT INTO live_events (seq, at, body) VALUES (?, ?, ?)", seq, at + i, JSON.stringify({ kind: "like", count: seq }));
       });
@@ -188,5 +193,17 @@ describe("rooms written with one row per event", () => {
       "the upgraded room's events in D1",
     );
     expect(shipped).toEqual([...users, late].map((userId, i) => ({ seq: i + 1, user_id: userId })));
+    // ...and its checkpoint copies the old pending rows and the new one.
+    const likers = await waitFor(
+      async () => {
+        await runDurableObjectAlarm(stub);
+        const { results } = await env.DB.prepare("SELECT user_id FROM user_likes WHERE target = ? ORDER BY user_id").bind(target).all<{ user_id: string }>();
+        return results.map((row) => row.user_id);
+      },
+      (rows) => rows.length === 4,
+      20_000,
+      "the upgraded room's likers in D1",
+    );
+    expect(likers).toEqual([...users, late].sort());
   });
 });
