@@ -41,8 +41,11 @@ export class ReplayRing {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** One row for the whole commit, however many events it made (the caller passes them in seq order). */
-  append(events: readonly RingEvent[]): void {
+  /** One row for the whole commit, however many events it made. */
+  append(emitted: readonly RingEvent[]): void {
+    // Writers emit in seq order; a row that broke it would replay out of order, so make sure.
+    const inOrder = emitted.every((entry, i) => i === 0 || emitted[i - 1]!.seq < entry.seq);
+    const events = inOrder ? emitted : [...emitted].sort((a, b) => a.seq - b.seq);
     const first = events[0];
     const last = events[events.length - 1];
     if (first === undefined || last === undefined) return;
