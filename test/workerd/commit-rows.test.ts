@@ -4,6 +4,8 @@ import { EngagementEvent } from "../../protocol/events";
 import { shipOutbox } from "../../durable-objects/outbox";
 import { readOutboxBacklog } from "../../durable-objects/outbox-backlog";
 import { ROOM_MIGRATIONS } from "../../durable-objects/room-migrations";
+import { migrateShardSchema } from "../../durable-objects/shards/shard-schema";
+import { shardStub } from "../../workers/shards";
 import { roomStub, uniqueTarget, uniqueUser } from "./helpers";
 import { LiveSocket } from "./live-socket";
 import { waitFor } from "./wait";
@@ -205,5 +207,38 @@ describe("rooms written with one row per event", () => {
       "the upgraded room's likers in D1",
     );
     expect(likers).toEqual([...users, late].sort());
+  });
+});
+
+describe("like shards written with one row per event", () => {
+  it("convert their outbox and D1 pending rows without losing or reordering any", async () => {
+    const target = uniqueTarget();
+    const users = [uniqueUser(), uniqueUser()];
+    const at = Date.now() - 1_000;
+    await runInDurableObject(shardStub(env, target, 1, 0), (_shard, state) => {
+      const sql = state.storage.sql;
+      const version = sql.exec<{ version: number }>("SELECT version FROM schema_version").one().version;
+      // The shard as its previous schema (one step fewer) left it.
+      sql.exec("DROP TABLE outbox");
+      sql.exec("DROP TABLE d1_pending");
+      sql.exec("CREATE TABLE outbox (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, body TEXT NOT NULL)");
+      sql.exec("CREATE TABLE d1_pending (user_id TEXT PRIMARY KEY, liked_at INTEGER, seq INTEGER NOT NULL) WITHOUT ROWID");
+      sql.exec("CREATE INDEX d1_pending_by_seq ON d1_pending (seq)");
+      users.forEach((userId, i) => {
+        const event: EngagementEvent = { eventId: crypto.randomUUID(), type: "like", target, userId, at: at + i, seq: i + 1 };
+        sql.exec("INSERT INTO outbox (seq, event_id, body) VALUES (?, ?, ?)", i + 1, event.eventId, JSON.stringify(event));
+        sql.exec("INSERT INTO d1_pending (user_id, liked_at, seq) VALUES (?, ?, ?)", userId, at + i, i + 1);
+      });
+      sql.exec("UPDATE schema_version SET version = ?", version - 1);
+
+      migrateShardSchema(sql);
+
+      expect(sql.exec<{ version: number }>("SELECT version FROM schema_version").one().version).toBe(version);
+      expect(readOutboxBacklog(sql)).toEqual({ events: 2, oldestAt: at });
+      expect(outboxEvents(sql).map((event) => [event.seq, event.userId])).toEqual(users.map((userId, i) => [i + 1, userId]));
+      expect(sql.exec("SELECT seq, user_id, liked_at FROM d1_pending ORDER BY seq").toArray()).toEqual(
+        users.map((userId, i) => ({ seq: i + 1, user_id: userId, liked_at: at + i })),
+      );
+    });
   });
 });
