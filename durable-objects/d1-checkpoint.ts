@@ -35,7 +35,7 @@ export async function checkpointToD1(
   const pending = readPending(roomSql);
   const db = drizzle(d1);
   const now = Date.now();
-  const statements = userLikeStatements(db, pending, state.target, now);
+  const statements = userLikeStatements(db, pending.latest, state.target, now);
   const countUpsert = db
     .insert(targetCounts)
     .values({ target: state.target, likes: state.likes, seq: state.seq, updatedAt: now })
@@ -61,16 +61,46 @@ export async function checkpointUserLikesToD1(
 ): Promise<{ written: number; more: boolean }> {
   const pending = readPending(roomSql);
   const db = drizzle(d1);
-  const [first, ...rest] = userLikeStatements(db, pending, target, Date.now());
-  if (first === undefined) return { written: 0, more: false };
+  const [first, ...rest] = userLikeStatements(db, pending.latest, target, Date.now());
+  if (first === undefined) return forgetCopied(roomSql, pending);
   await db.batch([first, ...rest]);
   return forgetCopied(roomSql, pending);
 }
 
-function readPending(roomSql: SqlStorage): PendingRow[] {
-  return roomSql
-    .exec<PendingRow>("SELECT user_id, liked_at, seq FROM d1_pending ORDER BY seq LIMIT ?", CHECKPOINT_ROWS_PER_RUN)
+/**
+ * Like changes D1 has not heard of, appended one row per change by seq (likes-ledger.ts): no
+ * per-user row to update and no second index on every like. A user may appear more than once;
+ * the checkpoint keeps their latest. Rooms and shards convert the per-user shape they had.
+ */
+export const D1_PENDING_MIGRATION = `
+  ALTER TABLE d1_pending RENAME TO d1_pending_by_user;
+  DROP INDEX d1_pending_by_seq;
+  CREATE TABLE d1_pending (seq INTEGER PRIMARY KEY, user_id TEXT NOT NULL, liked_at INTEGER);
+  INSERT INTO d1_pending (seq, user_id, liked_at) SELECT seq, user_id, liked_at FROM d1_pending_by_user;
+  DROP TABLE d1_pending_by_user;`;
+
+interface PendingRead {
+  /** Each user's latest row among those read, in seq order. */
+  latest: PendingRow[];
+  /** The last seq read: everything up to it is copied once the batch lands. */
+  throughSeq: number | undefined;
+  full: boolean;
+}
+
+/**
+ * The oldest pending rows, each user's latest kept. Rows beyond this run's limit are newer
+ * and land in a later run, after these, so D1 still ends on every user's last state.
+ */
+function readPending(roomSql: SqlStorage): PendingRead {
+  const rows = roomSql
+    .exec<PendingRow>("SELECT seq, user_id, liked_at FROM d1_pending ORDER BY seq LIMIT ?", CHECKPOINT_ROWS_PER_RUN)
     .toArray();
+  const latest = new Map<string, PendingRow>();
+  for (const row of rows) {
+    latest.delete(row.user_id);
+    latest.set(row.user_id, row);
+  }
+  return { latest: [...latest.values()], throughSeq: rows.at(-1)?.seq, full: rows.length === CHECKPOINT_ROWS_PER_RUN };
 }
 
 function userLikeStatements(db: DrizzleD1Database, pending: readonly PendingRow[], target: string, now: number): BatchItem<"sqlite">[] {
@@ -94,8 +124,7 @@ function userLikeStatements(db: DrizzleD1Database, pending: readonly PendingRow[
 }
 
 /** Forgets only the pending rows copied: a user who changed again meanwhile has a newer seq. */
-function forgetCopied(roomSql: SqlStorage, pending: readonly PendingRow[]): { written: number; more: boolean } {
-  const lastSeq = pending.at(-1)?.seq;
-  if (lastSeq !== undefined) roomSql.exec("DELETE FROM d1_pending WHERE seq <= ?", lastSeq);
-  return { written: pending.length, more: pending.length === CHECKPOINT_ROWS_PER_RUN };
+function forgetCopied(roomSql: SqlStorage, pending: PendingRead): { written: number; more: boolean } {
+  if (pending.throughSeq !== undefined) roomSql.exec("DELETE FROM d1_pending WHERE seq <= ?", pending.throughSeq);
+  return { written: pending.latest.length, more: pending.full };
 }

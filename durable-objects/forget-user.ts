@@ -3,6 +3,7 @@ import type { LikesLedger } from "./likes-ledger";
 import type { ChangeLog } from "./change-log";
 import type { ReactionsLedger } from "./reactions/reactions-ledger";
 import { forgetModerationData } from "./moderation/forget-moderation";
+import { anonymiseOutboxEvents } from "./outbox";
 
 /**
  * Removes everything one room holds about a user who asked to be forgotten, in one storage
@@ -28,10 +29,7 @@ export function forgetUserInRoom(
   if (likesRemoved > 0) log.emit(likes.lastSeq, Date.now(), { kind: "unlike", count: likes.count });
   const reactionsRemoved = reactions.eraseUser(target, userId, log);
 
-  const outboxAnonymised = sql.exec(
-    "UPDATE outbox SET body = json_set(body, '$.userId', json('null')) WHERE json_extract(body, '$.userId') = ?",
-    userId,
-  ).rowsWritten;
+  const outboxAnonymised = anonymiseOutboxEvents(sql, userId);
   if (outboxAnonymised > 0) log.touch();
 
   // A range scan, not LIKE/substr: user ids may hold '%' or characters whose length differs

@@ -57,7 +57,7 @@ export class LikesLedger {
     const outcomes: OpOutcome[] = [];
     const changes: LikeResult[] = [];
     const liked = this.likedAmong(ops.map((op) => op.userId));
-    const writes = new Map<string, { liked: boolean; at: number; seq: number }>();
+    const writes = new Map<string, { liked: boolean; seq: number }>();
     const events: EngagementEvent[] = [];
     const at = this.now();
     for (const op of ops) {
@@ -65,7 +65,7 @@ export class LikesLedger {
         const seq = this.seq.next();
         this.likes += wantLiked ? 1 : -1;
         liked.set(userId, wantLiked);
-        writes.set(userId, { liked: wantLiked, at, seq });
+        writes.set(userId, { liked: wantLiked, seq });
         events.push({ eventId: crypto.randomUUID(), type: wantLiked ? "like" : "unlike", target, userId, at, seq });
         return seq;
       });
@@ -73,7 +73,7 @@ export class LikesLedger {
       outcomes.push(outcome.ok ? { ok: true, result: outcome.result } : outcome);
     }
     if (writes.size > 0) {
-      this.writeBulk(writes, events);
+      this.writeBulk(writes, at, events);
       this.meta.set("likes", String(this.likes));
     }
     return { outcomes, changes };
@@ -126,23 +126,35 @@ export class LikesLedger {
     return { ok: true, result, fresh: true };
   }
 
-  /** Every user's final state, their D1 pending mark and every event, one statement per table. */
-  private writeBulk(writes: Map<string, { liked: boolean; at: number; seq: number }>, events: readonly EngagementEvent[]): void {
-    // Rows as [user, liked, at, seq] arrays: the smallest JSON for SQLite to parse three times.
-    const json = JSON.stringify([...writes].map(([userId, w]) => [userId, w.liked ? 1 : 0, w.at, w.seq]));
-    this.sql.exec("DELETE FROM likes WHERE user_id IN (SELECT value ->> 0 FROM json_each(?) WHERE value ->> 1 = 0)", json);
+  /**
+   * Every user's final state, their D1 pending mark and every event, one statement per table.
+   * A batch shares one `at`, bound once; likes and unlikes go as plain arrays of user ids,
+   * which SQLite walks faster than arrays of tuples it must take apart.
+   */
+  private writeBulk(writes: Map<string, { liked: boolean; seq: number }>, at: number, events: readonly EngagementEvent[]): void {
+    const liked: string[] = [];
+    const unliked: string[] = [];
+    const pending: (string | number)[][] = [];
+    for (const [userId, w] of writes) {
+      (w.liked ? liked : unliked).push(userId);
+      pending.push([w.seq, userId, w.liked ? 1 : 0]);
+    }
+    if (unliked.length > 0) this.sql.exec("DELETE FROM likes WHERE user_id IN (SELECT value FROM json_each(?))", JSON.stringify(unliked));
+    if (liked.length > 0) {
+      this.sql.exec(
+        // `WHERE true`: without it SQLite reads ON CONFLICT as a join constraint.
+        `INSERT INTO likes (user_id, liked_at) SELECT value, ? FROM json_each(?) WHERE true
+         ON CONFLICT (user_id) DO UPDATE SET liked_at = excluded.liked_at`,
+        at,
+        JSON.stringify(liked),
+      );
+    }
+    // Appended, one row per change: the checkpoint keeps each user's latest (d1-checkpoint.ts).
     this.sql.exec(
-      `INSERT INTO likes (user_id, liked_at)
-       SELECT value ->> 0, value ->> 2 FROM json_each(?) WHERE value ->> 1 = 1
-       ON CONFLICT (user_id) DO UPDATE SET liked_at = excluded.liked_at`,
-      json,
-    );
-    this.sql.exec(
-      `INSERT INTO d1_pending (user_id, liked_at, seq)
-       SELECT value ->> 0, CASE value ->> 1 WHEN 1 THEN value ->> 2 END, value ->> 3
-       FROM json_each(?) WHERE true
-       ON CONFLICT (user_id) DO UPDATE SET liked_at = excluded.liked_at, seq = excluded.seq`,
-      json,
+      `INSERT INTO d1_pending (seq, user_id, liked_at)
+       SELECT value ->> 0, value ->> 1, CASE value ->> 2 WHEN 1 THEN ? END FROM json_each(?)`,
+      at,
+      JSON.stringify(pending),
     );
     enqueueEvents(this.sql, events);
   }
@@ -170,6 +182,8 @@ export class LikesLedger {
       this.likes--;
       this.meta.set("likes", String(this.likes));
     }
+    // A scan (d1_pending has no index by user, so that a like appends one row and nothing
+    // more); handoffs are rare and the checkpoint keeps the table short.
     this.sql.exec("DELETE FROM d1_pending WHERE user_id = ?", userId);
     return status;
   }
@@ -183,11 +197,10 @@ export class LikesLedger {
     }
     // Rewriting the user's D1 row is harmless (same row) and orders it after the old holder's.
     this.sql.exec(
-      `INSERT INTO d1_pending (user_id, liked_at, seq) VALUES (?, ?, ?)
-       ON CONFLICT (user_id) DO UPDATE SET liked_at = excluded.liked_at, seq = excluded.seq`,
+      "INSERT INTO d1_pending (seq, user_id, liked_at) VALUES (?, ?, ?)",
+      this.seq.next(),
       userId,
       status.liked ? (status.likedAt ?? this.now()) : null,
-      this.seq.next(),
     );
   }
 
@@ -201,13 +214,7 @@ export class LikesLedger {
       this.sql.exec("DELETE FROM likes WHERE user_id = ?", userId);
       this.likes--;
     }
-    this.sql.exec(
-      `INSERT INTO d1_pending (user_id, liked_at, seq) VALUES (?, ?, ?)
-       ON CONFLICT (user_id) DO UPDATE SET liked_at = excluded.liked_at, seq = excluded.seq`,
-      userId,
-      wantLiked ? at : null,
-      seq,
-    );
+    this.sql.exec("INSERT INTO d1_pending (seq, user_id, liked_at) VALUES (?, ?, ?)", seq, userId, wantLiked ? at : null);
     const event: EngagementEvent = {
       eventId: crypto.randomUUID(),
       type: wantLiked ? "like" : "unlike",

@@ -9,11 +9,14 @@ export interface OutboxBacklog {
   oldestAt: number | null;
 }
 
-/** Exact, from storage: the outbox keeps an event until the queue accepted it. */
+/**
+ * Exact, from storage: the outbox keeps an event until the queue accepted it. Each row counts
+ * its events and knows its first one's `at` (durable-objects/outbox.ts), so no body is read.
+ */
 export function readOutboxBacklog(roomSql: SqlStorage): OutboxBacklog {
   const row = roomSql
     .exec<{ n: number; oldest: SqlStorageValue }>(
-      "SELECT COUNT(*) AS n, (SELECT json_extract(body, '$.at') FROM outbox ORDER BY seq LIMIT 1) AS oldest FROM outbox",
+      "SELECT COALESCE(SUM(events), 0) AS n, (SELECT oldest_at FROM outbox ORDER BY seq LIMIT 1) AS oldest FROM outbox",
     )
     .one();
   return { events: row.n, oldestAt: row.n > 0 && typeof row.oldest === "number" ? row.oldest : null };

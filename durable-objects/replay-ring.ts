@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { LiveEvent } from "../protocol/live";
 
 /** The ring always keeps at least this many newest events... */
@@ -16,6 +17,20 @@ export interface RingEvent {
 export type ReplayPlan = { kind: "replay"; events: RingEvent[] } | { kind: "resync" };
 
 /**
+ * One row per commit: `seq` is the row's last event's seq, `first_seq` its first, `at` its
+ * newest event's time, `body` a JSON array of `[seq, at, event]` in seq order. Rows of the old
+ * one-row-per-event shape become one-event rows, so a ring written before still replays.
+ */
+export const RING_ROWS_MIGRATION = `
+  ALTER TABLE live_events RENAME TO live_events_by_event;
+  CREATE TABLE live_events (seq INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL, at INTEGER NOT NULL, body TEXT NOT NULL);
+  INSERT INTO live_events (seq, first_seq, at, body)
+    SELECT seq, seq, at, json_array(json_array(seq, at, json(body))) FROM live_events_by_event ORDER BY seq;
+  DROP TABLE live_events_by_event;`;
+
+const RingRow = z.array(z.tuple([z.number().int().nonnegative(), z.number(), LiveEvent]));
+
+/**
  * Recent room changes kept in the room's SQLite so a socket that reconnects with `since`
  * receives exactly what it missed. Rows are written in the same transaction as the change
  * itself, so the ring never holds an event that storage lost, nor misses one it kept.
@@ -26,18 +41,31 @@ export class ReplayRing {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** One statement for the whole batch, however many events it made. */
-  append(events: readonly RingEvent[]): void {
-    if (events.length === 0) return;
-    // `value -> 2` is the event's own JSON text: each event is encoded once, not once as a
-    // string and again, escaped, inside the batch.
+  /** One row for the whole commit, however many events it made. */
+  append(emitted: readonly RingEvent[]): void {
+    // Writers emit in seq order; a row that broke it would replay out of order, so make sure.
+    const inOrder = emitted.every((entry, i) => i === 0 || emitted[i - 1]!.seq < entry.seq);
+    const events = inOrder ? emitted : [...emitted].sort((a, b) => a.seq - b.seq);
+    const first = events[0];
+    const last = events[events.length - 1];
+    if (first === undefined || last === undefined) return;
+    let newest = first.at;
+    for (const { at } of events) if (at > newest) newest = at;
     this.sql.exec(
-      `INSERT INTO live_events (seq, at, body) SELECT value ->> 0, value ->> 1, value -> 2 FROM json_each(?)`,
+      "INSERT INTO live_events (seq, first_seq, at, body) VALUES (?, ?, ?, ?)",
+      last.seq,
+      first.seq,
+      newest,
       JSON.stringify(events.map(({ seq, at, event }) => [seq, at, event])),
     );
   }
 
-  /** Drops what no guarantee covers any more; called once per write batch, not per event. */
+  /**
+   * Drops what no guarantee covers any more; called once per commit. Whole rows only: a row
+   * goes when its last event is outside the newest REPLAY_MIN_EVENTS and its newest event is
+   * older than REPLAY_MIN_AGE_MS (or its last event is beyond REPLAY_MAX_EVENTS), so the ring
+   * may keep up to one commit's worth more than the bounds say, never less.
+   */
   trim(lastSeq: number): void {
     this.sql.exec(
       "DELETE FROM live_events WHERE seq <= ? AND (at < ? OR seq <= ?)",
@@ -54,12 +82,44 @@ export class ReplayRing {
   plan(since: number, currentSeq: number): ReplayPlan {
     if (since === currentSeq) return { kind: "replay", events: [] };
     if (since > currentSeq) return { kind: "resync" };
-    const oldest = this.sql.exec<{ oldest: number | null }>("SELECT MIN(seq) AS oldest FROM live_events").one().oldest;
-    if (oldest === null || oldest > since + 1) return { kind: "resync" };
-    const events = this.sql
-      .exec<{ seq: number; at: number; body: string }>("SELECT seq, at, body FROM live_events WHERE seq > ? ORDER BY seq", since)
-      .toArray()
-      .map((row) => ({ seq: row.seq, at: row.at, event: LiveEvent.parse(JSON.parse(row.body)) }));
+    // Rows never overlap, so the first row's first event is the ring's oldest.
+    const oldest = this.sql.exec<{ first_seq: number }>("SELECT first_seq FROM live_events ORDER BY seq LIMIT 1").toArray()[0];
+    if (oldest === undefined || oldest.first_seq > since + 1) return { kind: "resync" };
+    const events: RingEvent[] = [];
+    for (const row of this.sql.exec<{ body: string }>("SELECT body FROM live_events WHERE seq > ? ORDER BY seq", since)) {
+      for (const [seq, at, event] of RingRow.parse(JSON.parse(row.body))) {
+        if (seq > since) events.push({ seq, at, event });
+      }
+    }
     return { kind: "replay", events };
   }
+}
+
+/**
+ * Rewrites fields of the ring's events in place, for an erasure: every event whose value at
+ * `where.path` equals `where.equals` gets each `[path, json]` of `set` (paths inside the event,
+ * `$.`-rooted; values as JSON text). Returns how many events changed.
+ */
+export function setInRingEvents(
+  sql: SqlStorage,
+  where: { path: string; equals: SqlStorageValue },
+  set: readonly (readonly [path: string, json: string])[],
+): number {
+  const inEvent = (path: string, key: number) => `$[${key}][2]${path.slice(1)}`;
+  const matches = sql
+    .exec<{ seq: number; key: number }>(
+      "SELECT live_events.seq AS seq, entry.key AS key FROM live_events, json_each(live_events.body) AS entry WHERE json_extract(entry.value, ?) = ?",
+      `$[2]${where.path.slice(1)}`,
+      where.equals,
+    )
+    .toArray();
+  const assignments = set.map(() => "?, json(?)").join(", ");
+  for (const { seq, key } of matches) {
+    sql.exec(
+      `UPDATE live_events SET body = json_set(body, ${assignments}) WHERE seq = ?`,
+      ...set.flatMap(([path, json]) => [inEvent(path, key), json]),
+      seq,
+    );
+  }
+  return matches.length;
 }

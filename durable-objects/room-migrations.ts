@@ -1,6 +1,9 @@
 import { ROOM_SHARDS_MIGRATION } from "./shards/room-shards";
 import { LIKE_MOVED_TABLE } from "./shards/moved-users";
 import { LIVE_RELAYS_TABLE } from "./relays/relay-registry";
+import { OUTBOX_ROWS_MIGRATION } from "./outbox";
+import { RING_ROWS_MIGRATION } from "./replay-ring";
+import { D1_PENDING_MIGRATION } from "./d1-checkpoint";
 
 /**
  * Schema of one TargetRoom's own SQLite database. Append only: a room that woke up on an
@@ -58,6 +61,12 @@ export const ROOM_MIGRATIONS: readonly string[] = [
    ${LIKE_MOVED_TABLE}`,
   // Issue 7: relay fan-out (durable-objects/relays/): each relay's reported open sockets.
   LIVE_RELAYS_TABLE,
+  // Issue 7: one outbox row and one replay-ring row per commit instead of one per event
+  // (durable-objects/outbox.ts, replay-ring.ts), and d1_pending appended by seq instead of
+  // kept per user (d1-checkpoint.ts); existing rows are converted, not dropped.
+  `${OUTBOX_ROWS_MIGRATION}
+   ${RING_ROWS_MIGRATION}
+   ${D1_PENDING_MIGRATION}`,
 ];
 
 export function migrateRoomSchema(sql: SqlStorage): void {

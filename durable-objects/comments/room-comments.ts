@@ -5,6 +5,7 @@ import type { ChangeLog } from "../change-log";
 import { IdempotencyStore, idempotencyScope } from "../idempotency";
 import { enqueueEvent } from "../outbox";
 import type { RoomMeta } from "../room-meta";
+import { setInRingEvents } from "../replay-ring";
 import type { RoomSeq } from "../room-seq";
 import type { SettingsStore } from "../moderation/settings-store";
 import { newCommentId } from "./comment-id";
@@ -206,14 +207,13 @@ export class RoomComments {
     for (const row of archived) this.store.restore(row);
     const rows = this.store.byAuthor(userId);
     for (const row of rows) this.tombstone(log, target, row, null, "erasure", now, true);
-    this.sql.exec(
-      `UPDATE live_events SET body = json_set(body,
-         '$.comment.author.id', json('null'), '$.comment.author.name', ?, '$.comment.text', '',
-         '$.comment.mentions', json('[]'), '$.comment.deleted', json('true'))
-       WHERE json_extract(body, '$.comment.author.id') = ?`,
-      ERASED_AUTHOR_NAME,
-      userId,
-    );
+    setInRingEvents(this.sql, { path: "$.comment.author.id", equals: userId }, [
+      ["$.comment.author.id", "null"],
+      ["$.comment.author.name", JSON.stringify(ERASED_AUTHOR_NAME)],
+      ["$.comment.text", '""'],
+      ["$.comment.mentions", "[]"],
+      ["$.comment.deleted", "true"],
+    ]);
     return rows.length;
   }
 

@@ -1,5 +1,6 @@
 import type { HandedKey, HandedUser } from "../../protocol/shards";
 import type { LikeStatus } from "../../protocol/room-rpc";
+import { anonymiseOutboxEvents } from "../outbox";
 
 /**
  * Users a like holder (a room or a shard) handed on to a newer epoch, with the state it
@@ -74,10 +75,7 @@ export function importKeys(sql: SqlStorage, keys: readonly HandedKey[]): void {
 
 /** A shard's part of a user's erasure besides the like: their queued events and their keys. */
 export function scrubUserTraces(sql: SqlStorage, userId: string): { outboxAnonymised: number; idempotencyKeysRemoved: number } {
-  const outboxAnonymised = sql.exec(
-    "UPDATE outbox SET body = json_set(body, '$.userId', json('null')) WHERE json_extract(body, '$.userId') = ?",
-    userId,
-  ).rowsWritten;
+  const outboxAnonymised = anonymiseOutboxEvents(sql, userId);
   const idempotencyKeysRemoved = sql.exec("DELETE FROM idempotency WHERE key >= ? AND key < ?", `${userId}\u0000`, `${userId}\u0001`).rowsWritten;
   return { outboxAnonymised, idempotencyKeysRemoved };
 }

@@ -1,5 +1,7 @@
 import { ROOM_MIGRATIONS } from "../room-migrations";
 import { LIKE_MOVED_TABLE } from "./moved-users";
+import { OUTBOX_ROWS_MIGRATION } from "../outbox";
+import { D1_PENDING_MIGRATION } from "../d1-checkpoint";
 
 /**
  * Schema of one LikeShard's SQLite. The first room migration already holds what a shard needs
@@ -11,6 +13,9 @@ const SHARD_MIGRATIONS: readonly string[] = [
   `${LIKE_MOVED_TABLE}
    -- Users this shard holds (liked or not): the shard asks an older holder only about others.
    CREATE TABLE like_held (user_id TEXT PRIMARY KEY) WITHOUT ROWID;`,
+  // One outbox row per commit and d1_pending appended by seq, as in rooms.
+  `${OUTBOX_ROWS_MIGRATION}
+   ${D1_PENDING_MIGRATION}`,
 ];
 
 export function migrateShardSchema(sql: SqlStorage): void {

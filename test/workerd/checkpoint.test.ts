@@ -1,6 +1,7 @@
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { eventually, getJson, like, postJson, roomStub, runRoomAlarm, uniqueTarget, uniqueUser } from "./helpers";
+import { readOutboxBacklog } from "../../durable-objects/outbox-backlog";
 
 async function d1Count(target: string): Promise<{ likes: number; seq: number } | null> {
   return env.DB.prepare("SELECT likes, seq FROM target_counts WHERE target = ?").bind(target).first();
@@ -96,7 +97,10 @@ describe("the room's storage is the truth", () => {
     await like(target, user, "unlike");
     await like(target, user);
     const events = await runInDurableObject(roomStub(target), (_room, state) =>
-      state.storage.sql.exec<{ body: string }>("SELECT body FROM outbox ORDER BY seq").toArray(),
+            // One row per write, each a JSON array of events.
+      state.storage.sql
+        .exec<{ body: string }>("SELECT event.value AS body FROM outbox, json_each(outbox.body) AS event ORDER BY outbox.seq, event.key")
+        .toArray(),
     );
     const parsed = events.map((row) => JSON.parse(row.body) as { type: string; seq: number; userId: string; target: string });
     expect(parsed.map((e) => [e.type, e.seq])).toEqual([
@@ -120,7 +124,7 @@ describe("the room's storage is the truth", () => {
       ]);
     });
     const left = await runInDurableObject(roomStub(target), (_room, state) =>
-      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n,
+      readOutboxBacklog(state.storage.sql).events,
     );
     expect(left).toBe(0);
   });

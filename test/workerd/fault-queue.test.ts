@@ -1,6 +1,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { shipOutbox } from "../../durable-objects/outbox";
+import { readOutboxBacklog } from "../../durable-objects/outbox-backlog";
 import { roomFor } from "../../workers/rooms";
 import { uniqueTarget, uniqueUser } from "./helpers";
 import { d1Count } from "./pipeline-helpers";
@@ -36,14 +37,14 @@ describe("queue faults", () => {
       await room.applyLikes({ target, ops: users.map((userId) => ({ userId, action: "like" as const })) });
       // The queue is down: every attempt fails and nothing leaves the outbox.
       for (let attempt = 0; attempt < 3; attempt++) await expect(shipOutbox(outage, state.storage.sql)).rejects.toThrow("queue unavailable");
-      expect(state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n).toBe(3);
+      expect(readOutboxBacklog(state.storage.sql).events).toBe(3);
     });
 
     // The queue is back: the room's own alarm ships the backlog.
     await waitFor(
       async () => {
         await runDurableObjectAlarm(stub);
-        return runInDurableObject(stub, (_room, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n);
+        return runInDurableObject(stub, (_room, state) => readOutboxBacklog(state.storage.sql).events);
       },
       (n) => n === 0,
       10_000,

@@ -87,10 +87,13 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5_000, 
   }
 }
 
-/** Many distinct users' likes, 1,000 per RPC: a fast way to give a room a long history. */
-export async function likeMany(target: string, users: number): Promise<void> {
-  for (let done = 0; done < users; done += 1_000) {
-    const ops = Array.from({ length: Math.min(1_000, users - done) }, (_, i) => ({ userId: `bulk-${done + i}`, action: "like" as const }));
+/**
+ * Many distinct users' likes, `perRpc` (up to 1,000) per RPC: a fast way to give a room a long
+ * history. Each RPC is one commit, and the replay ring keeps or drops whole commits.
+ */
+export async function likeMany(target: string, users: number, perRpc = 1_000): Promise<void> {
+  for (let done = 0; done < users; done += perRpc) {
+    const ops = Array.from({ length: Math.min(perRpc, users - done) }, (_, i) => ({ userId: `bulk-${done + i}`, action: "like" as const }));
     await roomStub(target).applyLikes({ target, ops });
   }
 }

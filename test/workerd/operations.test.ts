@@ -2,7 +2,7 @@ import { createExecutionContext, env, runDurableObjectAlarm, runInDurableObject,
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { z } from "zod";
 import { shipOutbox } from "../../durable-objects/outbox";
-import { OutboxBacklogReporter } from "../../durable-objects/outbox-backlog";
+import { OutboxBacklogReporter, readOutboxBacklog } from "../../durable-objects/outbox-backlog";
 import { RoomMeta } from "../../durable-objects/room-meta";
 import { HealthReport, REQUEST_ID_HEADER, RoomMetricsReport } from "../../protocol/operations";
 import { createApp } from "../../workers/app";
@@ -64,7 +64,7 @@ async function health(): Promise<HealthReport> {
 }
 
 function outboxSize(target: string): Promise<number> {
-  return runInDurableObject(roomStub(target), (_room, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n);
+  return runInDurableObject(roomStub(target), (_room, state) => readOutboxBacklog(state.storage.sql).events);
 }
 
 /** Runs the room's alarm until its outbox is empty (a send takes at most 100 events). */

@@ -1,0 +1,244 @@
+import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { EngagementEvent } from "../../protocol/events";
+import { shipOutbox } from "../../durable-objects/outbox";
+import { readOutboxBacklog } from "../../durable-objects/outbox-backlog";
+import { ROOM_MIGRATIONS } from "../../durable-objects/room-migrations";
+import { migrateShardSchema } from "../../durable-objects/shards/shard-schema";
+import { shardStub } from "../../workers/shards";
+import { roomStub, uniqueTarget, uniqueUser } from "./helpers";
+import { LiveSocket } from "./live-socket";
+import { waitFor } from "./wait";
+
+// The outbox and the replay ring hold one row per commit (durable-objects/outbox.ts,
+// replay-ring.ts); these tests pin what that must not change: every event shipped once and in
+// order, an exact backlog, erasures reaching single events, and rooms written before upgrading.
+
+const likes = (users: readonly string[]) => users.map((userId) => ({ userId, action: "like" as const }));
+
+function usersFor(n: number): string[] {
+  const run = crypto.randomUUID().slice(0, 8);
+  return Array.from({ length: n }, (_, i) => `rows-${run}-${i}`);
+}
+
+/** The real queue, with the seq of every event it accepted and the size of every send. */
+function recordingQueue(failAfterSends = Number.POSITIVE_INFINITY) {
+  const record = { seqs: [] as number[], sends: [] as number[] };
+  const queue = {
+    async sendBatch(messages: Iterable<MessageSendRequest<EngagementEvent>>): Promise<QueueSendBatchResponse> {
+      if (record.sends.length >= failAfterSends) throw new Error("queue unavailable");
+      const batch = [...messages];
+      const response = await env.EVENTS.sendBatch(batch);
+      record.sends.push(batch.length);
+      record.seqs.push(...batch.map((message) => message.body.seq));
+      return response;
+    },
+  };
+  return { queue, record };
+}
+
+function outboxEvents(sql: SqlStorage): EngagementEvent[] {
+  return sql
+    .exec<{ event: string }>("SELECT event.value AS event FROM outbox, json_each(outbox.body) AS event ORDER BY outbox.seq, event.key")
+    .toArray()
+    .map((row) => EngagementEvent.parse(JSON.parse(row.event)));
+}
+
+async function d1EventSeqs(target: string): Promise<number[]> {
+  const { results } = await env.DB.prepare("SELECT seq FROM events WHERE target = ? ORDER BY seq").bind(target).all<{ seq: number }>();
+  return results.map((row) => row.seq);
+}
+
+const seqsUpTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+describe("one outbox row and one ring row per commit", () => {
+  it("stores a 1,000-like commit as one outbox row and one ring row, with an exact backlog", async () => {
+    const target = uniqueTarget();
+    await runInDurableObject(roomStub(target), async (room, state) => {
+      await room.applyLikes({ target, ops: likes(usersFor(1_000)) });
+      await state.storage.deleteAlarm();
+      const sql = state.storage.sql;
+      expect(sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n).toBe(1);
+      expect(sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM live_events").one().n).toBe(1);
+      const events = outboxEvents(sql);
+      expect(events.map((event) => event.seq)).toEqual(seqsUpTo(1_000));
+      expect(readOutboxBacklog(sql)).toEqual({ events: 1_000, oldestAt: events[0]!.at });
+    });
+  });
+
+  it("ships a 1,000-event row in sends of at most 100, in seq order, and removes it after the last send", { timeout: 30_000 }, async () => {
+    const target = uniqueTarget();
+    const { queue, record } = recordingQueue();
+    await runInDurableObject(roomStub(target), async (room, state) => {
+      await room.applyLikes({ target, ops: likes(usersFor(1_000)) });
+      await state.storage.deleteAlarm();
+      const shipped = await shipOutbox(queue, state.storage.sql);
+      expect(shipped).toEqual({ sent: 1_000, more: false });
+      expect(readOutboxBacklog(state.storage.sql)).toEqual({ events: 0, oldestAt: null });
+    });
+    expect(record.sends.every((size) => size <= 100)).toBe(true);
+    expect(record.seqs).toEqual(seqsUpTo(1_000));
+    expect(await waitFor(() => d1EventSeqs(target), (seqs) => seqs.length === 1_000, 20_000, "events in D1")).toEqual(seqsUpTo(1_000));
+  });
+
+  it("keeps only what the queue did not accept when a send fails mid-row, and sends each event once", { timeout: 30_000 }, async () => {
+    const target = uniqueTarget();
+    const failing = recordingQueue(3);
+    const healthy = recordingQueue();
+    await runInDurableObject(roomStub(target), async (room, state) => {
+      await room.applyLikes({ target, ops: likes(usersFor(1_000)) });
+      await state.storage.deleteAlarm();
+      const sql = state.storage.sql;
+      const oldestAfterCut = outboxEvents(sql)[300]!.at;
+      await expect(shipOutbox(failing.queue, sql)).rejects.toThrow("queue unavailable");
+      expect(failing.record.seqs).toEqual(seqsUpTo(300));
+      expect(readOutboxBacklog(sql)).toEqual({ events: 700, oldestAt: oldestAfterCut });
+      expect(outboxEvents(sql).map((event) => event.seq)).toEqual(seqsUpTo(1_000).slice(300));
+
+      await shipOutbox(healthy.queue, sql);
+      expect(readOutboxBacklog(sql).events).toBe(0);
+    });
+    expect([...failing.record.seqs, ...healthy.record.seqs]).toEqual(seqsUpTo(1_000));
+    expect(await waitFor(() => d1EventSeqs(target), (seqs) => seqs.length === 1_000, 20_000, "events in D1")).toEqual(seqsUpTo(1_000));
+  });
+
+  it("anonymises a forgotten user's event inside a batched row and leaves the others and their order alone", async () => {
+    const target = uniqueTarget();
+    const [a, b, c] = [uniqueUser(), uniqueUser(), uniqueUser()];
+    await runInDurableObject(roomStub(target), async (room, state) => {
+      await room.applyLikes({ target, ops: likes([a, b, c]) });
+      await state.storage.deleteAlarm();
+      const forgotten = await room.forgetUser({ target, userId: b });
+      await state.storage.deleteAlarm();
+      expect(forgotten).toMatchObject({ likesRemoved: 1, outboxAnonymised: 1 });
+      const events = outboxEvents(state.storage.sql);
+      expect(events.map((event) => [event.type, event.seq, event.userId])).toEqual([
+        ["like", 1, a],
+        ["like", 2, null],
+        ["like", 3, c],
+        ["unlike", 4, null],
+      ]);
+      expect(readOutboxBacklog(state.storage.sql).events).toBe(4);
+    });
+  });
+
+  it("replays from the middle of a commit only the events after since", async () => {
+    const target = uniqueTarget();
+    await roomStub(target).applyLikes({ target, ops: likes(usersFor(10)) });
+    const socket = await LiveSocket.open(target, { since: 4 });
+    expect(await socket.next("hello")).toMatchObject({ seq: 10, resync: false, replay: 6 });
+    await socket.next("event", (frame) => frame.seq === 10);
+    expect(socket.of("event").map((frame) => [frame.seq, frame.event])).toEqual(
+      [5, 6, 7, 8, 9, 10].map((seq) => [seq, { kind: "like", count: seq }]),
+    );
+    socket.close();
+  });
+});
+
+describe("rooms written with one row per event", () => {
+  it("upgrade without losing unsent events, replay or pending D1 rows", { timeout: 30_000 }, async () => {
+    const target = uniqueTarget();
+    const users = [uniqueUser(), uniqueUser(), uniqueUser()];
+    const stub = roomStub(target);
+    const at = Date.now() - 1_000;
+
+    // The room as the previous schema left it: three likes, each its own outbox and ring row,
+    // and a D1 pending row per user, none of them copied to D1 or the queue yet.
+    await runInDurableObject(stub, async (room, state) => {
+      await room.snapshot(target);
+      const sql = state.storage.sql;
+      sql.exec("DROP TABLE outbox");
+      sql.exec("DROP TABLE live_events");
+      sql.exec("DROP TABLE d1_pending");
+      sql.exec("CREATE TABLE outbox (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, body TEXT NOT NULL)");
+      sql.exec("CREATE TABLE live_events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL)");
+      sql.exec("CREATE TABLE d1_pending (user_id TEXT PRIMARY KEY, liked_at INTEGER, seq INTEGER NOT NULL) WITHOUT ROWID");
+      sql.exec("CREATE INDEX d1_pending_by_seq ON d1_pending (seq)");
+      users.forEach((userId, i) => {
+        const seq = i + 1;
+        const event: EngagementEvent = { eventId: crypto.randomUUID(), type: "like", target, userId, at: at + i, seq };
+        sql.exec("INSERT INTO likes (user_id, liked_at) VALUES (?, ?)", userId, at + i);
+        sql.exec("INSERT INTO d1_pending (user_id, liked_at, seq) VALUES (?, ?, ?)", userId, at + i, seq);
+        sql.exec("INSERT INTO outbox (seq, event_id, body) VALUES (?, ?, ?)", seq, event.eventId, JSON.stringify(event));
+        sql.exec("INSERT INTO live_events (seq, at, body) VALUES (?, ?, ?)", seq, at + i, JSON.stringify({ kind: "like", count: seq }));
+      });
+      sql.exec("INSERT INTO room_meta (key, value) VALUES ('seq', '3'), ('likes', '3') ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+      sql.exec("UPDATE schema_version SET version = ?", ROOM_MIGRATIONS.length - 1);
+      await state.storage.deleteAlarm();
+    });
+    await evictDurableObject(stub);
+
+    // Waking up runs the missing step: the three events are still waiting, in order.
+    await runInDurableObject(stub, (_room, state) => {
+      expect(readOutboxBacklog(state.storage.sql)).toEqual({ events: 3, oldestAt: at });
+      expect(outboxEvents(state.storage.sql).map((event) => [event.seq, event.userId])).toEqual(users.map((userId, i) => [i + 1, userId]));
+    });
+    const late = uniqueUser();
+    const [outcome] = await stub.applyLikes({ target, ops: likes([late]) });
+    expect(outcome).toMatchObject({ ok: true, result: { count: 4, seq: 4 } });
+
+    const socket = await LiveSocket.open(target, { since: 0 });
+    expect(await socket.next("hello")).toMatchObject({ count: 4, seq: 4, resync: false, replay: 4 });
+    await socket.next("event", (frame) => frame.seq === 4);
+    expect(socket.of("event").map((frame) => [frame.seq, frame.event])).toEqual([1, 2, 3, 4].map((seq) => [seq, { kind: "like", count: seq }]));
+    socket.close();
+
+    // The room's own outbox job ships the old events and the new one to D1.
+    const shipped = await waitFor(
+      async () => {
+        await runDurableObjectAlarm(stub);
+        const { results } = await env.DB.prepare("SELECT seq, user_id FROM events WHERE target = ? ORDER BY seq").bind(target).all<{ seq: number; user_id: string }>();
+        return results;
+      },
+      (rows) => rows.length === 4,
+      20_000,
+      "the upgraded room's events in D1",
+    );
+    expect(shipped).toEqual([...users, late].map((userId, i) => ({ seq: i + 1, user_id: userId })));
+    // ...and its checkpoint copies the old pending rows and the new one.
+    const likers = await waitFor(
+      async () => {
+        await runDurableObjectAlarm(stub);
+        const { results } = await env.DB.prepare("SELECT user_id FROM user_likes WHERE target = ? ORDER BY user_id").bind(target).all<{ user_id: string }>();
+        return results.map((row) => row.user_id);
+      },
+      (rows) => rows.length === 4,
+      20_000,
+      "the upgraded room's likers in D1",
+    );
+    expect(likers).toEqual([...users, late].sort());
+  });
+});
+
+describe("like shards written with one row per event", () => {
+  it("convert their outbox and D1 pending rows without losing or reordering any", async () => {
+    const target = uniqueTarget();
+    const users = [uniqueUser(), uniqueUser()];
+    const at = Date.now() - 1_000;
+    await runInDurableObject(shardStub(env, target, 1, 0), (_shard, state) => {
+      const sql = state.storage.sql;
+      const version = sql.exec<{ version: number }>("SELECT version FROM schema_version").one().version;
+      // The shard as its previous schema (one step fewer) left it.
+      sql.exec("DROP TABLE outbox");
+      sql.exec("DROP TABLE d1_pending");
+      sql.exec("CREATE TABLE outbox (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, body TEXT NOT NULL)");
+      sql.exec("CREATE TABLE d1_pending (user_id TEXT PRIMARY KEY, liked_at INTEGER, seq INTEGER NOT NULL) WITHOUT ROWID");
+      sql.exec("CREATE INDEX d1_pending_by_seq ON d1_pending (seq)");
+      users.forEach((userId, i) => {
+        const event: EngagementEvent = { eventId: crypto.randomUUID(), type: "like", target, userId, at: at + i, seq: i + 1 };
+        sql.exec("INSERT INTO outbox (seq, event_id, body) VALUES (?, ?, ?)", i + 1, event.eventId, JSON.stringify(event));
+        sql.exec("INSERT INTO d1_pending (user_id, liked_at, seq) VALUES (?, ?, ?)", userId, at + i, i + 1);
+      });
+      sql.exec("UPDATE schema_version SET version = ?", version - 1);
+
+      migrateShardSchema(sql);
+
+      expect(sql.exec<{ version: number }>("SELECT version FROM schema_version").one().version).toBe(version);
+      expect(readOutboxBacklog(sql)).toEqual({ events: 2, oldestAt: at });
+      expect(outboxEvents(sql).map((event) => [event.seq, event.userId])).toEqual(users.map((userId, i) => [i + 1, userId]));
+      expect(sql.exec("SELECT seq, user_id, liked_at FROM d1_pending ORDER BY seq").toArray()).toEqual(
+        users.map((userId, i) => ({ seq: i + 1, user_id: userId, liked_at: at + i })),
+      );
+    });
+  });
+});
