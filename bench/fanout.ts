@@ -166,6 +166,8 @@ export async function benchFanout(
     maxMs: sorted.at(-1) ?? Number.NaN,
     /** Like to the FIRST socket with the new count: the rest of p50 is the fan-out itself. */
     firstP50Ms: percentile([...firsts].sort((a, b) => a - b), 50),
+    /** Every measured round in order, so a tail can be matched with what ran beside it. */
+    latenciesMs: latencies.map((ms) => Math.round(ms * 10) / 10),
     finalCount: expected.count,
     socketsWithWrongFinalCount: wrong,
   };
