@@ -59,18 +59,6 @@ async function postLike(baseUrl: string, target: string, userToken: string): Pro
   return { ok: res.ok, changed: res.ok && body.changed === true };
 }
 
-/**
- * RSS growth per socket. The first join storm also grows the runtime's heap for good (the
- * allocator keeps what it freed: a later wave reuses it), so a second wave, after the first
- * closed, measures what one more socket holds.
- */
-interface MemoryReport {
-  sockets: number;
-  bytesPerSocket: number;
-  devProxyBytesPerSocket: number;
-  warmBytesPerSocket?: number;
-}
-
 async function batchCounts(baseUrl: string, targets: readonly string[]): Promise<number> {
   let sum = 0;
   for (let i = 0; i < targets.length; i += 100) {
@@ -181,7 +169,7 @@ async function main() {
       // Sockets straight to the runtime workerd, as a deployment has no dev proxy in between.
       const runtime = SKIP.has("no-proxy") ? null : await runtimeUrl(server.processGroup);
       if (runtime === null && !SKIP.has("no-proxy")) progress("(the runtime's own port was not found: no no-proxy fan-out rows)");
-      let memory: MemoryReport | null = null;
+      let memory: { sockets: number; bytesPerSocket: number; devProxyBytesPerSocket: number } | null = null;
       for (const n of SIZES) {
         const largest = n === Math.max(...SIZES);
         const before = largest && server.processGroup !== null ? await workerdRssBytes(server.processGroup) : null;
@@ -196,14 +184,7 @@ async function main() {
         fanout.push(result);
         await settle(`the next fan-out variant of N=${n}`);
         if (runtime !== null) {
-          // The direct run's sockets are closed now: this wave shows what a process that has
-          // already held N sockets takes for N more, without the heap the first storm grew.
-          const warmBefore = memory !== null && server.processGroup !== null ? await workerdRssBytes(server.processGroup) : null;
-          const unproxied = await benchFanout(runtime, n, ROUNDS, async () => {
-            if (warmBefore === null || memory === null || server.processGroup === null) return;
-            const after = await workerdRssBytes(server.processGroup);
-            if (after !== null) memory.warmBytesPerSocket = (after.runtime - warmBefore.runtime) / n;
-          }, undefined, "no-proxy");
+          const unproxied = await benchFanout(runtime, n, ROUNDS, async () => {}, undefined, "no-proxy");
           checks.push({ name: `fan-out N=${n} without the dev proxy: sockets with a wrong final count`, expected: 0, actual: unproxied.socketsWithWrongFinalCount });
           fanout.push(unproxied);
           await settle(`the relay variant of N=${n}`);
@@ -272,15 +253,10 @@ function printReport(report: Record<string, unknown>) {
       progress(`   target (${big.mode}): p99 at 4,000 < ${TARGETS.fanoutP99MsAt4000} ms -> ${big.p99Ms < TARGETS.fanoutP99MsAt4000 ? "met" : "MISSED"}`);
     }
   }
-  const memory = report.memory as MemoryReport | null | undefined;
+  const memory = report.memory as { sockets: number; bytesPerSocket: number; devProxyBytesPerSocket: number } | null | undefined;
   if (memory) {
-    progress(`\n5. workerd memory per socket at N=${memory.sockets}: ${fmt(memory.bytesPerSocket / 1024, 2)} KB in the runtime after the first join storm`);
+    progress(`\n5. workerd memory per socket at N=${memory.sockets}: ${fmt(memory.bytesPerSocket / 1024, 2)} KB in the runtime (target < ${TARGETS.bytesPerSocket / 1024} KB: ${memory.bytesPerSocket < TARGETS.bytesPerSocket ? "met" : "MISSED"})`);
     progress(`   plus ${fmt(memory.devProxyBytesPerSocket / 1024, 2)} KB in wrangler dev's proxy workerd, which relays every socket and does not exist in production`);
-    const held = memory.warmBytesPerSocket ?? memory.bytesPerSocket;
-    if (memory.warmBytesPerSocket !== undefined) {
-      progress(`   a second wave of N straight to the runtime, after the first closed: ${fmt(memory.warmBytesPerSocket / 1024, 2)} KB per socket`);
-    }
-    progress(`   target < ${TARGETS.bytesPerSocket / 1024} KB (judged on the ${memory.warmBytesPerSocket === undefined ? "first" : "second"} wave): ${held < TARGETS.bytesPerSocket ? "met" : "MISSED"}`);
   } else if (fanout) {
     progress(`\n5. workerd memory per socket: not measured (no process group; BENCH_URL given?)`);
   }
