@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { EngagementEvent } from "../protocol/events";
+import { setInEventArrays } from "./event-array-rows";
 
 /**
  * Events waiting for the queue, one row per write (a commit's whole batch of likes is one
@@ -146,14 +147,5 @@ function cutRowHead(roomSql: SqlStorage, seq: number, accepted: ReadonlySet<stri
  * user id. Returns how many events it changed (not rows).
  */
 export function anonymiseOutboxEvents(roomSql: SqlStorage, userId: string): number {
-  const matches = roomSql
-    .exec<{ seq: number; key: number }>(
-      "SELECT outbox.seq AS seq, event.key AS key FROM outbox, json_each(outbox.body) AS event WHERE event.value ->> '$.userId' = ?",
-      userId,
-    )
-    .toArray();
-  for (const { seq, key } of matches) {
-    roomSql.exec("UPDATE outbox SET body = json_set(body, ?, json('null')) WHERE seq = ?", `$[${key}].userId`, seq);
-  }
-  return matches.length;
+  return setInEventArrays(roomSql, { table: "outbox", element: "" }, { path: "$.userId", equals: userId }, [["$.userId", "null"]]);
 }

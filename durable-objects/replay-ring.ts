@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LiveEvent } from "../protocol/live";
+import { setInEventArrays } from "./event-array-rows";
 
 /** The ring always keeps at least this many newest events... */
 export const REPLAY_MIN_EVENTS = 1_000;
@@ -105,21 +106,5 @@ export function setInRingEvents(
   where: { path: string; equals: SqlStorageValue },
   set: readonly (readonly [path: string, json: string])[],
 ): number {
-  const inEvent = (path: string, key: number) => `$[${key}][2]${path.slice(1)}`;
-  const matches = sql
-    .exec<{ seq: number; key: number }>(
-      "SELECT live_events.seq AS seq, entry.key AS key FROM live_events, json_each(live_events.body) AS entry WHERE json_extract(entry.value, ?) = ?",
-      `$[2]${where.path.slice(1)}`,
-      where.equals,
-    )
-    .toArray();
-  const assignments = set.map(() => "?, json(?)").join(", ");
-  for (const { seq, key } of matches) {
-    sql.exec(
-      `UPDATE live_events SET body = json_set(body, ${assignments}) WHERE seq = ?`,
-      ...set.flatMap(([path, json]) => [inEvent(path, key), json]),
-      seq,
-    );
-  }
-  return matches.length;
+  return setInEventArrays(sql, { table: "live_events", element: "[2]" }, where, set);
 }
