@@ -164,7 +164,6 @@ export class RoomSockets {
     return this.sockets().size;
   }
 
-
   async onMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const decoded = decodeClientFrame(message);
     if (!decoded.ok) {
