@@ -12,10 +12,22 @@ export class CommentModel {
   private readonly deleted = new Set<string>();
   /** Cursor for the next older page; null when the history is exhausted. */
   nextCursor: string | null = null;
+  /**
+   * Ids added or changed since a reload of the newest page began: the page may have been read
+   * before they happened, so `replaceNewest` keeps them. Null while no reload is in flight (a
+   * failed reload leaves it collecting until the next one: ids of comments this model holds).
+   */
+  private changedDuringReload: Set<string> | null = null;
+
+  /** Call as a REST reload of the newest page starts; `replaceNewest` ends it. */
+  beginReload(): void {
+    this.changedDuringReload = new Set();
+  }
 
   /** Adds or updates; answers whether the comment is new to this page. */
   upsert(comment: Comment): boolean {
     if (comment.deleted || this.deleted.has(comment.id)) return false;
+    this.changedDuringReload?.add(comment.id);
     const bucket = comment.replyTo === null ? this.roots : this.repliesOf(comment.replyTo);
     const known = bucket.get(comment.id);
     let next = known === undefined ? comment : newerOf(known, comment);
@@ -47,6 +59,7 @@ export class CommentModel {
   }
 
   update(id: string, change: (comment: Comment) => Comment): void {
+    this.changedDuringReload?.add(id);
     const root = this.roots.get(id);
     if (root !== undefined) {
       this.roots.set(id, change(root));
@@ -64,15 +77,19 @@ export class CommentModel {
 
   /**
    * The newest page from REST replaces what the page had (first load, or a resync after a gap
-   * the room could not replay). Roots newer than the page's newest arrived live while it was
-   * loading and stay; everything else comes from the page.
+   * the room could not replay). Comments that arrived or changed live after `beginReload` stay
+   * (the newer copy of each wins): the page may have been read before them. Judging by id
+   * instead would drop every live comment when the page came back empty, and keep a stale
+   * newest comment deleted while we were away.
    */
   replaceNewest(items: readonly Comment[], nextCursor: string | null): void {
-    const newestInPage = items.reduce<string | null>((max, c) => (max === null || c.id > max ? c.id : max), null);
-    const liveNewer = [...this.roots.values()].filter((c) => newestInPage !== null && c.id > newestInPage);
+    const changed = [...(this.changedDuringReload ?? [])].map((id) => this.get(id)).filter((c) => c !== undefined);
+    this.changedDuringReload = null;
     this.roots.clear();
     this.replies.clear();
-    for (const comment of [...items, ...liveNewer]) this.upsert(comment);
+    // Roots before replies, so a kept reply finds its parent and moves its count.
+    const kept = [...changed.filter((c) => c.replyTo === null), ...changed.filter((c) => c.replyTo !== null)];
+    for (const comment of [...items, ...kept]) this.upsert(comment);
     this.nextCursor = nextCursor;
   }
 

@@ -74,6 +74,7 @@ export class CommentsView {
   /** The newest page from REST: on first load and whenever the room says we must resync. */
   async reload(): Promise<void> {
     const generation = ++this.loadGeneration;
+    this.model.beginReload();
     try {
       const page = await this.ctx.api.rest.comments(this.ctx.target, { limit: PAGE_SIZE });
       if (generation !== this.loadGeneration) return;

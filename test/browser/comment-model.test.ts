@@ -65,10 +65,45 @@ describe("the live page's comment model", () => {
     model.upsert(stale); // seen before the gap; gone from the server's newest page
     const [p1, p2] = [comment(), comment()];
     const liveAfterPage = comment();
+    model.beginReload();
     model.upsert(liveAfterPage); // arrived over the socket while the page was loading
     model.replaceNewest([p2, p1], "cursor-1");
     expect(ids(model.sortedRoots())).toEqual([liveAfterPage.id, p2.id, p1.id]);
     expect(model.nextCursor).toBe("cursor-1");
+  });
+
+  it("keeps comments posted while the first page loads, even when that page comes back empty", () => {
+    // The page was read before the room had any comment; its answer came after two live ones.
+    const model = new CommentModel();
+    model.beginReload();
+    const [own, other] = [comment(), comment()];
+    model.upsert(own);
+    model.upsert(other);
+    model.replaceNewest([], null);
+    expect(ids(model.sortedRoots())).toEqual([other.id, own.id]);
+  });
+
+  it("on resync drops a newest comment that was deleted while the socket was away", () => {
+    const model = new CommentModel();
+    const [kept, deletedWhileAway] = [comment(), comment()];
+    model.upsert(kept);
+    model.upsert(deletedWhileAway);
+    model.beginReload();
+    model.replaceNewest([kept], null);
+    expect(ids(model.sortedRoots())).toEqual([kept.id]);
+  });
+
+  it("keeps a reply and a highlight that arrived live during the reload, over the page's older copies", () => {
+    const model = new CommentModel();
+    const root = comment();
+    model.beginReload();
+    const reply = comment({ replyTo: root.id });
+    model.upsert({ ...root, highlighted: true, seq: root.seq + 5 });
+    model.upsert(reply);
+    model.replaceNewest([root], null);
+    expect(model.get(root.id)?.highlighted).toBe(true);
+    expect(ids(model.sortedReplies(root.id))).toEqual([reply.id]);
+    expect(model.get(root.id)?.replies).toBe(1);
   });
 
   it("appends older pages without duplicating the overlap", () => {

@@ -203,6 +203,32 @@ describe("the live page in a browser", () => {
     await screenshot(bob.page, "target-after-reconnect");
   });
 
+  it("keeps comments posted while the page's first comment list is still on its way", async () => {
+    // The list is read before the comment exists and answered after its live copy arrived:
+    // the race behind a flaky failure of the test above (the answer wiped the live comment).
+    const target = uniqueTarget();
+    const ada = await visitor("ada");
+    let releaseList!: () => void;
+    const listHeld = new Promise<void>((r) => (releaseList = r));
+    let listRead = false;
+    await ada.page.route(/\/v1\/targets\/[^/]+\/comments\?/, async (route) => {
+      const response = await route.fetch();
+      listRead = true;
+      await listHeld;
+      await route.fulfill({ response });
+    });
+    await openTarget(ada, target);
+    await eventually(async () => listRead, 5_000, "the first comment list read (and held)");
+    const text = `posted while the list loads ${crypto.randomUUID().slice(0, 6)}`;
+    await postComment(ada, text);
+    const listAnswered = ada.page.waitForEvent("requestfinished", (request) => /\/comments\?/.test(request.url()));
+    releaseList();
+    await listAnswered;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await commentsWithText(ada.page, text).count()).toBe(1);
+    expect(await ada.page.locator("#comments-heading").textContent()).toBe("Comments (1)");
+  });
+
   it("keeps the home page's demo counts live", async () => {
     const watcher = await visitor(null);
     const row = watcher.page.locator('[data-target="post:welcome"]');
