@@ -8,11 +8,14 @@
 //      Each size is measured direct (every socket in the room), direct without wrangler dev's proxy
 //      workerd (sockets to the runtime's own port, as deployed), and through relays (docs/relays.md).
 // Knobs: BENCH_SECONDS=5 BENCH_CONCURRENCY=32 BENCH_RPC_LIKES=200000 BENCH_SHARDED_LIKES=20000 BENCH_SIZES=100,1000,4000
-// BENCH_ROUNDS=40 BENCH_PORT=8788 BENCH_SKIP=fanout,http,rpc,shards,relays,no-proxy BENCH_RELAY_THRESHOLD=0 BENCH_RELAY_PER=1000
+//   5. the fan-out floor: the same fan-out and memory against bench/floor, a Durable Object that
+//      only sends, on its own wrangler dev (port BENCH_PORT + 1): what this machine allows at all.
+// BENCH_ROUNDS=40 BENCH_PORT=8788 BENCH_SKIP=fanout,http,rpc,shards,relays,no-proxy,floor BENCH_RELAY_THRESHOLD=0 BENCH_RELAY_PER=1000
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { startDevServer } from "../scripts/dev-server";
 import { benchFanout } from "./fanout";
+import { benchFloor, type FloorResult } from "./floor";
 import { closedLoop, type LoadResult } from "./http-load";
 import { workerdRssBytes } from "./memory";
 import { waitForQuietRuntime } from "./quiet";
@@ -169,7 +172,7 @@ async function main() {
       // Sockets straight to the runtime workerd, as a deployment has no dev proxy in between.
       const runtime = SKIP.has("no-proxy") ? null : await runtimeUrl(server.processGroup);
       if (runtime === null && !SKIP.has("no-proxy")) progress("(the runtime's own port was not found: no no-proxy fan-out rows)");
-      let memory: { sockets: number; bytesPerSocket: number; devProxyBytesPerSocket: number } | null = null;
+      let memory: MemoryFigure | null = null;
       for (const n of SIZES) {
         const largest = n === Math.max(...SIZES);
         const before = largest && server.processGroup !== null ? await workerdRssBytes(server.processGroup) : null;
@@ -201,6 +204,7 @@ async function main() {
   } finally {
     await server.stop();
   }
+  if (!SKIP.has("floor")) report.floor = await floorSection(checks);
   report.checks = checks;
   printReport(report);
   const dir = resolve(import.meta.dirname, "results");
@@ -212,6 +216,42 @@ async function main() {
     console.error("some counts are not exact");
     process.exitCode = 1;
   }
+}
+
+type MemoryFigure = { sockets: number; bytesPerSocket: number; devProxyBytesPerSocket: number };
+
+/**
+ * The floor on its own dev server, after the service's has stopped: the same sizes in the
+ * same order (resident memory per socket depends on what the process did before), through
+ * wrangler dev's proxy and straight to the runtime.
+ */
+async function floorSection(checks: Check[]): Promise<{ fanout: FloorResult[]; memory: MemoryFigure | null }> {
+  progress(`starting the fan-out floor (bench/floor) on 127.0.0.1:${PORT + 1} ...`);
+  const floor = await startDevServer({ authSecret: SECRET, port: PORT + 1, config: "bench/floor/wrangler.toml" });
+  const fanout: FloorResult[] = [];
+  let memory: MemoryFigure | null = null;
+  try {
+    const runtime = await runtimeUrl(floor.processGroup);
+    for (const n of SIZES) {
+      const largest = n === Math.max(...SIZES);
+      const before = largest && floor.processGroup !== null ? await workerdRssBytes(floor.processGroup) : null;
+      fanout.push(
+        await benchFloor(floor.url, n, ROUNDS, "floor", async () => {
+          const after = before === null || floor.processGroup === null ? null : await workerdRssBytes(floor.processGroup);
+          if (before !== null && after !== null) {
+            memory = { sockets: n, bytesPerSocket: (after.runtime - before.runtime) / n, devProxyBytesPerSocket: (after.devProxy - before.devProxy) / n };
+          }
+        }),
+      );
+      await waitForQuietRuntime(floor.processGroup);
+      if (runtime !== null) fanout.push(await benchFloor(runtime, n, ROUNDS, "floor-np"));
+      await waitForQuietRuntime(floor.processGroup);
+    }
+  } finally {
+    await floor.stop();
+  }
+  for (const row of fanout) checks.push({ name: `floor N=${row.n} ${row.mode}: sockets without the last frame`, expected: 0, actual: row.socketsBehind });
+  return { fanout, memory };
 }
 
 function printReport(report: Record<string, unknown>) {
@@ -253,12 +293,24 @@ function printReport(report: Record<string, unknown>) {
       progress(`   target (${big.mode}): p99 at 4,000 < ${TARGETS.fanoutP99MsAt4000} ms -> ${big.p99Ms < TARGETS.fanoutP99MsAt4000 ? "met" : "MISSED"}`);
     }
   }
-  const memory = report.memory as { sockets: number; bytesPerSocket: number; devProxyBytesPerSocket: number } | null | undefined;
+  const memory = report.memory as MemoryFigure | null | undefined;
   if (memory) {
     progress(`\n5. workerd memory per socket at N=${memory.sockets}: ${fmt(memory.bytesPerSocket / 1024, 2)} KB in the runtime (target < ${TARGETS.bytesPerSocket / 1024} KB: ${memory.bytesPerSocket < TARGETS.bytesPerSocket ? "met" : "MISSED"})`);
     progress(`   plus ${fmt(memory.devProxyBytesPerSocket / 1024, 2)} KB in wrangler dev's proxy workerd, which relays every socket and does not exist in production`);
   } else if (fanout) {
     progress(`\n5. workerd memory per socket: not measured (no process group; BENCH_URL given?)`);
+  }
+  const floor = report.floor as { fanout: FloorResult[]; memory: MemoryFigure | null } | undefined;
+  if (floor) {
+    progress(`\n6. The floor: a Durable Object that only sends (bench/floor), same client, same sizes, after the service stopped`);
+    progress("        N  mode                   rounds   p50 ms   p99 ms   max ms  first-p50");
+    for (const r of floor.fanout) {
+      progress(`   ${String(r.n).padStart(6)}  ${r.mode.padEnd(21)} ${String(r.rounds).padStart(7)} ${fmt(r.p50Ms).padStart(8)} ${fmt(r.p99Ms).padStart(8)} ${fmt(r.maxMs).padStart(8)} ${fmt(r.firstP50Ms).padStart(10)}`);
+    }
+    const floorMemory = floor.memory as MemoryFigure | null;
+    if (floorMemory) {
+      progress(`   memory per socket at N=${floorMemory.sockets}: ${fmt(floorMemory.bytesPerSocket / 1024, 2)} KB in the runtime, ${fmt(floorMemory.devProxyBytesPerSocket / 1024, 2)} KB in the dev proxy`);
+    }
   }
   const checks = report.checks as Check[];
   progress(`\nexact counts:`);

@@ -38,6 +38,11 @@ export interface DevServerOptions {
   persistTo?: string;
   /** More `--var`s, e.g. higher rate limits so a load test measures the service, not the limiter. */
   vars?: Record<string, string>;
+  /**
+   * Another wrangler config, for a Worker with no assets and no D1 (the benchmark's fan-out
+   * floor, bench/floor): the web build and the D1 migrations are skipped.
+   */
+  config?: string;
 }
 
 export async function freePort(): Promise<number> {
@@ -109,16 +114,17 @@ function buildWebAssets(): Promise<void> {
 }
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
-  await buildWebAssets();
+  if (options.config === undefined) await buildWebAssets();
   const ownsState = options.persistTo === undefined;
   const persistTo = options.persistTo ?? (await mkdtemp(join(tmpdir(), "engagement-dev-")));
-  await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
+  if (options.config === undefined) await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
   const port = options.port ?? (await freePort());
   const inspectorPort = await freePort();
   const child = spawn(
     WRANGLER,
     [
       "dev",
+      ...(options.config === undefined ? [] : ["--config", options.config]),
       "--ip", "127.0.0.1",
       "--port", String(port),
       "--inspector-port", String(inspectorPort),
