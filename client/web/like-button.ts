@@ -19,6 +19,8 @@ export class LikeButton {
   /** What the user wants; differs from serverLiked while a write is pending. */
   private wanted: boolean | null = null;
   private inFlight = false;
+  /** Writes the room answered: each answer is newer than any status read that began before it. */
+  private answered = 0;
 
   constructor(
     private readonly live: () => LiveConnection | null,
@@ -36,8 +38,19 @@ export class LikeButton {
     this.render();
   }
 
-  /** Initial state of this user's like, from `GET /v1/users/:id/likes/:target`. */
-  setLiked(liked: boolean | null): void {
+  /** Take before reading this user's like status over REST; hand it back to `setLiked`. */
+  statusReadStamp(): number {
+    // A write still in flight may land before or after the read: its answer decides.
+    return this.inFlight ? -1 : this.answered;
+  }
+
+  /**
+   * This user's like, from `GET /v1/users/:id/likes/:target`. With the stamp taken when that
+   * read began, an answer that a write's own answer has overtaken is ignored: a read served
+   * before a click must not unpress the button the room just confirmed.
+   */
+  setLiked(liked: boolean | null, readStamp?: number): void {
+    if (readStamp !== undefined && readStamp !== this.answered) return;
     this.serverLiked = liked;
     if (!this.inFlight) this.wanted = liked;
     this.render();
@@ -70,6 +83,7 @@ export class LikeButton {
     const wanted = this.wanted;
     try {
       const result = await (wanted ? live.like() : live.unlike());
+      this.answered += 1;
       this.serverLiked = result.liked;
       this.setCount(result.count, result.seq);
     } catch (error) {

@@ -165,10 +165,11 @@ export function mountTargetPage(root: HTMLElement, target: string, deps: PageDep
       like.setLiked(null);
       return;
     }
+    const stamp = like.statusReadStamp();
     try {
-      like.setLiked((await api.rest.likeStatus(me, target)).liked);
+      like.setLiked((await api.rest.likeStatus(me, target)).liked, stamp);
     } catch {
-      like.setLiked(null);
+      like.setLiked(null, stamp);
     }
   };
 

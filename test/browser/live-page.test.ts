@@ -229,6 +229,31 @@ describe("the live page in a browser", () => {
     expect(await ada.page.locator("#comments-heading").textContent()).toBe("Comments (1)");
   });
 
+  it("keeps the like button pressed when the like status read before the click answers after it", async () => {
+    const target = uniqueTarget();
+    const ada = await visitor("ada");
+    let releaseStatus!: () => void;
+    const statusHeld = new Promise<void>((r) => (releaseStatus = r));
+    let statusRead = false;
+    await ada.page.route(/\/v1\/users\/[^/]+\/likes\/[^/?]+$/, async (route) => {
+      const response = await route.fetch();
+      statusRead = true;
+      await statusHeld;
+      await route.fulfill({ response });
+    });
+    await openTarget(ada, target);
+    await eventually(async () => statusRead, 5_000, "the like status read (and held)");
+    const like = ada.page.getByRole("button", { name: "Like", exact: true });
+    await like.click();
+    await eventually(async () => (await like.getAttribute("data-pending")) === "false", 5_000, "the like settled");
+    const statusAnswered = ada.page.waitForEvent("requestfinished", (request) => /\/likes\/[^/?]+$/.test(new URL(request.url()).pathname));
+    releaseStatus();
+    await statusAnswered;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await like.getAttribute("aria-pressed")).toBe("true");
+    expect(await textOf(ada.page, "like-count")).toBe("1");
+  });
+
   it("keeps the home page's demo counts live", async () => {
     const watcher = await visitor(null);
     const row = watcher.page.locator('[data-target="post:welcome"]');
