@@ -81,6 +81,31 @@ export async function postComment(visitor: Visitor, text: string): Promise<void>
   await eventually(async () => (await input.inputValue()) === "", 10_000, "the composer to empty after the ack");
 }
 
+/**
+ * Lets the page's requests to `url` reach the server at once but holds their answers until
+ * `release()`: a read served before something the test does next, answered after it (the
+ * race a slow network gives a real page).
+ */
+export async function holdAnswers(page: Page, url: RegExp): Promise<{ served: () => boolean; release: () => Promise<void> }> {
+  let open!: () => void;
+  const held = new Promise<void>((r) => (open = r));
+  let served = false;
+  await page.route(url, async (route) => {
+    const response = await route.fetch();
+    served = true;
+    await held;
+    await route.fulfill({ response });
+  });
+  return {
+    served: () => served,
+    release: async () => {
+      const answered = page.waitForEvent("requestfinished", (request) => url.test(request.url()));
+      open();
+      await answered;
+    },
+  };
+}
+
 export async function textOf(page: Page, testId: string): Promise<string> {
   return ((await page.getByTestId(testId).first().textContent()) ?? "").trim();
 }

@@ -5,6 +5,7 @@ import {
   connectionState,
   devToken,
   eventually,
+  holdAnswers,
   openTarget,
   postComment,
   screenshot,
@@ -208,22 +209,12 @@ describe("the live page in a browser", () => {
     // the race behind a flaky failure of the test above (the answer wiped the live comment).
     const target = uniqueTarget();
     const ada = await visitor("ada");
-    let releaseList!: () => void;
-    const listHeld = new Promise<void>((r) => (releaseList = r));
-    let listRead = false;
-    await ada.page.route(/\/v1\/targets\/[^/]+\/comments\?/, async (route) => {
-      const response = await route.fetch();
-      listRead = true;
-      await listHeld;
-      await route.fulfill({ response });
-    });
+    const list = await holdAnswers(ada.page, /\/v1\/targets\/[^/]+\/comments\?/);
     await openTarget(ada, target);
-    await eventually(async () => listRead, 5_000, "the first comment list read (and held)");
+    await eventually(async () => list.served(), 5_000, "the first comment list read (and held)");
     const text = `posted while the list loads ${crypto.randomUUID().slice(0, 6)}`;
     await postComment(ada, text);
-    const listAnswered = ada.page.waitForEvent("requestfinished", (request) => /\/comments\?/.test(request.url()));
-    releaseList();
-    await listAnswered;
+    await list.release();
     await new Promise((r) => setTimeout(r, 300));
     expect(await commentsWithText(ada.page, text).count()).toBe(1);
     expect(await ada.page.locator("#comments-heading").textContent()).toBe("Comments (1)");
@@ -232,23 +223,13 @@ describe("the live page in a browser", () => {
   it("keeps the like button pressed when the like status read before the click answers after it", async () => {
     const target = uniqueTarget();
     const ada = await visitor("ada");
-    let releaseStatus!: () => void;
-    const statusHeld = new Promise<void>((r) => (releaseStatus = r));
-    let statusRead = false;
-    await ada.page.route(/\/v1\/users\/[^/]+\/likes\/[^/?]+$/, async (route) => {
-      const response = await route.fetch();
-      statusRead = true;
-      await statusHeld;
-      await route.fulfill({ response });
-    });
+    const status = await holdAnswers(ada.page, /\/v1\/users\/[^/]+\/likes\/[^/?]+$/);
     await openTarget(ada, target);
-    await eventually(async () => statusRead, 5_000, "the like status read (and held)");
+    await eventually(async () => status.served(), 5_000, "the like status read (and held)");
     const like = ada.page.getByRole("button", { name: "Like", exact: true });
     await like.click();
     await eventually(async () => (await like.getAttribute("data-pending")) === "false", 5_000, "the like settled");
-    const statusAnswered = ada.page.waitForEvent("requestfinished", (request) => /\/likes\/[^/?]+$/.test(new URL(request.url()).pathname));
-    releaseStatus();
-    await statusAnswered;
+    await status.release();
     await new Promise((r) => setTimeout(r, 300));
     expect(await like.getAttribute("aria-pressed")).toBe("true");
     expect(await textOf(ada.page, "like-count")).toBe("1");
