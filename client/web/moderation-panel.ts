@@ -15,6 +15,8 @@ export class ModerationPanel {
   private readonly commentsToggle: HTMLInputElement;
   private readonly slowMode: HTMLSelectElement;
   private settings: RoomSettings | null = null;
+  /** Settings the room announced; a PATCH answer overtaken by an announcement is older than it. */
+  private announced = 0;
 
   constructor(
     private readonly target: string,
@@ -41,7 +43,13 @@ export class ModerationPanel {
     this.element.hidden = !visible;
   }
 
+  /** The room's settings as announced on the socket (hello or `settings` event, in seq order). */
   setSettings(settings: RoomSettings): void {
+    this.announced += 1;
+    this.render(settings);
+  }
+
+  private render(settings: RoomSettings): void {
     this.settings = settings;
     this.commentsToggle.checked = settings.commentsEnabled;
     const listed = SLOW_MODE_CHOICES.some((seconds) => seconds === settings.slowModeSeconds);
@@ -50,12 +58,16 @@ export class ModerationPanel {
   }
 
   private async patch(patch: { commentsEnabled?: boolean; slowModeSeconds?: number }): Promise<void> {
+    const announcedBefore = this.announced;
     try {
       const settings = await this.api.patchSettings(this.target, patch);
-      this.setSettings(settings);
+      // The room announces every change, this one included, in order: once anything was
+      // announced meanwhile, the last announcement is newer than this answer (another
+      // moderator may have changed something after us). Without one (socket away), it is news.
+      if (this.announced === announcedBefore) this.render(settings);
       announce("Room settings saved");
     } catch (error) {
-      if (this.settings !== null) this.setSettings(this.settings);
+      if (this.settings !== null) this.render(this.settings);
       announce(`Could not change settings: ${describeError(error)}`);
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
-import { commentsWithText, eventually, openTarget, postComment, screenshot, uniqueTarget, type Visitor } from "./browser";
+import { commentsWithText, devToken, eventually, holdAnswers, openTarget, postComment, screenshot, uniqueTarget, type Visitor } from "./browser";
 import { useBrowser } from "./fixtures";
 
 const baseUrl = inject("pageUrl");
@@ -81,6 +81,25 @@ describe("moderation in the browser", () => {
     });
     expect(await input.inputValue()).toBe(second);
     expect(await commentsWithText(owner.page, second).count()).toBe(0);
+  });
+
+  it("keeps a newer settings change when the owner's own answer arrives after it", async () => {
+    const { target, owner } = await ownedRoom();
+    const slowMode = owner.page.getByLabel("Slow mode");
+    const answer = await holdAnswers(owner.page, /\/v1\/targets\/[^/]+\/settings$/);
+    await slowMode.selectOption("30");
+    await eventually(async () => answer.served(), 5_000, "the page's change applied (its answer held)");
+    // A second change after it, from elsewhere (the owner's token in another client).
+    const res = await fetch(`${baseUrl}/v1/targets/${encodeURIComponent(target)}/settings`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json", authorization: `Bearer ${await devToken(baseUrl, owner.name)}` },
+      body: JSON.stringify({ slowModeSeconds: 60 }),
+    });
+    expect(res.status).toBe(200);
+    await eventually(async () => (await slowMode.inputValue()) === "60", 5_000, "the newer change announced to the page");
+    await answer.release();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await slowMode.inputValue()).toBe("60");
   });
 
   it("bans a viewer, whose next comment is refused", async () => {
