@@ -202,7 +202,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
         this.reactionsLedger,
         this.meta,
         ctx.storage.sql,
-        (work) => this.commit(work),
+        (work, requestId) => this.commit(work, requestId),
         (target) => roomFor(this.env, target),
         (actor, now) => this.moderation.policy.checkReact(actor, now),
       );
@@ -427,7 +427,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
   }
 
   private async postComment(input: CreateCommentInput): Promise<RoomResult<Comment>> {
-    const result = await this.commit((log) => this.comments.create(log, input, Date.now()));
+    const result = await this.commit((log) => this.comments.create(log, input, Date.now()), input.requestId);
     // The comment's own room (comment:<id>) learns where its reactions live before the
     // author hears back, so a reaction right after the answer finds it; the alarm job retries
     // whatever this attempt could not bind.

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { TargetId, UserId } from "./target";
 import { Actor } from "./actor";
+import { RequestId } from "./operations";
 
 /** The hard ceiling; a room may set a lower `maxCommentLength` (protocol/moderation.ts). */
 export const MAX_COMMENT_LENGTH = 500;
@@ -82,6 +83,8 @@ export const CreateCommentInput = z.strictObject({
   text: z.string().max(MAX_COMMENT_LENGTH * 8),
   replyTo: CommentId.optional(),
   idempotencyKey: z.string().min(1).max(200).optional(),
+  /** The HTTP request's id, so the room's checkpoint and outbox lines name it. */
+  requestId: RequestId.optional(),
 });
 export type CreateCommentInput = z.infer<typeof CreateCommentInput>;
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { CommentId } from "./comments";
 import { Actor } from "./moderation";
+import { RequestId } from "./operations";
 import { Emoji } from "./reactions";
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from "./room-rpc";
 import { TargetId, UserId } from "./target";
@@ -20,6 +21,8 @@ export const ReactInput = z.strictObject({
   /** A comment of this room; absent for the room's own target. */
   commentId: CommentId.optional(),
   idempotencyKey: z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional(),
+  /** The HTTP request's id, so the room's checkpoint and outbox lines name it. */
+  requestId: RequestId.optional(),
 });
 export type ReactInput = z.infer<typeof ReactInput>;
 

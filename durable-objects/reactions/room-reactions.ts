@@ -40,7 +40,7 @@ export class RoomReactions {
     private readonly ledger: ReactionsLedger,
     private readonly meta: RoomMeta,
     private readonly sql: SqlStorage,
-    private readonly commit: <T>(work: (log: ChangeLog) => T) => Promise<T>,
+    private readonly commit: <T>(work: (log: ChangeLog) => T, requestId?: string) => Promise<T>,
     private readonly peer: (target: string) => ReactionPeer,
     /** Moderation's verdict (ban, members-only, rate) in the room that holds the reaction. */
     private readonly check: (actor: ReactInput["actor"], now: number) => RoomError | null,
@@ -53,7 +53,7 @@ export class RoomReactions {
         return this.commit((log) => {
           const refused = this.check(input.actor, Date.now());
           return refused ? { ok: false, error: refused } : this.ledger.react(input, log);
-        });
+        }, input.requestId);
       case "missing":
         return commentNotFound(route.commentId);
       case "forward": {

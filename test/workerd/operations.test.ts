@@ -126,6 +126,32 @@ describe("request ids and structured logs", () => {
     expect(rawLines.join("\n")).not.toContain(token);
   });
 
+  it("names a comment's and a reaction's request ids in the room's checkpoint and outbox lines", async () => {
+    const target = uniqueTarget();
+    const token = await tokenFor(uniqueUser());
+    const commentId = `comment-${crypto.randomUUID()}`;
+    const reactionId = `react-${crypto.randomUUID()}`;
+    const post = (path: string, requestId: string, body: unknown) =>
+      call(path, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}`, [REQUEST_ID_HEADER]: requestId },
+        body: JSON.stringify(body),
+      });
+    expect((await post(`/v1/targets/${encodeURIComponent(target)}/comments`, commentId, { text: "traced" })).status).toBe(201);
+    expect((await post("/v1/reactions", reactionId, { target, emoji: "love", action: "add" })).status).toBe(200);
+
+    const carried = (requestId: string) => linesOf("checkpoint", requestId).length + linesOf("outbox_sent", requestId).length;
+    await waitFor(
+      async () => {
+        await runRoomAlarm(target);
+        return [carried(commentId), carried(reactionId)];
+      },
+      ([comment, reaction]) => comment === 2 && reaction === 2,
+      10_000,
+      "checkpoint and outbox lines naming both requests",
+    );
+  });
+
   it("carries the request id of a live upgrade into the room's socket line", async () => {
     const target = uniqueTarget();
     const requestId = `live-${crypto.randomUUID()}`;

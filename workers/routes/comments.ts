@@ -121,6 +121,7 @@ export const commentsRoutes = new OpenAPIHono<AppBindings>({ defaultHook: valida
         text: body.text,
         ...(body.replyTo === undefined ? {} : { replyTo: body.replyTo }),
         ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+        requestId: c.var.requestId,
       }),
     );
     c.executionCtx.waitUntil(purgeTargetViews(target));

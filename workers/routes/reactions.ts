@@ -58,6 +58,7 @@ export const reactionsRoutes = new OpenAPIHono<AppBindings>({ defaultHook: valid
         emoji,
         action,
         ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+        requestId: c.var.requestId,
       }),
     );
     if (result.changed) c.executionCtx.waitUntil(purgeTargetViews(target));
