@@ -1,6 +1,7 @@
 // Starts `wrangler dev` on loopback for the e2e tests and the benchmarks, with its own
 // persistence directory so runs never share (or dirty) the developer's .wrangler/state.
 import { spawn, type ChildProcess } from "node:child_process";
+import { appendFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -11,6 +12,13 @@ const ROOT = resolve(import.meta.dirname, "..");
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
 const WRANGLER_ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" };
 const READY_TIMEOUT_MS = 90_000;
+/**
+ * For hunting a flaky test (scripts/repeat-test.sh sets both): wrangler's log level (`log`
+ * shows every console line of the Worker and its objects) and a file that keeps all of it,
+ * timestamped, instead of only the last 20 KB kept for an error message.
+ */
+const LOG_LEVEL = process.env.DEV_LOG_LEVEL ?? "warn";
+const LOG_FILE = process.env.DEV_LOG_FILE;
 
 export interface DevServer {
   url: string;
@@ -132,13 +140,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       "--var", `AUTH_SECRET:${options.authSecret}`,
       ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
       "--show-interactive-dev-session=false",
-      "--log-level", "warn",
+      "--log-level", LOG_LEVEL,
     ],
     // Its own process group, so stop() ends wrangler and the workerd it started, nothing else.
     { cwd: ROOT, env: WRANGLER_ENV, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   let output = "";
   const keep = (chunk: Buffer) => {
+    if (LOG_FILE !== undefined) appendFileSync(LOG_FILE, `[${new Date().toISOString()}] ${chunk.toString()}`);
     output = (output + chunk.toString()).slice(-20_000);
   };
   child.stdout?.on("data", keep);

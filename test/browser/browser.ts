@@ -1,3 +1,4 @@
+import { appendFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
@@ -6,6 +7,24 @@ import { z } from "zod";
 /** Debian's chromium; CI installs it with apt (see .ci/run). */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOTS = resolve(import.meta.dirname, "../../test-output/screenshots");
+/** scripts/repeat-test.sh sets it: every page's console lines and socket frames, timestamped. */
+const PAGE_LOG_FILE = process.env.PAGE_LOG_FILE;
+
+/** Records what a page said and what its sockets carried, so a failed run can be read afterwards. */
+function tracePage(page: Page, who: string): void {
+  if (PAGE_LOG_FILE === undefined) return;
+  const file = PAGE_LOG_FILE;
+  // Socket URLs carry the token; even a local trace file does not keep it.
+  const line = (text: string) => appendFileSync(file, `[${new Date().toISOString()}] ${who} ${text.replace(/token=[^&\s]+/g, "token=…")}\n`);
+  page.on("console", (message) => line(`console.${message.type()} ${message.text()}`));
+  page.on("pageerror", (error) => line(`pageerror ${error.message}`));
+  page.on("websocket", (ws) => {
+    line(`ws open ${ws.url()}`);
+    ws.on("framesent", (frame) => line(`sent ${String(frame.payload).slice(0, 500)}`));
+    ws.on("framereceived", (frame) => line(`recv ${String(frame.payload).slice(0, 500)}`));
+    ws.on("close", () => line(`ws close ${ws.url()}`));
+  });
+}
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -39,6 +58,7 @@ export async function openVisitor(browser: Browser, baseUrl: string, name: strin
     void dialog.dismiss();
   });
   page.on("pageerror", (error) => visitor.errors.push(error.message));
+  tracePage(page, visitor.name);
   await page.goto(`${baseUrl}/`);
   if (name !== null) {
     await page.getByLabel("User name").fill(name);
