@@ -3,12 +3,12 @@
 import WebSocket from "ws";
 import { SEEN_EVERY_CHARS, ServerFrame } from "../protocol/live";
 import { DEFAULT_SOCKETS_PER_RELAY, MAX_SOCKETS_PER_OBJECT, RelaysResponse, type RelaySettings } from "../protocol/relays";
-import { percentile, token } from "./common";
+import { roundFigures, token, within } from "./common";
 
-const CONNECT_CONCURRENCY = 200;
+export const CONNECT_CONCURRENCY = 200;
 /** Longer than the room's 100 ms broadcast interval, so each like is flushed on its own. */
-const GAP_BETWEEN_ROUNDS_MS = 150;
-const ROUND_TIMEOUT_MS = 10_000;
+export const GAP_BETWEEN_ROUNDS_MS = 150;
+export const ROUND_TIMEOUT_MS = 10_000;
 
 interface Viewer {
   ws: WebSocket;
@@ -134,11 +134,7 @@ export async function benchFanout(
     const startedAt = performance.now();
     expected = await like(baseUrl, target, tokens[round] ?? "");
     if (expected.seq !== seq) throw new Error(`expected seq ${seq}, the like answered ${expected.seq}`);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), ROUND_TIMEOUT_MS)));
-    const outcome = await Promise.race([allReceived, timeout]);
-    clearTimeout(timer);
-    if (outcome === "timeout") {
+    if (!(await within(allReceived, ROUND_TIMEOUT_MS))) {
       const missing = viewers.filter((v) => v.lastSeq < seq).length;
       throw new Error(`N=${n} round ${round}: ${missing} sockets never got seq ${seq}`);
     }
@@ -153,21 +149,13 @@ export async function benchFanout(
 
   const wrong = viewers.filter((v) => v.lastCount !== expected.count || v.lastSeq !== expected.seq).length;
   for (const viewer of viewers) viewer.ws.close(1000, "bench done");
-  const sorted = [...latencies].sort((a, b) => a - b);
   return {
     n,
     mode,
     roomSockets: placement.roomSockets,
     relays: placement.relays.length,
-    rounds: latencies.length,
     connectSeconds: connectMs / 1000,
-    p50Ms: percentile(sorted, 50),
-    p99Ms: percentile(sorted, 99),
-    maxMs: sorted.at(-1) ?? Number.NaN,
-    /** Like to the FIRST socket with the new count: the rest of p50 is the fan-out itself. */
-    firstP50Ms: percentile([...firsts].sort((a, b) => a - b), 50),
-    /** Every measured round in order, so a tail can be matched with what ran beside it. */
-    latenciesMs: latencies.map((ms) => Math.round(ms * 10) / 10),
+    ...roundFigures(latencies, firsts),
     finalCount: expected.count,
     socketsWithWrongFinalCount: wrong,
   };

@@ -4,25 +4,16 @@
 // room's fan-out time is the room and how much is this machine's runtime.
 import WebSocket from "ws";
 import { ServerFrame } from "../protocol/live";
-import { percentile } from "./common";
+import { roundFigures, within } from "./common";
+import { CONNECT_CONCURRENCY, GAP_BETWEEN_ROUNDS_MS, ROUND_TIMEOUT_MS } from "./fanout";
 
-const CONNECT_CONCURRENCY = 200;
-const GAP_BETWEEN_ROUNDS_MS = 150;
-const ROUND_TIMEOUT_MS = 10_000;
-
-export interface FloorResult {
+export type FloorResult = {
   n: number;
   mode: string;
-  rounds: number;
   connectSeconds: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  firstP50Ms: number;
-  latenciesMs: number[];
   /** Sockets that missed the last round's frame: must be 0. */
   socketsBehind: number;
-}
+} & ReturnType<typeof roundFigures>;
 
 /** Opens `n` sockets on the floor at `baseUrl`, runs `rounds` + 1 (warm-up) sends and times each. */
 export async function benchFloor(baseUrl: string, n: number, rounds: number, mode: string, afterConnect: () => Promise<void> = async () => {}): Promise<FloorResult> {
@@ -66,10 +57,7 @@ export async function benchFloor(baseUrl: string, n: number, rounds: number, mod
     const res = await fetch(`${baseUrl}/fire?seq=${seq}`);
     if (!res.ok) throw new Error(`floor /fire answered ${res.status}`);
     await res.body?.cancel();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const outcome = await Promise.race([all, new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), ROUND_TIMEOUT_MS)))]);
-    clearTimeout(timer);
-    if (outcome === "timeout") throw new Error(`floor N=${n} ${mode}: ${(waiting as { remaining: number } | null)?.remaining ?? "?"} sockets never got seq ${seq}`);
+    if (!(await within(all, ROUND_TIMEOUT_MS))) throw new Error(`floor N=${n} ${mode}: ${(waiting as { remaining: number } | null)?.remaining ?? "?"} sockets never got seq ${seq}`);
     const firstAt = (waiting as { firstAt: number | null } | null)?.firstAt ?? performance.now();
     if (seq > 1) {
       latencies.push(performance.now() - startedAt);
@@ -78,17 +66,5 @@ export async function benchFloor(baseUrl: string, n: number, rounds: number, mod
   }
   const socketsBehind = lastSeq.filter((seq) => seq !== rounds + 1).length;
   for (const ws of sockets) ws.close(1000, "bench done");
-  const sorted = [...latencies].sort((a, b) => a - b);
-  return {
-    n,
-    mode,
-    rounds: latencies.length,
-    connectSeconds,
-    p50Ms: percentile(sorted, 50),
-    p99Ms: percentile(sorted, 99),
-    maxMs: sorted.at(-1) ?? Number.NaN,
-    firstP50Ms: percentile([...firsts].sort((a, b) => a - b), 50),
-    latenciesMs: latencies.map((ms) => Math.round(ms * 10) / 10),
-    socketsBehind,
-  };
+  return { n, mode, connectSeconds, ...roundFigures(latencies, firsts), socketsBehind };
 }

@@ -175,14 +175,8 @@ async function main() {
       let memory: MemoryFigure | null = null;
       for (const n of SIZES) {
         const largest = n === Math.max(...SIZES);
-        const before = largest && server.processGroup !== null ? await workerdRssBytes(server.processGroup) : null;
-        const result = await benchFanout(server.url, n, ROUNDS, async () => {
-          if (before === null || server.processGroup === null) return;
-          const after = await workerdRssBytes(server.processGroup);
-          if (after !== null) {
-            memory = { sockets: n, bytesPerSocket: (after.runtime - before.runtime) / n, devProxyBytesPerSocket: (after.devProxy - before.devProxy) / n };
-          }
-        });
+        const probe = largest ? await memoryProbe(server.processGroup, n, (figure) => (memory = figure)) : undefined;
+        const result = await benchFanout(server.url, n, ROUNDS, probe);
         checks.push({ name: `fan-out N=${n}: sockets with a wrong final count`, expected: 0, actual: result.socketsWithWrongFinalCount });
         fanout.push(result);
         await settle(`the next fan-out variant of N=${n}`);
@@ -221,6 +215,19 @@ async function main() {
 type MemoryFigure = { sockets: number; bytesPerSocket: number; devProxyBytesPerSocket: number };
 
 /**
+ * Takes the workerd processes' resident memory now, before `n` sockets open, and answers the
+ * callback to run once they are open: it records the growth per socket.
+ */
+async function memoryProbe(processGroup: number | null, n: number, record: (figure: MemoryFigure) => void): Promise<() => Promise<void>> {
+  const before = processGroup === null ? null : await workerdRssBytes(processGroup);
+  return async () => {
+    const after = before === null || processGroup === null ? null : await workerdRssBytes(processGroup);
+    if (before === null || after === null) return;
+    record({ sockets: n, bytesPerSocket: (after.runtime - before.runtime) / n, devProxyBytesPerSocket: (after.devProxy - before.devProxy) / n });
+  };
+}
+
+/**
  * The floor on its own dev server, after the service's has stopped: the same sizes in the
  * same order (resident memory per socket depends on what the process did before), through
  * wrangler dev's proxy and straight to the runtime.
@@ -234,15 +241,8 @@ async function floorSection(checks: Check[]): Promise<{ fanout: FloorResult[]; m
     const runtime = await runtimeUrl(floor.processGroup);
     for (const n of SIZES) {
       const largest = n === Math.max(...SIZES);
-      const before = largest && floor.processGroup !== null ? await workerdRssBytes(floor.processGroup) : null;
-      fanout.push(
-        await benchFloor(floor.url, n, ROUNDS, "floor", async () => {
-          const after = before === null || floor.processGroup === null ? null : await workerdRssBytes(floor.processGroup);
-          if (before !== null && after !== null) {
-            memory = { sockets: n, bytesPerSocket: (after.runtime - before.runtime) / n, devProxyBytesPerSocket: (after.devProxy - before.devProxy) / n };
-          }
-        }),
-      );
+      const probe = largest ? await memoryProbe(floor.processGroup, n, (figure) => (memory = figure)) : undefined;
+      fanout.push(await benchFloor(floor.url, n, ROUNDS, "floor", probe));
       await waitForQuietRuntime(floor.processGroup);
       if (runtime !== null) fanout.push(await benchFloor(runtime, n, ROUNDS, "floor-np"));
       await waitForQuietRuntime(floor.processGroup);
