@@ -1,43 +1,14 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { DeletionReceiptResponse } from "../../protocol/deletion";
 import { roomFor } from "../../workers/rooms";
-import { call, like, postJson, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { call, like, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { inPlaces, react, readReceipt, requestDeletion, waitForCompletion } from "./deletion-helpers";
 import { comment, listComments } from "./comment-helpers";
 import { api, targetPath } from "./moderation-helpers";
 import { d1Count, deliver } from "./pipeline-helpers";
 import { EVENTS_DLQ } from "../../workers/queues";
 import { d1TablesMentioning, roomTablesMentioning } from "./traces";
 import { waitFor } from "./wait";
-
-async function react(target: string, userId: string, emoji: string) {
-  const res = await postJson("/v1/reactions", { target, emoji, action: "add" }, { token: await tokenFor(userId) });
-  expect(res.status).toBe(200);
-}
-
-async function requestDeletion(userId: string) {
-  const res = await call("/v1/users/me", { method: "DELETE", headers: { authorization: `Bearer ${await tokenFor(userId)}` } });
-  return { status: res.status, location: res.headers.get("location"), receipt: DeletionReceiptResponse.parse(await res.json()) };
-}
-
-async function readReceipt(userId: string, receiptId: string) {
-  const res = await call(`/v1/users/me/deletions/${receiptId}`, { headers: { authorization: `Bearer ${await tokenFor(userId)}` } });
-  return { status: res.status, body: (await res.json()) as unknown };
-}
-
-function waitForCompletion(userId: string, receiptId: string) {
-  return waitFor(
-    async () => DeletionReceiptResponse.parse((await readReceipt(userId, receiptId)).body),
-    (receipt) => receipt.status === "completed",
-    45_000,
-    "the deletion to complete",
-  );
-}
-
-async function inPlaces<T>(items: readonly T[], check: (item: T) => Promise<string[]>): Promise<string[]> {
-  const found = await Promise.all(items.map(async (item) => (await check(item)).map((table) => `${String(item)}:${table}`)));
-  return found.flat();
-}
 
 describe("deleting a user's data", () => {
   it("removes every like and comment of a user on 50 targets, leaves no trace of the id and keeps counts exact", { timeout: 90_000 }, async () => {

@@ -1,5 +1,5 @@
 import { drizzle } from "drizzle-orm/d1";
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { comments, deadLetters, deletionReceipts, deletionTargets, events, userLikes, userRoomRefs } from "../db/schema";
 import { ERASED_AUTHOR_NAME } from "../../protocol/comments";
@@ -8,21 +8,31 @@ import { logEvent } from "../log";
 import { roomFor } from "../rooms";
 import { DELETION_SETTLE_SECONDS } from "./start";
 import { touchedTargets } from "./touched-targets";
+import { roomsWrittenSince } from "./recent-writes";
 
 /** Rooms visited in parallel by one step; keeps a step well inside a consumer's time limit. */
 export const TARGETS_PER_STEP = 25;
 const TARGETS_PER_INSERT = 33;
+/** Statements per D1 batch when rooms are put back to work. */
+const REOPENS_PER_BATCH = 50;
 
 /** What the consumer does after a step: queue the next one after `delaySeconds`, or stop. */
 export type StepOutcome = { next: true; delaySeconds: number } | { next: false };
+
+/**
+ * Room clocks and the Worker's may disagree a little; a write stamped this close before a
+ * room's visit counts as made after it (a harmless extra visit, never a missed one).
+ */
+export const CLOCK_SKEW_MS = 1_000;
 
 /**
  * One step of a deletion. Every step is idempotent (a room forgets an absent user as a
  * no-op, marking a target done twice changes nothing), so a retried or duplicated step is
  * harmless. The phases:
  * 1. visit up to TARGETS_PER_STEP unvisited targets: each room forgets the user;
- * 2. when none are left, look at D1 again for targets that appeared since (late
- *    checkpoints); new ones go back to phase 1;
+ * 2. when none are left, look at D1 again (targetsToVisit): targets that appeared since (late
+ *    checkpoints) and visited rooms the user wrote to again after their visit go back to phase 1;
+ *    so the deletion completes only after a sweep that finds no such room;
  * 3. otherwise purge D1 in one transaction (user_likes, events, comments, dead letters) and complete
  *    the receipt, dropping its user id.
  */
@@ -60,22 +70,17 @@ export async function runDeletionStep(env: AppEnv, receiptId: string): Promise<S
     return { next: true, delaySeconds: more ? 0 : DELETION_SETTLE_SECONDS };
   }
 
-  const found = await touchedTargets(env.DB, userId);
-  const added: string[] = [];
-  for (let i = 0; i < found.length; i += TARGETS_PER_INSERT) {
-    const rows = found.slice(i, i + TARGETS_PER_INSERT).map((target) => ({ receiptId, target, doneAt: null }));
-    const inserted = await db.insert(deletionTargets).values(rows).onConflictDoNothing().returning({ target: deletionTargets.target });
-    added.push(...inserted.map((row) => row.target));
-  }
-  if (added.length > 0) {
+  const more = await targetsToVisit(env.DB, receiptId, userId, receipt.createdAt);
+  if (more.added + more.reopened > 0) {
     await db
       .update(deletionReceipts)
       .set({
         targetsTotal: sql`(SELECT COUNT(*) FROM deletion_targets WHERE receipt_id = ${receiptId})`,
+        targetsDone: sql`(SELECT COUNT(*) FROM deletion_targets WHERE receipt_id = ${receiptId} AND done_at IS NOT NULL)`,
         updatedAt: now,
       })
       .where(eq(deletionReceipts.id, receiptId));
-    logEvent("deletion_found_more", { receiptId, targets: added.length });
+    logEvent("deletion_found_more", { receiptId, targets: more.added, revisits: more.reopened });
     return { next: true, delaySeconds: 0 };
   }
 
@@ -99,4 +104,42 @@ export async function runDeletionStep(env: AppEnv, receiptId: string): Promise<S
   await db.batch(purge);
   logEvent("deletion_completed", { receiptId });
   return { next: false };
+}
+
+/**
+ * Puts back to work (1) targets D1 now names for the user that the receipt did not list yet,
+ * and (2) listed targets the user wrote to again at or after their visit (`done_at` is taken
+ * before a room is called, so any write the visit could have missed is at or after it).
+ * A user who keeps writing during the deletion keeps it going; it completes after a sweep,
+ * a settle delay after the last visits, that finds nothing.
+ */
+async function targetsToVisit(d1: D1Database, receiptId: string, userId: string, startedAt: number): Promise<{ added: number; reopened: number }> {
+  const db = drizzle(d1);
+  const found = await touchedTargets(d1, userId);
+  let added = 0;
+  for (let i = 0; i < found.length; i += TARGETS_PER_INSERT) {
+    const rows = found.slice(i, i + TARGETS_PER_INSERT).map((target) => ({ receiptId, target, doneAt: null }));
+    added += (await db.insert(deletionTargets).values(rows).onConflictDoNothing().returning({ target: deletionTargets.target })).length;
+  }
+  const written = await roomsWrittenSince(d1, userId, startedAt - CLOCK_SKEW_MS);
+  let reopened = 0;
+  for (let i = 0; i < written.length; i += REOPENS_PER_BATCH) {
+    const reopen = written.slice(i, i + REOPENS_PER_BATCH).map(({ target, lastAt }) =>
+      db
+        .update(deletionTargets)
+        .set({ doneAt: null })
+        .where(
+          and(
+            eq(deletionTargets.receiptId, receiptId),
+            eq(deletionTargets.target, target),
+            isNotNull(deletionTargets.doneAt),
+            lte(deletionTargets.doneAt, lastAt + CLOCK_SKEW_MS),
+          ),
+        )
+        .returning({ target: deletionTargets.target }),
+    );
+    const [first, ...rest] = reopen;
+    if (first) reopened += (await db.batch([first, ...rest])).reduce((n, rows) => n + rows.length, 0);
+  }
+  return { added, reopened };
 }

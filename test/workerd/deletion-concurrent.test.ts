@@ -1,0 +1,64 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ReconcileReport } from "../../protocol/reconcile";
+import { roomFor } from "../../workers/rooms";
+import { call, like, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { inPlaces, react, receiptOf, requestDeletion, waitForCompletion } from "./deletion-helpers";
+import { comment } from "./comment-helpers";
+import { d1Count } from "./pipeline-helpers";
+import { d1TablesMentioning, roomTablesMentioning } from "./traces";
+import { waitFor } from "./wait";
+
+async function reconcileNow(): Promise<ReconcileReport> {
+  const res = await call("/v1/admin/reconcile", { method: "POST", headers: { authorization: `Bearer ${await tokenFor(uniqueUser("admin"), { roles: ["admin"] })}` } });
+  expect(res.status).toBe(200);
+  return ReconcileReport.parse(await res.json());
+}
+
+describe("a deletion while the user keeps writing", () => {
+  it("removes likes, comments and reactions made after every room was visited once, and reconciliation does not bring them back", { timeout: 120_000 }, async () => {
+    const leaver = uniqueUser("busy");
+    const stayer = uniqueUser("stays");
+    const targets = Array.from({ length: 6 }, () => uniqueTarget());
+    for (const target of targets) {
+      expect((await like(target, leaver)).status).toBe(200);
+      expect((await like(target, stayer)).status).toBe(200);
+    }
+    await waitFor(() => d1Count("SELECT COUNT(*) AS n FROM user_likes WHERE user_id = ?", leaver), (n) => n === 6, 20_000, "D1 to index the likes");
+
+    const { receipt } = await requestDeletion(leaver);
+    expect(receipt).toMatchObject({ status: "pending", targetsTotal: 6 });
+    // Every room has forgotten the user once; the deletion is still settling.
+    const visited = await waitFor(() => receiptOf(leaver, receipt.receiptId), (r) => r.targetsDone === 6 || r.status === "completed", 30_000, "every room visited once");
+    expect(visited.status).toBe("pending");
+
+    // The user goes on: likes rooms already visited again, likes a new one, comments and reacts.
+    const late = uniqueTarget();
+    await Promise.all([
+      like(targets[0]!, leaver),
+      like(targets[1]!, leaver),
+      like(late, leaver),
+      comment(targets[2]!, leaver, `still here, ${leaver}`),
+      react(targets[3]!, leaver, "love"),
+    ]);
+    expect((await receiptOf(leaver, receipt.receiptId)).status).toBe("pending");
+
+    await waitForCompletion(leaver, receipt.receiptId);
+    // Completed means clean now, not after some later job: every room, the D1 tables.
+    const touched = [...targets, late];
+    expect(await inPlaces(touched, (target) => roomTablesMentioning(target, leaver)), "rooms at completion").toEqual([]);
+    expect(await d1TablesMentioning(leaver), "D1 at completion").toEqual([]);
+    for (const target of targets) expect((await roomFor(env, target).snapshot(target)).likes).toBe(1);
+
+    // A drift on a target forces reconciliation to copy the room's likers into D1 again.
+    await env.DB.prepare("UPDATE target_counts SET likes = 42 WHERE target = ?").bind(targets[0]!).run();
+    const report = await reconcileNow();
+    expect(report.drifts.find((drift) => drift.target === targets[0])).toMatchObject({ repaired: true, truth: 1 });
+    expect(await d1Count("SELECT COUNT(*) AS n FROM user_likes WHERE user_id = ?", leaver)).toBe(0);
+    expect(await d1Count("SELECT COUNT(*) AS n FROM user_likes WHERE user_id = ?", stayer)).toBe(6);
+    // Nothing the rooms still had queued writes the user back either.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await d1TablesMentioning(leaver), "D1 later").toEqual([]);
+    expect(await inPlaces(touched, (target) => roomTablesMentioning(target, leaver)), "rooms later").toEqual([]);
+  });
+});
