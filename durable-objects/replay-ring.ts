@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { LiveEvent } from "../protocol/live";
-import { setInEventArrays } from "./event-array-rows";
 
 /** The ring always keeps at least this many newest events... */
 export const REPLAY_MIN_EVENTS = 1_000;
@@ -29,7 +28,8 @@ export const RING_ROWS_MIGRATION = `
     SELECT seq, seq, at, json_array(json_array(seq, at, json(body))) FROM live_events_by_event ORDER BY seq;
   DROP TABLE live_events_by_event;`;
 
-const RingRow = z.array(z.tuple([z.number().int().nonnegative(), z.number(), LiveEvent]));
+/** One stored row: `[seq, at, event]` in seq order. */
+export const RingRow = z.array(z.tuple([z.number().int().nonnegative(), z.number(), LiveEvent]));
 
 /**
  * Recent room changes kept in the room's SQLite so a socket that reconnects with `since`
@@ -94,17 +94,4 @@ export class ReplayRing {
     }
     return { kind: "replay", events };
   }
-}
-
-/**
- * Rewrites fields of the ring's events in place, for an erasure: every event whose value at
- * `where.path` equals `where.equals` gets each `[path, json]` of `set` (paths inside the event,
- * `$.`-rooted; values as JSON text). Returns how many events changed.
- */
-export function setInRingEvents(
-  sql: SqlStorage,
-  where: { path: string; equals: SqlStorageValue },
-  set: readonly (readonly [path: string, json: string])[],
-): number {
-  return setInEventArrays(sql, { table: "live_events", element: "[2]" }, where, set);
 }

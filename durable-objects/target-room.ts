@@ -466,10 +466,12 @@ export class TargetRoom extends DurableObject<AppEnv> {
       archiveBefore !== null && commentId < archiveBefore && this.comments.store.find(commentId) === null
         ? await readArchivedComment(this.env.DB, target, commentId)
         : null;
-    return this.commit((log) => {
+    const removed = await this.commit((log) => {
       if (archived !== null) this.comments.restoreArchived(archived);
       return this.comments.remove(log, target, actor, commentId, Date.now());
     });
+    if (removed.ok) this.relays.redact({ commentIds: [commentId], authorId: null });
+    return removed;
   }
 
   async highlightComment(input: HighlightInput): Promise<RoomResult<Comment>> {
@@ -583,6 +585,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       if (this.movedLikes.scrub(userId)) log.touch();
       return { ...result, commentsErased, seq: this.seq.last };
     });
+    this.relays.redact({ commentIds: [], authorId: userId });
     if (!this.shards.sharded) return erased;
     const inShards = await forgetInShards(this.env, target, () => this.shards.config, userId);
     return {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { LiveEvent } from "./live";
-import { TargetId } from "./target";
+import { CommentId } from "./comments";
+import { TargetId, UserId } from "./target";
 
 /**
  * Relay fan-out for huge rooms (docs/relays.md): above a threshold of viewers, a room hands
@@ -86,6 +87,20 @@ export type RelayCatchUpInput = z.infer<typeof RelayCatchUpInput>;
 export const PushedEvent = z.object({ seq: z.number().int().nonnegative(), at: z.number().int().nonnegative(), event: LiveEvent });
 
 /**
+ * Comments whose text and author must leave every copy of the room's history (a deleted
+ * comment, or every comment of a user who asked to be forgotten). Their `comment` events
+ * become `comment_deleted` tombstones at the same seq; `pin` events quoting them pin nothing.
+ */
+/** Redactions one push carries at most; past it the push asks the relay to forget its recent events. */
+export const MAX_PUSH_REDACTIONS = 100;
+
+export const Redaction = z.strictObject({
+  commentIds: z.array(CommentId).max(1_000),
+  authorId: UserId.nullable(),
+});
+export type Redaction = z.infer<typeof Redaction>;
+
+/**
  * One step of a room's ordered stream to one relay. `events` are every live event after
  * `after` up to `through` (seqs of events, not of likes: likes reach sockets as counts).
  * `after: null` means the room cannot vouch for that (it woke up, or dropped events to bound
@@ -99,6 +114,10 @@ export const RelayPush = z.strictObject({
   events: z.array(PushedEvent),
   count: z.object({ count: z.number().int().nonnegative(), seq: z.number().int().nonnegative() }).optional(),
   viewers: z.number().int().nonnegative().optional(),
+  /** Applied to the relay's recent events after this push's events (durable-objects/ring-redaction.ts). */
+  redactions: z.array(Redaction).max(MAX_PUSH_REDACTIONS).optional(),
+  /** Too many redactions piled up for one push: the relay drops all its recent events instead. */
+  forgetRecent: z.literal(true).optional(),
 });
 export type RelayPush = z.infer<typeof RelayPush>;
 

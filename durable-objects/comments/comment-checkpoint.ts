@@ -2,6 +2,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { sql as dsql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { comments } from "../../workers/db/schema";
+import { ERASED_AUTHOR_NAME } from "../../protocol/comments";
 import type { CommentStore, CommentRow } from "./comment-store";
 
 /** 13 columns per row; D1 binds at most 100 parameters per statement. */
@@ -9,9 +10,9 @@ const ROWS_PER_INSERT = 7;
 export const COMMENT_ROWS_PER_CHECKPOINT = 700;
 
 /**
- * Copies comments created or changed since the last checkpoint to D1 (the full history),
- * then forgets only the pending marks it copied: a comment that changed again while D1 was
- * answering has a newer seq and stays pending.
+ * Copies comments created or changed since the last checkpoint to D1 (the full history,
+ * deleted comments without text or author), then forgets only the pending marks it copied:
+ * a comment that changed again while D1 was answering has a newer seq and stays pending.
  */
 export async function checkpointComments(
   d1: D1Database,
@@ -32,8 +33,10 @@ export async function checkpointComments(
       id: row.id,
       target,
       seq: row.seq,
-      authorId: row.author_id,
-      authorName: row.author_name,
+      // The archive keeps a deleted comment as an anonymous tombstone; only the room keeps its
+      // author (slow mode counts deleted comments), until the author's own deletion.
+      authorId: row.deleted_at === null ? row.author_id : null,
+      authorName: row.deleted_at === null ? row.author_name : ERASED_AUTHOR_NAME,
       text: row.text,
       mentions: row.mentions,
       replyTo: row.reply_to,

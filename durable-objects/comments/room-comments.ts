@@ -5,7 +5,7 @@ import type { ChangeLog } from "../change-log";
 import { IdempotencyStore, idempotencyScope } from "../idempotency";
 import { enqueueEvent } from "../outbox";
 import type { RoomMeta } from "../room-meta";
-import { setInRingEvents } from "../replay-ring";
+import { redactRing } from "../ring-redaction";
 import type { RoomSeq } from "../room-seq";
 import type { SettingsStore } from "../moderation/settings-store";
 import { newCommentId } from "./comment-id";
@@ -126,6 +126,8 @@ export class RoomComments {
       return { ok: false, error: { status: 403, code: "forbidden", message: "only the author or a moderator can delete this comment" } };
     }
     this.tombstone(log, target, row, actor.userId, byAuthor ? "author" : "moderator", now);
+    // A deleted comment can no longer be read through a replay either (the relays are told by the room).
+    redactRing(this.sql, { commentIds: [row.id], authorId: null }, row.seq);
     return { ok: true, value: { id, deleted: true } };
   }
 
@@ -201,19 +203,16 @@ export class RoomComments {
 
   /**
    * A user asked to be forgotten: every comment of theirs (pass the archived ones, read from
-   * D1, in `archived`) becomes an anonymous tombstone, and the replay ring stops quoting them.
+   * D1, in `archived`) becomes an anonymous tombstone, and the replay ring keeps a
+   * `comment_deleted` tombstone in place of each event that quoted them.
    */
   forget(log: ChangeLog, target: string, userId: string, archived: readonly CommentRow[], now: number): number {
     for (const row of archived) this.store.restore(row);
     const rows = this.store.byAuthor(userId);
     for (const row of rows) this.tombstone(log, target, row, null, "erasure", now, true);
-    setInRingEvents(this.sql, { path: "$.comment.author.id", equals: userId }, [
-      ["$.comment.author.id", "null"],
-      ["$.comment.author.name", JSON.stringify(ERASED_AUTHOR_NAME)],
-      ["$.comment.text", '""'],
-      ["$.comment.mentions", "[]"],
-      ["$.comment.deleted", "true"],
-    ]);
+    const from = rows.reduce((lowest, row) => Math.min(lowest, row.seq), Number.MAX_SAFE_INTEGER);
+    // The author id also catches a quoted comment whose row is gone from the room and D1 alike.
+    redactRing(this.sql, { commentIds: rows.map((row) => row.id), authorId: userId }, rows.length === 0 ? 0 : from);
     return rows.length;
   }
 

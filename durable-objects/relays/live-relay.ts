@@ -132,6 +132,10 @@ export class LiveRelay extends DurableObject<AppEnv> {
       this.deliver(fresh);
       const through = Math.max(this.through ?? 0, push.through ?? 0, fresh.at(-1)?.seq ?? 0);
       if (push.through !== null || this.through !== null) this.setThrough(through);
+      // After delivering: a redaction covers events of this very push too. A forgotten past is
+      // read from the room's ring, which the room already redacted.
+      if (push.forgetRecent) this.recent.restart(this.through);
+      for (const redaction of push.redactions ?? []) this.recent.redact(redaction);
       const count = push.count !== undefined && (this.lastCount === null || push.count.seq >= this.lastCount.seq) ? push.count : undefined;
       if (count !== undefined) this.lastCount = count;
       if (count !== undefined || push.viewers !== undefined) {

@@ -1,4 +1,6 @@
+import type { Redaction } from "../../protocol/relays";
 import type { RingEvent } from "../replay-ring";
+import { redactEvent } from "../ring-redaction";
 
 /** Events a relay keeps in memory to catch a new socket up; far more than a join ever needs. */
 export const RECENT_EVENTS = 1_000;
@@ -25,6 +27,18 @@ export class RecentEvents {
   restart(seq: number | null): void {
     this.events = [];
     this.from = seq;
+  }
+
+  /** Tombstones in place of the events the room redacted (same seq), as in the room's ring. */
+  redact(redaction: Redaction): number {
+    let replaced = 0;
+    this.events = this.events.map((entry) => {
+      const tombstone = redactEvent(entry.event, redaction);
+      if (tombstone === null) return entry;
+      replaced++;
+      return { ...entry, event: tombstone };
+    });
+    return replaced;
   }
 
   /** Every delivered event after `seq`, or null when some of them are no longer kept. */

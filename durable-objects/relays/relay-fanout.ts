@@ -1,4 +1,4 @@
-import type { RelayAck, RelayPush } from "../../protocol/relays";
+import { MAX_PUSH_REDACTIONS, type Redaction, type RelayAck, type RelayPush } from "../../protocol/relays";
 import type { LiveChanges } from "../live-broadcaster";
 import type { RingEvent } from "../replay-ring";
 import type { FrameMirror } from "../room-sockets";
@@ -28,8 +28,9 @@ class Lane {
     private readonly onDrop: (error: unknown, draft: Draft) => void,
   ) {}
 
-  add(events: readonly RingEvent[], changes: LiveChanges): void {
+  add(events: readonly RingEvent[], changes: LiveChanges, redaction?: Redaction): void {
     const draft = (this.pending ??= { after: this.enqueued, through: this.enqueued, events: [] });
+    if (redaction !== undefined) addRedactions(draft, [redaction]);
     if (events.length > 0) {
       draft.events.push(...events);
       draft.through = Math.max(draft.through ?? 0, events[events.length - 1]!.seq);
@@ -72,6 +73,12 @@ class Lane {
             // What the relay lacks now it reads from the ring: the next push's `after` shows the gap.
             this.failures = 0;
             this.onDrop(error, draft);
+            // A dropped redaction must still reach the relay: the next push has it forget everything recent.
+            if (draft.redactions !== undefined || draft.forgetRecent) {
+              this.pending ??= { after: this.enqueued, through: this.enqueued, events: [] };
+              delete this.pending.redactions;
+              this.pending.forgetRecent = true;
+            }
             continue;
           }
           this.pending = this.pending === null ? draft : merge(draft, this.pending);
@@ -94,8 +101,22 @@ function merge(older: Draft, newer: Draft): Draft {
   const viewers = newer.viewers ?? older.viewers;
   if (count !== undefined) merged.count = count;
   if (viewers !== undefined) merged.viewers = viewers;
+  if (older.forgetRecent || newer.forgetRecent) merged.forgetRecent = true;
+  addRedactions(merged, [...(older.redactions ?? []), ...(newer.redactions ?? [])]);
   if (newer.after === null) merged.after = null;
   return merged;
+}
+
+/** Bounded like the events: past MAX_PUSH_REDACTIONS the relay forgets all its recent events, which always covers them. */
+function addRedactions(draft: Draft, redactions: readonly Redaction[]): void {
+  if (redactions.length === 0 || draft.forgetRecent) return;
+  const all = [...(draft.redactions ?? []), ...redactions];
+  if (all.length <= MAX_PUSH_REDACTIONS) {
+    draft.redactions = all;
+    return;
+  }
+  delete draft.redactions;
+  draft.forgetRecent = true;
 }
 
 /**
@@ -122,6 +143,16 @@ export class RelayFanout implements FrameMirror {
 
   publish(changes: LiveChanges): void {
     for (const k of this.active()) this.lane(k).add([], changes);
+  }
+
+  /**
+   * History that must go (a deleted comment, a forgotten user) also goes from the relays'
+   * recent events. It rides each relay's lane, so it lands after every event it covers;
+   * `relays` are all the room knows, not only active ones: one without sockets may still
+   * hold events in memory.
+   */
+  redact(redaction: Redaction, relays: readonly number[]): void {
+    for (const k of relays) this.lane(k).add([], {}, redaction);
   }
 
   welcomed(k: number, seq: number): void {

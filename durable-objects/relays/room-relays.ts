@@ -5,6 +5,7 @@ import {
   RelayLoad,
   RelaySettings,
   relayUpgradeUrl,
+  type Redaction,
   type RelayReport,
   type RelaysResponse,
 } from "../../protocol/relays";
@@ -91,6 +92,11 @@ export class RoomRelays {
   /** True when the viewer count moved. */
   report(report: RelayReport): boolean {
     return this.registry.record(report.k, { sockets: report.sockets, version: report.version });
+  }
+
+  /** Every relay this room ever opened drops the redacted events from its memory. */
+  redact(redaction: Redaction): void {
+    this.fanout.redact(redaction, this.registry.list().map((relay) => relay.k));
   }
 
   set(settings: RelaySettings): void {

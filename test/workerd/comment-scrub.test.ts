@@ -1,0 +1,86 @@
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { relayName } from "../../protocol/relays";
+import { call, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { comment, deleteComment } from "./comment-helpers";
+import { api, targetPath } from "./moderation-helpers";
+import { LiveSocket } from "./live-socket";
+import { waitFor } from "./wait";
+
+function relay(target: string, k: number) {
+  return env.LIVE_RELAY.get(env.LIVE_RELAY.idFromName(relayName(target, k)));
+}
+
+async function everyViewerToRelays(target: string): Promise<void> {
+  const res = await call(`/v1/admin/targets/${encodeURIComponent(target)}/relays`, {
+    method: "PUT",
+    headers: { "content-type": "application/json", authorization: `Bearer ${await tokenFor(uniqueUser("admin"), { roles: ["admin"] })}` },
+    body: JSON.stringify({ threshold: 0, perRelay: 100 }),
+  });
+  expect(res.status).toBe(200);
+}
+
+/** Everything a socket that reconnects with since=0 is sent, as text. */
+async function replayFromStart(target: string): Promise<{ text: string; events: { seq: number; kind: string }[] }> {
+  const socket = await LiveSocket.open(target, { since: 0 });
+  const hello = await socket.next("hello");
+  expect(hello.resync).toBe(false);
+  await waitFor(async () => socket.of("event").length, (n) => n >= hello.replay, 5_000, "the replay");
+  socket.close();
+  const replayed = socket.of("event").filter((frame) => frame.replay);
+  return { text: JSON.stringify(socket.frames), events: replayed.map((frame) => ({ seq: frame.seq, kind: frame.event.kind })) };
+}
+
+/** The relay's in-memory recent events, read from inside the object. */
+function relayMemory(target: string, k: number): Promise<string> {
+  return runInDurableObject(relay(target, k), (instance) => JSON.stringify(instance["recent"]));
+}
+
+async function d1Comment(id: string) {
+  return env.DB.prepare("SELECT author_id, author_name, text, deleted_at FROM comments WHERE id = ?")
+    .bind(id)
+    .first<{ author_id: string | null; author_name: string; text: string; deleted_at: number | null }>();
+}
+
+describe("a deleted comment", () => {
+  it("leaves the replay ring, the relays' recent events and the D1 archive, keeping its seq as a tombstone", { timeout: 60_000 }, async () => {
+    const target = uniqueTarget("stream");
+    await everyViewerToRelays(target);
+    const viewer = await LiveSocket.open(target);
+    await viewer.next("hello");
+    const admin = await tokenFor(uniqueUser("admin"), { roles: ["admin"] });
+
+    const author = uniqueUser("author");
+    const secret = `secret ${crypto.randomUUID()}`;
+    const ownSecret = `own words ${crypto.randomUUID()}`;
+    const moderated = await comment(target, author, secret);
+    const retracted = await comment(target, author, ownSecret);
+    const kept = await comment(target, uniqueUser("stayer"), "this one stays");
+    expect((await api("PUT", targetPath(target, "/pin"), admin, { commentId: moderated.id })).status).toBe(200);
+    await viewer.next("event", (frame) => frame.event.kind === "pin");
+    // The relay holding the viewer has them all in memory now.
+    expect(await relayMemory(target, 0)).toContain(secret);
+
+    expect((await deleteComment(target, uniqueUser("admin"), moderated.id, ["admin"])).status).toBe(200);
+    expect((await deleteComment(target, author, retracted.id)).status).toBe(200);
+    await viewer.next("event", (frame) => frame.event.kind === "comment_deleted" && frame.event.id === retracted.id);
+
+    const replay = await replayFromStart(target);
+    for (const gone of [secret, ownSecret, author]) expect(replay.text).not.toContain(gone);
+    expect(replay.text).toContain("this one stays");
+    // Same seqs as before, so a client's `since` still proves it missed nothing.
+    expect(replay.events.find((event) => event.seq === moderated.seq)).toEqual({ seq: moderated.seq, kind: "comment_deleted" });
+    expect(replay.events.find((event) => event.seq === retracted.seq)).toEqual({ seq: retracted.seq, kind: "comment_deleted" });
+    expect(replay.events.find((event) => event.seq === kept.seq)).toEqual({ seq: kept.seq, kind: "comment" });
+
+    const memory = await waitFor(() => relayMemory(target, 0), (text) => !text.includes(secret) && !text.includes(ownSecret), 5_000, "the relay to forget");
+    expect(memory).not.toContain(author);
+    expect(memory).toContain("this one stays");
+
+    for (const id of [moderated.id, retracted.id]) {
+      const row = await waitFor(() => d1Comment(id), (found) => found?.deleted_at != null, 10_000, "the tombstone in D1");
+      expect(row).toEqual({ author_id: null, author_name: "[deleted]", text: "", deleted_at: expect.any(Number) });
+    }
+    viewer.close();
+  });
+});
