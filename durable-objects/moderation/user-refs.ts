@@ -1,8 +1,9 @@
 import { drizzle } from "drizzle-orm/d1";
+import { sql } from "drizzle-orm";
 import { userRoomRefs } from "../../workers/db/schema";
 
-/** D1 binds at most 100 parameters per statement; a ref row has two. */
-const REFS_PER_INSERT = 49;
+/** D1 binds at most 100 parameters per statement; a ref row has three. */
+const REFS_PER_INSERT = 33;
 
 /**
  * A room names this user outside likes, comments and events (as owner, moderator, member,
@@ -13,15 +14,24 @@ export function noteUserRef(sql: SqlStorage, userId: string): void {
   sql.exec("INSERT INTO user_refs_pending (user_id) VALUES (?) ON CONFLICT (user_id) DO NOTHING", userId);
 }
 
-/** Copies pending refs to D1; a ref already there stays as it is (the index only grows). */
+/**
+ * Copies pending refs to D1, stamping each with the copy time: a running deletion of the user
+ * reads the stamp to find rooms that named them again after its visit (workers/deletion/).
+ */
 export async function checkpointUserRefs(d1: D1Database, roomSql: SqlStorage, target: string): Promise<number> {
   const users = roomSql.exec<{ user_id: string }>("SELECT user_id FROM user_refs_pending LIMIT 490").toArray().map((row) => row.user_id);
   if (users.length === 0) return 0;
   const db = drizzle(d1);
+  const notedAt = Date.now();
   const inserts = [];
   for (let i = 0; i < users.length; i += REFS_PER_INSERT) {
-    const rows = users.slice(i, i + REFS_PER_INSERT).map((userId) => ({ userId, target }));
-    inserts.push(db.insert(userRoomRefs).values(rows).onConflictDoNothing());
+    const rows = users.slice(i, i + REFS_PER_INSERT).map((userId) => ({ userId, target, notedAt }));
+    inserts.push(
+      db
+        .insert(userRoomRefs)
+        .values(rows)
+        .onConflictDoUpdate({ target: [userRoomRefs.userId, userRoomRefs.target], set: { notedAt: sql`excluded.noted_at` } }),
+    );
   }
   const [first, ...rest] = inserts;
   if (first) await db.batch([first, ...rest]);

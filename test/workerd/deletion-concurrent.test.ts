@@ -6,6 +6,7 @@ import { call, like, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { inPlaces, react, receiptOf, requestDeletion, waitForCompletion } from "./deletion-helpers";
 import { comment } from "./comment-helpers";
 import { d1Count } from "./pipeline-helpers";
+import { api, targetPath } from "./moderation-helpers";
 import { d1TablesMentioning, roomTablesMentioning } from "./traces";
 import { waitFor } from "./wait";
 
@@ -16,7 +17,7 @@ async function reconcileNow(): Promise<ReconcileReport> {
 }
 
 describe("a deletion while the user keeps writing", () => {
-  it("removes likes, comments and reactions made after every room was visited once, and reconciliation does not bring them back", { timeout: 120_000 }, async () => {
+  it("removes likes, comments, reactions and reports made after every room was visited once, and reconciliation does not bring them back", { timeout: 120_000 }, async () => {
     const leaver = uniqueUser("busy");
     const stayer = uniqueUser("stays");
     const targets = Array.from({ length: 6 }, () => uniqueTarget());
@@ -24,6 +25,7 @@ describe("a deletion while the user keeps writing", () => {
       expect((await like(target, leaver)).status).toBe(200);
       expect((await like(target, stayer)).status).toBe(200);
     }
+    const reported = await comment(targets[4]!, stayer, "reported while the deletion runs");
     await waitFor(() => d1Count("SELECT COUNT(*) AS n FROM user_likes WHERE user_id = ?", leaver), (n) => n === 6, 20_000, "D1 to index the likes");
 
     const { receipt } = await requestDeletion(leaver);
@@ -32,9 +34,11 @@ describe("a deletion while the user keeps writing", () => {
     const visited = await waitFor(() => receiptOf(leaver, receipt.receiptId), (r) => r.targetsDone === 6 || r.status === "completed", 30_000, "every room visited once");
     expect(visited.status).toBe("pending");
 
-    // The user goes on: likes rooms already visited again, likes a new one, comments and reacts.
+    // The user goes on: likes rooms already visited again, likes a new one, comments, reacts, reports.
     const late = uniqueTarget();
+    const leaverToken = await tokenFor(leaver);
     await Promise.all([
+      api("POST", targetPath(targets[4]!, `/comments/${reported.id}/report`), leaverToken, { reason: "rude" }).then((res) => expect(res.status).toBe(201)),
       like(targets[0]!, leaver),
       like(targets[1]!, leaver),
       like(late, leaver),

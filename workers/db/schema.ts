@@ -188,13 +188,16 @@ export const queueConsumerStats = sqliteTable("queue_consumer_stats", {
 
 /**
  * Targets whose room names a user outside likes, comments and events: owner, moderator,
- * member, banned user, reporter. Only a user's deletion reads it (to find those rooms).
+ * member, banned user, reporter. Only a user's deletion reads it (to find those rooms, and
+ * by `noted_at` the rooms that named the user again while the deletion ran).
  */
 export const userRoomRefs = sqliteTable(
   "user_room_refs",
   {
     userId: text("user_id").notNull(),
     target: text("target").notNull(),
+    /** When the room's checkpoint last copied a new reference (ms; 0 for rows older than the column). */
+    notedAt: integer("noted_at").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.userId, t.target] })],
 );

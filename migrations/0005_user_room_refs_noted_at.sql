@@ -1,0 +1,1 @@
+ALTER TABLE `user_room_refs` ADD `noted_at` integer DEFAULT 0 NOT NULL;
