@@ -7,6 +7,7 @@ import { d1Statement } from "./d1-statements";
 import type { AppEnv } from "./env";
 import { logEvent } from "./log";
 import { roomFor } from "./rooms";
+import { forgottenAmong } from "./deletion/forgotten-users";
 
 const TARGETS_PER_PAGE = 200;
 /** A run checks at most this many pages and leaves a cursor for the next run. */
@@ -24,7 +25,8 @@ type Trigger = ReconcileReport["trigger"];
  * Compares, per target, D1's like rows (`user_likes`) with its checkpointed count
  * (`target_counts`). A checkpoint writes both in one transaction, so they only disagree
  * after a fault (a lost write, a manual edit, a bug). For each difference the target's room,
- * which holds the truth, is asked for its likers and D1 is rewritten from them.
+ * which holds the truth, is asked for its likers and D1 is rewritten from them, never with a
+ * user whose deletion completed.
  */
 export async function reconcileCounts(env: AppEnv, trigger: Trigger): Promise<ReconcileReport> {
   const db = drizzle(env.DB);
@@ -86,17 +88,19 @@ async function repairTarget(env: AppEnv, target: string, seen: { indexed: number
   const drift = { target, indexed: seen.indexed, counted: seen.counted };
   const room = roomFor(env, target);
   try {
-    let page = await room.likeIndexPage({ target, afterUserId: null, limit: LIKERS_PER_PAGE });
-    const truth = { likes: page.likes, seq: page.seq };
-    if (truth.likes > MAX_REPAIR_LIKES) {
-      return { ...drift, truth: truth.likes, repaired: false, reason: `over ${MAX_REPAIR_LIKES} likes: repair by hand` };
+    let read = await readLikers(room, target);
+    if ("reason" in read) return { ...drift, truth: read.truth, repaired: false, reason: read.reason };
+    // A user whose deletion completed is never copied back into D1: the room forgets them
+    // instead (a write that reached the room after the deletion's last sweep), then is read again.
+    const forgotten = await forgottenAmong(env.DB, env.AUTH_SECRET, read.likers.map((liker) => liker.userId));
+    if (forgotten.size > 0) {
+      await Promise.all([...forgotten].map((userId) => room.forgetUser({ target, userId })));
+      logEvent("reconcile_forgot_deleted_users", { target, users: forgotten.size });
+      read = await readLikers(room, target);
+      if ("reason" in read) return { ...drift, truth: read.truth, repaired: false, reason: read.reason };
     }
-    const likers = [...page.users];
-    while (page.nextAfter !== null) {
-      page = await room.likeIndexPage({ target, afterUserId: page.nextAfter, limit: LIKERS_PER_PAGE });
-      if (page.seq !== truth.seq) return { ...drift, truth: page.likes, repaired: false, reason: "changed while read; next run retries" };
-      likers.push(...page.users);
-    }
+    const { truth } = read;
+    const likers = read.likers.filter((liker) => !forgotten.has(liker.userId));
     await rewriteTargetIndex(env.DB, target, truth, likers);
     const after = await readTargetIndex(env.DB, target);
     const consistent = after.indexed === after.counted;
@@ -110,6 +114,25 @@ async function repairTarget(env: AppEnv, target: string, seen: { indexed: number
     logEvent("reconcile_repair_failed", { target, error: String(error) });
     return { ...drift, truth: null, repaired: false, reason: "room or D1 unavailable" };
   }
+}
+
+type Liker = { userId: string; likedAt: number };
+
+/** Every liker the room holds, read page by page at one seq, or why not. */
+async function readLikers(
+  room: ReturnType<typeof roomFor>,
+  target: string,
+): Promise<{ truth: { likes: number; seq: number }; likers: Liker[] } | { truth: number; reason: string }> {
+  let page = await room.likeIndexPage({ target, afterUserId: null, limit: LIKERS_PER_PAGE });
+  const truth = { likes: page.likes, seq: page.seq };
+  if (truth.likes > MAX_REPAIR_LIKES) return { truth: truth.likes, reason: `over ${MAX_REPAIR_LIKES} likes: repair by hand` };
+  const likers: Liker[] = [...page.users];
+  while (page.nextAfter !== null) {
+    page = await room.likeIndexPage({ target, afterUserId: page.nextAfter, limit: LIKERS_PER_PAGE });
+    if (page.seq !== truth.seq) return { truth: page.likes, reason: "changed while read; next run retries" };
+    likers.push(...page.users);
+  }
+  return { truth, likers };
 }
 
 /**

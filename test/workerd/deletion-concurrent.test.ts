@@ -5,7 +5,7 @@ import { roomFor } from "../../workers/rooms";
 import { call, like, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { inPlaces, react, receiptOf, requestDeletion, waitForCompletion } from "./deletion-helpers";
 import { comment } from "./comment-helpers";
-import { d1Count } from "./pipeline-helpers";
+import { d1Count, waitForCheckpoint } from "./pipeline-helpers";
 import { api, targetPath } from "./moderation-helpers";
 import { d1TablesMentioning, roomTablesMentioning } from "./traces";
 import { waitFor } from "./wait";
@@ -64,5 +64,27 @@ describe("a deletion while the user keeps writing", () => {
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(await d1TablesMentioning(leaver), "D1 later").toEqual([]);
     expect(await inPlaces(touched, (target) => roomTablesMentioning(target, leaver)), "rooms later").toEqual([]);
+  });
+
+  it("reconciliation erases, never copies back, a like a deleted user still has in a room", { timeout: 60_000 }, async () => {
+    const leaver = uniqueUser("gone");
+    const stayer = uniqueUser("stays");
+    const target = uniqueTarget();
+    const { receipt } = await requestDeletion(leaver);
+    await waitForCompletion(leaver, receipt.receiptId);
+    // A write that reached the room after the deletion's last sweep (the token was still valid).
+    expect((await like(target, leaver)).status).toBe(200);
+    expect((await like(target, stayer)).status).toBe(200);
+    await waitForCheckpoint(target, 2);
+    // D1 lost the row the way the deletion's purge removes it: the room and D1 now disagree.
+    await env.DB.prepare("DELETE FROM user_likes WHERE user_id = ?").bind(leaver).run();
+
+    const report = await reconcileNow();
+    expect(report.drifts.find((drift) => drift.target === target)).toMatchObject({ indexed: 1, counted: 2, truth: 1, repaired: true });
+    expect(await d1Count("SELECT COUNT(*) AS n FROM user_likes WHERE user_id = ?", leaver)).toBe(0);
+    expect(await d1Count("SELECT COUNT(*) AS n FROM user_likes WHERE target = ?", target)).toBe(1);
+    expect((await roomFor(env, target).likeStatus(target, leaver)).liked).toBe(false);
+    expect((await roomFor(env, target).snapshot(target)).likes).toBe(1);
+    await waitFor(() => roomTablesMentioning(target, leaver), (tables) => tables.length === 0, 10_000, "the room to forget the late like");
   });
 });
