@@ -13,7 +13,7 @@ import { hmacSha256Key } from "./hmac-keys";
  * their own, LIVE_TICKET_SECRET, so a ticket is never a bearer token and a leaked ticket key
  * mints no REST access. The `typ` header keeps any other JWT from passing as a ticket.
  */
-const TICKET_TYP = "live-ticket+jwt";
+export const TICKET_TYP = "live-ticket+jwt";
 
 /** What a ticket carries besides iat/exp/jti: everything the socket's identity needs. */
 const TicketClaims = z.object({
