@@ -4,6 +4,7 @@ import { LIVE_RELAYS_TABLE } from "./relays/relay-registry";
 import { OUTBOX_ROWS_MIGRATION } from "./outbox";
 import { RING_ROWS_MIGRATION } from "./replay-ring";
 import { D1_PENDING_MIGRATION } from "./d1-checkpoint";
+import { LIVE_TICKETS_USED_TABLE } from "./used-tickets";
 
 /**
  * Schema of one TargetRoom's own SQLite database. Append only: a room that woke up on an
@@ -67,6 +68,8 @@ export const ROOM_MIGRATIONS: readonly string[] = [
   `${OUTBOX_ROWS_MIGRATION}
    ${RING_ROWS_MIGRATION}
    ${D1_PENDING_MIGRATION}`,
+  // Issue 16: live tickets spent here, so each opens one socket (durable-objects/used-tickets.ts).
+  LIVE_TICKETS_USED_TABLE,
 ];
 
 /**
@@ -114,7 +117,9 @@ CREATE TABLE like_moved (user_id TEXT PRIMARY KEY, liked INTEGER NOT NULL, liked
 CREATE TABLE live_relays (k INTEGER PRIMARY KEY, sockets INTEGER NOT NULL, version INTEGER NOT NULL);
 CREATE TABLE outbox (seq INTEGER PRIMARY KEY, events INTEGER NOT NULL, oldest_at INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE TABLE live_events (seq INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL, at INTEGER NOT NULL, body TEXT NOT NULL);
-CREATE TABLE d1_pending (seq INTEGER PRIMARY KEY, user_id TEXT NOT NULL, liked_at INTEGER);`;
+CREATE TABLE d1_pending (seq INTEGER PRIMARY KEY, user_id TEXT NOT NULL, liked_at INTEGER);
+CREATE TABLE live_tickets_used (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX live_tickets_used_by_expiry ON live_tickets_used (expires_at);`;
 
 export function migrateRoomSchema(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");

@@ -5,6 +5,7 @@ import { TargetId, UserId } from "../protocol/target";
 import {
   ApplyLikesInput,
   LIVE_IDENTITY_HEADER,
+  LIVE_TICKET_HEADER,
   LiveIdentity,
   LiveRoomQuery,
   type LikeOp,
@@ -21,7 +22,7 @@ import { checkpointToD1 } from "./d1-checkpoint";
 import { shipOutbox } from "./outbox";
 import { IDEMPOTENCY_TTL_MS } from "./idempotency";
 import { logEvent } from "../workers/log";
-import { identityFrom } from "./identity-header";
+import { TICKET_SWEEP_JOB, UsedTickets } from "./used-tickets";
 import { ForgetUserInput, LikeIndexPageInput, type ForgetUserResult, type LikeIndexPage } from "../protocol/deletion";
 import { forgetUserInRoom } from "./forget-user";
 import { readLikeIndexPage } from "./like-index";
@@ -125,6 +126,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
   private readonly hot: HotTargetDetector | null;
   /** Relay fan-out for huge rooms (durable-objects/relays/, docs/relays.md). */
   private relays!: RoomRelays;
+  private usedTickets!: UsedTickets;
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
@@ -139,6 +141,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       return remaining > 0 ? Date.now() + IDEMPOTENCY_SWEEP_INTERVAL_MS : null;
     });
     this.jobs.register(COMMENT_BINDINGS_JOB, () => this.bindPendingComments());
+    this.jobs.register(TICKET_SWEEP_JOB, async () => this.usedTickets.sweep(Date.now()));
     this.jobs.register(JOB_CLOSE_EPOCHS, async () => {
       await this.closeOldEpochs();
       return null;
@@ -220,6 +223,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       this.shards = new RoomShards(ctx.storage.sql, this.meta);
       this.movedLikes = new MovedUsers(ctx.storage.sql);
       this.relays = new RoomRelays(ctx.storage.sql, this.meta, env, () => this.boundTarget());
+      this.usedTickets = new UsedTickets(ctx.storage.sql);
     });
   }
 
@@ -277,10 +281,18 @@ export class TargetRoom extends DurableObject<AppEnv> {
       this.socketRefused(requestId, "invalid_request");
       return Response.json({ error: { code: "invalid_request", message: "invalid live upgrade" } }, { status: 400 });
     }
-    const user = identityFrom(request.headers.get(LIVE_IDENTITY_HEADER));
+    // Every upgrade spends its ticket here, before a relay can take it: a ticket opens one socket.
+    const admission = this.usedTickets.admit(request.headers, Date.now());
+    if (!admission.ok) {
+      this.socketRefused(requestId, admission.reason);
+      const message = admission.reason === "ticket_used" ? "this ticket already opened a socket" : "ticket expired";
+      return Response.json({ error: { code: admission.reason, message } }, { status: admission.reason === "ticket_used" ? 409 : 410 });
+    }
+    const { user, ticket } = admission;
+    if (ticket !== null) await this.jobs.schedule(TICKET_SWEEP_JOB, ticket.expiresAt);
     this.bindTarget(query.data.target);
     const relay = this.relays.assign(this.sockets.viewerCount());
-    const relayed = relay === null ? null : await this.forwardToRelay(relay, query.data.target, query.data.since, request, requestId);
+    const relayed = relay === null ? null : await this.forwardToRelay(relay, query.data.target, query.data.since, relayUpgrade(request, user), requestId);
     if (relayed !== null) return relayed;
     const response = this.sockets.accept(user, query.data.since);
     this.counters.socketAccepted();
@@ -810,4 +822,13 @@ export class TargetRoom extends DurableObject<AppEnv> {
 
 function likeEventOf({ liked, count }: LikeResult) {
   return { kind: liked ? ("like" as const) : ("unlike" as const), count };
+}
+
+/** The upgrade a relay gets: the identity only as this room admitted it, never a raw header. */
+function relayUpgrade(request: Request, user: LiveIdentity | null): Request {
+  const headers = new Headers(request.headers);
+  headers.delete(LIVE_TICKET_HEADER);
+  if (user === null) headers.delete(LIVE_IDENTITY_HEADER);
+  else headers.set(LIVE_IDENTITY_HEADER, JSON.stringify(user));
+  return new Request(request.url, { headers });
 }

@@ -27,6 +27,14 @@ export const CLOSE_CODES = {
   policyViolation: 1008,
   tryAgainLater: 1013,
   incompatible: 4400,
+  /** The ticket is unreadable or forged, or the URL carried `?token=` (tokens never go in URLs). */
+  ticketInvalid: 4401,
+  /** The ticket was minted for another target, or from another Origin than the upgrade's. */
+  ticketForbidden: 4403,
+  /** The ticket is older than TICKET_TTL_MS (protocol/live-tickets.ts): mint a fresh one. */
+  ticketExpired: 4408,
+  /** The ticket already opened a socket: each one opens exactly one. */
+  ticketUsed: 4409,
 } as const;
 
 /** A client-chosen id echoed in the `ack` or `error` that answers a write. */
@@ -115,7 +123,7 @@ export const HelloFrame = z.object({
   resync: z.boolean(),
   /** How many `event` frames follow this hello as replay (seq `since`+1 .. `seq`). */
   replay: z.number().int().nonnegative(),
-  /** The identity the room took from the token, or null for a read-only viewer. */
+  /** The identity the room took from the ticket, or null for a read-only viewer. */
   user: z.object({ id: z.string() }).nullable(),
   /** Visible (not deleted) comments in the room. */
   comments: z.number().int().nonnegative(),
@@ -185,9 +193,12 @@ export type ErrorFrame = z.infer<typeof ErrorFrame>;
 export type ModeFrame = z.infer<typeof ModeFrame>;
 export type IncompatibleFrame = z.infer<typeof IncompatibleFrame>;
 
-/** The query of the upgrade request; `token` is checked by the Worker before the room sees it. */
+/**
+ * The query of the upgrade request. `ticket` (from `POST /v1/live/tickets`) signs the socket in;
+ * the Worker checks it before the room sees it, and the room spends it.
+ */
 export const LiveQuery = z.object({
-  token: z.string().min(1).max(4096).optional(),
+  ticket: z.string().min(1).max(4096).optional(),
   since: z.coerce.number().int().nonnegative().optional(),
   v: z.coerce.number().int().positive().optional(),
 });

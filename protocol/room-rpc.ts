@@ -70,11 +70,21 @@ export interface LikeStatus {
 }
 
 /**
- * Set by the Worker on the upgrade it forwards to a room, after verifying `?token=` and
+ * Set by the Worker on the upgrade it forwards to a room, after checking `?ticket=` and
  * deleting any copy the client sent. The room trusts it because only the Worker can reach
- * a room's fetch.
+ * a room's fetch, and honours it only once it has spent the ticket of LIVE_TICKET_HEADER.
  */
 export const LIVE_IDENTITY_HEADER = "x-engagement-live-identity";
+
+/** The checked ticket's id and expiry, which the room spends once (durable-objects/used-tickets.ts). */
+export const LIVE_TICKET_HEADER = "x-engagement-live-ticket";
+
+export const LiveTicketStub = z.object({
+  id: z.uuid(),
+  /** Milliseconds since the epoch; the room refuses the ticket from then on. */
+  expiresAt: z.number().int(),
+});
+export type LiveTicketStub = z.infer<typeof LiveTicketStub>;
 
 export const LiveIdentity = z.object({
   userId: UserId,

@@ -5,6 +5,7 @@ import { ApiError, handleError, validationHook } from "./errors";
 import { countsRoutes } from "./routes/counts";
 import { likesRoutes } from "./routes/likes";
 import { liveRoutes } from "./routes/live";
+import { liveTicketsRoutes } from "./routes/live-tickets";
 import { systemRoutes } from "./routes/system";
 import { usersRoutes } from "./routes/users";
 import { analyticsRoutes } from "./routes/analytics";
@@ -59,6 +60,7 @@ export function createApp() {
     .route("/", benchRoutes)
     .route("/", shardsRoutes)
     .route("/", relaysRoutes)
+    .route("/", liveTicketsRoutes)
     .route("/", liveRoutes);
   // Development sign-in for the live page; answers 404 unless ENVIRONMENT is "development".
   app.route("/", devRoutes);

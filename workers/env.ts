@@ -15,6 +15,8 @@ export interface AppEnv {
   EVENTS: Queue<EngagementEvent>;
   DELETIONS: Queue<DeletionStep>;
   AUTH_SECRET: string;
+  /** Signs live tickets (workers/live-tickets.ts); must differ from AUTH_SECRET. */
+  LIVE_TICKET_SECRET?: string;
   ENVIRONMENT: string;
   /** Comments each room keeps in its own storage (default 5000); older pages come from D1. */
   COMMENT_RETENTION?: string;

@@ -6,12 +6,15 @@
  */
 type KeyUsage = "sign" | "verify";
 
-const imported = new Map<KeyUsage, { secret: string; key: CryptoKey }>();
+/** Keyed by usage and secret: AUTH_SECRET and LIVE_TICKET_SECRET are both in use at once. */
+const imported = new Map<string, CryptoKey>();
 
 export async function hmacSha256Key(secret: string, usage: KeyUsage): Promise<CryptoKey> {
-  const known = imported.get(usage);
-  if (known !== undefined && known.secret === secret) return known.key;
+  const id = `${usage}\u0000${secret}`;
+  const known = imported.get(id);
+  if (known !== undefined) return known;
   const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
-  imported.set(usage, { secret, key });
+  // A rotated secret leaves its old key behind; a handful of secrets per isolate at most.
+  imported.set(id, key);
   return key;
 }

@@ -1,5 +1,17 @@
 import { ServerFrame } from "../../protocol/live";
+import { LiveTicket } from "../../protocol/live-tickets";
 import { call } from "./helpers";
+
+/** Trades a bearer token for a live ticket; `origin` is sent as the Origin header when given. */
+export async function mintTicket(target: string, token: string, origin?: string): Promise<string> {
+  const res = await call("/v1/live/tickets", {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}`, ...(origin === undefined ? {} : { origin }) },
+    body: JSON.stringify({ target }),
+  });
+  if (res.status !== 201) throw new Error(`ticket refused: ${res.status} ${await res.text()}`);
+  return LiveTicket.parse(await res.json()).ticket;
+}
 
 type FrameOf<T extends ServerFrame["type"]> = Extract<ServerFrame, { type: T }>;
 
@@ -26,10 +38,21 @@ export class LiveSocket {
     });
   }
 
-  static async open(target: string, query: Record<string, string | number> = {}): Promise<LiveSocket> {
+  /**
+   * Opens a socket as a viewer, or signed in when `token` is given: the token is traded for a
+   * ticket (POST /v1/live/tickets) as a client does, and only the ticket goes in the URL.
+   */
+  static async open(target: string, query: { token?: string } & Record<string, string | number> = {}): Promise<LiveSocket> {
+    const { token, ...rest } = query;
+    const ticket = token === undefined ? undefined : await mintTicket(target, String(token));
+    return LiveSocket.openRaw(target, { ...rest, ...(ticket === undefined ? {} : { ticket }) });
+  }
+
+  /** Opens a socket with exactly this query and these headers (for tests of the sign-in itself). */
+  static async openRaw(target: string, query: Record<string, string | number> = {}, headers: Record<string, string> = {}): Promise<LiveSocket> {
     const params = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
     const suffix = params.size > 0 ? `?${params}` : "";
-    const res = await call(`/v1/targets/${encodeURIComponent(target)}/live${suffix}`, { headers: { Upgrade: "websocket" } });
+    const res = await call(`/v1/targets/${encodeURIComponent(target)}/live${suffix}`, { headers: { ...headers, Upgrade: "websocket" } });
     const ws = res.webSocket;
     if (res.status !== 101 || ws === null) throw new Error(`upgrade refused: ${res.status} ${await res.text()}`);
     ws.accept();

@@ -206,10 +206,15 @@ describe("live auth and frame hygiene", () => {
     socket.close();
   });
 
-  it("refuses the upgrade when the token is invalid", async () => {
+  it("refuses to sign a socket in when the token is invalid", async () => {
     const target = uniqueTarget();
     const forged = await tokenFor(uniqueUser(), { secret: "not-the-secret" });
-    const res = await call(`/v1/targets/${encodeURIComponent(target)}/live?token=${forged}`, { headers: { Upgrade: "websocket" } });
+    // The token is only ever shown to the ticket route, which refuses it.
+    const res = await call("/v1/live/tickets", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${forged}` },
+      body: JSON.stringify({ target }),
+    });
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ error: { code: "unauthorized" } });
   });

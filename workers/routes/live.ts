@@ -1,12 +1,15 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { CLOSE_CODES, LiveQuery, PROTOCOL_VERSION, type IncompatibleFrame } from "../../protocol/live";
-import { LIVE_IDENTITY_HEADER, liveRoomUrl, type LiveIdentity } from "../../protocol/room-rpc";
+import { CLOSE_CODES, LiveQuery, PROTOCOL_VERSION, type ErrorFrame, type IncompatibleFrame } from "../../protocol/live";
+import { ErrorBody } from "../../protocol/errors";
+import { LIVE_IDENTITY_HEADER, LIVE_TICKET_HEADER, liveRoomUrl } from "../../protocol/room-rpc";
 import { TargetId } from "../../protocol/target";
 import type { AppBindings } from "../app-types";
-import { actorOf, verifyToken, type TokenClaims } from "../auth";
 import { ApiError, validationHook } from "../errors";
+import { checkLiveTicket } from "../live-tickets";
+import { logEvent } from "../log";
 import { errorResponses } from "../openapi-common";
+import { refusedSocket } from "../refused-socket";
 import { roomFor } from "../rooms";
 import { REQUEST_ID_HEADER } from "../../protocol/operations";
 
@@ -15,40 +18,56 @@ const liveRoute = createRoute({
   path: "/v1/targets/{target}/live",
   summary: "WebSocket of a target's live counts, viewers and events (frames in protocol/live.ts)",
   description:
-    "Viewing needs no token. `?token=` (a JWT, checked before the upgrade) lets the socket send like/unlike frames. " +
+    "Viewing needs no sign-in. `?ticket=` (from `POST /v1/live/tickets`) signs the socket in, once, so it can send " +
+    "like, unlike, comment and react frames until the bearer token it was minted with expires. A used, expired, " +
+    "forged or misdirected ticket, or a `?token=` (bearer tokens never go in URLs), gets the socket accepted, an " +
+    "`error` frame and a close with a 44xx code (docs/realtime.md). " +
     "`?since=<seq>` replays missed events or answers with a resync snapshot. `?v=` is the client's protocol version.",
   request: { params: z.object({ target: TargetId }), query: LiveQuery },
   responses: {
-    101: { description: "Switching to the WebSocket protocol" },
+    101: { description: "Switching to the WebSocket protocol (also for refused tickets, closed with a 44xx code)" },
     400: errorResponses[400],
-    401: errorResponses[401],
     426: { description: "Not a WebSocket upgrade", content: errorResponses[400].content },
   },
 });
 
-/**
- * Accepts the socket only to say why it cannot stay: a browser cannot read an HTTP error
- * body from a failed upgrade, but it can read this frame. The room is never woken for it.
- */
+/** Why a socket is turned away, as its error frame and close code (docs/realtime.md). */
+const REFUSALS = {
+  token_in_url: { close: CLOSE_CODES.ticketInvalid, message: "bearer tokens are not accepted in URLs; sign in with ?ticket= from POST /v1/live/tickets" },
+  ticket_invalid: { close: CLOSE_CODES.ticketInvalid, message: "invalid ticket" },
+  ticket_wrong_target: { close: CLOSE_CODES.ticketForbidden, message: "this ticket is for another target" },
+  ticket_wrong_origin: { close: CLOSE_CODES.ticketForbidden, message: "this ticket was minted from another origin" },
+  ticket_expired: { close: CLOSE_CODES.ticketExpired, message: "ticket expired; mint a fresh one" },
+  ticket_used: { close: CLOSE_CODES.ticketUsed, message: "this ticket already opened a socket; mint a fresh one" },
+} as const;
+type Refusal = keyof typeof REFUSALS;
+
+function isRefusal(code: string): code is Refusal {
+  return Object.hasOwn(REFUSALS, code);
+}
+
+function refuse(reason: Refusal): Response {
+  const { close, message } = REFUSALS[reason];
+  return refusedSocket({ type: "error", error: { code: reason, message } } satisfies ErrorFrame, close, reason);
+}
+
 function refuseIncompatible(clientVersion: number): Response {
-  const pair = new WebSocketPair();
-  const server = pair[1];
-  server.accept();
-  server.send(
-    JSON.stringify({
+  return refusedSocket(
+    {
       type: "incompatible",
       protocol: PROTOCOL_VERSION,
       message: `server speaks protocol ${PROTOCOL_VERSION}, client asked for ${clientVersion}`,
-    } satisfies IncompatibleFrame),
+    } satisfies IncompatibleFrame,
+    CLOSE_CODES.incompatible,
+    "incompatible protocol version",
   );
-  server.close(CLOSE_CODES.incompatible, "incompatible protocol version");
-  return new Response(null, { status: 101, webSocket: pair[0] });
 }
 
-/** Keeps only the roles that matter in this room: the socket attachment holds at most 2 KB. */
-function liveIdentityOf(claims: TokenClaims, target: string): LiveIdentity {
-  const actor = actorOf(claims, target);
-  return { userId: actor.userId, name: actor.name, roles: actor.roles, exp: claims.exp };
+/** A room that turned the ticket away (used, or expired on its clock) answers with its code. */
+async function roomRefusal(res: Response): Promise<Refusal | null> {
+  if (res.status === 101) return null;
+  const body = ErrorBody.safeParse(await res.clone().json().catch(() => null));
+  return body.success && isRefusal(body.data.error.code) ? body.data.error.code : null;
 }
 
 export const liveRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook }).openapi(liveRoute, async (c) => {
@@ -56,20 +75,35 @@ export const liveRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validation
     throw new ApiError(426, "upgrade_required", "expected a WebSocket upgrade", undefined, { Upgrade: "websocket" });
   }
   const { target } = c.req.valid("param");
-  const { token, since, v } = c.req.valid("query");
+  const { ticket, since, v } = c.req.valid("query");
   if (v !== undefined && v !== PROTOCOL_VERSION) return refuseIncompatible(v);
+  // Refused rather than ignored: a client that still sends its token must learn to stop.
+  if (new URL(c.req.url).searchParams.has("token")) {
+    logEvent("socket_refused", { target, requestId: c.var.requestId, reason: "token_in_url" });
+    return refuse("token_in_url");
+  }
 
-  // Never forward identity the client wrote itself: only a verified token may set it.
+  // Never forward identity the client wrote itself: only a checked ticket may set it.
   const headers = new Headers(c.req.raw.headers);
   headers.delete(LIVE_IDENTITY_HEADER);
+  headers.delete(LIVE_TICKET_HEADER);
   // Live frames are a few dozen bytes: per-message deflate would cost a compressor per
   // socket per broadcast for no gain, so the extension is never offered to the room.
   headers.delete("sec-websocket-extensions");
   // The id observeRequests accepted, not whatever the client sent, so the room logs the same one.
   headers.set(REQUEST_ID_HEADER, c.var.requestId);
-  if (token !== undefined) {
-    const claims = await verifyToken(token, c.env.AUTH_SECRET);
-    headers.set(LIVE_IDENTITY_HEADER, JSON.stringify(liveIdentityOf(claims, target)));
+  if (ticket !== undefined) {
+    // Signature, age, target and Origin are checked here, so a bad ticket never wakes the room.
+    const checked = await checkLiveTicket(c.env, ticket, target, c.req.header("origin") ?? null, Date.now());
+    if (!checked.ok) {
+      logEvent("socket_refused", { target, requestId: c.var.requestId, reason: checked.reason });
+      return refuse(checked.reason);
+    }
+    headers.set(LIVE_IDENTITY_HEADER, JSON.stringify(checked.identity));
+    headers.set(LIVE_TICKET_HEADER, JSON.stringify(checked.stub));
   }
-  return roomFor(c.env, target).fetch(new Request(liveRoomUrl(target, since), { headers }));
+  const res = await roomFor(c.env, target).fetch(new Request(liveRoomUrl(target, since), { headers }));
+  // The room logged its own refusal.
+  const refusal = await roomRefusal(res);
+  return refusal === null ? res : refuse(refusal);
 });
