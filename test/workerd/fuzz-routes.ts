@@ -104,6 +104,6 @@ export const READ_ROUTES: ReadRoute[] = [
   { name: "shards", path: (ids) => `/v1/admin/targets/${t(ids)}/shards`, answer: ShardConfigResponse, keys: [], targeted: true },
   { name: "room metrics", path: (ids) => `/v1/admin/targets/${t(ids)}/metrics`, answer: RoomMetricsReport, keys: [], targeted: true },
   { name: "health report", path: () => "/v1/admin/health", answer: HealthReport, keys: [], targeted: false },
-  { name: "live without upgrade", path: (ids) => `/v1/targets/${t(ids)}/live`, answer: null, keys: ["token", "since", "v"], targeted: true },
+  { name: "live without upgrade", path: (ids) => `/v1/targets/${t(ids)}/live`, answer: null, keys: ["ticket", "token", "since", "v"], targeted: true },
   { name: "deletion receipt", path: () => `/v1/users/me/deletions/${crypto.randomUUID()}`, answer: null, keys: [], targeted: false },
 ];
