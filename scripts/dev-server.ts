@@ -138,6 +138,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       "--inspector-port", String(inspectorPort),
       "--persist-to", persistTo,
       "--var", `AUTH_SECRET:${options.authSecret}`,
+      // Sockets sign in with tickets signed under a key of their own; one per run is enough.
+      "--var", `LIVE_TICKET_SECRET:live-tickets-${crypto.randomUUID()}`,
       ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
       "--show-interactive-dev-session=false",
       "--log-level", LOG_LEVEL,
