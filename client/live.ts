@@ -136,6 +136,8 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
   let unreportedChars = 0;
   let lastFrameAt = Date.now();
   let refusedInARow = 0;
+  /** Whether the last hello named a user: a signed-in socket refused a write has outlived its token. */
+  let signedIn = false;
   let lastRefusalCode = 0;
   /** Aborts a ticket request or a Retry-After wait when the connection is closed for good. */
   const lifetime = new AbortController();
@@ -202,6 +204,7 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
     switch (frame.type) {
       case "hello":
         refusedInARow = 0;
+        signedIn = frame.user !== null;
         state.count = frame.count;
         state.viewers = frame.viewers;
         state.seq = frame.seq;
@@ -240,6 +243,12 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
         clearTimeout(request.timer);
         if (frame.type === "ack") request.resolve(frame);
         else request.reject(new LiveRequestError(frame.error.code, frame.error.message, frame.error.retryAfterSeconds));
+        // The socket's write rights ended with the token it was minted with: sign in again
+        // (fresh token, fresh ticket) so the next write passes. This one is not resent.
+        if (frame.type === "error" && frame.error.code === "unauthorized" && signedIn) {
+          signedIn = false;
+          socket.reconnect(1000, "token expired");
+        }
         return;
       }
       case "mode": {

@@ -77,6 +77,23 @@ describe("live socket sign-in with tickets", () => {
     }
   });
 
+  it("signs in again with a fresh token when the socket's token has expired", async () => {
+    const p = await proxy();
+    const target = uniqueTarget();
+    const user = uniqueUser();
+    let calls = 0;
+    const hellos: HelloFrame[] = [];
+    // The first token lives 2 s (a ticket never outlives its token); later ones an hour.
+    const live = track(connect(target, { baseUrl: p.url, token: () => e2eToken(user, ++calls === 1 ? 2 : 3600), onHello: (h) => hellos.push(h) }));
+    await expect(live.like()).resolves.toMatchObject({ liked: true, count: 1 });
+    await sleep(2_500);
+    await expect(live.unlike()).rejects.toMatchObject({ code: "unauthorized" });
+    await eventually(() => hellos.length === 2, 5_000, "signed in again");
+    expect(hellos[1]!.user).toEqual({ id: user });
+    await expect(live.unlike()).resolves.toMatchObject({ liked: false, count: 0 });
+    expect(mints(p).map((m) => m.status)).toEqual([201, 201]);
+  });
+
   it("stays a read-only viewer without a token: no ticket asked, none sent, writes refused", async () => {
     const p = await proxy();
     const live = track(connect(uniqueTarget(), { baseUrl: p.url }));
