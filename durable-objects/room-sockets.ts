@@ -287,11 +287,11 @@ export class RoomSockets {
     const { id } = frame;
     const user = this.attachmentOf(ws)?.user ?? null;
     if (user === null) {
-      this.sendError(ws, id, { code: "unauthorized", message: `connect with ?token= to ${frame.type}` });
+      this.sendError(ws, id, { code: "unauthorized", message: `sign in with ?ticket= (POST /v1/live/tickets) to ${frame.type}` });
       return;
     }
     if (user.exp * 1000 <= this.now()) {
-      this.sendError(ws, id, { code: "unauthorized", message: "token expired; reconnect with a fresh token" });
+      this.sendError(ws, id, { code: "unauthorized", message: "token expired; reconnect with a ticket from a fresh token" });
       return;
     }
     switch (frame.type) {

@@ -1,6 +1,7 @@
 // Starts `wrangler dev` on loopback for the e2e tests and the benchmarks, with its own
 // persistence directory so runs never share (or dirty) the developer's .wrangler/state.
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { appendFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -38,6 +39,12 @@ export interface DevServer {
 
 export interface DevServerOptions {
   authSecret: string;
+  /** Signs live tickets; default: a fresh random key per server (clients never need it). */
+  liveTicketSecret?: string;
+  /** wrangler's --log-level for this server (default DEV_LOG_LEVEL, else "warn"); "log" shows every console line. */
+  logLevel?: string;
+  /** Gets everything wrangler prints, as it comes (a test reading the Worker's log lines). */
+  onOutput?: (text: string) => void;
   port?: number;
   /**
    * Keep state here across restarts (crash tests); it is then left in place by `stop()`.
@@ -138,17 +145,17 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       "--inspector-port", String(inspectorPort),
       "--persist-to", persistTo,
       "--var", `AUTH_SECRET:${options.authSecret}`,
-      // Sockets sign in with tickets signed under a key of their own; one per run is enough.
-      "--var", `LIVE_TICKET_SECRET:live-tickets-${crypto.randomUUID()}`,
+      "--var", `LIVE_TICKET_SECRET:${options.liveTicketSecret ?? randomBytes(32).toString("hex")}`,
       ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
       "--show-interactive-dev-session=false",
-      "--log-level", LOG_LEVEL,
+      "--log-level", options.logLevel ?? LOG_LEVEL,
     ],
     // Its own process group, so stop() ends wrangler and the workerd it started, nothing else.
     { cwd: ROOT, env: WRANGLER_ENV, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   let output = "";
   const keep = (chunk: Buffer) => {
+    options.onOutput?.(chunk.toString());
     if (LOG_FILE !== undefined) appendFileSync(LOG_FILE, `[${new Date().toISOString()}] ${chunk.toString()}`);
     output = (output + chunk.toString()).slice(-20_000);
   };

@@ -13,7 +13,7 @@ import { hmacSha256Key } from "./hmac-keys";
  * their own, LIVE_TICKET_SECRET, so a ticket is never a bearer token and a leaked ticket key
  * mints no REST access. The `typ` header keeps any other JWT from passing as a ticket.
  */
-const TICKET_TYP = "live-ticket+jwt";
+export const TICKET_TYP = "live-ticket+jwt";
 
 /** What a ticket carries besides iat/exp/jti: everything the socket's identity needs. */
 const TicketClaims = z.object({
@@ -60,8 +60,9 @@ export async function mintLiveTicket(
   if (key === null) throw new ApiError(503, "not_configured", "live tickets are not configured (LIVE_TICKET_SECRET)");
   const actor = actorOf(claims, target);
   const iat = Math.floor(now / 1000);
-  // A ticket never outlives the token that bought it.
-  const exp = Math.min(iat + TICKET_TTL_MS / 1000, claims.exp);
+  // Not capped at the token's exp: a socket opened after it may view but never write (tex),
+  // and a capped ticket from a token about to expire would race its own upgrade.
+  const exp = iat + TICKET_TTL_MS / 1000;
   const payload = {
     tgt: target,
     name: actor.name,

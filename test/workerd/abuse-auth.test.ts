@@ -3,6 +3,7 @@ import { call, like, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { comment } from "./comment-helpers";
 import { registerAs } from "./moderation-helpers";
 import { LiveSocket } from "./live-socket";
+import { CLOSE_CODES } from "../../protocol/live";
 import { answerOf, expectRefused, roomFingerprint } from "./fuzz-helpers";
 import { BODY_ROUTES, BODYLESS_WRITES, type RouteIds } from "./fuzz-routes";
 import { forgedAuthorizations } from "./abuse-helpers";
@@ -73,7 +74,7 @@ describe("forged, tampered and expired tokens", () => {
     printReliability({ kind: "bad-input", suite: "abuse: tokens outside Authorization", tried: attempts.length, refused: attempts.length });
   });
 
-  it("refuses a live upgrade with any forged token, so no socket can write, and the room's viewers stay exact", async () => {
+  it("refuses a live sign-in with any forged token, so no socket can write, and the room's viewers stay exact", async () => {
     const room = await seededRoom();
     const viewer = await LiveSocket.open(room.target);
     const hello = await viewer.next("hello");
@@ -82,13 +83,20 @@ describe("forged, tampered and expired tokens", () => {
     const attacks = (await forgedAuthorizations(room.user)).filter(([, header]) => header?.startsWith("Bearer ") && header.length > "Bearer ".length);
     let refused = 0;
     for (const [attack, header] of attacks) {
-      const token = header!.slice("Bearer ".length);
-      const res = await call(`/v1/targets/${encodeURIComponent(room.target)}/live?token=${encodeURIComponent(token)}`, { headers: { Upgrade: "websocket" } });
+      // A socket signs in with a ticket, and only the ticket route ever sees the token.
+      const res = await call("/v1/live/tickets", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: header! },
+        body: JSON.stringify({ target: room.target }),
+      });
       const answer = await answerOf(res);
       expect(res.webSocket, attack).toBeNull();
-      expectRefused(answer, `live upgrade with ${attack}`);
+      expectRefused(answer, `live ticket with ${attack}`);
       // A token the query schema refuses (over 4 KB) is a 400; every other forgery is a 401.
       expect([400, 401], `${attack}: ${answer.status} ${answer.text}`).toContain(answer.status);
+      // The same forgery offered as a ticket is closed with 4401 and never counted as a viewer.
+      const asTicket = await LiveSocket.openRaw(room.target, { ticket: header!.slice("Bearer ".length).slice(0, 4096) });
+      expect((await asTicket.closed).code, attack).toBe(CLOSE_CODES.ticketInvalid);
       refused++;
     }
     expect(await roomFingerprint(room.target)).toBe(before);

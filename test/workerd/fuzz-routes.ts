@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { BatchCountRequest, CountResponse, LikeRequest, LikeStatusResponse, StatsResponse, ToggleRequest, UserLikesResponse } from "../../protocol/likes";
 import { ReactionRequest, ReactionUsersPage } from "../../protocol/reactions";
+import { LiveTicketRequest } from "../../protocol/live-tickets";
 import { Comment, CommentsPage, CreateCommentBody, TopCommentsResponse } from "../../protocol/comments";
 import {
   BanBody,
@@ -44,6 +45,7 @@ const t = (ids: RouteIds) => encodeURIComponent(ids.target);
 
 /** Every route that takes a JSON body, with the schema it is documented with. */
 export const BODY_ROUTES: BodyRoute[] = [
+  { name: "live ticket", method: "POST", path: () => "/v1/live/tickets", schema: LiveTicketRequest, valid: (ids) => ({ target: ids.target }), auth: true, targeted: false },
   { name: "like", method: "POST", path: () => "/v1/likes", schema: LikeRequest, valid: (ids) => ({ target: ids.target, action: "like" }), auth: true, targeted: false },
   { name: "toggle", method: "POST", path: () => "/v1/likes/toggle", schema: ToggleRequest, valid: (ids) => ({ target: ids.target }), auth: true, targeted: false },
   { name: "react", method: "POST", path: () => "/v1/reactions", schema: ReactionRequest, valid: (ids) => ({ target: ids.target, emoji: "love", action: "add" }), auth: true, targeted: false },
