@@ -94,6 +94,21 @@ describe("live socket sign-in with tickets", () => {
     expect(mints(p).map((m) => m.status)).toEqual([201, 201]);
   });
 
+  it("stops at the first 4403: a ticket minted from another Origin than the socket's", async () => {
+    const p = await proxy();
+    const errors: string[] = [];
+    // The mint says it comes from a page on another site; the socket (Node) sends no Origin.
+    const fromElsewhere: typeof fetch = (input, init) => fetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init?.headers)), origin: "https://elsewhere.example" } });
+    const live = track(
+      connect(uniqueTarget(), { baseUrl: p.url, token: () => e2eToken(uniqueUser()), fetch: fromElsewhere, minReconnectDelayMs: 20, maxReconnectDelayMs: 50, onError: (e) => errors.push(e.code) }),
+    );
+    await eventually(() => live.status === "refused", 5_000, "refused");
+    await sleep(1_000);
+    expect(mints(p).map((m) => m.status)).toEqual([201]);
+    expect(p.upgrades).toHaveLength(1);
+    expect(errors).toEqual(["ticket_wrong_origin", "forbidden"]);
+  });
+
   it("stays a read-only viewer without a token: no ticket asked, none sent, writes refused", async () => {
     const p = await proxy();
     const live = track(connect(uniqueTarget(), { baseUrl: p.url }));
