@@ -5,8 +5,9 @@
  *   await live.like();
  */
 export { connect, liveUrl, LiveRequestError } from "./live";
-export type { ConnectOptions, LiveConnection, LiveState, LiveStatus, TokenSource, WriteResult } from "./live";
-export { createRestClient, RestError } from "./rest";
+export type { ConnectOptions, LiveConnection, LiveState, LiveStatus, TicketRetry, TokenSource, WriteResult } from "./live";
+export { TicketRefusedError } from "./tickets";
+export { createRestClient, parseRetryAfter, RestError } from "./rest";
 export type { RestClient, RestClientOptions } from "./rest";
 export { PROTOCOL_VERSION } from "../protocol/live";
 export type { EventFrame, HelloFrame, LiveEvent, ServerFrame } from "../protocol/live";

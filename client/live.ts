@@ -1,5 +1,6 @@
 import { WebSocket as ReconnectingWebSocket } from "partysocket";
 import {
+  CLOSE_CODES,
   PING_FRAME,
   PROTOCOL_VERSION,
   SEEN_EVERY_CHARS,
@@ -11,16 +12,27 @@ import {
   type HelloFrame,
   type ModeFrame,
 } from "../protocol/live";
+import { ticketSource, TicketRefusedError, type TicketRetry, type TokenSource } from "./tickets";
 
-/** A token, or a function asked for a fresh one before every (re)connect. */
-export type TokenSource = string | (() => string | null | undefined | Promise<string | null | undefined>);
+export type { TicketRetry, TokenSource } from "./tickets";
 
-export type LiveStatus = "connecting" | "open" | "reconnecting" | "closed" | "incompatible";
+/**
+ * "refused": the ticket route refused this client's token (401/403), or the room refused its
+ * tickets again and again; it stays offline until `reconnect()` (after a new sign-in).
+ */
+export type LiveStatus = "connecting" | "open" | "reconnecting" | "refused" | "closed" | "incompatible";
 
 export interface ConnectOptions {
   /** `https://api.example.com` (or `http://127.0.0.1:8787`); `ws(s)://` is derived from it. */
   baseUrl: string;
+  /**
+   * Asked before every (re)connect; the SDK trades it for a single-use ticket at
+   * `POST /v1/live/tickets`, so the token itself never travels in a URL. Without one (or
+   * when it answers null) the socket is a read-only viewer.
+   */
   token?: TokenSource;
+  /** For the ticket requests, in runtimes without a global fetch (or to observe them). */
+  fetch?: typeof fetch;
   onCount?: (count: number, seq: number) => void;
   onViewers?: (viewers: number) => void;
   /** Live and replayed events (`frame.replay` tells them apart); seq is the room's. */
@@ -28,8 +40,10 @@ export interface ConnectOptions {
   /** Every snapshot; `hello.resync` means local state must be replaced, not merged. */
   onHello?: (hello: HelloFrame) => void;
   onStatus?: (status: LiveStatus) => void;
-  /** Errors not tied to a request (e.g. the server could not read a frame). */
+  /** Errors not tied to a request (e.g. the server could not read a frame, or refused the sign-in). */
   onError?: (error: ErrorFrame["error"]) => void;
+  /** The ticket route answered 429/5xx or could not be reached: the SDK waits this long first. */
+  onTicketRetry?: (retry: TicketRetry) => void;
   onMode?: (mode: ModeFrame["mode"]) => void;
   /** A WebSocket constructor for runtimes without a global one. */
   WebSocket?: unknown;
@@ -63,7 +77,7 @@ export interface LiveConnection {
   react(emoji: string, action: "add" | "remove", commentId?: string): Promise<ReactionWriteResult>;
   readonly state: Readonly<LiveState>;
   readonly status: LiveStatus;
-  /** Drops the socket and connects again (asking for a fresh token, resuming from the last seq). */
+  /** Drops the socket and connects again (with a fresh token and ticket, resuming from the last seq); also leaves "refused". */
   reconnect(): void;
   close(): void;
 }
@@ -84,6 +98,14 @@ export class LiveRequestError extends Error {
 const DEFAULT_PING_INTERVAL_MS = 25_000;
 const HEARTBEAT_TIMEOUT_MS = 10_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * The Worker refuses a ticket by accepting the socket and closing it with a 44xx code (a browser
+ * cannot read a refused upgrade's status). An expired, used or unreadable ticket is worth a
+ * fresh one (it may have aged on a slow link); this many refusals in a row before any hello
+ * mean the next ticket will be refused too.
+ */
+const MAX_REFUSED_TICKETS_IN_A_ROW = 3;
+const TICKET_REFUSALS: ReadonlySet<number> = new Set([CLOSE_CODES.ticketInvalid, CLOSE_CODES.ticketExpired, CLOSE_CODES.ticketUsed]);
 
 interface PendingWrite {
   frame: ClientFrame;
@@ -92,19 +114,20 @@ interface PendingWrite {
   timer: ReturnType<typeof setTimeout>;
 }
 
-export function liveUrl(baseUrl: string, target: string, query: { token?: string; since?: number }): string {
+/** The socket's address; it takes a ticket, never a token (URLs end up in logs). */
+export function liveUrl(baseUrl: string, target: string, query: { ticket?: string; since?: number }): string {
   const url = new URL(`/v1/targets/${encodeURIComponent(target)}/live`, baseUrl);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   url.searchParams.set("v", String(PROTOCOL_VERSION));
-  if (query.token) url.searchParams.set("token", query.token);
+  if (query.ticket) url.searchParams.set("ticket", query.ticket);
   if (query.since !== undefined) url.searchParams.set("since", String(query.since));
   return url.toString();
 }
 
 /**
  * Opens a live connection to one target. Reconnects with backoff; before each attempt it
- * asks `token` for a fresh token and resumes with `since` = the last seq it saw, so the
- * room replays what was missed (or answers with a resync snapshot).
+ * asks `token` for a fresh token, trades it for a fresh ticket and resumes with `since` = the
+ * last seq it saw, so the room replays what was missed (or answers with a resync snapshot).
  */
 export function connect(target: string, options: ConnectOptions): LiveConnection {
   const state: LiveState = { count: null, viewers: null, seq: null, countSeq: null, mode: "full" };
@@ -112,6 +135,12 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
   let status: LiveStatus = "connecting";
   let unreportedChars = 0;
   let lastFrameAt = Date.now();
+  let refusedInARow = 0;
+  /** Whether the last hello named a user: a signed-in socket refused a write has outlived its token. */
+  let signedIn = false;
+  let lastRefusalCode = 0;
+  /** Aborts a ticket request or a Retry-After wait when the connection is closed for good. */
+  const lifetime = new AbortController();
 
   const setStatus = (next: LiveStatus) => {
     if (status === next) return;
@@ -119,9 +148,35 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
     options.onStatus?.(next);
   };
 
+  const nextTicket = ticketSource({
+    baseUrl: options.baseUrl,
+    target,
+    ...(options.token === undefined ? {} : { token: options.token }),
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    minDelayMs: options.minReconnectDelayMs ?? 250,
+    maxDelayMs: options.maxReconnectDelayMs ?? 10_000,
+    ...(options.onTicketRetry === undefined ? {} : { onRetry: options.onTicketRetry }),
+  });
+
+  /** Stops reconnecting until `reconnect()`: asking again would only be refused again. */
+  const refuse = (code: string, message: string) => {
+    setStatus("refused");
+    socket.close(1000, "sign-in refused");
+    rejectPending(new LiveRequestError(code, message));
+    options.onError?.({ code, message });
+  };
+
   const urlProvider = async () => {
-    const token = typeof options.token === "function" ? await options.token() : options.token;
-    return liveUrl(options.baseUrl, target, { ...(token ? { token } : {}), ...(state.seq === null ? {} : { since: state.seq }) });
+    // partysocket may already have scheduled this attempt when the refusal came in.
+    if (status === "refused") throw new Error("sign-in refused; waiting for reconnect()");
+    try {
+      const ticket = await nextTicket(lifetime.signal);
+      return liveUrl(options.baseUrl, target, { ...(ticket === null ? {} : { ticket }), ...(state.seq === null ? {} : { since: state.seq }) });
+    } catch (error) {
+      // A rejection makes partysocket count a failed attempt; after close() it stops there.
+      if (error instanceof TicketRefusedError) refuse(error.code, error.message);
+      throw error;
+    }
   };
 
   const socket = new ReconnectingWebSocket(urlProvider, undefined, {
@@ -130,6 +185,15 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
     maxReconnectionDelay: options.maxReconnectDelayMs ?? 10_000,
     // Frames written while offline are resent from `pending` on open, not from a second queue.
     maxEnqueuedMessages: 0,
+    // Decided here, before partysocket schedules the next attempt (its close event comes after).
+    shouldReconnectOnClose: (event) => {
+      // Another target or another Origin than the ticket's: a fresh ticket would say the same.
+      if (event.code === CLOSE_CODES.ticketForbidden) refusedInARow = MAX_REFUSED_TICKETS_IN_A_ROW;
+      else if (TICKET_REFUSALS.has(event.code)) refusedInARow++;
+      else return true;
+      lastRefusalCode = event.code;
+      return refusedInARow < MAX_REFUSED_TICKETS_IN_A_ROW;
+    },
   });
 
   const sendNow = (text: string) => {
@@ -139,6 +203,8 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
   const apply = (frame: ServerFrame) => {
     switch (frame.type) {
       case "hello":
+        refusedInARow = 0;
+        signedIn = frame.user !== null;
         state.count = frame.count;
         state.viewers = frame.viewers;
         state.seq = frame.seq;
@@ -177,6 +243,12 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
         clearTimeout(request.timer);
         if (frame.type === "ack") request.resolve(frame);
         else request.reject(new LiveRequestError(frame.error.code, frame.error.message, frame.error.retryAfterSeconds));
+        // The socket's write rights ended with the token it was minted with: sign in again
+        // (fresh token, fresh ticket) so the next write passes. This one is not resent.
+        if (frame.type === "error" && frame.error.code === "unauthorized" && signedIn) {
+          signedIn = false;
+          socket.reconnect(1000, "token expired");
+        }
         return;
       }
       case "mode": {
@@ -227,8 +299,14 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
     for (const request of pending.values()) sendNow(JSON.stringify(request.frame));
   });
 
-  socket.addEventListener("close", () => {
-    if (status === "incompatible" || status === "closed") return;
+  socket.addEventListener("close", (event: { code: number; reason: string }) => {
+    if (status === "incompatible" || status === "closed" || status === "refused") return;
+    if (refusedInARow >= MAX_REFUSED_TICKETS_IN_A_ROW) {
+      // Each refusal also came with the server's own error frame (onError saw its code).
+      const forbidden = lastRefusalCode === CLOSE_CODES.ticketForbidden;
+      refuse(forbidden ? "forbidden" : "unauthorized", `the server refused this socket's ticket (${event.code} ${event.reason}); stopped reconnecting`);
+      return;
+    }
     setStatus("reconnecting");
   });
 
@@ -242,14 +320,19 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
     sendNow(PING_FRAME);
   }, pingInterval);
 
-  function shutdown(reason: Error) {
-    clearInterval(heartbeat);
-    socket.close(1000, "client closed");
+  function rejectPending(reason: Error) {
     for (const request of pending.values()) {
       clearTimeout(request.timer);
       request.reject(reason);
     }
     pending.clear();
+  }
+
+  function shutdown(reason: Error) {
+    clearInterval(heartbeat);
+    lifetime.abort(reason);
+    socket.close(1000, "client closed");
+    rejectPending(reason);
   }
 
   /**
@@ -260,6 +343,10 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
     new Promise<T>((resolve, reject) => {
       if (status === "closed" || status === "incompatible") {
         reject(new LiveRequestError("closed", "connection is closed"));
+        return;
+      }
+      if (status === "refused") {
+        reject(new LiveRequestError("unauthorized", "the sign-in was refused: reconnect with a new token"));
         return;
       }
       const { id } = frame;
@@ -292,6 +379,10 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
     },
     reconnect() {
       if (status === "closed" || status === "incompatible") return;
+      if (status === "refused") {
+        refusedInARow = 0;
+        setStatus("reconnecting");
+      }
       socket.reconnect(1000, "client reconnect");
     },
     close() {

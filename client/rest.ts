@@ -9,8 +9,9 @@ import {
   UserLikesResponse,
   type LikeAction,
 } from "../protocol/likes";
-import type { TokenSource } from "./live";
+import type { TokenSource } from "./tickets";
 import { Comment, CommentsPage, DeletedComment, TopCommentsResponse } from "../protocol/comments";
+import { LiveTicket } from "../protocol/live-tickets";
 
 export interface RestClientOptions {
   baseUrl: string;
@@ -27,10 +28,26 @@ export class RestError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** From the answer's Retry-After (429, 503 and friends): how long the server asked to wait. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = "RestError";
   }
+}
+
+/**
+ * Retry-After is delta-seconds or an HTTP date (RFC 9110 10.2.3); anything else is ignored
+ * rather than guessed at. A date in the past means "now".
+ */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  // Every HTTP-date form names its month; Date.parse alone would read "-5" as a year.
+  if (!/[A-Za-z]{3}/.test(trimmed)) return undefined;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 /**
@@ -59,9 +76,10 @@ export function createRestClient(options: RestClientOptions) {
     });
     const json: unknown = await res.json().catch(() => null);
     if (!res.ok) {
+      const retryAfter = parseRetryAfter(res.headers.get("retry-after"));
       const error = ErrorBody.safeParse(json);
-      if (error.success) throw new RestError(res.status, error.data.error.code, error.data.error.message, error.data.error.details);
-      throw new RestError(res.status, "http_error", `HTTP ${res.status}`);
+      if (error.success) throw new RestError(res.status, error.data.error.code, error.data.error.message, error.data.error.details, retryAfter);
+      throw new RestError(res.status, "http_error", `HTTP ${res.status}`, undefined, retryAfter);
     }
     return schema.parse(json);
   }
@@ -96,6 +114,8 @@ export function createRestClient(options: RestClientOptions) {
       request(LikeResult, "/v1/likes", { method: "POST", body: { target, action }, auth: true, headers: idempotency(opts.idempotencyKey) }),
     toggle: (target: string, opts: { idempotencyKey?: string } = {}) =>
       request(LikeResult, "/v1/likes/toggle", { method: "POST", body: { target }, auth: true, headers: idempotency(opts.idempotencyKey) }),
+    /** A single-use ticket for one live socket of this user on this target (valid 30 s). */
+    liveTicket: (target: string) => request(LiveTicket, "/v1/live/tickets", { method: "POST", body: { target }, auth: true }),
     count: (target: string) => request(CountResponse, targetPath(target, "count")),
     stats: (target: string) => request(StatsResponse, targetPath(target, "stats")),
     batchCounts: (targets: string[]) => request(BatchCountResponse, "/v1/counts/batch", { method: "POST", body: { targets } }),

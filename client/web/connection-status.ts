@@ -2,7 +2,7 @@ import type { LiveStatus } from "../live";
 import type { HelloFrame } from "../../protocol/live";
 import { h, setText } from "./dom";
 
-export type ConnectionState = "connecting" | "connected" | "reconnecting" | "offline" | "resynced" | "closed" | "incompatible";
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "offline" | "resynced" | "refused" | "closed" | "incompatible";
 
 const LABELS: Record<ConnectionState, string> = {
   connecting: "Connecting…",
@@ -10,6 +10,7 @@ const LABELS: Record<ConnectionState, string> = {
   reconnecting: "Reconnecting…",
   offline: "Offline: reconnects when the network is back",
   resynced: "Resynced: reloaded after a long gap",
+  refused: "Sign-in refused: sign in again to go live",
   closed: "Disconnected",
   incompatible: "This page is out of date: reload it",
 };
@@ -31,7 +32,7 @@ export class ConnectionStatus {
   onSocketStatus(status: LiveStatus): void {
     if (status === "open") return; // "connected" is decided by the hello that follows
     if (status === "reconnecting") this.set(this.offline ? "offline" : "reconnecting");
-    else if (status === "closed" || status === "incompatible" || status === "connecting") this.set(status);
+    else if (status === "closed" || status === "incompatible" || status === "connecting" || status === "refused") this.set(status);
   }
 
   onHello(hello: HelloFrame): void {

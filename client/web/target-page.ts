@@ -182,7 +182,7 @@ export function mountTargetPage(root: HTMLElement, target: string, deps: PageDep
   };
 
   const stopSession = session.onChange(() => {
-    // A new identity needs a new socket: the room reads the user from the connecting token.
+    // A new identity needs a new socket: the room reads the user from the ticket it connected with.
     live?.reconnect();
     void loadLiked();
     void loadInfo();

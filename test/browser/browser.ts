@@ -14,8 +14,8 @@ const PAGE_LOG_FILE = process.env.PAGE_LOG_FILE;
 function tracePage(page: Page, who: string): void {
   if (PAGE_LOG_FILE === undefined) return;
   const file = PAGE_LOG_FILE;
-  // Socket URLs carry the token; even a local trace file does not keep it.
-  const line = (text: string) => appendFileSync(file, `[${new Date().toISOString()}] ${who} ${text.replace(/token=[^&\s]+/g, "token=…")}\n`);
+  // Socket URLs carry a ticket (an unused one opens a write socket): a trace file keeps neither it nor any token.
+  const line = (text: string) => appendFileSync(file, `[${new Date().toISOString()}] ${who} ${text.replace(/(token|ticket)=[^&\s]+/g, "$1=…")}\n`);
   page.on("console", (message) => line(`console.${message.type()} ${message.text()}`));
   page.on("pageerror", (error) => line(`pageerror ${error.message}`));
   page.on("websocket", (ws) => {

@@ -1,5 +1,6 @@
 import { sign } from "hono/jwt";
 import type { z } from "zod";
+import { LiveTicket } from "../../protocol/live-tickets";
 
 export const RELIABILITY_AUTH_SECRET = "reliability-secret-for-the-local-dev-server-only";
 
@@ -67,4 +68,15 @@ export async function pollUntil<T>(probe: () => Promise<T>, done: (value: T) => 
     value = await probe();
   }
   return value;
+}
+
+/**
+ * The URL of a signed-in socket: the token buys a single-use ticket first, because a token in
+ * a URL ends up in logs (and the server refuses `?token=`).
+ */
+export async function signedInLiveUrl(baseUrl: string, token: string, target: string): Promise<string> {
+  const answer = await call(baseUrl, "/v1/live/tickets", { token, body: { target } });
+  if (answer.status !== 201) throw new Error(`POST /v1/live/tickets answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  const { ticket } = LiveTicket.parse(answer.body);
+  return `${baseUrl.replace(/^http/, "ws")}/v1/targets/${encodeURIComponent(target)}/live?ticket=${encodeURIComponent(ticket)}`;
 }

@@ -3,7 +3,7 @@ import WebSocket from "ws";
 import { workerdProcesses } from "../../scripts/workerd-processes";
 import { SEEN_EVERY_CHARS, ServerFrame } from "../../protocol/live";
 import { startDevServer, type DevServer } from "../../scripts/dev-server";
-import { call, RELIABILITY_AUTH_SECRET, tokenFor, UNLIMITED_RATES, uniqueTarget } from "./client";
+import { call, RELIABILITY_AUTH_SECRET, signedInLiveUrl, tokenFor, UNLIMITED_RATES, uniqueTarget } from "./client";
 import { printReliability } from "./record";
 
 /** CI: one minute; `npm run test:reliability -- --long` sets RELIABILITY_LONG=1 for ten. */
@@ -103,10 +103,9 @@ describe("soak", () => {
     const targets = Array.from({ length: TARGETS }, () => uniqueTarget("stream"));
     const users = Array.from({ length: USERS }, (_, i) => `soak-${i}-${crypto.randomUUID().slice(0, 6)}`);
     const tokens = await Promise.all(users.map((user) => tokenFor(user)));
-    const wsBase = url.replace("http:", "ws:");
     for (let i = 0; i < SOCKETS; i++) {
       const target = targets[i % targets.length]!;
-      viewers.push(await openViewer(`${wsBase}/v1/targets/${encodeURIComponent(target)}/live?token=${tokens[i]!}`));
+      viewers.push(await openViewer(await signedInLiveUrl(url, tokens[i]!, target)));
     }
 
     let ops = 0;

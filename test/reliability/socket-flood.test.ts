@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { ServerFrame } from "../../protocol/live";
 import { startDevServer, type DevServer } from "../../scripts/dev-server";
+import { signedInLiveUrl } from "./client";
 
 /**
  * One client opens and drops 10,000 sockets on one room of a real `wrangler dev`, in waves
@@ -128,7 +129,7 @@ describe("10,000 sockets opened and dropped by one client", () => {
     await eventually(() => watcher.frames.filter((f) => f.type === "viewers").at(-1), (frame) => frame?.type === "viewers" && frame.viewers === 1, 60_000, "viewers back to 1");
 
     // A fresh socket joins, likes, and everyone sees it.
-    const fresh = Client.open(`${liveUrl}?token=${await tokenFor("flood-survivor")}`);
+    const fresh = Client.open(await signedInLiveUrl(server.url, await tokenFor("flood-survivor"), target));
     await fresh.opened;
     const hello = await fresh.next("hello");
     expect(hello.viewers).toBe(2);
