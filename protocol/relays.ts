@@ -86,14 +86,14 @@ export type RelayCatchUpInput = z.infer<typeof RelayCatchUpInput>;
 
 export const PushedEvent = z.object({ seq: z.number().int().nonnegative(), at: z.number().int().nonnegative(), event: LiveEvent });
 
+/** Redactions one push carries at most; past it the push asks the relay to forget its recent events. */
+export const MAX_PUSH_REDACTIONS = 100;
+
 /**
  * Comments whose text and author must leave every copy of the room's history (a deleted
  * comment, or every comment of a user who asked to be forgotten). Their `comment` events
  * become `comment_deleted` tombstones at the same seq; `pin` events quoting them pin nothing.
  */
-/** Redactions one push carries at most; past it the push asks the relay to forget its recent events. */
-export const MAX_PUSH_REDACTIONS = 100;
-
 export const Redaction = z.strictObject({
   commentIds: z.array(CommentId).max(1_000),
   authorId: UserId.nullable(),

@@ -1,4 +1,4 @@
-import { Comment, ERASED_AUTHOR_NAME, type CreateCommentInput, type RoomCommentsPage } from "../../protocol/comments";
+import { Comment, type CreateCommentInput, type RoomCommentsPage } from "../../protocol/comments";
 import type { Actor } from "../../protocol/actor";
 import type { RoomError, RoomResult } from "../../protocol/room-rpc";
 import type { ChangeLog } from "../change-log";

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RelayFanout, MAX_PUSH_EVENTS } from "../../durable-objects/relays/relay-fanout";
+import { RecentEvents } from "../../durable-objects/relays/recent-events";
+import { MAX_PUSH_REDACTIONS } from "../../protocol/relays";
 import type { RingEvent } from "../../durable-objects/replay-ring";
 import type { RelayAck, RelayPush } from "../../protocol/relays";
 
@@ -117,5 +119,70 @@ describe("relay fan-out lanes", () => {
     fanout.publish({ viewers: 3 });
     expect(relay.pushes[0]).toMatchObject({ after: 9, through: 9, events: [], viewers: 3 });
     relay.answer(9);
+  });
+
+  it("sends a redaction after the events it covers, and has the relay forget its recent events when one is dropped", async () => {
+    const relay = new ScriptedRelay();
+    const dropped: unknown[] = [];
+    const fanout = fanoutTo(relay, dropped);
+    fanout.events([event(1)]);
+    fanout.events([event(2)]);
+    fanout.redact({ commentIds: [], authorId: "gone" }, [0]);
+    relay.answer(1);
+    await until(() => relay.pushes.length === 2);
+    expect(relay.pushes[1]).toMatchObject({ after: 1, through: 2, events: [event(2)], redactions: [{ commentIds: [], authorId: "gone" }] });
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      await until(() => relay.waiting === 1);
+      relay.fail();
+    }
+    await until(() => dropped.length === 1 && relay.pushes.length === 7);
+    expect(relay.pushes[6]).toMatchObject({ forgetRecent: true });
+    expect(relay.pushes[6]!.redactions).toBeUndefined();
+    relay.answer(2);
+  });
+
+  it("asks the relay to forget its recent events rather than carry more than MAX_PUSH_REDACTIONS", async () => {
+    const relay = new ScriptedRelay();
+    const fanout = fanoutTo(relay);
+    fanout.events([event(1)]);
+    for (let i = 0; i <= MAX_PUSH_REDACTIONS; i++) fanout.redact({ commentIds: [], authorId: `user-${i}` }, [0]);
+    relay.answer(1);
+    await until(() => relay.pushes.length === 2);
+    expect(relay.pushes[1]).toMatchObject({ forgetRecent: true });
+    expect(relay.pushes[1]!.redactions).toBeUndefined();
+    relay.answer(1);
+  });
+});
+
+describe("a relay's recent events", () => {
+  it("replaces a redacted comment and a pin quoting it by tombstones at the same seq", () => {
+    const comment = {
+      id: "0000000000000000abcdef",
+      target: "stream:recent",
+      author: { id: "gone", name: "Gone" },
+      text: "words",
+      mentions: [],
+      replyTo: null,
+      createdAt: new Date(0).toISOString(),
+      seq: 2,
+      reactions: {},
+      replies: 0,
+      highlighted: false,
+      deleted: false,
+    };
+    const recent = new RecentEvents(1);
+    recent.add([
+      { seq: 2, at: 2, event: { kind: "comment", comment } },
+      { seq: 3, at: 3, event: { kind: "pin", comment } },
+      { seq: 4, at: 4, event: { kind: "comment", comment: { ...comment, id: "0000000000000000abcdeg", author: { id: "stays", name: "Stays" } } } },
+    ]);
+    expect(recent.redact({ commentIds: [comment.id], authorId: null })).toBe(2);
+    expect(recent.after(1)?.map(({ seq, event }) => [seq, event.kind, event.kind === "pin" ? event.comment : null])).toEqual([
+      [2, "comment_deleted", null],
+      [3, "pin", null],
+      [4, "comment", null],
+    ]);
+    expect(recent.redact({ commentIds: [], authorId: "stays" })).toBe(1);
+    expect(JSON.stringify(recent.after(1))).not.toContain("Stays");
   });
 });
