@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, inject } from "vitest";
+import { afterAll, afterEach, beforeAll, inject } from "vitest";
 import { createResponseValidator, type RecordedAnswer, type ResponseValidator } from "./openapi-validator";
 
 /**
@@ -45,10 +45,14 @@ globalThis.fetch = async (input: Parameters<typeof fetch>[0], init?: RequestInit
   return response;
 };
 
-afterEach(async () => {
+async function failOnMismatches(): Promise<void> {
   await Promise.all(pending);
   const found = mismatches.splice(0);
   if (found.length > 0) {
     throw new Error(`answers that /openapi.json does not describe (fix the document or the server):\n${found.join("\n")}`);
   }
-});
+}
+
+afterEach(failOnMismatches);
+// Answers to a file's own afterEach/afterAll hooks arrive after the last test's check.
+afterAll(failOnMismatches);
