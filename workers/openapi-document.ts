@@ -79,8 +79,10 @@ function routeFacts(router: Router): Map<string, RouteFacts> {
   const facts = new Map<string, RouteFacts>();
   for (const definition of router.openAPIRegistry.definitions) {
     if (definition.type !== "route") continue;
-    const route = definition.route as { method: string; path: string; middleware?: unknown };
-    const middleware: unknown[] = Array.isArray(route.middleware) ? route.middleware : [route.middleware];
+    const route = definition.route;
+    // OpenAPIHono keeps createRoute's `middleware` on the definition; the registry's type does not say so.
+    const declared: unknown = "middleware" in route ? route.middleware : undefined;
+    const middleware: unknown[] = Array.isArray(declared) ? declared : [declared];
     facts.set(`${route.method} ${route.path}`, {
       needsUser: middleware.includes(requireUser),
       needsAdmin: middleware.includes(requireAdmin),
