@@ -25,7 +25,9 @@ export const CommentText = z
   .refine((text) => [...text].length <= MAX_COMMENT_LENGTH, `comment text is over ${MAX_COMMENT_LENGTH} characters`);
 
 export const CreateCommentBody = z.strictObject({
-  text: z.string().max(MAX_COMMENT_LENGTH * 8),
+  // The Worker only bounds the bytes it forwards; the room checks the text (CommentText).
+  // JSON Schema counts code points, as CommentText does, so the document states its rule.
+  text: z.string().max(MAX_COMMENT_LENGTH * 8).meta({ minLength: 1, maxLength: MAX_COMMENT_LENGTH }),
   replyTo: CommentId.optional(),
 });
 export type CreateCommentBody = z.infer<typeof CreateCommentBody>;

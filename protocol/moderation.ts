@@ -30,7 +30,8 @@ export const DEFAULT_ROOM_SETTINGS: RoomSettings = {
 export const SettingsPatch = z
   .strictObject(RoomSettings.shape)
   .partial()
-  .refine((patch) => Object.keys(patch).length > 0, "settings patch is empty");
+  .refine((patch) => Object.keys(patch).length > 0, "settings patch is empty")
+  .meta({ minProperties: 1 });
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
 export const RegisterTargetBody = z.strictObject({ title: z.string().trim().min(1).max(200) });

@@ -3,12 +3,17 @@ import { TargetId, UserId } from "./target";
 
 export const DEFAULT_REACTIONS = ["like", "love", "haha", "wow", "sad", "angry"] as const;
 
+const EMOJI_PATTERN = /^(?:[a-z0-9_+-]+|[\p{Extended_Pictographic}\p{Emoji_Component}\u200d\ufe0f]+)$/u;
+
 /** A reaction is a short name (`love`, `party_popper`) or an emoji sequence (`🎉`, `👍🏽`). */
 export const Emoji = z
   .string()
   .min(1)
   .max(32)
-  .regex(/^(?:[a-z0-9_+-]+|[\p{Extended_Pictographic}\p{Emoji_Component}\u200d\ufe0f]+)$/u, "not a reaction name or emoji");
+  .regex(EMOJI_PATTERN, "not a reaction name or emoji")
+  // The OpenAPI generator writes a regex with flags as `...$/u`, a pattern no emoji matches;
+  // JSON Schema patterns are read in Unicode mode anyway, so the source alone is exact.
+  .meta({ pattern: EMOJI_PATTERN.source });
 export type Emoji = z.infer<typeof Emoji>;
 
 export const ReactionRequest = z.strictObject({

@@ -9,7 +9,8 @@ import * as esbuild from "esbuild";
 const ROOT = resolve(import.meta.dirname, "..");
 const SOURCE = join(ROOT, "client", "web");
 const OUT = join(ROOT, "dist", "web");
-const STATIC_FILES = ["index.html", "styles.css"];
+// `_headers` gives the page and its files their security headers (CSP and friends).
+const STATIC_FILES = ["index.html", "styles.css", "_headers"];
 
 async function copyStatic() {
   await Promise.all(STATIC_FILES.map((file) => copyFile(join(SOURCE, file), join(OUT, file))));

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every suite (deploy check, typecheck, workerd tests, end-to-end and browser tests against wrangler dev,
+# Runs every suite (deploy check, OpenAPI lint, typecheck, workerd tests, end-to-end and browser tests against wrangler dev,
 # the reliability run) and ends
 # with one line "N passed, N failed" summed from vitest's JSON reports, the line CI reads.
 set -u
@@ -12,6 +12,10 @@ checks_failed=0
 # script); it counts as one test in the summary line.
 deploy_check_passed=0
 if npm run -s deploy:check; then deploy_check_passed=1; else status=1; checks_failed=$((checks_failed + 1)); fi
+# The published contract: /openapi.json, generated offline, under Redocly's recommended rules
+# (redocly.yaml); counted the same way.
+lint_openapi_passed=0
+if npm run -s lint:openapi; then lint_openapi_passed=1; else status=1; checks_failed=$((checks_failed + 1)); fi
 npm run -s typecheck || { status=1; checks_failed=$((checks_failed + 1)); }
 # One vitest process per workerd test file: when a file ends with alarms and queue deliveries
 # still in flight, the pool can hang before the next file (seen after the realtime merge; the
@@ -46,5 +50,5 @@ for (const file of [...process.argv.slice(3), "e2e", "browser"]) {
   failed += report.numFailedTests + (report.numTotalTestSuites > 0 && report.success === false && report.numFailedTests === 0 ? 1 : 0);
 }
 console.log(`${passed} passed, ${failed} failed`);
-' "$checks_failed" "$deploy_check_passed" "${reports[@]}"
+' "$checks_failed" "$((deploy_check_passed + lint_openapi_passed))" "${reports[@]}"
 exit $status

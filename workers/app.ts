@@ -1,7 +1,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import type { AppBindings } from "./app-types";
-import { ApiError, handleError, validationHook } from "./errors";
+import { limitBodies } from "./body-limits";
+import { handleError, validationHook } from "./errors";
+import { openApiDocument, registerSharedComponents, tagRoutes } from "./openapi-document";
 import { countsRoutes } from "./routes/counts";
 import { likesRoutes } from "./routes/likes";
 import { liveRoutes } from "./routes/live";
@@ -21,30 +22,32 @@ import { devRoutes } from "./routes/dev";
 import { shardsRoutes } from "./routes/shards";
 import { relaysRoutes } from "./routes/relays";
 
-export const MAX_BODY_BYTES = 16 * 1024;
-/** A full members list: 1,000 user ids of up to 128 characters each, quoted. */
-export const MAX_MEMBERS_BODY_BYTES = 136 * 1024;
-const MEMBERS_LIST_PATH = /^\/v1\/targets\/[^/]+\/members$/;
-
-function limitBody(maxSize: number) {
-  return bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new ApiError(413, "payload_too_large", `body over ${maxSize} bytes`);
-    },
-  });
-}
+export { MAX_BODY_BYTES, MAX_MEMBERS_BODY_BYTES } from "./body-limits";
 
 export function createApp() {
   const app = new OpenAPIHono<AppBindings>({ defaultHook: validationHook });
 
   app.use("*", observeRequests);
-  const defaultBodyLimit = limitBody(MAX_BODY_BYTES);
-  const membersBodyLimit = limitBody(MAX_MEMBERS_BODY_BYTES);
-  app.use("/v1/*", (c, next) =>
-    c.req.method === "PUT" && MEMBERS_LIST_PATH.test(c.req.path) ? membersBodyLimit(c, next) : defaultBodyLimit(c, next),
-  );
+  app.use("/v1/*", limitBodies);
 
+  // Before mounting: mounting copies each route's definition for the document.
+  tagRoutes({
+    system: systemRoutes,
+    likes: likesRoutes,
+    comments: commentsRoutes,
+    reactions: reactionsRoutes,
+    counts: countsRoutes,
+    users: usersRoutes,
+    deletions: deletionsRoutes,
+    analytics: analyticsRoutes,
+    admin: adminRoutes,
+    moderation: moderationRoutes,
+    operations: operationsRoutes,
+    bench: benchRoutes,
+    shards: shardsRoutes,
+    relays: relaysRoutes,
+    live: liveRoutes,
+  });
   const routes = app
     .route("/", systemRoutes)
     .route("/", likesRoutes)
@@ -65,19 +68,9 @@ export function createApp() {
   // Development sign-in for the live page; answers 404 unless ENVIRONMENT is "development".
   app.route("/", devRoutes);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
-    type: "http",
-    scheme: "bearer",
-    bearerFormat: "JWT",
-  });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "Edge engagement API",
-      version: "1.0.0",
-      description: "Likes, reactions and live comments on Cloudflare Workers and Durable Objects.",
-    },
-  });
+  registerSharedComponents(app);
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  app.get("/openapi.json", (c) => c.json((document ??= openApiDocument(app))));
 
   app.get("/", (c) =>
     c.json({

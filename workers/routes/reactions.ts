@@ -32,6 +32,7 @@ const reactRoute = createRoute({
     ...errorResponses,
     404: { description: "`comment:<id>` names no comment (or one that was deleted)", content: errorContent },
     422: { description: "Idempotency-Key reused for another reaction", content: errorContent },
+    429: { description: "Over the likes-or-reactions limit for this room; see Retry-After", content: errorContent },
   },
 });
 
