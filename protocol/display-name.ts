@@ -33,23 +33,21 @@ function fallbackName(userId: string): string {
 
 /**
  * Look-alikes that NFKD leaves apart: Cyrillic and Greek letters drawn like Latin ones, and
- * the digits and capitals people swap for `l` and `o`. Small on purpose: it catches the
+ * the digits and signs people swap for letters. `i` folds to `l` as well, because a capital
+ * `I` (lower-cased to `i`) and `l` are drawn alike in most fonts. Small on purpose: it catches the
  * imitations that cost nothing to type, and a false match only shows a user id.
  */
 const CONFUSABLES: Record<string, string> = {
   а: "a", в: "b", е: "e", ё: "e", к: "k", м: "m", н: "h", о: "o", р: "p", с: "c", т: "t", у: "y", х: "x",
-  і: "i", ї: "i", ј: "j", ѕ: "s", ԁ: "d", ԛ: "q", ԝ: "w", ӏ: "l", һ: "h",
-  α: "a", β: "b", ε: "e", η: "n", ι: "i", κ: "k", ν: "v", ο: "o", ρ: "p", τ: "t", υ: "u", χ: "x", ω: "w",
+  i: "l", і: "l", ї: "l", ј: "j", ѕ: "s", ԁ: "d", ԛ: "q", ԝ: "w", ӏ: "l", һ: "h",
+  α: "a", β: "b", ε: "e", η: "n", ι: "l", κ: "k", ν: "v", ο: "o", ρ: "p", τ: "t", υ: "u", χ: "x", ω: "w",
   "0": "o", "1": "l", "|": "l", "!": "l", "$": "s", "@": "a", _: "", "-": "", ".": "", " ": "",
 };
 
-/**
- * What a name looks like: two names with the same skeleton read the same to a person. `I`
- * (capital i) is folded to `l` before lower-casing, as they are drawn alike in most fonts.
- */
+/** What a name looks like: two names with the same skeleton read the same to a person. */
 export function nameSkeleton(name: string): string {
   let skeleton = "";
-  for (const cp of matchKey(name.replace(/I/g, "l")).key) skeleton += CONFUSABLES[cp] ?? cp;
+  for (const cp of matchKey(name).key) skeleton += CONFUSABLES[cp] ?? cp;
   return skeleton;
 }
 
