@@ -139,6 +139,22 @@ describe("ill-formed UTF-16", () => {
     expect((await listComments(target)).items).toEqual([]);
   });
 
+  it("refuses lone surrogates in the other text a room stores: titles, ban and report reasons", async () => {
+    const target = uniqueTarget("stream");
+    const ownerToken = await tokenFor(uniqueUser("owner"));
+    const refused = async (method: string, path: string, body: unknown) => {
+      const answer = await api(method, path, ownerToken, body);
+      expect(answer, `${method} ${path}`).toMatchObject({ status: 400, body: { error: { code: "invalid_request" } } });
+    };
+    await refused("PUT", targetPath(target), { title: "launch \ud800" });
+    expect((await api("PUT", targetPath(target), ownerToken, { title: "launch" })).status).toBe(201);
+    await refused("PUT", targetPath(target), { title: "\udc00 relaunch" });
+    await refused("POST", targetPath(target, "/bans"), { userId: uniqueUser(), reason: "spam \ud83d" });
+    const { id } = Comment.parse(await (await postComment(target, uniqueUser(), { text: "report me" })).json());
+    await refused("POST", targetPath(target, `/comments/${id}/report`), { reason: "\ud800" });
+    expect((await api("GET", targetPath(target), null)).body).toMatchObject({ title: "launch" });
+  });
+
   it("acknowledges exactly the text it stores, over REST and the socket", async () => {
     const target = uniqueTarget("stream");
     const user = uniqueUser();
