@@ -6,8 +6,8 @@ export const MAX_NAME_UNITS = 64;
 /**
  * The name a user is shown under, from whatever a token (or the dev sign-in) says: lone
  * surrogates dropped, then the comment normaliser (no bidi overrides, no zero-width
- * characters), joiners only before an emoji, every run of whitespace one space, cut to 64 UTF-16 units without splitting a
- * character. A name with nothing visible left (missing, empty, blank, invisible-only, not a
+ * characters), joiners only before an emoji, every run of whitespace one space, cut to 64
+ * UTF-16 units without splitting a character. A name with nothing visible left (missing, empty, blank, invisible-only, not a
  * string) becomes the user id: a name is a courtesy, never a reason to refuse someone.
  */
 export function displayName(raw: unknown, userId: string): string {
@@ -16,26 +16,31 @@ export function displayName(raw: unknown, userId: string): string {
   if (!normalised.ok || !normalised.visible) return fallbackName(userId);
   // A joiner inside a name only hides a difference ("Al\u200dice"); it stays in emoji sequences.
   const joined = normalised.text.replace(/\s+/gu, " ").replace(/[\u200c\u200d](?!\p{Extended_Pictographic})/gu, "");
-  let name = "";
-  for (const cp of joined) {
-    if (name.length + cp.length > MAX_NAME_UNITS) break;
-    name += cp;
-  }
-  name = name.trim();
+  const name = cut(joined).trim();
   // 64 units of marks before the first letter: the cut left nothing to see.
-  const cut = normaliseText(name);
-  return cut.ok && cut.visible ? name : fallbackName(userId);
+  const shown = normaliseText(name);
+  return shown.ok && shown.visible ? name : fallbackName(userId);
 }
 
 function fallbackName(userId: string): string {
-  return userId.slice(0, MAX_NAME_UNITS);
+  return cut(userId);
+}
+
+/** The longest prefix of whole code points within MAX_NAME_UNITS (a slice could split an emoji). */
+function cut(text: string): string {
+  let kept = "";
+  for (const cp of text) {
+    if (kept.length + cp.length > MAX_NAME_UNITS) break;
+    kept += cp;
+  }
+  return kept;
 }
 
 /**
  * Look-alikes that NFKD leaves apart: Cyrillic and Greek letters drawn like Latin ones, and
  * the digits and signs people swap for letters. `i` folds to `l` as well, because a capital
- * `I` (lower-cased to `i`) and `l` are drawn alike in most fonts. Small on purpose: it catches the
- * imitations that cost nothing to type, and a false match only shows a user id.
+ * `I` (lower-cased to `i`) and `l` are drawn alike in most fonts. Small on purpose: it
+ * catches the imitations that cost nothing to type, and a false match only shows a user id.
  */
 const CONFUSABLES: Record<string, string> = {
   а: "a", в: "b", е: "e", ё: "e", к: "k", м: "m", н: "h", о: "o", р: "p", с: "c", т: "t", у: "y", х: "x",

@@ -16,6 +16,8 @@ describe("display names from tokens", () => {
     const emoji = displayName("😀".repeat(40), "u1");
     expect(emoji).toBe("😀".repeat(32));
     expect(displayName("a" + "😀".repeat(40), "u1").length).toBe(MAX_NAME_UNITS - 1);
+    // A user id used as the name is cut the same way.
+    expect(displayName("", "a" + "😀".repeat(40))).toBe("a" + "😀".repeat(31));
     // Marks before the first letter fill the cut: nothing visible, so the id.
     expect(displayName("\u0301".repeat(64) + "a", "u1")).toBe("u1");
   });
