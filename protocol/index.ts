@@ -5,3 +5,5 @@ export * from "./events";
 export * from "./analytics";
 export * from "./deletion";
 export * from "./reconcile";
+export * from "./text";
+export * from "./display-name";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isWellFormed } from "./text";
 import { CommentId, MAX_COMMENT_LENGTH } from "./comments";
 import { DEFAULT_REACTIONS, Emoji } from "./reactions";
 import { TargetId, UserId } from "./target";
@@ -34,7 +35,13 @@ export const SettingsPatch = z
   .meta({ minProperties: 1 });
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
-export const RegisterTargetBody = z.strictObject({ title: z.string().trim().min(1).max(200) });
+/**
+ * Free text a room stores (titles, reasons): a lone UTF-16 surrogate would come back as U+FFFD,
+ * so it is refused rather than silently changed.
+ */
+const StoredText = (min: number, max: number) => z.string().trim().min(min).max(max).refine(isWellFormed, "text has a lone UTF-16 surrogate");
+
+export const RegisterTargetBody = z.strictObject({ title: StoredText(1, 200) });
 
 export const TargetInfo = z.object({
   target: TargetId,
@@ -53,7 +60,7 @@ export const BanBody = z.strictObject({
   userId: UserId,
   /** Omitted: a ban until lifted; otherwise a timeout that expires by itself. */
   durationSeconds: z.number().int().min(1).max(365 * 24 * 3600).optional(),
-  reason: z.string().trim().max(300).optional(),
+  reason: StoredText(0, 300).optional(),
 });
 export type BanBody = z.infer<typeof BanBody>;
 
@@ -69,7 +76,7 @@ export type Ban = z.infer<typeof Ban>;
 export const PinBody = z.strictObject({ commentId: CommentId });
 export const HighlightBody = z.strictObject({ highlighted: z.boolean() });
 
-export const ReportBody = z.strictObject({ reason: z.string().trim().min(1).max(300) });
+export const ReportBody = z.strictObject({ reason: StoredText(1, 300) });
 
 export const Report = z.object({
   id: z.string(),

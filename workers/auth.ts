@@ -2,19 +2,46 @@ import { createMiddleware } from "hono/factory";
 import { verify } from "hono/jwt";
 import { z } from "zod";
 import { UserId } from "../protocol/target";
+import { displayName } from "../protocol/display-name";
+import { normaliseText } from "../protocol/text";
 import { ADMIN_ROLE, memberRole, type Actor } from "../protocol/moderation";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
 import { hmacSha256Key } from "./hmac-keys";
 
-/** The claims we rely on; `exp` is required so no token lives forever. */
-export const TokenClaims = z.object({
-  sub: UserId,
-  exp: z.number().int(),
-  name: z.string().max(64).optional(),
-  roles: z.array(z.string().max(128)).max(64).optional(),
-});
-export type TokenClaims = z.infer<typeof TokenClaims>;
+/**
+ * A `sub` is shown beside look-alike names (docs/comments.md), so it must read as what it is:
+ * no lone surrogates, no invisible or direction-changing characters, no edge whitespace.
+ */
+const Subject = UserId.refine((sub) => {
+  const normalised = normaliseText(sub);
+  return normalised.ok && normalised.visible && normalised.text === sub;
+}, "sub has invisible, direction-changing or ill-formed characters");
+
+/** A user may hold a role per room, so the list has no small cap; only strings make sense. */
+const MAX_TOKEN_ROLES = 10_000;
+
+/**
+ * The claims we rely on; `exp` is required so no token lives forever. The issuer owns
+ * `name` and `roles`, and odd values there are normalised rather than refused: a name that
+ * is not a string, too long, blank or invisible becomes a clean one or the user id
+ * (protocol/display-name.ts), and repeated roles count once. A claim that cannot be read
+ * (a `sub` that is not a clean string, roles that are not strings) is a 401 that says which.
+ */
+export const TokenClaims = z
+  .object({
+    sub: Subject,
+    exp: z.number().int(),
+    name: z.unknown().optional(),
+    roles: z.array(z.string(), "roles must be an array of strings").max(MAX_TOKEN_ROLES).optional(),
+  })
+  .transform((claims) => ({
+    sub: claims.sub,
+    exp: claims.exp,
+    name: displayName(claims.name, claims.sub),
+    roles: [...new Set(claims.roles ?? [])],
+  }));
+export type TokenClaims = z.output<typeof TokenClaims>;
 
 export interface AuthVariables {
   user: TokenClaims;
@@ -34,7 +61,11 @@ export async function verifyToken(token: string, secret: string): Promise<TokenC
     throw new ApiError(401, "unauthorized", expired ? "token expired" : "invalid token");
   }
   const claims = TokenClaims.safeParse(payload);
-  if (!claims.success) throw new ApiError(401, "unauthorized", "token lacks sub or exp");
+  if (!claims.success) {
+    // The first few are enough to name the claim; 5,000 bad roles must not make a 5,000-line message.
+    const issues = claims.error.issues.slice(0, 3).map((issue) => `${issue.path.map(String).join(".") || "claims"}: ${issue.message}`);
+    throw new ApiError(401, "unauthorized", `token claims unusable (${issues.join("; ")})`);
+  }
   return claims.data;
 }
 
@@ -60,13 +91,13 @@ export function assertBodyUserMatches(bodyUserId: string | undefined, tokenUserI
 
 /**
  * The caller as a room sees it. Only roles that matter for `target` travel (admin and its
- * member role), so a token with many roles cannot bloat every RPC or socket attachment.
+ * member role, each once), so a token with many roles cannot bloat every RPC or socket
+ * attachment, nor overflow the room's limit of four and be read there as no identity.
  */
 export function actorOf(claims: TokenClaims, target: string): Actor {
-  const relevant = new Set([ADMIN_ROLE, memberRole(target)]);
   return {
     userId: claims.sub,
-    name: claims.name ?? claims.sub.slice(0, 64),
-    roles: (claims.roles ?? []).filter((role) => relevant.has(role)),
+    name: claims.name,
+    roles: [ADMIN_ROLE, memberRole(target)].filter((role) => claims.roles.includes(role)),
   };
 }

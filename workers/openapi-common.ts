@@ -6,7 +6,7 @@ const errorContent = { "application/json": { schema: ErrorBody } };
 
 export const errorResponses = {
   400: { description: "Invalid request", content: errorContent },
-  401: { description: "Missing, invalid or expired token", content: errorContent },
+  401: { description: "Missing, invalid or expired token, or claims it cannot read (the message names the claim)", content: errorContent },
   403: { description: "Authenticated but not allowed", content: errorContent },
   // workers/openapi-document.ts states each route's own limit (and adds 415) where a body is allowed.
   413: { description: "Body over the size limit", content: errorContent },

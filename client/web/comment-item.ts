@@ -22,6 +22,8 @@ export class CommentItem {
   readonly element: HTMLLIElement;
   readonly repliesList: HTMLOListElement;
   private readonly author = h("span", { class: "comment-author" });
+  /** The user id, shown when the name alone could be mistaken for someone else's (comments-view.ts). */
+  private readonly authorId = h("span", { class: "comment-author-id", "data-testid": "comment-author-id", hidden: true });
   private readonly time = h("time", { class: "comment-time" });
   private readonly text = h("p", { class: "comment-text", "data-testid": "comment-text" });
   private readonly actions = h("div", { class: "comment-actions" });
@@ -38,7 +40,7 @@ export class CommentItem {
     this.element = h(
       "li",
       { class: "comment", "data-id": comment.id, "data-testid": "comment" },
-      h("article", { "aria-label": `Comment by ${comment.author.name}` }, h("header", { class: "comment-meta" }, this.author, " ", this.time), this.text, this.actions),
+      h("article", { "aria-label": `Comment by ${comment.author.name}` }, h("header", { class: "comment-meta" }, this.author, this.authorId, " ", this.time), this.text, this.actions),
       this.replySlot,
       this.repliesList,
     );
@@ -58,6 +60,13 @@ export class CommentItem {
     this.element.classList.toggle("highlighted", comment.highlighted);
     this.element.classList.toggle("mine", comment.author.id !== null && comment.author.id === this.handlers.userId());
     this.renderActions();
+  }
+
+  /** Shows or hides the author's user id beside the name (protocol/display-name.ts idsToShow). */
+  showAuthorId(show: boolean): void {
+    const id = this.comment.author.id;
+    this.authorId.hidden = !show || id === null;
+    setText(this.authorId, show && id !== null ? ` (${id})` : "");
   }
 
   renderActions(): void {

@@ -8,6 +8,7 @@ import { CommentComposer } from "./comment-composer";
 import { CommentItem, type CommentActions } from "./comment-item";
 import { CommentModel } from "./comment-model";
 import { h, plural, replaceChildren, setText } from "./dom";
+import { idsToShow } from "../../protocol/display-name";
 
 export interface CommentsContext {
   target: string;
@@ -42,6 +43,8 @@ export class CommentsView {
   private settings: RoomSettings | null = null;
   private pinned: Comment | null = null;
   private loadGeneration = 0;
+  /** Authors whose user id shows beside their name; recomputed whenever the page's comments change. */
+  private shownIds = new Set<string>();
 
   constructor(private readonly ctx: CommentsContext) {
     this.composer = new CommentComposer("Write a comment", (text) => this.post(text), { testId: "composer" });
@@ -283,6 +286,7 @@ export class CommentsView {
 
   private setPinned(comment: Comment | null): void {
     this.pinned = comment;
+    this.showIds();
     this.renderPinned();
   }
 
@@ -299,7 +303,16 @@ export class CommentsView {
       h(
         "figure",
         { "aria-label": "Pinned comment", "data-id": pinned.id },
-        h("figcaption", {}, h("span", { class: "badge" }, "Pinned"), " ", h("span", { class: "comment-author" }, pinned.author.name)),
+        h(
+          "figcaption",
+          {},
+          h("span", { class: "badge" }, "Pinned"),
+          " ",
+          h("span", { class: "comment-author" }, pinned.author.name),
+          pinned.author.id !== null && this.shownIds.has(pinned.author.id)
+            ? h("span", { class: "comment-author-id", "data-testid": "comment-author-id" }, ` (${pinned.author.id})`)
+            : null,
+        ),
         h("p", { class: "comment-text", "data-testid": "pinned-text" }, pinned.text),
         this.ctx.canModerate()
           ? h("button", { type: "button", class: "link-button", onclick: () => void this.unpin() }, "Unpin")
@@ -334,6 +347,22 @@ export class CommentsView {
       if (this.openReply?.parentId === id) this.closeReply();
     }
     this.loadOlder.hidden = this.model.nextCursor === null;
+    this.showIds();
+  }
+
+  /**
+   * A name that imitates another author's must not pass for theirs: beside every name that
+   * is not its user id, or that looks like another name on the page, the id shows too.
+   */
+  private showIds(): void {
+    const authors = [...this.items.values()].map((item) => item.value.author);
+    if (this.pinned !== null) authors.push(this.pinned.author);
+    const shown = idsToShow(authors);
+    for (const item of this.items.values()) item.showAuthorId(item.value.author.id !== null && shown.has(item.value.author.id));
+    const pinnedId = this.pinned?.author.id ?? null;
+    const pinnedChanged = pinnedId !== null && shown.has(pinnedId) !== this.shownIds.has(pinnedId);
+    this.shownIds = shown;
+    if (pinnedChanged) this.renderPinned();
   }
 
   private itemFor(comment: Comment): CommentItem {

@@ -10,7 +10,8 @@ import type { RoomSeq } from "../room-seq";
 import type { SettingsStore } from "../moderation/settings-store";
 import { newCommentId } from "./comment-id";
 import { markCommentForBinding } from "../reactions/comment-bindings";
-import { normaliseCommentText, parseMentions, textLength } from "./comment-text";
+import { normaliseText } from "../../protocol/text";
+import { parseMentions } from "./comment-text";
 import { CommentStore, toComment, type CommentRow } from "./comment-store";
 
 /**
@@ -52,7 +53,11 @@ export class RoomComments {
 
   create(log: ChangeLog, input: CreateCommentInput, now: number): RoomResult<Comment> {
     const { target, actor } = input;
-    const text = normaliseCommentText(input.text);
+    // One normaliser for what is stored, its length, its emptiness and (through matchKey)
+    // the filter and the repeat check, so no check sees other text than the one kept.
+    const normalised = normaliseText(input.text);
+    if (!normalised.ok) return { ok: false, error: { status: 400, code: normalised.code, message: normalised.message } };
+    const text = normalised.text;
     const scope = input.idempotencyKey === undefined ? null : idempotencyScope(actor.userId, input.idempotencyKey, "comment");
     const fingerprint = JSON.stringify([input.replyTo ?? null, text]);
     if (scope !== null) {
@@ -64,8 +69,12 @@ export class RoomComments {
     }
 
     const settings = this.settings.read();
-    if (text.length === 0) return invalid("comment text is empty");
-    if (textLength(text) > settings.maxCommentLength) return invalid(`comment text is over ${settings.maxCommentLength} characters`);
+    if (!normalised.visible) {
+      // Plain whitespace is an empty comment as before; anything else was trying not to show.
+      if (input.text.trim() === "") return invalid("comment text is empty");
+      return { ok: false, error: { status: 400, code: "text_invisible", message: "comment text has no visible characters" } };
+    }
+    if (normalised.length > settings.maxCommentLength) return invalid(`comment text is over ${settings.maxCommentLength} characters`);
     const refused = this.gate.checkComment(actor, now);
     if (refused) return { ok: false, error: refused };
     const filtered = this.gate.filterText(text);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { sign } from "hono/jwt";
 import { LIVE_IDENTITY_HEADER } from "../../protocol/room-rpc";
-import { call, like, postJson, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
-import { comment, deleteComment, postComment } from "./comment-helpers";
+import { call, like, postJson, TEST_AUTH_SECRET, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { comment, deleteComment, listComments, postComment } from "./comment-helpers";
 import { api, registerAs, targetPath } from "./moderation-helpers";
 import { LiveSocket } from "./live-socket";
 import { answerOf, expectRefused, roomFingerprint } from "./fuzz-helpers";
@@ -239,5 +240,102 @@ describe("a banned user", () => {
     expect((await postComment(target, bystander, { text: "still open" })).status).toBe(201);
     expect((await postJson("/v1/reactions", { target, emoji: "love", action: "add" }, { token: await tokenFor(bystander) })).status).toBe(200);
     printReliability({ kind: "bad-input", suite: "abuse: banned users writing", tried, refused });
+  });
+});
+
+describe("odd claims in a validly signed token", () => {
+  const signed = (claims: Record<string, unknown>) =>
+    sign({ iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 3600, ...claims }, TEST_AUTH_SECRET, "HS256");
+
+  /** Posts a comment over REST and over the socket; both must carry `name`, and the socket must know the user. */
+  async function expectNamed(claims: Record<string, unknown> & { sub: string }, name: string, what: string) {
+    const token = await signed(claims);
+    const target = uniqueTarget("stream");
+    const rest = await answerOf(await postJson(`/v1/targets/${target}/comments`, { text: `rest ${what}` }, { token }));
+    expect(rest.status, `${what}: ${rest.text}`).toBe(201);
+    expect((rest.body as { author: unknown }).author, what).toEqual({ id: claims.sub, name });
+    const socket = await LiveSocket.open(target, { token });
+    expect((await socket.next("hello")).user, `${what}: the socket knows the user`).toEqual({ id: claims.sub });
+    socket.send({ type: "comment", id: "c", text: `socket ${what}` });
+    const ack = await socket.next("ack", (frame) => frame.id === "c");
+    expect(ack.comment?.author, what).toEqual({ id: claims.sub, name });
+    socket.send({ type: "like", id: "l" });
+    expect((await socket.next("ack", (frame) => frame.id === "l")).result, what).toMatchObject({ liked: true });
+    socket.close();
+  }
+
+  it("falls back to the user id for a name that is empty, blank, invisible or not a string", async () => {
+    const sub = uniqueUser("odd");
+    for (const name of ["", "   ", "\t\n", "\u200b\u2060\u3164", "\u202e\u2066\u2069", "\u2800", "\u0301\u0301", "\ud800", 42, null, { first: "a" }, ["a"], true]) {
+      await expectNamed({ sub, name }, sub, `name ${JSON.stringify(name)}`);
+    }
+  });
+
+  it("cleans bidi overrides, zero-width characters and spacing out of a name, and cuts a huge one to 64 units", async () => {
+    const sub = uniqueUser("odd");
+    await expectNamed({ sub, name: "\u202eecilA\u202c" }, "ecilA", "override");
+    await expectNamed({ sub, name: "A\u200bl\u200di\u2060ce" }, "Alice", "zero-width");
+    await expectNamed({ sub, name: "  Ada \n\t Lovelace  " }, "Ada Lovelace", "spacing");
+    await expectNamed({ sub, name: "bob\udc00" }, "bob", "lone surrogate");
+    await expectNamed({ sub, name: "x".repeat(2_000) }, "x".repeat(64), "2,000 characters");
+    // Past what the socket's 4 KiB query carries, REST still reads it.
+    const huge = await postJson(`/v1/targets/${uniqueTarget("stream")}/comments`, { text: "huge" }, { token: await signed({ sub, name: "y".repeat(20_000) }) });
+    expect(huge.status).toBe(201);
+    expect(((await huge.json()) as { author: { name: string } }).author.name).toBe("y".repeat(64));
+    await expectNamed({ sub, name: "😀".repeat(40) }, "😀".repeat(32), "emoji cut between characters");
+  });
+
+  it("counts repeated roles once, keeps the socket's identity and its rights, and reads thousands of roles", async () => {
+    const admin = uniqueUser("admin");
+    await expectNamed({ sub: admin, roles: Array(5).fill("admin") }, admin, "admin five times");
+    await expectNamed({ sub: admin, roles: [...Array(5).fill("admin"), ...Array(5).fill("member:stream:x")] }, admin, "repeats of two roles");
+    // 100 roles still fit the socket's 4 KiB query; REST takes 5,001 (a role per room adds up).
+    await expectNamed({ sub: admin, roles: [...Array.from({ length: 99 }, (_, i) => `member:post:${i}`), "admin"] }, admin, "100 roles");
+    const many = [...Array.from({ length: 5_000 }, (_, i) => `member:post:${i}`), "admin"];
+    expect((await api("GET", "/v1/admin/health", await signed({ sub: admin, roles: many }))).status).toBe(200);
+
+    // A members-only room: the member role, repeated, still lets its holder comment on the socket.
+    const target = uniqueTarget("stream");
+    const ownerToken = await registerAs(target, uniqueUser("owner"));
+    expect((await api("PATCH", targetPath(target, "/settings"), ownerToken, { membersOnly: true })).status).toBe(200);
+    const member = uniqueUser("member");
+    const socket = await LiveSocket.open(target, { token: await signed({ sub: member, roles: Array(6).fill(`member:${target}`) }) });
+    await socket.next("hello");
+    socket.send({ type: "comment", id: "m", text: "a member speaks" });
+    expect((await socket.next("ack", (frame) => frame.id === "m")).comment?.author.id).toBe(member);
+    socket.close();
+  });
+
+  it("refuses claims it cannot read with a 401 that names the claim, never a 500", async () => {
+    const target = uniqueTarget("stream");
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      ["roles not strings", { sub: uniqueUser(), roles: [1, 2] }, /roles/],
+      ["roles a string", { sub: uniqueUser(), roles: "admin" }, /roles/],
+      ["roles of objects", { sub: uniqueUser(), roles: [{ admin: true }] }, /roles/],
+      ["300 numeric roles", { sub: uniqueUser(), roles: Array.from({ length: 300 }, (_, i) => i) }, /^[^;]*(;[^;]*){0,2}$/],
+      ["empty sub", { sub: "" }, /sub/],
+      ["numeric sub", { sub: 42 }, /sub/],
+      ["sub with a zero-width space", { sub: "alice\u200b" }, /sub/],
+      ["sub with an override", { sub: "\u202ealice" }, /sub/],
+      ["sub with edge spaces", { sub: " alice " }, /sub/],
+      ["sub with a lone surrogate", { sub: "alice\ud800" }, /sub/],
+      ["sub over 128 characters", { sub: "a".repeat(129) }, /sub/],
+      ["float exp", { sub: uniqueUser(), exp: Math.floor(Date.now() / 1000) + 3600.5 }, /exp/],
+    ];
+    for (const [what, claims, names] of cases) {
+      const token = await signed(claims);
+      for (const res of [
+        await postJson(`/v1/targets/${target}/comments`, { text: "hi" }, { token }),
+        await postJson("/v1/likes", { target, action: "like" }, { token }),
+        await call(`/v1/targets/${target}/live?token=${token}`, { headers: { Upgrade: "websocket" } }),
+      ]) {
+        const answer = await answerOf(res);
+        expect(answer.status, `${what}: ${answer.text}`).toBe(401);
+        const error = (answer.body as { error: { code: string; message: string } }).error;
+        expect(error.code).toBe("unauthorized");
+        expect(error.message, what).toMatch(names);
+      }
+    }
+    expect((await listComments(target)).items).toEqual([]);
   });
 });

@@ -51,6 +51,22 @@ describe("development sign-in", () => {
     expect(body.name).toBe(userId);
   });
 
+  it("cleans the chosen name like a token's, and names the user after their id when nothing visible is left", async () => {
+    const userId = uniqueUser("dev");
+    const cases: [string, string][] = [
+      ["\u202eAda\u200b Lovelace\u2066", "Ada Lovelace"],
+      ["  Ada  ", "Ada"],
+      ["\u3164", userId],
+      ["\u200b\u2800", userId],
+      ["", userId],
+    ];
+    for (const [name, shown] of cases) {
+      const body = DevTokenResponse.parse(await (await requestDevToken({ userId, name })).json());
+      expect(body.name, JSON.stringify(name)).toBe(shown);
+      expect((await verifyToken(body.token, env.AUTH_SECRET)).name).toBe(shown);
+    }
+  });
+
   it("refuses user ids outside the dev pattern and unknown fields with 400", async () => {
     for (const bad of [{ userId: "" }, { userId: "a b" }, { userId: "x".repeat(65) }, { userId: "ok", roles: ["admin"] }, {}]) {
       const res = await requestDevToken(bad);

@@ -27,6 +27,12 @@ const CommentParams = z.object({ target: TargetId, id: CommentId });
 const json = <T extends z.ZodType>(schema: T) => ({ "application/json": { schema } });
 const refusals = {
   ...errorResponses,
+  400: {
+    description:
+      "`invalid_request` (bad body, blank or too long text), `text_invisible` (nothing in the text shows), " +
+      "`text_ill_formed` (a lone UTF-16 surrogate), `text_rejected` (the room's filter refuses it)",
+    content: errorResponses[400].content,
+  },
   404: { description: "No such comment in this target", content: errorResponses[400].content },
   422: { description: "Idempotency-Key reused, or the same comment repeated", content: errorResponses[400].content },
   429: { description: "Rate limit or slow mode; see Retry-After", content: errorResponses[400].content },

@@ -1,6 +1,7 @@
 import { Hono, type Context } from "hono";
 import { sign } from "hono/jwt";
 import { z } from "zod";
+import { displayName } from "../../protocol/display-name";
 import type { AppBindings } from "../app-types";
 import { ApiError, validationError } from "../errors";
 import { DevFaultsBody, devFaultsReport, setEventsConsumerFault } from "../dev-faults";
@@ -10,7 +11,8 @@ export const DEV_TOKEN_TTL_SECONDS = 12 * 60 * 60;
 
 export const DevTokenBody = z.strictObject({
   userId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "user id: 1-64 letters, digits, _ or -"),
-  name: z.string().trim().min(1).max(64).optional(),
+  /** Cleaned like a token's name (protocol/display-name.ts); nothing visible means the user id. */
+  name: z.string().max(1024).optional(),
 });
 
 export const DevTokenResponse = z.object({
@@ -51,7 +53,7 @@ export const devRoutes = new Hono<AppBindings>()
     const parsed = DevTokenBody.safeParse(raw);
     if (!parsed.success) throw validationError(parsed.error, "body");
     const { userId } = parsed.data;
-    const name = parsed.data.name ?? userId;
+    const name = displayName(parsed.data.name, userId);
     const now = Math.floor(Date.now() / 1000);
     const exp = now + DEV_TOKEN_TTL_SECONDS;
     const token = await sign({ sub: userId, name, iat: now, exp }, c.env.AUTH_SECRET, "HS256");
