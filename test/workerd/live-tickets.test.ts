@@ -89,7 +89,7 @@ describe("POST /v1/live/tickets", () => {
   });
 
   it("refuses to mint without a key of its own, never falling back to AUTH_SECRET", async () => {
-    const claims = { sub: "u", exp: Math.floor(Date.now() / 1000) + 60 };
+    const claims = { sub: "u", exp: Math.floor(Date.now() / 1000) + 60, name: "u", roles: [] };
     for (const keys of [{ AUTH_SECRET: "s" }, { AUTH_SECRET: "s", LIVE_TICKET_SECRET: "" }, { AUTH_SECRET: "s", LIVE_TICKET_SECRET: "s" }]) {
       const error = await mintLiveTicket(keys, claims, uniqueTarget(), null, Date.now()).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ApiError);
