@@ -1,8 +1,8 @@
 import { WebSocket as ReconnectingWebSocket } from "partysocket";
 import {
+  encodeClientFrame,
   PING_FRAME,
   PROTOCOL_VERSION,
-  SEEN_EVERY_CHARS,
   ServerFrame,
   type AckFrame,
   type ClientFrame,
@@ -110,7 +110,6 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
   const state: LiveState = { count: null, viewers: null, seq: null, countSeq: null, mode: "full" };
   const pending = new Map<string, PendingWrite>();
   let status: LiveStatus = "connecting";
-  let unreportedChars = 0;
   let lastFrameAt = Date.now();
 
   const setStatus = (next: LiveStatus) => {
@@ -132,8 +131,8 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
     maxEnqueuedMessages: 0,
   });
 
-  const sendNow = (text: string) => {
-    if (socket.readyState === socket.OPEN) socket.send(text);
+  const sendNow = (frame: ClientFrame) => {
+    if (socket.readyState === socket.OPEN) socket.send(encodeClientFrame(frame));
   };
 
   const apply = (frame: ServerFrame) => {
@@ -193,6 +192,10 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
         return;
       case "pong":
         return;
+      case "mark":
+        // Answered at once: proof that this client read everything up to here (flow control).
+        sendNow({ type: "seen", mark: frame.mark });
+        return;
       default: {
         const unknownFrame: never = frame;
         throw new Error(`unhandled frame ${JSON.stringify(unknownFrame)}`);
@@ -203,7 +206,6 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
   socket.addEventListener("message", (event: MessageEvent) => {
     lastFrameAt = Date.now();
     if (typeof event.data !== "string") return;
-    unreportedChars += event.data.length;
     let json: unknown;
     try {
       json = JSON.parse(event.data);
@@ -212,19 +214,14 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
     }
     const parsed = ServerFrame.safeParse(json);
     if (parsed.success) apply(parsed.data);
-    if (unreportedChars >= SEEN_EVERY_CHARS) {
-      sendNow(JSON.stringify({ type: "seen", chars: unreportedChars } satisfies ClientFrame));
-      unreportedChars = 0;
-    }
   });
 
   socket.addEventListener("open", () => {
     lastFrameAt = Date.now();
-    unreportedChars = 0;
     setStatus("open");
     // Every write is safe to resend: like/unlike/react set a state, and a comment's frame id
     // is its idempotency key, so the room posts it once.
-    for (const request of pending.values()) sendNow(JSON.stringify(request.frame));
+    for (const request of pending.values()) sendNow(request.frame);
   });
 
   socket.addEventListener("close", () => {
@@ -239,7 +236,8 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
       socket.reconnect();
       return;
     }
-    sendNow(PING_FRAME);
+    // Sent as the exact text the runtime's auto-response matches, so it never wakes the room.
+    if (socket.readyState === socket.OPEN) socket.send(PING_FRAME);
   }, pingInterval);
 
   function shutdown(reason: Error) {
@@ -273,7 +271,7 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
         else resolve(value);
       };
       pending.set(id, { frame, resolve: accept, reject, timer });
-      sendNow(JSON.stringify(frame));
+      sendNow(frame);
     });
   const requestId = () => crypto.randomUUID();
 
