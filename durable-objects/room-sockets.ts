@@ -120,7 +120,12 @@ export class RoomSockets {
     private readonly deps: RoomSocketsDeps,
   ) {
     this.now = deps.now ?? Date.now;
-    this.windows = new SendWindows(this.now, (ws) => this.attachmentOf(ws)?.window ?? null);
+    // A socket without a saved window was accepted before its first mark: it starts from zero
+    // plus the margin load adds, like any other.
+    this.windows = new SendWindows(this.now, (ws) => {
+      const attachment = this.attachmentOf(ws);
+      return attachment === null ? null : (attachment.window ?? { unread: 0, mode: "full" });
+    });
     this.invalid = new InvalidFrameLimiter(this.now);
     this.budget = new FrameBudget(this.now);
   }
@@ -142,6 +147,7 @@ export class RoomSockets {
     const attachment: SocketAttachment = { user };
     server.serializeAttachment(attachment);
     this.attachments.set(server, attachment);
+    this.windows.open(server);
 
     const { state, plan } = hello;
     const events = plan.kind === "replay" ? plan.events : [];

@@ -76,10 +76,18 @@ export class SendWindows<K extends object> {
 
   constructor(
     private readonly now: () => number = Date.now,
-    /** The saved window of a socket this object has not seen since it woke up. */
+    /** The saved window of a socket accepted before this object woke up. */
     private readonly load: (key: K) => SavedWindow | null = () => null,
     private readonly newMark: () => string = randomMark,
   ) {}
+
+  /**
+   * A socket accepted by this object starts from nothing; any other socket this object meets
+   * was accepted before a wake-up, and its window is loaded (see the constructor's `load`).
+   */
+  open(key: K): void {
+    this.windows.set(key, this.fresh());
+  }
 
   /** False when `bytes` more would pass MAX_UNREAD_BYTES: close the socket instead of sending. */
   fits(key: K, bytes: number): boolean {
@@ -160,7 +168,7 @@ export class SendWindows<K extends object> {
     let window = this.windows.get(key);
     if (!window) {
       const saved = this.load(key);
-      window = { sent: 0, read: 0, carried: 0, sinceMark: 0, marks: [], highSince: null, mode: "full" };
+      window = this.fresh();
       if (saved !== null) {
         window.carried = saved.unread + MARK_EVERY_BYTES;
         window.mode = saved.mode;
@@ -171,5 +179,9 @@ export class SendWindows<K extends object> {
       this.windows.set(key, window);
     }
     return window;
+  }
+
+  private fresh(): Window {
+    return { sent: 0, read: 0, carried: 0, sinceMark: 0, marks: [], highSince: null, mode: "full" };
   }
 }
