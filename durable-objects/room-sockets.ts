@@ -377,6 +377,8 @@ export class RoomSockets {
 
   /** `bytes`: the text's UTF-8 length, when the caller already knows it (a broadcast's frames). */
   private sendText(ws: WebSocket, text: string, bytes = utf8Length(text)): void {
+    // Closed by an earlier frame of the same broadcast (or by the client): count it once.
+    if (ws.readyState !== WebSocket.READY_STATE_OPEN) return;
     if (!this.windows.fits(ws, bytes)) {
       this.deps.metrics?.closedTooFarBehind();
       this.closeSocket(ws, CLOSE_CODES.tryAgainLater, "too far behind; reconnect with since");
