@@ -1,9 +1,9 @@
 import { WebSocket as ReconnectingWebSocket } from "partysocket";
 import {
   CLOSE_CODES,
+  encodeClientFrame,
   PING_FRAME,
   PROTOCOL_VERSION,
-  SEEN_EVERY_CHARS,
   ServerFrame,
   type AckFrame,
   type ClientFrame,
@@ -133,7 +133,6 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
   const state: LiveState = { count: null, viewers: null, seq: null, countSeq: null, mode: "full" };
   const pending = new Map<string, PendingWrite>();
   let status: LiveStatus = "connecting";
-  let unreportedChars = 0;
   let lastFrameAt = Date.now();
   let refusedInARow = 0;
   /** Whether the last hello named a user: a signed-in socket refused a write has outlived its token. */
@@ -196,8 +195,8 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
     },
   });
 
-  const sendNow = (text: string) => {
-    if (socket.readyState === socket.OPEN) socket.send(text);
+  const sendNow = (frame: ClientFrame) => {
+    if (socket.readyState === socket.OPEN) socket.send(encodeClientFrame(frame));
   };
 
   const apply = (frame: ServerFrame) => {
@@ -265,6 +264,10 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
         return;
       case "pong":
         return;
+      case "mark":
+        // Answered at once: proof that this client read everything up to here (flow control).
+        sendNow({ type: "seen", mark: frame.mark });
+        return;
       default: {
         const unknownFrame: never = frame;
         throw new Error(`unhandled frame ${JSON.stringify(unknownFrame)}`);
@@ -275,7 +278,6 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
   socket.addEventListener("message", (event: MessageEvent) => {
     lastFrameAt = Date.now();
     if (typeof event.data !== "string") return;
-    unreportedChars += event.data.length;
     let json: unknown;
     try {
       json = JSON.parse(event.data);
@@ -284,19 +286,14 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
     }
     const parsed = ServerFrame.safeParse(json);
     if (parsed.success) apply(parsed.data);
-    if (unreportedChars >= SEEN_EVERY_CHARS) {
-      sendNow(JSON.stringify({ type: "seen", chars: unreportedChars } satisfies ClientFrame));
-      unreportedChars = 0;
-    }
   });
 
   socket.addEventListener("open", () => {
     lastFrameAt = Date.now();
-    unreportedChars = 0;
     setStatus("open");
     // Every write is safe to resend: like/unlike/react set a state, and a comment's frame id
     // is its idempotency key, so the room posts it once.
-    for (const request of pending.values()) sendNow(JSON.stringify(request.frame));
+    for (const request of pending.values()) sendNow(request.frame);
   });
 
   socket.addEventListener("close", (event: { code: number; reason: string }) => {
@@ -317,7 +314,8 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
       socket.reconnect();
       return;
     }
-    sendNow(PING_FRAME);
+    // Sent as the exact text the runtime's auto-response matches, so it never wakes the room.
+    if (socket.readyState === socket.OPEN) socket.send(PING_FRAME);
   }, pingInterval);
 
   function rejectPending(reason: Error) {
@@ -360,7 +358,7 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
         else resolve(value);
       };
       pending.set(id, { frame, resolve: accept, reject, timer });
-      sendNow(JSON.stringify(frame));
+      sendNow(frame);
     });
   const requestId = () => crypto.randomUUID();
 

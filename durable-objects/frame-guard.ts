@@ -5,7 +5,9 @@ export const INVALID_FRAME_WINDOW_MS = 10_000;
 
 export type DecodedFrame =
   | { ok: true; frame: ClientFrame }
-  | { ok: false; code: "payload_too_large" | "invalid_json" | "invalid_request"; message: string; details?: unknown };
+  | { ok: false; code: "payload_too_large" | "invalid_json" | "invalid_request"; message: string; details?: unknown }
+  /** RFC 6455 8.1: the room fails the connection (1007) after the error frame. */
+  | { ok: false; code: "invalid_utf8"; message: string };
 
 const utf8 = new TextEncoder();
 
@@ -13,6 +15,11 @@ const utf8 = new TextEncoder();
 export function decodeClientFrame(message: string | ArrayBuffer): DecodedFrame {
   if (typeof message !== "string") {
     return { ok: false, code: "invalid_request", message: "binary frames are not part of the protocol" };
+  }
+  // The runtime replaces invalid UTF-8 with U+FFFD before the room sees the text, so a raw
+  // U+FFFD is all that is left of it; clients send the character itself as \ufffd (encodeClientFrame).
+  if (message.includes("\uFFFD")) {
+    return { ok: false, code: "invalid_utf8", message: "text frame is not valid UTF-8 (send U+FFFD escaped as \\ufffd)" };
   }
   // A UTF-16 code unit is at most 3 UTF-8 bytes, so short strings need no encoding to check.
   if (message.length * 3 > MAX_CLIENT_FRAME_BYTES && utf8.encode(message).byteLength > MAX_CLIENT_FRAME_BYTES) {

@@ -8,6 +8,7 @@ import {
   type ErrorFrame,
   type EventFrame,
   type HelloFrame,
+  type MarkFrame,
   type ServerFrame,
 } from "../protocol/live";
 import { LiveIdentity, type OpOutcome, type RoomError, type RoomResult } from "../protocol/room-rpc";
@@ -17,7 +18,9 @@ import type { RoomSettings } from "../protocol/moderation";
 import type { LiveChanges } from "./live-broadcaster";
 import type { ReplayPlan, RingEvent } from "./replay-ring";
 import { decodeClientFrame, InvalidFrameLimiter } from "./frame-guard";
-import { SendWindows } from "./send-window";
+import { FrameBudget, FRAME_BURST, FRAMES_PER_SECOND } from "./frame-budget";
+import { closeReply } from "./close-handshake";
+import { MAX_UNREAD_BYTES, SendWindows, utf8Length } from "./send-window";
 import { logEvent } from "../workers/log";
 import type { SocketCounters } from "./room-metrics";
 
@@ -26,6 +29,11 @@ import type { SocketCounters } from "./room-metrics";
  * within a few milliseconds, large enough that a room of thousands yields only a few times.
  */
 export const BROADCAST_SLICE = 256;
+/**
+ * A replay larger than this is answered with a resync instead: hello and replay go out
+ * before the client can answer a mark, and must leave room under MAX_UNREAD_BYTES.
+ */
+export const MAX_REPLAY_BYTES = MAX_UNREAD_BYTES / 2;
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -34,6 +42,8 @@ function yieldToEventLoop(): Promise<void> {
 /** What a socket carries through hibernation; parsed back on every wake-up, never cast. */
 const SocketAttachment = z.object({
   user: LiveIdentity.nullable(),
+  /** The send window as of its last mark (send-window.ts); absent until the first one. */
+  window: z.object({ unread: z.number().int().nonnegative(), mode: z.enum(["full", "counts-only"]) }).optional(),
 });
 type SocketAttachment = z.infer<typeof SocketAttachment>;
 
@@ -83,12 +93,17 @@ export interface PreparedHello {
 
 /**
  * The live sockets of one room, on the hibernation API: the runtime owns the sockets, the
- * identity rides in each socket's attachment, and everything kept here in memory (slow
- * consumer estimates, invalid-frame strikes) is safe to lose on eviction.
+ * identity and the send window ride in each socket's attachment, and everything kept here
+ * only in memory (invalid-frame strikes, frame budgets) is safe to lose on eviction.
+ *
+ * What the room holds per socket is bounded whatever the client sends: at most
+ * MAX_UNREAD_BYTES of frames sent and not proven read (send-window.ts), at most FRAME_BURST
+ * frames taken in at once (frame-budget.ts), and a few numbers beside them.
  */
 export class RoomSockets {
   private readonly windows: SendWindows<WebSocket>;
   private readonly invalid: InvalidFrameLimiter<WebSocket>;
+  private readonly budget: FrameBudget<WebSocket>;
   private readonly attachments = new WeakMap<WebSocket, SocketAttachment>();
   private readonly now: () => number;
   /**
@@ -105,8 +120,14 @@ export class RoomSockets {
     private readonly deps: RoomSocketsDeps,
   ) {
     this.now = deps.now ?? Date.now;
-    this.windows = new SendWindows(this.now);
+    // A socket without a saved window was accepted before its first mark: it starts from zero
+    // plus the margin load adds, like any other.
+    this.windows = new SendWindows(this.now, (ws) => {
+      const attachment = this.attachmentOf(ws);
+      return attachment === null ? null : (attachment.window ?? { unread: 0, mode: "full" });
+    });
     this.invalid = new InvalidFrameLimiter(this.now);
+    this.budget = new FrameBudget(this.now);
   }
 
   /** Accepts an upgrade: the new socket gets its `hello`, then any replay, before anyone else's frame. */
@@ -126,9 +147,15 @@ export class RoomSockets {
     const attachment: SocketAttachment = { user };
     server.serializeAttachment(attachment);
     this.attachments.set(server, attachment);
+    this.windows.open(server);
 
     const { state, plan } = hello;
-    const replay = plan.kind === "replay" ? plan.events : [];
+    const events = plan.kind === "replay" ? plan.events : [];
+    const texts = events.map(({ seq, at, event }) => JSON.stringify({ type: "event", seq, at, replay: true, event } satisfies EventFrame));
+    const bytes = texts.map(utf8Length);
+    // Too much to replay is a gap like a trimmed ring: the client replaces its state.
+    const tooBig = bytes.reduce((sum, n) => sum + n, 0) > MAX_REPLAY_BYTES;
+    const replay = tooBig ? [] : texts;
     this.send(server, {
       type: "hello",
       protocol: PROTOCOL_VERSION,
@@ -136,7 +163,7 @@ export class RoomSockets {
       count: state.count,
       viewers: hello.viewers ?? this.deps.viewers?.() ?? this.viewerCount(),
       seq: state.seq,
-      resync: plan.kind === "resync",
+      resync: plan.kind === "resync" || tooBig,
       replay: replay.length,
       user: user === null ? null : { id: user.userId },
       comments: state.comments,
@@ -144,9 +171,7 @@ export class RoomSockets {
       pinned: state.pinned,
       settings: state.settings,
     } satisfies HelloFrame);
-    for (const entry of replay) {
-      this.send(server, { type: "event", seq: entry.seq, at: entry.at, replay: true, event: entry.event } satisfies EventFrame);
-    }
+    replay.forEach((text, i) => this.sendText(server, text, bytes[i]));
     return { response: new Response(null, { status: 101, webSocket: client }), socket: server };
   }
 
@@ -165,7 +190,20 @@ export class RoomSockets {
   }
 
   async onMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // Frames still queued behind a close the room sent get no answer.
+    if (ws.readyState !== WebSocket.READY_STATE_OPEN) return;
+    if (!this.budget.take(ws)) {
+      const message = `more than ${FRAME_BURST} frames at once or ${FRAMES_PER_SECOND} per second`;
+      this.send(ws, { type: "error", error: { code: "too_many_frames", message } });
+      this.closeSocket(ws, CLOSE_CODES.tooManyFrames, "too many frames");
+      return;
+    }
     const decoded = decodeClientFrame(message);
+    if (!decoded.ok && decoded.code === "invalid_utf8") {
+      this.send(ws, { type: "error", error: { code: decoded.code, message: decoded.message } });
+      this.closeSocket(ws, CLOSE_CODES.invalidPayload, "invalid UTF-8");
+      return;
+    }
     if (!decoded.ok) {
       const { code, message: text, details } = decoded;
       this.send(ws, { type: "error", error: details === undefined ? { code, message: text } : { code, message: text, details } });
@@ -175,11 +213,10 @@ export class RoomSockets {
     await this.handle(ws, decoded.frame);
   }
 
-  /** Completes the close handshake; the caller re-broadcasts the viewer count. */
-  onClose(ws: WebSocket, code: number): void {
-    // 1005 and 1006 describe a missing or abnormal close and may not be sent back.
-    this.closeSocket(ws, code === 1005 || code === 1006 ? CLOSE_CODES.normal : code, "closing");
-    this.sockets().delete(ws);
+  /** Completes the close handshake (close-handshake.ts); the caller re-broadcasts the viewer count. */
+  onClose(ws: WebSocket, code: number, wasClean: boolean): void {
+    const reply = closeReply(code, wasClean);
+    this.closeSocket(ws, reply, reply === CLOSE_CODES.protocolError ? "invalid close code" : "closing");
   }
 
   /**
@@ -196,15 +233,13 @@ export class RoomSockets {
         return;
       }
       const verdict = this.windows.assess(ws);
-      if (verdict.drop) {
-        this.deps.metrics?.closedTooFarBehind();
-        this.closeSocket(ws, CLOSE_CODES.tryAgainLater, "too far behind; reconnect with since");
-        return;
+      if (verdict.switched) {
+        this.deps.metrics?.switchedToCountsOnly();
+        this.send(ws, { type: "mode", mode: verdict.mode });
+        this.saveWindow(ws);
       }
-      if (verdict.switched) this.deps.metrics?.switchedToCountsOnly();
-      if (verdict.switched) this.send(ws, { type: "mode", mode: verdict.mode });
-      if (countText !== null) this.sendText(ws, countText);
-      if (viewersText !== null && verdict.mode === "full") this.sendText(ws, viewersText);
+      if (countText !== null) this.sendText(ws, countText, countText.length);
+      if (viewersText !== null && verdict.mode === "full") this.sendText(ws, viewersText, viewersText.length);
       else if (viewersText !== null) this.deps.metrics?.framesDroppedSlow(1);
     });
   }
@@ -216,6 +251,7 @@ export class RoomSockets {
   broadcastEvents(events: readonly RingEvent[]): void {
     this.deps.mirror?.events(events);
     const texts = events.map(({ seq, at, event }) => JSON.stringify({ type: "event", seq, at, replay: false, event } satisfies EventFrame));
+    const bytes = texts.map(utf8Length);
     this.inSlices((ws) => {
       if (ws.readyState !== WebSocket.READY_STATE_OPEN) {
         this.sockets().delete(ws);
@@ -225,7 +261,7 @@ export class RoomSockets {
         this.deps.metrics?.framesDroppedSlow(texts.length);
         return;
       }
-      for (const text of texts) this.sendText(ws, text);
+      texts.forEach((text, i) => this.sendText(ws, text, bytes[i]));
     });
   }
 
@@ -266,8 +302,10 @@ export class RoomSockets {
         this.sendText(ws, PONG_FRAME);
         return;
       case "seen": {
-        const mode = this.windows.seen(ws, frame.chars);
-        if (mode !== null) this.send(ws, { type: "mode", mode });
+        const mode = this.windows.seen(ws, frame.mark);
+        if (mode === null) return;
+        this.send(ws, { type: "mode", mode });
+        this.saveWindow(ws);
         return;
       }
       case "like":
@@ -337,13 +375,47 @@ export class RoomSockets {
     this.sendText(ws, JSON.stringify(frame));
   }
 
-  private sendText(ws: WebSocket, text: string): void {
+  /** `bytes`: the text's UTF-8 length, when the caller already knows it (a broadcast's frames). */
+  private sendText(ws: WebSocket, text: string, bytes = utf8Length(text)): void {
+    // Closed by an earlier frame of the same broadcast (or by the client): count it once.
+    if (ws.readyState !== WebSocket.READY_STATE_OPEN) return;
+    if (!this.windows.fits(ws, bytes)) {
+      this.deps.metrics?.closedTooFarBehind();
+      this.closeSocket(ws, CLOSE_CODES.tryAgainLater, "too far behind; reconnect with since");
+      return;
+    }
     try {
       ws.send(text);
-      this.windows.sent(ws, text.length);
-      this.deps.metrics?.frameSent();
     } catch {
       // The socket closed between the readyState check and the send; its close event follows.
+      return;
+    }
+    this.windows.sent(ws, bytes);
+    this.deps.metrics?.frameSent();
+    const mark = this.windows.markDue(ws);
+    if (mark === null) return;
+    const markText = JSON.stringify({ type: "mark", mark } satisfies MarkFrame);
+    if (!this.windows.fits(ws, markText.length)) return;
+    try {
+      ws.send(markText);
+    } catch {
+      return;
+    }
+    this.windows.marked(ws, mark, markText.length);
+    this.deps.metrics?.frameSent();
+    this.saveWindow(ws);
+  }
+
+  /** Keeps the send window in the attachment, so a wake-up does not start it from zero. */
+  private saveWindow(ws: WebSocket): void {
+    const attachment = this.attachmentOf(ws);
+    if (attachment === null) return;
+    const saved: SocketAttachment = { ...attachment, window: this.windows.saved(ws) };
+    try {
+      ws.serializeAttachment(saved);
+      this.attachments.set(ws, saved);
+    } catch {
+      // Closed meanwhile: nothing left to save it for.
     }
   }
 

@@ -365,14 +365,14 @@ export class TargetRoom extends DurableObject<AppEnv> {
     await this.sockets.onMessage(ws, message);
   }
 
-  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    this.sockets.onClose(ws, code);
+  override async webSocketClose(ws: WebSocket, code: number, _reason: string, wasClean: boolean): Promise<void> {
+    this.sockets.onClose(ws, code, wasClean);
     this.counters.socketClosed();
     this.live.changed();
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    this.sockets.onClose(ws, 1006);
+    this.sockets.onClose(ws, 1006, false);
     this.counters.socketClosed();
     this.live.changed();
   }

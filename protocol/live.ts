@@ -9,7 +9,7 @@ import { RoomSettings } from "./moderation";
  * TargetRoom and the browser client. Bump PROTOCOL_VERSION on any change an old peer would
  * misread; a client that asks for another version gets an `incompatible` frame and a close.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Client frames larger than this (UTF-8 bytes) are refused without being parsed. */
 export const MAX_CLIENT_FRAME_BYTES = 4 * 1024;
@@ -21,9 +21,13 @@ export const MAX_CLIENT_FRAME_BYTES = 4 * 1024;
 export const PING_FRAME = '{"type":"ping"}';
 export const PONG_FRAME = '{"type":"pong"}';
 
-/** Close codes in the application range (4000-4999) plus the standard ones we use. */
+/** Close codes in the application range (4000-4999) plus the standard ones we use (docs/realtime.md). */
 export const CLOSE_CODES = {
   normal: 1000,
+  /** The client's close frame carried a code no endpoint may send (RFC 6455 7.4). */
+  protocolError: 1002,
+  /** A text frame held invalid UTF-8 (a raw U+FFFD, see decodeClientFrame). */
+  invalidPayload: 1007,
   policyViolation: 1008,
   tryAgainLater: 1013,
   incompatible: 4400,
@@ -35,7 +39,19 @@ export const CLOSE_CODES = {
   ticketExpired: 4408,
   /** The ticket already opened a socket: each one opens exactly one. */
   ticketUsed: 4409,
+  /** The socket sent more frames than its budget allows (durable-objects/frame-budget.ts). */
+  tooManyFrames: 4429,
 } as const;
+
+/**
+ * Serialises a client frame for the wire. The runtime hands the room each invalid UTF-8
+ * sequence of a text frame already replaced by U+FFFD, so the room takes a raw U+FFFD for
+ * invalid UTF-8 and closes with 1007; a client that means the character sends it escaped.
+ * JSON allows `\ufffd` wherever the character may stand (it can only stand inside a string).
+ */
+export function encodeClientFrame(frame: ClientFrame): string {
+  return JSON.stringify(frame).replaceAll("\uFFFD", "\\ufffd");
+}
 
 /** A client-chosen id echoed in the `ack` or `error` that answers a write. */
 export const RequestId = z.string().min(1).max(64);
@@ -44,12 +60,14 @@ const LikeFrame = z.strictObject({ type: z.literal("like"), id: RequestId });
 const UnlikeFrame = z.strictObject({ type: z.literal("unlike"), id: RequestId });
 /** Sent by a client only if it did not match PING_FRAME byte for byte; answered by the room. */
 const PingFrame = z.strictObject({ type: z.literal("ping") });
+/** The random id of a `mark` frame: knowing it proves having read the frame. */
+export const Mark = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
 /**
- * Flow control: the client reports how many characters of text frames it has read since its
- * last `seen`. The runtime exposes no buffered amount on server sockets, so this is how the
- * room tells a slow reader from a fast one (see durable-objects/send-window.ts).
+ * Flow control: the client answers each `mark` frame with its id. The runtime exposes no
+ * buffered amount on server sockets, and a client's own count of what it read cannot be
+ * checked; a mark's id can only be known by reading it (see durable-objects/send-window.ts).
  */
-const SeenFrame = z.strictObject({ type: z.literal("seen"), chars: z.number().int().nonnegative().max(1e12) });
+const SeenFrame = z.strictObject({ type: z.literal("seen"), mark: Mark });
 
 /** Posts a comment; `id` doubles as the idempotency key, so a resent frame posts once. */
 const CommentFrame = z.strictObject({
@@ -70,9 +88,6 @@ const ReactFrame = z.strictObject({
 export const ClientFrame = z.discriminatedUnion("type", [LikeFrame, UnlikeFrame, CommentFrame, ReactFrame, PingFrame, SeenFrame]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame["type"];
-
-/** A client sends `seen` after reading this many characters, well inside the room's window. */
-export const SEEN_EVERY_CHARS = 16 * 1024;
 
 /**
  * The payload of an `event` frame. Discriminated by `kind` so later issues add comments and
@@ -171,6 +186,8 @@ export const IncompatibleFrame = z.object({
   message: z.string(),
 });
 const PongFrame = z.object({ type: z.literal("pong") });
+/** Sent after every few KiB; the client answers `{"type":"seen","mark"}` as soon as it reads it. */
+export const MarkFrame = z.object({ type: z.literal("mark"), mark: Mark });
 
 export const ServerFrame = z.discriminatedUnion("type", [
   HelloFrame,
@@ -182,6 +199,7 @@ export const ServerFrame = z.discriminatedUnion("type", [
   ModeFrame,
   IncompatibleFrame,
   PongFrame,
+  MarkFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 export type HelloFrame = z.infer<typeof HelloFrame>;
@@ -192,6 +210,7 @@ export type AckFrame = z.infer<typeof AckFrame>;
 export type ErrorFrame = z.infer<typeof ErrorFrame>;
 export type ModeFrame = z.infer<typeof ModeFrame>;
 export type IncompatibleFrame = z.infer<typeof IncompatibleFrame>;
+export type MarkFrame = z.infer<typeof MarkFrame>;
 
 /**
  * The query of the upgrade request. `ticket` (from `POST /v1/live/tickets`) signs the socket in;

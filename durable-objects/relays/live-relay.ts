@@ -153,13 +153,13 @@ export class LiveRelay extends DurableObject<AppEnv> {
     await this.sockets.onMessage(ws, message);
   }
 
-  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    this.sockets.onClose(ws, code);
+  override async webSocketClose(ws: WebSocket, code: number, _reason: string, wasClean: boolean): Promise<void> {
+    this.sockets.onClose(ws, code, wasClean);
     this.report();
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    this.sockets.onClose(ws, 1006);
+    this.sockets.onClose(ws, 1006, false);
     this.report();
   }
 

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { workerdProcesses } from "../../scripts/workerd-processes";
-import { SEEN_EVERY_CHARS, ServerFrame } from "../../protocol/live";
+import { ServerFrame } from "../../protocol/live";
 import { startDevServer, type DevServer } from "../../scripts/dev-server";
 import { call, RELIABILITY_AUTH_SECRET, signedInLiveUrl, tokenFor, UNLIMITED_RATES, uniqueTarget } from "./client";
 import { printReliability } from "./record";
@@ -64,7 +64,6 @@ function openViewer(url: string): Promise<Viewer> {
   return new Promise((resolveOpen, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false });
     const viewer: Viewer = { ws, frames: 0, closed: false };
-    let unreported = 0;
     const timer = setTimeout(() => reject(new Error("no hello within 30 s")), 30_000);
     ws.on("error", reject);
     ws.on("close", () => (viewer.closed = true));
@@ -72,13 +71,10 @@ function openViewer(url: string): Promise<Viewer> {
       if (isBinary) return;
       const text = data.toString();
       viewer.frames++;
-      // Report what was read, as the client SDK does, so the room keeps the socket in full mode.
-      unreported += text.length;
-      if (unreported >= SEEN_EVERY_CHARS) {
-        ws.send(JSON.stringify({ type: "seen", chars: unreported }));
-        unreported = 0;
-      }
-      if (ServerFrame.parse(JSON.parse(text)).type === "hello") {
+      const frame = ServerFrame.parse(JSON.parse(text));
+      // Prove reading, as the client SDK does, so the room keeps the socket in full mode.
+      if (frame.type === "mark") ws.send(JSON.stringify({ type: "seen", mark: frame.mark }));
+      if (frame.type === "hello") {
         clearTimeout(timer);
         resolveOpen(viewer);
       }

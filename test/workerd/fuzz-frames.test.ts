@@ -4,7 +4,7 @@ import { ClientFrame, MAX_CLIENT_FRAME_BYTES } from "../../protocol/live";
 import { MAX_INVALID_FRAMES } from "../../durable-objects/frame-guard";
 import { tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { fakeCommentId } from "./moderation-helpers";
-import { LiveSocket } from "./live-socket";
+import { LiveSocket, wireSafe } from "./live-socket";
 import { expectRoomInvariants, malformedJsonText, roomFingerprint } from "./fuzz-helpers";
 import { printReliability } from "./reliability-record";
 import { waitFor } from "./wait";
@@ -25,7 +25,7 @@ const validFrames = (commentId: string): Record<string, unknown>[] => [
   { type: "comment", id: "d", text: "reply", replyTo: commentId },
   { type: "react", id: "e", emoji: "love", action: "add" },
   { type: "react", id: "f", emoji: "wow", action: "remove", commentId },
-  { type: "seen", chars: 10 },
+  { type: "seen", mark: "m1" },
 ];
 
 const isInvalidText = (text: string) => {
@@ -44,7 +44,7 @@ const invalidFrame: fc.Arbitrary<RawFrame> = fc.oneof(
     arbitrary: fc
       .record({
         frame: fc.constantFrom(...validFrames(fakeCommentId())),
-        key: fc.constantFrom("type", "id", "text", "emoji", "action", "chars", "replyTo", "commentId", "extra"),
+        key: fc.constantFrom("type", "id", "text", "emoji", "action", "mark", "replyTo", "commentId", "extra"),
         value: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined)),
       })
       .map(({ frame, key, value }) => JSON.stringify({ ...frame, [key]: value })),
@@ -74,7 +74,7 @@ describe("fuzzed live socket frames", () => {
       fc.asyncProperty(fc.array(invalidFrame, { minLength: 1, maxLength: MAX_INVALID_FRAMES - 1 }), fc.boolean(), async (frames, signedIn) => {
         const socket = await LiveSocket.open(target, signedIn ? { token: await tokenFor(uniqueUser("fuzz")) } : {});
         await socket.next("hello");
-        for (const frame of frames) socket.ws.send(frame);
+        for (const frame of frames) socket.ws.send(typeof frame === "string" ? wireSafe(frame) : frame);
         tried += frames.length;
         await socket.next("error", () => socket.of("error").length >= frames.length, 5_000);
         // The guard also answers nothing but errors: no ack, no event, no count from these frames.
@@ -106,7 +106,7 @@ describe("fuzzed live socket frames", () => {
         const before = await roomFingerprint(target);
         const abuser = await LiveSocket.open(target, { token: await tokenFor(uniqueUser("abuser")) });
         await abuser.next("hello");
-        for (const frame of frames) abuser.ws.send(frame);
+        for (const frame of frames) abuser.ws.send(typeof frame === "string" ? wireSafe(frame) : frame);
         tried += frames.length;
         expect(await abuser.closed).toMatchObject({ code: 1008 });
         expect(abuser.of("error")).toHaveLength(MAX_INVALID_FRAMES);

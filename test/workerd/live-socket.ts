@@ -13,6 +13,15 @@ export async function mintTicket(target: string, token: string, origin?: string)
   return LiveTicket.parse(await res.json()).ticket;
 }
 
+/**
+ * Text as a client that follows the protocol puts it on the wire: a lone surrogate cannot be
+ * sent (a WebSocket sends U+FFFD for it), and U+FFFD itself travels escaped, because the room
+ * takes a raw one for invalid UTF-8 and closes with 1007.
+ */
+export function wireSafe(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|\uFFFD/g, "\\ufffd");
+}
+
 type FrameOf<T extends ServerFrame["type"]> = Extract<ServerFrame, { type: T }>;
 
 /**
@@ -59,8 +68,16 @@ export class LiveSocket {
     return new LiveSocket(ws);
   }
 
+  /** Objects go out as the SDK sends them (protocol/live.ts encodeClientFrame); text as given. */
   send(frame: unknown): void {
-    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+    this.ws.send(typeof frame === "string" ? frame : wireSafe(JSON.stringify(frame)));
+  }
+
+  /** Proves reading up to the newest `mark` received, as the SDK does for every mark. */
+  seenLatest(): void {
+    const mark = this.of("mark").at(-1);
+    if (mark === undefined) throw new Error("no mark received yet");
+    this.send({ type: "seen", mark: mark.mark });
   }
 
   of<T extends ServerFrame["type"]>(type: T): FrameOf<T>[] {

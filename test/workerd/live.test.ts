@@ -304,7 +304,7 @@ describe("live slow consumers", () => {
     await other.next("viewers", (f) => f.viewers === 2);
     expect(slow.of("viewers").map((f) => f.viewers)).not.toContain(2);
 
-    slow.send({ type: "seen", chars: 1_000_000 });
+    slow.seenLatest();
     expect(await slow.next("mode", (f) => f.mode === "full")).toEqual({ type: "mode", mode: "full" });
     other.close();
     await slow.next("viewers", (f) => f.viewers === 1);

@@ -288,7 +288,7 @@ describe("relay slow consumers", () => {
     expect(slow.of("viewers").map((f) => f.viewers)).not.toContain(2);
     expect(slow.of("event").filter((f) => f.event.kind === "comment")).toEqual([]);
 
-    slow.send({ type: "seen", chars: 1_000_000 });
+    slow.seenLatest();
     expect(await slow.next("mode", (f) => f.mode === "full")).toEqual({ type: "mode", mode: "full" });
     other.close();
     await slow.next("viewers", (f) => f.viewers === 1);
