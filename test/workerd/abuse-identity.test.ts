@@ -327,7 +327,7 @@ describe("odd claims in a validly signed token", () => {
       for (const res of [
         await postJson(`/v1/targets/${target}/comments`, { text: "hi" }, { token }),
         await postJson("/v1/likes", { target, action: "like" }, { token }),
-        await call(`/v1/targets/${target}/live?token=${token}`, { headers: { Upgrade: "websocket" } }),
+        await postJson("/v1/live/tickets", { target }, { token }),
       ]) {
         const answer = await answerOf(res);
         expect(answer.status, `${what}: ${answer.text}`).toBe(401);
