@@ -238,6 +238,25 @@ describe("live sign-in with a ticket", () => {
     socket.close();
   });
 
+  it("takes an identity only with a ticket it spends: an identity header alone opens a read-only viewer", async () => {
+    const target = uniqueTarget();
+    await runInDurableObject(roomStub(target), async (room) => {
+      const headers = new Headers({
+        upgrade: "websocket",
+        "x-engagement-live-identity": JSON.stringify({ userId: "mallory", name: "mallory", roles: ["admin"], exp: Math.floor(Date.now() / 1000) + 60 }),
+      });
+      const res = await room.fetch(new Request(`https://target-room.internal/live?target=${encodeURIComponent(target)}`, { headers }));
+      const ws = res.webSocket;
+      if (res.status !== 101 || ws === null) throw new Error(`upgrade refused: ${res.status}`);
+      ws.accept();
+      const frames: unknown[] = [];
+      ws.addEventListener("message", (event) => frames.push(JSON.parse(String(event.data))));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(frames[0]).toMatchObject({ type: "hello", user: null });
+      ws.close();
+    });
+  });
+
   it("refuses, on the room's own clock, a ticket the Worker let through just before it expired", async () => {
     const target = uniqueTarget();
     await runInDurableObject(roomStub(target), async (room) => {
