@@ -70,6 +70,20 @@ describe("POST /v1/live/tickets", () => {
     socket.close();
   });
 
+  it("does not count mints against the user's write budget", async () => {
+    const target = uniqueTarget();
+    const user = uniqueUser();
+    const authorization = `Bearer ${await tokenFor(user)}`;
+    // More mints than likes and reactions a user may make in a minute (100).
+    for (let i = 0; i < 120; i++) expect((await postTicket({ target }, { authorization })).status).toBe(201);
+    const liked = await call("/v1/likes", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization },
+      body: JSON.stringify({ target, action: "like" }),
+    });
+    expect(liked.status).toBe(200);
+  });
+
   it("answers 401 without a token and with a forged one", async () => {
     const target = uniqueTarget();
     const none = await postTicket({ target });
