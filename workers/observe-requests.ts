@@ -15,7 +15,7 @@ export interface RequestVariables {
 
 /**
  * The route pattern, not the path: `/v1/targets/:target/count` groups every target into one
- * series and keeps user ids and tokens (`?token=`) out of logs and metrics.
+ * series and keeps user ids and live tickets (`?ticket=`) out of logs and metrics.
  */
 function routePatternOf(c: Context): string {
   const last = matchedRoutes(c).at(-1);

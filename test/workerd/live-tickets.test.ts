@@ -70,6 +70,20 @@ describe("POST /v1/live/tickets", () => {
     socket.close();
   });
 
+  it("does not count mints against the user's write budget", async () => {
+    const target = uniqueTarget();
+    const user = uniqueUser();
+    const authorization = `Bearer ${await tokenFor(user)}`;
+    // More mints than likes and reactions a user may make in a minute (100).
+    for (let i = 0; i < 120; i++) expect((await postTicket({ target }, { authorization })).status).toBe(201);
+    const liked = await call("/v1/likes", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization },
+      body: JSON.stringify({ target, action: "like" }),
+    });
+    expect(liked.status).toBe(200);
+  });
+
   it("answers 401 without a token and with a forged one", async () => {
     const target = uniqueTarget();
     const none = await postTicket({ target });
@@ -236,6 +250,25 @@ describe("live sign-in with a ticket", () => {
     // Forgotten, yet worth nothing: its age refuses it now.
     expect((await refused(target, { ticket })).closed.code).toBe(CLOSE_CODES.ticketExpired);
     socket.close();
+  });
+
+  it("takes an identity only with a ticket it spends: an identity header alone opens a read-only viewer", async () => {
+    const target = uniqueTarget();
+    await runInDurableObject(roomStub(target), async (room) => {
+      const headers = new Headers({
+        upgrade: "websocket",
+        "x-engagement-live-identity": JSON.stringify({ userId: "mallory", name: "mallory", roles: ["admin"], exp: Math.floor(Date.now() / 1000) + 60 }),
+      });
+      const res = await room.fetch(new Request(`https://target-room.internal/live?target=${encodeURIComponent(target)}`, { headers }));
+      const ws = res.webSocket;
+      if (res.status !== 101 || ws === null) throw new Error(`upgrade refused: ${res.status}`);
+      ws.accept();
+      const frames: unknown[] = [];
+      ws.addEventListener("message", (event) => frames.push(JSON.parse(String(event.data))));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(frames[0]).toMatchObject({ type: "hello", user: null });
+      ws.close();
+    });
   });
 
   it("refuses, on the room's own clock, a ticket the Worker let through just before it expired", async () => {
