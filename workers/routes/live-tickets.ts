@@ -9,6 +9,8 @@ import { bearerSecurity, errorResponses } from "../openapi-common";
 const mintRoute = createRoute({
   method: "post",
   path: "/v1/live/tickets",
+  // The socket route's own tag: a ticket exists only to open that socket.
+  tags: ["live"],
   summary: "Trade a bearer token for a one-use ticket that signs a live socket in",
   description:
     "A bearer token never goes in a URL. The ticket opens one `GET /v1/targets/{target}/live?ticket=...` " +
