@@ -19,6 +19,7 @@ import { operationsRoutes } from "./routes/operations";
 import { devRoutes } from "./routes/dev";
 import { shardsRoutes } from "./routes/shards";
 import { relaysRoutes } from "./routes/relays";
+import { DEV_ROUTES_PREFIX, requireLocalDevelopment } from "./dev-guard";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 /** A full members list: 1,000 user ids of up to 128 characters each, quoted. */
@@ -43,6 +44,9 @@ export function createApp() {
   app.use("/v1/*", (c, next) =>
     c.req.method === "PUT" && MEMBERS_LIST_PATH.test(c.req.path) ? membersBodyLimit(c, next) : defaultBodyLimit(c, next),
   );
+
+  // Before any route: the development-only routes (token, faults, bench) share this one guard.
+  app.use(`${DEV_ROUTES_PREFIX}*`, requireLocalDevelopment);
 
   const routes = app
     .route("/", systemRoutes)
