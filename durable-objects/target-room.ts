@@ -10,6 +10,7 @@ import {
   type LikeOp,
   type LikeStatus,
   type OpOutcome,
+  type RoomError,
   type RoomResult,
   type RoomSnapshot,
 } from "../protocol/room-rpc";
@@ -19,7 +20,9 @@ import { LikesLedger } from "./likes-ledger";
 import { AlarmJobs } from "./alarm-jobs";
 import { checkpointToD1 } from "./d1-checkpoint";
 import { shipOutbox } from "./outbox";
-import { IDEMPOTENCY_TTL_MS } from "./idempotency";
+import { IDEMPOTENCY_TTL_MS, idempotencyScope } from "./idempotency";
+import { UserLimits } from "./users/user-limits";
+import type { Actor } from "../protocol/moderation";
 import { logEvent } from "../workers/log";
 import { identityFrom } from "./identity-header";
 import { ForgetUserInput, LikeIndexPageInput, type ForgetUserResult, type LikeIndexPage } from "../protocol/deletion";
@@ -61,7 +64,7 @@ import {
 } from "../protocol/reaction-rpc";
 import { ModerationDesk } from "./moderation/moderation-desk";
 import { rateLimitsFrom } from "./moderation/rate-limits";
-import { applyWithinRate } from "./moderation/like-limit";
+import { applyWithinRate, refusedOutcome } from "./moderation/like-limit";
 import { filterCommentText } from "./moderation/text-filter";
 import { isRepeatedComment } from "./moderation/repeated-comment";
 import { checkpointUserRefs } from "./moderation/user-refs";
@@ -125,6 +128,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
   private readonly jobs: AlarmJobs;
   private readonly sockets: RoomSockets;
   private readonly live: LiveBroadcaster;
+  /** Per-user limits across rooms; asked before a write, after its idempotency lookup. */
+  private readonly limits: UserLimits;
   private target: string | null = null;
   /** False until the room's first write gives it a schema (durable-objects/unwritten-room.ts). */
   private stored = false;
@@ -158,6 +163,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       await this.closeOldEpochs();
       return null;
     });
+    this.limits = new UserLimits(env);
     const hotThreshold = hotThresholdFrom(env);
     this.hot = hotThreshold === null ? null : new HotTargetDetector(hotThreshold);
     // The runtime answers pings itself, so idle viewers never wake a hibernating room.
@@ -166,6 +172,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
       state: () => this.roomState(),
       replay: (since, currentSeq) => (this.stored ? this.ring.plan(since, currentSeq) : unwrittenReplay(since, currentSeq)),
       like: async (identity, action) => {
+        const refusal = await this.admitWriter(identity.userId, false);
+        if (refusal !== null) return refusedOutcome(refusal);
         this.ensureStored();
         const op = { userId: identity.userId, action };
         const [outcome] = this.shards.sharded
@@ -231,7 +239,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       this.ctx.storage.sql,
       (work, requestId) => this.commit(work, requestId),
       (target) => roomFor(this.env, target),
-      (actor, now) => this.moderation.policy.checkReact(actor, now),
+      (input, now) => (this.isReplay(input.actor.userId, input.idempotencyKey, "react") ? null : this.moderation.policy.checkReact(input.actor, now)),
     );
     this.moderation = new ModerationDesk({
       sql: this.ctx.storage.sql,
@@ -258,11 +266,18 @@ export class TargetRoom extends DurableObject<AppEnv> {
   }
 
   async applyLikes(input: ApplyLikesInput): Promise<OpOutcome[]> {
-    const { target, ops, requestId } = ApplyLikesInput.parse(input);
-    this.bindForWrite(target);
+    const { target, ops, requestId, unlimited } = ApplyLikesInput.parse(input);
+    this.bindTarget(target);
     // A sharded target's likes live in its shards; workers/shards.ts routes them there.
+    if (this.stored && this.shards.sharded) return movedOutcomes(ops.length, this.shards.config);
+    const refusals = unlimited === true ? ops.map(() => null) : await this.admitLikes(ops);
+    // Refused writes alone do not make a room.
+    if (!this.stored && refusals.every((refusal) => refusal !== null)) {
+      return refusals.map((refusal) => refusedOutcome(refusal!));
+    }
+    this.ensureStored();
     if (this.shards.sharded) return movedOutcomes(ops.length, this.shards.config);
-    const outcomes = await this.applyOps(target, ops, requestId);
+    const outcomes = await this.applyOps(target, ops, requestId, refusals);
     const changed = outcomes.filter((outcome) => outcome.ok && outcome.result.changed).length;
     logEvent("likes_applied", { target, requestId, ops: ops.length, changed, seq: this.seq.last });
     if (this.hot?.record(changed) && !this.shards.sharded) {
@@ -447,11 +462,13 @@ export class TargetRoom extends DurableObject<AppEnv> {
     if (!this.jobs.isScheduled(JOB_IDEMPOTENCY_SWEEP)) await this.jobs.schedule(JOB_IDEMPOTENCY_SWEEP, Date.now() + IDEMPOTENCY_TTL_MS);
   }
 
-  private async applyOps(target: string, ops: LikeOp[], requestId?: string): Promise<OpOutcome[]> {
+  private async applyOps(target: string, ops: LikeOp[], requestId?: string, refusals: readonly (RoomError | null)[] = []): Promise<OpOutcome[]> {
     this.counters.opsRequested(ops.length);
     return this.commit((log) => {
       const at = Date.now();
-      const applied = applyWithinRate(ops, (userId) => this.moderation.policy.checkLike(userId, at), (allowed) => this.ledger.apply(target, allowed));
+      // A repeated Idempotency-Key goes straight to the ledger, which answers it as the first time.
+      const check = (op: LikeOp, i: number) => refusals[i] ?? (this.isLikeReplay(op) ? null : this.moderation.policy.checkLike(op.userId, at));
+      const applied = applyWithinRate(ops, check, (allowed) => this.ledger.apply(target, allowed));
       for (const change of applied.changes) log.emit(change.seq, at, likeEventOf(change));
       if (ops.some((op) => op.idempotencyKey !== undefined)) log.rememberedIdempotencyKey();
       return applied.outcomes;
@@ -460,11 +477,14 @@ export class TargetRoom extends DurableObject<AppEnv> {
 
   async createComment(input: CreateCommentInput): Promise<RoomResult<Comment>> {
     const parsed = CreateCommentInput.parse(input);
-    this.bindForWrite(parsed.target);
+    this.bindTarget(parsed.target);
     return this.postComment(parsed);
   }
 
   private async postComment(input: CreateCommentInput): Promise<RoomResult<Comment>> {
+    const replay = this.isReplay(input.actor.userId, input.idempotencyKey, "comment");
+    const refusal = await this.admitWriter(input.actor.userId, replay);
+    if (refusal !== null) return { ok: false, error: refusal };
     const result = await this.commit((log) => this.comments.create(log, input, Date.now()), input.requestId);
     // The comment's own room (comment:<id>) learns where its reactions live before the
     // author hears back, so a reaction right after the answer finds it; the alarm job retries
@@ -646,7 +666,13 @@ export class TargetRoom extends DurableObject<AppEnv> {
   /** Adds or removes one reaction of a verified user (REST, socket frame, or a comment's own room). */
   async react(input: ReactInput): Promise<RoomResult<ReactionResult>> {
     const parsed = ReactInput.parse(input);
-    this.bindForWrite(parsed.target);
+    this.bindTarget(parsed.target);
+    // A comment room hands the reaction to its parent, which limits it: counted once.
+    if (!(this.stored && this.reactions.forwards(parsed))) {
+      const refusal = await this.admitWriter(parsed.actor.userId, this.isReplay(parsed.actor.userId, parsed.idempotencyKey, "react"));
+      if (refusal !== null) return { ok: false, error: refusal };
+    }
+    this.ensureStored();
     return this.reactions.react(parsed);
   }
 
@@ -690,52 +716,46 @@ export class TargetRoom extends DurableObject<AppEnv> {
 
   // Moderation (durable-objects/moderation/): each method parses its input, binds the target and delegates.
   registerTarget(input: ModerationRpc.RegisterTargetInput) {
-    const parsed = this.bound(ModerationRpc.RegisterTargetInput, input);
-    return this.moderation.register(parsed);
+    return this.moderated(ModerationRpc.RegisterTargetInput, input, (parsed) => this.moderation.register(parsed), async (parsed) =>
+      // A target nobody owns yet counts against its registrant's daily quota (re-titling does not).
+      !this.stored || this.moderation.roles.owner() === null ? this.limits.admitRegistration(parsed.actor.userId, parsed.target) : null,
+    );
   }
   async targetInfo(target: string) {
     this.bindTarget(TargetId.parse(target));
     return this.stored ? this.moderation.info() : unwrittenInfo(target);
   }
   addModerator(input: ModerationRpc.UserOnTargetInput) {
-    const parsed = this.bound(ModerationRpc.UserOnTargetInput, input);
-    return this.moderation.addModerator(parsed);
+    return this.moderated(ModerationRpc.UserOnTargetInput, input, (parsed) => this.moderation.addModerator(parsed));
   }
   removeModerator(input: ModerationRpc.UserOnTargetInput) {
-    const parsed = this.bound(ModerationRpc.UserOnTargetInput, input);
-    return this.moderation.removeModerator(parsed);
+    return this.moderated(ModerationRpc.UserOnTargetInput, input, (parsed) => this.moderation.removeModerator(parsed));
   }
   banUser(input: ModerationRpc.BanInput) {
-    const parsed = this.bound(ModerationRpc.BanInput, input);
-    return this.moderation.ban(parsed);
+    return this.moderated(ModerationRpc.BanInput, input, (parsed) => this.moderation.ban(parsed));
   }
   liftBan(input: ModerationRpc.UserOnTargetInput) {
-    const parsed = this.bound(ModerationRpc.UserOnTargetInput, input);
-    return this.moderation.liftBan(parsed);
+    return this.moderated(ModerationRpc.UserOnTargetInput, input, (parsed) => this.moderation.liftBan(parsed));
   }
   async listBans(input: ModerationRpc.ActorOnTargetInput) {
     const parsed = this.boundForRead(ModerationRpc.ActorOnTargetInput, input);
     return this.stored ? this.moderation.listBans(parsed) : forModeratorsOnly(parsed.actor, []);
   }
   patchSettings(input: ModerationRpc.PatchSettingsInput) {
-    const parsed = this.bound(ModerationRpc.PatchSettingsInput, input);
-    return this.moderation.patchSettings(parsed);
+    return this.moderated(ModerationRpc.PatchSettingsInput, input, (parsed) => this.moderation.patchSettings(parsed));
   }
   async listMembers(input: ModerationRpc.ActorOnTargetInput) {
     const parsed = this.boundForRead(ModerationRpc.ActorOnTargetInput, input);
     return this.stored ? this.moderation.listMembers(parsed) : forModeratorsOnly(parsed.actor, []);
   }
   replaceMembers(input: ModerationRpc.ReplaceMembersInput) {
-    const parsed = this.bound(ModerationRpc.ReplaceMembersInput, input);
-    return this.moderation.replaceMembers(parsed);
+    return this.moderated(ModerationRpc.ReplaceMembersInput, input, (parsed) => this.moderation.replaceMembers(parsed));
   }
   addMember(input: ModerationRpc.UserOnTargetInput) {
-    const parsed = this.bound(ModerationRpc.UserOnTargetInput, input);
-    return this.moderation.addMember(parsed);
+    return this.moderated(ModerationRpc.UserOnTargetInput, input, (parsed) => this.moderation.addMember(parsed));
   }
   removeMember(input: ModerationRpc.UserOnTargetInput) {
-    const parsed = this.bound(ModerationRpc.UserOnTargetInput, input);
-    return this.moderation.removeMember(parsed);
+    return this.moderated(ModerationRpc.UserOnTargetInput, input, (parsed) => this.moderation.removeMember(parsed));
   }
   reportComment(input: ModerationRpc.ReportInput) {
     const parsed = this.bound(ModerationRpc.ReportInput, input);
@@ -744,6 +764,62 @@ export class TargetRoom extends DurableObject<AppEnv> {
   async listReports(input: ModerationRpc.ListReportsInput) {
     const parsed = this.boundForRead(ModerationRpc.ListReportsInput, input);
     return this.stored ? this.moderation.listReports(parsed) : forModeratorsOnly(parsed.actor, { reports: [], nextBefore: null });
+  }
+
+  /**
+   * A moderation write: counted against its author's moderation-writes rate first, then run.
+   * `admit` adds a check of its own (registration's quota).
+   */
+  private async moderated<I extends { target: string; actor: Actor }, R>(
+    schema: z.ZodType<I>,
+    input: unknown,
+    run: (parsed: I) => Promise<RoomResult<R>>,
+    admit?: (parsed: I) => Promise<RoomError | null>,
+  ): Promise<RoomResult<R>> {
+    const parsed = this.boundForRead(schema, input);
+    const refusal = (await this.limits.takeModerationWrite(parsed.actor.userId)) ?? (admit === undefined ? null : await admit(parsed));
+    if (refusal !== null) return { ok: false, error: refusal };
+    this.ensureStored();
+    return run(parsed);
+  }
+
+  /**
+   * The limits across rooms for one write of `userId`, unless it repeats an Idempotency-Key
+   * (that answer is already stored, and its repeat must get it whatever the limits say now,
+   * using no budget): the user's write rate, and, when this write would create the room, their
+   * daily quota of new rooms.
+   */
+  private async admitWriter(userId: string, repeat: boolean): Promise<RoomError | null> {
+    if (repeat) return null;
+    const rate = await this.limits.takeWrite(userId);
+    if (rate !== null || this.stored) return rate;
+    return this.limits.admitNewRoom(userId, this.boundTarget());
+  }
+
+  /**
+   * admitWriter for a batch of likes. A room one batch creates is charged to one user: the
+   * first whose quota allows it (a batch from the like coalescer mixes users; an abuser's own
+   * batch starts with them).
+   */
+  private async admitLikes(ops: readonly LikeOp[]): Promise<(RoomError | null)[]> {
+    const rates = await Promise.all(ops.map((op) => (this.isLikeReplay(op) ? null : this.limits.takeWrite(op.userId))));
+    if (this.stored) return rates;
+    const refusals = [...rates];
+    for (const [i, op] of ops.entries()) {
+      if (refusals[i] !== null) continue;
+      const quota = await this.limits.admitNewRoom(op.userId, this.boundTarget());
+      if (quota === null) break;
+      refusals[i] = quota;
+    }
+    return refusals;
+  }
+
+  private isLikeReplay(op: LikeOp): boolean {
+    return this.isReplay(op.userId, op.idempotencyKey, "like");
+  }
+
+  private isReplay(userId: string, key: string | undefined, kind: "like" | "comment" | "react"): boolean {
+    return this.stored && key !== undefined && this.ledger.idempotencyKeys.remembers(idempotencyScope(userId, key, kind));
   }
 
   /** The truth that reconciliation (workers/reconcile.ts) copies into D1 when D1 drifted. */

@@ -119,7 +119,7 @@ export class LikeShard extends DurableObject<AppEnv> {
       // A handoff may have taken a user while the others were being fetched.
       if (this.closed || users.some((userId) => this.moved.has(userId))) return null;
       const at = Date.now();
-      return applyWithinRate(ops, (userId) => this.checkRate(userId, at), (allowed) => this.ledger.apply(shard.target, allowed));
+      return applyWithinRate(ops, (op) => this.checkRate(op.userId, at), (allowed) => this.ledger.apply(shard.target, allowed));
     });
     if (applied === null) return MOVED;
     if (applied.changes.length > 0) await this.scheduleBackgroundJobs();
