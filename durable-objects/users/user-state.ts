@@ -74,7 +74,6 @@ export class UserState extends DurableObject<AppEnv> {
 
   /** Part of a user's deletion: everything this object holds is about them. */
   async forget(): Promise<void> {
-    this.ctx.storage.sql.exec("DELETE FROM user_targets");
     await this.ctx.storage.deleteAll();
   }
 }
