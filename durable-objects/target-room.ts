@@ -22,7 +22,7 @@ import { checkpointToD1 } from "./d1-checkpoint";
 import { shipOutbox } from "./outbox";
 import { IDEMPOTENCY_TTL_MS, idempotencyScope } from "./idempotency";
 import { UserLimits } from "./users/user-limits";
-import type { Actor } from "../protocol/moderation";
+import { ADMIN_ROLE, type Actor } from "../protocol/moderation";
 import { logEvent } from "../workers/log";
 import { identityFrom } from "./identity-header";
 import { ForgetUserInput, LikeIndexPageInput, type ForgetUserResult, type LikeIndexPage } from "../protocol/deletion";
@@ -87,6 +87,8 @@ import type { PreparedHello } from "./room-sockets";
 import {
   forModeratorsOnly,
   hasRoomSchema,
+  noSuchComment,
+  NOT_A_MODERATOR,
   nothingToForget,
   unwrittenInfo,
   unwrittenLikeIndex,
@@ -519,7 +521,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
 
   async deleteComment(input: CommentActionInput): Promise<RoomResult<{ id: string; deleted: true }>> {
     const { target, actor, commentId } = CommentActionInput.parse(input);
-    this.bindForWrite(target);
+    this.bindTarget(target);
+    if (!this.stored) return noSuchComment(actor, commentId, false);
     // A comment old enough to live only in D1 is brought back as a row first, so that its
     // tombstone is checkpointed like any other change (and survives a failed D1 write).
     const archiveBefore = this.comments.store.archiveBefore();
@@ -535,13 +538,15 @@ export class TargetRoom extends DurableObject<AppEnv> {
 
   async highlightComment(input: HighlightInput): Promise<RoomResult<Comment>> {
     const { target, actor, commentId, highlighted } = HighlightInput.parse(input);
-    this.bindForWrite(target);
+    this.bindTarget(target);
+    if (!this.stored) return noSuchComment(actor, commentId, true);
     return this.commit((log) => this.comments.highlight(log, target, actor, commentId, highlighted, Date.now()));
   }
 
   async pinComment(input: PinInput): Promise<RoomResult<Comment | null>> {
     const { target, actor, commentId } = PinInput.parse(input);
-    this.bindForWrite(target);
+    this.bindTarget(target);
+    if (!this.stored) return commentId === null ? forModeratorsOnly(actor, null) : noSuchComment(actor, commentId, true);
     return this.commit((log) => this.comments.pin(log, target, actor, commentId, Date.now()));
   }
 
@@ -758,7 +763,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
     return this.moderated(ModerationRpc.UserOnTargetInput, input, (parsed) => this.moderation.removeMember(parsed));
   }
   reportComment(input: ModerationRpc.ReportInput) {
-    const parsed = this.bound(ModerationRpc.ReportInput, input);
+    const parsed = this.boundForRead(ModerationRpc.ReportInput, input);
+    if (!this.stored) return Promise.resolve({ ok: false as const, error: { status: 404 as const, code: "not_found", message: "no such comment in this room" } });
     return this.moderation.report(parsed);
   }
   async listReports(input: ModerationRpc.ListReportsInput) {
@@ -777,6 +783,9 @@ export class TargetRoom extends DurableObject<AppEnv> {
     admit?: (parsed: I) => Promise<RoomError | null>,
   ): Promise<RoomResult<R>> {
     const parsed = this.boundForRead(schema, input);
+    // Nobody owns or moderates a room that was never written: only an admin, or a
+    // registration, may write there, and a refusal does not create it.
+    if (!this.stored && admit === undefined && !parsed.actor.roles.includes(ADMIN_ROLE)) return NOT_A_MODERATOR;
     const refusal = (await this.limits.takeModerationWrite(parsed.actor.userId)) ?? (admit === undefined ? null : await admit(parsed));
     if (refusal !== null) return { ok: false, error: refusal };
     this.ensureStored();

@@ -39,10 +39,13 @@ export function nothingToForget(target: string): ForgetUserResult {
 
 /** A room with no owner and no moderators: only an admin's token makes a moderator there. */
 export function forModeratorsOnly<T>(actor: Actor, value: T): RoomResult<T> {
-  if (actor.roles.includes(ADMIN_ROLE)) return { ok: true, value };
-  const error: RoomError = { status: 403, code: "forbidden", message: "only the room's owner, its moderators and admins may do this" };
-  return { ok: false, error };
+  return actor.roles.includes(ADMIN_ROLE) ? { ok: true, value } : NOT_A_MODERATOR;
 }
+
+export const NOT_A_MODERATOR: { ok: false; error: RoomError } = {
+  ok: false,
+  error: { status: 403, code: "forbidden", message: "only the room's owner, its moderators and admins may do this" },
+};
 
 /** A reconnecting socket that saw a seq this room never reached gets a resync, as anywhere. */
 export function unwrittenReplay(since: number, currentSeq: number): ReplayPlan {
@@ -60,4 +63,14 @@ export function unwrittenReactionUsers<T>(target: string, commentId: string | un
     return { ok: false, error: { status: 404, code: "comment_not_found", message: `no comment ${missing}` } };
   }
   return { ok: true, value: empty };
+}
+
+/**
+ * A comment action (delete, highlight, pin, report) in a room that holds no comment: refused as
+ * the room would refuse it, without storing the room. `moderatorsOnly` first asks for a
+ * moderator, as highlight and pin do.
+ */
+export function noSuchComment(actor: Actor, commentId: string, moderatorsOnly: boolean): { ok: false; error: RoomError } {
+  if (moderatorsOnly && !actor.roles.includes(ADMIN_ROLE)) return NOT_A_MODERATOR;
+  return { ok: false, error: { status: 404, code: "comment_not_found", message: `no comment ${commentId} in this room` } };
 }

@@ -66,6 +66,25 @@ describe("reading a target that was never written", () => {
     expect(await storedTables(target)).toBe(0);
   });
 
+  it("refuses moderation and comment actions of a non-moderator on an unknown target without storing it", async () => {
+    const target = uniqueTarget();
+    const headers = { authorization: `Bearer ${await tokenFor(uniqueUser())}`, "content-type": "application/json" };
+    const fakeId = `${"0".repeat(9)}${"a".repeat(7)}AAAAAA`;
+    const attempts: [string, string, unknown, number][] = [
+      ["PATCH", `/v1/targets/${target}/settings`, { slowModeSeconds: 5 }, 403],
+      ["POST", `/v1/targets/${target}/bans`, { userId: uniqueUser() }, 403],
+      ["POST", `/v1/targets/${target}/moderators`, { userId: uniqueUser() }, 403],
+      ["PUT", `/v1/targets/${target}/pin`, { commentId: fakeId }, 403],
+      ["DELETE", `/v1/targets/${target}/comments/${fakeId}`, undefined, 404],
+      ["POST", `/v1/targets/${target}/comments/${fakeId}/report`, { reason: "spam" }, 404],
+    ];
+    for (const [method, path, body, status] of attempts) {
+      const res = await call(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      expect(res.status, `${method} ${path}`).toBe(status);
+    }
+    expect(await storedTables(target)).toBe(0);
+  });
+
   it("creates the room with its first write, and reads then see it", async () => {
     const target = uniqueTarget();
     expect((await getJson(`/v1/targets/${target}/count`)).body.count).toBe(0);
