@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_USER_QUOTAS } from "../../durable-objects/users/user-limits";
-import { getJson, like, postJson, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { call, getJson, like, postJson, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { api, registerAs, targetPath } from "./moderation-helpers";
 
 /** wrangler.toml `[[ratelimits]]`: USER_WRITES and MODERATION_WRITES, per 60 s. */
@@ -124,6 +124,27 @@ describe("a repeated Idempotency-Key", () => {
     const fresh = await toggle(target, token);
     expect(fresh.status).toBe(200);
     expect(fresh.body).toMatchObject({ liked: false });
+  });
+
+  it("gets its first answer from a sharded target's shard too, using no budget there", async () => {
+    const target = uniqueTarget();
+    const admin = await tokenFor(uniqueUser("admin"), { roles: ["admin"] });
+    const sharded = await call(`/v1/admin/targets/${target}/shards`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+      body: JSON.stringify({ n: 2 }),
+    });
+    expect(sharded.status).toBe(200);
+    const token = await tokenFor(uniqueUser());
+    const key = { "idempotency-key": crypto.randomUUID() };
+    const first = await toggle(target, token, key);
+    expect(first.status).toBe(200);
+    for (let i = 0; i < 120; i++) {
+      const again = await toggle(target, token, key);
+      expect(again.status, `repeat ${i}`).toBe(200);
+      expect(again.body).toEqual(first.body);
+    }
+    expect((await toggle(target, token)).status).toBe(200);
   });
 
   it("gets its first answer even when the user is over the limit now", async () => {
