@@ -39,16 +39,19 @@ const COLUMN = { room: "room_created_at", registration: "registered_at" } as con
  * write: one row per target, and the quotas bound how fast rows arrive.
  */
 export class UserState extends DurableObject<AppEnv> {
-  constructor(ctx: DurableObjectState, env: AppEnv) {
-    super(ctx, env);
-    void ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec(SCHEMA);
-    });
+  /** False after `forget` emptied the object: the next admission makes the table again. */
+  private ready = false;
+
+  private ensureSchema(): void {
+    if (this.ready) return;
+    this.ctx.storage.sql.exec(SCHEMA);
+    this.ready = true;
   }
 
   /** Counts `target` against the user's quota of `kind`, once per target; refuses over the quota. */
   async admit(input: AdmitTargetInput): Promise<Admission> {
     const { target, kind, perDay } = AdmitTargetInput.parse(input);
+    this.ensureSchema();
     const column = COLUMN[kind];
     const sql = this.ctx.storage.sql;
     const known = sql.exec<{ at: number | null }>(`SELECT ${column} AS at FROM user_targets WHERE target = ?`, target).toArray()[0];
@@ -75,5 +78,6 @@ export class UserState extends DurableObject<AppEnv> {
   /** Part of a user's deletion: everything this object holds is about them. */
   async forget(): Promise<void> {
     await this.ctx.storage.deleteAll();
+    this.ready = false;
   }
 }
