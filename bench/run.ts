@@ -123,9 +123,10 @@ async function rpcSection(baseUrl: string, checks: Check[], shards?: number) {
   const target = `post:bench-rpc-${shards ?? 0}-${Date.now()}`;
   const total = shards === undefined ? RPC_LIKES : SHARDED_LIKES;
   progress(`batched RPC: ${total} likes into ${shards === undefined ? "one room" : `a target sharded ${shards} ways`} ...`);
+  // The route answers only on loopback, in development, and to an admin token.
   const res = await fetch(`${baseUrl}/v1/dev/bench/rpc-likes`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${await token("bench-admin", ["admin"])}` },
     body: JSON.stringify({ target, total, batch: 1_000, concurrency: shards === undefined ? 2 : 4, ...(shards === undefined ? {} : { shards }) }),
   });
   if (!res.ok) throw new Error(`rpc-likes answered ${res.status}: ${await res.text()}`);

@@ -36,6 +36,15 @@ export class IdempotencyStore {
     return { kind: "hit", result: schema.parse(JSON.parse(row.response)) };
   }
 
+  /**
+   * Whether a request under this scope was already answered (whatever it asked): such a repeat
+   * gets its first answer (or its conflict) from the ledger and must not go through, or use up,
+   * any limit on the way.
+   */
+  remembers(scope: string): boolean {
+    return this.sql.exec("SELECT 1 FROM idempotency WHERE key = ? AND created_at >= ?", scope, this.now() - IDEMPOTENCY_TTL_MS).toArray().length > 0;
+  }
+
   remember(scope: string, fingerprint: string, result: unknown): void {
     this.sql.exec(
       `INSERT INTO idempotency (key, fingerprint, response, created_at) VALUES (?, ?, ?, ?)

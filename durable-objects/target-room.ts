@@ -11,6 +11,7 @@ import {
   type LikeOp,
   type LikeStatus,
   type OpOutcome,
+  type RoomError,
   type RoomResult,
   type RoomSnapshot,
 } from "../protocol/room-rpc";
@@ -20,9 +21,12 @@ import { LikesLedger } from "./likes-ledger";
 import { AlarmJobs } from "./alarm-jobs";
 import { checkpointToD1 } from "./d1-checkpoint";
 import { shipOutbox } from "./outbox";
-import { IDEMPOTENCY_TTL_MS } from "./idempotency";
+import { IDEMPOTENCY_TTL_MS, idempotencyScope } from "./idempotency";
+import { UserLimits } from "./users/user-limits";
+import { ADMIN_ROLE, type Actor } from "../protocol/moderation";
 import { logEvent } from "../workers/log";
 import { TICKET_SWEEP_JOB, UsedTickets } from "./used-tickets";
+import { identityFrom } from "./identity-header";
 import { ForgetUserInput, LikeIndexPageInput, type ForgetUserResult, type LikeIndexPage } from "../protocol/deletion";
 import { forgetUserInRoom } from "./forget-user";
 import { readLikeIndexPage } from "./like-index";
@@ -62,7 +66,7 @@ import {
 } from "../protocol/reaction-rpc";
 import { ModerationDesk } from "./moderation/moderation-desk";
 import { rateLimitsFrom } from "./moderation/rate-limits";
-import { applyWithinRate } from "./moderation/like-limit";
+import { applyWithinRate, refusedOutcome } from "./moderation/like-limit";
 import { filterCommentText } from "./moderation/text-filter";
 import { isRepeatedComment } from "./moderation/repeated-comment";
 import { checkpointUserRefs } from "./moderation/user-refs";
@@ -82,6 +86,21 @@ import { applyLikesRouted } from "../workers/shards";
 import { RoomRelays } from "./relays/room-relays";
 import { RelayCatchUpInput, RelayReport, RelayWelcomeInput, SetRelaysInput, type RelaysResponse } from "../protocol/relays";
 import type { PreparedHello } from "./room-sockets";
+import {
+  forModeratorsOnly,
+  hasRoomSchema,
+  noSuchComment,
+  NOT_A_MODERATOR,
+  nothingToForget,
+  unwrittenInfo,
+  unwrittenLikeIndex,
+  unwrittenReactionUsers,
+  unwrittenReplay,
+  unwrittenState,
+  UNWRITTEN_COMMENTS,
+} from "./unwritten-room";
+import { defaultRelaySettings } from "./relays/room-relays";
+import { UNSHARDED } from "../protocol/shards";
 
 /** D1 may lag a room by at most this much plus one D1 round trip (the contract says < 2 s). */
 export const CHECKPOINT_DELAY_MS = 500;
@@ -113,7 +132,11 @@ export class TargetRoom extends DurableObject<AppEnv> {
   private readonly jobs: AlarmJobs;
   private readonly sockets: RoomSockets;
   private readonly live: LiveBroadcaster;
+  /** Per-user limits across rooms; asked before a write, after its idempotency lookup. */
+  private readonly limits: UserLimits;
   private target: string | null = null;
+  /** False until the room's first write gives it a schema (durable-objects/unwritten-room.ts). */
+  private stored = false;
   /** Operational counters for `metrics()`; memory only (see RoomMetrics). */
   private readonly counters = new RoomMetrics();
   /** Request ids whose writes the checkpoint and the outbox still carry, for their log lines. */
@@ -146,14 +169,18 @@ export class TargetRoom extends DurableObject<AppEnv> {
       await this.closeOldEpochs();
       return null;
     });
+    this.limits = new UserLimits(env);
     const hotThreshold = hotThresholdFrom(env);
     this.hot = hotThreshold === null ? null : new HotTargetDetector(hotThreshold);
     // The runtime answers pings itself, so idle viewers never wake a hibernating room.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     this.sockets = new RoomSockets(ctx, {
       state: () => this.roomState(),
-      replay: (since, currentSeq) => this.ring.plan(since, currentSeq),
+      replay: (since, currentSeq) => (this.stored ? this.ring.plan(since, currentSeq) : unwrittenReplay(since, currentSeq)),
       like: async (identity, action) => {
+        const refusal = await this.admitWriter(identity.userId, false);
+        if (refusal !== null) return refusedOutcome(refusal);
+        this.ensureStored();
         const op = { userId: identity.userId, action };
         const [outcome] = this.shards.sharded
           ? await applyLikesRouted(this.env, this.boundTarget(), [op], undefined, this.shards.config)
@@ -183,56 +210,81 @@ export class TargetRoom extends DurableObject<AppEnv> {
       viewers: () => this.viewerCount(),
       mirror: {
         events: (events) => this.relays.fanout.events(events),
-        publish: (changes) => this.relays.fanout.publish(changes),
+        // An unwritten room has no relays (a room that needs them is stored first, see fetch).
+        publish: (changes) => {
+          if (this.stored) this.relays.fanout.publish(changes);
+        },
       },
     });
     this.live = new LiveBroadcaster(
-      () => ({ count: this.likeCount(), seq: this.seq.last, viewers: this.viewerCount() }),
+      () => ({ count: this.likeCount(), seq: this.lastSeq(), viewers: this.viewerCount() }),
       (changes) => this.sockets.publish(changes),
     );
+    // A room that was never written has no schema, and a read must not give it one (see
+    // durable-objects/unwritten-room.ts): the first write creates it (ensureStored).
     void ctx.blockConcurrencyWhile(async () => {
-      migrateRoomSchema(ctx.storage.sql);
-      this.meta = new RoomMeta(ctx.storage.sql);
-      this.seq = new RoomSeq(this.meta);
-      this.ledger = new LikesLedger(ctx.storage.sql, this.meta, this.seq);
-      this.ring = new ReplayRing(ctx.storage.sql);
-      this.settings = new SettingsStore(this.meta);
-      this.comments = new RoomComments(ctx.storage.sql, this.meta, this.seq, this.settings, this.commentGate());
-      this.reactionsLedger = new ReactionsLedger(ctx.storage.sql, this.seq, this.ledger.idempotencyKeys, {
-        allowed: () => this.settings.read().reactions,
-      });
-      this.reactions = new RoomReactions(
-        this.reactionsLedger,
-        this.meta,
-        ctx.storage.sql,
-        (work, requestId) => this.commit(work, requestId),
-        (target) => roomFor(this.env, target),
-        (actor, now) => this.moderation.policy.checkReact(actor, now),
-      );
-      this.moderation = new ModerationDesk({
-        sql: ctx.storage.sql,
-        meta: this.meta,
-        seq: this.seq,
-        settings: this.settings,
-        limits: rateLimitsFrom(env),
-        target: () => this.boundTarget(),
-        commit: (work) => this.commit(work),
-      });
-      this.target = this.meta.get("target") ?? null;
-      this.backlogReporter = new OutboxBacklogReporter(env.DB, ctx.storage.sql, this.meta);
-      this.shards = new RoomShards(ctx.storage.sql, this.meta);
-      this.movedLikes = new MovedUsers(ctx.storage.sql);
-      this.relays = new RoomRelays(ctx.storage.sql, this.meta, env, () => this.boundTarget());
-      this.usedTickets = new UsedTickets(ctx.storage.sql);
+      if (hasRoomSchema(ctx.storage.sql)) this.openStorage();
     });
   }
 
+  /** Migrates (or creates) the schema and builds the parts over it; once per wake-up. */
+  private openStorage(): void {
+    migrateRoomSchema(this.ctx.storage.sql);
+    this.meta = new RoomMeta(this.ctx.storage.sql);
+    this.seq = new RoomSeq(this.meta);
+    this.ledger = new LikesLedger(this.ctx.storage.sql, this.meta, this.seq);
+    this.ring = new ReplayRing(this.ctx.storage.sql);
+    this.settings = new SettingsStore(this.meta);
+    this.comments = new RoomComments(this.ctx.storage.sql, this.meta, this.seq, this.settings, this.commentGate());
+    this.reactionsLedger = new ReactionsLedger(this.ctx.storage.sql, this.seq, this.ledger.idempotencyKeys, {
+      allowed: () => this.settings.read().reactions,
+    });
+    this.reactions = new RoomReactions(
+      this.reactionsLedger,
+      this.meta,
+      this.ctx.storage.sql,
+      (work, requestId) => this.commit(work, requestId),
+      (target) => roomFor(this.env, target),
+      (input, now) => (this.isReplay(input.actor.userId, input.idempotencyKey, "react") ? null : this.moderation.policy.checkReact(input.actor, now)),
+    );
+    this.moderation = new ModerationDesk({
+      sql: this.ctx.storage.sql,
+      meta: this.meta,
+      seq: this.seq,
+      settings: this.settings,
+      limits: rateLimitsFrom(this.env),
+      target: () => this.boundTarget(),
+      commit: (work) => this.commit(work),
+    });
+    this.backlogReporter = new OutboxBacklogReporter(this.env.DB, this.ctx.storage.sql, this.meta);
+    this.shards = new RoomShards(this.ctx.storage.sql, this.meta);
+    this.movedLikes = new MovedUsers(this.ctx.storage.sql);
+    this.relays = new RoomRelays(this.ctx.storage.sql, this.meta, this.env, () => this.boundTarget());
+    this.usedTickets = new UsedTickets(this.ctx.storage.sql);
+    const storedTarget = this.meta.get("target");
+    if (storedTarget !== undefined) this.target = storedTarget;
+    else if (this.target !== null) this.meta.set("target", this.target);
+    this.stored = true;
+  }
+
+  /** Every write path comes through here first: the room's storage begins with its first write. */
+  private ensureStored(): void {
+    if (!this.stored) this.openStorage();
+  }
+
   async applyLikes(input: ApplyLikesInput): Promise<OpOutcome[]> {
-    const { target, ops, requestId } = ApplyLikesInput.parse(input);
+    const { target, ops, requestId, unlimited } = ApplyLikesInput.parse(input);
     this.bindTarget(target);
     // A sharded target's likes live in its shards; workers/shards.ts routes them there.
+    if (this.stored && this.shards.sharded) return movedOutcomes(ops.length, this.shards.config);
+    const refusals = unlimited === true ? ops.map(() => null) : await this.admitLikes(ops);
+    // Refused writes alone do not make a room.
+    if (!this.stored && refusals.every((refusal) => refusal !== null)) {
+      return refusals.map((refusal) => refusedOutcome(refusal!));
+    }
+    this.ensureStored();
     if (this.shards.sharded) return movedOutcomes(ops.length, this.shards.config);
-    const outcomes = await this.applyOps(target, ops, requestId);
+    const outcomes = await this.applyOps(target, ops, requestId, refusals);
     const changed = outcomes.filter((outcome) => outcome.ok && outcome.result.changed).length;
     logEvent("likes_applied", { target, requestId, ops: ops.length, changed, seq: this.seq.last });
     if (this.hot?.record(changed) && !this.shards.sharded) {
@@ -247,9 +299,9 @@ export class TargetRoom extends DurableObject<AppEnv> {
     this.bindTarget(TargetId.parse(target));
     return this.counters.report({
       target,
-      seq: this.seq.last,
+      seq: this.lastSeq(),
       openSockets: this.sockets.viewerCount(),
-      outbox: readOutboxBacklog(this.ctx.storage.sql),
+      outbox: this.stored ? readOutboxBacklog(this.ctx.storage.sql) : { events: 0, oldestAt: null },
     });
   }
 
@@ -281,6 +333,18 @@ export class TargetRoom extends DurableObject<AppEnv> {
       this.socketRefused(requestId, "invalid_request");
       return Response.json({ error: { code: "invalid_request", message: "invalid live upgrade" } }, { status: 400 });
     }
+    this.bindTarget(query.data.target);
+    // A signed-in socket spends its ticket in storage, so on a never-written room it is that
+    // room's first write, charged to the user's daily quota of new rooms like any other.
+    if (!this.stored && request.headers.has(LIVE_TICKET_HEADER)) {
+      const viewer = identityFrom(request.headers.get(LIVE_IDENTITY_HEADER));
+      const quota = viewer === null ? null : await this.limits.admitNewRoom(viewer.userId, query.data.target);
+      if (quota !== null) {
+        this.socketRefused(requestId, quota.code);
+        return Response.json({ error: { code: quota.code, message: quota.message } }, { status: quota.status });
+      }
+      this.ensureStored();
+    }
     // Every upgrade spends its ticket here, before a relay can take it: a ticket opens one socket.
     const admission = this.usedTickets.admit(request.headers, Date.now());
     if (!admission.ok) {
@@ -290,8 +354,9 @@ export class TargetRoom extends DurableObject<AppEnv> {
     }
     const { user, ticket } = admission;
     if (ticket !== null) await this.jobs.schedule(TICKET_SWEEP_JOB, ticket.expiresAt);
-    this.bindTarget(query.data.target);
-    const relay = this.relays.assign(this.sockets.viewerCount());
+    // Viewers alone never store a room, unless there are so many that relays must take them.
+    if (this.sockets.viewerCount() >= defaultRelaySettings(this.env).threshold) this.ensureStored();
+    const relay = this.stored ? this.relays.assign(this.sockets.viewerCount()) : null;
     const relayed = relay === null ? null : await this.forwardToRelay(relay, query.data.target, query.data.since, relayUpgrade(request, user), requestId);
     if (relayed !== null) return relayed;
     const response = this.sockets.accept(user, query.data.since);
@@ -320,7 +385,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
   /** A relay accepting a socket asks for its hello: the same snapshot and replay plan a room socket gets. */
   async relayWelcome(input: RelayWelcomeInput): Promise<PreparedHello> {
     const { target, k, since } = RelayWelcomeInput.parse(input);
-    this.bindTarget(target);
+    this.bindForWrite(target);
     const state = this.roomState();
     const plan = since === undefined ? { kind: "replay" as const, events: [] } : this.ring.plan(since, state.seq);
     this.relays.fanout.welcomed(k, state.seq);
@@ -331,34 +396,35 @@ export class TargetRoom extends DurableObject<AppEnv> {
   /** A relay that missed pushes (or cannot tell) reads the ring from what it has. */
   async relayCatchUp(input: RelayCatchUpInput) {
     const { target, since } = RelayCatchUpInput.parse(input);
-    this.bindTarget(target);
+    this.bindForWrite(target);
     return { plan: this.ring.plan(since, this.seq.last), seq: this.seq.last };
   }
 
   /** A relay's open sockets after a viewer left (joins come back on the 101 answer). */
   async relayReport(input: RelayReport): Promise<void> {
     const report = RelayReport.parse(input);
-    this.bindTarget(report.target);
+    this.bindForWrite(report.target);
     if (this.relays.report(report)) this.live.changed();
   }
 
   /** GET /v1/admin/targets/:target/relays */
   async relaySettings(target: string): Promise<RelaysResponse> {
     this.bindTarget(TargetId.parse(target));
+    if (!this.stored) return { target, ...defaultRelaySettings(this.env), overridden: false, roomSockets: this.sockets.viewerCount(), relays: [] };
     return this.relays.describe(target, this.sockets.viewerCount());
   }
 
   /** PUT /v1/admin/targets/:target/relays: this target's threshold and sockets per relay. */
   async setRelaySettings(input: SetRelaysInput): Promise<RelaysResponse> {
     const { target, threshold, perRelay } = SetRelaysInput.parse(input);
-    this.bindTarget(target);
+    this.bindForWrite(target);
     this.relays.set({ threshold, perRelay });
     return this.relays.describe(target, this.sockets.viewerCount());
   }
 
   /** Viewers everywhere: the room's own sockets plus what its relays last reported. */
   private viewerCount(): number {
-    return this.sockets.viewerCount() + this.relays.viewers;
+    return this.sockets.viewerCount() + (this.stored ? this.relays.viewers : 0);
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -384,6 +450,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
    * scheduled. If `work` throws, storage rolls back and the in-memory caches are reloaded.
    */
   private async commit<T>(work: (log: ChangeLog) => T, requestId?: string): Promise<T> {
+    this.ensureStored();
     const log = new ChangeLog();
     let value: T;
     try {
@@ -421,11 +488,13 @@ export class TargetRoom extends DurableObject<AppEnv> {
     if (!this.jobs.isScheduled(JOB_IDEMPOTENCY_SWEEP)) await this.jobs.schedule(JOB_IDEMPOTENCY_SWEEP, Date.now() + IDEMPOTENCY_TTL_MS);
   }
 
-  private async applyOps(target: string, ops: LikeOp[], requestId?: string): Promise<OpOutcome[]> {
+  private async applyOps(target: string, ops: LikeOp[], requestId?: string, refusals: readonly (RoomError | null)[] = []): Promise<OpOutcome[]> {
     this.counters.opsRequested(ops.length);
     return this.commit((log) => {
       const at = Date.now();
-      const applied = applyWithinRate(ops, (userId) => this.moderation.policy.checkLike(userId, at), (allowed) => this.ledger.apply(target, allowed));
+      // A repeated Idempotency-Key goes straight to the ledger, which answers it as the first time.
+      const check = (op: LikeOp, i: number) => refusals[i] ?? (this.isLikeReplay(op) ? null : this.moderation.policy.checkLike(op.userId, at));
+      const applied = applyWithinRate(ops, check, (allowed) => this.ledger.apply(target, allowed));
       for (const change of applied.changes) log.emit(change.seq, at, likeEventOf(change));
       if (ops.some((op) => op.idempotencyKey !== undefined)) log.rememberedIdempotencyKey();
       return applied.outcomes;
@@ -439,6 +508,9 @@ export class TargetRoom extends DurableObject<AppEnv> {
   }
 
   private async postComment(input: CreateCommentInput): Promise<RoomResult<Comment>> {
+    const replay = this.isReplay(input.actor.userId, input.idempotencyKey, "comment");
+    const refusal = await this.admitWriter(input.actor.userId, replay);
+    if (refusal !== null) return { ok: false, error: refusal };
     const result = await this.commit((log) => this.comments.create(log, input, Date.now()), input.requestId);
     // The comment's own room (comment:<id>) learns where its reactions live before the
     // author hears back, so a reaction right after the answer finds it; the alarm job retries
@@ -453,24 +525,28 @@ export class TargetRoom extends DurableObject<AppEnv> {
   async listComments(input: ListCommentsInput): Promise<RoomCommentsPage> {
     const { target, before, limit, replyTo } = ListCommentsInput.parse(input);
     this.bindTarget(target);
+    if (!this.stored) return UNWRITTEN_COMMENTS;
     return this.comments.page(target, { before, limit, replyTo });
   }
 
   async topComments(input: TopCommentsInput): Promise<(Comment & { score: number })[]> {
     const { target, limit } = TopCommentsInput.parse(input);
     this.bindTarget(target);
+    if (!this.stored) return [];
     return this.comments.top(target, limit, Date.now());
   }
 
   async getComment(input: { target: string; commentId: string }): Promise<Comment | null> {
     const { target, commentId } = CommentLookupInput.parse(input);
     this.bindTarget(target);
+    if (!this.stored) return null;
     return this.comments.get(target, commentId);
   }
 
   async deleteComment(input: CommentActionInput): Promise<RoomResult<{ id: string; deleted: true }>> {
     const { target, actor, commentId } = CommentActionInput.parse(input);
     this.bindTarget(target);
+    if (!this.stored) return noSuchComment(actor, commentId, false);
     // A comment old enough to live only in D1 is brought back as a row first, so that its
     // tombstone is checkpointed like any other change (and survives a failed D1 write).
     const archiveBefore = this.comments.store.archiveBefore();
@@ -489,17 +565,20 @@ export class TargetRoom extends DurableObject<AppEnv> {
   async highlightComment(input: HighlightInput): Promise<RoomResult<Comment>> {
     const { target, actor, commentId, highlighted } = HighlightInput.parse(input);
     this.bindTarget(target);
+    if (!this.stored) return noSuchComment(actor, commentId, true);
     return this.commit((log) => this.comments.highlight(log, target, actor, commentId, highlighted, Date.now()));
   }
 
   async pinComment(input: PinInput): Promise<RoomResult<Comment | null>> {
     const { target, actor, commentId } = PinInput.parse(input);
     this.bindTarget(target);
+    if (!this.stored) return commentId === null ? forModeratorsOnly(actor, null) : noSuchComment(actor, commentId, true);
     return this.commit((log) => this.comments.pin(log, target, actor, commentId, Date.now()));
   }
 
   async likeStatus(target: string, userId: string): Promise<LikeStatus> {
     this.bindTarget(TargetId.parse(target));
+    if (!this.stored) return { liked: false, likedAt: null };
     const status = this.ledger.status(UserId.parse(userId));
     // The user may have been handed to a shard, or be about to: only their shard can say.
     return this.shards.sharded ? { ...status, shards: this.shards.config } : status;
@@ -508,13 +587,13 @@ export class TargetRoom extends DurableObject<AppEnv> {
   /** The target's shard config (workers/shards.ts reads it, caching it briefly). */
   async shardConfig(target: string): Promise<ShardConfig> {
     this.bindTarget(TargetId.parse(target));
-    return this.shards.config;
+    return this.stored ? this.shards.config : UNSHARDED;
   }
 
   /** PUT /v1/admin/targets/:target/shards, or the room itself when the target becomes hot. */
   async setShards(input: SetShardsInput): Promise<RoomResult<ShardConfig>> {
     const { target, n } = SetShardsInput.parse(input);
-    this.bindTarget(target);
+    this.bindForWrite(target);
     const result = await this.commit(() => this.shards.setShardCount(n));
     if (!result.ok) return result;
     if (result.changed) {
@@ -527,7 +606,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
   /** A shard's count after one of its batches; answers the target's total for its callers. */
   async reportShardCount(input: ShardCountReport): Promise<TargetTotal> {
     const report = ShardCountReport.parse(input);
-    this.bindTarget(report.target);
+    this.bindForWrite(report.target);
     if (!this.shards.knows(report)) logEvent("shard_report_refused", { target: report.target, epoch: report.epoch, k: report.k });
     return this.commit((log) => {
       const before = this.likeCount();
@@ -545,7 +624,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
    */
   async handOverLike(input: RoomHandOverInput): Promise<HandedUser> {
     const { target, userId } = RoomHandOverInput.parse(input);
-    this.bindTarget(target);
+    this.bindForWrite(target);
     if (!this.shards.sharded) throw new Error(`${target} is not sharded; nothing asks the room for a handoff`);
     return this.commit((log) => {
       const marked = this.movedLikes.find(userId);
@@ -559,7 +638,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
   /** handOverLike for a whole batch, in one transaction; answers in the order asked. */
   async handOverLikes(input: RoomHandOverManyInput): Promise<HandedUser[]> {
     const { target, userIds } = RoomHandOverManyInput.parse(input);
-    this.bindTarget(target);
+    this.bindForWrite(target);
     if (!this.shards.sharded) throw new Error(`${target} is not sharded; nothing asks the room for a handoff`);
     return this.commit((log) =>
       userIds.map((userId) => {
@@ -582,13 +661,19 @@ export class TargetRoom extends DurableObject<AppEnv> {
 
   /** The room's own likes plus every shard's last report: the count everyone sees. */
   private likeCount(): number {
-    return this.ledger.count + this.shards.count;
+    return this.stored ? this.ledger.count + this.shards.count : 0;
+  }
+
+  private lastSeq(): number {
+    return this.stored ? this.seq.last : 0;
   }
 
   /** Part of a user's deletion (workers/deletion/): erases what this room holds about them. */
   async forgetUser(input: ForgetUserInput): Promise<ForgetUserResult> {
     const { target, userId } = ForgetUserInput.parse(input);
     this.bindTarget(target);
+    // Nothing was ever written here, so nothing names the user: answer without storing the room.
+    if (!this.stored) return nothingToForget(target);
     const archiveBefore = this.comments.store.archiveBefore();
     const archived = archiveBefore === null ? [] : await readArchivedByAuthor(this.env.DB, target, userId, archiveBefore);
     const erased = await this.commit((log) => {
@@ -614,25 +699,33 @@ export class TargetRoom extends DurableObject<AppEnv> {
   async react(input: ReactInput): Promise<RoomResult<ReactionResult>> {
     const parsed = ReactInput.parse(input);
     this.bindTarget(parsed.target);
+    // A comment room hands the reaction to its parent, which limits it: counted once.
+    if (!(this.stored && this.reactions.forwards(parsed))) {
+      const refusal = await this.admitWriter(parsed.actor.userId, this.isReplay(parsed.actor.userId, parsed.idempotencyKey, "react"));
+      if (refusal !== null) return { ok: false, error: refusal };
+    }
+    this.ensureStored();
     return this.reactions.react(parsed);
   }
 
   async reactionUsers(input: ReactionUsersInput): Promise<RoomResult<ReactionUsersSlice>> {
     const parsed = ReactionUsersInput.parse(input);
     this.bindTarget(parsed.target);
+    if (!this.stored) return unwrittenReactionUsers(parsed.target, parsed.commentId, { items: [], next: null });
     return this.reactions.users(parsed);
   }
 
   async reactionCounts(input: ReactionCountsInput): Promise<RoomResult<Record<string, number>>> {
     const parsed = ReactionCountsInput.parse(input);
     this.bindTarget(parsed.target);
+    if (!this.stored) return { ok: true, value: {} };
     return this.reactions.counts(parsed);
   }
 
   /** Called by the room a comment was posted in (job COMMENT_BINDINGS_JOB) on the comment's own room. */
   async bindParent(input: BindParentInput): Promise<RoomResult<{ parent: string }>> {
     const parsed = BindParentInput.parse(input);
-    this.bindTarget(parsed.target);
+    this.bindForWrite(parsed.target);
     return this.reactions.bindParent(parsed);
   }
 
@@ -648,65 +741,136 @@ export class TargetRoom extends DurableObject<AppEnv> {
   }
 
   private async targetReactionCounts(target: string): Promise<Record<string, number>> {
+    if (!this.stored) return {};
     const counts = await this.reactions.counts({ target });
     return counts.ok ? counts.value : {};
   }
 
   // Moderation (durable-objects/moderation/): each method parses its input, binds the target and delegates.
   registerTarget(input: ModerationRpc.RegisterTargetInput) {
-    return this.moderation.register(this.bound(ModerationRpc.RegisterTargetInput, input));
+    return this.moderated(ModerationRpc.RegisterTargetInput, input, (parsed) => this.moderation.register(parsed), async (parsed) =>
+      // A target nobody owns yet counts against its registrant's daily quota (re-titling does not).
+      !this.stored || this.moderation.roles.owner() === null ? this.limits.admitRegistration(parsed.actor.userId, parsed.target) : null,
+    );
   }
   async targetInfo(target: string) {
     this.bindTarget(TargetId.parse(target));
-    return this.moderation.info();
+    return this.stored ? this.moderation.info() : unwrittenInfo(target);
   }
   addModerator(input: ModerationRpc.UserOnTargetInput) {
-    return this.moderation.addModerator(this.bound(ModerationRpc.UserOnTargetInput, input));
+    return this.moderated(ModerationRpc.UserOnTargetInput, input, (parsed) => this.moderation.addModerator(parsed));
   }
   removeModerator(input: ModerationRpc.UserOnTargetInput) {
-    return this.moderation.removeModerator(this.bound(ModerationRpc.UserOnTargetInput, input));
+    return this.moderated(ModerationRpc.UserOnTargetInput, input, (parsed) => this.moderation.removeModerator(parsed));
   }
   banUser(input: ModerationRpc.BanInput) {
-    return this.moderation.ban(this.bound(ModerationRpc.BanInput, input));
+    return this.moderated(ModerationRpc.BanInput, input, (parsed) => this.moderation.ban(parsed));
   }
   liftBan(input: ModerationRpc.UserOnTargetInput) {
-    return this.moderation.liftBan(this.bound(ModerationRpc.UserOnTargetInput, input));
+    return this.moderated(ModerationRpc.UserOnTargetInput, input, (parsed) => this.moderation.liftBan(parsed));
   }
-  listBans(input: ModerationRpc.ActorOnTargetInput) {
-    return this.moderation.listBans(this.bound(ModerationRpc.ActorOnTargetInput, input));
+  async listBans(input: ModerationRpc.ActorOnTargetInput) {
+    const parsed = this.boundForRead(ModerationRpc.ActorOnTargetInput, input);
+    return this.stored ? this.moderation.listBans(parsed) : forModeratorsOnly(parsed.actor, []);
   }
   patchSettings(input: ModerationRpc.PatchSettingsInput) {
-    return this.moderation.patchSettings(this.bound(ModerationRpc.PatchSettingsInput, input));
+    return this.moderated(ModerationRpc.PatchSettingsInput, input, (parsed) => this.moderation.patchSettings(parsed));
   }
   async listMembers(input: ModerationRpc.ActorOnTargetInput) {
-    return this.moderation.listMembers(this.bound(ModerationRpc.ActorOnTargetInput, input));
+    const parsed = this.boundForRead(ModerationRpc.ActorOnTargetInput, input);
+    return this.stored ? this.moderation.listMembers(parsed) : forModeratorsOnly(parsed.actor, []);
   }
   replaceMembers(input: ModerationRpc.ReplaceMembersInput) {
-    return this.moderation.replaceMembers(this.bound(ModerationRpc.ReplaceMembersInput, input));
+    return this.moderated(ModerationRpc.ReplaceMembersInput, input, (parsed) => this.moderation.replaceMembers(parsed));
   }
   addMember(input: ModerationRpc.UserOnTargetInput) {
-    return this.moderation.addMember(this.bound(ModerationRpc.UserOnTargetInput, input));
+    return this.moderated(ModerationRpc.UserOnTargetInput, input, (parsed) => this.moderation.addMember(parsed));
   }
   removeMember(input: ModerationRpc.UserOnTargetInput) {
-    return this.moderation.removeMember(this.bound(ModerationRpc.UserOnTargetInput, input));
+    return this.moderated(ModerationRpc.UserOnTargetInput, input, (parsed) => this.moderation.removeMember(parsed));
   }
   reportComment(input: ModerationRpc.ReportInput) {
-    return this.moderation.report(this.bound(ModerationRpc.ReportInput, input));
+    const parsed = this.boundForRead(ModerationRpc.ReportInput, input);
+    if (!this.stored) return Promise.resolve({ ok: false as const, error: { status: 404 as const, code: "not_found", message: "no such comment in this room" } });
+    return this.moderation.report(parsed);
   }
   async listReports(input: ModerationRpc.ListReportsInput) {
-    return this.moderation.listReports(this.bound(ModerationRpc.ListReportsInput, input));
+    const parsed = this.boundForRead(ModerationRpc.ListReportsInput, input);
+    return this.stored ? this.moderation.listReports(parsed) : forModeratorsOnly(parsed.actor, { reports: [], nextBefore: null });
+  }
+
+  /**
+   * A moderation write: counted against its author's moderation-writes rate first, then run.
+   * `admit` adds a check of its own (registration's quota).
+   */
+  private async moderated<I extends { target: string; actor: Actor }, R>(
+    schema: z.ZodType<I>,
+    input: unknown,
+    run: (parsed: I) => Promise<RoomResult<R>>,
+    admit?: (parsed: I) => Promise<RoomError | null>,
+  ): Promise<RoomResult<R>> {
+    const parsed = this.boundForRead(schema, input);
+    // Nobody owns or moderates a room that was never written: only an admin, or a
+    // registration, may write there, and a refusal does not create it.
+    if (!this.stored && admit === undefined && !parsed.actor.roles.includes(ADMIN_ROLE)) return NOT_A_MODERATOR;
+    const refusal = (await this.limits.takeModerationWrite(parsed.actor.userId)) ?? (admit === undefined ? null : await admit(parsed));
+    if (refusal !== null) return { ok: false, error: refusal };
+    this.ensureStored();
+    return run(parsed);
+  }
+
+  /**
+   * The limits across rooms for one write of `userId`, unless it repeats an Idempotency-Key
+   * (that answer is already stored, and its repeat must get it whatever the limits say now,
+   * using no budget): the user's write rate, and, when this write would create the room, their
+   * daily quota of new rooms.
+   */
+  private async admitWriter(userId: string, repeat: boolean): Promise<RoomError | null> {
+    if (repeat) return null;
+    const rate = await this.limits.takeWrite(userId);
+    if (rate !== null || this.stored) return rate;
+    return this.limits.admitNewRoom(userId, this.boundTarget());
+  }
+
+  /**
+   * admitWriter for a batch of likes. A room one batch creates is charged to one user: the
+   * first whose quota allows it (a batch from the like coalescer mixes users; an abuser's own
+   * batch starts with them).
+   */
+  private async admitLikes(ops: readonly LikeOp[]): Promise<(RoomError | null)[]> {
+    const rates = await Promise.all(ops.map((op) => (this.isLikeReplay(op) ? null : this.limits.takeWrite(op.userId))));
+    if (this.stored) return rates;
+    const refusals = [...rates];
+    for (const [i, op] of ops.entries()) {
+      if (refusals[i] !== null) continue;
+      const quota = await this.limits.admitNewRoom(op.userId, this.boundTarget());
+      if (quota === null) break;
+      refusals[i] = quota;
+    }
+    return refusals;
+  }
+
+  private isLikeReplay(op: LikeOp): boolean {
+    return this.isReplay(op.userId, op.idempotencyKey, "like");
+  }
+
+  private isReplay(userId: string, key: string | undefined, kind: "like" | "comment" | "react"): boolean {
+    return this.stored && key !== undefined && this.ledger.idempotencyKeys.remembers(idempotencyScope(userId, key, kind));
   }
 
   /** The truth that reconciliation (workers/reconcile.ts) copies into D1 when D1 drifted. */
   async likeIndexPage(input: LikeIndexPageInput): Promise<LikeIndexPage> {
     const { target, afterUserId, limit } = LikeIndexPageInput.parse(input);
     this.bindTarget(target);
+    if (!this.stored) return unwrittenLikeIndex();
     // Shards hold most likers of a sharded target: a repair from the room alone would erase them.
     if (this.shards.sharded) throw new Error(`${target} is sharded; its likers are not all in the room`);
     return readLikeIndexPage(this.ctx.storage.sql, this.ledger, afterUserId, limit);
   }
 
   override async alarm(): Promise<void> {
+    // Only a stored room ever sets an alarm; an unwritten one has no jobs to run.
+    if (!this.stored) return;
     await this.jobs.runDue();
     // Every change schedules a checkpoint, so this is the wake-up after an eviction that
     // may have dropped a pending broadcast timer: flush whatever sockets have not seen.
@@ -714,6 +878,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
   }
 
   private roomState(): RoomState {
+    if (!this.stored) return unwrittenState(this.target);
     return {
       target: this.target ?? "",
       count: this.likeCount(),
@@ -748,7 +913,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
    * isolate go quiet instead of holding a pending timeout after every write.
    */
   private notifyViewers(): void {
-    if (this.sockets.viewerCount() > 0 || this.relays.busy) this.live.changed();
+    if (this.sockets.viewerCount() > 0 || (this.stored && this.relays.busy)) this.live.changed();
   }
 
   private async runCheckpoint(): Promise<number | null> {
@@ -803,12 +968,24 @@ export class TargetRoom extends DurableObject<AppEnv> {
   private bindTarget(target: string): void {
     if (this.target === target) return;
     if (this.target !== null) throw new Error(`room for ${this.target} was called as ${target}`);
-    this.meta.set("target", target);
+    // An unwritten room keeps the name in memory; openStorage writes it with the schema.
+    if (this.stored) this.meta.set("target", target);
     this.target = target;
+  }
+
+  private bindForWrite(target: string): void {
+    this.bindTarget(target);
+    this.ensureStored();
   }
 
   /** RPC inputs are parsed before anything else, and name the target the room is for. */
   private bound<T extends { target: string }>(schema: z.ZodType<T>, input: unknown): T {
+    const parsed = schema.parse(input);
+    this.bindForWrite(parsed.target);
+    return parsed;
+  }
+
+  private boundForRead<T extends { target: string }>(schema: z.ZodType<T>, input: unknown): T {
     const parsed = schema.parse(input);
     this.bindTarget(parsed.target);
     return parsed;

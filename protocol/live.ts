@@ -39,7 +39,10 @@ export const CLOSE_CODES = {
   ticketExpired: 4408,
   /** The ticket already opened a socket: each one opens exactly one. */
   ticketUsed: 4409,
-  /** The socket sent more frames than its budget allows (durable-objects/frame-budget.ts). */
+  /**
+   * The socket sent more frames than its budget allows (durable-objects/frame-budget.ts), or a
+   * signed-in socket would store a new room past the user's daily quota (`quota_exceeded`).
+   */
   tooManyFrames: 4429,
 } as const;
 

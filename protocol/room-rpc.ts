@@ -24,6 +24,12 @@ export const ApplyLikesInput = z.strictObject({
   ops: z.array(LikeOp).min(1).max(MAX_OPS_PER_RPC),
   /** The Worker's request id, so the room's log lines for this write carry it too. */
   requestId: RequestId.optional(),
+  /**
+   * Skips the per-user limits across rooms (durable-objects/users/user-limits.ts): only for
+   * callers that write for no user (the admin-only benchmark route, tests that seed rooms).
+   * Routes and sockets that write for a user never set it.
+   */
+  unlimited: z.boolean().optional(),
 });
 export type ApplyLikesInput = z.infer<typeof ApplyLikesInput>;
 
@@ -32,6 +38,8 @@ export type OpOutcome =
   | { ok: false; error: { code: "idempotency_conflict" | "invalid_request"; message: string } }
   /** Over the user's likes-or-reactions budget in this room (durable-objects/moderation/room-policy.ts). */
   | { ok: false; error: { code: "rate_limited"; message: string; retryAfterSeconds: number } }
+  /** Over the user's daily quota of new rooms (durable-objects/users/user-limits.ts). */
+  | { ok: false; error: { code: "quota_exceeded"; message: string; retryAfterSeconds: number } }
   /** The target is sharded (protocol/shards.ts): the room no longer takes likes, its shards do. */
   | { ok: false; error: { code: "moved"; message: string; shards: ShardConfig } };
 

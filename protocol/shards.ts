@@ -63,6 +63,8 @@ export const ShardApplyInput = z.strictObject({
   address: ShardAddress,
   ops: z.array(LikeOp).min(1).max(MAX_OPS_PER_RPC),
   requestId: RequestId.optional(),
+  /** As ApplyLikesInput.unlimited: only for writes made for no user. */
+  unlimited: z.boolean().optional(),
 });
 export type ShardApplyInput = z.infer<typeof ShardApplyInput>;
 

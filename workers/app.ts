@@ -21,6 +21,7 @@ import { operationsRoutes } from "./routes/operations";
 import { devRoutes } from "./routes/dev";
 import { shardsRoutes } from "./routes/shards";
 import { relaysRoutes } from "./routes/relays";
+import { DEV_ROUTES_PREFIX, requireLocalDevelopment } from "./dev-guard";
 
 export { MAX_BODY_BYTES, MAX_MEMBERS_BODY_BYTES } from "./body-limits";
 
@@ -29,6 +30,9 @@ export function createApp() {
 
   app.use("*", observeRequests);
   app.use("/v1/*", limitBodies);
+
+  // Before any route: the development-only routes (token, faults, bench) share this one guard.
+  app.use(`${DEV_ROUTES_PREFIX}*`, requireLocalDevelopment);
 
   // Before mounting: mounting copies each route's definition for the document.
   tagRoutes({

@@ -1,6 +1,7 @@
 import type { TargetRoom } from "../durable-objects/target-room";
 import type { LikeShard } from "../durable-objects/shards/like-shard";
 import type { LiveRelay } from "../durable-objects/relays/live-relay";
+import type { UserState } from "../durable-objects/users/user-state";
 import type { EngagementEvent } from "../protocol/events";
 import type { DeletionStep } from "../protocol/deletion";
 
@@ -11,6 +12,11 @@ export interface AppEnv {
   LIKE_SHARD: DurableObjectNamespace<LikeShard>;
   /** Relays of huge live rooms (durable-objects/relays/, docs/relays.md). */
   LIVE_RELAY: DurableObjectNamespace<LiveRelay>;
+  /** One per user: quotas across rooms (durable-objects/users/, docs/operations.md "Limits"). */
+  USER_STATE: DurableObjectNamespace<UserState>;
+  /** Writes per user across rooms, and moderation writes per user (`[[ratelimits]]`); unbound: no limit. */
+  USER_WRITES?: RateLimit;
+  MODERATION_WRITES?: RateLimit;
   DB: D1Database;
   EVENTS: Queue<EngagementEvent>;
   DELETIONS: Queue<DeletionStep>;
@@ -28,6 +34,10 @@ export interface AppEnv {
   HOT_TARGET_LIKES_PER_SECOND?: string;
   /** Room sockets a target keeps before new viewers go to relays; default 2000 (docs/relays.md). */
   LIVE_RELAY_THRESHOLD?: string;
+  /** Rooms a user's writes may create per rolling day; default 200. */
+  USER_NEW_ROOMS_PER_DAY?: string;
+  /** Targets a user may register per rolling day; default 20. */
+  USER_REGISTRATIONS_PER_DAY?: string;
   /** Workers Analytics Engine dataset for request metrics; bound in production only. */
   ANALYTICS?: AnalyticsEngineDataset;
 }

@@ -10,6 +10,7 @@ import { runScheduledJobs } from "./scheduled";
 export { TargetRoom } from "../durable-objects/target-room";
 export { LikeShard } from "../durable-objects/shards/like-shard";
 export { LiveRelay } from "../durable-objects/relays/live-relay";
+export { UserState } from "../durable-objects/users/user-state";
 
 const app = createApp();
 

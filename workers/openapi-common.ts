@@ -12,6 +12,16 @@ export const errorResponses = {
   413: { description: "Body over the size limit", content: errorContent },
 } as const;
 
+/**
+ * Every write that counts against a limit: per room (likes+reactions, comments, slow mode),
+ * per user across rooms (writes, moderation writes), or a daily quota (`quota_exceeded`: rooms
+ * first written, targets registered). A repeated Idempotency-Key is answered as the first time
+ * instead. See docs/operations.md "Limits".
+ */
+export const limitResponses = {
+  429: { description: "Over a limit (`rate_limited`, `slow_mode` or `quota_exceeded`); Retry-After says when to try again", content: errorContent },
+} as const;
+
 export const WriteHeaders = z.object({
   "idempotency-key": z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional(),
 });

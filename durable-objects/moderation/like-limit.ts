@@ -8,14 +8,14 @@ interface Applied {
 
 /**
  * Runs the likes rate limit over a batch: ops over their user's budget answer
- * `rate_limited` in place, the rest go to the ledger in their original order.
+ * `rate_limited` (or `quota_exceeded`) in place, the rest go to the ledger in their original order.
  */
 export function applyWithinRate(
   ops: readonly LikeOp[],
-  check: (userId: string) => RoomError | null,
+  check: (op: LikeOp, index: number) => RoomError | null,
   apply: (allowed: LikeOp[]) => Applied,
 ): Applied {
-  const refusals = ops.map((op) => check(op.userId));
+  const refusals = ops.map((op, index) => check(op, index));
   const allowed = ops.filter((_, i) => refusals[i] === null);
   if (allowed.length === ops.length) return apply(allowed);
   const applied = allowed.length > 0 ? apply(allowed) : { outcomes: [], changes: [] };
@@ -26,7 +26,15 @@ export function applyWithinRate(
       if (!outcome) throw new Error("ledger answered fewer outcomes than ops");
       return outcome;
     }
-    return { ok: false, error: { code: "rate_limited", message: refusal.message, retryAfterSeconds: refusal.retryAfterSeconds ?? 1 } };
+    return refusedOutcome(refusal);
   });
   return { outcomes, changes: applied.changes };
+}
+
+/** A like refused by a limit, as the outcome its caller sees. */
+export function refusedOutcome(refusal: RoomError): OpOutcome {
+  const retryAfterSeconds = refusal.retryAfterSeconds ?? 1;
+  return refusal.code === "quota_exceeded"
+    ? { ok: false, error: { code: "quota_exceeded", message: refusal.message, retryAfterSeconds } }
+    : { ok: false, error: { code: "rate_limited", message: refusal.message, retryAfterSeconds } };
 }

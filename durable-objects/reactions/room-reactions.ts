@@ -43,7 +43,7 @@ export class RoomReactions {
     private readonly commit: <T>(work: (log: ChangeLog) => T, requestId?: string) => Promise<T>,
     private readonly peer: (target: string) => ReactionPeer,
     /** Moderation's verdict (ban, members-only, rate) in the room that holds the reaction. */
-    private readonly check: (actor: ReactInput["actor"], now: number) => RoomError | null,
+    private readonly check: (input: ReactInput, now: number) => RoomError | null,
   ) {}
 
   async react(input: ReactInput): Promise<RoomResult<ReactionResult>> {
@@ -51,7 +51,7 @@ export class RoomReactions {
     switch (route.kind) {
       case "local":
         return this.commit((log) => {
-          const refused = this.check(input.actor, Date.now());
+          const refused = this.check(input, Date.now());
           return refused ? { ok: false, error: refused } : this.ledger.react(input, log);
         }, input.requestId);
       case "missing":
@@ -88,6 +88,11 @@ export class RoomReactions {
       case "forward":
         return this.peer(route.parent).reactionCounts({ target: route.parent, commentId: route.commentId });
     }
+  }
+
+  /** True when the reaction is applied by another room (a comment room's parent), which does the limiting. */
+  forwards(input: Pick<ReactInput, "target" | "commentId">): boolean {
+    return this.route(input.target, input.commentId).kind === "forward";
   }
 
   /** Idempotent; a comment room never moves to another parent (its counts would be lost). */

@@ -20,7 +20,9 @@ import { LikesLedger } from "../likes-ledger";
 import { AlarmJobs } from "../alarm-jobs";
 import { shipOutbox } from "../outbox";
 import { checkpointUserLikesToD1 } from "../d1-checkpoint";
-import { IDEMPOTENCY_TTL_MS } from "../idempotency";
+import { IDEMPOTENCY_TTL_MS, idempotencyScope } from "../idempotency";
+import { UserLimits } from "../users/user-limits";
+import type { LikeOp } from "../../protocol/room-rpc";
 import { applyWithinRate } from "../moderation/like-limit";
 import { RateLimiter } from "../moderation/rate-limiter";
 import { rateLimitsFrom } from "../moderation/rate-limits";
@@ -72,6 +74,8 @@ export class LikeShard extends DurableObject<AppEnv> {
   private readonly locks = new UserLocks();
   private readonly reporter: CountReporter;
   private readonly limiter: RateLimiter;
+  /** Per-user limits across rooms (durable-objects/users/user-limits.ts). */
+  private readonly limits: UserLimits;
   /** The room's last answer and the count it was for: the fallback when a report fails. */
   private lastTotal: { total: TargetTotal; count: number } | null = null;
 
@@ -92,6 +96,7 @@ export class LikeShard extends DurableObject<AppEnv> {
     this.reporter = new CountReporter(() => this.sendReport());
     // Likes only: a sharded target's reactions stay in the room with their own budget.
     this.limiter = new RateLimiter(rateLimitsFrom(env).reactionsPerMinute);
+    this.limits = new UserLimits(env);
     void ctx.blockConcurrencyWhile(async () => {
       migrateShardSchema(ctx.storage.sql);
       this.meta = new RoomMeta(ctx.storage.sql);
@@ -105,7 +110,7 @@ export class LikeShard extends DurableObject<AppEnv> {
   }
 
   async applyLikes(input: ShardApplyInput): Promise<ShardApplyAnswer> {
-    const { address, ops, requestId } = ShardApplyInput.parse(input);
+    const { address, ops, requestId, unlimited } = ShardApplyInput.parse(input);
     const shard = this.bind(address);
     if (this.closed) return MOVED;
     const users = [...new Set(ops.map((op) => op.userId))];
@@ -114,12 +119,16 @@ export class LikeShard extends DurableObject<AppEnv> {
     await this.adoptFromRoom(shard, users);
     const held = await Promise.all(users.map((userId) => this.ensureHeld(userId)));
     if (held.includes(false)) return MOVED;
+    // The same limits as an unsharded room's likes, after the same idempotency lookup.
+    const repeat = (op: LikeOp) => op.idempotencyKey !== undefined && this.ledger.idempotencyKeys.remembers(idempotencyScope(op.userId, op.idempotencyKey));
+    const refusals = unlimited === true ? [] : await Promise.all(ops.map((op) => (repeat(op) ? null : this.limits.takeWrite(op.userId))));
 
     const applied = this.commit(() => {
       // A handoff may have taken a user while the others were being fetched.
       if (this.closed || users.some((userId) => this.moved.has(userId))) return null;
       const at = Date.now();
-      return applyWithinRate(ops, (userId) => this.checkRate(userId, at), (allowed) => this.ledger.apply(shard.target, allowed));
+      const check = (op: LikeOp, i: number) => refusals[i] ?? (repeat(op) ? null : this.checkRate(op.userId, at));
+      return applyWithinRate(ops, check, (allowed) => this.ledger.apply(shard.target, allowed));
     });
     if (applied === null) return MOVED;
     if (applied.changes.length > 0) await this.scheduleBackgroundJobs();

@@ -8,7 +8,13 @@ export const RELIABILITY_AUTH_SECRET = "reliability-secret-for-the-local-dev-ser
  * Rate limits far above what these tests send: they measure whether writes survive faults,
  * not the limiter (the abuse tests cover that).
  */
-export const UNLIMITED_RATES = { COMMENT_RATE_PER_MINUTE: "1000000", REACTION_RATE_PER_MINUTE: "1000000" };
+/** Per room; the per-user quotas across rooms too. (USER_WRITES and MODERATION_WRITES are bindings: wrangler.toml.) */
+export const UNLIMITED_RATES = {
+  COMMENT_RATE_PER_MINUTE: "1000000",
+  REACTION_RATE_PER_MINUTE: "1000000",
+  USER_NEW_ROOMS_PER_DAY: "1000000",
+  USER_REGISTRATIONS_PER_DAY: "1000000",
+};
 
 /** Every request is bounded: a hung request during a fault counts as unacknowledged, not as a hang. */
 const REQUEST_TIMEOUT_MS = 10_000;

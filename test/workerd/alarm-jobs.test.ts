@@ -1,9 +1,12 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { AlarmJobs } from "../../durable-objects/alarm-jobs";
+import { migrateRoomSchema } from "../../durable-objects/room-migrations";
 import { roomStub, uniqueTarget } from "./helpers";
 
 function jobsIn(state: DurableObjectState, errors: string[] = []) {
+  // A room gets its schema (alarm_jobs included) with its first write; these rooms get it here.
+  migrateRoomSchema(state.storage.sql);
   return new AlarmJobs(state.storage, (job, error) => errors.push(`${job}: ${String(error)}`));
 }
 

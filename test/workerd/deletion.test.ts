@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { roomFor } from "../../workers/rooms";
 import { call, like, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
@@ -9,6 +9,15 @@ import { d1Count, deliver } from "./pipeline-helpers";
 import { EVENTS_DLQ } from "../../workers/queues";
 import { d1TablesMentioning, roomTablesMentioning } from "./traces";
 import { waitFor } from "./wait";
+
+async function userStateTargets(userId: string): Promise<number> {
+  const stub = env.USER_STATE.get(env.USER_STATE.idFromName(userId));
+  return runInDurableObject(stub, async (_state, ctx) => {
+    const sql = ctx.storage.sql;
+    const exists = sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'user_targets'").toArray().length > 0;
+    return exists ? sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM user_targets").one().n : 0;
+  });
+}
 
 describe("deleting a user's data", () => {
   it("removes every like and comment of a user on 50 targets, leaves no trace of the id and keeps counts exact", { timeout: 90_000 }, async () => {
@@ -40,6 +49,8 @@ describe("deleting a user's data", () => {
       "D1 to index the likes",
     );
 
+    // The leaver's writes made these rooms: their UserState holds them for the quotas.
+    expect(await userStateTargets(leaver)).toBe(51);
     const first = await requestDeletion(leaver);
     expect(first.status).toBe(202);
     expect(first.receipt).toMatchObject({ status: "pending", targetsTotal: 51, targetsDone: 0, completedAt: null });
@@ -84,6 +95,8 @@ describe("deleting a user's data", () => {
     // Nothing under the user id remains, in D1 or in any room, once the rooms' alarms ran.
     await waitFor(() => inPlaces([...liked, takenBack], (target) => roomTablesMentioning(target, leaver)), (hits) => hits.length === 0, 20_000, "rooms to forget");
     expect(await d1TablesMentioning(leaver)).toEqual([]);
+    // Nor does the user's own UserState (the targets their writes created, for the quotas).
+    expect(await userStateTargets(leaver)).toBe(0);
     // The stayer is untouched, and the same scans do find an id that is still there.
     expect(await d1Count("SELECT COUNT(*) AS n FROM user_likes WHERE user_id = ?", stayer)).toBe(50);
     expect(await d1TablesMentioning(stayer)).toEqual(expect.arrayContaining(["comments", "events", "user_likes"]));

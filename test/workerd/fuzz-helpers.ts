@@ -48,8 +48,11 @@ export async function roomFingerprint(target: string): Promise<string> {
   const snapshot = await roomStub(target).snapshot(target);
   const tables = await runInDurableObject(roomStub(target), (_room, state) => {
     const sql = state.storage.sql;
-    const all = (query: string) => sql.exec(query).toArray();
+    // A room that was never written has no tables (its first write makes them): as good as empty.
+    const written = sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'room_meta'").toArray().length > 0;
+    const all = (query: string) => (written ? sql.exec(query).toArray() : []);
     return {
+      written,
       likes: all("SELECT user_id, liked_at FROM likes ORDER BY user_id"),
       comments: all("SELECT id, seq, author_id, text, reply_to, deleted_at FROM comments ORDER BY id"),
       reactions: all("SELECT subject, emoji, user_id FROM reactions ORDER BY subject, emoji, user_id"),

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ReactionResult, ReactionUsersPage } from "../../protocol/reactions";
 import { ErrorBody } from "../../protocol/errors";
 import { bindPendingComments, markCommentForBinding } from "../../durable-objects/reactions/comment-bindings";
+import { migrateRoomSchema } from "../../durable-objects/room-migrations";
 import { SettingsStore } from "../../durable-objects/moderation/settings-store";
 import { RoomMeta } from "../../durable-objects/room-meta";
 import { call, getJson, postJson, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
@@ -79,6 +80,8 @@ async function insertComment(target: string, options: { deleted?: boolean } = {}
  */
 async function setReactionSet(target: string, reactions: string[]): Promise<void> {
   await runInDurableObject(roomStub(target), (_room, state) => {
+    // A room gets its schema with its first write; this one is given it here.
+    migrateRoomSchema(state.storage.sql);
     new SettingsStore(new RoomMeta(state.storage.sql)).patch({ reactions });
   });
   await evictDurableObject(roomStub(target));
@@ -337,6 +340,8 @@ describe("reactions on comments", () => {
     await roomStub(parent).snapshot(parent);
     const bound: string[] = [];
     const next = await runInDurableObject(roomStub(parent), async (_room, state) => {
+      // Reads no longer give a room its schema (the snapshot above); the test gives it here.
+      migrateRoomSchema(state.storage.sql);
       markCommentForBinding(state.storage.sql, failing);
       markCommentForBinding(state.storage.sql, working);
       const startedAt = Date.now();

@@ -84,6 +84,9 @@ export async function runDeletionStep(env: AppEnv, receiptId: string): Promise<S
     return { next: true, delaySeconds: 0 };
   }
 
+  // The user's own object (quotas across rooms: the targets their writes created) goes too.
+  await env.USER_STATE.get(env.USER_STATE.idFromName(userId)).forget();
+
   // Events are anonymised rather than deleted: the row keeps its event id, so a late
   // redelivery of the same event is still recognised as a duplicate and not counted again.
   const purge: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [

@@ -4,18 +4,29 @@ import { MAX_OPS_PER_RPC } from "../../protocol/room-rpc";
 import { TargetId } from "../../protocol/target";
 import type { AppBindings } from "../app-types";
 import { ApiError, validationHook } from "../errors";
-import { errorResponses } from "../openapi-common";
+import { bearerSecurity, errorResponses } from "../openapi-common";
+import { requireUser } from "../auth";
+import { requireAdmin } from "../admin-auth";
 import { roomFor } from "../rooms";
 import { applyLikesRouted } from "../shards";
 
+/**
+ * Bounds of one run: what `npm run bench` asks for (200,000 likes into one room, 4 RPCs in
+ * flight, a handful of shards), not what a room could be made to swallow. Even behind the
+ * dev guard and an admin token, one request must not keep a dev server busy for minutes.
+ */
+export const MAX_BENCH_LIKES = 200_000;
+export const MAX_BENCH_CONCURRENCY = 4;
+export const MAX_BENCH_SHARDS = 16;
+
 export const BenchRpcLikesBody = z.strictObject({
   target: TargetId,
-  total: z.number().int().min(1).max(2_000_000),
+  total: z.number().int().min(1).max(MAX_BENCH_LIKES),
   batch: z.number().int().min(1).max(MAX_OPS_PER_RPC),
   /** RPCs in flight at once; the room still applies them one transaction at a time. */
-  concurrency: z.number().int().min(1).max(16).default(2),
+  concurrency: z.number().int().min(1).max(MAX_BENCH_CONCURRENCY).default(2),
   /** Spread the target over this many LikeShard objects first; batches then go through the shard router. */
-  shards: z.number().int().min(1).max(64).optional(),
+  shards: z.number().int().min(1).max(MAX_BENCH_SHARDS).optional(),
 });
 
 export const BenchRpcLikesResult = z.object({
@@ -29,12 +40,16 @@ export const BenchRpcLikesResult = z.object({
 const rpcLikesRoute = createRoute({
   method: "post",
   path: "/v1/dev/bench/rpc-likes",
-  summary: "Development only (404 elsewhere): drives one room with batched like RPCs from inside the Worker, for `npm run bench`",
+  summary: "Development on loopback only (404 elsewhere), admin token: drives one room with batched like RPCs from inside the Worker, for `npm run bench`",
+  security: bearerSecurity,
+  middleware: [requireUser, requireAdmin] as const,
   request: { body: { required: true, content: { "application/json": { schema: BenchRpcLikesBody } } } },
   responses: {
     200: { description: "How long the room took", content: { "application/json": { schema: BenchRpcLikesResult } } },
     400: errorResponses[400],
-    404: { description: "Not in development", content: errorResponses[400].content },
+    401: errorResponses[401],
+    403: { description: "The token lacks the admin role", content: errorResponses[400].content },
+    404: { description: "Not in development, or not on a loopback host", content: errorResponses[400].content },
   },
 });
 
@@ -43,7 +58,6 @@ const rpcLikesRoute = createRoute({
  * distinct synthetic users, `batch` likes per RPC, then the room's own count as the check.
  */
 export const benchRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook }).openapi(rpcLikesRoute, async (c) => {
-  if (c.env.ENVIRONMENT !== "development") throw new ApiError(404, "not_found", "no such route");
   const { target, total, batch, concurrency, shards } = c.req.valid("json");
   const room = roomFor(c.env, target);
   if (shards !== undefined) {
@@ -59,7 +73,7 @@ export const benchRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validatio
       const size = Math.min(batch, total - from);
       next += size;
       const ops = Array.from({ length: size }, (_, i) => ({ userId: `bench-${run}-${from + i}`, action: "like" as const }));
-      const outcomes = shards === undefined ? await room.applyLikes({ target, ops }) : await applyLikesRouted(c.env, target, ops);
+      const outcomes = shards === undefined ? await room.applyLikes({ target, ops, unlimited: true }) : await applyLikesRouted(c.env, target, ops);
       rpcs++;
       if (outcomes.some((outcome) => !outcome.ok)) throw new Error("the room refused a benchmark like");
     }

@@ -18,7 +18,7 @@ import { readArchivedPage } from "../comments-archive";
 import { decodeCursor, encodeCursor } from "../cursor";
 import { purgeTargetViews } from "../edge-cache";
 import { ApiError, validationHook } from "../errors";
-import { bearerSecurity, errorResponses, WriteHeaders } from "../openapi-common";
+import { bearerSecurity, errorResponses, limitResponses, WriteHeaders } from "../openapi-common";
 import { unwrapRoom } from "../room-result";
 import { roomFor } from "../rooms";
 
@@ -35,7 +35,7 @@ const refusals = {
   },
   404: { description: "No such comment in this target", content: errorResponses[400].content },
   422: { description: "Idempotency-Key reused, or the same comment repeated", content: errorResponses[400].content },
-  429: { description: "Rate limit or slow mode; see Retry-After", content: errorResponses[400].content },
+  ...limitResponses,
 } as const;
 
 const createRoute_ = createRoute({

@@ -23,22 +23,12 @@ export const DevTokenResponse = z.object({
 });
 export type DevTokenResponse = z.infer<typeof DevTokenResponse>;
 
-/** Hosts `wrangler dev` serves on; a deployed Worker is only reached under its own domain. */
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
-/**
- * Sign-in for the live page during local development: anyone may become anyone, so the route
- * answers only when ENVIRONMENT is "development" and is a plain 404 everywhere else. As a
- * second guard, it also needs a loopback host: a deployment that forgot to change
- * ENVIRONMENT (wrangler.toml ships "development") still hands out no tokens. It is left out
- * of /openapi.json on purpose: it is not part of the API a deployment offers. The fault
- * switches below use the same guard.
+/*
+ * Sign-in for the live page during local development: anyone may become anyone. Like every
+ * `/v1/dev/*` route it sits behind workers/dev-guard.ts (development and loopback, 404
+ * otherwise), mounted once in workers/app.ts. It is left out of /openapi.json on purpose: it
+ * is not part of the API a deployment offers.
  */
-function requireLocalDevelopment(c: Context<AppBindings>): void {
-  if (c.env.ENVIRONMENT !== "development" || !LOOPBACK_HOSTS.has(new URL(c.req.url).hostname)) {
-    throw new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`);
-  }
-}
 
 async function jsonBody(c: Context<AppBindings>): Promise<unknown> {
   return c.req.json().catch(() => {
@@ -48,7 +38,6 @@ async function jsonBody(c: Context<AppBindings>): Promise<unknown> {
 
 export const devRoutes = new Hono<AppBindings>()
   .post("/v1/dev/token", async (c) => {
-    requireLocalDevelopment(c);
     const raw = await jsonBody(c);
     const parsed = DevTokenBody.safeParse(raw);
     if (!parsed.success) throw validationError(parsed.error, "body");
@@ -59,13 +48,11 @@ export const devRoutes = new Hono<AppBindings>()
     const token = await sign({ sub: userId, name, iat: now, exp }, c.env.AUTH_SECRET, "HS256");
     return c.json({ token, userId, name, expiresAt: new Date(exp * 1000).toISOString() } satisfies DevTokenResponse, 200);
   })
-  // Fault switches for the reliability tests (workers/dev-faults.ts, docs/reliability.md); same guards.
+  // Fault switches for the reliability tests (workers/dev-faults.ts, docs/reliability.md).
   .get("/v1/dev/faults", (c) => {
-    requireLocalDevelopment(c);
     return c.json(devFaultsReport(), 200);
   })
   .post("/v1/dev/faults", async (c) => {
-    requireLocalDevelopment(c);
     const parsed = DevFaultsBody.safeParse(await jsonBody(c));
     if (!parsed.success) throw validationError(parsed.error, "body");
     setEventsConsumerFault(parsed.data.eventsConsumerFailForMs);

@@ -5,7 +5,7 @@ import { assertBodyUserMatches, requireUser } from "../auth";
 import type { AppBindings } from "../app-types";
 import { ApiError, validationHook } from "../errors";
 import { purgeTargetViews } from "../edge-cache";
-import { bearerSecurity, errorResponses, WriteHeaders } from "../openapi-common";
+import { bearerSecurity, errorResponses, limitResponses, WriteHeaders } from "../openapi-common";
 import { LikeCoalescer } from "../like-coalescer";
 import { applyLikesRouted } from "../shards";
 import type { AppEnv } from "../env";
@@ -14,7 +14,7 @@ const likeResponses = {
   200: { description: "The state after the write", content: { "application/json": { schema: LikeResult } } },
   ...errorResponses,
   422: { description: "Idempotency-Key reused for another action", content: errorResponses[400].content },
-  429: { description: "Over the likes-or-reactions limit for this room; see Retry-After", content: errorResponses[400].content },
+  ...limitResponses,
 } as const;
 
 const likeRoute = createRoute({
@@ -65,7 +65,7 @@ async function applyOne(
   });
   if (!outcome.ok) {
     const { error } = outcome;
-    if (error.code === "rate_limited") {
+    if (error.code === "rate_limited" || error.code === "quota_exceeded") {
       const retryAfterSeconds = error.retryAfterSeconds;
       throw new ApiError(429, error.code, error.message, { retryAfterSeconds }, { "Retry-After": String(retryAfterSeconds) });
     }

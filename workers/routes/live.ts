@@ -39,6 +39,8 @@ const REFUSALS = {
   ticket_wrong_origin: { close: CLOSE_CODES.ticketForbidden, message: "this ticket was minted from another origin" },
   ticket_expired: { close: CLOSE_CODES.ticketExpired, message: "ticket expired; mint a fresh one" },
   ticket_used: { close: CLOSE_CODES.ticketUsed, message: "this ticket already opened a socket; mint a fresh one" },
+  // A signed-in socket on a never-written target stores its room (the ticket is spent there).
+  quota_exceeded: { close: CLOSE_CODES.tooManyFrames, message: "over the daily quota of new targets; watch without signing in, or retry later" },
 } as const;
 type Refusal = keyof typeof REFUSALS;
 

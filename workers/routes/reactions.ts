@@ -8,7 +8,7 @@ import { actorOf, requireUser } from "../auth";
 import { decodeCursor, encodeCursor } from "../cursor";
 import { purgeTargetViews } from "../edge-cache";
 import { ApiError, validationHook } from "../errors";
-import { bearerSecurity, errorResponses, WriteHeaders } from "../openapi-common";
+import { bearerSecurity, errorResponses, limitResponses, WriteHeaders } from "../openapi-common";
 import { unwrapRoom } from "../room-result";
 import { roomFor } from "../rooms";
 
@@ -32,7 +32,7 @@ const reactRoute = createRoute({
     ...errorResponses,
     404: { description: "`comment:<id>` names no comment (or one that was deleted)", content: errorContent },
     422: { description: "Idempotency-Key reused for another reaction", content: errorContent },
-    429: { description: "Over the likes-or-reactions limit for this room; see Retry-After", content: errorContent },
+    ...limitResponses,
   },
 });
 

@@ -7,7 +7,7 @@ import { validationHook } from "../../errors";
 import { bearerSecurity } from "../../openapi-common";
 import { unwrapRoom } from "../../room-result";
 import { roomFor } from "../../rooms";
-import { json, moderatorErrors, TargetParams, TargetUserParams } from "./common";
+import { json, moderatorErrors, moderatorWriteErrors, TargetParams, TargetUserParams } from "./common";
 
 const banRoute = createRoute({
   method: "post",
@@ -16,7 +16,7 @@ const banRoute = createRoute({
   security: bearerSecurity,
   middleware: [requireUser] as const,
   request: { params: TargetParams, body: { required: true, content: { "application/json": { schema: BanBody } } } },
-  responses: { 201: json(Ban, "The ban in force"), ...moderatorErrors },
+  responses: { 201: json(Ban, "The ban in force"), ...moderatorWriteErrors },
 });
 
 const liftRoute = createRoute({
@@ -26,7 +26,7 @@ const liftRoute = createRoute({
   security: bearerSecurity,
   middleware: [requireUser] as const,
   request: { params: TargetUserParams },
-  responses: { 200: json(LiftBanResponse, "`lifted` is false when the user was not banned"), ...moderatorErrors },
+  responses: { 200: json(LiftBanResponse, "`lifted` is false when the user was not banned"), ...moderatorWriteErrors },
 });
 
 const listRoute = createRoute({
@@ -46,7 +46,7 @@ const settingsRoute = createRoute({
   security: bearerSecurity,
   middleware: [requireUser] as const,
   request: { params: TargetParams, body: { required: true, content: { "application/json": { schema: SettingsPatch } } } },
-  responses: { 200: json(RoomSettings, "The settings now in force"), ...moderatorErrors },
+  responses: { 200: json(RoomSettings, "The settings now in force"), ...moderatorWriteErrors },
 });
 
 export const banRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook })

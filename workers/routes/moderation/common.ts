@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { TargetId, UserId } from "../../../protocol/target";
-import { errorResponses } from "../../openapi-common";
+import { errorResponses, limitResponses } from "../../openapi-common";
 
 export const TargetParams = z.object({ target: TargetId });
 export const TargetUserParams = z.object({ target: TargetId, userId: UserId });
@@ -14,3 +14,6 @@ export const moderatorErrors = {
   ...errorResponses,
   403: { description: "Not a moderator of this target (owner, added moderator or admin)", content: errorResponses[400].content },
 } as const;
+
+/** Moderation writes also count against their author's moderation-writes rate (429). */
+export const moderatorWriteErrors = { ...moderatorErrors, ...limitResponses } as const;

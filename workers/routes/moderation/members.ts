@@ -4,7 +4,7 @@ import { MemberChangeResponse, MembersBody, MembersResponse } from "../../../pro
 import { actorOf, requireUser } from "../../auth";
 import type { AppBindings } from "../../app-types";
 import { validationHook } from "../../errors";
-import { bearerSecurity, errorResponses } from "../../openapi-common";
+import { bearerSecurity, errorResponses, limitResponses } from "../../openapi-common";
 import { unwrapRoom } from "../../room-result";
 import { roomFor } from "../../rooms";
 import { json, moderatorErrors, TargetParams, TargetUserParams } from "./common";
@@ -31,7 +31,7 @@ const replaceRoute = createRoute({
   security: bearerSecurity,
   middleware: [requireUser] as const,
   request: { params: TargetParams, body: { required: true, content: { "application/json": { schema: MembersBody } } } },
-  responses: { 200: json(MembersResponse, "The members now"), ...ownerErrors },
+  responses: { 200: json(MembersResponse, "The members now"), ...ownerErrors, ...limitResponses },
 });
 
 const addRoute = createRoute({
@@ -44,6 +44,7 @@ const addRoute = createRoute({
   responses: {
     200: json(MemberChangeResponse, "`changed` is false when they were a member already"),
     ...ownerErrors,
+    ...limitResponses,
     409: { description: "The list already holds 1,000 members (`too_many_members`)", content: errorResponses[400].content },
   },
 });
@@ -55,7 +56,7 @@ const removeRoute = createRoute({
   security: bearerSecurity,
   middleware: [requireUser] as const,
   request: { params: TargetUserParams },
-  responses: { 200: json(MemberChangeResponse, "`changed` is false when they were not a member"), ...ownerErrors },
+  responses: { 200: json(MemberChangeResponse, "`changed` is false when they were not a member"), ...ownerErrors, ...limitResponses },
 });
 
 export const memberRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook })

@@ -4,10 +4,10 @@ import { ModeratorsResponse } from "../../../protocol/moderation-rpc";
 import { actorOf, requireUser } from "../../auth";
 import type { AppBindings } from "../../app-types";
 import { validationHook } from "../../errors";
-import { bearerSecurity, errorResponses } from "../../openapi-common";
+import { bearerSecurity, errorResponses, limitResponses } from "../../openapi-common";
 import { unwrapRoom } from "../../room-result";
 import { roomFor } from "../../rooms";
-import { json, moderatorErrors, TargetParams, TargetUserParams } from "./common";
+import { json, moderatorErrors, moderatorWriteErrors, TargetParams, TargetUserParams } from "./common";
 
 const registerRoute = createRoute({
   method: "put",
@@ -20,6 +20,7 @@ const registerRoute = createRoute({
     201: json(TargetInfo, "Registered; the caller owns the target"),
     200: json(TargetInfo, "Title updated"),
     ...errorResponses,
+    ...limitResponses,
     409: { description: "Registered by another user (`already_registered`)", content: errorResponses[400].content },
   },
 });
@@ -39,7 +40,7 @@ const addModeratorRoute = createRoute({
   security: bearerSecurity,
   middleware: [requireUser] as const,
   request: { params: TargetParams, body: { required: true, content: { "application/json": { schema: ModeratorBody } } } },
-  responses: { 200: json(ModeratorsResponse, "The moderators now"), ...moderatorErrors },
+  responses: { 200: json(ModeratorsResponse, "The moderators now"), ...moderatorWriteErrors },
 });
 
 const removeModeratorRoute = createRoute({
@@ -49,7 +50,7 @@ const removeModeratorRoute = createRoute({
   security: bearerSecurity,
   middleware: [requireUser] as const,
   request: { params: TargetUserParams },
-  responses: { 200: json(ModeratorsResponse, "The moderators now"), ...moderatorErrors },
+  responses: { 200: json(ModeratorsResponse, "The moderators now"), ...moderatorWriteErrors },
 });
 
 export const targetRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook })

@@ -1,0 +1,83 @@
+import { DurableObject } from "cloudflare:workers";
+import { z } from "zod";
+import type { AppEnv } from "../../workers/env";
+import { TargetId, UserId } from "../../protocol/target";
+
+/** How far back a quota counts: a rolling window, so a refused user knows when to come back. */
+export const QUOTA_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export const AdmitTargetInput = z.strictObject({
+  userId: UserId,
+  target: TargetId,
+  /** `room`: the user's write is the first one the target's room ever stores; `registration`: they register it. */
+  kind: z.enum(["room", "registration"]),
+  /** The quota in force (the caller reads it from vars, so a deploy can change it). */
+  perDay: z.number().int().min(0),
+});
+export type AdmitTargetInput = z.infer<typeof AdmitTargetInput>;
+
+export type Admission = { ok: true } | { ok: false; retryAfterSeconds: number };
+
+const SCHEMA = `
+  -- One row per target the user made a room for or registered: the durable side of the
+  -- per-user quotas, and the start of the user's own index (a later issue adds likes here).
+  CREATE TABLE IF NOT EXISTS user_targets (
+    target TEXT PRIMARY KEY,
+    room_created_at INTEGER,
+    registered_at INTEGER
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS user_targets_by_room ON user_targets (room_created_at) WHERE room_created_at IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS user_targets_by_registration ON user_targets (registered_at) WHERE registered_at IS NOT NULL;`;
+
+const COLUMN = { room: "room_created_at", registration: "registered_at" } as const;
+
+/**
+ * One per user (`idFromName(userId)`), SQLite-backed: the cumulative quotas no single room can
+ * see, counted exactly and durably (rooms a user's writes created, targets they registered). It
+ * is asked only when such a thing happens, never on an ordinary write; short rates are the
+ * Rate Limiting bindings' job (durable-objects/users/user-limits.ts). Nothing here grows per
+ * write: one row per target, and the quotas bound how fast rows arrive.
+ */
+export class UserState extends DurableObject<AppEnv> {
+  /** False after `forget` emptied the object: the next admission makes the table again. */
+  private ready = false;
+
+  private ensureSchema(): void {
+    if (this.ready) return;
+    this.ctx.storage.sql.exec(SCHEMA);
+    this.ready = true;
+  }
+
+  /** Counts `target` against the user's quota of `kind`, once per target; refuses over the quota. */
+  async admit(input: AdmitTargetInput): Promise<Admission> {
+    const { target, kind, perDay } = AdmitTargetInput.parse(input);
+    this.ensureSchema();
+    const column = COLUMN[kind];
+    const sql = this.ctx.storage.sql;
+    const known = sql.exec<{ at: number | null }>(`SELECT ${column} AS at FROM user_targets WHERE target = ?`, target).toArray()[0];
+    // The same target again (a retried first write, a re-registration) is not a new one.
+    if (known?.at != null) return { ok: true };
+    const now = Date.now();
+    const since = now - QUOTA_WINDOW_MS;
+    const used = sql.exec<{ n: number; oldest: number | null }>(
+      `SELECT COUNT(*) AS n, MIN(${column}) AS oldest FROM user_targets WHERE ${column} > ?`,
+      since,
+    ).one();
+    if (used.n >= perDay) {
+      const freesAt = (used.oldest ?? now) + QUOTA_WINDOW_MS;
+      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((freesAt - now) / 1000)) };
+    }
+    sql.exec(
+      `INSERT INTO user_targets (target, ${column}) VALUES (?, ?) ON CONFLICT (target) DO UPDATE SET ${column} = excluded.${column}`,
+      target,
+      now,
+    );
+    return { ok: true };
+  }
+
+  /** Part of a user's deletion: everything this object holds is about them. */
+  async forget(): Promise<void> {
+    await this.ctx.storage.deleteAll();
+    this.ready = false;
+  }
+}
