@@ -25,7 +25,7 @@ import { IDEMPOTENCY_TTL_MS, idempotencyScope } from "./idempotency";
 import { UserLimits } from "./users/user-limits";
 import { ADMIN_ROLE, type Actor } from "../protocol/moderation";
 import { logEvent } from "../workers/log";
-import { TICKET_SWEEP_JOB, UsedTickets } from "./used-tickets";
+import { TICKET_SWEEP_JOB, UsedTickets, type Admission } from "./used-tickets";
 import { identityFrom } from "./identity-header";
 import { ForgetUserInput, LikeIndexPageInput, type ForgetUserResult, type LikeIndexPage } from "../protocol/deletion";
 import { forgetUserInRoom } from "./forget-user";
@@ -346,7 +346,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
       this.ensureStored();
     }
     // Every upgrade spends its ticket here, before a relay can take it: a ticket opens one socket.
-    const admission = this.usedTickets.admit(request.headers, Date.now());
+    // Still unwritten here means no ticket came: an anonymous viewer, with nothing to spend.
+    const admission: Admission = this.stored ? this.usedTickets.admit(request.headers, Date.now()) : { ok: true, user: null, ticket: null };
     if (!admission.ok) {
       this.socketRefused(requestId, admission.reason);
       const message = admission.reason === "ticket_used" ? "this ticket already opened a socket" : "ticket expired";

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_USER_QUOTAS } from "../../durable-objects/users/user-limits";
 import { call, getJson, like, postJson, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { api, registerAs, targetPath } from "./moderation-helpers";
+import { LiveSocket } from "./live-socket";
+import { CLOSE_CODES } from "../../protocol/live";
 
 /** wrangler.toml `[[ratelimits]]`: USER_WRITES and MODERATION_WRITES, per 60 s. */
 const USER_WRITES_PER_MINUTE = 300;
@@ -73,6 +75,26 @@ describe("per-user limits across rooms", () => {
     await like(existing, uniqueUser());
     expect((await like(existing, user)).status).toBe(200);
     expect((await getJson(`/v1/targets/${existing}/count`)).body.count).toBe(2);
+  });
+
+  it("refuses a signed-in socket that would store a new room over the quota; an anonymous one stores nothing", async () => {
+    const user = uniqueUser("watcher");
+    await useUpQuota(user, "room", DEFAULT_USER_QUOTAS.newRoomsPerDay);
+    const fresh = uniqueTarget();
+    const signedIn = await LiveSocket.open(fresh, { token: await tokenFor(user) });
+    const error = await signedIn.next("error");
+    expect(error.error.code).toBe("quota_exceeded");
+    expect((await signedIn.closed).code).toBe(CLOSE_CODES.tooManyFrames);
+    const anonymous = await LiveSocket.open(fresh);
+    await anonymous.next("hello");
+    expect(await storedTables(fresh)).toBe(0);
+    anonymous.close();
+    // Within the quota the ticket is spent in the room it stores, and the socket may write.
+    const other = uniqueUser("watcher");
+    const allowed = await LiveSocket.open(fresh, { token: await tokenFor(other) });
+    await allowed.next("hello");
+    expect(await storedTables(fresh)).toBeGreaterThan(0);
+    allowed.close();
   });
 
   it("refuses registering targets over the daily quota, but lets the owner retitle theirs", async () => {
