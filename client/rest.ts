@@ -9,9 +9,11 @@ import {
   UserLikesResponse,
   type LikeAction,
 } from "../protocol/likes";
-import type { TokenSource } from "./tickets";
 import { Comment, CommentsPage, DeletedComment, TopCommentsResponse } from "../protocol/comments";
 import { LiveTicket } from "../protocol/live-tickets";
+
+/** A token, or a function asked for a fresh one before every call or (re)connect. */
+export type TokenSource = string | (() => string | null | undefined | Promise<string | null | undefined>);
 
 export interface RestClientOptions {
   baseUrl: string;

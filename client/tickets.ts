@@ -1,7 +1,6 @@
-import { createRestClient, RestError } from "./rest";
+import { createRestClient, RestError, type TokenSource } from "./rest";
 
-/** A token, or a function asked for a fresh one before every (re)connect. */
-export type TokenSource = string | (() => string | null | undefined | Promise<string | null | undefined>);
+export type { TokenSource } from "./rest";
 
 /**
  * The ticket route said no for good (401/403, or another 4xx a retry cannot fix): asking
