@@ -13,20 +13,9 @@ export const MAX_COMMENT_LENGTH = 500;
 export const CommentId = z.string().regex(/^[0-9a-z]{9}[0-9a-z]{7}[A-Za-z0-9]{6}$/, "not a comment id");
 export type CommentId = z.infer<typeof CommentId>;
 
-/**
- * Length is counted in Unicode code points after trimming, so an emoji counts once
- * (JavaScript's `length` would count surrogate halves). The text is kept exactly as sent:
- * plain text that every client renders as text, never as HTML.
- */
-export const CommentText = z
-  .string()
-  .transform((text) => text.trim())
-  .refine((text) => text.length > 0, "comment text is empty")
-  .refine((text) => [...text].length <= MAX_COMMENT_LENGTH, `comment text is over ${MAX_COMMENT_LENGTH} characters`);
-
 export const CreateCommentBody = z.strictObject({
-  // The Worker only bounds the bytes it forwards; the room checks the text (CommentText).
-  // JSON Schema counts code points, as CommentText does, so the document states its rule.
+  // The Worker only bounds the bytes it forwards; the room checks the text (normaliseText in
+  // protocol/text.ts counts code points, as JSON Schema does, so the document states its rule).
   text: z.string().max(MAX_COMMENT_LENGTH * 8).meta({ minLength: 1, maxLength: MAX_COMMENT_LENGTH }),
   replyTo: CommentId.optional(),
 });
