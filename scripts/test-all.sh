@@ -42,13 +42,24 @@ fi
 node -e '
 const fs = require("node:fs");
 let passed = Number(process.argv[2]), failed = Number(process.argv[1]);
+const failures = [];
 for (const file of [...process.argv.slice(3), "e2e", "browser"]) {
   const path = `test-output/${file}.json`;
   if (!fs.existsSync(path)) { failed += 1; console.error(`no report from the ${file} suite`); continue; }
   const report = JSON.parse(fs.readFileSync(path, "utf8"));
   passed += report.numPassedTests;
   failed += report.numFailedTests + (report.numTotalTestSuites > 0 && report.success === false && report.numFailedTests === 0 ? 1 : 0);
+  for (const suite of report.testResults ?? []) {
+    for (const test of suite.assertionResults ?? []) {
+      if (test.status === "failed") failures.push(`${file}: ${test.fullName}: ${String(test.failureMessages?.[0] ?? "").split("\n")[0].slice(0, 300)}`);
+    }
+    if (suite.status === "failed" && !(suite.assertionResults ?? []).some((test) => test.status === "failed")) {
+      failures.push(`${file}: ${suite.name}: ${String(suite.message ?? "").split("\n")[0].slice(0, 300)}`);
+    }
+  }
 }
+// CI keeps only the tail of this run, so the failures are named here, just above the last line.
+if (failures.length > 0) console.log(["failed tests:", ...failures.map((line) => `  ${line}`)].join("\n"));
 console.log(`${passed} passed, ${failed} failed`);
 ' "$checks_failed" "$((deploy_check_passed + lint_openapi_passed))" "${reports[@]}"
 exit $status
