@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import type { AppEnv } from "../../workers/env";
 import { TargetId, UserId } from "../../protocol/target";
+import { UserEventsInput, type UserEventsResult } from "../../protocol/user-index";
 
 /** How far back a quota counts: a rolling window, so a refused user knows when to come back. */
 export const QUOTA_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -27,7 +28,13 @@ const SCHEMA = `
     registered_at INTEGER
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS user_targets_by_room ON user_targets (room_created_at) WHERE room_created_at IS NOT NULL;
-  CREATE INDEX IF NOT EXISTS user_targets_by_registration ON user_targets (registered_at) WHERE registered_at IS NOT NULL;`;
+  CREATE INDEX IF NOT EXISTS user_targets_by_registration ON user_targets (registered_at) WHERE registered_at IS NOT NULL;
+  -- The key of the user's pseudonym in the event lake; destroyed with the object on deletion.
+  CREATE TABLE IF NOT EXISTS lake_key (id INTEGER PRIMARY KEY CHECK (id = 1), key TEXT NOT NULL);`;
+
+/** Kept in the object's key-value storage across `forget`, which empties everything else. */
+const FORGOTTEN_AT = "forgottenAt";
+const StoredInstant = z.number().int().nonnegative().optional();
 
 const COLUMN = { room: "room_created_at", registration: "registered_at" } as const;
 
@@ -75,9 +82,39 @@ export class UserState extends DurableObject<AppEnv> {
     return { ok: true };
   }
 
-  /** Part of a user's deletion: everything this object holds is about them. */
+  /**
+   * One queue batch's events of this user. Events written before the user's deletion are not
+   * kept (the consumer sends them back to their rooms); the rest are the user's current
+   * activity, pseudonymised for the lake under this object's key.
+   */
+  async ingest(input: UserEventsInput): Promise<UserEventsResult> {
+    const { userId, events } = UserEventsInput.parse(input);
+    this.ensureSchema();
+    const forgottenAt = StoredInstant.parse(await this.ctx.storage.get(FORGOTTEN_AT)) ?? null;
+    const forgotten = forgottenAt === null ? [] : events.filter((event) => event.at <= forgottenAt).map((event) => event.eventId);
+    return { pseudonym: await this.pseudonym(userId), forgotten };
+  }
+
+  private async pseudonym(userId: string): Promise<string> {
+    const sql = this.ctx.storage.sql;
+    let stored = sql.exec<{ key: string }>("SELECT key FROM lake_key WHERE id = 1").toArray()[0]?.key;
+    if (stored === undefined) {
+      stored = [...crypto.getRandomValues(new Uint8Array(32))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+      sql.exec("INSERT INTO lake_key (id, key) VALUES (1, ?)", stored);
+    }
+    const bytes = new Uint8Array(stored.match(/../g)!.map((pair) => parseInt(pair, 16)));
+    const key = await crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(userId)));
+    return [...mac.slice(0, 16)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  }
+
+  /**
+   * Part of a user's deletion: everything this object holds is about them, the lake key
+   * included. What stays is when it happened, so a late event from before it is not kept.
+   */
   async forget(): Promise<void> {
     await this.ctx.storage.deleteAll();
+    await this.ctx.storage.put(FORGOTTEN_AT, Date.now());
     this.ready = false;
   }
 }
