@@ -18,6 +18,10 @@ export interface AppEnv {
   USER_WRITES?: RateLimit;
   MODERATION_WRITES?: RateLimit;
   DB: D1Database;
+  /** The event lake: every event, gzipped NDJSON objects by date and hour (docs/lake.md). */
+  LAKE: R2Bucket;
+  /** Comment pages older than a room's window. */
+  COMMENT_ARCHIVE: R2Bucket;
   EVENTS: Queue<EngagementEvent>;
   DELETIONS: Queue<DeletionStep>;
   AUTH_SECRET: string;
