@@ -13,6 +13,12 @@ const EventBase = {
   userId: UserId.nullable(),
   at: z.number().int().nonnegative(),
   seq: z.number().int().nonnegative(),
+  /**
+   * Whose sequence `seq` belongs to: absent or 0 for the target's room, `e` for a like shard of
+   * epoch `e` (docs/shards.md). A user moves only to later epochs, so (epoch, seq) orders one
+   * user's changes on one target, which is what the user's index versions entries by.
+   */
+  epoch: z.number().int().nonnegative().optional(),
 };
 
 export const LikeEvent = z.object({ ...EventBase, type: z.literal("like") });
@@ -43,7 +49,7 @@ export const EngagementEvent = z.discriminatedUnion("type", [
 export type EngagementEvent = z.infer<typeof EngagementEvent>;
 export type EngagementEventType = EngagementEvent["type"];
 
-const BASE_KEYS = new Set(["eventId", "type", "target", "userId", "at", "seq"]);
+const BASE_KEYS = new Set(["eventId", "type", "target", "userId", "at", "seq", "epoch"]);
 
 /** The type-specific fields of an event (none for likes), stored as JSON in `events.detail`. */
 export function eventDetail(event: EngagementEvent): string | null {
