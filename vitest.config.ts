@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 
 export const TEST_AUTH_SECRET = "test-secret-for-workerd-tests-only";
 export const TEST_LIVE_TICKET_SECRET = "test-ticket-secret-for-workerd-tests-only";
+export const TEST_SUBJECT_KEY_SECRET = "test-subject-key-secret-for-workerd-tests-only";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
@@ -12,7 +13,7 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           // A small comment window so tests reach the D1 archive with a few hundred comments.
-          bindings: { AUTH_SECRET: TEST_AUTH_SECRET, LIVE_TICKET_SECRET: TEST_LIVE_TICKET_SECRET, TEST_MIGRATIONS: migrations, COMMENT_RETENTION: "100" },
+          bindings: { AUTH_SECRET: TEST_AUTH_SECRET, LIVE_TICKET_SECRET: TEST_LIVE_TICKET_SECRET, SUBJECT_KEY_SECRET: TEST_SUBJECT_KEY_SECRET, TEST_MIGRATIONS: migrations, COMMENT_RETENTION: "100" },
           // A real D1 database without our tables: queries fail as they would during a D1 fault.
           d1Databases: ["UNMIGRATED_DB"],
         },

@@ -13,6 +13,7 @@ const ROOT = resolve(import.meta.dirname, "..");
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
 const WRANGLER_ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" };
 const READY_TIMEOUT_MS = 90_000;
+const DEV_SUBJECT_KEY_SECRET = "dev-subject-key-secret-for-local-servers-only";
 /**
  * For hunting a flaky test (scripts/repeat-test.sh sets both): wrangler's log level (`log`
  * shows every console line of the Worker and its objects) and a file that keeps all of it,
@@ -41,6 +42,11 @@ export interface DevServerOptions {
   authSecret: string;
   /** Signs live tickets; default: a fresh random key per server (clients never need it). */
   liveTicketSecret?: string;
+  /**
+   * Keys subject hashes (deletion receipts, dead letters); default: one fixed development key,
+   * so a server restarted on the same `persistTo` still finds its receipts.
+   */
+  subjectKeySecret?: string;
   /** wrangler's --log-level for this server (default DEV_LOG_LEVEL, else "warn"); "log" shows every console line. */
   logLevel?: string;
   /** Gets everything wrangler prints, as it comes (a test reading the Worker's log lines). */
@@ -146,6 +152,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       "--persist-to", persistTo,
       "--var", `AUTH_SECRET:${options.authSecret}`,
       "--var", `LIVE_TICKET_SECRET:${options.liveTicketSecret ?? randomBytes(32).toString("hex")}`,
+      "--var", `SUBJECT_KEY_SECRET:${options.subjectKeySecret ?? DEV_SUBJECT_KEY_SECRET}`,
       ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
       "--show-interactive-dev-session=false",
       "--log-level", options.logLevel ?? LOG_LEVEL,

@@ -5,8 +5,13 @@ import { randomBytes } from "node:crypto";
 if (!existsSync(".dev.vars")) {
   copyFileSync(".dev.vars.example", ".dev.vars");
   console.log("created .dev.vars from .dev.vars.example");
-} else if (!/^LIVE_TICKET_SECRET=/m.test(readFileSync(".dev.vars", "utf8"))) {
-  // A .dev.vars from before live tickets: without this key the live page cannot sign in.
-  appendFileSync(".dev.vars", `\nLIVE_TICKET_SECRET=${randomBytes(32).toString("hex")}\n`);
-  console.log("added a LIVE_TICKET_SECRET to .dev.vars");
+} else {
+  // A .dev.vars from before a key existed: without it the live page or deletions fail.
+  // LIVE_TICKET_SECRET: live tickets; SUBJECT_KEY_SECRET: AUTH_SECRET's second job until issue 18.
+  for (const name of ["LIVE_TICKET_SECRET", "SUBJECT_KEY_SECRET"]) {
+    if (!new RegExp(`^${name}=`, "m").test(readFileSync(".dev.vars", "utf8"))) {
+      appendFileSync(".dev.vars", `\n${name}=${randomBytes(32).toString("hex")}\n`);
+      console.log(`added a ${name} to .dev.vars`);
+    }
+  }
 }

@@ -7,7 +7,7 @@ import { d1Statement } from "./d1-statements";
 import type { AppEnv } from "./env";
 import { logEvent } from "./log";
 import { retryDelaySeconds } from "./queues";
-import { subjectKeys } from "./subject-key";
+import { subjectKeySecret, subjectKeys } from "./subject-key";
 
 /** Six bound columns per row. */
 const ROWS_PER_INSERT = Math.floor(100 / 6);
@@ -49,7 +49,7 @@ export async function recordDeadLetters(batch: MessageBatch<unknown>, env: AppEn
     for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
       statements.push(d1Statement(env.DB, db.insert(deadLetters).values(rows.slice(i, i + ROWS_PER_INSERT)).onConflictDoNothing()));
     }
-    const keys = await subjectKeys(env.AUTH_SECRET, rows.flatMap((row) => (row.userId === null ? [] : [row.userId])));
+    const keys = await subjectKeys(subjectKeySecret(env), rows.flatMap((row) => (row.userId === null ? [] : [row.userId])));
     for (const [userId, key] of keys) {
       statements.push(
         d1Statement(

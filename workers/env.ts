@@ -24,9 +24,18 @@ export interface AppEnv {
   COMMENT_ARCHIVE: R2Bucket;
   EVENTS: Queue<EngagementEvent>;
   DELETIONS: Queue<DeletionStep>;
-  AUTH_SECRET: string;
+  /** Signs and checks HS256 tokens, the built-in provider (AUTH_HS256); docs/identity.md. */
+  AUTH_SECRET?: string;
+  /** "on" (default) or "off": whether HS256 tokens signed with AUTH_SECRET sign users in. */
+  AUTH_HS256?: string;
+  /** Identity providers whose tokens sign users in: a JSON array, or its text (workers/identity/providers.ts). */
+  AUTH_PROVIDERS?: string | unknown[];
+  /** Development only: shorter JWKS cache times for the tests' loopback provider. */
+  AUTH_JWKS_TIMINGS?: string;
   /** Signs live tickets (workers/live-tickets.ts); must differ from AUTH_SECRET. */
   LIVE_TICKET_SECRET?: string;
+  /** Keys the subject hashes of deletion receipts and dead letters (workers/subject-key.ts); must differ from AUTH_SECRET. */
+  SUBJECT_KEY_SECRET?: string;
   ENVIRONMENT: string;
   /** Comments each room keeps in its own storage (default 5000); older pages come from D1. */
   COMMENT_RETENTION?: string;

@@ -3,7 +3,7 @@ import type { AppEnv } from "./env";
 import { storeEvents } from "./event-store";
 import { logEvent } from "./log";
 import { EVENTS_QUEUE, retryDelaySeconds } from "./queues";
-import { subjectKeys } from "./subject-key";
+import { subjectKeySecret, subjectKeys } from "./subject-key";
 import { recordConsumerLag } from "./consumer-lag";
 import { eventsConsumerRefuses } from "./dev-faults";
 
@@ -31,7 +31,7 @@ export async function consumeEngagementEvents(batch: MessageBatch<unknown>, env:
     // The reliability tests' outage (development only): fails here, so the retry path below is the real one.
     if (eventsConsumerRefuses(env.ENVIRONMENT, valid.length)) throw new Error("development fault switch: events consumer refusing batches");
     const userIds = unique.flatMap((event) => (event.userId === null ? [] : [event.userId]));
-    await storeEvents(env.DB, unique, await subjectKeys(env.AUTH_SECRET, userIds));
+    await storeEvents(env.DB, unique, await subjectKeys(subjectKeySecret(env), userIds));
   } catch (error) {
     logEvent("queue_batch_retry", { queue: batch.queue, messages: valid.length, error: String(error) });
     for (const { message } of valid) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });

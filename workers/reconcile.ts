@@ -8,6 +8,7 @@ import type { AppEnv } from "./env";
 import { logEvent } from "./log";
 import { roomFor } from "./rooms";
 import { forgottenAmong } from "./deletion/forgotten-users";
+import { subjectKeySecret } from "./subject-key";
 
 const TARGETS_PER_PAGE = 200;
 /** A run checks at most this many pages and leaves a cursor for the next run. */
@@ -92,7 +93,7 @@ async function repairTarget(env: AppEnv, target: string, seen: { indexed: number
     if ("reason" in read) return { ...drift, truth: read.truth, repaired: false, reason: read.reason };
     // A user whose deletion completed is never copied back into D1: the room forgets them
     // instead (a write that reached the room after the deletion's last sweep), then is read again.
-    const forgotten = await forgottenAmong(env.DB, env.AUTH_SECRET, read.likers.map((liker) => liker.userId));
+    const forgotten = await forgottenAmong(env.DB, subjectKeySecret(env), read.likers.map((liker) => liker.userId));
     if (forgotten.size > 0) {
       await Promise.all([...forgotten].map((userId) => room.forgetUser({ target, userId })));
       logEvent("reconcile_forgot_deleted_users", { target, users: forgotten.size });

@@ -35,7 +35,7 @@ describe("development sign-in", () => {
     expect(res.status).toBe(200);
     const body = DevTokenResponse.parse(await res.json());
     expect(body).toMatchObject({ userId, name: "Ada" });
-    const claims = await verifyToken(body.token, env.AUTH_SECRET);
+    const claims = await verifyToken(body.token, env.AUTH_SECRET ?? "");
     expect(claims).toMatchObject({ sub: userId, name: "Ada" });
     expect(claims.exp * 1000).toBe(Date.parse(body.expiresAt));
 
@@ -63,7 +63,7 @@ describe("development sign-in", () => {
     for (const [name, shown] of cases) {
       const body = DevTokenResponse.parse(await (await requestDevToken({ userId, name })).json());
       expect(body.name, JSON.stringify(name)).toBe(shown);
-      expect((await verifyToken(body.token, env.AUTH_SECRET)).name).toBe(shown);
+      expect((await verifyToken(body.token, env.AUTH_SECRET ?? "")).name).toBe(shown);
     }
   });
 

@@ -5,7 +5,7 @@ import type { DeletionReceiptResponse } from "../../protocol/deletion";
 import { deletionReceipts, deletionTargets } from "../db/schema";
 import type { AppEnv } from "../env";
 import { logEvent } from "../log";
-import { subjectKey } from "../subject-key";
+import { subjectKey, subjectKeySecret } from "../subject-key";
 import { receiptView } from "./receipts";
 import { touchedTargets } from "./touched-targets";
 
@@ -24,7 +24,7 @@ export const DELETION_SETTLE_SECONDS = 2;
  */
 export async function startDeletion(env: AppEnv, userId: string): Promise<DeletionReceiptResponse> {
   const db = drizzle(env.DB);
-  const key = await subjectKey(env.AUTH_SECRET, userId);
+  const key = await subjectKey(subjectKeySecret(env), userId);
   const [unfinished] = await db
     .select()
     .from(deletionReceipts)

@@ -7,7 +7,7 @@ import { findOwnReceipt, receiptView } from "../deletion/receipts";
 import { startDeletion } from "../deletion/start";
 import { ApiError, validationHook } from "../errors";
 import { bearerSecurity, errorResponses } from "../openapi-common";
-import { subjectKey } from "../subject-key";
+import { subjectKey, subjectKeySecret } from "../subject-key";
 
 const receiptContent = { "application/json": { schema: DeletionReceiptResponse } };
 
@@ -45,7 +45,7 @@ export const deletionsRoutes = new OpenAPIHono<AppBindings>({ defaultHook: valid
   })
   .openapi(receiptRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const row = await findOwnReceipt(c.env.DB, id, await subjectKey(c.env.AUTH_SECRET, c.var.user.sub));
+    const row = await findOwnReceipt(c.env.DB, id, await subjectKey(subjectKeySecret(c.env), c.var.user.sub));
     // Someone else's receipt answers like a missing one, so ids cannot be probed.
     if (!row) throw new ApiError(404, "not_found", "no such deletion receipt");
     return c.json(receiptView(row), 200);

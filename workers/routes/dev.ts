@@ -45,6 +45,8 @@ export const devRoutes = new Hono<AppBindings>()
     const name = displayName(parsed.data.name, userId);
     const now = Math.floor(Date.now() / 1000);
     const exp = now + DEV_TOKEN_TTL_SECONDS;
+    // Dev sign-in mints HS256 tokens, so it needs the built-in provider (docs/identity.md).
+    if (c.env.AUTH_SECRET === undefined || c.env.AUTH_HS256 === "off") throw new ApiError(503, "auth_misconfigured", "dev sign-in needs AUTH_SECRET and AUTH_HS256 on");
     const token = await sign({ sub: userId, name, iat: now, exp }, c.env.AUTH_SECRET, "HS256");
     return c.json({ token, userId, name, expiresAt: new Date(exp * 1000).toISOString() } satisfies DevTokenResponse, 200);
   })
