@@ -24,6 +24,10 @@ for binding in 'env.TARGET_ROOM (TargetRoom)' 'env.LIKE_SHARD (LikeShard)' 'env.
     missing=1
   fi
 done
+# The sign-in vars are parsed as the Worker parses them (workers/identity/providers.ts).
+if ! npx tsx scripts/check-auth-config.ts production; then
+  missing=1
+fi
 if [ ! -s "$out/bundle/index.js" ] || [ "$missing" -ne 0 ]; then
   cat "$log"
   exit 1

@@ -27,3 +27,7 @@ export const WriteHeaders = z.object({
 });
 
 export const bearerSecurity = [{ bearer: [] }];
+
+/** Sign-in itself can fail without being the caller's fault (workers/identity/verify.ts). */
+export const AUTH_503 =
+  "Sign-in is misconfigured (`auth_misconfigured`, the message names the field) or the identity provider's keys cannot be fetched (`auth_unavailable`, with Retry-After)";

@@ -3,7 +3,7 @@ import { ErrorBody } from "../protocol/errors";
 import { requireAdmin } from "./admin-auth";
 import { requireUser } from "./auth";
 import { BODY_LIMITED_PREFIX, maxBodyBytes } from "./body-limits";
-import { bearerSecurity } from "./openapi-common";
+import { AUTH_503, bearerSecurity } from "./openapi-common";
 
 /** The slice of an OpenAPIHono app the document needs (any app's bindings fit). */
 type Router = Pick<OpenAPIHono, "openAPIRegistry" | "getOpenAPI31Document">;
@@ -126,6 +126,7 @@ function completeOperation(operation: Operation, method: Method, path: string, f
   const jsonBody = body !== undefined && Object.keys(body.content).some((type) => /^application\/(.+\+)?json/.test(type));
   if (jsonBody || parameters.length > 0) add(400, "Invalid request: malformed JSON or a value its schema refuses");
   if (facts?.needsUser) add(401, "Missing, invalid or expired token");
+  if (facts?.needsUser) add(503, AUTH_503);
   if (facts?.needsAdmin) add(403, "The token lacks the admin role");
   if (path.startsWith(BODY_LIMITED_PREFIX) && BODY_METHODS.has(method)) {
     // The limit is the middleware's, whatever a route's own 413 entry says.

@@ -6,7 +6,7 @@ import { requireUser } from "../auth";
 import { findOwnReceipt, receiptView } from "../deletion/receipts";
 import { startDeletion } from "../deletion/start";
 import { ApiError, validationHook } from "../errors";
-import { bearerSecurity, errorResponses } from "../openapi-common";
+import { AUTH_503, bearerSecurity, errorResponses } from "../openapi-common";
 import { subjectKey, subjectKeySecret } from "../subject-key";
 
 const receiptContent = { "application/json": { schema: DeletionReceiptResponse } };
@@ -20,6 +20,7 @@ const deleteMeRoute = createRoute({
   responses: {
     202: { description: "Accepted; the same receipt is returned while it is unfinished", content: receiptContent },
     401: errorResponses[401],
+    503: { description: `${AUTH_503}, or the server has no SUBJECT_KEY_SECRET of its own (\`subject_key_missing\`)`, content: errorResponses[400].content },
   },
 });
 
@@ -35,6 +36,7 @@ const receiptRoute = createRoute({
     400: errorResponses[400],
     401: errorResponses[401],
     404: { description: "No such receipt for this user", content: errorResponses[400].content },
+    503: { description: `${AUTH_503}, or the server has no SUBJECT_KEY_SECRET of its own (\`subject_key_missing\`)`, content: errorResponses[400].content },
   },
 });
 

@@ -4,7 +4,7 @@ import type { AppBindings } from "../app-types";
 import { requireUser } from "../auth";
 import { validationHook } from "../errors";
 import { mintLiveTicket } from "../live-tickets";
-import { bearerSecurity, errorResponses } from "../openapi-common";
+import { AUTH_503, bearerSecurity, errorResponses } from "../openapi-common";
 
 const mintRoute = createRoute({
   method: "post",
@@ -24,7 +24,7 @@ const mintRoute = createRoute({
     400: errorResponses[400],
     401: errorResponses[401],
     413: errorResponses[413],
-    503: { description: "The server has no LIVE_TICKET_SECRET of its own", content: errorResponses[400].content },
+    503: { description: `The server has no LIVE_TICKET_SECRET of its own; or: ${AUTH_503}`, content: errorResponses[400].content },
   },
 });
 

@@ -3,7 +3,8 @@ import { ModeratorBody, RegisterTargetBody, TargetInfo } from "../../../protocol
 import { ModeratorsResponse } from "../../../protocol/moderation-rpc";
 import { actorOf, requireUser } from "../../auth";
 import type { AppBindings } from "../../app-types";
-import { validationHook } from "../../errors";
+import { ApiError, validationHook } from "../../errors";
+import { mayRegisterTargets } from "../../identity/verify";
 import { bearerSecurity, errorResponses, limitResponses } from "../../openapi-common";
 import { unwrapRoom } from "../../room-result";
 import { roomFor } from "../../rooms";
@@ -57,6 +58,10 @@ export const targetRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validati
   .openapi(registerRoute, async (c) => {
     const { target } = c.req.valid("param");
     const { title } = c.req.valid("json");
+    // The room lets the first caller own an unregistered target; with providers, only a trusted owner may be that caller.
+    if (!mayRegisterTargets(c.env, c.var.user) && (await roomFor(c.env, target).targetInfo(target)).owner === null) {
+      throw new ApiError(403, "forbidden", 'registering a target needs a trusted "owner" role (docs/identity.md)');
+    }
     const { created, info } = unwrapRoom(await roomFor(c.env, target).registerTarget({ target, actor: actorOf(c.var.user, target), title }));
     return created ? c.json(info, 201) : c.json(info, 200);
   })
