@@ -111,6 +111,9 @@ export function openApiDocument(router: Router): Document {
 
 function completeOperation(operation: Operation, method: Method, path: string, facts: RouteFacts | undefined): void {
   operation.operationId ??= derivedOperationId(method, path);
+  // OpenAPIHono does not keep createRoute's `middleware` in its registry, so `facts` cannot
+  // see requireUser; every signed-in route declares bearer security, which the registry keeps.
+  const signedIn = facts?.needsUser === true || (operation.security ?? []).some((scheme) => "bearer" in scheme);
   operation.security ??= facts?.needsUser ? bearerSecurity : [];
   const responses = (operation.responses ??= {});
   const add = (status: number, description: string) => {
@@ -126,7 +129,7 @@ function completeOperation(operation: Operation, method: Method, path: string, f
   const jsonBody = body !== undefined && Object.keys(body.content).some((type) => /^application\/(.+\+)?json/.test(type));
   if (jsonBody || parameters.length > 0) add(400, "Invalid request: malformed JSON or a value its schema refuses");
   if (facts?.needsUser) add(401, "Missing, invalid or expired token");
-  if (facts?.needsUser) add(503, AUTH_503);
+  if (signedIn) add(503, AUTH_503);
   if (facts?.needsAdmin) add(403, "The token lacks the admin role");
   if (path.startsWith(BODY_LIMITED_PREFIX) && BODY_METHODS.has(method)) {
     // The limit is the middleware's, whatever a route's own 413 entry says.
