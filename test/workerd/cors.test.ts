@@ -277,4 +277,45 @@ describe("the live socket's Origin", () => {
     expect((await socket.next("hello")).user?.id).toBe(user);
     socket.close();
   });
+  it('admits viewers from any page under "*", but a signed-in socket only from a listed origin', async () => {
+    const ANY = { CORS_ORIGINS: `${SITE},*` };
+    /** The first frame and the close of a socket opened through the app under ANY. */
+    async function openUnderAny(target: string, query: string, origin: string) {
+      const res = await callWith(ANY, `/v1/targets/${encodeURIComponent(target)}/live${query}`, { headers: { origin, upgrade: "websocket" } });
+      const ws = res.webSocket;
+      if (ws === null) throw new Error(`upgrade refused: ${res.status}`);
+      ws.accept();
+      const first = new Promise<{ type: string; error?: { code: string } }>((resolve) => {
+        ws.addEventListener("message", (event) => resolve(JSON.parse(String(event.data)) as { type: string; error?: { code: string } }), { once: true });
+      });
+      const frame = await first;
+      ws.close(1000, "test done");
+      return frame;
+    }
+    const target = uniqueTarget();
+    expect((await openUnderAny(target, "", ELSEWHERE)).type).toBe("hello");
+    const ticket = await mintTicket(target, await tokenFor(uniqueUser()), ELSEWHERE);
+    expect(await openUnderAny(target, `?ticket=${encodeURIComponent(ticket)}`, ELSEWHERE)).toMatchObject({
+      type: "error",
+      error: { code: "origin_not_allowed" },
+    });
+  });
+});
+
+describe("the published document", () => {
+  it("describes the preflight of every path and the CORS headers of every answer, errors included", async () => {
+    const document = (await (await call("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>>;
+    };
+    const likes = document.paths["/v1/likes"];
+    expect(Object.keys(likes?.options?.responses["204"]?.headers ?? {})).toEqual(
+      expect.arrayContaining(["Access-Control-Allow-Origin", "Access-Control-Allow-Methods", "Access-Control-Allow-Headers", "Access-Control-Max-Age", "Vary"]),
+    );
+    for (const status of ["200", "401", "413", "429", "503"]) {
+      expect(Object.keys(likes?.post?.responses[status]?.headers ?? {}), status).toEqual(
+        expect.arrayContaining(["Access-Control-Allow-Origin", "Access-Control-Expose-Headers", "Vary"]),
+      );
+    }
+    expect(Object.keys(document.paths).every((path) => document.paths[path]?.options !== undefined)).toBe(true);
+  });
 });
