@@ -13,7 +13,15 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           // A small comment window so tests reach the D1 archive with a few hundred comments.
-          bindings: { AUTH_SECRET: TEST_AUTH_SECRET, LIVE_TICKET_SECRET: TEST_LIVE_TICKET_SECRET, SUBJECT_KEY_SECRET: TEST_SUBJECT_KEY_SECRET, TEST_MIGRATIONS: migrations, COMMENT_RETENTION: "100" },
+          // Two other sites' pages may call the API (test/workerd/cors.test.ts).
+          bindings: {
+            AUTH_SECRET: TEST_AUTH_SECRET,
+            LIVE_TICKET_SECRET: TEST_LIVE_TICKET_SECRET,
+            SUBJECT_KEY_SECRET: TEST_SUBJECT_KEY_SECRET,
+            TEST_MIGRATIONS: migrations,
+            COMMENT_RETENTION: "100",
+            CORS_ORIGINS: "https://site.example, https://allowed.example",
+          },
           // A real D1 database without our tables: queries fail as they would during a D1 fault.
           d1Databases: ["UNMIGRATED_DB"],
         },

@@ -33,7 +33,10 @@ export const CLOSE_CODES = {
   incompatible: 4400,
   /** The ticket is unreadable or forged, or the URL carried `?token=` (tokens never go in URLs). */
   ticketInvalid: 4401,
-  /** The ticket was minted for another target, or from another Origin than the upgrade's. */
+  /**
+   * The ticket was minted for another target, or from another Origin than the upgrade's, or
+   * the upgrade's Origin may not open this socket (CORS_ORIGINS, docs/cors.md).
+   */
   ticketForbidden: 4403,
   /** The ticket is older than TICKET_TTL_MS (protocol/live-tickets.ts): mint a fresh one. */
   ticketExpired: 4408,

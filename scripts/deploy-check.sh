@@ -10,6 +10,8 @@ trap 'rm -rf "$out"' EXIT
 log="$out/wrangler.log"
 # wrangler.toml serves the live page from dist/web ([assets]); wrangler refuses a missing folder.
 node scripts/build-web.mjs > /dev/null
+# Vars the Worker parses per request (CORS_ORIGINS): a bad value fails here, not in production.
+npx tsx scripts/check-vars.mjs
 if ! npx wrangler deploy --dry-run --env production --outdir "$out/bundle" > "$log" 2>&1; then
   cat "$log"
   echo "deploy:check: wrangler could not bundle the production Worker" >&2

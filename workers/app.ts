@@ -17,6 +17,7 @@ import { benchRoutes } from "./routes/bench";
 import { reactionsRoutes } from "./routes/reactions";
 import { moderationRoutes } from "./routes/moderation";
 import { observeRequests } from "./observe-requests";
+import { corsHeaders } from "./cors";
 import { operationsRoutes } from "./routes/operations";
 import { devRoutes } from "./routes/dev";
 import { shardsRoutes } from "./routes/shards";
@@ -29,6 +30,8 @@ export function createApp() {
   const app = new OpenAPIHono<AppBindings>({ defaultHook: validationHook });
 
   app.use("*", observeRequests);
+  // Before anything that can refuse a request, so every answer carries the CORS headers.
+  app.use("*", corsHeaders);
   app.use("/v1/*", limitBodies);
 
   // Before any route: the development-only routes (token, faults, bench) share this one guard.

@@ -37,6 +37,8 @@ export interface AppEnv {
   /** Keys the subject hashes of deletion receipts and dead letters (workers/subject-key.ts); must differ from AUTH_SECRET. */
   SUBJECT_KEY_SECRET?: string;
   ENVIRONMENT: string;
+  /** Other sites' origins that may call the API, comma-separated; `*` for anonymous reads (docs/cors.md). */
+  CORS_ORIGINS?: string;
   /** Comments each room keeps in its own storage (default 5000); older pages come from D1. */
   COMMENT_RETENTION?: string;
   /** Per user per room; default 10 (durable-objects/moderation/rate-limits.ts). */

@@ -3,6 +3,7 @@ import { ErrorBody } from "../protocol/errors";
 import { requireAdmin } from "./admin-auth";
 import { requireUser } from "./auth";
 import { BODY_LIMITED_PREFIX, maxBodyBytes } from "./body-limits";
+import { CORS_EXPOSED_HEADERS, CORS_MAX_AGE_SECONDS, CORS_METHODS, CORS_REQUEST_HEADERS } from "./cors";
 import { AUTH_503, bearerSecurity } from "./openapi-common";
 
 /** The slice of an OpenAPIHono app the document needs (any app's bindings fit). */
@@ -36,7 +37,37 @@ export function registerSharedComponents(router: Router): void {
   router.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   // Named, so every error response refers to one schema (and the ones added below can too).
   router.openAPIRegistry.register(ERROR_SCHEMA_NAME, ErrorBody);
+  for (const [name, header] of Object.entries(CORS_HEADERS)) router.openAPIRegistry.registerComponent("headers", name, header);
 }
+
+/** What workers/cors.ts puts on answers (docs/cors.md), as named components every response refers to. */
+const CORS_HEADERS = {
+  AccessControlAllowOrigin: {
+    description: "The request's Origin when it is the Worker's own or listed in CORS_ORIGINS; `*` for an anonymous read when CORS_ORIGINS lists `*`; absent otherwise",
+    schema: { type: "string" },
+  },
+  AccessControlExposeHeaders: {
+    description: "With Access-Control-Allow-Origin: the headers a page may read",
+    schema: { type: "string", example: CORS_EXPOSED_HEADERS.join(", ") },
+  },
+  AccessControlAllowMethods: { description: "Methods an allowed origin may use", schema: { type: "string", example: CORS_METHODS.join(", ") } },
+  AccessControlAllowHeaders: { description: "Request headers an allowed origin may send", schema: { type: "string", example: CORS_REQUEST_HEADERS.join(", ") } },
+  AccessControlMaxAge: { description: "Seconds a browser keeps this preflight", schema: { type: "integer", example: CORS_MAX_AGE_SECONDS } },
+  Vary: { description: "Always includes Origin: answers differ by the page that asked", schema: { type: "string" } },
+} as const;
+const headerRef = (name: keyof typeof CORS_HEADERS) => ({ $ref: `#/components/headers/${name}` });
+const ANSWER_CORS_HEADERS = {
+  "Access-Control-Allow-Origin": headerRef("AccessControlAllowOrigin"),
+  "Access-Control-Expose-Headers": headerRef("AccessControlExposeHeaders"),
+  Vary: headerRef("Vary"),
+};
+const PREFLIGHT_CORS_HEADERS = {
+  "Access-Control-Allow-Origin": headerRef("AccessControlAllowOrigin"),
+  "Access-Control-Allow-Methods": headerRef("AccessControlAllowMethods"),
+  "Access-Control-Allow-Headers": headerRef("AccessControlAllowHeaders"),
+  "Access-Control-Max-Age": headerRef("AccessControlMaxAge"),
+  Vary: headerRef("Vary"),
+};
 
 /**
  * Tags every route of each router (one resource each) with the router's name, unless a
@@ -105,6 +136,7 @@ export function openApiDocument(router: Router): Document {
       if (operation === undefined) continue;
       completeOperation(operation, method, path, facts.get(`${method} ${path}`));
     }
+    item.options ??= preflightOperation(path);
   }
   return document;
 }
@@ -136,6 +168,30 @@ function completeOperation(operation: Operation, method: Method, path: string, f
     responses[413] = { description: `Body over ${maxBodyBytes(method, path) / 1024} KB`, content: errorContent };
   }
   if (body !== undefined) add(415, `Body is not ${Object.keys(body.content).join(" or ")}`);
+  add(503, "CORS_ORIGINS is misconfigured and the request came from another origin (docs/cors.md); the message names the bad entry");
+  // Every answer carries the CORS headers (workers/cors.ts) but the live socket's 101.
+  for (const [status, response] of Object.entries(responses)) {
+    if (status === "101" || "$ref" in response) continue;
+    response.headers = { ...ANSWER_CORS_HEADERS, ...response.headers };
+  }
+}
+
+/** workers/cors.ts answers a CORS preflight on every path before routing. */
+function preflightOperation(path: string): Operation {
+  return {
+    operationId: derivedOperationId("options", path),
+    summary: "CORS preflight: what a page on another origin may send here (docs/cors.md)",
+    tags: ["cors"],
+    security: [],
+    parameters: [...path.matchAll(/\{([^}]+)\}/g)].map((match) => ({ name: match[1]!, in: "path" as const, required: true, schema: { type: "string" as const } })),
+    responses: {
+      404: { description: "Not a preflight (no Access-Control-Request-Method): no route answers OPTIONS", content: errorContent },
+      204: {
+        description: "Always 204; the Access-Control-Allow-* headers only for the Worker's own origin and CORS_ORIGINS",
+        headers: PREFLIGHT_CORS_HEADERS,
+      },
+    },
+  };
 }
 
 function withoutNull(schema: Schema): Schema {

@@ -1,9 +1,14 @@
 import type { TestProject } from "vitest/node";
 import { startDevServer } from "../../scripts/dev-server";
+import { startForeignPage } from "./foreign-page";
 
 declare module "vitest" {
   export interface ProvidedContext {
     pageUrl: string;
+    /** Another site's page, on an origin the Worker lists in CORS_ORIGINS (test/browser/cors.test.ts). */
+    allowedPageOrigin: string;
+    /** The dev server's AUTH_SECRET, for tests that sign their own tokens as a site would. */
+    authSecret: string;
   }
 }
 
@@ -11,8 +16,15 @@ declare module "vitest" {
 const BROWSER_AUTH_SECRET = `browser-tests-${crypto.randomUUID()}`;
 
 export default async function setup(project: TestProject) {
+  // Started first: the Worker must list its origin (its port) in CORS_ORIGINS.
+  const allowedPage = await startForeignPage();
   // startDevServer builds client/web first: the page under test is the page in the repository.
-  const server = await startDevServer({ authSecret: BROWSER_AUTH_SECRET });
+  const server = await startDevServer({ authSecret: BROWSER_AUTH_SECRET, vars: { CORS_ORIGINS: allowedPage.origin } });
   project.provide("pageUrl", server.url);
-  return () => server.stop();
+  project.provide("allowedPageOrigin", allowedPage.origin);
+  project.provide("authSecret", BROWSER_AUTH_SECRET);
+  return async () => {
+    await server.stop();
+    await allowedPage.close();
+  };
 }

@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startDevServer } from "../../scripts/dev-server";
-import { E2E_AUTH_SECRET } from "./secret";
+import { E2E_ALLOWED_ORIGIN, E2E_AUTH_SECRET } from "./secret";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -18,7 +18,12 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const logDir = mkdtempSync(join(tmpdir(), "engagement-e2e-log-"));
   const devLogFile = join(logDir, "wrangler.log");
-  const server = await startDevServer({ authSecret: E2E_AUTH_SECRET, logLevel: "log", onOutput: (text) => appendFileSync(devLogFile, text) });
+  const server = await startDevServer({
+    authSecret: E2E_AUTH_SECRET,
+    logLevel: "log",
+    onOutput: (text) => appendFileSync(devLogFile, text),
+    vars: { CORS_ORIGINS: E2E_ALLOWED_ORIGIN },
+  });
   project.provide("baseUrl", server.url);
   project.provide("devLogFile", devLogFile);
   project.provide("devStateDir", server.persistTo);

@@ -29,8 +29,8 @@ export class RawSocket {
     });
   }
 
-  /** Opens `path` on a loopback `http://` base URL and waits for the 101. */
-  static async open(baseUrl: string, path: string): Promise<RawSocket> {
+  /** Opens `path` on a loopback `http://` base URL and waits for the 101; `headers` go on the upgrade (an Origin). */
+  static async open(baseUrl: string, path: string, headers: Record<string, string> = {}): Promise<RawSocket> {
     const url = new URL(path, baseUrl);
     const socket = connect(Number(url.port), url.hostname);
     await new Promise<void>((resolve, reject) => {
@@ -40,7 +40,11 @@ export class RawSocket {
     const key = randomBytes(16).toString("base64");
     socket.write(
       `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n` +
+        Object.entries(headers)
+          .map(([name, value]) => `${name}: ${value}\r\n`)
+          .join("") +
+        "\r\n",
     );
     const head = await new Promise<{ status: string; rest: Buffer }>((resolve, reject) => {
       let received = Buffer.alloc(0);

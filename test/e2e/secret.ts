@@ -1,6 +1,8 @@
 import { sign } from "hono/jwt";
 
 export const E2E_AUTH_SECRET = "e2e-secret-for-the-local-dev-server-only";
+/** The other site whose pages the e2e server lets in (CORS_ORIGINS, test/e2e/global-setup.ts). */
+export const E2E_ALLOWED_ORIGIN = "https://site.example";
 
 export async function e2eToken(userId: string, ttlSeconds = 3600): Promise<string> {
   const now = Math.floor(Date.now() / 1000);

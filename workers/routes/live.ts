@@ -6,6 +6,7 @@ import { LIVE_IDENTITY_HEADER, LIVE_TICKET_HEADER, liveRoomUrl } from "../../pro
 import { TargetId } from "../../protocol/target";
 import type { AppBindings } from "../app-types";
 import { ApiError, validationHook } from "../errors";
+import { socketOrigin } from "../cors-origins";
 import { checkLiveTicket } from "../live-tickets";
 import { logEvent } from "../log";
 import { errorResponses } from "../openapi-common";
@@ -21,7 +22,8 @@ const liveRoute = createRoute({
     "Viewing needs no sign-in. `?ticket=` (from `POST /v1/live/tickets`) signs the socket in, once, so it can send " +
     "like, unlike, comment and react frames until the bearer token it was minted with expires. A used, expired, " +
     "forged or misdirected ticket, or a `?token=` (bearer tokens never go in URLs), gets the socket accepted, an " +
-    "`error` frame and a close with a 44xx code (docs/realtime.md). " +
+    "`error` frame and a close with a 44xx code (docs/realtime.md). A browser's `Origin` must be the Worker's own or " +
+    "listed in CORS_ORIGINS (`*` admits viewers only), else the socket closes with 4403 `origin_not_allowed` (docs/cors.md). " +
     "`?since=<seq>` replays missed events or answers with a resync snapshot. `?v=` is the client's protocol version.",
   request: { params: z.object({ target: TargetId }), query: LiveQuery },
   responses: {
@@ -39,6 +41,8 @@ const REFUSALS = {
   ticket_wrong_origin: { close: CLOSE_CODES.ticketForbidden, message: "this ticket was minted from another origin" },
   ticket_expired: { close: CLOSE_CODES.ticketExpired, message: "ticket expired; mint a fresh one" },
   ticket_used: { close: CLOSE_CODES.ticketUsed, message: "this ticket already opened a socket; mint a fresh one" },
+  origin_not_allowed: { close: CLOSE_CODES.ticketForbidden, message: "this origin may not open this socket (CORS_ORIGINS)" },
+  not_configured: { close: CLOSE_CODES.tryAgainLater, message: "the server's CORS_ORIGINS is misconfigured" },
   // A signed-in socket on a never-written target stores its room (the ticket is spent there).
   quota_exceeded: { close: CLOSE_CODES.tooManyFrames, message: "over the daily quota of new targets; watch without signing in, or retry later" },
 } as const;
@@ -103,6 +107,12 @@ export const liveRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validation
     }
     headers.set(LIVE_IDENTITY_HEADER, JSON.stringify(checked.identity));
     headers.set(LIVE_TICKET_HEADER, JSON.stringify(checked.stub));
+  }
+  // After the ticket's own Origin check, so a ticket from elsewhere is named as such.
+  const origin = socketOrigin(c.env.CORS_ORIGINS, c.req.header("origin") ?? null, new URL(c.req.url).origin, ticket !== undefined);
+  if (origin !== "allowed") {
+    logEvent("socket_refused", { target, requestId: c.var.requestId, reason: origin });
+    return refuse(origin);
   }
   const res = await roomFor(c.env, target).fetch(new Request(liveRoomUrl(target, since), { headers }));
   // The room logged its own refusal.
