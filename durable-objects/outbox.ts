@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { EngagementEvent } from "../protocol/events";
 import { setInEventArrays } from "./event-array-rows";
+import { recordEngagement } from "./analytics/series";
 
 /**
  * Events waiting for the queue, one row per write (a commit's whole batch of likes is one
@@ -24,16 +25,25 @@ export function enqueueEvent(roomSql: SqlStorage, event: EngagementEvent): void 
   enqueueEvents(roomSql, [event]);
 }
 
-/** A batch's events (in seq order) as one row: one statement and one JSON text, whatever the batch size. */
+/**
+ * A batch's events (in seq order) as one row: one statement and one JSON text, whatever the batch size.
+ * Every event that enters an outbox is committed, once, in this transaction: that makes this the
+ * place where the target's analytics series counts it too (analytics/series.ts).
+ */
 export function enqueueEvents(roomSql: SqlStorage, events: readonly EngagementEvent[]): void {
+  recordEngagement(roomSql, events);
+  enqueueRows(roomSql, events);
+}
+
+function enqueueRows(roomSql: SqlStorage, events: readonly EngagementEvent[]): void {
   const first = events[0];
   const last = events[events.length - 1];
   if (first === undefined || last === undefined) return;
   const body = JSON.stringify(events);
   if (body.length > MAX_ROW_CHARS && events.length > 1) {
     const half = Math.ceil(events.length / 2);
-    enqueueEvents(roomSql, events.slice(0, half));
-    enqueueEvents(roomSql, events.slice(half));
+    enqueueRows(roomSql, events.slice(0, half));
+    enqueueRows(roomSql, events.slice(half));
     return;
   }
   roomSql.exec("INSERT INTO outbox (seq, events, oldest_at, body) VALUES (?, ?, ?, ?)", last.seq, events.length, first.at, body);

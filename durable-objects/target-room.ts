@@ -101,6 +101,10 @@ import {
 } from "./unwritten-room";
 import { defaultRelaySettings } from "./relays/room-relays";
 import { UNSHARDED } from "../protocol/shards";
+import { ANALYTICS_REPORT_JOB, SeriesReporter } from "./analytics/series-reporter";
+import { mergeShardBuckets, readBuckets } from "./analytics/series";
+import { SeriesBucketsInput, type SeriesBucket } from "../protocol/analytics-rpc";
+import { leaderboardFor } from "../workers/leaderboards";
 
 /** D1 may lag a room by at most this much plus one D1 round trip (the contract says < 2 s). */
 export const CHECKPOINT_DELAY_MS = 500;
@@ -150,6 +154,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
   /** Relay fan-out for huge rooms (durable-objects/relays/, docs/relays.md). */
   private relays!: RoomRelays;
   private usedTickets!: UsedTickets;
+  /** The target's analytics series to its leaderboard partition (durable-objects/analytics/). */
+  private seriesReporter!: SeriesReporter;
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
@@ -165,6 +171,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
     });
     this.jobs.register(COMMENT_BINDINGS_JOB, () => this.bindPendingComments());
     this.jobs.register(TICKET_SWEEP_JOB, async () => this.usedTickets.sweep(Date.now()));
+    this.jobs.register(ANALYTICS_REPORT_JOB, async () => (this.target === null ? null : this.seriesReporter.run(this.target, Date.now())));
     this.jobs.register(JOB_CLOSE_EPOCHS, async () => {
       await this.closeOldEpochs();
       return null;
@@ -261,6 +268,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
     this.movedLikes = new MovedUsers(this.ctx.storage.sql);
     this.relays = new RoomRelays(this.ctx.storage.sql, this.meta, this.env, () => this.boundTarget());
     this.usedTickets = new UsedTickets(this.ctx.storage.sql);
+    this.seriesReporter = new SeriesReporter(this.ctx.storage.sql, this.meta, (report) => leaderboardFor(this.env, report.target).record(report));
     const storedTarget = this.meta.get("target");
     if (storedTarget !== undefined) this.target = storedTarget;
     else if (this.target !== null) this.meta.set("target", this.target);
@@ -292,6 +300,13 @@ export class TargetRoom extends DurableObject<AppEnv> {
       logEvent("target_became_hot", { target, shards: made.ok ? made.value.n : null });
     }
     return outcomes;
+  }
+
+  /** The target's analytics buckets of one step in [from, to) (GET /v1/analytics/targets/:target). */
+  async seriesBuckets(input: SeriesBucketsInput): Promise<SeriesBucket[]> {
+    const { target, stepMs, from, to } = SeriesBucketsInput.parse(input);
+    this.bindTarget(target);
+    return this.stored ? readBuckets(this.ctx.storage.sql, stepMs, from, to) : [];
   }
 
   /** Operational counters of this room (GET /v1/admin/targets/:target/metrics). */
@@ -480,6 +495,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       const now = Date.now();
       await this.jobs.schedule(JOB_CHECKPOINT, now + CHECKPOINT_DELAY_MS);
       await this.jobs.schedule(JOB_OUTBOX, now + OUTBOX_DELAY_MS);
+      await this.jobs.schedule(ANALYTICS_REPORT_JOB, this.seriesReporter.dueAfterChange(now));
     }
     if (log.needsIdempotencySweep) await this.scheduleIdempotencySweep();
     return value;
@@ -611,6 +627,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
     if (!this.shards.knows(report)) logEvent("shard_report_refused", { target: report.target, epoch: report.epoch, k: report.k });
     return this.commit((log) => {
       const before = this.likeCount();
+      // Merged whatever the count says: a shard's series grows with an unlike too.
+      if (report.series !== undefined && this.shards.knows(report) && mergeShardBuckets(this.ctx.storage.sql, report.epoch, report.k, report.series)) log.touch();
       if (this.shards.record(report)) {
         const count = this.likeCount();
         log.emit(this.seq.next(), Date.now(), { kind: count > before ? "like" : "unlike", count });

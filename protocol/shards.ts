@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SeriesBucket } from "./analytics-rpc";
 import { TargetId, UserId } from "./target";
 import { LikeOp, MAX_OPS_PER_RPC } from "./room-rpc";
 import { RequestId } from "./operations";
@@ -97,12 +98,15 @@ export const HandedUser = z.object({
 export type HandedUser = z.infer<typeof HandedUser>;
 
 /** A shard's count after one of its committed batches; `seq` orders reports of one shard. */
+export const MAX_SERIES_PER_REPORT = 200;
 export const ShardCountReport = z.strictObject({
   target: TargetId,
   epoch: z.number().int().min(1).max(MAX_EPOCHS),
   k: z.number().int().nonnegative().max(MAX_SHARDS - 1),
   count: z.number().int().nonnegative(),
   seq: z.number().int().nonnegative(),
+  /** The shard's analytics buckets changed since its last acknowledged report, as totals (docs/analytics.md). */
+  series: z.array(SeriesBucket).max(MAX_SERIES_PER_REPORT).optional(),
 });
 export type ShardCountReport = z.infer<typeof ShardCountReport>;
 

@@ -1,55 +1,47 @@
-import { drizzle } from "drizzle-orm/d1";
-import { and, desc, eq, gte, inArray, sql } from "drizzle-orm";
 import {
-  ANALYTICS_METRICS,
   ANALYTICS_WINDOWS,
-  METRIC_EVENT_TYPES,
   type AnalyticsMetric,
   type AnalyticsWindow,
   type MetricCounts,
   type TargetSeriesResponse,
   type TopResponse,
 } from "../protocol/analytics";
-import { eventRollups } from "./db/schema";
+import { StepMs, type LeaderboardItem } from "../protocol/analytics-rpc";
+import type { AppEnv } from "./env";
+import { roomFor } from "./rooms";
+import { ALL_PARTITIONS, leaderboardAt } from "./leaderboards";
+import { mapBounded, WORKER_CONNECTIONS } from "./bounded";
 
-const METRIC_BY_TYPE = new Map<string, AnalyticsMetric>(
-  ANALYTICS_METRICS.flatMap((metric) => METRIC_EVENT_TYPES[metric].map((type) => [type, metric] as const)),
-);
-
+/**
+ * Analytics without a central table (docs/analytics.md): a target's series is answered by its
+ * own room, the top targets by merging the leaderboard partitions' tops.
+ */
 function zeroCounts(): MetricCounts {
   return { likes: 0, unlikes: 0, reactions: 0, comments: 0 };
 }
 
 /** The window ends with the current (partial) step, so the newest point fills as events arrive. */
-function windowBounds(window: AnalyticsWindow, now: number): { from: number; to: number; stepMs: number } {
+function windowBounds(window: AnalyticsWindow, now: number): { from: number; to: number; stepMs: StepMs } {
   const { spanMs, stepMs } = ANALYTICS_WINDOWS[window];
   const to = Math.floor(now / stepMs) * stepMs + stepMs;
-  return { from: to - spanMs, to, stepMs };
+  return { from: to - spanMs, to, stepMs: StepMs.parse(stepMs) };
 }
 
-/** A dense series (every step present, zeros included) of one target, from the minute rollups. */
-export async function targetSeries(d1: D1Database, target: string, window: AnalyticsWindow, now = Date.now()): Promise<TargetSeriesResponse> {
+/** A dense series (every step present, zeros included) of one target, from its room's buckets. */
+export async function targetSeries(env: AppEnv, target: string, window: AnalyticsWindow, now = Date.now()): Promise<TargetSeriesResponse> {
   const { from, to, stepMs } = windowBounds(window, now);
-  const rows = await drizzle(d1)
-    .select({
-      // Inlined: a bound JavaScript number is a REAL in D1 and would make `/` a float division.
-      step: sql<number>`(${eventRollups.bucket} / ${sql.raw(String(stepMs))}) * ${sql.raw(String(stepMs))}`,
-      type: eventRollups.type,
-      n: sql<number>`SUM(${eventRollups.count})`,
-    })
-    .from(eventRollups)
-    .where(and(eq(eventRollups.target, target), gte(eventRollups.bucket, from), sql`${eventRollups.bucket} < ${to}`))
-    .groupBy(sql`1`, eventRollups.type);
-
+  // A room that was never written answers no buckets and stays unstored.
+  const buckets = await roomFor(env, target).seriesBuckets({ target, stepMs, from, to });
   const points = new Map<number, MetricCounts>();
   for (let at = from; at < to; at += stepMs) points.set(at, zeroCounts());
   const totals = zeroCounts();
-  for (const row of rows) {
-    const metric = METRIC_BY_TYPE.get(row.type);
-    const point = points.get(Number(row.step));
-    if (metric === undefined || point === undefined) continue;
-    point[metric] += Number(row.n);
-    totals[metric] += Number(row.n);
+  for (const bucket of buckets) {
+    const point = points.get(bucket.bucket);
+    if (point === undefined) continue;
+    for (const metric of ["likes", "unlikes", "reactions", "comments"] as const) {
+      point[metric] += bucket[metric];
+      totals[metric] += bucket[metric];
+    }
   }
   return {
     target,
@@ -62,28 +54,23 @@ export async function targetSeries(d1: D1Database, target: string, window: Analy
   };
 }
 
-/** Targets with the most events of one metric in the window. */
-export async function topTargets(
-  d1: D1Database,
-  metric: AnalyticsMetric,
-  window: AnalyticsWindow,
-  limit: number,
-  now = Date.now(),
-): Promise<TopResponse> {
-  const { from, to } = windowBounds(window, now);
-  const value = sql<number>`SUM(${eventRollups.count})`;
-  const rows = await drizzle(d1)
-    .select({ target: eventRollups.target, value })
-    .from(eventRollups)
-    .where(and(inArray(eventRollups.type, [...METRIC_EVENT_TYPES[metric]]), gte(eventRollups.bucket, from), sql`${eventRollups.bucket} < ${to}`))
-    .groupBy(eventRollups.target)
-    .orderBy(desc(value), eventRollups.target)
-    .limit(limit);
+/**
+ * Targets with the most events of one metric in the window. Every partition answers its own
+ * top `limit` (partitions hold disjoint targets, so the merged top is exact as of the rooms'
+ * last reports, at most a minute old); 6 lanes keep to the Worker's connection limit.
+ */
+export async function topTargets(env: AppEnv, metric: AnalyticsMetric, window: AnalyticsWindow, limit: number, now = Date.now()): Promise<TopResponse> {
+  const { from, to, stepMs } = windowBounds(window, now);
+  const tops = await mapBounded(ALL_PARTITIONS, WORKER_CONNECTIONS, (partition) => leaderboardAt(env, partition).top({ metric, stepMs, from, to, limit }));
+  const items: LeaderboardItem[] = tops
+    .flat()
+    .sort((a, b) => b.value - a.value || (a.target < b.target ? -1 : a.target > b.target ? 1 : 0))
+    .slice(0, limit);
   return {
     metric,
     window,
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
-    items: rows.map((row) => ({ target: row.target, value: Number(row.value) })),
+    items: items.map((item) => ({ target: item.target, value: item.value })),
   };
 }

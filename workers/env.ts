@@ -2,6 +2,7 @@ import type { TargetRoom } from "../durable-objects/target-room";
 import type { LikeShard } from "../durable-objects/shards/like-shard";
 import type { LiveRelay } from "../durable-objects/relays/live-relay";
 import type { UserState } from "../durable-objects/users/user-state";
+import type { Leaderboard } from "../durable-objects/analytics/leaderboard";
 import type { EngagementEvent } from "../protocol/events";
 import type { DeletionStep } from "../protocol/deletion";
 
@@ -14,6 +15,8 @@ export interface AppEnv {
   LIVE_RELAY: DurableObjectNamespace<LiveRelay>;
   /** One per user: quotas across rooms (durable-objects/users/, docs/operations.md "Limits"). */
   USER_STATE: DurableObjectNamespace<UserState>;
+  /** Partitions of the analytics leaderboard by target hash (docs/analytics.md). */
+  LEADERBOARD: DurableObjectNamespace<Leaderboard>;
   /** Writes per user across rooms, and moderation writes per user (`[[ratelimits]]`); unbound: no limit. */
   USER_WRITES?: RateLimit;
   MODERATION_WRITES?: RateLimit;

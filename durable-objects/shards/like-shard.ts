@@ -9,6 +9,7 @@ import {
   ShardLayout,
   ShardUserInput,
   shardIndex,
+  MAX_SERIES_PER_REPORT,
   type Moved,
   type ShardForgetResult,
   type TargetTotal,
@@ -32,6 +33,7 @@ import { shardStub } from "../../workers/shards";
 import { migrateShardSchema } from "./shard-schema";
 import { importKeys, MovedUsers, scrubUserTraces } from "./moved-users";
 import { CountReporter } from "./count-reporter";
+import { markReported, pruneBuckets, unreportedBuckets } from "../analytics/series";
 import { UserLocks } from "./user-locks";
 
 const CHECKPOINT_DELAY_MS = 500;
@@ -348,13 +350,19 @@ export class LikeShard extends DurableObject<AppEnv> {
   private async sendReport(): Promise<TargetTotal> {
     const shard = this.requireBound();
     const count = this.ledger.count;
+    // The shard's likes per minute and hour ride along: the room is where a target's series
+    // and its leaderboard report come from, shards or not (docs/analytics.md).
+    const series = unreportedBuckets(this.ctx.storage.sql, MAX_SERIES_PER_REPORT);
     const total = await roomFor(this.env, shard.target).reportShardCount({
       target: shard.target,
       epoch: shard.epoch,
       k: shard.k,
       count,
       seq: this.seq.last,
+      ...(series.buckets.length === 0 ? {} : { series: series.buckets }),
     });
+    markReported(this.ctx.storage.sql, series);
+    pruneBuckets(this.ctx.storage.sql, Date.now());
     this.lastTotal = { total, count };
     return total;
   }

@@ -2,6 +2,7 @@ import { ROOM_MIGRATIONS } from "../room-migrations";
 import { LIKE_MOVED_TABLE } from "./moved-users";
 import { OUTBOX_ROWS_MIGRATION } from "../outbox";
 import { D1_PENDING_MIGRATION } from "../d1-checkpoint";
+import { SERIES_TABLE } from "../analytics/series";
 
 /**
  * Schema of one LikeShard's SQLite. The first room migration already holds what a shard needs
@@ -16,6 +17,8 @@ const SHARD_MIGRATIONS: readonly string[] = [
   // One outbox row per commit and d1_pending appended by seq, as in rooms.
   `${OUTBOX_ROWS_MIGRATION}
    ${D1_PENDING_MIGRATION}`,
+  // Issue 17: the shard's own likes per minute and hour, reported to its room with its count.
+  SERIES_TABLE,
 ];
 
 export function migrateShardSchema(sql: SqlStorage): void {

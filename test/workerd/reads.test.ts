@@ -1,6 +1,11 @@
-import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, getJson, like, postJson, roomStub, runRoomAlarm, uniqueTarget, uniqueUser } from "./helpers";
+import { env, runInDurableObject } from "cloudflare:test";
+import { call, eventually, getJson, like, postJson, roomStub, runRoomAlarm, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+
+/** A room's own tables: none until its first write (durable-objects/unwritten-room.ts). */
+function storedTables(target: string): Promise<number> {
+  return runInDurableObject(roomStub(target), async (_room, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master").one().n);
+}
 
 describe("counts and stats", () => {
   it("serves the count from the edge cache with a max-age of at most 2 s", async () => {
@@ -37,13 +42,15 @@ describe("counts and stats", () => {
     expect(body).toMatchObject({ target, likes: 2, reactions: {}, comments: 0, viewers: 0 });
   });
 
-  it("answers batch counts from D1 with zero for unknown targets and duplicates folded", async () => {
+  it("answers batch counts from the rooms with zero for unknown targets and duplicates folded", async () => {
     const [a, b, unknown] = [uniqueTarget(), uniqueTarget("game"), uniqueTarget("comment")];
     await like(a, uniqueUser());
     await like(a, uniqueUser());
     await like(b, uniqueUser());
     await runRoomAlarm(a);
     await runRoomAlarm(b);
+    // The checkpointed D1 counts are not what batches read: without them the answer is the same.
+    await env.DB.exec("DELETE FROM target_counts");
     const res = await postJson("/v1/counts/batch", { targets: [a, b, unknown, a] });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ counts: { [a]: 2, [b]: 1, [unknown]: 0 } });
@@ -55,6 +62,54 @@ describe("counts and stats", () => {
     expect(res.status).toBe(200);
     const { counts } = (await res.json()) as { counts: Record<string, number> };
     expect(Object.keys(counts)).toHaveLength(100);
+    // A hundred never-written targets were read, and none of their rooms was stored for it.
+    for (const target of targets) expect(await storedTables(target), target).toBe(0);
+  });
+
+  it("counts every target exactly, written or not, without a checkpoint and with D1's counts gone", async () => {
+    const written = Array.from({ length: 30 }, () => uniqueTarget());
+    await Promise.all(written.map((target, i) => roomStub(target).applyLikes({ target, ops: Array.from({ length: i + 1 }, (_, u) => ({ userId: `u-${u}`, action: "like" as const })), unlimited: true })));
+    for (const target of written) await runRoomAlarm(target);
+    await env.DB.exec("DELETE FROM target_counts");
+    const fresh = Array.from({ length: 70 }, () => uniqueTarget());
+    const res = await postJson("/v1/counts/batch", { targets: [...written, ...fresh] });
+    expect(res.status).toBe(200);
+    const { counts } = (await res.json()) as { counts: Record<string, number> };
+    expect(written.map((target) => counts[target])).toEqual(written.map((_, i) => i + 1));
+    expect(fresh.every((target) => counts[target] === 0)).toBe(true);
+  });
+
+  it("shares each target's cache entry with its count GET, and shows a like within the TTL", async () => {
+    const target = uniqueTarget();
+    expect(await (await postJson("/v1/counts/batch", { targets: [target] })).json()).toEqual({ counts: { [target]: 0 } });
+    // The batch filled the very key the single-target GET reads.
+    const cached = await getJson(`/v1/targets/${target}/count`);
+    expect([cached.headers.get("x-cache"), cached.body.count]).toEqual(["HIT", 0]);
+    await like(target, uniqueUser());
+    const deadline = Date.now() + 2_000;
+    let count = 0;
+    while (count !== 1 && Date.now() < deadline) {
+      count = ((await (await postJson("/v1/counts/batch", { targets: [target] })).json()) as { counts: Record<string, number> }).counts[target]!;
+    }
+    expect(count).toBe(1);
+  });
+
+  it("counts a sharded target as its room's sum over the shards", async () => {
+    const target = uniqueTarget();
+    const admin = await tokenFor(uniqueUser("admin"), { roles: ["admin"] });
+    const put = await call(`/v1/admin/targets/${target}/shards`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+      body: JSON.stringify({ n: 4 }),
+    });
+    expect(put.status).toBe(200);
+    const users = Array.from({ length: 12 }, () => uniqueUser());
+    for (const user of users) expect((await like(target, user)).status).toBe(200);
+    await env.DB.exec("DELETE FROM target_counts");
+    await eventually(async () => {
+      const { counts } = (await (await postJson("/v1/counts/batch", { targets: [target] })).json()) as { counts: Record<string, number> };
+      expect(counts[target]).toBe(12);
+    });
   });
 });
 

@@ -8,7 +8,7 @@ import { cachedJson } from "../edge-cache";
 import { validationHook } from "../errors";
 import { errorResponses } from "../openapi-common";
 
-/** Rollups change every queue batch; a few seconds at the edge absorb dashboards polling. */
+/** Series change with every write and leaderboards once a minute; a few seconds at the edge absorb dashboards polling. */
 export const ANALYTICS_CACHE_TTL_SECONDS = 5;
 const ANALYTICS_CACHE_CONTROL = `public, max-age=${ANALYTICS_CACHE_TTL_SECONDS}`;
 const CACHE_ORIGIN = "https://analytics-cache.internal";
@@ -16,7 +16,7 @@ const CACHE_ORIGIN = "https://analytics-cache.internal";
 const seriesRoute = createRoute({
   method: "get",
   path: "/v1/analytics/targets/{target}",
-  summary: "Likes, unlikes, reactions and comments of a target per minute (1h) or per hour (24h, 7d), from D1 rollups",
+  summary: "Likes, unlikes, reactions and comments of a target per minute (1h) or per hour (24h, 7d), from the target's own room",
   request: { params: z.object({ target: TargetId }), query: TargetSeriesQuery },
   responses: {
     200: { description: "A dense series and its totals", content: { "application/json": { schema: TargetSeriesResponse } } },
@@ -27,7 +27,7 @@ const seriesRoute = createRoute({
 const topRoute = createRoute({
   method: "get",
   path: "/v1/analytics/top",
-  summary: "Targets with the most events of a metric in a window, from D1 rollups",
+  summary: "Targets with the most events of a metric in a window, merged from the leaderboard partitions (rooms report at most once a minute)",
   request: { query: TopQuery },
   responses: {
     200: { description: "Targets, highest first", content: { "application/json": { schema: TopResponse } } },
@@ -44,7 +44,7 @@ export const analyticsRoutes = new OpenAPIHono<AppBindings>({ defaultHook: valid
       key,
       TargetSeriesResponse,
       (p) => c.executionCtx.waitUntil(p),
-      () => targetSeries(c.env.DB, target, window),
+      () => targetSeries(c.env, target, window),
       ANALYTICS_CACHE_CONTROL,
     );
     return c.json(value, 200, { "Cache-Control": ANALYTICS_CACHE_CONTROL, "X-Cache": cache });
@@ -56,7 +56,7 @@ export const analyticsRoutes = new OpenAPIHono<AppBindings>({ defaultHook: valid
       key,
       TopResponse,
       (p) => c.executionCtx.waitUntil(p),
-      () => topTargets(c.env.DB, metric, window, limit),
+      () => topTargets(c.env, metric, window, limit),
       ANALYTICS_CACHE_CONTROL,
     );
     return c.json(value, 200, { "Cache-Control": ANALYTICS_CACHE_CONTROL, "X-Cache": cache });
