@@ -5,6 +5,7 @@ import { OUTBOX_ROWS_MIGRATION } from "./outbox";
 import { RING_ROWS_MIGRATION } from "./replay-ring";
 import { D1_PENDING_MIGRATION } from "./d1-checkpoint";
 import { LIVE_TICKETS_USED_TABLE } from "./used-tickets";
+import { ARCHIVE_TABLES_MIGRATION } from "./comments/comment-archive";
 
 /**
  * Schema of one TargetRoom's own SQLite database. Append only: a room that woke up on an
@@ -70,6 +71,9 @@ export const ROOM_MIGRATIONS: readonly string[] = [
    ${D1_PENDING_MIGRATION}`,
   // Issue 16: live tickets spent here, so each opens one socket (durable-objects/used-tickets.ts).
   LIVE_TICKETS_USED_TABLE,
+  // Issue 17: comment history beyond the window in R2 pages; the room keeps their index, its
+  // overlay of later changes and an author index for erasure (comments/comment-archive.ts).
+  ARCHIVE_TABLES_MIGRATION,
 ];
 
 /**
@@ -119,7 +123,12 @@ CREATE TABLE outbox (seq INTEGER PRIMARY KEY, events INTEGER NOT NULL, oldest_at
 CREATE TABLE live_events (seq INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL, at INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE TABLE d1_pending (seq INTEGER PRIMARY KEY, user_id TEXT NOT NULL, liked_at INTEGER);
 CREATE TABLE live_tickets_used (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
-CREATE INDEX live_tickets_used_by_expiry ON live_tickets_used (expires_at);`;
+CREATE INDEX live_tickets_used_by_expiry ON live_tickets_used (expires_at);
+CREATE TABLE comment_archive_pages (page INTEGER PRIMARY KEY, first_id TEXT NOT NULL, last_id TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, version INTEGER NOT NULL, size INTEGER NOT NULL);
+CREATE TABLE comment_archive_overlay (id TEXT PRIMARY KEY, page INTEGER NOT NULL, seq INTEGER NOT NULL, deleted_at INTEGER, highlighted INTEGER, replies_delta INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+CREATE INDEX comment_archive_overlay_by_page ON comment_archive_overlay (page);
+CREATE TABLE comment_archive_authors (author_id TEXT NOT NULL, page INTEGER NOT NULL, PRIMARY KEY (author_id, page)) WITHOUT ROWID;
+CREATE TABLE comment_archive_stale (key TEXT PRIMARY KEY) WITHOUT ROWID;`;
 
 export function migrateRoomSchema(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
