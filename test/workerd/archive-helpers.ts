@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import type { Comment } from "../../protocol/comments";
-import { ArchivePageBody, archivePrefix } from "../../durable-objects/comments/comment-archive";
+import { ArchivePageBody, archivePageKey, archivePrefix } from "../../durable-objects/comments/comment-archive";
 import { roomStub, runRoomAlarm } from "./helpers";
 import { comment } from "./comment-helpers";
 
@@ -56,4 +56,28 @@ export async function archiveObjects(target: string): Promise<Map<string, Archiv
 /** Proves a read does not come from D1: the legacy checkpoint's copies are gone. */
 export async function emptyD1Comments(): Promise<void> {
   await env.DB.exec("DELETE FROM comments");
+}
+
+/**
+ * Visible comments of the target's archive, as a reader sees them: the current version of
+ * every page the room records, minus what its overlay deleted.
+ */
+export async function archivedVisible(target: string): Promise<number> {
+  const { pages, deleted } = await runInDurableObject(roomStub(target), (_room, state) => {
+    const sql = state.storage.sql;
+    if (sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'comment_archive_pages'").toArray().length === 0) return { pages: [], deleted: [] };
+    return {
+      pages: sql.exec<{ first_seq: number; last_seq: number; version: number }>("SELECT first_seq, last_seq, version FROM comment_archive_pages").toArray(),
+      deleted: sql.exec<{ id: string }>("SELECT id FROM comment_archive_overlay WHERE deleted_at IS NOT NULL").toArray().map((row) => row.id),
+    };
+  });
+  const gone = new Set(deleted);
+  let visible = 0;
+  for (const page of pages) {
+    const object = await env.COMMENT_ARCHIVE.get(archivePageKey(target, page));
+    if (object === null) throw new Error(`page ${archivePageKey(target, page)} is missing`);
+    const body = ArchivePageBody.parse(await object.json());
+    visible += body.comments.filter((row) => row.deleted_at === null && !gone.has(row.id)).length;
+  }
+  return visible;
 }

@@ -151,7 +151,7 @@ describe("paging", () => {
     expect(lastPage.items.map((item) => item.id)).not.toContain(oldest);
     expect(lastPage.items).toHaveLength(48);
     expect((await getJson(`/v1/targets/${target}/stats`)).body.comments).toBe(499);
-  }, 60_000);
+  }, 120_000);
 
   it("refuses a forged cursor and a limit out of range", async () => {
     const target = uniqueTarget("stream");
