@@ -6,6 +6,7 @@ import { RING_ROWS_MIGRATION } from "./replay-ring";
 import { D1_PENDING_MIGRATION } from "./d1-checkpoint";
 import { LIVE_TICKETS_USED_TABLE } from "./used-tickets";
 import { SERIES_TABLE, SHARD_SERIES_TABLE } from "./analytics/series";
+import { ARCHIVE_TABLES_MIGRATION } from "./comments/comment-archive";
 
 /**
  * Schema of one TargetRoom's own SQLite database. Append only: a room that woke up on an
@@ -75,6 +76,9 @@ export const ROOM_MIGRATIONS: readonly string[] = [
   // theirs (durable-objects/analytics/, docs/analytics.md).
   `${SERIES_TABLE}
    ${SHARD_SERIES_TABLE}`,
+  // Issue 17: comment history beyond the window in R2 pages; the room keeps their index, its
+  // overlay of later changes and an author index for erasure (comments/comment-archive.ts).
+  ARCHIVE_TABLES_MIGRATION,
 ];
 
 /**
@@ -126,7 +130,12 @@ CREATE TABLE d1_pending (seq INTEGER PRIMARY KEY, user_id TEXT NOT NULL, liked_a
 CREATE TABLE live_tickets_used (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX live_tickets_used_by_expiry ON live_tickets_used (expires_at);
 ${SERIES_TABLE}
-${SHARD_SERIES_TABLE}`;
+${SHARD_SERIES_TABLE}
+CREATE TABLE comment_archive_pages (page INTEGER PRIMARY KEY, first_id TEXT NOT NULL, last_id TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, version INTEGER NOT NULL, size INTEGER NOT NULL);
+CREATE TABLE comment_archive_overlay (id TEXT PRIMARY KEY, page INTEGER NOT NULL, seq INTEGER NOT NULL, deleted_at INTEGER, highlighted INTEGER, replies_delta INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+CREATE INDEX comment_archive_overlay_by_page ON comment_archive_overlay (page);
+CREATE TABLE comment_archive_authors (author_id TEXT NOT NULL, page INTEGER NOT NULL, PRIMARY KEY (author_id, page)) WITHOUT ROWID;
+CREATE TABLE comment_archive_stale (key TEXT PRIMARY KEY) WITHOUT ROWID;`;
 
 export function migrateRoomSchema(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");

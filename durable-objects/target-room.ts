@@ -40,7 +40,7 @@ import { SettingsStore } from "./moderation/settings-store";
 import { reactionCounts, ROOM_SUBJECT } from "./reactions/reaction-counts";
 import { RoomComments, type CommentGate } from "./comments/room-comments";
 import { checkpointComments } from "./comments/comment-checkpoint";
-import { readArchivedByAuthor, readArchivedComment } from "./comments/comment-archive";
+import { CommentArchive } from "./comments/comment-archive";
 import {
   CommentActionInput,
   CommentLookupInput,
@@ -110,13 +110,17 @@ import { leaderboardFor } from "../workers/leaderboards";
 export const CHECKPOINT_DELAY_MS = 500;
 const OUTBOX_DELAY_MS = 250;
 const IDEMPOTENCY_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
-/** Comments a room keeps in its own storage; older pages are served from D1. */
+/** Comments a room keeps in its own storage; older pages are in R2 (comments/comment-archive.ts). */
 const DEFAULT_COMMENT_RETENTION = 5_000;
+/** Like the checkpoint: soon after a write, so a burst of comments leaves in full pages. */
+const COMMENT_ARCHIVE_DELAY_MS = 500;
+const COMMENT_ARCHIVE_PAGES_PER_RUN = 10;
 
 const JOB_CHECKPOINT = "d1-checkpoint";
 const JOB_OUTBOX = "outbox";
 const JOB_IDEMPOTENCY_SWEEP = "idempotency-sweep";
 const JOB_CLOSE_EPOCHS = "close-shard-epochs";
+const JOB_COMMENT_ARCHIVE = "comment-archive";
 const CLOSE_EPOCHS_RETRY_MS = 1_000;
 
 /**
@@ -170,6 +174,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       return remaining > 0 ? Date.now() + IDEMPOTENCY_SWEEP_INTERVAL_MS : null;
     });
     this.jobs.register(COMMENT_BINDINGS_JOB, () => this.bindPendingComments());
+    this.jobs.register(JOB_COMMENT_ARCHIVE, () => this.runCommentArchive());
     this.jobs.register(TICKET_SWEEP_JOB, async () => this.usedTickets.sweep(Date.now()));
     this.jobs.register(ANALYTICS_REPORT_JOB, async () => (this.target === null ? null : this.seriesReporter.run(this.target, Date.now())));
     this.jobs.register(JOB_CLOSE_EPOCHS, async () => {
@@ -242,7 +247,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
     this.ledger = new LikesLedger(this.ctx.storage.sql, this.meta, this.seq);
     this.ring = new ReplayRing(this.ctx.storage.sql);
     this.settings = new SettingsStore(this.meta);
-    this.comments = new RoomComments(this.ctx.storage.sql, this.meta, this.seq, this.settings, this.commentGate());
+    const archive = new CommentArchive(this.ctx.storage.sql, this.ctx.storage, () => this.env.COMMENT_ARCHIVE);
+    this.comments = new RoomComments(this.ctx.storage.sql, this.meta, this.seq, this.settings, this.commentGate(), archive);
     this.reactionsLedger = new ReactionsLedger(this.ctx.storage.sql, this.seq, this.ledger.idempotencyKeys, {
       allowed: () => this.settings.read().reactions,
     });
@@ -535,6 +541,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
     if (result.ok) {
       const retryAt = await this.bindPendingComments().catch(() => Date.now());
       if (retryAt !== null) await scheduleCommentBindings(this.jobs, retryAt);
+      await this.jobs.schedule(JOB_COMMENT_ARCHIVE, Date.now() + COMMENT_ARCHIVE_DELAY_MS);
     }
     return result;
   }
@@ -564,18 +571,18 @@ export class TargetRoom extends DurableObject<AppEnv> {
     const { target, actor, commentId } = CommentActionInput.parse(input);
     this.bindTarget(target);
     if (!this.stored) return noSuchComment(actor, commentId, false);
-    // A comment old enough to live only in D1 is brought back as a row first, so that its
-    // tombstone is checkpointed like any other change (and survives a failed D1 write).
-    const archiveBefore = this.comments.store.archiveBefore();
-    const archived =
-      archiveBefore !== null && commentId < archiveBefore && this.comments.store.find(commentId) === null
-        ? await readArchivedComment(this.env.DB, target, commentId)
-        : null;
-    const removed = await this.commit((log) => {
-      if (archived !== null) this.comments.restoreArchived(archived);
-      return this.comments.remove(log, target, actor, commentId, Date.now());
-    });
-    if (removed.ok) this.relays.redact({ commentIds: [commentId], authorId: null });
+    // A comment old enough to live in R2 only is read before the transaction; the room's
+    // overlay then marks it (comments/comment-archive.ts).
+    const archived = this.comments.store.find(commentId) === null ? await this.comments.archive.find(target, commentId) : null;
+    const removed = await this.commit((log) =>
+      archived !== null
+        ? this.comments.removeArchived(log, target, actor, archived, Date.now())
+        : this.comments.remove(log, target, actor, commentId, Date.now()),
+    );
+    if (removed.ok) {
+      this.relays.redact({ commentIds: [commentId], authorId: null });
+      if (archived !== null) await this.jobs.schedule(JOB_COMMENT_ARCHIVE, Date.now() + COMMENT_ARCHIVE_DELAY_MS);
+    }
     return removed;
   }
 
@@ -693,8 +700,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
     this.bindTarget(target);
     // Nothing was ever written here, so nothing names the user: answer without storing the room.
     if (!this.stored) return nothingToForget(target);
-    const archiveBefore = this.comments.store.archiveBefore();
-    const archived = archiveBefore === null ? [] : await readArchivedByAuthor(this.env.DB, target, userId, archiveBefore);
+    const archived = await this.comments.archive.byAuthor(target, userId);
     const erased = await this.commit((log) => {
       const result = forgetUserInRoom(this.ctx.storage.sql, this.ledger, this.reactionsLedger, log, target, userId);
       const commentsErased = this.comments.forget(log, target, userId, archived, Date.now());
@@ -702,6 +708,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
       return { ...result, commentsErased, seq: this.seq.last };
     });
     this.relays.redact({ commentIds: [], authorId: userId });
+    // The overlay hides the erased comments now; the job rewrites their pages without them.
+    if (archived.length > 0) await this.jobs.schedule(JOB_COMMENT_ARCHIVE, Date.now());
     if (!this.shards.sharded) return erased;
     const inShards = await forgetInShards(this.env, target, () => this.shards.config, userId);
     return {
@@ -944,17 +952,29 @@ export class TargetRoom extends DurableObject<AppEnv> {
     });
     const commentsCopied = await checkpointComments(this.env.DB, this.ctx.storage.sql, this.comments.store, this.target);
     await checkpointUserRefs(this.env.DB, this.ctx.storage.sql, this.target);
-    const trimmed = this.comments.store.trim(this.commentRetention());
     logEvent("checkpoint", {
       target: this.target,
       rows: written,
       comments: commentsCopied.written,
-      trimmed,
       seq: this.seq.last,
       more,
       requestIds: this.observed.requestIds(JOB_CHECKPOINT),
     });
     return more || commentsCopied.more ? Date.now() : null;
+  }
+
+  /**
+   * Moves full pages beyond the window to R2, then rewrites pages whose archived comments
+   * changed. Throws when R2 does: the window keeps every comment until its page is recorded.
+   */
+  private async runCommentArchive(): Promise<number | null> {
+    if (this.target === null) return null;
+    const retain = this.commentRetention();
+    let pages = 0;
+    while (pages < COMMENT_ARCHIVE_PAGES_PER_RUN && (await this.comments.archive.archiveOldest(this.target, retain))) pages++;
+    const more = await this.comments.archive.rewriteChanged(this.target);
+    if (pages > 0) logEvent("comments_archived", { target: this.target, pages, through: this.comments.archive.archivedThrough() });
+    return more || pages === COMMENT_ARCHIVE_PAGES_PER_RUN ? Date.now() : null;
   }
 
   private async runOutbox(): Promise<number | null> {

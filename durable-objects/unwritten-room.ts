@@ -27,7 +27,7 @@ export function unwrittenInfo(target: string): TargetInfo {
   return { target, owner: null, title: null, settings: DEFAULT_ROOM_SETTINGS, moderators: [], pinned: null };
 }
 
-export const UNWRITTEN_COMMENTS: RoomCommentsPage = { items: [], archiveBefore: null };
+export const UNWRITTEN_COMMENTS: RoomCommentsPage = { items: [] };
 
 export function unwrittenLikeIndex(): LikeIndexPage {
   return { likes: 0, seq: 0, users: [], nextAfter: null };

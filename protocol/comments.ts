@@ -87,13 +87,9 @@ export const ListCommentsInput = z.strictObject({
 });
 export type ListCommentsInput = z.infer<typeof ListCommentsInput>;
 
-/**
- * A page from the room. When the room ran out of comments and older ones were moved to D1,
- * `archiveBefore` says where the Worker continues in D1 (ids below it).
- */
+/** A page from the room: its window, continued in its R2 archive when the window runs out. */
 export interface RoomCommentsPage {
   items: Comment[];
-  archiveBefore: string | null;
 }
 
 export const CommentActionInput = z.strictObject({ target: TargetId, actor: Actor, commentId: CommentId });

@@ -19,8 +19,9 @@ export type CommentRow = {
 const IDS_PER_QUERY = 99;
 
 /**
- * The comments a room holds (its recent window; older ones are in D1 only) and the count of
- * visible comments. Every method runs synchronously inside the caller's write transaction.
+ * The comments a room holds (its recent window; older ones are in R2 only, see
+ * comment-archive.ts) and the count of visible comments, archived ones included. Every
+ * method runs synchronously inside the caller's write transaction.
  */
 export class CommentStore {
   constructor(
@@ -43,12 +44,7 @@ export class CommentStore {
     this.markForCheckpoint(row.id, row.seq);
   }
 
-  /** Brings back an archived comment exactly as D1 has it, without counting it again. */
-  restore(row: CommentRow): void {
-    this.write(row, "INSERT OR IGNORE");
-  }
-
-  private write(row: CommentRow, verb: "INSERT" | "INSERT OR IGNORE"): void {
+  private write(row: CommentRow, verb: "INSERT"): void {
     this.sql.exec(
       `${verb} INTO comments (id, seq, author_id, author_name, text, mentions, reply_to, created_at, deleted_at, highlighted, replies)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -153,33 +149,7 @@ export class CommentStore {
     markCommentForCheckpoint(this.sql, id, seq);
   }
 
-  /**
-   * Keeps the newest `retain` comments in the room. Only rows already copied to D1 go, and
-   * `archive_before` records that every id below it lives in D1 alone.
-   */
-  trim(retain: number): number {
-    const boundary = this.sql
-      .exec<{ id: string }>("SELECT id FROM comments ORDER BY id DESC LIMIT 1 OFFSET ?", retain - 1)
-      .toArray()[0]?.id;
-    if (boundary === undefined) return 0;
-    const oldestPending = this.sql
-      .exec<{ id: string | null }>("SELECT MIN(id) AS id FROM comment_d1_pending")
-      .one().id;
-    const cut = oldestPending !== null && oldestPending < boundary ? oldestPending : boundary;
-    const removed = this.sql.exec("DELETE FROM comments WHERE id < ?", cut).rowsWritten;
-    if (removed > 0) {
-      const current = this.archiveBefore();
-      if (current === null || cut > current) this.meta.set("archive_before", cut);
-    }
-    return removed;
-  }
-
-  /** Ids below this are only in D1 (null: the room still holds every comment it had). */
-  archiveBefore(): string | null {
-    return this.meta.get("archive_before") ?? null;
-  }
-
-  private addVisible(delta: number): void {
+  addVisible(delta: number): void {
     this.meta.set("comments", String(Math.max(0, this.visibleCount + delta)));
   }
 }

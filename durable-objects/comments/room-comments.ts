@@ -13,6 +13,7 @@ import { markCommentForBinding } from "../reactions/comment-bindings";
 import { normaliseText } from "../../protocol/text";
 import { parseMentions } from "./comment-text";
 import { CommentStore, toComment, type CommentRow } from "./comment-store";
+import type { CommentArchive } from "./comment-archive";
 
 /**
  * The decisions comments need from moderation (durable-objects/moderation/): who may post,
@@ -46,6 +47,7 @@ export class RoomComments {
     private readonly seq: RoomSeq,
     private readonly settings: SettingsStore,
     private readonly gate: CommentGate,
+    readonly archive: CommentArchive,
   ) {
     this.store = new CommentStore(sql, meta);
     this.idempotency = new IdempotencyStore(sql, Date.now);
@@ -140,9 +142,20 @@ export class RoomComments {
     return { ok: true, value: { id, deleted: true } };
   }
 
-  /** Puts back an archived (D1-only) comment so it can be tombstoned and checkpointed like any other. */
-  restoreArchived(row: CommentRow): void {
-    this.store.restore(row);
+  /**
+   * Deletes a comment that lives in R2 only (`archived` read by the caller before its
+   * transaction): the room's overlay marks it, and every read of its page applies that.
+   */
+  removeArchived(log: ChangeLog, target: string, actor: Actor, archived: { page: number; row: CommentRow }, now: number): RoomResult<{ id: string; deleted: true }> {
+    const row = this.archive.current(archived.page, archived.row);
+    if (row.deleted_at !== null) return { ok: false, error: notFound(row.id) };
+    const byAuthor = row.author_id === actor.userId;
+    if (!byAuthor && !this.gate.isModerator(actor)) {
+      return { ok: false, error: { status: 403, code: "forbidden", message: "only the author or a moderator can delete this comment" } };
+    }
+    this.tombstoneArchived(log, target, archived.page, row, actor.userId, byAuthor ? "author" : "moderator", now);
+    redactRing(this.sql, { commentIds: [row.id], authorId: null }, row.seq);
+    return { ok: true, value: { id: row.id, deleted: true } };
   }
 
   highlight(log: ChangeLog, target: string, actor: Actor, id: string, highlighted: boolean, now: number): RoomResult<Comment> {
@@ -190,15 +203,13 @@ export class RoomComments {
     return row === null || row.deleted_at !== null ? null : this.view(target, row);
   }
 
-  page(target: string, options: { before: string | null; limit: number; replyTo: string | null }): RoomCommentsPage {
-    const archiveBefore = this.store.archiveBefore();
+  /** The window first; when it runs out before the page fills, the archive continues below it. */
+  async page(target: string, options: { before: string | null; limit: number; replyTo: string | null }): Promise<RoomCommentsPage> {
     const rows = this.store.page(options);
+    if (rows.length < options.limit) rows.push(...(await this.archive.page(target, { ...options, limit: options.limit - rows.length })));
+    // Reactions to archived comments stay in the room, so they are counted here, not in R2.
     const reactions = this.store.reactionsOf(rows.map((row) => row.id));
-    const items = rows.map((row) => toComment(target, row, reactions.get(row.id) ?? {}));
-    // The room ran out before the page filled: older comments, if any, are in D1.
-    const continueInArchive = rows.length < options.limit && archiveBefore !== null;
-    const from = options.before !== null && options.before < (archiveBefore ?? "") ? options.before : archiveBefore;
-    return { items, archiveBefore: continueInArchive ? from : null };
+    return { items: rows.map((row) => toComment(target, row, reactions.get(row.id) ?? {})) };
   }
 
   /** Most reacted comments, discounted by age so a new popular comment can pass an old one. */
@@ -212,13 +223,19 @@ export class RoomComments {
 
   /**
    * A user asked to be forgotten: every comment of theirs (pass the archived ones, read from
-   * D1, in `archived`) becomes an anonymous tombstone, and the replay ring keeps a
-   * `comment_deleted` tombstone in place of each event that quoted them.
+   * R2 through the author index, in `archived`) becomes an anonymous tombstone, and the replay
+   * ring keeps a `comment_deleted` tombstone in place of each event that quoted them.
    */
-  forget(log: ChangeLog, target: string, userId: string, archived: readonly CommentRow[], now: number): number {
-    for (const row of archived) this.store.restore(row);
+  forget(log: ChangeLog, target: string, userId: string, archived: readonly { page: number; row: CommentRow }[], now: number): number {
     const rows = this.store.byAuthor(userId);
     for (const row of rows) this.tombstone(log, target, row, null, "erasure", now, true);
+    for (const entry of archived) {
+      const row = this.archive.current(entry.page, entry.row);
+      if (row.author_id !== userId) continue;
+      rows.push(row);
+      this.tombstoneArchived(log, target, entry.page, row, null, "erasure", now);
+    }
+    this.archive.forgetAuthor(userId);
     const from = rows.reduce((lowest, row) => Math.min(lowest, row.seq), Number.MAX_SAFE_INTEGER);
     // The author id also catches a quoted comment whose row is gone from the room and D1 alike.
     redactRing(this.sql, { commentIds: rows.map((row) => row.id), authorId: userId }, rows.length === 0 ? 0 : from);
@@ -237,6 +254,41 @@ export class RoomComments {
     const wasVisible = row.deleted_at === null;
     const seq = this.seq.next();
     this.store.tombstone(row, now, seq, erase);
+    if (wasVisible && row.reply_to !== null && this.store.find(row.reply_to) === null) this.archive.addReplies(row.reply_to, -1, seq);
+    this.announceTombstone(log, target, row, actorId, by, wasVisible, seq, now);
+  }
+
+  /** The overlay's version of `tombstone`, for a comment whose row is in R2 only. */
+  private tombstoneArchived(
+    log: ChangeLog,
+    target: string,
+    page: number,
+    row: CommentRow,
+    actorId: string | null,
+    by: "author" | "moderator" | "erasure",
+    now: number,
+  ): void {
+    const wasVisible = row.deleted_at === null;
+    const seq = this.seq.next();
+    this.archive.markDeleted(page, row.id, now, seq);
+    if (wasVisible) {
+      this.store.addVisible(-1);
+      // A reply is younger than its root, so the root of an archived reply is archived too.
+      if (row.reply_to !== null) this.archive.addReplies(row.reply_to, -1, seq);
+    }
+    this.announceTombstone(log, target, row, actorId, by, wasVisible, seq, now);
+  }
+
+  private announceTombstone(
+    log: ChangeLog,
+    target: string,
+    row: CommentRow,
+    actorId: string | null,
+    by: "author" | "moderator" | "erasure",
+    wasVisible: boolean,
+    seq: number,
+    now: number,
+  ): void {
     enqueueEvent(this.sql, { eventId: crypto.randomUUID(), type: "comment_delete", target, userId: actorId, at: now, seq, commentId: row.id, by });
     if (wasVisible) log.emit(seq, now, { kind: "comment_deleted", id: row.id, replyTo: row.reply_to });
     else log.touch();

@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { ErrorBody } from "../../protocol/errors";
 import { TargetId } from "../../protocol/target";
 import { roomStub } from "./helpers";
+import { archivedVisible } from "./archive-helpers";
 
 /** How a fuzzed request came back: the status and the parsed body, if it was JSON. */
 export interface Answer {
@@ -55,6 +56,13 @@ export async function roomFingerprint(target: string): Promise<string> {
       written,
       likes: all("SELECT user_id, liked_at FROM likes ORDER BY user_id"),
       comments: all("SELECT id, seq, author_id, text, reply_to, deleted_at FROM comments ORDER BY id"),
+      // Comments past the window: the pages' index and the overlay of later changes (R2 holds the pages).
+      archive: written && sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'comment_archive_pages'").toArray().length > 0
+        ? {
+            pages: all("SELECT page, version, first_id, last_id FROM comment_archive_pages ORDER BY page"),
+            overlay: all("SELECT id, deleted_at, highlighted, replies_delta FROM comment_archive_overlay ORDER BY id"),
+          }
+        : null,
       reactions: all("SELECT subject, emoji, user_id FROM reactions ORDER BY subject, emoji, user_id"),
       moderators: all("SELECT user_id FROM moderators ORDER BY user_id"),
       members: all("SELECT user_id FROM members ORDER BY user_id"),
@@ -89,10 +97,12 @@ export async function expectRoomInvariants(target: string): Promise<{ count: num
     const likers = sql.exec<{ n: number }>("SELECT COUNT(DISTINCT user_id) AS n FROM likes").one().n;
     const visible = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM comments WHERE deleted_at IS NULL").one().n;
     const parent = sql.exec<{ value: string }>("SELECT value FROM room_meta WHERE key = 'parent'").toArray()[0]?.value ?? null;
-    return { likers, visible, parent };
+    const archived = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM comment_archive_pages").one().n > 0;
+    return { likers, visible, parent, archived };
   });
   expect(snapshot.likes).toBe(stored.likers);
-  expect(snapshot.comments).toBe(stored.visible);
+  // The count covers the whole history: the window plus what moved to the R2 archive.
+  expect(snapshot.comments).toBe(stored.visible + (stored.archived ? await archivedVisible(target) : 0));
   const reactions =
     target.startsWith("comment:") && stored.parent !== null
       ? await storedReactions(stored.parent, target.slice("comment:".length))

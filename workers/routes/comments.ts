@@ -14,7 +14,6 @@ import { HighlightBody, PinBody } from "../../protocol/moderation";
 import { TargetId } from "../../protocol/target";
 import type { AppBindings } from "../app-types";
 import { actorOf, requireUser } from "../auth";
-import { readArchivedPage } from "../comments-archive";
 import { decodeCursor, encodeCursor } from "../cursor";
 import { purgeTargetViews } from "../edge-cache";
 import { ApiError, validationHook } from "../errors";
@@ -140,13 +139,8 @@ export const commentsRoutes = new OpenAPIHono<AppBindings>({ defaultHook: valida
     if (cursor !== undefined && decoded === null) throw new ApiError(400, "invalid_request", "invalid cursor");
     const before = decoded?.before ?? null;
     const page = await roomFor(c.env, target).listComments({ target, before, limit, replyTo: replyTo ?? null });
-    const items = [...page.items];
-    // The room's items all lie at or above archiveBefore, so the archive continues below it.
-    if (page.archiveBefore !== null && items.length < limit) {
-      items.push(
-        ...(await readArchivedPage(c.env.DB, target, { before: page.archiveBefore, limit: limit - items.length, replyTo: replyTo ?? null })),
-      );
-    }
+    // The room answers the whole page: its window, then its R2 archive (docs/comments.md).
+    const items = page.items;
     const last = items.at(-1);
     const nextCursor = items.length === limit && last !== undefined ? encodeCursor({ before: last.id }) : null;
     return c.json({ items, nextCursor }, 200);
