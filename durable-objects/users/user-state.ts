@@ -78,6 +78,13 @@ export class UserState extends DurableObject<AppEnv> {
     return new UserIndex(this.ctx.storage.sql);
   }
 
+  /** The index if this object has one: a read about a user who never wrote stores nothing. */
+  private existingIndex(): UserIndex | null {
+    if (this.ready) return new UserIndex(this.ctx.storage.sql);
+    const made = this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name IN ('liked_targets', 'user_targets')").toArray().length > 0;
+    return made ? this.index() : null;
+  }
+
   private async forgottenAt(): Promise<number | null> {
     return StoredInstant.parse(await this.ctx.storage.get(FORGOTTEN_AT)) ?? null;
   }
@@ -126,7 +133,8 @@ export class UserState extends DurableObject<AppEnv> {
 
   /** One page of the user's current likes, newest first, with the exact total. */
   async likesPage(input: UserLikesPageInput): Promise<UserLikesPage> {
-    return this.index().likes.page(UserLikesPageInput.parse(input));
+    const page = UserLikesPageInput.parse(input);
+    return this.existingIndex()?.likes.page(page) ?? { items: [], more: false, total: 0 };
   }
 
   /** A room names the user in moderation (durable-objects/moderation/user-refs.ts). */
@@ -142,12 +150,12 @@ export class UserState extends DurableObject<AppEnv> {
   /** For a deletion: every target the user left something on, a page at a time. */
   async listTargets(input: UserTargetsInput): Promise<UserTargetsPage> {
     const { after, limit } = UserTargetsInput.parse(input);
-    return this.index().targets(after, limit);
+    return this.existingIndex()?.targets(after, limit) ?? { targets: [], nextAfter: null, revision: 0 };
   }
 
   /** For a deletion: rooms the user wrote to, or was named in, at or after `since` (ms). */
   async roomsWrittenSince(since: number): Promise<RoomWrite[]> {
-    return this.index().writtenSince(z.number().int().parse(since));
+    return this.existingIndex()?.writtenSince(z.number().int().parse(since)) ?? [];
   }
 
   private async pseudonym(userId: string): Promise<string> {
@@ -172,7 +180,7 @@ export class UserState extends DurableObject<AppEnv> {
    */
   async forget(input: ForgetUserIndexInput = {}): Promise<ForgetUserIndexResult> {
     const { ifRevision } = ForgetUserIndexInput.parse(input);
-    const revision = this.index().revision();
+    const revision = this.existingIndex()?.revision() ?? 0;
     if (ifRevision !== undefined && ifRevision !== revision) return { forgotten: false, revision };
     await this.ctx.storage.deleteAll();
     await this.ctx.storage.put(FORGOTTEN_AT, Date.now());
