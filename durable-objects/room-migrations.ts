@@ -5,6 +5,7 @@ import { OUTBOX_ROWS_MIGRATION } from "./outbox";
 import { RING_ROWS_MIGRATION } from "./replay-ring";
 import { D1_PENDING_MIGRATION } from "./d1-checkpoint";
 import { LIVE_TICKETS_USED_TABLE } from "./used-tickets";
+import { USER_REFS_OUTGOING_TABLE } from "./moderation/user-ref-sender";
 
 /**
  * Schema of one TargetRoom's own SQLite database. Append only: a room that woke up on an
@@ -70,6 +71,8 @@ export const ROOM_MIGRATIONS: readonly string[] = [
    ${D1_PENDING_MIGRATION}`,
   // Issue 16: live tickets spent here, so each opens one socket (durable-objects/used-tickets.ts).
   LIVE_TICKETS_USED_TABLE,
+  // Issue 17: moderation refs on their way to the named users' own objects (moderation/user-ref-sender.ts).
+  USER_REFS_OUTGOING_TABLE,
 ];
 
 /**
@@ -119,7 +122,8 @@ CREATE TABLE outbox (seq INTEGER PRIMARY KEY, events INTEGER NOT NULL, oldest_at
 CREATE TABLE live_events (seq INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL, at INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE TABLE d1_pending (seq INTEGER PRIMARY KEY, user_id TEXT NOT NULL, liked_at INTEGER);
 CREATE TABLE live_tickets_used (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
-CREATE INDEX live_tickets_used_by_expiry ON live_tickets_used (expires_at);`;
+CREATE INDEX live_tickets_used_by_expiry ON live_tickets_used (expires_at);
+CREATE TABLE user_refs_outgoing (user_id TEXT PRIMARY KEY, noted_at INTEGER NOT NULL) WITHOUT ROWID;`;
 
 export function migrateRoomSchema(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");

@@ -70,6 +70,7 @@ import { applyWithinRate, refusedOutcome } from "./moderation/like-limit";
 import { filterCommentText } from "./moderation/text-filter";
 import { isRepeatedComment } from "./moderation/repeated-comment";
 import { checkpointUserRefs } from "./moderation/user-refs";
+import { hasOutgoingUserRefs, sendUserRefs, USER_REFS_JOB } from "./moderation/user-ref-sender";
 import * as ModerationRpc from "../protocol/moderation-rpc";
 import type { z } from "zod";
 import { RoomMetrics } from "./room-metrics";
@@ -165,6 +166,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
     });
     this.jobs.register(COMMENT_BINDINGS_JOB, () => this.bindPendingComments());
     this.jobs.register(TICKET_SWEEP_JOB, async () => this.usedTickets.sweep(Date.now()));
+    this.jobs.register(USER_REFS_JOB, () => this.runUserRefs());
     this.jobs.register(JOB_CLOSE_EPOCHS, async () => {
       await this.closeOldEpochs();
       return null;
@@ -482,6 +484,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
       await this.jobs.schedule(JOB_OUTBOX, now + OUTBOX_DELAY_MS);
     }
     if (log.needsIdempotencySweep) await this.scheduleIdempotencySweep();
+    // Some moderation writes log no event (members), so this looks at the table, not the log.
+    if (hasOutgoingUserRefs(this.ctx.storage.sql)) await this.jobs.schedule(USER_REFS_JOB, Date.now());
     return value;
   }
 
@@ -937,6 +941,16 @@ export class TargetRoom extends DurableObject<AppEnv> {
       requestIds: this.observed.requestIds(JOB_CHECKPOINT),
     });
     return more || commentsCopied.more ? Date.now() : null;
+  }
+
+  /** Tells users' objects which rooms name them in moderation; a refusal means "deleted since". */
+  private async runUserRefs(): Promise<number | null> {
+    if (this.target === null) return null;
+    const target = this.target;
+    const { more, forgotten } = await sendUserRefs(this.env, this.ctx.storage.sql, target);
+    for (const userId of forgotten) await this.forgetUser({ target, userId });
+    if (forgotten.length > 0) logEvent("user_refs_forgotten", { target, users: forgotten.length });
+    return more ? Date.now() : null;
   }
 
   private async runOutbox(): Promise<number | null> {
