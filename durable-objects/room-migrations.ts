@@ -7,6 +7,7 @@ import { D1_PENDING_MIGRATION } from "./d1-checkpoint";
 import { LIVE_TICKETS_USED_TABLE } from "./used-tickets";
 import { SERIES_TABLE, SHARD_SERIES_TABLE } from "./analytics/series";
 import { ARCHIVE_TABLES_MIGRATION } from "./comments/comment-archive";
+import { USER_REFS_OUTGOING_TABLE } from "./moderation/user-ref-sender";
 
 /**
  * Schema of one TargetRoom's own SQLite database. Append only: a room that woke up on an
@@ -79,6 +80,8 @@ export const ROOM_MIGRATIONS: readonly string[] = [
   // Issue 17: comment history beyond the window in R2 pages; the room keeps their index, its
   // overlay of later changes and an author index for erasure (comments/comment-archive.ts).
   ARCHIVE_TABLES_MIGRATION,
+  // Issue 17: moderation refs on their way to the named users' own objects (moderation/user-ref-sender.ts).
+  USER_REFS_OUTGOING_TABLE,
 ];
 
 /**
@@ -135,7 +138,8 @@ CREATE TABLE comment_archive_pages (page INTEGER PRIMARY KEY, first_id TEXT NOT 
 CREATE TABLE comment_archive_overlay (id TEXT PRIMARY KEY, page INTEGER NOT NULL, seq INTEGER NOT NULL, deleted_at INTEGER, highlighted INTEGER, replies_delta INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
 CREATE INDEX comment_archive_overlay_by_page ON comment_archive_overlay (page);
 CREATE TABLE comment_archive_authors (author_id TEXT NOT NULL, page INTEGER NOT NULL, PRIMARY KEY (author_id, page)) WITHOUT ROWID;
-CREATE TABLE comment_archive_stale (key TEXT PRIMARY KEY) WITHOUT ROWID;`;
+CREATE TABLE comment_archive_stale (key TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE user_refs_outgoing (user_id TEXT PRIMARY KEY, noted_at INTEGER NOT NULL) WITHOUT ROWID;`;
 
 export function migrateRoomSchema(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");

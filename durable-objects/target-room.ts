@@ -70,6 +70,7 @@ import { applyWithinRate, refusedOutcome } from "./moderation/like-limit";
 import { filterCommentText } from "./moderation/text-filter";
 import { isRepeatedComment } from "./moderation/repeated-comment";
 import { checkpointUserRefs } from "./moderation/user-refs";
+import { hasOutgoingUserRefs, sendUserRefs, USER_REFS_JOB } from "./moderation/user-ref-sender";
 import * as ModerationRpc from "../protocol/moderation-rpc";
 import type { z } from "zod";
 import { RoomMetrics } from "./room-metrics";
@@ -177,6 +178,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
     this.jobs.register(JOB_COMMENT_ARCHIVE, () => this.runCommentArchive());
     this.jobs.register(TICKET_SWEEP_JOB, async () => this.usedTickets.sweep(Date.now()));
     this.jobs.register(ANALYTICS_REPORT_JOB, async () => (this.target === null ? null : this.seriesReporter.run(this.target, Date.now())));
+    this.jobs.register(USER_REFS_JOB, () => this.runUserRefs());
     this.jobs.register(JOB_CLOSE_EPOCHS, async () => {
       await this.closeOldEpochs();
       return null;
@@ -504,6 +506,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
       await this.jobs.schedule(ANALYTICS_REPORT_JOB, this.seriesReporter.dueAfterChange(now));
     }
     if (log.needsIdempotencySweep) await this.scheduleIdempotencySweep();
+    // Some moderation writes log no event (members), so this looks at the table, not the log.
+    if (hasOutgoingUserRefs(this.ctx.storage.sql)) await this.jobs.schedule(USER_REFS_JOB, Date.now());
     return value;
   }
 
@@ -975,6 +979,16 @@ export class TargetRoom extends DurableObject<AppEnv> {
     const more = await this.comments.archive.rewriteChanged(this.target);
     if (pages > 0) logEvent("comments_archived", { target: this.target, pages, through: this.comments.archive.archivedThrough() });
     return more || pages === COMMENT_ARCHIVE_PAGES_PER_RUN ? Date.now() : null;
+  }
+
+  /** Tells users' objects which rooms name them in moderation; a refusal means "deleted since". */
+  private async runUserRefs(): Promise<number | null> {
+    if (this.target === null) return null;
+    const target = this.target;
+    const { more, forgotten } = await sendUserRefs(this.env, this.ctx.storage.sql, target);
+    for (const userId of forgotten) await this.forgetUser({ target, userId });
+    if (forgotten.length > 0) logEvent("user_refs_forgotten", { target, users: forgotten.length });
+    return more ? Date.now() : null;
   }
 
   private async runOutbox(): Promise<number | null> {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { EngagementEvent } from "./events";
-import { UserId } from "./target";
+import { TargetId, UserId } from "./target";
 
 /**
  * What the events consumer hands one user's object (durable-objects/users/user-state.ts): that
@@ -27,3 +27,67 @@ export const UserEventsResult = z.strictObject({
   forgotten: z.array(z.string()),
 });
 export type UserEventsResult = z.infer<typeof UserEventsResult>;
+
+/** One page of a user's current likes, newest first; the cursor is the last item's (likedAt, target). */
+export const UserLikesPageInput = z.strictObject({
+  limit: z.number().int().min(1).max(100),
+  after: z.tuple([z.number().int().nonnegative(), TargetId]).nullable(),
+});
+export type UserLikesPageInput = z.infer<typeof UserLikesPageInput>;
+
+export const UserLikesPage = z.strictObject({
+  items: z.array(z.strictObject({ target: TargetId, likedAt: z.number().int().nonnegative() })),
+  /** More items follow the last one. */
+  more: z.boolean(),
+  /** Exactly how many targets the user likes now, by this index. */
+  total: z.number().int().nonnegative(),
+});
+export type UserLikesPage = z.infer<typeof UserLikesPage>;
+
+/**
+ * A room names the user in moderation (owner, moderator, member, ban, report). The room tells
+ * the user's object from its alarm jobs, retried until it answers, so a deletion finds it.
+ */
+export const RoomRefInput = z.strictObject({
+  userId: UserId,
+  target: TargetId,
+  /** When the room noted it (the room's clock, ms). */
+  at: z.number().int().nonnegative(),
+});
+export type RoomRefInput = z.infer<typeof RoomRefInput>;
+
+/** `forgotten`: the user was deleted after the room noted this; the room should forget them. */
+export const RoomRefResult = z.strictObject({ forgotten: z.boolean() });
+export type RoomRefResult = z.infer<typeof RoomRefResult>;
+
+/** One page of every target the index names (likes incl. tombstones, comments, reactions, refs, rooms, registrations). */
+export const UserTargetsInput = z.strictObject({
+  after: TargetId.nullable(),
+  limit: z.number().int().min(1).max(1_000),
+});
+export type UserTargetsInput = z.infer<typeof UserTargetsInput>;
+
+export const UserTargetsPage = z.strictObject({
+  targets: z.array(TargetId),
+  nextAfter: TargetId.nullable(),
+  /**
+   * Moves with every change the index stores. A deletion reads it before it looks, and
+   * forgets the user only if it has not moved since (`forget({ ifRevision })`).
+   */
+  revision: z.number().int().nonnegative(),
+});
+export type UserTargetsPage = z.infer<typeof UserTargetsPage>;
+
+/** A room the user wrote to, and when they last did (the room's clock, ms). */
+export const RoomWrite = z.strictObject({ target: TargetId, lastAt: z.number().int().nonnegative() });
+export type RoomWrite = z.infer<typeof RoomWrite>;
+
+export const ForgetUserIndexInput = z.strictObject({
+  /** Forget only if the index has not changed since this revision; absent: unconditionally. */
+  ifRevision: z.number().int().nonnegative().optional(),
+});
+export type ForgetUserIndexInput = z.infer<typeof ForgetUserIndexInput>;
+
+/** `forgotten: false`: something arrived after the caller's look; it must look again. */
+export const ForgetUserIndexResult = z.strictObject({ forgotten: z.boolean(), revision: z.number().int().nonnegative() });
+export type ForgetUserIndexResult = z.infer<typeof ForgetUserIndexResult>;

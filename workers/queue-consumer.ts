@@ -6,6 +6,7 @@ import { EVENTS_QUEUE, retryDelaySeconds } from "./queues";
 import { subjectKeySecret, subjectKeys } from "./subject-key";
 import { recordConsumerLag } from "./consumer-lag";
 import { eventsConsumerRefuses } from "./dev-faults";
+import { feedUserIndexes } from "./user-index-feed";
 
 /**
  * Stores each event once by its id (a redelivered batch changes nothing) and acks only
@@ -32,6 +33,7 @@ export async function consumeEngagementEvents(batch: MessageBatch<unknown>, env:
     if (eventsConsumerRefuses(env.ENVIRONMENT, valid.length)) throw new Error("development fault switch: events consumer refusing batches");
     const userIds = unique.flatMap((event) => (event.userId === null ? [] : [event.userId]));
     await storeEvents(env.DB, unique, await subjectKeys(subjectKeySecret(env), userIds));
+    await feedUserIndexes(env, unique);
   } catch (error) {
     logEvent("queue_batch_retry", { queue: batch.queue, messages: valid.length, error: String(error) });
     for (const { message } of valid) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });

@@ -1,17 +1,20 @@
 import { drizzle } from "drizzle-orm/d1";
 import { sql } from "drizzle-orm";
 import { userRoomRefs } from "../../workers/db/schema";
+import { noteOutgoingUserRef } from "./user-ref-sender";
 
 /** D1 binds at most 100 parameters per statement; a ref row has three. */
 const REFS_PER_INSERT = 33;
 
 /**
  * A room names this user outside likes, comments and events (as owner, moderator, member,
- * banned user or reporter). Noted inside the write transaction and copied to D1
- * `user_room_refs` by the checkpoint, so a deletion of the user finds this room too.
+ * banned user or reporter). Noted inside the write transaction and sent to the user's own
+ * object by an alarm job (user-ref-sender.ts), so a deletion of the user finds this room too.
+ * The legacy copy to D1 `user_room_refs` by the checkpoint stays until nothing reads it.
  */
 export function noteUserRef(sql: SqlStorage, userId: string): void {
   sql.exec("INSERT INTO user_refs_pending (user_id) VALUES (?) ON CONFLICT (user_id) DO NOTHING", userId);
+  noteOutgoingUserRef(sql, userId, Date.now());
 }
 
 /**

@@ -2,7 +2,21 @@ import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import type { AppEnv } from "../../workers/env";
 import { TargetId, UserId } from "../../protocol/target";
-import { UserEventsInput, type UserEventsResult } from "../../protocol/user-index";
+import {
+  ForgetUserIndexInput,
+  RoomRefInput,
+  UserEventsInput,
+  UserLikesPageInput,
+  UserTargetsInput,
+  type ForgetUserIndexResult,
+  type RoomRefResult,
+  type RoomWrite,
+  type UserEventsResult,
+  type UserLikesPage,
+  type UserTargetsPage,
+} from "../../protocol/user-index";
+import { USER_INDEX_SCHEMA } from "./index-schema";
+import { UserIndex } from "./user-index";
 
 /** How far back a quota counts: a rolling window, so a refused user knows when to come back. */
 export const QUOTA_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -21,7 +35,7 @@ export type Admission = { ok: true } | { ok: false; retryAfterSeconds: number };
 
 const SCHEMA = `
   -- One row per target the user made a room for or registered: the durable side of the
-  -- per-user quotas, and the start of the user's own index (a later issue adds likes here).
+  -- per-user quotas; the rest of the user's own index is in index-schema.ts.
   CREATE TABLE IF NOT EXISTS user_targets (
     target TEXT PRIMARY KEY,
     room_created_at INTEGER,
@@ -39,11 +53,14 @@ const StoredInstant = z.number().int().nonnegative().optional();
 const COLUMN = { room: "room_created_at", registration: "registered_at" } as const;
 
 /**
- * One per user (`idFromName(userId)`), SQLite-backed: the cumulative quotas no single room can
- * see, counted exactly and durably (rooms a user's writes created, targets they registered). It
- * is asked only when such a thing happens, never on an ordinary write; short rates are the
- * Rate Limiting bindings' job (durable-objects/users/user-limits.ts). Nothing here grows per
- * write: one row per target, and the quotas bound how fast rows arrive.
+ * One per user (`idFromName(userId)`), SQLite-backed:
+ * - the cumulative quotas no single room can see, counted exactly and durably (rooms a user's
+ *   writes created, targets they registered), asked only when such a thing happens; short
+ *   rates are the Rate Limiting bindings' job (durable-objects/users/user-limits.ts);
+ * - the user's own index (docs/user-index.md): their likes and every target they touched, fed
+ *   by the events consumer once per queue batch and by rooms' moderation references; what
+ *   `GET /v1/users/:userId/likes` pages and what a deletion visits.
+ * Nothing here grows per write: one row per target (and kind of touch).
  */
 export class UserState extends DurableObject<AppEnv> {
   /** False after `forget` emptied the object: the next admission makes the table again. */
@@ -52,7 +69,24 @@ export class UserState extends DurableObject<AppEnv> {
   private ensureSchema(): void {
     if (this.ready) return;
     this.ctx.storage.sql.exec(SCHEMA);
+    this.ctx.storage.sql.exec(USER_INDEX_SCHEMA);
     this.ready = true;
+  }
+
+  private index(): UserIndex {
+    this.ensureSchema();
+    return new UserIndex(this.ctx.storage.sql);
+  }
+
+  /** The index if this object has one: a read about a user who never wrote stores nothing. */
+  private existingIndex(): UserIndex | null {
+    if (this.ready) return new UserIndex(this.ctx.storage.sql);
+    const made = this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE name IN ('liked_targets', 'user_targets')").toArray().length > 0;
+    return made ? this.index() : null;
+  }
+
+  private async forgottenAt(): Promise<number | null> {
+    return StoredInstant.parse(await this.ctx.storage.get(FORGOTTEN_AT)) ?? null;
   }
 
   /** Counts `target` against the user's quota of `kind`, once per target; refuses over the quota. */
@@ -83,16 +117,45 @@ export class UserState extends DurableObject<AppEnv> {
   }
 
   /**
-   * One queue batch's events of this user. Events written before the user's deletion are not
-   * kept (the consumer sends them back to their rooms); the rest are the user's current
-   * activity, pseudonymised for the lake under this object's key.
+   * One queue batch's events of this user, in any order, possibly redelivered. Events written
+   * before the user's deletion are not kept (the consumer sends them back to their rooms); the
+   * rest update the index by version (user-index.ts) and are pseudonymised for the lake under
+   * this object's key.
    */
   async ingest(input: UserEventsInput): Promise<UserEventsResult> {
     const { userId, events } = UserEventsInput.parse(input);
-    this.ensureSchema();
-    const forgottenAt = StoredInstant.parse(await this.ctx.storage.get(FORGOTTEN_AT)) ?? null;
-    const forgotten = forgottenAt === null ? [] : events.filter((event) => event.at <= forgottenAt).map((event) => event.eventId);
-    return { pseudonym: await this.pseudonym(userId), forgotten };
+    const index = this.index();
+    const forgottenAt = await this.forgottenAt();
+    const late = (event: { at: number }) => forgottenAt !== null && event.at <= forgottenAt;
+    this.ctx.storage.transactionSync(() => index.apply(userId, events.filter((event) => !late(event))));
+    return { pseudonym: await this.pseudonym(userId), forgotten: events.filter(late).map((event) => event.eventId) };
+  }
+
+  /** One page of the user's current likes, newest first, with the exact total. */
+  async likesPage(input: UserLikesPageInput): Promise<UserLikesPage> {
+    const page = UserLikesPageInput.parse(input);
+    return this.existingIndex()?.likes.page(page) ?? { items: [], more: false, total: 0 };
+  }
+
+  /** A room names the user in moderation (durable-objects/moderation/user-refs.ts). */
+  async noteRoomRef(input: RoomRefInput): Promise<RoomRefResult> {
+    const { target, at } = RoomRefInput.parse(input);
+    const index = this.index();
+    const forgottenAt = await this.forgottenAt();
+    if (forgottenAt !== null && at <= forgottenAt) return { forgotten: true };
+    this.ctx.storage.transactionSync(() => index.noteRef(target, at));
+    return { forgotten: false };
+  }
+
+  /** For a deletion: every target the user left something on, a page at a time. */
+  async listTargets(input: UserTargetsInput): Promise<UserTargetsPage> {
+    const { after, limit } = UserTargetsInput.parse(input);
+    return this.existingIndex()?.targets(after, limit) ?? { targets: [], nextAfter: null, revision: 0 };
+  }
+
+  /** For a deletion: rooms the user wrote to, or was named in, at or after `since` (ms). */
+  async roomsWrittenSince(since: number): Promise<RoomWrite[]> {
+    return this.existingIndex()?.writtenSince(z.number().int().parse(since)) ?? [];
   }
 
   private async pseudonym(userId: string): Promise<string> {
@@ -111,10 +174,17 @@ export class UserState extends DurableObject<AppEnv> {
   /**
    * Part of a user's deletion: everything this object holds is about them, the lake key
    * included. What stays is when it happened, so a late event from before it is not kept.
+   * With `ifRevision`, only if nothing reached the index since the deletion's last look:
+   * otherwise a write that arrived between that look and now would be dropped here while its
+   * room still holds it.
    */
-  async forget(): Promise<void> {
+  async forget(input: ForgetUserIndexInput = {}): Promise<ForgetUserIndexResult> {
+    const { ifRevision } = ForgetUserIndexInput.parse(input);
+    const revision = this.existingIndex()?.revision() ?? 0;
+    if (ifRevision !== undefined && ifRevision !== revision) return { forgotten: false, revision };
     await this.ctx.storage.deleteAll();
     await this.ctx.storage.put(FORGOTTEN_AT, Date.now());
     this.ready = false;
+    return { forgotten: true, revision: 0 };
   }
 }

@@ -9,6 +9,7 @@ import { d1Count, waitForCheckpoint } from "./pipeline-helpers";
 import { api, targetPath } from "./moderation-helpers";
 import { d1TablesMentioning, roomTablesMentioning } from "./traces";
 import { waitFor } from "./wait";
+import { emptyLegacyUserLikes, indexedLikes, indexedTargets, waitForIndexedLikes } from "./user-index-helpers";
 
 async function reconcileNow(): Promise<ReconcileReport> {
   const res = await call("/v1/admin/reconcile", { method: "POST", headers: { authorization: `Bearer ${await tokenFor(uniqueUser("admin"), { roles: ["admin"] })}` } });
@@ -26,7 +27,9 @@ describe("a deletion while the user keeps writing", () => {
       expect((await like(target, stayer)).status).toBe(200);
     }
     const reported = await comment(targets[4]!, stayer, "reported while the deletion runs");
-    await waitFor(() => d1Count("SELECT COUNT(*) AS n FROM user_likes WHERE user_id = ?", leaver), (n) => n === 6, 20_000, "D1 to index the likes");
+    await waitForIndexedLikes(leaver, 6, 20_000);
+    // The deletion reads the user's own object, not D1's legacy copy.
+    await emptyLegacyUserLikes(leaver);
 
     const { receipt } = await requestDeletion(leaver);
     expect(receipt).toMatchObject({ status: "pending", targetsTotal: 6 });
@@ -53,6 +56,8 @@ describe("a deletion while the user keeps writing", () => {
     expect(await inPlaces(touched, (target) => roomTablesMentioning(target, leaver)), "rooms at completion").toEqual([]);
     expect(await d1TablesMentioning(leaver), "D1 at completion").toEqual([]);
     for (const target of targets) expect((await roomFor(env, target).snapshot(target)).likes).toBe(1);
+    expect(await indexedTargets(leaver), "the user's own object at completion").toEqual([]);
+    expect(await indexedLikes(stayer)).toBe(6);
 
     // A drift on a target forces reconciliation to copy the room's likers into D1 again.
     await env.DB.prepare("UPDATE target_counts SET likes = 42 WHERE target = ?").bind(targets[0]!).run();
@@ -64,6 +69,7 @@ describe("a deletion while the user keeps writing", () => {
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(await d1TablesMentioning(leaver), "D1 later").toEqual([]);
     expect(await inPlaces(touched, (target) => roomTablesMentioning(target, leaver)), "rooms later").toEqual([]);
+    expect(await indexedTargets(leaver), "the user's own object later").toEqual([]);
   });
 
   it("reconciliation erases, never copies back, a like a deleted user still has in a room", { timeout: 60_000 }, async () => {

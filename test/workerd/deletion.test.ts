@@ -9,6 +9,7 @@ import { d1Count, deliver } from "./pipeline-helpers";
 import { EVENTS_DLQ } from "../../workers/queues";
 import { d1TablesMentioning, roomTablesMentioning } from "./traces";
 import { waitFor } from "./wait";
+import { emptyLegacyUserLikes, indexedLikes, indexedTargets, indexedWrites, waitForIndexedLikes } from "./user-index-helpers";
 
 async function userStateTargets(userId: string): Promise<number> {
   const stub = env.USER_STATE.get(env.USER_STATE.idFromName(userId));
@@ -52,16 +53,12 @@ describe("deleting a user's data", () => {
     await like(takenBack, leaver);
     await like(takenBack, leaver, "unlike");
 
-    // D1 learns about the likes through checkpoints and the event queue.
-    await waitFor(
-      async () => [
-        await d1Count("SELECT COUNT(*) AS n FROM user_likes WHERE user_id = ?", leaver),
-        await d1Count("SELECT COUNT(*) AS n FROM events WHERE user_id = ?", leaver),
-      ],
-      ([likes, events]) => likes === 50 && events === 202,
-      20_000,
-      "D1 to index the likes",
-    );
+    // The user's own object learns about the likes through the outbox and the event queue;
+    // D1's legacy copies are not what the deletion reads.
+    await waitForIndexedLikes(leaver, 50, 20_000);
+    await waitFor(() => indexedWrites(leaver), (targets) => targets.length === 51, 20_000, "the user's index to name every target");
+    await waitFor(() => d1Count("SELECT COUNT(*) AS n FROM events WHERE user_id = ?", leaver), (n) => n === 202, 20_000, "every event to be kept");
+    await emptyLegacyUserLikes();
 
     // The leaver's writes made these rooms: their UserState holds them for the quotas.
     expect(await userStateTargets(leaver)).toBe(51);
@@ -84,11 +81,12 @@ describe("deleting a user's data", () => {
       expect((await room.likeStatus(target, stayer)).liked).toBe(true);
     }
 
-    // D1 converges on the rooms: counts, like rows and one erasure event per removed like.
+    // The indexes and the events converge on the rooms: counts (the rooms' snapshots above), the
+    // stayer's likes still indexed, the leaver's gone, and one erasure event per removed like.
     await waitFor(
       async () => [
-        await d1Count(`SELECT COUNT(*) AS n FROM target_counts WHERE likes = 1 AND target IN (${liked.map(() => "?").join(",")})`, ...liked),
-        await d1Count(`SELECT COUNT(*) AS n FROM user_likes WHERE target IN (${liked.map(() => "?").join(",")})`, ...liked),
+        (await Promise.all(liked.map(async (target) => (await roomFor(env, target).snapshot(target)).likes))).filter((n) => n === 1).length,
+        await indexedLikes(stayer),
         await d1Count(`SELECT COUNT(*) AS n FROM events WHERE type = 'unlike' AND target IN (${liked.map(() => "?").join(",")})`, ...liked),
         await d1Count(`SELECT COUNT(*) AS n FROM events WHERE type = 'comment_delete' AND target IN (${liked.map(() => "?").join(",")})`, ...liked),
         // Comment tombstones live in the rooms (and their R2 archive), no longer read from D1.
@@ -110,11 +108,14 @@ describe("deleting a user's data", () => {
     // Nothing under the user id remains, in D1 or in any room, once the rooms' alarms ran.
     await waitFor(() => inPlaces([...liked, takenBack], (target) => roomTablesMentioning(target, leaver)), (hits) => hits.length === 0, 20_000, "rooms to forget");
     expect(await d1TablesMentioning(leaver)).toEqual([]);
-    // Nor does the user's own UserState (the targets their writes created, for the quotas).
+    // Nor does the user's own UserState (the targets their writes created, for the quotas; their index).
     expect(await userStateTargets(leaver)).toBe(0);
+    expect(await indexedLikes(leaver)).toBe(0);
+    expect(await indexedTargets(leaver)).toEqual([]);
     // The stayer is untouched, and the same scans do find an id that is still there.
-    expect(await d1Count("SELECT COUNT(*) AS n FROM user_likes WHERE user_id = ?", stayer)).toBe(50);
-    expect(await d1TablesMentioning(stayer)).toEqual(expect.arrayContaining(["comments", "events", "user_likes"]));
+    expect(await indexedLikes(stayer)).toBe(50);
+    expect(await indexedTargets(stayer)).toEqual(expect.arrayContaining(liked));
+    expect(await d1TablesMentioning(stayer)).toEqual(expect.arrayContaining(["comments", "events"]));
     expect(await roomTablesMentioning(liked[0]!, stayer)).toEqual(expect.arrayContaining(["comments", "likes"]));
   });
 
@@ -130,11 +131,12 @@ describe("deleting a user's data", () => {
     expect((await api("POST", targetPath(banned!, "/bans"), otherOwner, { userId: leaver })).status).toBe(201);
     const reportedComment = await comment(reported!, uniqueUser(), "reported");
     expect((await api("POST", targetPath(reported!, `/comments/${reportedComment.id}/report`), leaverToken, { reason: "rude" })).status).toBe(201);
+    await env.DB.prepare("DELETE FROM user_room_refs WHERE user_id = ?").bind(leaver).run();
     await waitFor(
-      () => d1Count("SELECT COUNT(*) AS n FROM user_room_refs WHERE user_id = ?", leaver),
-      (n) => n === 4,
+      () => indexedWrites(leaver),
+      (targets) => [owned!, moderated!, banned!, reported!].every((target) => targets.includes(target)),
       15_000,
-      "D1 to index the rooms naming the user",
+      "the user's own object to know the rooms naming them",
     );
 
     const { receipt } = await requestDeletion(leaver);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
 import { call, eventually, getJson, like, postJson, roomStub, runRoomAlarm, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { emptyLegacyUserLikes, indexedWrites, waitForIndexedLikes } from "./user-index-helpers";
+import { waitFor } from "./wait";
 
 /** A room's own tables: none until its first write (durable-objects/unwritten-room.ts). */
 function storedTables(target: string): Promise<number> {
@@ -124,7 +126,7 @@ describe("a user's likes", () => {
     expect(new Date(liked.likedAt as string).getTime()).toBeGreaterThan(Date.now() - 5_000);
   });
 
-  it("pages through 250 likes newest first without gaps or duplicates", { timeout: 30_000 }, async () => {
+  it("pages through 250 likes newest first without gaps or duplicates", { timeout: 60_000 }, async () => {
     const user = uniqueUser("pager");
     const targets = Array.from({ length: 250 }, () => uniqueTarget());
     for (let i = 0; i < targets.length; i += 25) {
@@ -133,6 +135,9 @@ describe("a user's likes", () => {
       );
     }
     for (let i = 0; i < targets.length; i += 25) await Promise.all(targets.slice(i, i + 25).map((t) => runRoomAlarm(t)));
+    // The list is the user's own index, fed through the queue; D1's copy is not read.
+    await emptyLegacyUserLikes(user);
+    await waitForIndexedLikes(user, 250, 20_000);
 
     const seen: { target: string; likedAt: string }[] = [];
     let cursor: string | null = null;
@@ -157,7 +162,7 @@ describe("a user's likes", () => {
     expect(times).toEqual([...times].sort((x, y) => y - x));
   });
 
-  it("drops an unliked target from the list after the checkpoint", async () => {
+  it("drops an unliked target from the list once the queue delivered the unlike", async () => {
     const user = uniqueUser();
     const [keep, drop] = [uniqueTarget(), uniqueTarget()];
     await like(keep, user);
@@ -165,6 +170,9 @@ describe("a user's likes", () => {
     await like(drop, user, "unlike");
     await runRoomAlarm(keep);
     await runRoomAlarm(drop);
+    await emptyLegacyUserLikes(user);
+    // Both rooms' events reached the index: the unliked target is there as a tombstone.
+    await waitFor(() => indexedWrites(user), (targets) => targets.length === 2, 15_000, "both rooms' events in the index");
     const { body } = await getJson(`/v1/users/${user}/likes`);
     expect(body).toMatchObject({ total: 1, nextCursor: null, items: [{ target: keep }] });
   });

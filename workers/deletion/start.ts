@@ -12,14 +12,14 @@ import { touchedTargets } from "./touched-targets";
 /** Three bound columns per deletion_targets row. */
 const TARGETS_PER_INSERT = 33;
 /**
- * The first step waits this long so likes made just before the request have reached D1
- * (checkpoint 0.5 s, outbox 0.25 s + queue batching 1 s) and are found when the step looks
- * for the user's targets again.
+ * The first step waits this long so likes made just before the request have reached the user's
+ * own object (outbox 0.25 s + queue batching 1 s) and are found when the step looks for the
+ * user's targets again.
  */
 export const DELETION_SETTLE_SECONDS = 2;
 
 /**
- * Records a deletion receipt listing the targets D1 knows the user touched, then queues its
+ * Records a deletion receipt listing the targets the user's own object names, then queues its
  * first step. Asking again while a deletion is unfinished returns that same receipt.
  */
 export async function startDeletion(env: AppEnv, userId: string): Promise<DeletionReceiptResponse> {
@@ -33,7 +33,7 @@ export async function startDeletion(env: AppEnv, userId: string): Promise<Deleti
   if (unfinished) return receiptView(unfinished);
 
   const now = Date.now();
-  const targets = await touchedTargets(env.DB, userId);
+  const { targets } = await touchedTargets(env, userId);
   const receipt = {
     id: crypto.randomUUID(),
     subjectKey: key,

@@ -9,6 +9,7 @@ import { roomFor } from "../rooms";
 import { DELETION_SETTLE_SECONDS } from "./start";
 import { touchedTargets } from "./touched-targets";
 import { roomsWrittenSince } from "./recent-writes";
+import { userIndexFor } from "../user-index";
 
 /** Rooms visited in parallel by one step; keeps a step well inside a consumer's time limit. */
 export const TARGETS_PER_STEP = 25;
@@ -30,11 +31,12 @@ export const CLOCK_SKEW_MS = 1_000;
  * no-op, marking a target done twice changes nothing), so a retried or duplicated step is
  * harmless. The phases:
  * 1. visit up to TARGETS_PER_STEP unvisited targets: each room forgets the user;
- * 2. when none are left, look at D1 again (targetsToVisit): targets that appeared since (late
- *    checkpoints) and visited rooms the user wrote to again after their visit go back to phase 1;
- *    so the deletion completes only after a sweep that finds no such room;
- * 3. otherwise purge D1 in one transaction (user_likes, events, comments, dead letters) and complete
- *    the receipt, dropping its user id.
+ * 2. when none are left, ask the user's own object again (targetsToVisit): targets that appeared
+ *    since (late queue deliveries) and visited rooms the user wrote to again after their visit go
+ *    back to phase 1; so the deletion completes only after a sweep that finds no such room;
+ * 3. otherwise the user's object forgets them, but only if nothing reached it since that sweep
+ *    (else back to 2): from then on it bounces late events back to their rooms. Then the legacy
+ *    D1 copies are purged in one transaction and the receipt completes, dropping its user id.
  */
 export async function runDeletionStep(env: AppEnv, receiptId: string): Promise<StepOutcome> {
   const db = drizzle(env.DB);
@@ -70,7 +72,7 @@ export async function runDeletionStep(env: AppEnv, receiptId: string): Promise<S
     return { next: true, delaySeconds: more ? 0 : DELETION_SETTLE_SECONDS };
   }
 
-  const more = await targetsToVisit(env.DB, receiptId, userId, receipt.createdAt);
+  const more = await targetsToVisit(env, receiptId, userId, receipt.createdAt);
   if (more.added + more.reopened > 0) {
     await db
       .update(deletionReceipts)
@@ -84,8 +86,14 @@ export async function runDeletionStep(env: AppEnv, receiptId: string): Promise<S
     return { next: true, delaySeconds: 0 };
   }
 
-  // The user's own object (quotas across rooms: the targets their writes created) goes too.
-  await env.USER_STATE.get(env.USER_STATE.idFromName(userId)).forget();
+  // The user's own object goes too (index, quotas, lake key), keeping only the deletion's time.
+  // Conditional: a write that reached it after the sweep above would otherwise vanish here while
+  // its room still holds it; then the sweep runs again.
+  const closed = await userIndexFor(env, userId).forget({ ifRevision: more.revision });
+  if (!closed.forgotten) {
+    logEvent("deletion_index_moved", { receiptId });
+    return { next: true, delaySeconds: 0 };
+  }
 
   // Events are anonymised rather than deleted: the row keeps its event id, so a late
   // redelivery of the same event is still recognised as a duplicate and not counted again.
@@ -110,21 +118,26 @@ export async function runDeletionStep(env: AppEnv, receiptId: string): Promise<S
 }
 
 /**
- * Puts back to work (1) targets D1 now names for the user that the receipt did not list yet,
+ * Puts back to work (1) targets the user's object now names that the receipt did not list yet,
  * and (2) listed targets the user wrote to again at or after their visit (`done_at` is taken
  * before a room is called, so any write the visit could have missed is at or after it).
  * A user who keeps writing during the deletion keeps it going; it completes after a sweep,
  * a settle delay after the last visits, that finds nothing.
  */
-async function targetsToVisit(d1: D1Database, receiptId: string, userId: string, startedAt: number): Promise<{ added: number; reopened: number }> {
-  const db = drizzle(d1);
-  const found = await touchedTargets(d1, userId);
+async function targetsToVisit(
+  env: AppEnv,
+  receiptId: string,
+  userId: string,
+  startedAt: number,
+): Promise<{ added: number; reopened: number; revision: number }> {
+  const db = drizzle(env.DB);
+  const { targets: found, revision } = await touchedTargets(env, userId);
   let added = 0;
   for (let i = 0; i < found.length; i += TARGETS_PER_INSERT) {
     const rows = found.slice(i, i + TARGETS_PER_INSERT).map((target) => ({ receiptId, target, doneAt: null }));
     added += (await db.insert(deletionTargets).values(rows).onConflictDoNothing().returning({ target: deletionTargets.target })).length;
   }
-  const written = await roomsWrittenSince(d1, userId, startedAt - CLOCK_SKEW_MS);
+  const written = await roomsWrittenSince(env, userId, startedAt - CLOCK_SKEW_MS);
   let reopened = 0;
   for (let i = 0; i < written.length; i += REOPENS_PER_BATCH) {
     const reopen = written.slice(i, i + REOPENS_PER_BATCH).map(({ target, lastAt }) =>
@@ -144,5 +157,5 @@ async function targetsToVisit(d1: D1Database, receiptId: string, userId: string,
     const [first, ...rest] = reopen;
     if (first) reopened += (await db.batch([first, ...rest])).reduce((n, rows) => n + rows.length, 0);
   }
-  return { added, reopened };
+  return { added, reopened, revision };
 }

@@ -1,22 +1,32 @@
-import { drizzle } from "drizzle-orm/d1";
-import { eq } from "drizzle-orm";
-import { union } from "drizzle-orm/sqlite-core";
-import { comments, events, userLikes, userRoomRefs } from "../db/schema";
+import type { AppEnv } from "../env";
+import { userIndexFor } from "../user-index";
+
+/** Targets asked of the user's object per call; each page is one RPC. */
+const TARGETS_PER_PAGE = 1_000;
+
+export interface TouchedTargets {
+  targets: string[];
+  /** The index's revision before the first page: a deletion forgets the user only if it still holds. */
+  revision: number;
+}
 
 /**
- * Every target a user left data on, according to D1: their current likes, their archived
- * comments, every event that names them (likes taken back, reactions, comments), and the
- * rooms that name them in moderation (owner, moderator, member, ban, report).
- * D1 lags the rooms by a checkpoint/outbox interval, which is why a deletion looks again
- * after a settle delay before it finishes (see steps.ts).
+ * Every target a user left data on, according to their own object (docs/user-index.md): their
+ * likes (unliked ones too), comments, reactions and moderation actions, the rooms that name them
+ * in moderation (owner, moderator, member, ban, report), the rooms their writes created and the
+ * targets they registered. The index lags the rooms by the outbox and the queue, which is why a
+ * deletion looks again after a settle delay before it finishes (see steps.ts).
  */
-export async function touchedTargets(d1: D1Database, userId: string): Promise<string[]> {
-  const db = drizzle(d1);
-  const rows = await union(
-    db.select({ target: userLikes.target }).from(userLikes).where(eq(userLikes.userId, userId)),
-    db.select({ target: events.target }).from(events).where(eq(events.userId, userId)),
-    db.select({ target: comments.target }).from(comments).where(eq(comments.authorId, userId)),
-    db.select({ target: userRoomRefs.target }).from(userRoomRefs).where(eq(userRoomRefs.userId, userId)),
-  );
-  return rows.map((row) => row.target);
+export async function touchedTargets(env: AppEnv, userId: string): Promise<TouchedTargets> {
+  const index = userIndexFor(env, userId);
+  const targets: string[] = [];
+  let revision: number | null = null;
+  let after: string | null = null;
+  do {
+    const page = await index.listTargets({ after, limit: TARGETS_PER_PAGE });
+    revision ??= page.revision;
+    targets.push(...page.targets);
+    after = page.nextAfter;
+  } while (after !== null);
+  return { targets, revision: revision ?? 0 };
 }

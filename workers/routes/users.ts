@@ -1,15 +1,13 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { and, count, desc, eq, lt, or } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
 import { LikeStatusResponse, UserLikesQuery, UserLikesResponse } from "../../protocol/likes";
 import { TargetId, UserId } from "../../protocol/target";
 import type { AppBindings } from "../app-types";
-import { userLikes } from "../db/schema";
 import { ApiError, validationHook } from "../errors";
 import { errorResponses } from "../openapi-common";
 import { likeStatusRouted } from "../shards";
 import { decodeCursor, encodeCursor } from "../cursor";
+import { userIndexFor } from "../user-index";
 
 const statusRoute = createRoute({
   method: "get",
@@ -25,7 +23,7 @@ const statusRoute = createRoute({
 const listRoute = createRoute({
   method: "get",
   path: "/v1/users/{userId}/likes",
-  summary: "A user's likes, newest first, from the D1 index (lags by < 2 s)",
+  summary: "A user's likes, newest first, from the user's own index (lags the rooms by < 2 s; exact total)",
   request: { params: z.object({ userId: UserId }), query: UserLikesQuery },
   responses: {
     200: { description: "One page of likes", content: { "application/json": { schema: UserLikesResponse } } },
@@ -50,29 +48,14 @@ export const usersRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validatio
     const { limit, cursor } = c.req.valid("query");
     const after = cursor === undefined ? null : decodeCursor(cursor, LikesCursor);
     if (cursor !== undefined && after === null) throw new ApiError(400, "invalid_request", "invalid cursor");
-    const db = drizzle(c.env.DB);
-    const ofUser = eq(userLikes.userId, userId);
-    const page = await db
-      .select({ target: userLikes.target, likedAt: userLikes.likedAt })
-      .from(userLikes)
-      .where(
-        after === null
-          ? ofUser
-          : and(
-              ofUser,
-              or(lt(userLikes.likedAt, after[0]), and(eq(userLikes.likedAt, after[0]), lt(userLikes.target, after[1]))),
-            ),
-      )
-      .orderBy(desc(userLikes.likedAt), desc(userLikes.target))
-      .limit(limit + 1);
-    const [totalRow] = await db.select({ total: count() }).from(userLikes).where(ofUser);
-    const items = page.slice(0, limit);
-    const last = items.at(-1);
+    // The user's own object, not D1: one user's likes live with that user (docs/user-index.md).
+    const page = await userIndexFor(c.env, userId).likesPage({ limit, after });
+    const last = page.items.at(-1);
     return c.json(
       {
-        items: items.map((row) => ({ target: row.target, likedAt: new Date(row.likedAt).toISOString() })),
-        nextCursor: page.length > limit && last ? encodeCursor([last.likedAt, last.target]) : null,
-        total: totalRow?.total ?? 0,
+        items: page.items.map((item) => ({ target: item.target, likedAt: new Date(item.likedAt).toISOString() })),
+        nextCursor: page.more && last ? encodeCursor([last.likedAt, last.target]) : null,
+        total: page.total,
       },
       200,
     );
