@@ -28,6 +28,8 @@ export interface AppEnv {
   /** Signs live tickets (workers/live-tickets.ts); must differ from AUTH_SECRET. */
   LIVE_TICKET_SECRET?: string;
   ENVIRONMENT: string;
+  /** "on" (with ENVIRONMENT "development") installs the counting hook of `npm run simulate` (workers/dev-metering.ts). */
+  DEV_METERING?: string;
   /** Comments each room keeps in its own storage (default 5000); older pages come from D1. */
   COMMENT_RETENTION?: string;
   /** Per user per room; default 10 (durable-objects/moderation/rate-limits.ts). */

@@ -1,0 +1,37 @@
+import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
+import type { AppBindings } from "../app-types";
+import { validationHook } from "../errors";
+import { bearerSecurity, errorResponses } from "../openapi-common";
+import { requireUser } from "../auth";
+import { requireAdmin } from "../admin-auth";
+import { meteringReport } from "../dev-metering";
+
+export const MeteringResponse = z.object({
+  /** False unless the server runs with DEV_METERING=on (then every counter is absent). */
+  installed: z.boolean(),
+  /** New each time the runtime starts: a reader comparing two answers can tell a restart from a quiet spell. */
+  isolate: z.string().nullable(),
+  since: z.string().nullable(),
+  /** `origin/kind/binding[.method]` -> total since `since`; origin is "worker" or an object's class. */
+  counters: z.record(z.string(), z.number().int().nonnegative()),
+});
+
+const meteringRoute = createRoute({
+  method: "get",
+  path: "/v1/dev/metering",
+  summary:
+    "Development on loopback only (404 elsewhere), admin token: what the Worker and its Durable Objects asked of D1, Queues, R2 and other objects, for `npm run simulate`",
+  security: bearerSecurity,
+  middleware: [requireUser, requireAdmin] as const,
+  responses: {
+    200: { description: "The counters of this runtime since it started", content: { "application/json": { schema: MeteringResponse } } },
+    401: errorResponses[401],
+    403: { description: "The token lacks the admin role", content: errorResponses[400].content },
+    404: { description: "Not in development, or not on a loopback host", content: errorResponses[400].content },
+  },
+});
+
+export const meteringRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook }).openapi(meteringRoute, (c) =>
+  c.json(meteringReport(), 200),
+);
