@@ -17,6 +17,8 @@
  * `isolate` changes when the runtime restarts, so a reader can tell a reset from a quiet spell.
  */
 
+import type { MeteringResponse } from "../protocol/metering";
+
 type Counters = Map<string, number>;
 
 const counters: Counters = new Map();
@@ -29,14 +31,7 @@ function add(origin: string, kind: string, name: string, by = 1): void {
   counters.set(key, (counters.get(key) ?? 0) + by);
 }
 
-export interface MeteringReport {
-  installed: boolean;
-  isolate: string | null;
-  since: string | null;
-  counters: Record<string, number>;
-}
-
-export function meteringReport(): MeteringReport {
+export function meteringReport(): MeteringResponse {
   return { installed: isolate !== null, isolate, since, counters: Object.fromEntries(counters) };
 }
 

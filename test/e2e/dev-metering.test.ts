@@ -1,7 +1,7 @@
 import { sign } from "hono/jwt";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startDevServer, type DevServer } from "../../scripts/dev-server";
-import { MeteringResponse } from "../../workers/routes/metering";
+import { MeteringResponse } from "../../protocol/metering";
 import { E2E_AUTH_SECRET, e2eToken, uniqueTarget, uniqueUser } from "./secret";
 
 // The hook behind `npm run simulate` counts in the Worker's isolate. Under wrangler dev the
@@ -44,7 +44,8 @@ describe("the development metering hook under wrangler dev", () => {
     const delta = (after: Record<string, number>, key: string) => (after[key] ?? 0) - (before.counters[key] ?? 0);
     // The outbox ships from the room after its commit, a moment after the answer.
     let after = (await metering(metered.url)).counters;
-    for (let i = 0; i < 40 && delta(after, "TargetRoom/queue.messages/EVENTS") < 1; i++) {
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && delta(after, "TargetRoom/queue.messages/EVENTS") < 1) {
       await new Promise((r) => setTimeout(r, 250));
       after = (await metering(metered.url)).counters;
     }

@@ -1,21 +1,11 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
-import { z } from "zod";
+import { MeteringResponse } from "../../protocol/metering";
 import type { AppBindings } from "../app-types";
 import { validationHook } from "../errors";
 import { bearerSecurity, errorResponses } from "../openapi-common";
 import { requireUser } from "../auth";
 import { requireAdmin } from "../admin-auth";
 import { meteringReport } from "../dev-metering";
-
-export const MeteringResponse = z.object({
-  /** False unless the server runs with DEV_METERING=on (then every counter is absent). */
-  installed: z.boolean(),
-  /** New each time the runtime starts: a reader comparing two answers can tell a restart from a quiet spell. */
-  isolate: z.string().nullable(),
-  since: z.string().nullable(),
-  /** `origin/kind/binding[.method]` -> total since `since`; origin is "worker" or an object's class. */
-  counters: z.record(z.string(), z.number().int().nonnegative()),
-});
 
 const meteringRoute = createRoute({
   method: "get",
