@@ -7,7 +7,8 @@
 //
 //   npm run simulate                 # 20,000 users, 2,000 targets, 60,000 likes, 20,000 comments+reactions
 //   npm run simulate -- --small      # 1,000 users, 100 targets, 3,000 likes, 1,000 others (a 2-core box)
-//   npm run simulate -- --small --write-doc   # also refresh the measured table in docs/scale.md
+//   npm run simulate -- --small --write-doc   # also refresh the measured tables in docs/scale.md
+//   npm run simulate -- --doc-from bench/results/simulate-<time>.json   # the same from a saved run
 // Knobs: SIM_USERS SIM_TARGETS SIM_LIKES SIM_OTHER SIM_CONCURRENCY SIM_URL (a running server
 // with DEV_METERING=on, signed with SIM_SECRET) SIM_SETTLE_MAX_S (default 180).
 import { execFileSync } from "node:child_process";
@@ -15,6 +16,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { sign } from "hono/jwt";
+import { z } from "zod";
 import { UNLIMITED_RATES } from "../test/reliability/client";
 import { startDevServer } from "../scripts/dev-server";
 import { closedLoop } from "./http-load";
@@ -22,6 +24,7 @@ import { progress, SECRET } from "./common";
 import { Acknowledged, COMMENTS_AND_REACTIONS, Driver, LIKES_ONLY, type Population } from "./simulate-load";
 import { checkBatchCounts, checkLake, checkTargets, checkUserIndexes, type Verdict } from "./simulate-checks";
 import { delta, FIGURE_LABELS, figures, readMetering, settle, type Counters, type Figures } from "./simulate-meter";
+import { tierMarkdown } from "./simulate-tiers";
 
 const args = new Set(process.argv.slice(2));
 const SMALL = args.has("--small") || process.env.SIM_SMALL === "1";
@@ -114,14 +117,19 @@ function printVerdicts(verdicts: Verdict[]): boolean {
   return ok;
 }
 
-/** The table docs/scale.md keeps between its simulate markers, refreshed by `--write-doc`. */
+/** The tables docs/scale.md keeps between its simulate markers, refreshed by `--write-doc`. */
 function markdown(phases: Phase[], meta: { commit: string; at: string; population: string }): string {
+  const likes = phases.find((p) => p.unit === "likes");
   const lines = [
-    `Measured by \`npm run simulate${SMALL ? " -- --small" : ""}\` on commit \`${meta.commit}\`, ${meta.at}, ${meta.population}.`,
+    `Measured by \`npm run simulate\` on commit \`${meta.commit}\`, ${meta.at}: ${meta.population}.`,
     "",
     `| per 1,000 acknowledged | ${phases.map((p) => p.unit).join(" | ")} |`,
     `|---|${phases.map(() => "---:").join("|")}|`,
     ...(Object.keys(FIGURE_LABELS) as (keyof Figures)[]).map((key) => `| ${FIGURE_LABELS[key].trim()} | ${phases.map((p) => per1000(p.figures[key], p.acknowledgedWrites)).join(" | ")} |`),
+    "",
+    "The seeds' like tiers with these per-like figures (formulas in \"How the tier table is computed\"):",
+    "",
+    likes === undefined || likes.acknowledgedWrites === 0 ? "(no likes were acknowledged in this run)" : tierMarkdown(likes.figures, likes.acknowledgedWrites),
   ];
   return lines.join("\n");
 }
@@ -137,9 +145,30 @@ async function writeDoc(table: string): Promise<void> {
   progress(`refreshed the measured table in ${DOC}`);
 }
 
+const SavedRun = z.object({
+  commit: z.string(),
+  at: z.string(),
+  population: z.string(),
+  phases: z.array(
+    z.object({ name: z.string(), unit: z.string(), acknowledgedWrites: z.number(), counters: z.record(z.string(), z.number()), settled: z.boolean(), speedVsHealth: z.number() }),
+  ),
+});
+
+/** `--doc-from <file>`: rewrites docs/scale.md's tables from a saved run, without running one. */
+async function docFromSaved(file: string): Promise<void> {
+  const saved = SavedRun.parse(JSON.parse(await readFile(file, "utf8")));
+  // The figures are recomputed from the raw counters, so a saved run follows today's formulas.
+  const phases = saved.phases.map((p) => ({ ...p, figures: figures(p.counters) }));
+  await writeDoc(markdown(phases, saved));
+}
+
 async function main() {
+  const from = process.argv.indexOf("--doc-from");
+  if (from >= 0) return docFromSaved(process.argv[from + 1] ?? "");
   const population: Population = { users: USERS, targets: TARGETS, run: Date.now().toString(36) };
   const at = new Date().toISOString();
+  // Taken before the run: wrangler dev bundles the code as it is now.
+  const measuredOn = commit();
   const describe = `${USERS.toLocaleString("en")} users, ${TARGETS.toLocaleString("en")} targets, ${LIKES.toLocaleString("en")} like requests, ${OTHER.toLocaleString("en")} comment/reaction requests, ${CONCURRENCY} clients, ${availableParallelism()} cores`;
   progress(`simulate: ${describe}`);
   const existing = process.env.SIM_URL;
@@ -187,7 +216,7 @@ async function main() {
     await server.stop();
   }
   const agreed = printVerdicts(verdicts);
-  const meta = { commit: commit(), at, population: describe };
+  const meta = { commit: measuredOn, at, population: describe };
   const dir = resolve(import.meta.dirname, "results");
   await mkdir(dir, { recursive: true });
   const file = join(dir, `simulate-${at.replaceAll(":", "-")}.json`);

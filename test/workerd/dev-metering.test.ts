@@ -1,10 +1,12 @@
-import { env } from "cloudflare:test";
+import { env, createExecutionContext, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import type { EngagementEvent } from "../../protocol/events";
 import { meterEnv, meteringReport, meteringWanted } from "../../workers/dev-metering";
 import { targetCounts } from "../../workers/db/schema";
-import { uniqueTarget, uniqueUser } from "./helpers";
+import { createApp } from "../../workers/app";
+import { MeteringResponse } from "../../protocol/metering";
+import { tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 
 /** Counters of one origin, so tests sharing this isolate never see each other's. */
 function countersOf(origin: string): Record<string, number> {
@@ -72,5 +74,36 @@ describe("the development metering hook", () => {
     expect(meteringWanted({ ENVIRONMENT: "production", DEV_METERING: "on" })).toBe(false);
     // The test runtime's own Worker runs unmetered: every other test sees the plain bindings.
     expect(meteringWanted(env)).toBe(false);
+  });
+});
+
+describe("GET /v1/dev/metering", () => {
+  const LOCAL = "http://127.0.0.1:8787";
+  const adminToken = () => tokenFor(uniqueUser("metering-admin"), { roles: ["admin"] });
+  const get = (token: string): RequestInit => ({ headers: { authorization: `Bearer ${token}` } });
+
+  it("answers an admin on loopback in development with this isolate's counters", async () => {
+    // The tests above wrap bindings in this same isolate, so their counters are what it reports
+    // (test/e2e/dev-metering.test.ts checks a server without DEV_METERING reports none).
+    const who = origin();
+    await meterEnv(env, who).DB.prepare("SELECT 1").first();
+    const res = await SELF.fetch(`${LOCAL}/v1/dev/metering`, get(await adminToken()));
+    expect(res.status).toBe(200);
+    const report = MeteringResponse.parse(await res.json());
+    expect(report.installed).toBe(true);
+    expect(report.counters[`${who}/d1.statements/DB`]).toBe(1);
+  });
+
+  it("wants a token with the admin role", async () => {
+    expect((await SELF.fetch(`${LOCAL}/v1/dev/metering`)).status).toBe(401);
+    expect((await SELF.fetch(`${LOCAL}/v1/dev/metering`, get(await tokenFor(uniqueUser())))).status).toBe(403);
+  });
+
+  it("is a plain 404 off loopback and in production", async () => {
+    expect((await SELF.fetch("https://engagement.example.com/v1/dev/metering", get(await adminToken()))).status).toBe(404);
+    const ctx = createExecutionContext();
+    const res = await createApp().request(`${LOCAL}/v1/dev/metering`, get(await adminToken()), { ...env, ENVIRONMENT: "production", DEV_METERING: "on" }, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(404);
   });
 });
