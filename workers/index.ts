@@ -21,6 +21,9 @@ import { meteredHandler, meteredObject, meteringWanted } from "./dev-metering";
  */
 const METERING = meteringWanted(moduleEnv);
 
+// Export every Durable Object class this way: a class exported plain still has the calls made
+// TO it counted (stubs are wrapped), but not what it asks of D1, Queues and R2 itself.
+
 export const TargetRoom = METERING ? meteredObject(PlainTargetRoom, "TargetRoom") : PlainTargetRoom;
 export const LikeShard = METERING ? meteredObject(PlainLikeShard, "LikeShard") : PlainLikeShard;
 export const LiveRelay = METERING ? meteredObject(PlainLiveRelay, "LiveRelay") : PlainLiveRelay;

@@ -22,9 +22,12 @@ async function metering(baseUrl: string) {
   return MeteringResponse.parse(await res.json());
 }
 
+/** A second wrangler dev (the shared one runs unmetered on purpose); slow machines need the room. */
+const START_TIMEOUT_MS = 240_000;
+
 beforeAll(async () => {
   metered = await startDevServer({ authSecret: E2E_AUTH_SECRET, vars: { DEV_METERING: "on" } });
-});
+}, START_TIMEOUT_MS);
 
 afterAll(async () => {
   await metered?.stop();
