@@ -14,6 +14,7 @@ import { adminRoutes } from "./routes/admin";
 import { deletionsRoutes } from "./routes/deletions";
 import { commentsRoutes } from "./routes/comments";
 import { benchRoutes } from "./routes/bench";
+import { meteringRoutes } from "./routes/metering";
 import { reactionsRoutes } from "./routes/reactions";
 import { moderationRoutes } from "./routes/moderation";
 import { observeRequests } from "./observe-requests";
@@ -51,6 +52,7 @@ export function createApp() {
     moderation: moderationRoutes,
     operations: operationsRoutes,
     bench: benchRoutes,
+    metering: meteringRoutes,
     shards: shardsRoutes,
     relays: relaysRoutes,
     live: liveRoutes,
@@ -68,6 +70,7 @@ export function createApp() {
     .route("/", moderationRoutes)
     .route("/", operationsRoutes)
     .route("/", benchRoutes)
+    .route("/", meteringRoutes)
     .route("/", shardsRoutes)
     .route("/", relaysRoutes)
     .route("/", liveTicketsRoutes)

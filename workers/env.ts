@@ -42,6 +42,8 @@ export interface AppEnv {
   ENVIRONMENT: string;
   /** Other sites' origins that may call the API, comma-separated; `*` for anonymous reads (docs/cors.md). */
   CORS_ORIGINS?: string;
+  /** "on" (with ENVIRONMENT "development") installs the counting hook of `npm run simulate` (workers/dev-metering.ts). */
+  DEV_METERING?: string;
   /** Comments each room keeps in its own storage (default 5000); older pages come from D1. */
   COMMENT_RETENTION?: string;
   /** Per user per room; default 10 (durable-objects/moderation/rate-limits.ts). */

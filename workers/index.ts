@@ -1,3 +1,4 @@
+import { env as moduleEnv } from "cloudflare:workers";
 import { createApp } from "./app";
 import type { AppEnv } from "./env";
 import { consumeEngagementEvents } from "./queue-consumer";
@@ -7,15 +8,32 @@ import { DELETIONS_QUEUE, EVENTS_DLQ, EVENTS_QUEUE, queueBaseName } from "./queu
 import { logEvent } from "./log";
 import { runScheduledJobs } from "./scheduled";
 
-export { TargetRoom } from "../durable-objects/target-room";
-export { LikeShard } from "../durable-objects/shards/like-shard";
-export { LiveRelay } from "../durable-objects/relays/live-relay";
-export { UserState } from "../durable-objects/users/user-state";
-export { Leaderboard } from "../durable-objects/analytics/leaderboard";
+import { TargetRoom as PlainTargetRoom } from "../durable-objects/target-room";
+import { LikeShard as PlainLikeShard } from "../durable-objects/shards/like-shard";
+import { LiveRelay as PlainLiveRelay } from "../durable-objects/relays/live-relay";
+import { UserState as PlainUserState } from "../durable-objects/users/user-state";
+import { Leaderboard as PlainLeaderboard } from "../durable-objects/analytics/leaderboard";
+import { meteredHandler, meteredObject, meteringWanted } from "./dev-metering";
+
+/**
+ * Decided once per isolate, from the module-level env: only a development run that asks for it
+ * (`npm run simulate`) gets the counting wrappers; everywhere else these are the plain classes
+ * and handlers, with nothing in between.
+ */
+const METERING = meteringWanted(moduleEnv);
+
+// Export every Durable Object class this way: a class exported plain still has the calls made
+// TO it counted (stubs are wrapped), but not what it asks of D1, Queues and R2 itself.
+
+export const TargetRoom = METERING ? meteredObject(PlainTargetRoom, "TargetRoom") : PlainTargetRoom;
+export const LikeShard = METERING ? meteredObject(PlainLikeShard, "LikeShard") : PlainLikeShard;
+export const LiveRelay = METERING ? meteredObject(PlainLiveRelay, "LiveRelay") : PlainLiveRelay;
+export const UserState = METERING ? meteredObject(PlainUserState, "UserState") : PlainUserState;
+export const Leaderboard = METERING ? meteredObject(PlainLeaderboard, "Leaderboard") : PlainLeaderboard;
 
 const app = createApp();
 
-export default {
+const handler = {
   fetch: app.fetch,
   async queue(batch, env) {
     switch (queueBaseName(batch.queue, env.ENVIRONMENT)) {
@@ -35,3 +53,5 @@ export default {
     await runScheduledJobs(env, controller.cron);
   },
 } satisfies ExportedHandler<AppEnv>;
+
+export default METERING ? meteredHandler<AppEnv, typeof handler>(handler) : handler;
