@@ -186,7 +186,8 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
     maxEnqueuedMessages: 0,
     // Decided here, before partysocket schedules the next attempt (its close event comes after).
     shouldReconnectOnClose: (event) => {
-      // Another target or another Origin than the ticket's: a fresh ticket would say the same.
+      // Another target or another Origin than the ticket's, or a page's origin the Worker does
+      // not allow (CORS_ORIGINS): a fresh ticket would say the same.
       if (event.code === CLOSE_CODES.ticketForbidden) refusedInARow = MAX_REFUSED_TICKETS_IN_A_ROW;
       else if (TICKET_REFUSALS.has(event.code)) refusedInARow++;
       else return true;

@@ -20,6 +20,10 @@ export const CORS_EXPOSED_HEADERS = ["Retry-After", REQUEST_ID_HEADER, "X-Cache"
 export const CORS_MAX_AGE_SECONDS = 600;
 
 const READ_METHODS = new Set(["GET", "HEAD"]);
+/** A preflight asking for these is for a signed-in request or a write: never granted `*`. */
+const SIGNED_IN_HEADERS = new Set(["authorization", "idempotency-key"]);
+/** The last misconfiguration logged by this isolate: one line per bad value, not per request. */
+let loggedMisconfiguration: string | undefined;
 
 function isUpgrade(headers: Headers): boolean {
   return headers.get("upgrade")?.toLowerCase() === "websocket";
@@ -68,7 +72,8 @@ export const corsHeaders = createMiddleware<AppBindings>(async (c, next) => {
   if (!parsed.ok && origin !== url.origin) {
     // Only a cross-origin request needs the list. The page may read why (the message names
     // the bad entry and nothing else), so the origin is echoed on this answer alone.
-    logEvent("cors_misconfigured", { message: parsed.message });
+    if (loggedMisconfiguration !== parsed.message) logEvent("cors_misconfigured", { message: parsed.message });
+    loggedMisconfiguration = parsed.message;
     return c.json(errorBody("not_configured", parsed.message), 503, { ...vary, "Access-Control-Allow-Origin": origin });
   }
   const policy = parsed.ok ? parsed.policy : { exact: new Set<string>(), anyMayRead: false };
@@ -76,11 +81,11 @@ export const corsHeaders = createMiddleware<AppBindings>(async (c, next) => {
   const requestedMethod = c.req.header("access-control-request-method");
   if (c.req.method === "OPTIONS" && requestedMethod !== undefined) {
     // A preflight: answered here, before body limits, sign-in or routing could refuse it.
-    const requestedHeaders = (c.req.header("access-control-request-headers") ?? "").toLowerCase();
+    const requestedHeaders = (c.req.header("access-control-request-headers") ?? "").split(",").map((name) => name.trim().toLowerCase());
     const allow = allowedOrigin(policy, {
       origin,
       ownOrigin: url.origin,
-      writesOrSignsIn: !READ_METHODS.has(requestedMethod.toUpperCase()) || /(^|[\s,])(authorization|idempotency-key)([\s,]|$)/.test(requestedHeaders),
+      writesOrSignsIn: !READ_METHODS.has(requestedMethod.toUpperCase()) || requestedHeaders.some((name) => SIGNED_IN_HEADERS.has(name)),
     });
     const headers: Record<string, string> = { ...vary };
     if (allow !== null) {

@@ -110,16 +110,16 @@ describe("a page on another origin", () => {
     expect(liked).toMatchObject({ status: 200, body: { liked: true, count: 1 } });
     // An exposed header: the page can quote its request to support.
     expect(liked.requestId).toMatch(/^page-/);
-    await eventually(async () => /"type":"count","count":1/.test(await liveFrames(page)), 5_000, "the socket's count frame after the REST like");
+    await eventually(async () => /"type":"count","count":1/.test(await liveFrames(page)), 10_000, "the socket's count frame after the REST like");
 
     const text = `hello from another site ${uniqueName("c")}`;
     const commented = await onPage(page, Answer, "comment", target, text);
     expect(commented).toMatchObject({ status: 201 });
-    await eventually(async () => (await liveFrames(page)).includes(text), 5_000, "the comment on the socket");
+    await eventually(async () => (await liveFrames(page)).includes(text), 10_000, "the comment on the socket");
 
     // A write over the socket the page signed in: the unlike comes back as a count of 0.
     await page.evaluate(() => (globalThis as unknown as PageApi).send({ type: "unlike", id: "page-unlike-1" }));
-    await eventually(async () => /"type":"count","count":0/.test(await liveFrames(page)), 5_000, "the socket's count frame after the socket unlike");
+    await eventually(async () => /"type":"count","count":0/.test(await liveFrames(page)), 10_000, "the socket's count frame after the socket unlike");
 
     const read = await onPage(page, Answer, "readCount", target);
     expect(read).toMatchObject({ status: 200, body: { count: 0 } });

@@ -2,6 +2,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { describe, expect, it } from "vitest";
 import { CLOSE_CODES } from "../../protocol/live";
 import { createApp } from "../../workers/app";
+import { parseCorsOrigins } from "../../workers/cors-origins";
 import { postComment } from "./comment-helpers";
 import { call, postJson, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { LiveSocket, mintTicket } from "./live-socket";
@@ -317,5 +318,19 @@ describe("the published document", () => {
       );
     }
     expect(Object.keys(document.paths).every((path) => document.paths[path]?.options !== undefined)).toBe(true);
+  });
+});
+
+describe("parsing CORS_ORIGINS", () => {
+  it("takes exact origins and * with spaces around commas, and nothing else", () => {
+    const good = parseCorsOrigins(" https://www.example.com , http://127.0.0.1:5173,* ,");
+    expect(good.ok && [...good.policy.exact]).toEqual(["https://www.example.com", "http://127.0.0.1:5173"]);
+    expect(good.ok && good.policy.anyMayRead).toBe(true);
+    expect(parseCorsOrigins(undefined)).toMatchObject({ ok: true, policy: { exact: new Set(), anyMayRead: false } });
+    for (const bad of ["https://example.com/", "https://Example.com", "https://example.com:443", "example.com", "ftp://example.com", "null", "https://a.example/path", "https://user@a.example"]) {
+      const parsed = parseCorsOrigins(`https://ok.example,${bad}`);
+      expect(parsed.ok, bad).toBe(false);
+      expect(parsed.ok ? "" : parsed.message, bad).toContain(JSON.stringify(bad));
+    }
   });
 });
