@@ -44,6 +44,7 @@ const IDEMPOTENCY_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 const JOB_CHECKPOINT = "d1-checkpoint";
 const JOB_OUTBOX = "outbox";
 const JOB_REPORT = "count-report";
+const SERIES_PRUNE_INTERVAL_MS = 60_000;
 const JOB_IDEMPOTENCY_SWEEP = "idempotency-sweep";
 
 const MOVED: Moved = { moved: true };
@@ -80,6 +81,8 @@ export class LikeShard extends DurableObject<AppEnv> {
   private readonly limits: UserLimits;
   /** The room's last answer and the count it was for: the fallback when a report fails. */
   private lastTotal: { total: TargetTotal; count: number } | null = null;
+  /** Memory only: a wake-up prunes at its first report. */
+  private seriesPrunedAt = 0;
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
@@ -362,7 +365,12 @@ export class LikeShard extends DurableObject<AppEnv> {
       ...(series.buckets.length === 0 ? {} : { series: series.buckets }),
     });
     markReported(this.ctx.storage.sql, series);
-    pruneBuckets(this.ctx.storage.sql, Date.now());
+    // A report goes after every batch; old buckets only need to go now and then.
+    const now = Date.now();
+    if (now - this.seriesPrunedAt > SERIES_PRUNE_INTERVAL_MS) {
+      pruneBuckets(this.ctx.storage.sql, now);
+      this.seriesPrunedAt = now;
+    }
     this.lastTotal = { total, count };
     return total;
   }

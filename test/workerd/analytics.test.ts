@@ -174,6 +174,26 @@ describe("analytics", () => {
     expect((await top("metric=likes&window=24h&limit=99")).items).toContainEqual({ target, value: 12 });
   });
 
+  it("keeps rooms and leaderboard partitions bounded: buckets older than any window are pruned", async () => {
+    const target = uniqueTarget();
+    const now = Date.now();
+    await seedSeries(target, [...events(target, "like", 2, now - 3 * 60 * MINUTE_MS), ...events(target, "like", 3, now - 9 * 24 * 60 * MINUTE_MS), ...events(target, "like", 1, now)]);
+    await runRoomAlarm(target);
+    const oldest = (sql: SqlStorage, table: string) =>
+      sql.exec<{ step: number; oldest: number }>(`SELECT step_ms AS step, MIN(bucket) AS oldest FROM ${table} GROUP BY step_ms ORDER BY step_ms`).toArray();
+    const inRoom = await runInDurableObject(roomStub(target), (_room, state) => oldest(state.storage.sql, "analytics_buckets"));
+    // Minutes kept 2 h, hours 8 days: the 3 h old minute and the 9 day old hour are gone.
+    expect(inRoom.map((row) => row.step)).toEqual([MINUTE_MS, 60 * MINUTE_MS]);
+    expect(inRoom.every((row) => row.oldest >= now - (row.step === MINUTE_MS ? 2 : 8 * 24) * 60 * MINUTE_MS - row.step)).toBe(true);
+    // A partition drops what is too old even when a room reports it.
+    const stale = { stepMs: 60 * MINUTE_MS, bucket: Math.floor((now - 9 * 24 * 60 * MINUTE_MS) / (60 * MINUTE_MS)) * 60 * MINUTE_MS, likes: 5, unlikes: 0, reactions: 0, comments: 0 } as const;
+    await leaderboardFor(env, target).record({ target, buckets: [stale] });
+    const inBoard = await runInDurableObject(leaderboardFor(env, target), (_board, state) =>
+      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM board_buckets WHERE target = ? AND bucket < ?", target, now - 8 * 24 * 60 * MINUTE_MS).one().n,
+    );
+    expect(inBoard).toBe(0);
+  });
+
   it("reads the series of a target that was never written without storing its room", async () => {
     const target = uniqueTarget();
     const series = TargetSeriesResponse.parse(await (await call(`/v1/analytics/targets/${target}?window=7d`)).json());

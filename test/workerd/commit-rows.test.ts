@@ -225,7 +225,8 @@ describe("like shards written with one row per event", () => {
     await runInDurableObject(shardStub(env, target, 1, 0), (_shard, state) => {
       const sql = state.storage.sql;
       const version = sql.exec<{ version: number }>("SELECT version FROM schema_version").one().version;
-      // The shard as its previous schema (one step fewer) left it.
+      // The shard as the schema before the outbox step left it (the series step came after it).
+      sql.exec("DROP TABLE analytics_buckets");
       sql.exec("DROP TABLE outbox");
       sql.exec("DROP TABLE d1_pending");
       sql.exec("CREATE TABLE outbox (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, body TEXT NOT NULL)");
@@ -236,7 +237,7 @@ describe("like shards written with one row per event", () => {
         sql.exec("INSERT INTO outbox (seq, event_id, body) VALUES (?, ?, ?)", i + 1, event.eventId, JSON.stringify(event));
         sql.exec("INSERT INTO d1_pending (user_id, liked_at, seq) VALUES (?, ?, ?)", userId, at + i, i + 1);
       });
-      sql.exec("UPDATE schema_version SET version = ?", version - 1);
+      sql.exec("UPDATE schema_version SET version = ?", version - 2);
 
       migrateShardSchema(sql);
 

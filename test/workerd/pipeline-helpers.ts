@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, runInDurableObject } from "cloudflare:test";
 import worker from "../../workers/index";
 import type { EngagementEvent } from "../../protocol/events";
 import type { AppEnv } from "../../workers/env";
@@ -24,11 +24,24 @@ export async function d1Count(query: string, ...params: unknown[]): Promise<numb
   return row?.n ?? 0;
 }
 
-/** Waits until the room's checkpoint has brought D1's count for `target` to `likes`. */
+/**
+ * Waits until the room counts `likes` and its checkpoint has nothing left to copy. Asked of
+ * the room, not of D1's target_counts: counts no longer come from D1, and the checkpoint that
+ * writes them goes away (issue 17).
+ */
 export function waitForCheckpoint(target: string, likes: number) {
+  const room = env.TARGET_ROOM.get(env.TARGET_ROOM.idFromName(target));
   return waitFor(
-    () => d1Count("SELECT likes AS n FROM target_counts WHERE target = ?", target),
-    (n) => n === likes,
+    async () => {
+      const { likes: counted } = await room.snapshot(target);
+      const pending = await runInDurableObject(room, (_room, state) =>
+        state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'd1_pending'").one().n === 0
+          ? 0
+          : state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM d1_pending").one().n,
+      );
+      return { counted, pending };
+    },
+    ({ counted, pending }) => counted === likes && pending === 0,
     10_000,
     `checkpoint of ${target}`,
   );
