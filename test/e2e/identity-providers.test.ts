@@ -155,6 +155,25 @@ describe("sign-in with an identity provider", () => {
     expect((await like(await site.sign({ sub: id }, { kid: newKid }))).status).toBe(200);
   });
 
+  it("refreshes at most once per interval for unknown kids, and shares one fetch among concurrent requests", async () => {
+    expect((await like(await site.sign({ sub: sub() }))).status).toBe(200);
+    const neverPublished = await site.addKey("ES256");
+    const forged = await site.sign({ sub: sub() }, { kid: neverPublished });
+    site.removeKey(neverPublished);
+    await sleep(TIMINGS.unknownKidRefreshMs + 100);
+    let before = site.jwksRequests();
+    for (let i = 0; i < 4; i++) expect((await like(forged)).status).toBe(401);
+    expect(site.jwksRequests() - before).toBe(1);
+
+    // Once the document is stale, a crowd of requests waits for one fetch, not one each.
+    await sleep(TIMINGS.freshMs + 200);
+    before = site.jwksRequests();
+    const tokens = await Promise.all(Array.from({ length: 8 }, () => site.sign({ sub: sub() })));
+    const crowd = await Promise.all(tokens.map((token) => like(token)));
+    expect(crowd.map((res) => res.status)).toEqual(Array(8).fill(200));
+    expect(site.jwksRequests() - before).toBe(1);
+  });
+
   it("keeps cached keys working while the provider is down or slow; an unknown key is 401; a cold cache is 503 with Retry-After", async () => {
     const token = () => trusted.sign({ sub: sub(), azp: "https://site.example" }, { audience: null });
     expect((await like(await token())).status).toBe(200);
