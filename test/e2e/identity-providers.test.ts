@@ -155,6 +155,31 @@ describe("sign-in with an identity provider", () => {
     expect((await like(await site.sign({ sub: id }, { kid: newKid }))).status).toBe(200);
   });
 
+  it("refreshes at most once per interval for unknown kids, and shares one fetch among concurrent requests", async () => {
+    expect((await like(await site.sign({ sub: sub() }))).status).toBe(200);
+    const neverPublished = await site.addKey("ES256");
+    const forged = await site.sign({ sub: sub() }, { kid: neverPublished });
+    site.removeKey(neverPublished);
+    await sleep(TIMINGS.unknownKidRefreshMs + 100);
+    let before = site.jwksRequests();
+    for (let i = 0; i < 4; i++) expect((await like(forged)).status).toBe(401);
+    expect(site.jwksRequests() - before).toBe(1);
+
+    // Once the document is stale, a crowd of requests waits for one fetch, not one each.
+    // The provider answers in 600 ms (within the time-out), so the crowd arrives while it is pending.
+    const tokens = await Promise.all(Array.from({ length: 8 }, () => site.sign({ sub: sub() })));
+    await sleep(TIMINGS.freshMs + 200);
+    site.setMode({ state: "slow", delayMs: 600 });
+    before = site.jwksRequests();
+    try {
+      const crowd = await Promise.all(tokens.map((token) => like(token)));
+      expect(crowd.map((res) => res.status)).toEqual(Array(8).fill(200));
+    } finally {
+      site.setMode({ state: "up" });
+    }
+    expect(site.jwksRequests() - before).toBe(1);
+  });
+
   it("keeps cached keys working while the provider is down or slow; an unknown key is 401; a cold cache is 503 with Retry-After", async () => {
     const token = () => trusted.sign({ sub: sub(), azp: "https://site.example" }, { audience: null });
     expect((await like(await token())).status).toBe(200);
