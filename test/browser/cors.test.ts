@@ -1,4 +1,3 @@
-import { SignJWT } from "jose";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
@@ -6,26 +5,24 @@ import { eventually, launchBrowser, uniqueName, uniqueTarget } from "./browser";
 import { startForeignPage, type ForeignPage } from "./foreign-page";
 
 // Another site's page (test/browser/foreign-page.ts) on a second loopback origin uses the API
-// the way an embedding site does: sign-in token handed to the page, REST writes and reads, a
+// the way an embedding site does: a token from the site's own identity provider handed to the page, REST writes and reads, a
 // live socket signed in with a ticket. The Worker (global-setup.ts) lists that origin in
 // CORS_ORIGINS; the same page served from an unlisted origin must get nothing.
 
 const api = inject("pageUrl");
 const allowedOrigin = inject("allowedPageOrigin");
-const authSecret = inject("authSecret");
+const identityProviderTokenUrl = inject("identityProviderTokenUrl");
 
 /**
  * The one place the page's sign-in token comes from. Today an HS256 token signed with the
  * dev server's AUTH_SECRET, as a site that mints its own tokens does; the external identity
  * provider (test/support/identity-provider.ts) will replace it.
  */
+/** Signs the page's user in through the site's own identity provider (test/support/identity-provider.ts). */
 async function tokenForPage(userId: string): Promise<string> {
-  return new SignJWT({ name: userId })
-    .setProtectedHeader({ alg: "HS256" })
-    .setSubject(userId)
-    .setIssuedAt()
-    .setExpirationTime("10m")
-    .sign(new TextEncoder().encode(authSecret));
+  const res = await fetch(identityProviderTokenUrl, { method: "POST", body: JSON.stringify({ sub: userId, name: userId }) });
+  expect(res.status).toBe(200);
+  return z.object({ token: z.string() }).parse(await res.json()).token;
 }
 
 const Answer = z.object({
@@ -104,7 +101,8 @@ describe("a page on another origin", () => {
     const page = await openPage(allowedOrigin, user);
 
     const watched = await onPage(page, Watch, "watch", target, true);
-    expect(watched.first).toMatchObject({ type: "hello", user: { id: user } });
+    // The provider's prefix (global-setup.ts) shows the sign-in went through the site's provider.
+    expect(watched.first).toMatchObject({ type: "hello", user: { id: `site|${user}` } });
 
     const liked = await onPage(page, Answer, "like", target);
     expect(liked).toMatchObject({ status: 200, body: { liked: true, count: 1 } });

@@ -4,7 +4,10 @@
 // dev's AUTH_PROVIDERS at it.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { z } from "zod";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from "jose";
+
+const SignInRequest = z.strictObject({ sub: z.string().min(1).max(128), name: z.string().max(200).optional() });
 
 export type ProviderAlgorithm = "RS256" | "ES256";
 
@@ -35,6 +38,8 @@ export interface TokenOptions {
 export interface TestIdentityProvider {
   /** Also its issuer: `http://127.0.0.1:<port>/`. */
   issuer: string;
+  /** POST `{sub, name?}` -> `{token}`: the provider's sign-in for tests in another process. */
+  tokenUrl: string;
   jwksUrl: string;
   audience: string;
   /** Every GET of the JWKS, answered or not. */
@@ -66,6 +71,11 @@ export async function startIdentityProvider(options: { audience?: string; algori
   const stalled = new Set<ServerResponse>();
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    // The provider's sign-in, as a site's login would end: a token for the subject it names.
+    if (req.method === "POST" && req.url === "/token") {
+      void issueToken(req, res);
+      return;
+    }
     if (req.method !== "GET" || req.url !== "/.well-known/jwks.json") {
       res.writeHead(404).end();
       return;
@@ -85,12 +95,24 @@ export async function startIdentityProvider(options: { audience?: string; algori
       answer();
     }
   });
+  async function issueToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let text = "";
+    for await (const chunk of req) text += String(chunk);
+    const parsed = SignInRequest.safeParse(JSON.parse(text || "null"));
+    if (!parsed.success) {
+      res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: parsed.error.message }));
+      return;
+    }
+    const token = await provider.sign({ sub: parsed.data.sub, ...(parsed.data.name === undefined ? {} : { name: parsed.data.name }) });
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ token }));
+  }
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const audience = options.audience ?? "engagement-tests";
 
-  return {
+  const provider: TestIdentityProvider = {
     issuer,
+    tokenUrl: `${issuer}token`,
     jwksUrl: `${issuer}.well-known/jwks.json`,
     audience,
     jwksRequests: () => requests,
@@ -131,4 +153,5 @@ export async function startIdentityProvider(options: { audience?: string; algori
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  return provider;
 }
