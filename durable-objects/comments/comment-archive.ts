@@ -271,13 +271,6 @@ export class CommentArchive {
     this.sql.exec("DELETE FROM comment_archive_authors WHERE author_id = ?", userId);
   }
 
-  hasPendingWork(): boolean {
-    return (
-      this.sql.exec("SELECT 1 FROM comment_archive_overlay LIMIT 1").toArray().length > 0 ||
-      this.sql.exec("SELECT 1 FROM comment_archive_stale LIMIT 1").toArray().length > 0
-    );
-  }
-
   private pageHolding(id: string): PageRow | null {
     return (
       this.sql

@@ -15,7 +15,9 @@ export async function postMany(target: string, n: number, prefix = "filler"): Pr
 }
 
 /** Rows of the room's own comment tables: its window, its archive index and its overlay. */
-export async function roomArchiveState(target: string): Promise<{ window: number; pages: number; overlay: number; stale: number; jobDue: boolean }> {
+export async function roomArchiveState(
+  target: string,
+): Promise<{ window: number; pages: number; overlay: number; stale: number; jobDue: boolean; jobDueAt: number | null }> {
   return runInDurableObject(roomStub(target), (_room, state) => {
     const sql = state.storage.sql;
     const count = (query: string) => sql.exec<{ n: number }>(query).one().n;
@@ -25,6 +27,7 @@ export async function roomArchiveState(target: string): Promise<{ window: number
       overlay: count("SELECT COUNT(*) AS n FROM comment_archive_overlay"),
       stale: count("SELECT COUNT(*) AS n FROM comment_archive_stale"),
       jobDue: count("SELECT COUNT(*) AS n FROM alarm_jobs WHERE name = 'comment-archive'") > 0,
+      jobDueAt: sql.exec<{ due_at: number }>("SELECT due_at FROM alarm_jobs WHERE name = 'comment-archive'").toArray()[0]?.due_at ?? null,
     };
   });
 }
