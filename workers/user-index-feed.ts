@@ -1,7 +1,7 @@
 import type { EngagementEvent } from "../protocol/events";
 import type { AppEnv } from "./env";
 import { roomFor } from "./rooms";
-import { userIndexFor } from "./user-index";
+import { userIndexFor } from "./user-objects";
 
 /** The most events `UserState.ingest` takes in one call (protocol/user-index.ts). */
 const EVENTS_PER_INGEST = 1_000;

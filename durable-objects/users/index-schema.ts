@@ -1,7 +1,8 @@
 /**
  * The user's own index (docs/user-index.md), in the user's object next to `user_targets`.
  * Every table holds at most one row per target the user touched (per kind of touch), so the
- * object grows with the user's activity, never per write.
+ * object grows with the user's activity, never per write. "Written since" (deletion only, rare)
+ * scans the user's rows rather than keep two more indexes current on every event.
  */
 export const USER_INDEX_SCHEMA = `
   -- One row per target the user ever liked. liked = 0 is a tombstone: it keeps the version
@@ -15,7 +16,6 @@ export const USER_INDEX_SCHEMA = `
     changed_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS liked_targets_by_time ON liked_targets (liked_at, target) WHERE liked = 1;
-  CREATE INDEX IF NOT EXISTS liked_targets_by_change ON liked_targets (changed_at);
   -- Targets where the user commented, reacted, moderated, or which name them in moderation
   -- (role, ban, report: noted by the room), with the last time; deletion visits them all.
   CREATE TABLE IF NOT EXISTS touched_targets (
@@ -24,6 +24,5 @@ export const USER_INDEX_SCHEMA = `
     last_at INTEGER NOT NULL,
     PRIMARY KEY (target, kind)
   ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS touched_targets_by_time ON touched_targets (last_at);
   -- Moves with every change stored, so a deletion can tell that nothing arrived after its look.
   CREATE TABLE IF NOT EXISTS index_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL);`;

@@ -68,8 +68,7 @@ export class UserState extends DurableObject<AppEnv> {
 
   private ensureSchema(): void {
     if (this.ready) return;
-    this.ctx.storage.sql.exec(SCHEMA);
-    this.ctx.storage.sql.exec(USER_INDEX_SCHEMA);
+    this.ctx.storage.sql.exec(SCHEMA + USER_INDEX_SCHEMA);
     this.ready = true;
   }
 

@@ -66,7 +66,8 @@ describe("one outbox row and one ring row per commit", () => {
     });
   });
 
-  it("ships a 1,000-event row in sends of at most 100, in seq order, and removes it after the last send", { timeout: 30_000 }, async () => {
+  // The consumer also feeds each of the 1,000 users' own objects, each created by its first event.
+  it("ships a 1,000-event row in sends of at most 100, in seq order, and removes it after the last send", { timeout: 150_000 }, async () => {
     const target = uniqueTarget();
     const { queue, record } = recordingQueue();
     await runInDurableObject(roomStub(target), async (room, state) => {
@@ -78,10 +79,10 @@ describe("one outbox row and one ring row per commit", () => {
     });
     expect(record.sends.every((size) => size <= 100)).toBe(true);
     expect(record.seqs).toEqual(seqsUpTo(1_000));
-    expect(await waitFor(() => d1EventSeqs(target), (seqs) => seqs.length === 1_000, 20_000, "events in D1")).toEqual(seqsUpTo(1_000));
+    expect(await waitFor(() => d1EventSeqs(target), (seqs) => seqs.length === 1_000, 120_000, "events in D1")).toEqual(seqsUpTo(1_000));
   });
 
-  it("keeps only what the queue did not accept when a send fails mid-row, and sends each event once", { timeout: 30_000 }, async () => {
+  it("keeps only what the queue did not accept when a send fails mid-row, and sends each event once", { timeout: 150_000 }, async () => {
     const target = uniqueTarget();
     const failing = recordingQueue(3);
     const healthy = recordingQueue();
@@ -99,7 +100,7 @@ describe("one outbox row and one ring row per commit", () => {
       expect(readOutboxBacklog(sql).events).toBe(0);
     });
     expect([...failing.record.seqs, ...healthy.record.seqs]).toEqual(seqsUpTo(1_000));
-    expect(await waitFor(() => d1EventSeqs(target), (seqs) => seqs.length === 1_000, 20_000, "events in D1")).toEqual(seqsUpTo(1_000));
+    expect(await waitFor(() => d1EventSeqs(target), (seqs) => seqs.length === 1_000, 120_000, "events in D1")).toEqual(seqsUpTo(1_000));
   });
 
   it("anonymises a forgotten user's event inside a batched row and leaves the others and their order alone", async () => {

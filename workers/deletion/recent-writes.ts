@@ -1,6 +1,6 @@
 import type { RoomWrite } from "../../protocol/user-index";
 import type { AppEnv } from "../env";
-import { userIndexFor } from "../user-index";
+import { userIndexFor } from "../user-objects";
 
 export type { RoomWrite };
 

@@ -9,7 +9,7 @@ import { roomFor } from "../rooms";
 import { DELETION_SETTLE_SECONDS } from "./start";
 import { touchedTargets } from "./touched-targets";
 import { roomsWrittenSince } from "./recent-writes";
-import { userIndexFor } from "../user-index";
+import { userIndexFor } from "../user-objects";
 
 /** Rooms visited in parallel by one step; keeps a step well inside a consumer's time limit. */
 export const TARGETS_PER_STEP = 25;

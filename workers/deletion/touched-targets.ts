@@ -1,5 +1,5 @@
 import type { AppEnv } from "../env";
-import { userIndexFor } from "../user-index";
+import { userIndexFor } from "../user-objects";
 
 /** Targets asked of the user's object per call; each page is one RPC. */
 const TARGETS_PER_PAGE = 1_000;

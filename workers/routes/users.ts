@@ -7,7 +7,7 @@ import { ApiError, validationHook } from "../errors";
 import { errorResponses } from "../openapi-common";
 import { likeStatusRouted } from "../shards";
 import { decodeCursor, encodeCursor } from "../cursor";
-import { userIndexFor } from "../user-index";
+import { userIndexFor } from "../user-objects";
 
 const statusRoute = createRoute({
   method: "get",
