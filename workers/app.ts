@@ -14,6 +14,7 @@ import { adminRoutes } from "./routes/admin";
 import { deletionsRoutes } from "./routes/deletions";
 import { commentsRoutes } from "./routes/comments";
 import { benchRoutes } from "./routes/bench";
+import { devLakeRoutes } from "./routes/dev-lake";
 import { reactionsRoutes } from "./routes/reactions";
 import { moderationRoutes } from "./routes/moderation";
 import { observeRequests } from "./observe-requests";
@@ -48,6 +49,7 @@ export function createApp() {
     moderation: moderationRoutes,
     operations: operationsRoutes,
     bench: benchRoutes,
+    lake: devLakeRoutes,
     shards: shardsRoutes,
     relays: relaysRoutes,
     live: liveRoutes,
@@ -65,6 +67,7 @@ export function createApp() {
     .route("/", moderationRoutes)
     .route("/", operationsRoutes)
     .route("/", benchRoutes)
+    .route("/", devLakeRoutes)
     .route("/", shardsRoutes)
     .route("/", relaysRoutes)
     .route("/", liveTicketsRoutes)

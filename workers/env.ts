@@ -2,7 +2,8 @@ import type { TargetRoom } from "../durable-objects/target-room";
 import type { LikeShard } from "../durable-objects/shards/like-shard";
 import type { LiveRelay } from "../durable-objects/relays/live-relay";
 import type { UserState } from "../durable-objects/users/user-state";
-import type { EngagementEvent } from "../protocol/events";
+import type { HealthBoard } from "../durable-objects/health/health-board";
+import type { EventsQueueBody } from "../protocol/event-batch";
 import type { DeletionStep } from "../protocol/deletion";
 
 /** Bindings and vars from wrangler.toml and `.dev.vars` (see README "Configuration"). */
@@ -14,6 +15,8 @@ export interface AppEnv {
   LIVE_RELAY: DurableObjectNamespace<LiveRelay>;
   /** One per user: quotas across rooms (durable-objects/users/, docs/operations.md "Limits"). */
   USER_STATE: DurableObjectNamespace<UserState>;
+  /** Consumer lag and rooms' outbox backlogs for the health route (durable-objects/health/). */
+  HEALTH_BOARD: DurableObjectNamespace<HealthBoard>;
   /** Writes per user across rooms, and moderation writes per user (`[[ratelimits]]`); unbound: no limit. */
   USER_WRITES?: RateLimit;
   MODERATION_WRITES?: RateLimit;
@@ -22,7 +25,8 @@ export interface AppEnv {
   LAKE: R2Bucket;
   /** Comment pages older than a room's window. */
   COMMENT_ARCHIVE: R2Bucket;
-  EVENTS: Queue<EngagementEvent>;
+  /** Batches of events (protocol/event-batch.ts); the old one-event shape is still accepted. */
+  EVENTS: Queue<EventsQueueBody>;
   DELETIONS: Queue<DeletionStep>;
   AUTH_SECRET: string;
   /** Signs live tickets (workers/live-tickets.ts); must differ from AUTH_SECRET. */

@@ -11,6 +11,7 @@ export { TargetRoom } from "../durable-objects/target-room";
 export { LikeShard } from "../durable-objects/shards/like-shard";
 export { LiveRelay } from "../durable-objects/relays/live-relay";
 export { UserState } from "../durable-objects/users/user-state";
+export { HealthBoard } from "../durable-objects/health/health-board";
 
 const app = createApp();
 

@@ -215,9 +215,9 @@ export class RoomComments {
    * D1, in `archived`) becomes an anonymous tombstone, and the replay ring keeps a
    * `comment_deleted` tombstone in place of each event that quoted them.
    */
-  forget(log: ChangeLog, target: string, userId: string, archived: readonly CommentRow[], now: number): number {
-    for (const row of archived) this.store.restore(row);
-    const rows = this.store.byAuthor(userId);
+  forget(log: ChangeLog, target: string, userId: string, archived: readonly CommentRow[], now: number, before: number = Number.MAX_SAFE_INTEGER): number {
+    for (const row of archived) if (row.created_at <= before) this.store.restore(row);
+    const rows = this.store.byAuthor(userId).filter((row) => row.created_at <= before);
     for (const row of rows) this.tombstone(log, target, row, null, "erasure", now, true);
     const from = rows.reduce((lowest, row) => Math.min(lowest, row.seq), Number.MAX_SAFE_INTEGER);
     // The author id also catches a quoted comment whose row is gone from the room and D1 alike.

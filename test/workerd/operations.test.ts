@@ -1,7 +1,8 @@
 import { createExecutionContext, env, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { z } from "zod";
-import { shipOutbox } from "../../durable-objects/outbox";
+import { ROOM_PRODUCER, shipOutbox } from "../../durable-objects/outbox";
+import { lakeRowsOf } from "./lake-helpers";
 import { OutboxBacklogReporter, readOutboxBacklog } from "../../durable-objects/outbox-backlog";
 import { RoomMeta } from "../../durable-objects/room-meta";
 import { HealthReport, REQUEST_ID_HEADER, RoomMetricsReport } from "../../protocol/operations";
@@ -9,7 +10,7 @@ import { createApp } from "../../workers/app";
 import { EVENTS_QUEUE } from "../../workers/queues";
 import { call, like, roomStub, runRoomAlarm, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { LiveSocket } from "./live-socket";
-import { d1Count, deliver, likeEvent } from "./pipeline-helpers";
+import { deliver, likeEvent } from "./pipeline-helpers";
 import { waitFor } from "./wait";
 
 /** Every JSON line logEvent wrote while the spy was on; the Worker and the rooms share this isolate. */
@@ -287,7 +288,7 @@ describe("production queue names", () => {
     const productionEnv = { ...env, ENVIRONMENT: "production" };
     const { result } = await deliver(`${EVENTS_QUEUE}-production`, [likeEvent(target, uniqueUser(), Date.now())], { env: productionEnv });
     expect(result.explicitAcks).toHaveLength(1);
-    expect(await d1Count("SELECT COUNT(*) AS n FROM events WHERE target = ?", target)).toBe(1);
+    expect(await lakeRowsOf(target)).toHaveLength(1);
   });
 });
 
@@ -340,9 +341,9 @@ describe("health", () => {
       await state.storage.deleteAlarm();
       await room.applyLikes({ target, ops: users.slice(1_000).map((userId) => ({ userId, action: "like" as const })) });
       await state.storage.deleteAlarm();
-      await expect(shipOutbox(outage, state.storage.sql)).rejects.toThrow("queue unavailable");
+      await expect(shipOutbox(outage, state.storage.sql, ROOM_PRODUCER)).rejects.toThrow("queue unavailable");
       // What the room's outbox job does after every send, failed ones included.
-      const { reported, backlog } = await new OutboxBacklogReporter(env.DB, state.storage.sql, new RoomMeta(state.storage.sql)).report(target);
+      const { reported, backlog } = await new OutboxBacklogReporter(env, state.storage.sql, new RoomMeta(state.storage.sql)).report(target);
       expect(reported).toBe(true);
       expect(backlog.events).toBe(1_001);
     });
