@@ -11,6 +11,7 @@ import { DevFaultsReport } from "../../workers/dev-faults";
 import { queryLocalD1, startDevServer, type DevServer } from "../../scripts/dev-server";
 import { call, pollUntil, read, RELIABILITY_AUTH_SECRET, tokenFor, UNLIMITED_RATES, uniqueTarget } from "./client";
 import { printReliability } from "./record";
+import { lakeRows } from "./lake";
 
 /**
  * Long enough for the writes below plus a queue batch on a slow machine, so every event is
@@ -27,7 +28,6 @@ const DELIVERY_MS = 75_000;
 /** Analytics answers are edge-cached for 5 s. */
 const ANALYTICS_CACHE_MS = 5_000;
 
-const EventRow = z.object({ target: z.string(), seq: z.number().int(), event_id: z.string() });
 const DeadRow = z.object({ n: z.number().int() });
 const D1Answer = z.array(z.object({ results: z.array(z.unknown()) }));
 
@@ -91,20 +91,20 @@ describe("queue consumer outage", () => {
     await new Promise((r) => setTimeout(r, ANALYTICS_CACHE_MS + 1_000));
     const seqs = await Promise.all(targets.map(async (t) => (await read(url, `/v1/admin/targets/${t}/metrics`, RoomMetricsReport, { token: admin })).seq));
     const faultsAfter = await read(url, "/v1/dev/faults", DevFaultsReport);
+    // The lake, not D1 `events`: every event the consumer acked, as stored (docs/lake.md).
+    const events = await lakeRows(url, admin, targets);
     await server.stop();
     server = null;
 
-    const inTargets = `(${targets.map((t) => `'${t}'`).join(", ")})`;
-    const events = await d1Rows(persistTo, `SELECT target, seq, event_id FROM events WHERE target IN ${inTargets}`, EventRow);
     const [dead] = await d1Rows(persistTo, `SELECT COUNT(*) AS n FROM dead_letters WHERE body LIKE '%${targets[0]}%' OR body LIKE '%${targets[1]}%'`, DeadRow);
-    const distinct = new Set(events.map((e) => `${e.target} ${e.seq}`));
+    const distinct = new Set(events.map((e) => e.event_id));
     const lost = eventsIn - distinct.size;
     const duplicated = events.length - distinct.size;
     const refused = faultsAfter.eventsConsumer.messagesRefused;
 
     printReliability({ kind: "fault", suite: "queue consumer outage", fault: `consumer refuses batches ${OUTAGE_MS / 1000} s`, injected: refused, survived: lost === 0 && duplicated === 0 ? refused : 0 });
     printReliability({ kind: "writes", suite: "queue consumer outage", acknowledged: eventsIn, lost });
-    console.log(`queue: ${eventsIn} events in, ${events.length} rows in D1, ${refused} deliveries refused in ${faultsAfter.eventsConsumer.batchesRefused} batches, ${storedDuring} stored during the outage`);
+    console.log(`queue: ${eventsIn} events in, ${events.length} rows in the lake, ${refused} deliveries refused in ${faultsAfter.eventsConsumer.batchesRefused} batches, ${storedDuring} stored during the outage`);
 
     expect(storedDuring, "the consumer stored nothing while failing").toBe(0);
     expect(faultsDuring.eventsConsumer.messagesRefused, "the consumer refused deliveries").toBeGreaterThan(0);
