@@ -105,7 +105,10 @@ function headRows(roomSql: SqlStorage, producer: OutboxProducer): OutboxRow[] {
     const first = parsed[0];
     const last = parsed[parsed.length - 1];
     if (first === undefined || last === undefined) continue;
-    const message = EventBatchMessage.parse({ producer: { target: first.target, ...producer }, fromSeq: first.seq, toSeq: last.seq, events: parsed });
+    // The range from the seqs themselves (not first/last), so a row can never fail the schema
+    // and hold the outbox back; a row's events are in seq order anyway.
+    const seqs = parsed.map((event) => event.seq);
+    const message = EventBatchMessage.parse({ producer: { target: first.target, ...producer }, fromSeq: Math.min(...seqs), toSeq: Math.max(...seqs), events: parsed });
     rows.push({ seq: row.seq, message, bytes: new TextEncoder().encode(JSON.stringify(message)).byteLength });
     events += parsed.length;
     if (events >= MAX_EVENTS_PER_RUN) break;

@@ -34,6 +34,8 @@ export const EventBatchMessage = z
     message: "every event must be about the producer's target",
     path: ["events"],
   });
+// An outbox row holds one producer's events, so the producer's target is every event's target:
+// a message that says otherwise was not written by an outbox and is retried to the DLQ.
 export type EventBatchMessage = z.infer<typeof EventBatchMessage>;
 
 /**
