@@ -10,7 +10,7 @@ import { createApp } from "../../workers/app";
 import { EVENTS_QUEUE } from "../../workers/queues";
 import { call, like, roomStub, runRoomAlarm, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { LiveSocket } from "./live-socket";
-import { deliver, likeEvent } from "./pipeline-helpers";
+import { d1Count, deliver, likeEvent } from "./pipeline-helpers";
 import { waitFor } from "./wait";
 
 /** Every JSON line logEvent wrote while the spy was on; the Worker and the rooms share this isolate. */
@@ -326,6 +326,8 @@ describe("health", () => {
 
     await deliver(EVENTS_QUEUE, [likeEvent(target, uniqueUser(), Date.now())]);
     expect((await health()).checks.consumer.status).toBe("ok");
+    // The gauge lives in the queue's health board: D1 is not written per batch any more.
+    expect(await d1Count("SELECT COUNT(*) AS n FROM queue_consumer_stats")).toBe(0);
   });
 
   it("turns the outbox check to warn while a room holds more unsent events than the threshold, and back to ok once it drains", { timeout: 60_000 }, async () => {
@@ -351,6 +353,7 @@ describe("health", () => {
     const backedUp = await health();
     expect(backedUp.checks.outbox.status).toBe("warn");
     expect(backedUp.checks.outbox.observed).toMatchObject({ unsentEvents: 1_001, rooms: 1 });
+    expect(await d1Count("SELECT COUNT(*) AS n FROM room_outbox_backlogs")).toBe(0);
     expect(backedUp.status).not.toBe("ok");
     expect((await metricsOf(target)).outbox.backlog).toBe(1_001);
 
