@@ -5,6 +5,8 @@ import { EVENTS_QUEUE } from "../../workers/queues";
 import { like, postJson, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { batchMessage, deliver, likeEvents } from "./pipeline-helpers";
 import { lakeObjectsOf, lakeRowsOf } from "./lake-helpers";
+import { applyLikesRouted } from "../../workers/shards";
+import { waitFor } from "./wait";
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -39,6 +41,21 @@ describe("event lake", () => {
     const keys = (await lakeObjectsOf(target)).map((object) => object.key.split("/").pop());
     expect(keys.sort()).toEqual(["0-0-1-1.ndjson.gz", "1-3-1-1.ndjson.gz"]);
     expect((await lakeRowsOf(target)).map((row) => row.epoch)).toEqual([0, 1]);
+  });
+});
+
+describe("like shards", () => {
+  it("stamp their epoch on their events, which reach the lake under their own epoch and shard", { timeout: 30_000 }, async () => {
+    const target = uniqueTarget();
+    const set = await roomStub(target).setShards({ target, n: 2 });
+    expect(set.ok).toBe(true);
+    const users = Array.from({ length: 6 }, () => uniqueUser());
+    const outcomes = await applyLikesRouted(env, target, users.map((userId) => ({ userId, action: "like" as const })));
+    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+    const rows = await waitFor(async () => (await lakeRowsOf(target)).filter((row) => row.type === "like"), (found) => found.length === 6, 20_000, "shard likes in the lake");
+    expect(rows.every((row) => row.epoch === 1)).toBe(true);
+    const keys = (await lakeObjectsOf(target)).map((object) => object.key.split("/").pop()!);
+    expect(keys.filter((key) => /^1-[01]-\d+-\d+\.ndjson\.gz$/.test(key)).length).toBeGreaterThanOrEqual(1);
   });
 });
 
