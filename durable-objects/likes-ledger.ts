@@ -14,6 +14,11 @@ import type { RoomSeq } from "./room-seq";
 export class LikesLedger {
   private likes = 0;
   private readonly idempotency: IdempotencyStore;
+  /**
+   * A like shard's epoch, stamped on its events so a user's index can order them after the
+   * room's (protocol/events.ts); unset in a room, whose events carry none.
+   */
+  eventEpoch: number | undefined;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -66,7 +71,7 @@ export class LikesLedger {
         this.likes += wantLiked ? 1 : -1;
         liked.set(userId, wantLiked);
         writes.set(userId, { liked: wantLiked, seq });
-        events.push({ eventId: crypto.randomUUID(), type: wantLiked ? "like" : "unlike", target, userId, at, seq });
+        events.push({ eventId: crypto.randomUUID(), type: wantLiked ? "like" : "unlike", target, userId, at, seq, ...this.epochField() });
         return seq;
       });
       if (outcome.ok && outcome.result.changed && outcome.fresh) changes.push(outcome.result);
@@ -163,8 +168,10 @@ export class LikesLedger {
    * Removes a user's like because they asked to be forgotten. The count and seq move as for
    * an unlike, but the event carries no user id, so the outbox never ships it again.
    */
-  eraseUser(target: string, userId: string): boolean {
-    if (!this.status(userId).liked) return false;
+  eraseUser(target: string, userId: string, before: number = Number.MAX_SAFE_INTEGER): boolean {
+    const { liked, likedAt } = this.status(userId);
+    // `before`: a like made after that instant is a returning user's new one (forgotten-bounce).
+    if (!liked || (likedAt ?? 0) > before) return false;
     this.recordChange(target, userId, false, null);
     this.meta.set("likes", String(this.likes));
     return true;
@@ -204,6 +211,10 @@ export class LikesLedger {
     );
   }
 
+  private epochField(): { epoch?: number } {
+    return this.eventEpoch === undefined ? {} : { epoch: this.eventEpoch };
+  }
+
   private recordChange(target: string, userId: string, wantLiked: boolean, eventUserId: string | null): number {
     const at = this.now();
     const seq = this.seq.next();
@@ -222,6 +233,7 @@ export class LikesLedger {
       userId: eventUserId,
       at,
       seq,
+      ...this.epochField(),
     };
     enqueueEvent(this.sql, event);
     return seq;

@@ -1,6 +1,5 @@
-import { drizzle } from "drizzle-orm/d1";
-import { eq, sql as dsql } from "drizzle-orm";
-import { roomOutboxBacklogs } from "../workers/db/schema";
+import { backlogBoardName } from "../protocol/health-board";
+import type { AppEnv } from "../workers/env";
 import type { RoomMeta } from "./room-meta";
 
 export interface OutboxBacklog {
@@ -22,46 +21,41 @@ export function readOutboxBacklog(roomSql: SqlStorage): OutboxBacklog {
   return { events: row.n, oldestAt: row.n > 0 && typeof row.oldest === "number" ? row.oldest : null };
 }
 
-/** While a backlog lasts, D1 hears about it at most this often. */
+/** While a backlog lasts, the health board hears about it at most this often. */
 export const BACKLOG_REPORT_INTERVAL_MS = 30_000;
 const REPORTED_AT_KEY = "ops.outbox_backlog_reported_at";
 
 /**
- * Tells D1 (`room_outbox_backlogs`) about this room's unsent events, so the health report can
- * see a backlog in any room without waking every room. A healthy room writes nothing: only a
- * backlog (first seen, then every BACKLOG_REPORT_INTERVAL_MS) and its end cost a D1 write.
- * Whether a backlog was reported is kept in room_meta, so a room evicted mid-backlog still
- * clears its row when it drains after waking up.
+ * Tells the room's health board (`outbox:<k>` by target hash, durable-objects/health/) about
+ * its unsent events, so the health report can see a backlog in any room without waking every
+ * room. It is called after an outbox run, so only a room in trouble (events left after a send,
+ * i.e. the queue refused or is behind) writes: first seen, then every
+ * BACKLOG_REPORT_INTERVAL_MS, and once when it ends. A healthy room writes nothing. Whether a
+ * backlog was reported is kept in room_meta, so a room evicted mid-backlog still clears its
+ * row when it drains after waking up.
  */
 export class OutboxBacklogReporter {
   constructor(
-    private readonly d1: D1Database,
+    private readonly env: Pick<AppEnv, "HEALTH_BOARD">,
     private readonly roomSql: SqlStorage,
     private readonly meta: RoomMeta,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Returns the backlog it saw; true in `reported` when it wrote to D1. */
+  /** Returns the backlog it saw; true in `reported` when it wrote to the board. */
   async report(target: string): Promise<{ backlog: OutboxBacklog; reported: boolean }> {
     const backlog = readOutboxBacklog(this.roomSql);
     const reportedAt = Number(this.meta.get(REPORTED_AT_KEY) ?? 0);
     const now = this.now();
-    const db = drizzle(this.d1);
+    const board = this.env.HEALTH_BOARD.get(this.env.HEALTH_BOARD.idFromName(backlogBoardName(target)));
     if (backlog.events === 0 || backlog.oldestAt === null) {
       if (reportedAt === 0) return { backlog, reported: false };
-      await db.delete(roomOutboxBacklogs).where(eq(roomOutboxBacklogs.target, target));
+      await board.reportBacklog({ target, events: 0, oldestAt: null, reportedAt: now });
       this.meta.delete(REPORTED_AT_KEY);
       return { backlog, reported: true };
     }
     if (reportedAt !== 0 && now - reportedAt < BACKLOG_REPORT_INTERVAL_MS) return { backlog, reported: false };
-    const row = { target, events: backlog.events, oldestAt: backlog.oldestAt, reportedAt: now };
-    await db
-      .insert(roomOutboxBacklogs)
-      .values(row)
-      .onConflictDoUpdate({
-        target: roomOutboxBacklogs.target,
-        set: { events: dsql`excluded.events`, oldestAt: dsql`excluded.oldest_at`, reportedAt: dsql`excluded.reported_at` },
-      });
+    await board.reportBacklog({ target, events: backlog.events, oldestAt: backlog.oldestAt, reportedAt: now });
     this.meta.set(REPORTED_AT_KEY, String(now));
     return { backlog, reported: true };
   }

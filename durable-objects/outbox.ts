@@ -2,6 +2,7 @@ import { z } from "zod";
 import { EngagementEvent } from "../protocol/events";
 import { setInEventArrays } from "./event-array-rows";
 import { recordEngagement } from "./analytics/series";
+import { EventBatchMessage, MAX_BYTES_PER_SEND, MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_SEND, type EventProducer } from "../protocol/event-batch";
 
 /**
  * Events waiting for the queue, one row per write (a commit's whole batch of likes is one
@@ -17,8 +18,19 @@ export const OUTBOX_ROWS_MIGRATION = `
     SELECT seq, 1, json_extract(body, '$.at'), json_array(json(body)) FROM outbox_by_event ORDER BY seq;
   DROP TABLE outbox_by_event;`;
 
-/** Well under DO SQLite's 2 MB per row: a larger write is split over several rows. */
-const MAX_ROW_CHARS = 1_000_000;
+/**
+ * A row is one queue message (protocol/event-batch.ts), so it stays under a message's size with
+ * room for the envelope; a bigger commit is stored as several rows. Rows never change their
+ * events afterwards (an erasure only blanks user ids, which shrinks them), so a row's seq range
+ * names the same events on every send: the event lake's create-only key rests on that.
+ */
+const MAX_ROW_BYTES = MAX_MESSAGE_BYTES - 2_000;
+
+/** UTF-8 size, computed only when the text could be near the limit (3 bytes per UTF-16 unit at most). */
+function fitsRow(text: string): boolean {
+  if (text.length * 3 <= MAX_ROW_BYTES) return true;
+  return new TextEncoder().encode(text).byteLength <= MAX_ROW_BYTES;
+}
 
 /** Records an event for the queue, inside the transaction that made the change it describes. */
 export function enqueueEvent(roomSql: SqlStorage, event: EngagementEvent): void {
@@ -26,7 +38,7 @@ export function enqueueEvent(roomSql: SqlStorage, event: EngagementEvent): void 
 }
 
 /**
- * A batch's events (in seq order) as one row: one statement and one JSON text, whatever the batch size.
+ * A batch's events (in seq order) as one row, or as few rows as a queue message's size allows.
  * Every event that enters an outbox is committed, once, in this transaction: that makes this the
  * place where the target's analytics series counts it too (analytics/series.ts).
  */
@@ -40,7 +52,7 @@ function enqueueRows(roomSql: SqlStorage, events: readonly EngagementEvent[]): v
   const last = events[events.length - 1];
   if (first === undefined || last === undefined) return;
   const body = JSON.stringify(events);
-  if (body.length > MAX_ROW_CHARS && events.length > 1) {
+  if (!fitsRow(body) && events.length > 1) {
     const half = Math.ceil(events.length / 2);
     enqueueRows(roomSql, events.slice(0, half));
     enqueueRows(roomSql, events.slice(half));
@@ -49,107 +61,97 @@ function enqueueRows(roomSql: SqlStorage, events: readonly EngagementEvent[]): v
   roomSql.exec("INSERT INTO outbox (seq, events, oldest_at, body) VALUES (?, ?, ?, ?)", last.seq, events.length, first.at, body);
 }
 
-/** Queues take at most 100 messages and 256 KB per sendBatch. */
-const MAX_MESSAGES_PER_SEND = 100;
-const MAX_BYTES_PER_SEND = 250_000;
-/** One job run stops starting new rows past this many events; a row is never cut on purpose. */
-const MAX_EVENTS_PER_RUN = 2_000;
+/** One job run stops starting new rows past this many events. */
+const MAX_EVENTS_PER_RUN = 5_000;
 
 const StoredEvents = z.array(z.unknown());
 
+/** Where this outbox lives; the target comes from the events themselves. */
+export type OutboxProducer = Omit<EventProducer, "target">;
+
+/** A target's room: epoch 0 of its own seq (docs/shards.md). */
+export const ROOM_PRODUCER: OutboxProducer = { epoch: 0, shard: 0 };
+
 interface OutboxRow {
   seq: number;
-  events: unknown[];
-  /** Ids of this row's head events the queue accepted during this run. */
-  accepted: string[];
+  message: EventBatchMessage;
+  bytes: number;
 }
 
 /**
- * Sends the oldest outbox events to the queue in order, as many sends as Queues' limits need
- * (a row of 1,000 likes takes ten). A row leaves storage once every event in it was accepted.
- * When a send fails, the accepted part of a row is cut from it before the error propagates, so
- * the next try resends only what the queue did not accept; a crash between sends may resend
- * more, which the consumer dedupes by event id (workers/event-store.ts).
+ * Sends the oldest outbox rows to the queue in order, one message per row, as few sendBatch
+ * calls as Queues' limits allow. A row leaves storage only once the queue accepted its message
+ * (a sendBatch is all or nothing): when a send fails, the rows of earlier sends are gone and
+ * the rest wait for the next try. A crash between a send and the delete resends whole rows,
+ * with the same seq range, which the lake's create-only key and the consumers' event ids absorb.
  */
 export async function shipOutbox(
-  queue: Pick<Queue<EngagementEvent>, "sendBatch">,
+  queue: Pick<Queue<unknown>, "sendBatch">,
   roomSql: SqlStorage,
-): Promise<{ sent: number; more: boolean }> {
-  const rows = headRows(roomSql);
+  producer: OutboxProducer,
+): Promise<{ sent: number; events: number; more: boolean }> {
+  const rows = headRows(roomSql, producer);
   let sent = 0;
-  try {
-    for (let batch = nextSend(rows); batch.messages.length > 0; batch = nextSend(rows)) {
-      await queue.sendBatch(batch.messages);
-      for (const [row, ids] of batch.taken) row.accepted.push(...ids);
-      sent += batch.messages.length;
-    }
-  } finally {
-    forgetSent(roomSql, rows);
+  let events = 0;
+  for (let from = 0; from < rows.length; ) {
+    const to = nextSend(rows, from);
+    const batch = rows.slice(from, to);
+    await queue.sendBatch(batch.map((row) => ({ body: row.message, contentType: "json" as const })));
+    // Right after each accepted send, so a later failing send cannot make these go again.
+    roomSql.exec("DELETE FROM outbox WHERE seq <= ?", batch[batch.length - 1]!.seq);
+    sent += batch.length;
+    events += batch.reduce((n, row) => n + row.message.events.length, 0);
+    from = to;
   }
-  return { sent, more: roomSql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length > 0 };
+  return { sent, events, more: roomSql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length > 0 };
 }
 
-function headRows(roomSql: SqlStorage): OutboxRow[] {
+function headRows(roomSql: SqlStorage, producer: OutboxProducer): OutboxRow[] {
+  splitOversizedRows(roomSql);
   const rows: OutboxRow[] = [];
   let events = 0;
   for (const row of roomSql.exec<{ seq: number; body: string }>("SELECT seq, body FROM outbox ORDER BY seq")) {
-    const parsed = StoredEvents.parse(JSON.parse(row.body));
-    rows.push({ seq: row.seq, events: parsed, accepted: [] });
+    const parsed = StoredEvents.parse(JSON.parse(row.body)).map((event) => EngagementEvent.parse(event));
+    const first = parsed[0];
+    const last = parsed[parsed.length - 1];
+    if (first === undefined || last === undefined) continue;
+    // The range from the seqs themselves (not first/last), so a row can never fail the schema
+    // and hold the outbox back; a row's events are in seq order anyway.
+    const seqs = parsed.map((event) => event.seq);
+    const message = EventBatchMessage.parse({ producer: { target: first.target, ...producer }, fromSeq: Math.min(...seqs), toSeq: Math.max(...seqs), events: parsed });
+    rows.push({ seq: row.seq, message, bytes: new TextEncoder().encode(JSON.stringify(message)).byteLength });
     events += parsed.length;
     if (events >= MAX_EVENTS_PER_RUN) break;
   }
   return rows;
 }
 
-/** The next unsent events in order, within one sendBatch's limits; each checked on its way out. */
-function nextSend(rows: readonly OutboxRow[]): { messages: MessageSendRequest<EngagementEvent>[]; taken: Map<OutboxRow, string[]> } {
-  const messages: MessageSendRequest<EngagementEvent>[] = [];
-  const taken = new Map<OutboxRow, string[]>();
+/** The end (exclusive) of the next sendBatch starting at `from`: at least one row. */
+function nextSend(rows: readonly OutboxRow[], from: number): number {
   let bytes = 0;
-  for (const row of rows) {
-    for (let i = row.accepted.length; i < row.events.length; i++) {
-      if (messages.length === MAX_MESSAGES_PER_SEND) return { messages, taken };
-      const event = EngagementEvent.parse(row.events[i]);
-      bytes += JSON.stringify(event).length;
-      if (messages.length > 0 && bytes > MAX_BYTES_PER_SEND) return { messages, taken };
-      messages.push({ body: event, contentType: "json" });
-      const ids = taken.get(row);
-      if (ids === undefined) taken.set(row, [event.eventId]);
-      else ids.push(event.eventId);
-    }
+  let to = from;
+  while (to < rows.length && to - from < MAX_MESSAGES_PER_SEND) {
+    bytes += rows[to]!.bytes;
+    if (to > from && bytes > MAX_BYTES_PER_SEND) break;
+    to++;
   }
-  return { messages, taken };
+  return to;
 }
 
 /**
- * Drops what the queue accepted: whole rows by key, and the accepted head of a partly sent
- * row. The head is cut from what storage holds now, by event id, not from the copy read
- * before the sends: an erasure that anonymised the row meanwhile (forget-user.ts) is kept, and
- * a head another run already cut is not cut twice.
+ * Rows written before rows had to fit one message (up to 1 MB): split in place, in one
+ * synchronous run of statements (so atomic), before any of them is sent.
  */
-function forgetSent(roomSql: SqlStorage, rows: readonly OutboxRow[]): void {
-  let lastWhole: number | null = null;
-  for (const row of rows) {
-    if (row.accepted.length === row.events.length) {
-      lastWhole = row.seq;
-      continue;
-    }
-    if (row.accepted.length > 0) cutRowHead(roomSql, row.seq, new Set(row.accepted));
-    break;
+function splitOversizedRows(roomSql: SqlStorage): void {
+  const big = roomSql
+    .exec<{ seq: number; body: string }>("SELECT seq, body FROM outbox WHERE length(body) * 3 > ? ORDER BY seq", MAX_ROW_BYTES)
+    .toArray()
+    .filter((row) => !fitsRow(row.body));
+  for (const row of big) {
+    const events = StoredEvents.parse(JSON.parse(row.body)).map((event) => EngagementEvent.parse(event));
+    roomSql.exec("DELETE FROM outbox WHERE seq = ?", row.seq);
+    enqueueEvents(roomSql, events);
   }
-  if (lastWhole !== null) roomSql.exec("DELETE FROM outbox WHERE seq <= ?", lastWhole);
-}
-
-function cutRowHead(roomSql: SqlStorage, seq: number, accepted: ReadonlySet<string>): void {
-  const stored = roomSql.exec<{ body: string }>("SELECT body FROM outbox WHERE seq = ?", seq).toArray()[0];
-  if (stored === undefined) return;
-  const events = StoredEvents.parse(JSON.parse(stored.body)).map((event) => EngagementEvent.parse(event));
-  let cut = 0;
-  while (cut < events.length && accepted.has(events[cut]!.eventId)) cut++;
-  const rest = events.slice(cut);
-  const first = rest[0];
-  if (first === undefined) roomSql.exec("DELETE FROM outbox WHERE seq = ?", seq);
-  else if (cut > 0) roomSql.exec("UPDATE outbox SET body = ?, events = ?, oldest_at = ? WHERE seq = ?", JSON.stringify(rest), rest.length, first.at, seq);
 }
 
 /**

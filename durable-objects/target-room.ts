@@ -20,7 +20,7 @@ import { migrateRoomSchema } from "./room-migrations";
 import { LikesLedger } from "./likes-ledger";
 import { AlarmJobs } from "./alarm-jobs";
 import { checkpointToD1 } from "./d1-checkpoint";
-import { shipOutbox } from "./outbox";
+import { ROOM_PRODUCER, shipOutbox } from "./outbox";
 import { IDEMPOTENCY_TTL_MS, idempotencyScope } from "./idempotency";
 import { UserLimits } from "./users/user-limits";
 import { ADMIN_ROLE, type Actor } from "../protocol/moderation";
@@ -29,6 +29,7 @@ import { TICKET_SWEEP_JOB, UsedTickets, type Admission } from "./used-tickets";
 import { identityFrom } from "./identity-header";
 import { ForgetUserInput, LikeIndexPageInput, type ForgetUserResult, type LikeIndexPage } from "../protocol/deletion";
 import { forgetUserInRoom } from "./forget-user";
+import { forgetUserBeforeInRoom } from "./forget-before";
 import { readLikeIndexPage } from "./like-index";
 import { ReplayRing } from "./replay-ring";
 import { LiveBroadcaster } from "./live-broadcaster";
@@ -271,7 +272,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       target: () => this.boundTarget(),
       commit: (work) => this.commit(work),
     });
-    this.backlogReporter = new OutboxBacklogReporter(this.env.DB, this.ctx.storage.sql, this.meta);
+    this.backlogReporter = new OutboxBacklogReporter(this.env, this.ctx.storage.sql, this.meta);
     this.shards = new RoomShards(this.ctx.storage.sql, this.meta);
     this.movedLikes = new MovedUsers(this.ctx.storage.sql);
     this.relays = new RoomRelays(this.ctx.storage.sql, this.meta, this.env, () => this.boundTarget());
@@ -700,22 +701,25 @@ export class TargetRoom extends DurableObject<AppEnv> {
 
   /** Part of a user's deletion (workers/deletion/): erases what this room holds about them. */
   async forgetUser(input: ForgetUserInput): Promise<ForgetUserResult> {
-    const { target, userId } = ForgetUserInput.parse(input);
+    const { target, userId, before } = ForgetUserInput.parse(input);
     this.bindTarget(target);
     // Nothing was ever written here, so nothing names the user: answer without storing the room.
     if (!this.stored) return nothingToForget(target);
     const archived = await this.comments.archive.byAuthor(target, userId);
     const erased = await this.commit((log) => {
-      const result = forgetUserInRoom(this.ctx.storage.sql, this.ledger, this.reactionsLedger, log, target, userId);
-      const commentsErased = this.comments.forget(log, target, userId, archived, Date.now());
-      if (this.movedLikes.scrub(userId)) log.touch();
+      const result =
+        before === undefined
+          ? forgetUserInRoom(this.ctx.storage.sql, this.ledger, this.reactionsLedger, log, target, userId)
+          : forgetUserBeforeInRoom(this.ledger, this.reactionsLedger, log, target, userId, before);
+      const commentsErased = this.comments.forget(log, target, userId, archived, Date.now(), before);
+      if (before === undefined && this.movedLikes.scrub(userId)) log.touch();
       return { ...result, commentsErased, seq: this.seq.last };
     });
     this.relays.redact({ commentIds: [], authorId: userId });
     // The overlay hides the erased comments now; the job rewrites their pages without them.
     if (archived.length > 0) await this.jobs.schedule(JOB_COMMENT_ARCHIVE, Date.now());
     if (!this.shards.sharded) return erased;
-    const inShards = await forgetInShards(this.env, target, () => this.shards.config, userId);
+    const inShards = await forgetInShards(this.env, target, () => this.shards.config, userId, before);
     return {
       ...erased,
       likesRemoved: erased.likesRemoved + inShards.likesRemoved,
@@ -992,9 +996,9 @@ export class TargetRoom extends DurableObject<AppEnv> {
   }
 
   private async runOutbox(): Promise<number | null> {
-    const { sent, more } = await shipOutbox(this.env.EVENTS, this.ctx.storage.sql);
-    this.counters.outboxShipped(sent);
-    if (sent > 0) logEvent("outbox_sent", { target: this.target, events: sent, more, requestIds: this.observed.requestIds(JOB_OUTBOX) });
+    const { sent, events, more } = await shipOutbox(this.env.EVENTS, this.ctx.storage.sql, ROOM_PRODUCER);
+    this.counters.outboxShipped(events);
+    if (sent > 0) logEvent("outbox_sent", { target: this.target, events, messages: sent, more, requestIds: this.observed.requestIds(JOB_OUTBOX) });
     return more ? Date.now() : null;
   }
 

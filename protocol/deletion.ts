@@ -1,8 +1,12 @@
 import { z } from "zod";
 import { TargetId, UserId } from "./target";
 
-/** RPC input of TargetRoom.forgetUser. */
-export const ForgetUserInput = z.strictObject({ target: TargetId, userId: UserId });
+/**
+ * RPC input of TargetRoom.forgetUser. `before` (ms): forget only what the user did up to that
+ * instant, for events that reached their user's object after the user's deletion
+ * (workers/forgotten-bounce.ts): a user who came back keeps what they did since.
+ */
+export const ForgetUserInput = z.strictObject({ target: TargetId, userId: UserId, before: z.number().int().nonnegative().optional() });
 export type ForgetUserInput = z.infer<typeof ForgetUserInput>;
 
 export interface ForgetUserResult {

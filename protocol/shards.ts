@@ -69,7 +69,8 @@ export const ShardApplyInput = z.strictObject({
 });
 export type ShardApplyInput = z.infer<typeof ShardApplyInput>;
 
-export const ShardUserInput = z.strictObject({ address: ShardAddress, userId: UserId });
+/** `before`: only what the user did up to that instant (protocol/deletion.ts ForgetUserInput). */
+export const ShardUserInput = z.strictObject({ address: ShardAddress, userId: UserId, before: z.number().int().nonnegative().optional() });
 export type ShardUserInput = z.infer<typeof ShardUserInput>;
 
 /** The room as epoch 0's holder is asked with the target alone. */

@@ -15,6 +15,7 @@ import { deletionsRoutes } from "./routes/deletions";
 import { commentsRoutes } from "./routes/comments";
 import { benchRoutes } from "./routes/bench";
 import { meteringRoutes } from "./routes/metering";
+import { devLakeRoutes } from "./routes/dev-lake";
 import { reactionsRoutes } from "./routes/reactions";
 import { moderationRoutes } from "./routes/moderation";
 import { observeRequests } from "./observe-requests";
@@ -53,6 +54,7 @@ export function createApp() {
     operations: operationsRoutes,
     bench: benchRoutes,
     metering: meteringRoutes,
+    lake: devLakeRoutes,
     shards: shardsRoutes,
     relays: relaysRoutes,
     live: liveRoutes,
@@ -71,6 +73,7 @@ export function createApp() {
     .route("/", operationsRoutes)
     .route("/", benchRoutes)
     .route("/", meteringRoutes)
+    .route("/", devLakeRoutes)
     .route("/", shardsRoutes)
     .route("/", relaysRoutes)
     .route("/", liveTicketsRoutes)

@@ -3,7 +3,8 @@ import type { LikeShard } from "../durable-objects/shards/like-shard";
 import type { LiveRelay } from "../durable-objects/relays/live-relay";
 import type { UserState } from "../durable-objects/users/user-state";
 import type { Leaderboard } from "../durable-objects/analytics/leaderboard";
-import type { EngagementEvent } from "../protocol/events";
+import type { HealthBoard } from "../durable-objects/health/health-board";
+import type { EventsQueueBody } from "../protocol/event-batch";
 import type { DeletionStep } from "../protocol/deletion";
 
 /** Bindings and vars from wrangler.toml and `.dev.vars` (see README "Configuration"). */
@@ -17,6 +18,8 @@ export interface AppEnv {
   USER_STATE: DurableObjectNamespace<UserState>;
   /** Partitions of the analytics leaderboard by target hash (docs/analytics.md). */
   LEADERBOARD: DurableObjectNamespace<Leaderboard>;
+  /** Consumer lag and rooms' outbox backlogs for the health route (durable-objects/health/). */
+  HEALTH_BOARD: DurableObjectNamespace<HealthBoard>;
   /** Writes per user across rooms, and moderation writes per user (`[[ratelimits]]`); unbound: no limit. */
   USER_WRITES?: RateLimit;
   MODERATION_WRITES?: RateLimit;
@@ -25,7 +28,8 @@ export interface AppEnv {
   LAKE: R2Bucket;
   /** Comment pages older than a room's window. */
   COMMENT_ARCHIVE: R2Bucket;
-  EVENTS: Queue<EngagementEvent>;
+  /** Batches of events (protocol/event-batch.ts); the old one-event shape is still accepted. */
+  EVENTS: Queue<EventsQueueBody>;
   DELETIONS: Queue<DeletionStep>;
   /** Signs and checks HS256 tokens, the built-in provider (AUTH_HS256); docs/identity.md. */
   AUTH_SECRET?: string;

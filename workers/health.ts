@@ -1,7 +1,8 @@
 import { drizzle } from "drizzle-orm/d1";
-import { count, desc, eq, min, sum } from "drizzle-orm";
+import { desc } from "drizzle-orm";
 import type { HealthCheck, HealthReport, HealthStatus } from "../protocol/operations";
-import { queueConsumerStats, reconcileRuns, roomOutboxBacklogs } from "./db/schema";
+import { BACKLOG_BOARDS, backlogBoardNameAt, consumerBoardName } from "../protocol/health-board";
+import { reconcileRuns } from "./db/schema";
 import type { AppEnv } from "./env";
 import { EVENTS_QUEUE } from "./queues";
 import { isolateRequests, REQUEST_WINDOW_MS, type RequestWindow } from "./request-window";
@@ -45,10 +46,15 @@ async function checkD1(d1: D1Database, now: () => number): Promise<HealthCheck> 
   }
 }
 
-async function checkConsumer(d1: D1Database, now: number): Promise<HealthCheck> {
+/** The health boards (durable-objects/health/health-board.ts), not D1: no per-write table. */
+function board(env: AppEnv, name: string) {
+  return env.HEALTH_BOARD.get(env.HEALTH_BOARD.idFromName(name));
+}
+
+async function checkConsumer(env: AppEnv, now: number): Promise<HealthCheck> {
   const { warnLagMs, failLagMs } = HEALTH_THRESHOLDS.consumer;
   const thresholds = { warn: `oldest event of the last batch > ${warnLagMs / 1000} s old`, fail: `> ${failLagMs / 1000} s old` };
-  const [row] = await drizzle(d1).select().from(queueConsumerStats).where(eq(queueConsumerStats.queue, EVENTS_QUEUE)).limit(1);
+  const row = await board(env, consumerBoardName(EVENTS_QUEUE)).consumerStats(EVENTS_QUEUE);
   if (!row) return { status: "ok", observed: { lagMs: null, lastBatchAgeMs: null }, thresholds, note: "no batch consumed yet" };
   return {
     status: above(row.lagMs, warnLagMs, failLagMs),
@@ -58,16 +64,16 @@ async function checkConsumer(d1: D1Database, now: number): Promise<HealthCheck> 
   };
 }
 
-async function checkOutbox(d1: D1Database, now: number): Promise<HealthCheck> {
+async function checkOutbox(env: AppEnv, now: number): Promise<HealthCheck> {
   const { warnEvents, failEvents, warnAgeMs, failAgeMs } = HEALTH_THRESHOLDS.outbox;
-  const [row] = await drizzle(d1)
-    .select({ rooms: count(), events: sum(roomOutboxBacklogs.events), oldestAt: min(roomOutboxBacklogs.oldestAt) })
-    .from(roomOutboxBacklogs);
-  const events = Number(row?.events ?? 0);
-  const oldestAgeMs = row?.oldestAt == null ? null : Math.max(0, now - row.oldestAt);
+  const boards = await Promise.all(Array.from({ length: BACKLOG_BOARDS }, (_, k) => board(env, backlogBoardNameAt(k)).backlogSummary()));
+  const events = boards.reduce((n, summary) => n + summary.events, 0);
+  const oldests = boards.flatMap((summary) => (summary.oldestAt === null ? [] : [summary.oldestAt]));
+  const row = { rooms: boards.reduce((n, summary) => n + summary.rooms, 0), oldestAt: oldests.length === 0 ? null : Math.min(...oldests) };
+  const oldestAgeMs = row.oldestAt === null ? null : Math.max(0, now - row.oldestAt);
   return {
     status: worst(above(events, warnEvents, failEvents), above(oldestAgeMs ?? 0, warnAgeMs, failAgeMs)),
-    observed: { unsentEvents: events, rooms: row?.rooms ?? 0, oldestAgeMs },
+    observed: { unsentEvents: events, rooms: row.rooms, oldestAgeMs },
     thresholds: {
       warn: `> ${warnEvents} unsent events or oldest > ${warnAgeMs / 1000} s`,
       fail: `> ${failEvents} unsent events or oldest > ${failAgeMs / 60_000} min`,
@@ -126,8 +132,8 @@ export async function healthReport(env: AppEnv, now: () => number = Date.now, wi
   const at = now();
   const [d1, consumer, outbox, reconciliation] = await Promise.all([
     checkD1(env.DB, now),
-    guarded(() => checkConsumer(env.DB, at)),
-    guarded(() => checkOutbox(env.DB, at)),
+    guarded(() => checkConsumer(env, at)),
+    guarded(() => checkOutbox(env, at)),
     guarded(() => checkReconciliation(env.DB, at)),
   ]);
   const requests = checkRequests(window);

@@ -13,6 +13,7 @@ import { LikeShard as PlainLikeShard } from "../durable-objects/shards/like-shar
 import { LiveRelay as PlainLiveRelay } from "../durable-objects/relays/live-relay";
 import { UserState as PlainUserState } from "../durable-objects/users/user-state";
 import { Leaderboard as PlainLeaderboard } from "../durable-objects/analytics/leaderboard";
+import { HealthBoard as PlainHealthBoard } from "../durable-objects/health/health-board";
 import { meteredHandler, meteredObject, meteringWanted } from "./dev-metering";
 
 /**
@@ -30,6 +31,7 @@ export const LikeShard = METERING ? meteredObject(PlainLikeShard, "LikeShard") :
 export const LiveRelay = METERING ? meteredObject(PlainLiveRelay, "LiveRelay") : PlainLiveRelay;
 export const UserState = METERING ? meteredObject(PlainUserState, "UserState") : PlainUserState;
 export const Leaderboard = METERING ? meteredObject(PlainLeaderboard, "Leaderboard") : PlainLeaderboard;
+export const HealthBoard = METERING ? meteredObject(PlainHealthBoard, "HealthBoard") : PlainHealthBoard;
 
 const app = createApp();
 

@@ -1,4 +1,5 @@
-import { EngagementEvent } from "../protocol/events";
+import type { EngagementEvent } from "../protocol/events";
+import { EventsQueueBody } from "../protocol/event-batch";
 import type { AppEnv } from "./env";
 import { storeEvents } from "./event-store";
 import { logEvent } from "./log";
@@ -6,39 +7,96 @@ import { EVENTS_QUEUE, retryDelaySeconds } from "./queues";
 import { subjectKeySecret, subjectKeys } from "./subject-key";
 import { recordConsumerLag } from "./consumer-lag";
 import { eventsConsumerRefuses } from "./dev-faults";
-import { feedUserIndexes } from "./user-index-feed";
+import { appendToLake, type LakeBatch } from "./event-lake";
+import { ingestByUser, type UserIngest } from "./user-ingest";
+import { bounceForgotten } from "./forgotten-bounce";
+import { settleBounded } from "./bounded";
+
+/** Lake puts in flight at once; each is one R2 request. */
+const LAKE_PUT_CONCURRENCY = 4;
+
+/** A batch message (one outbox row) or an old one-event message, as one lake object. */
+function asLakeBatch(body: EventsQueueBody): LakeBatch {
+  if ("producer" in body) return { ...body, legacy: false };
+  return { producer: { target: body.target, epoch: body.epoch ?? 0, shard: 0 }, fromSeq: body.seq, toSeq: body.seq, events: [body], legacy: true };
+}
 
 /**
- * Stores each event once by its id (a redelivered batch changes nothing) and acks only
- * after D1 accepted the write. A body that does not parse can never succeed, so it is
- * retried at once until the queue moves it to the dead-letter queue, never dropped; a D1
- * failure is transient, so those messages come back after a growing delay.
+ * For each message (one outbox row, or an old one-event message):
+ * 1. every user of the batch gets their events in one call to their object, which answers
+ *    their lake pseudonym and which events predate their deletion (workers/user-ingest.ts);
+ * 2. the message's events go to the lake as one create-only object (workers/event-lake.ts),
+ *    users as pseudonyms, forgotten events with no user;
+ * 3. forgotten events go back to their rooms to be forgotten (workers/forgotten-bounce.ts);
+ * and only then is the message acked. Every step is idempotent, so a redelivery changes
+ * nothing. A body that does not parse can never succeed: it is retried at once until the
+ * queue moves it to the dead-letter queue, never dropped; other failures come back after a
+ * growing delay.
  */
 export async function consumeEngagementEvents(batch: MessageBatch<unknown>, env: AppEnv): Promise<void> {
-  const valid: { message: Message<unknown>; event: EngagementEvent }[] = [];
+  const valid: { message: Message<unknown>; lake: LakeBatch }[] = [];
   for (const message of batch.messages) {
-    const parsed = EngagementEvent.safeParse(message.body);
-    if (parsed.success) valid.push({ message, event: parsed.data });
+    const parsed = EventsQueueBody.safeParse(message.body);
+    if (parsed.success) valid.push({ message, lake: asLakeBatch(parsed.data) });
     else {
       logEvent("queue_message_invalid", { queue: batch.queue, messageId: message.id, attempts: message.attempts });
       message.retry();
     }
   }
   if (valid.length === 0) return;
+  const retry = (messages: readonly Message<unknown>[], error: unknown) => {
+    logEvent("queue_batch_retry", { queue: batch.queue, messages: messages.length, error: String(error) });
+    for (const message of messages) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+  };
 
-  // A resend can carry two copies of one event in the same batch; store it once, ack both.
-  const unique = [...new Map(valid.map(({ event }) => [event.eventId, event])).values()];
+  // A resend can carry one event in two messages of the same batch; its user sees it once.
+  const unique = [...new Map(valid.flatMap(({ lake }) => lake.events.map((event) => [event.eventId, event] as const))).values()];
   try {
     // The reliability tests' outage (development only): fails here, so the retry path below is the real one.
     if (eventsConsumerRefuses(env.ENVIRONMENT, valid.length)) throw new Error("development fault switch: events consumer refusing batches");
-    const userIds = unique.flatMap((event) => (event.userId === null ? [] : [event.userId]));
-    await storeEvents(env.DB, unique, await subjectKeys(subjectKeySecret(env), userIds));
-    await feedUserIndexes(env, unique);
+    await storeLegacy(env, unique);
   } catch (error) {
-    logEvent("queue_batch_retry", { queue: batch.queue, messages: valid.length, error: String(error) });
-    for (const { message } of valid) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    retry(valid.map(({ message }) => message), error);
     return;
   }
-  for (const { message } of valid) message.ack();
-  await recordConsumerLag(env.DB, EVENTS_QUEUE, unique, valid.map(({ message }) => message.attempts));
+
+  const users = await ingestByUser(env, unique);
+  const outcomes = await settleBounded(valid, LAKE_PUT_CONCURRENCY, async ({ lake }) => {
+    const failed = lake.events.flatMap((event) => {
+      const user = event.userId === null ? null : users.get(event.userId);
+      return user !== undefined && user !== null && !user.ok ? [user.error] : [];
+    });
+    if (failed.length > 0) throw new Error(`user objects unreachable: ${failed[0]}`);
+    const forgotten = (event: EngagementEvent) => event.userId !== null && isForgotten(users.get(event.userId), event.eventId);
+    await appendToLake(env.LAKE, lake, (event) => {
+      if (event.userId === null || forgotten(event)) return null;
+      const user = users.get(event.userId);
+      return user?.ok === true ? user.pseudonym : null;
+    });
+    await bounceForgotten(env, lake.events.filter(forgotten));
+  });
+
+  const acked: Message<unknown>[] = [];
+  const stored: EngagementEvent[] = [];
+  valid.forEach(({ message, lake }, i) => {
+    const outcome = outcomes[i]!;
+    if (outcome.status === "rejected") return retry([message], outcome.reason);
+    message.ack();
+    acked.push(message);
+    stored.push(...lake.events);
+  });
+  await recordConsumerLag(env, EVENTS_QUEUE, stored, acked.map((message) => message.attempts));
+}
+
+function isForgotten(user: UserIngest | undefined, eventId: string): boolean {
+  return user !== undefined && user.ok && user.forgotten.has(eventId);
+}
+
+/**
+ * LEGACY (issue 17): the D1 `events` table and its rollups, which analytics and deletion still
+ * read. The lead removes this call at merge, once they have moved; nothing here reads them.
+ */
+async function storeLegacy(env: AppEnv, events: readonly EngagementEvent[]): Promise<void> {
+  const userIds = events.flatMap((event) => (event.userId === null ? [] : [event.userId]));
+  await storeEvents(env.DB, events, await subjectKeys(subjectKeySecret(env), userIds));
 }

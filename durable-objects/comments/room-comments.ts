@@ -226,16 +226,23 @@ export class RoomComments {
    * R2 through the author index, in `archived`) becomes an anonymous tombstone, and the replay
    * ring keeps a `comment_deleted` tombstone in place of each event that quoted them.
    */
-  forget(log: ChangeLog, target: string, userId: string, archived: readonly { page: number; row: CommentRow }[], now: number): number {
-    const rows = this.store.byAuthor(userId);
+  forget(log: ChangeLog, target: string, userId: string, archived: readonly { page: number; row: CommentRow }[], now: number, before: number = Number.MAX_SAFE_INTEGER): number {
+    const rows = this.store.byAuthor(userId).filter((row) => row.created_at <= before);
     for (const row of rows) this.tombstone(log, target, row, null, "erasure", now, true);
+    // A returning user's later comments are not erased (`before`, a deletion's late events);
+    // the author index then still names them, for the next erasure.
+    let kept = false;
     for (const entry of archived) {
       const row = this.archive.current(entry.page, entry.row);
       if (row.author_id !== userId) continue;
+      if (row.created_at > before) {
+        kept = true;
+        continue;
+      }
       rows.push(row);
       this.tombstoneArchived(log, target, entry.page, row, null, "erasure", now);
     }
-    this.archive.forgetAuthor(userId);
+    if (!kept) this.archive.forgetAuthor(userId);
     const from = rows.reduce((lowest, row) => Math.min(lowest, row.seq), Number.MAX_SAFE_INTEGER);
     // The author id also catches a quoted comment whose row is gone from the room and D1 alike.
     redactRing(this.sql, { commentIds: rows.map((row) => row.id), authorId: userId }, rows.length === 0 ? 0 : from);

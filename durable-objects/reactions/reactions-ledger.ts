@@ -72,9 +72,13 @@ export class ReactionsLedger {
    * Removes every reaction of a user who asked to be forgotten. Counts and seq move as for a
    * remove, but the events carry no user id. Returns how many reactions were removed.
    */
-  eraseUser(target: string, userId: string, log: ChangeLog): number {
+  eraseUser(target: string, userId: string, log: ChangeLog, before: number = Number.MAX_SAFE_INTEGER): number {
     const rows = this.sql
-      .exec<{ subject: string; emoji: string }>("SELECT subject, emoji FROM reactions WHERE user_id = ? ORDER BY subject, emoji", userId)
+      .exec<{ subject: string; emoji: string }>(
+        "SELECT subject, emoji FROM reactions WHERE user_id = ? AND reacted_at <= ? ORDER BY subject, emoji",
+        userId,
+        before,
+      )
       .toArray();
     for (const row of rows) this.record(target, row.subject, row.emoji, userId, false, null, log);
     return rows.length;

@@ -90,7 +90,10 @@ export class LikeShard extends DurableObject<AppEnv> {
       logEvent("alarm_job_failed", { shard: this.bound === null ? null : this.name(), job, failures, error: String(error) }),
     );
     this.jobs.register(JOB_CHECKPOINT, () => this.runCheckpoint());
-    this.jobs.register(JOB_OUTBOX, async () => ((await shipOutbox(this.env.EVENTS, this.ctx.storage.sql)).more ? Date.now() : null));
+    this.jobs.register(JOB_OUTBOX, async () => {
+      const shard = this.requireBound();
+      return (await shipOutbox(this.env.EVENTS, this.ctx.storage.sql, { epoch: shard.epoch, shard: shard.k })).more ? Date.now() : null;
+    });
     this.jobs.register(JOB_REPORT, async () => {
       await this.reporter.report();
       return null;
@@ -110,6 +113,7 @@ export class LikeShard extends DurableObject<AppEnv> {
       this.moved = new MovedUsers(ctx.storage.sql);
       const stored = this.meta.get("shard");
       this.bound = stored === undefined ? null : BoundShard.parse(JSON.parse(stored));
+      this.ledger.eventEpoch = this.bound?.epoch;
       this.closed = this.meta.get("closed") === "1";
     });
   }
@@ -195,9 +199,17 @@ export class LikeShard extends DurableObject<AppEnv> {
    * erasure does (anonymous unlike event), then scrubs the markers and keys of older epochs.
    */
   async forgetUser(input: ShardUserInput): Promise<ShardForgetResult | Moved> {
-    const { address, userId } = ShardUserInput.parse(input);
+    const { address, userId, before } = ShardUserInput.parse(input);
     const shard = this.bind(address);
     if (this.closed || !(await this.ensureHeld(userId))) return MOVED;
+    if (before !== undefined) {
+      // A late event's bounce (workers/forgotten-bounce.ts): only a like from before the
+      // deletion goes; the user may hold a newer one, and their traces are theirs again.
+      const likesRemoved = this.commit(() => (this.ledger.eraseUser(shard.target, userId, before) ? 1 : 0));
+      if (likesRemoved > 0) await this.scheduleBackgroundJobs();
+      await this.currentTotal(likesRemoved > 0);
+      return { likesRemoved, outboxAnonymised: 0, idempotencyKeysRemoved: 0 };
+    }
     const result = this.commit(() => {
       const likesRemoved = this.ledger.eraseUser(shard.target, userId) ? 1 : 0;
       // Not holding them any more is safe: every older marker now says "not liked", which is
@@ -392,6 +404,7 @@ export class LikeShard extends DurableObject<AppEnv> {
     if (this.bound === null) {
       this.meta.set("shard", JSON.stringify(own));
       this.bound = own;
+      this.ledger.eventEpoch = own.epoch;
       return own;
     }
     const same =

@@ -46,10 +46,11 @@ export async function forgetInShards(
   target: string,
   config: () => ShardConfig,
   userId: string,
+  before?: number,
 ): Promise<ShardForgetResult> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const address = addressOf(target, config(), userId);
-    const answer = await shardStub(env, target, address.epoch, address.k).forgetUser({ address, userId });
+    const answer = await shardStub(env, target, address.epoch, address.k).forgetUser({ address, userId, ...(before === undefined ? {} : { before }) });
     if (!("moved" in answer)) return answer;
   }
   throw new Error(`erasure of a user on ${target} kept moving`);

@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { TargetSeriesResponse } from "../../protocol/analytics";
 import { Comment } from "../../protocol/comments";
 import { LikeResult } from "../../protocol/likes";
 import { RoomMetricsReport } from "../../protocol/operations";
@@ -11,6 +10,7 @@ import { DevFaultsReport } from "../../workers/dev-faults";
 import { queryLocalD1, startDevServer, type DevServer } from "../../scripts/dev-server";
 import { call, pollUntil, read, RELIABILITY_AUTH_SECRET, tokenFor, UNLIMITED_RATES, uniqueTarget } from "./client";
 import { printReliability } from "./record";
+import { lakeRows } from "./lake";
 
 /**
  * Long enough for the writes below plus a queue batch on a slow machine, so every event is
@@ -24,10 +24,9 @@ const TARGETS = 2;
 const USERS = 20;
 /** Events need the outage's retries (5 + 10 + 20 s at most) and a consumer batch to land. */
 const DELIVERY_MS = 75_000;
-/** Analytics answers are edge-cached for 5 s. */
-const ANALYTICS_CACHE_MS = 5_000;
+/** Long enough for a redelivery still in flight to land (a queue batch times out after 1 s). */
+const LATE_DUPLICATE_MS = 6_000;
 
-const EventRow = z.object({ target: z.string(), seq: z.number().int(), event_id: z.string() });
 const DeadRow = z.object({ n: z.number().int() });
 const D1Answer = z.array(z.object({ results: z.array(z.unknown()) }));
 
@@ -77,34 +76,30 @@ describe("queue consumer outage", () => {
     const writesDoneAt = Date.now();
     expect(writesDoneAt - outageStartedAt, "the writes finished well inside the outage").toBeLessThan(OUTAGE_MS - DELIVERY_MARGIN_MS);
 
-    // While the consumer fails, nothing reaches D1: the rooms shipped their outboxes, the queue holds the events.
-    const during = await Promise.all(targets.map((t) => read(url, `/v1/analytics/targets/${t}?window=1h`, TargetSeriesResponse)));
-    const storedDuring = during.reduce((n, s) => n + s.totals.likes + s.totals.unlikes + s.totals.comments, 0);
+    // While the consumer fails, nothing reaches the lake: the rooms shipped their outboxes, the queue holds the events.
+    const storedDuring = (await lakeRows(url, admin, targets)).length;
     const faultsDuring = await read(url, "/v1/dev/faults", DevFaultsReport);
 
-    // Events out: after the outage, poll D1 (through analytics) until every event is there and nothing more arrives.
-    const totalStored = async () => {
-      const series = await Promise.all(targets.map((t) => read(url, `/v1/analytics/targets/${t}?window=1h`, TargetSeriesResponse)));
-      return series.reduce((n, s) => n + s.totals.likes + s.totals.unlikes + s.totals.comments, 0);
-    };
+    // Events out: after the outage, poll the lake until every event is there, then wait for a late duplicate.
+    const totalStored = async () => new Set((await lakeRows(url, admin, targets)).map((row) => row.event_id)).size;
     await pollUntil(totalStored, (n) => n >= eventsIn, DELIVERY_MS, 1_000);
-    await new Promise((r) => setTimeout(r, ANALYTICS_CACHE_MS + 1_000));
+    await new Promise((r) => setTimeout(r, LATE_DUPLICATE_MS));
     const seqs = await Promise.all(targets.map(async (t) => (await read(url, `/v1/admin/targets/${t}/metrics`, RoomMetricsReport, { token: admin })).seq));
     const faultsAfter = await read(url, "/v1/dev/faults", DevFaultsReport);
+    // The lake, not D1 `events`: every event the consumer acked, as stored (docs/lake.md).
+    const events = await lakeRows(url, admin, targets);
     await server.stop();
     server = null;
 
-    const inTargets = `(${targets.map((t) => `'${t}'`).join(", ")})`;
-    const events = await d1Rows(persistTo, `SELECT target, seq, event_id FROM events WHERE target IN ${inTargets}`, EventRow);
     const [dead] = await d1Rows(persistTo, `SELECT COUNT(*) AS n FROM dead_letters WHERE body LIKE '%${targets[0]}%' OR body LIKE '%${targets[1]}%'`, DeadRow);
-    const distinct = new Set(events.map((e) => `${e.target} ${e.seq}`));
+    const distinct = new Set(events.map((e) => e.event_id));
     const lost = eventsIn - distinct.size;
     const duplicated = events.length - distinct.size;
     const refused = faultsAfter.eventsConsumer.messagesRefused;
 
     printReliability({ kind: "fault", suite: "queue consumer outage", fault: `consumer refuses batches ${OUTAGE_MS / 1000} s`, injected: refused, survived: lost === 0 && duplicated === 0 ? refused : 0 });
     printReliability({ kind: "writes", suite: "queue consumer outage", acknowledged: eventsIn, lost });
-    console.log(`queue: ${eventsIn} events in, ${events.length} rows in D1, ${refused} deliveries refused in ${faultsAfter.eventsConsumer.batchesRefused} batches, ${storedDuring} stored during the outage`);
+    console.log(`queue: ${eventsIn} events in, ${events.length} rows in the lake, ${refused} deliveries refused in ${faultsAfter.eventsConsumer.batchesRefused} batches, ${storedDuring} stored during the outage`);
 
     expect(storedDuring, "the consumer stored nothing while failing").toBe(0);
     expect(faultsDuring.eventsConsumer.messagesRefused, "the consumer refused deliveries").toBeGreaterThan(0);

@@ -1,7 +1,8 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { EngagementEvent } from "../../protocol/events";
-import { OUTBOX_ROWS_MIGRATION, shipOutbox } from "../../durable-objects/outbox";
+import { MAX_BYTES_PER_SEND, MAX_MESSAGE_BYTES, type EventsQueueBody } from "../../protocol/event-batch";
+import { enqueueEvents, OUTBOX_ROWS_MIGRATION, ROOM_PRODUCER, shipOutbox } from "../../durable-objects/outbox";
 import { readOutboxBacklog } from "../../durable-objects/outbox-backlog";
 import { migrateRoomSchema, ROOM_MIGRATIONS } from "../../durable-objects/room-migrations";
 import { migrateShardSchema } from "../../durable-objects/shards/shard-schema";
@@ -9,6 +10,7 @@ import { shardStub } from "../../workers/shards";
 import { roomStub, uniqueTarget, uniqueUser } from "./helpers";
 import { LiveSocket } from "./live-socket";
 import { waitFor } from "./wait";
+import { lakeRowsOf } from "./lake-helpers";
 
 // The outbox and the replay ring hold one row per commit (durable-objects/outbox.ts,
 // replay-ring.ts); these tests pin what that must not change: every event shipped once and in
@@ -21,16 +23,24 @@ function usersFor(n: number): string[] {
   return Array.from({ length: n }, (_, i) => `rows-${run}-${i}`);
 }
 
-/** The real queue, with the seq of every event it accepted and the size of every send. */
-function recordingQueue(failAfterSends = Number.POSITIVE_INFINITY) {
-  const record = { seqs: [] as number[], sends: [] as number[] };
+const bytesOf = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).byteLength;
+
+/**
+ * The real queue, with the seq of every event it accepted, the size of every send and of every
+ * message. `forward: false` keeps the messages from the consumer: 1,000 distinct users are
+ * 1,000 user objects, which would keep one local workerd busy long after the test.
+ */
+function recordingQueue(failAfterSends = Number.POSITIVE_INFINITY, forward = true) {
+  const record = { seqs: [] as number[], sends: [] as number[], sendBytes: [] as number[], messageBytes: [] as number[] };
   const queue = {
-    async sendBatch(messages: Iterable<MessageSendRequest<EngagementEvent>>): Promise<QueueSendBatchResponse> {
+    async sendBatch(messages: Iterable<MessageSendRequest<EventsQueueBody>>): Promise<QueueSendBatchResponse> {
       if (record.sends.length >= failAfterSends) throw new Error("queue unavailable");
       const batch = [...messages];
-      const response = await env.EVENTS.sendBatch(batch);
+      const response = forward ? await env.EVENTS.sendBatch(batch) : { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
       record.sends.push(batch.length);
-      record.seqs.push(...batch.map((message) => message.body.seq));
+      record.sendBytes.push(bytesOf(batch.map((message) => message.body)));
+      record.messageBytes.push(...batch.map((message) => bytesOf(message.body)));
+      record.seqs.push(...batch.flatMap((message) => ("events" in message.body ? message.body.events.map((event) => event.seq) : [message.body.seq])));
       return response;
     },
   };
@@ -44,21 +54,23 @@ function outboxEvents(sql: SqlStorage): EngagementEvent[] {
     .map((row) => EngagementEvent.parse(JSON.parse(row.event)));
 }
 
-async function d1EventSeqs(target: string): Promise<number[]> {
-  const { results } = await env.DB.prepare("SELECT seq FROM events WHERE target = ? ORDER BY seq").bind(target).all<{ seq: number }>();
-  return results.map((row) => row.seq);
+async function lakeEventSeqs(target: string): Promise<number[]> {
+  return (await lakeRowsOf(target)).map((row) => row.seq);
 }
 
 const seqsUpTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 describe("one outbox row and one ring row per commit", () => {
-  it("stores a 1,000-like commit as one outbox row and one ring row, with an exact backlog", async () => {
+  it("stores a 1,000-like commit as one ring row and as few outbox rows as queue messages allow, with an exact backlog", async () => {
     const target = uniqueTarget();
     await runInDurableObject(roomStub(target), async (room, state) => {
       await room.applyLikes({ target, ops: likes(usersFor(1_000)) });
       await state.storage.deleteAlarm();
       const sql = state.storage.sql;
-      expect(sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n).toBe(1);
+      // An outbox row is one queue message (protocol/event-batch.ts): 1,000 likes are ~170 KB.
+      const rows = sql.exec<{ body: string }>("SELECT body FROM outbox").toArray();
+      expect(rows).toHaveLength(2);
+      expect(rows.every((row) => new TextEncoder().encode(row.body).byteLength < MAX_MESSAGE_BYTES)).toBe(true);
       expect(sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM live_events").one().n).toBe(1);
       const events = outboxEvents(sql);
       expect(events.map((event) => event.seq)).toEqual(seqsUpTo(1_000));
@@ -66,41 +78,81 @@ describe("one outbox row and one ring row per commit", () => {
     });
   });
 
-  // The consumer also feeds each of the 1,000 users' own objects, each created by its first event.
-  it("ships a 1,000-event row in sends of at most 100, in seq order, and removes it after the last send", { timeout: 150_000 }, async () => {
+  it("ships a 1,000-event commit as two messages within Queues' limits, in seq order, and removes it once sent", { timeout: 30_000 }, async () => {
     const target = uniqueTarget();
-    const { queue, record } = recordingQueue();
+    const { queue, record } = recordingQueue(Number.POSITIVE_INFINITY, false);
     await runInDurableObject(roomStub(target), async (room, state) => {
       await room.applyLikes({ target, ops: likes(usersFor(1_000)) });
       await state.storage.deleteAlarm();
-      const shipped = await shipOutbox(queue, state.storage.sql);
-      expect(shipped).toEqual({ sent: 1_000, more: false });
+      const shipped = await shipOutbox(queue, state.storage.sql, ROOM_PRODUCER);
+      expect(shipped).toEqual({ sent: 2, events: 1_000, more: false });
       expect(readOutboxBacklog(state.storage.sql)).toEqual({ events: 0, oldestAt: null });
     });
     expect(record.sends.every((size) => size <= 100)).toBe(true);
+    expect(record.sendBytes.every((bytes) => bytes <= MAX_BYTES_PER_SEND)).toBe(true);
+    expect(record.messageBytes.every((bytes) => bytes <= MAX_MESSAGE_BYTES)).toBe(true);
+    // The lake side of a shipped row is event-pipeline's and the smaller tests' job here.
     expect(record.seqs).toEqual(seqsUpTo(1_000));
-    expect(await waitFor(() => d1EventSeqs(target), (seqs) => seqs.length === 1_000, 120_000, "events in D1")).toEqual(seqsUpTo(1_000));
   });
 
-  it("keeps only what the queue did not accept when a send fails mid-row, and sends each event once", { timeout: 150_000 }, async () => {
+  it("sends one message per commit: the message count follows commits, not likes", { timeout: 30_000 }, async () => {
     const target = uniqueTarget();
-    const failing = recordingQueue(3);
+    const { queue, record } = recordingQueue(Number.POSITIVE_INFINITY, false);
+    await runInDurableObject(roomStub(target), async (room, state) => {
+      for (let commit = 0; commit < 5; commit++) await room.applyLikes({ target, ops: likes(usersFor(200)) });
+      await state.storage.deleteAlarm();
+      expect(await shipOutbox(queue, state.storage.sql, ROOM_PRODUCER)).toEqual({ sent: 5, events: 1_000, more: false });
+    });
+    expect(record.sends).toEqual([5]);
+    expect(record.seqs).toEqual(seqsUpTo(1_000));
+  });
+
+  it("keeps only what the queue did not accept when a send fails midway, and sends each event once", { timeout: 60_000 }, async () => {
+    const target = uniqueTarget();
+    const failing = recordingQueue(1);
     const healthy = recordingQueue();
+    const users = [uniqueUser(), uniqueUser(), uniqueUser()];
+    await runInDurableObject(roomStub(target), async (room, state) => {
+      // A first write makes the room's storage (its outbox among it); then the outbox is ours.
+      await room.applyLikes({ target, ops: likes([users[0]!]) });
+      await state.storage.deleteAlarm();
+      const sql = state.storage.sql;
+      sql.exec("DELETE FROM outbox");
+      // 150 one-event commits: a sendBatch takes at most 100 messages, so the second send fails.
+      const at = Date.now();
+      for (let seq = 1; seq <= 150; seq++) {
+        enqueueEvents(sql, [{ eventId: crypto.randomUUID(), type: seq % 2 === 1 ? "like" : "unlike", target, userId: users[seq % 3]!, at, seq }]);
+      }
+      await expect(shipOutbox(failing.queue, sql, ROOM_PRODUCER)).rejects.toThrow("queue unavailable");
+      expect(failing.record.sends).toEqual([100]);
+      expect(failing.record.seqs).toEqual(seqsUpTo(100));
+      const left = outboxEvents(sql);
+      expect(readOutboxBacklog(sql)).toEqual({ events: 50, oldestAt: left[0]!.at });
+      expect(left.map((event) => event.seq)).toEqual(seqsUpTo(150).slice(100));
+
+      await shipOutbox(healthy.queue, sql, ROOM_PRODUCER);
+      expect(readOutboxBacklog(sql).events).toBe(0);
+    });
+    expect([...failing.record.seqs, ...healthy.record.seqs]).toEqual(seqsUpTo(150));
+    expect(await waitFor(() => lakeEventSeqs(target), (seqs) => seqs.length === 150, 40_000, "events in the lake")).toEqual(seqsUpTo(150));
+  });
+
+  it("splits a row stored before rows had to fit one message, and ships all of it once", { timeout: 30_000 }, async () => {
+    const target = uniqueTarget();
+    const { queue, record } = recordingQueue(Number.POSITIVE_INFINITY, false);
     await runInDurableObject(roomStub(target), async (room, state) => {
       await room.applyLikes({ target, ops: likes(usersFor(1_000)) });
       await state.storage.deleteAlarm();
       const sql = state.storage.sql;
-      const oldestAfterCut = outboxEvents(sql)[300]!.at;
-      await expect(shipOutbox(failing.queue, sql)).rejects.toThrow("queue unavailable");
-      expect(failing.record.seqs).toEqual(seqsUpTo(300));
-      expect(readOutboxBacklog(sql)).toEqual({ events: 700, oldestAt: oldestAfterCut });
-      expect(outboxEvents(sql).map((event) => event.seq)).toEqual(seqsUpTo(1_000).slice(300));
-
-      await shipOutbox(healthy.queue, sql);
-      expect(readOutboxBacklog(sql).events).toBe(0);
+      // What the outbox used to store for this commit: one row of ~170 KB.
+      const events = outboxEvents(sql);
+      sql.exec("DELETE FROM outbox");
+      sql.exec("INSERT INTO outbox (seq, events, oldest_at, body) VALUES (?, ?, ?, ?)", 1_000, 1_000, events[0]!.at, JSON.stringify(events));
+      expect(await shipOutbox(queue, sql, ROOM_PRODUCER)).toEqual({ sent: 2, events: 1_000, more: false });
     });
-    expect([...failing.record.seqs, ...healthy.record.seqs]).toEqual(seqsUpTo(1_000));
-    expect(await waitFor(() => d1EventSeqs(target), (seqs) => seqs.length === 1_000, 120_000, "events in D1")).toEqual(seqsUpTo(1_000));
+    expect(record.messageBytes.every((bytes) => bytes <= MAX_MESSAGE_BYTES)).toBe(true);
+    // The lake side of a shipped row is event-pipeline's and the smaller tests' job here.
+    expect(record.seqs).toEqual(seqsUpTo(1_000));
   });
 
   it("anonymises a forgotten user's event inside a batched row and leaves the others and their order alone", async () => {
@@ -191,18 +243,20 @@ describe("rooms written with one row per event", () => {
     expect(socket.of("event").map((frame) => [frame.seq, frame.event])).toEqual([1, 2, 3, 4].map((seq) => [seq, { kind: "like", count: seq }]));
     socket.close();
 
-    // The room's own outbox job ships the old events and the new one to D1.
+    // The room's own outbox job ships the old events and the new one to the lake.
     const shipped = await waitFor(
       async () => {
         await runDurableObjectAlarm(stub);
-        const { results } = await env.DB.prepare("SELECT seq, user_id FROM events WHERE target = ? ORDER BY seq").bind(target).all<{ seq: number; user_id: string }>();
-        return results;
+        return lakeRowsOf(target);
       },
       (rows) => rows.length === 4,
       20_000,
-      "the upgraded room's events in D1",
+      "the upgraded room's events in the lake",
     );
-    expect(shipped).toEqual([...users, late].map((userId, i) => ({ seq: i + 1, user_id: userId })));
+    expect(shipped.map((row) => row.seq)).toEqual([1, 2, 3, 4]);
+    // Four users, four pseudonyms, none of them a user id.
+    expect(new Set(shipped.map((row) => row.user)).size).toBe(4);
+    expect(shipped.every((row) => row.user !== null && ![...users, late].includes(row.user))).toBe(true);
     // ...and its checkpoint copies the old pending rows and the new one.
     const likers = await waitFor(
       async () => {

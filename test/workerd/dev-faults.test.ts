@@ -4,7 +4,8 @@ import { createApp } from "../../workers/app";
 import { DevFaultsReport, setEventsConsumerFault } from "../../workers/dev-faults";
 import { EVENTS_QUEUE } from "../../workers/queues";
 import { uniqueTarget } from "./helpers";
-import { d1Count, deliver, likeEvent } from "./pipeline-helpers";
+import { deliver, likeEvent } from "./pipeline-helpers";
+import { lakeRowsOf } from "./lake-helpers";
 
 /** `wrangler dev` serves on loopback; the switch answers only there. */
 const LOCAL = "http://127.0.0.1:8787";
@@ -51,7 +52,7 @@ describe("development fault switch", () => {
     const refused = await deliver(EVENTS_QUEUE, events);
     expect(refused.result.explicitAcks).toEqual([]);
     expect(refused.result.retryMessages).toHaveLength(2);
-    expect(await d1Count("SELECT COUNT(*) AS n FROM events WHERE target = ?", target)).toBe(0);
+    expect(await lakeRowsOf(target)).toHaveLength(0);
 
     // A deployment never honours it, even if the switch were somehow on.
     const production = await deliver(EVENTS_QUEUE, events.slice(0, 1), { env: { ...env, ENVIRONMENT: "production" } });
@@ -63,6 +64,6 @@ describe("development fault switch", () => {
     expect(report.eventsConsumer.messagesRefused).toBeGreaterThanOrEqual(2);
     const stored = await deliver(EVENTS_QUEUE, events);
     expect(stored.result.explicitAcks).toHaveLength(2);
-    expect(await d1Count("SELECT COUNT(*) AS n FROM events WHERE target = ?", target)).toBe(2);
+    expect(await lakeRowsOf(target)).toHaveLength(2);
   });
 });

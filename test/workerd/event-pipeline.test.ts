@@ -3,20 +3,14 @@ import { describe, expect, it } from "vitest";
 import type { EngagementEvent } from "../../protocol/events";
 import { EVENTS_QUEUE, retryDelaySeconds } from "../../workers/queues";
 import { like, uniqueTarget, uniqueUser } from "./helpers";
-import { d1Count, deliver, likeEvent } from "./pipeline-helpers";
+import { batchMessage, deliver, likeEvent, likeEvents } from "./pipeline-helpers";
+import { lakeObjectsOf, lakeRowsOf } from "./lake-helpers";
 import { waitFor } from "./wait";
 
 const MINUTE_MS = 60_000;
 
-async function rollupsOf(target: string) {
-  const { results } = await env.DB.prepare("SELECT bucket, type, count FROM event_rollups WHERE target = ? ORDER BY bucket, type")
-    .bind(target)
-    .all<{ bucket: number; type: string; count: number }>();
-  return results;
-}
-
 describe("event consumer", () => {
-  it("stores each event and counts it in the rollups exactly once when the same batch is delivered twice", async () => {
+  it("stores each event in the lake exactly once when the same batch is delivered twice", async () => {
     const target = uniqueTarget();
     const at = Date.UTC(2026, 0, 5, 10, 30, 15);
     const events = [
@@ -24,57 +18,75 @@ describe("event consumer", () => {
       likeEvent(target, "u2", at + 1_000),
       likeEvent(target, "u3", at + MINUTE_MS),
       likeEvent(target, "u1", at + MINUTE_MS + 5, "unlike"),
-    ];
-    const first = await deliver(EVENTS_QUEUE, events);
-    // The redelivery also carries one event twice in the same batch, as a resend can.
-    const second = await deliver(EVENTS_QUEUE, [...events, events[0]!]);
+    ].map((event, i) => ({ ...event, seq: i + 1 }));
+    const messages = [batchMessage(events.slice(0, 2)), batchMessage(events.slice(2))];
+    const first = await deliver(EVENTS_QUEUE, messages);
+    const objects = await lakeObjectsOf(target);
+    // The redelivery also carries one message twice in the same batch, as a resend can.
+    const second = await deliver(EVENTS_QUEUE, [...messages, messages[0]!]);
 
-    expect(first.result.explicitAcks).toHaveLength(4);
-    expect(second.result.explicitAcks).toHaveLength(5);
+    expect(first.result.explicitAcks).toHaveLength(2);
+    expect(second.result.explicitAcks).toHaveLength(3);
     expect(second.result.retryMessages).toEqual([]);
-    expect(await d1Count("SELECT COUNT(*) AS n FROM events WHERE target = ?", target)).toBe(4);
-    const minute = Math.floor(at / MINUTE_MS) * MINUTE_MS;
-    expect(await rollupsOf(target)).toEqual([
-      { bucket: minute, type: "like", count: 2 },
-      { bucket: minute + MINUTE_MS, type: "like", count: 1 },
-      { bucket: minute + MINUTE_MS, type: "unlike", count: 1 },
+    expect(objects.map((object) => object.key)).toEqual([
+      `events/dt=2026-01-05/hr=10/${target}/0-0-1-2.ndjson.gz`,
+      `events/dt=2026-01-05/hr=10/${target}/0-0-3-4.ndjson.gz`,
     ]);
+    expect(await lakeObjectsOf(target)).toEqual(objects);
+    const rows = await lakeRowsOf(target);
+    expect(rows.map((row) => [row.event_id, row.type, row.seq])).toEqual(events.map((event) => [event.eventId, event.type, event.seq]));
   });
 
-  it("keeps rollups equal to the stored events across many batches with overlaps", async () => {
+  it("keeps every event once across many old one-event messages with overlaps", async () => {
     const target = uniqueTarget();
     const start = Date.UTC(2026, 0, 6, 8, 0, 0);
-    const events: EngagementEvent[] = Array.from({ length: 230 }, (_, i) =>
-      likeEvent(target, `user-${i % 17}`, start + i * 7_919, i % 3 === 0 ? "unlike" : "like"),
-    );
+    const events: EngagementEvent[] = Array.from({ length: 230 }, (_, i) => ({
+      ...likeEvent(target, `user-${i % 17}`, start + i * 7_919, i % 3 === 0 ? "unlike" : "like"),
+      seq: i + 1,
+    }));
     // Overlapping windows of up to 100 messages: every event arrives at least once, most twice.
     for (let from = 0; from < events.length; from += 60) await deliver(EVENTS_QUEUE, events.slice(from, from + 100));
 
-    const { results: stored } = await env.DB.prepare(
-      "SELECT (at / 60000) * 60000 AS bucket, type, COUNT(*) AS count FROM events WHERE target = ? GROUP BY 1, 2 ORDER BY 1, 2",
-    )
-      .bind(target)
-      .all<{ bucket: number; type: string; count: number }>();
-    expect(stored.reduce((n, row) => n + row.count, 0)).toBe(230);
-    expect(await rollupsOf(target)).toEqual(stored);
+    const rows = await lakeRowsOf(target);
+    expect(rows).toHaveLength(230);
+    expect(new Set(rows.map((row) => row.event_id)).size).toBe(230);
+    // One object per old message, in each event's own hour (230 events 7.9 s apart: 08:00-08:30).
+    const keys = (await lakeObjectsOf(target)).map((object) => object.key);
+    expect(keys).toHaveLength(230);
+    expect(keys.every((key) => key.startsWith(`events/dt=2026-01-06/hr=08/${target}/0-x-`))).toBe(true);
   });
 
-  it("retries a message that is not an event without holding back the valid ones", async () => {
+  it("retries a message that is not an event batch without holding back the valid ones", async () => {
     const target = uniqueTarget();
-    const { batch, result } = await deliver(EVENTS_QUEUE, [likeEvent(target, "u1", Date.now()), { type: "like", target: "nope" }]);
-    const [valid, poison] = batch.messages;
+    const { batch, result } = await deliver(EVENTS_QUEUE, [
+      batchMessage([likeEvent(target, "u1", Date.now())]),
+      { type: "like", target: "nope" },
+      // A batch whose events are about another target than its producer's.
+      { ...batchMessage([likeEvent(target, "u2", Date.now())]), producer: { target: uniqueTarget(), epoch: 0, shard: 0 } },
+    ]);
+    const [valid, poison, stray] = batch.messages;
     expect(result.explicitAcks).toEqual([valid!.id]);
-    expect(result.retryMessages.map((m) => m.msgId)).toEqual([poison!.id]);
-    expect(await d1Count("SELECT COUNT(*) AS n FROM events WHERE target = ?", target)).toBe(1);
+    expect(result.retryMessages.map((m) => m.msgId).sort()).toEqual([poison!.id, stray!.id].sort());
+    expect(await lakeRowsOf(target)).toHaveLength(1);
   });
 
-  it("acks nothing and asks for a retry when D1 fails", async () => {
+  it("acks nothing and asks for a retry when the legacy D1 store fails", async () => {
     const target = uniqueTarget();
     const failingEnv = { ...env, DB: env.UNMIGRATED_DB };
-    const { batch, result } = await deliver(EVENTS_QUEUE, [likeEvent(target, "u1", Date.now())], { env: failingEnv });
+    const { batch, result } = await deliver(EVENTS_QUEUE, [batchMessage([likeEvent(target, "u1", Date.now())])], { env: failingEnv });
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages.map((m) => m.msgId)).toEqual([batch.messages[0]!.id]);
-    expect(await d1Count("SELECT COUNT(*) AS n FROM events WHERE target = ?", target)).toBe(0);
+    expect(await lakeObjectsOf(target)).toEqual([]);
+  });
+
+  it("acks nothing and writes nothing to the lake when the users' objects cannot be reached", async () => {
+    const target = uniqueTarget();
+    // A real namespace of the wrong class: every `ingest` call fails, as an unreachable object would.
+    const failingEnv = { ...env, USER_STATE: env.TARGET_ROOM as unknown as typeof env.USER_STATE };
+    const { batch, result } = await deliver(EVENTS_QUEUE, [batchMessage([likeEvent(target, "u1", Date.now())])], { env: failingEnv });
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual([batch.messages[0]!.id]);
+    expect(await lakeObjectsOf(target)).toEqual([]);
   });
 
   it("backs off longer with every failed delivery, up to five minutes", () => {
@@ -84,23 +96,30 @@ describe("event consumer", () => {
 });
 
 describe("outbox", () => {
-  it("delivers every like made over HTTP to D1 with its seq", { timeout: 20_000 }, async () => {
+  it("delivers every like made over HTTP to the lake with its seq, users as pseudonyms", { timeout: 20_000 }, async () => {
     const target = uniqueTarget();
     const [a, b] = [uniqueUser(), uniqueUser()];
     await like(target, a);
     await like(target, b);
     await like(target, a, "unlike");
-    const rows = await waitFor(
-      async () =>
-        (await env.DB.prepare("SELECT type, user_id, seq FROM events WHERE target = ? ORDER BY seq").bind(target).all()).results,
-      (found) => found.length === 3,
-      10_000,
-      "events in D1",
-    );
-    expect(rows).toEqual([
-      { type: "like", user_id: a, seq: 1 },
-      { type: "like", user_id: b, seq: 2 },
-      { type: "unlike", user_id: a, seq: 3 },
+    const rows = await waitFor(() => lakeRowsOf(target), (found) => found.length === 3, 10_000, "events in the lake");
+    expect(rows.map((row) => [row.type, row.seq])).toEqual([
+      ["like", 1],
+      ["like", 2],
+      ["unlike", 3],
     ]);
+    const [ua, ub, ua2] = rows.map((row) => row.user);
+    expect(ua).toMatch(/^[0-9a-f]{32}$/);
+    expect(ua2).toBe(ua);
+    expect(ub).not.toBe(ua);
+    expect(JSON.stringify(rows)).not.toContain(a);
+    expect(JSON.stringify(rows)).not.toContain(b);
+  });
+
+  it("uses the events themselves to name a message's date and hour, whatever the consumer's clock", async () => {
+    const target = uniqueTarget();
+    const events = likeEvents(target, [uniqueUser(), uniqueUser()], Date.UTC(2025, 11, 31, 23, 59, 59, 998));
+    await deliver(EVENTS_QUEUE, [batchMessage(events)]);
+    expect((await lakeObjectsOf(target)).map((object) => object.key)).toEqual([`events/dt=2025-12-31/hr=23/${target}/0-0-1-2.ndjson.gz`]);
   });
 });

@@ -46,3 +46,19 @@ export function waitForCheckpoint(target: string, likes: number) {
     `checkpoint of ${target}`,
   );
 }
+
+/** One outbox row's queue message, as a room (or shard `shard` of `epoch`) sends it. */
+export function batchMessage(events: readonly EngagementEvent[], producer: { epoch?: number; shard?: number } = {}) {
+  const first = events[0]!;
+  return {
+    producer: { target: first.target, epoch: producer.epoch ?? 0, shard: producer.shard ?? 0 },
+    fromSeq: first.seq,
+    toSeq: events[events.length - 1]!.seq,
+    events,
+  };
+}
+
+/** Events with increasing seqs, one per user, all on `target`. */
+export function likeEvents(target: string, users: readonly string[], at: number, firstSeq = 1): EngagementEvent[] {
+  return users.map((userId, i) => ({ eventId: crypto.randomUUID(), type: "like" as const, target, userId, at: at + i, seq: firstSeq + i }));
+}

@@ -9,6 +9,7 @@ import { RoomMeta } from "../../durable-objects/room-meta";
 import { call, getJson, postJson, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { LiveSocket } from "./live-socket";
 import { waitFor } from "./wait";
+import { lakeRowsOf } from "./lake-helpers";
 import { comment, deleteComment } from "./comment-helpers";
 import type { Comment } from "../../protocol/comments";
 
@@ -418,17 +419,19 @@ describe("reaction events", () => {
     writer.close();
 
     const rows = await waitFor(
-      async () =>
-        (await env.DB.prepare("SELECT type, user_id, seq, detail FROM events WHERE target = ? AND type LIKE 'reaction%' ORDER BY seq").bind(target).all())
-          .results,
+      async () => (await lakeRowsOf(target)).filter((row) => row.type.startsWith("reaction")),
       (found) => found.length === 3,
       15_000,
-      "reaction events in D1",
+      "reaction events in the lake",
     );
-    expect(rows).toEqual([
-      { type: "reaction_add", user_id: user, seq: 2, detail: JSON.stringify({ emoji: "love", subject: null }) },
-      { type: "reaction_remove", user_id: user, seq: 3, detail: JSON.stringify({ emoji: "love", subject: null }) },
-      { type: "reaction_add", user_id: user, seq: 4, detail: JSON.stringify({ emoji: "wow", subject: commentId }) },
+    // The user as their lake pseudonym: the same on every row, never the id.
+    const pseudonym = rows[0]!.user;
+    expect(pseudonym).not.toBeNull();
+    expect(pseudonym).not.toBe(user);
+    expect(rows.map(({ type, user: u, seq, emoji, subject }) => ({ type, user: u, seq, emoji, subject }))).toEqual([
+      { type: "reaction_add", user: pseudonym, seq: 2, emoji: "love", subject: null },
+      { type: "reaction_remove", user: pseudonym, seq: 3, emoji: "love", subject: null },
+      { type: "reaction_add", user: pseudonym, seq: 4, emoji: "wow", subject: commentId },
     ]);
   });
 });
@@ -468,17 +471,12 @@ describe("forgetting a user", () => {
     expect((await roomStub(target).forgetUser({ target, userId: leaver })).reactionsRemoved).toBe(0);
 
     const removals = await waitFor(
-      async () =>
-        (
-          await env.DB.prepare("SELECT user_id FROM events WHERE target = ? AND type = 'reaction_remove' AND seq > ?")
-            .bind(target, hello.seq)
-            .all<{ user_id: string | null }>()
-        ).results,
+      async () => (await lakeRowsOf(target)).filter((row) => row.type === "reaction_remove" && row.seq > hello.seq),
       (found) => found.length === 3,
       15_000,
-      "erasure events in D1",
+      "erasure events in the lake",
     );
-    expect(removals.every((row) => row.user_id === null)).toBe(true);
+    expect(removals.every((row) => row.user === null)).toBe(true);
   });
 });
 

@@ -18,7 +18,7 @@ async function timeUntil(userId: string, done: (page: Page) => boolean, deadline
 /**
  * End to end: REST -> room -> outbox -> queue -> events consumer -> UserState.ingest -> the
  * list. Needs the consumer to call `ingest` (issue 17's pipeline part, or the stand-in in
- * workers/user-index-feed.ts).
+ * workers/user-ingest.ts).
  */
 describe("a user's liked list, end to end", () => {
   it("shows a like and then its unlike within 2 s each, with no D1 copy", { timeout: 30_000 }, async () => {

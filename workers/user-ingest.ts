@@ -1,0 +1,48 @@
+import type { EngagementEvent } from "../protocol/events";
+import { UserEventsInput, UserEventsResult } from "../protocol/user-index";
+import type { AppEnv } from "./env";
+import { settleBounded } from "./bounded";
+
+/** User objects called at once by one batch; the lake's puts and the rooms take the rest of the 6. */
+export const USER_INGEST_CONCURRENCY = 4;
+/** UserEventsInput allows 1,000 events per call. */
+const MAX_EVENTS_PER_INGEST = 1_000;
+
+/** One user's answer for this batch, or why their object could not be reached. */
+export type UserIngest = { ok: true; pseudonym: string; forgotten: ReadonlySet<string> } | { ok: false; error: string };
+
+/**
+ * Hands each distinct user of a batch their events in ONE call to their object
+ * (`UserState.ingest`, protocol/user-index.ts), however many messages the events came in:
+ * the queue's batches group updates per user. Events without a user (erasures) go nowhere.
+ */
+export async function ingestByUser(env: AppEnv, events: readonly EngagementEvent[]): Promise<Map<string, UserIngest>> {
+  const byUser = new Map<string, EngagementEvent[]>();
+  for (const event of events) {
+    if (event.userId === null) continue;
+    const list = byUser.get(event.userId);
+    if (list === undefined) byUser.set(event.userId, [event]);
+    else list.push(event);
+  }
+  const users = [...byUser.keys()];
+  const settled = await settleBounded(users, USER_INGEST_CONCURRENCY, (userId) => ingestOne(env, userId, byUser.get(userId)!));
+  return new Map(
+    users.map((userId, i) => {
+      const outcome = settled[i]!;
+      return [userId, outcome.status === "fulfilled" ? outcome.value : { ok: false as const, error: String(outcome.reason) }];
+    }),
+  );
+}
+
+async function ingestOne(env: AppEnv, userId: string, events: readonly EngagementEvent[]): Promise<UserIngest> {
+  const stub = env.USER_STATE.get(env.USER_STATE.idFromName(userId));
+  let pseudonym = "";
+  const forgotten = new Set<string>();
+  for (let i = 0; i < events.length; i += MAX_EVENTS_PER_INGEST) {
+    // Parsed here too: an RPC answer is a boundary like any other.
+    const answer = UserEventsResult.parse(await stub.ingest({ userId, events: events.slice(i, i + MAX_EVENTS_PER_INGEST) }));
+    pseudonym = answer.pseudonym;
+    for (const eventId of answer.forgotten) forgotten.add(eventId);
+  }
+  return { ok: true, pseudonym, forgotten };
+}
