@@ -151,11 +151,11 @@ describe("CORS on actual answers", () => {
     expect(guarded.status).toBe(404);
     expectReadableBy(guarded, SITE);
 
-    // A D1 without our tables: the batch read fails as it would during an outage.
-    const failed = await callWith({ DB: env.UNMIGRATED_DB }, "/v1/counts/batch", {
-      method: "POST",
-      headers: { origin: SITE, "content-type": "application/json" },
-      body: JSON.stringify({ targets: [uniqueTarget()] }),
+    // A D1 without our tables: reading a deletion receipt (D1 keeps those) fails as it would
+    // during an outage.
+    const token = await tokenFor(uniqueUser());
+    const failed = await callWith({ DB: env.UNMIGRATED_DB }, `/v1/users/me/deletions/${crypto.randomUUID()}`, {
+      headers: { origin: SITE, authorization: `Bearer ${token}` },
     });
     expect(failed.status).toBe(500);
     expectReadableBy(failed, SITE);
