@@ -3,24 +3,25 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vi
 import { z } from "zod";
 import { eventually, launchBrowser, uniqueName, uniqueTarget } from "./browser";
 import { startForeignPage, type ForeignPage } from "./foreign-page";
+import { startDevServer, type DevServer } from "../../scripts/dev-server";
+import { startIdentityProvider, type TestIdentityProvider } from "../support/identity-provider";
 
 // Another site's page (test/browser/foreign-page.ts) on a second loopback origin uses the API
 // the way an embedding site does: a token from the site's own identity provider handed to the page, REST writes and reads, a
-// live socket signed in with a ticket. The Worker (global-setup.ts) lists that origin in
-// CORS_ORIGINS; the same page served from an unlisted origin must get nothing.
+// live socket signed in with a ticket. This file's own Worker lists that origin in CORS_ORIGINS
+// and the site's identity provider in AUTH_PROVIDERS (the shared browser server has no
+// providers: with one configured, registering a target needs a trusted owner role, which the
+// live page's development sign-in does not carry); the same page served from an unlisted
+// origin must get nothing.
 
-const api = inject("pageUrl");
 const allowedOrigin = inject("allowedPageOrigin");
-const identityProviderTokenUrl = inject("identityProviderTokenUrl");
+let api: string;
+let server: DevServer | undefined;
+let identityProvider: TestIdentityProvider | undefined;
 
-/**
- * The one place the page's sign-in token comes from. Today an HS256 token signed with the
- * dev server's AUTH_SECRET, as a site that mints its own tokens does; the external identity
- * provider (test/support/identity-provider.ts) will replace it.
- */
 /** Signs the page's user in through the site's own identity provider (test/support/identity-provider.ts). */
 async function tokenForPage(userId: string): Promise<string> {
-  const res = await fetch(identityProviderTokenUrl, { method: "POST", body: JSON.stringify({ sub: userId, name: userId }) });
+  const res = await fetch(identityProvider!.tokenUrl, { method: "POST", body: JSON.stringify({ sub: userId, name: userId }) });
   expect(res.status).toBe(200);
   return z.object({ token: z.string() }).parse(await res.json()).token;
 }
@@ -44,6 +45,12 @@ const pages: Page[] = [];
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
+  identityProvider = await startIdentityProvider({ audience: "browser-site" });
+  server = await startDevServer({
+    authSecret: `browser-cors-${crypto.randomUUID()}`,
+    vars: { CORS_ORIGINS: allowedOrigin, AUTH_PROVIDERS: JSON.stringify([identityProvider.config({ userPrefix: "site|" })]) },
+  });
+  api = server.url;
   browser = await launchBrowser();
   // Same page, another port: another origin, not in CORS_ORIGINS.
   disallowed = await startForeignPage();
@@ -57,6 +64,8 @@ afterEach(async () => {
 afterAll(async () => {
   await browser?.close();
   await disallowed?.close();
+  await server?.stop();
+  await identityProvider?.close();
 });
 
 async function openPage(origin: string, userId: string | null): Promise<Page> {
