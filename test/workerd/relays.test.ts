@@ -269,31 +269,32 @@ describe("relay replay", () => {
 });
 
 describe("relay slow consumers", () => {
-  it("switches a relay socket that reports no reading to counts-only frames, and back once it catches up", async () => {
+  // The 1,000 seeded likes also reach 1,000 users' objects through the queue consumer, which
+  // shares this one local workerd with the room and the relay: frames can take seconds here.
+  const SLOW = 15_000;
+  it("switches a relay socket that reports no reading to counts-only frames, and back once it catches up", { timeout: 120_000 }, async () => {
     const target = uniqueTarget("stream");
     await setRelays(target, 0, 10);
     await likeMany(target, 1_000);
     // A replay of 1,000 events is far more than the window a client may leave unreported.
     const slow = await join(target, { since: 0 });
-    await slow.next("event", (f) => f.seq === 1_000);
+    await slow.next("event", (f) => f.seq === 1_000, SLOW);
     await slow.quiet(2_100);
 
     const other = await join(target);
-    expect(await slow.next("mode")).toEqual({ type: "mode", mode: "counts-only" });
-    await other.next("viewers", (f) => f.viewers === 2);
+    expect(await slow.next("mode", () => true, SLOW)).toEqual({ type: "mode", mode: "counts-only" });
+    await other.next("viewers", (f) => f.viewers === 2, SLOW);
     const later = await comment(target, uniqueUser("author"), "not for slow readers");
-    await other.next("event", (f) => f.event.kind === "comment" && f.event.comment.id === later.id);
+    await other.next("event", (f) => f.event.kind === "comment" && f.event.comment.id === later.id, SLOW);
     await like(target, uniqueUser());
-    // The 1,000 seeded likes also reach 1,000 users' objects through the queue consumer, which
-    // shares this one local workerd with the room and relay: the count can take seconds here.
-    await slow.next("count", (f) => f.count === 1_001, 15_000);
+    await slow.next("count", (f) => f.count === 1_001, SLOW);
     expect(slow.of("viewers").map((f) => f.viewers)).not.toContain(2);
     expect(slow.of("event").filter((f) => f.event.kind === "comment")).toEqual([]);
 
     slow.seenLatest();
-    expect(await slow.next("mode", (f) => f.mode === "full")).toEqual({ type: "mode", mode: "full" });
+    expect(await slow.next("mode", (f) => f.mode === "full", SLOW)).toEqual({ type: "mode", mode: "full" });
     other.close();
-    await slow.next("viewers", (f) => f.viewers === 1);
+    await slow.next("viewers", (f) => f.viewers === 1, SLOW);
     slow.close();
   });
 });
