@@ -6,7 +6,7 @@ import { recordEngagement, unreportedBuckets } from "../../durable-objects/analy
 import { SeriesReporter, REPORT_INTERVAL_MS } from "../../durable-objects/analytics/series-reporter";
 import { RoomMeta } from "../../durable-objects/room-meta";
 import { leaderboardFor } from "../../workers/leaderboards";
-import { call, eventually, like, postJson, roomStub, runRoomAlarm, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { call, eventually, like, postJson, roomStub, runRoomAlarm, shardTarget, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { likeEvent } from "./pipeline-helpers";
 import { registerAs } from "./moderation-helpers";
 import { comment } from "./comment-helpers";
@@ -152,13 +152,7 @@ describe("analytics", () => {
 
   it("counts a sharded target's likes from its shards, in its series and its rank", async () => {
     const target = uniqueTarget();
-    const admin = await tokenFor(uniqueUser("admin"), { roles: ["admin"] });
-    const put = await call(`/v1/admin/targets/${target}/shards`, {
-      method: "PUT",
-      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
-      body: JSON.stringify({ n: 4 }),
-    });
-    expect(put.status).toBe(200);
+    await shardTarget(target, 4);
     for (let i = 0; i < 12; i++) expect((await like(target, uniqueUser())).status).toBe(200);
     await eventually(async () => {
       const series = TargetSeriesResponse.parse(await (await call(`/v1/analytics/targets/${target}?window=24h`)).json());

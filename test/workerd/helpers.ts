@@ -1,5 +1,6 @@
 import { env, runDurableObjectAlarm, SELF } from "cloudflare:test";
 import { sign } from "hono/jwt";
+import { expect } from "vitest";
 
 export const TEST_AUTH_SECRET = "test-secret-for-workerd-tests-only";
 const BASE = "https://engagement.test";
@@ -97,4 +98,15 @@ export async function likeMany(target: string, users: number, perRpc = 1_000): P
     // Seeding for no user: the per-user limits across rooms would only slow it down.
     await roomStub(target).applyLikes({ target, ops, unlimited: true });
   }
+}
+
+/** Spreads `target` over `n` like shards through the admin route, as an operator would. */
+export async function shardTarget(target: string, n: number): Promise<void> {
+  const admin = await tokenFor(uniqueUser("admin"), { roles: ["admin"] });
+  const put = await call(`/v1/admin/targets/${target}/shards`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+    body: JSON.stringify({ n }),
+  });
+  expect(put.status).toBe(200);
 }

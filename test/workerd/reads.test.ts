@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
-import { call, eventually, getJson, like, postJson, roomStub, runRoomAlarm, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { call, eventually, getJson, like, postJson, roomStub, runRoomAlarm, shardTarget, uniqueTarget, uniqueUser } from "./helpers";
 import { emptyLegacyUserLikes, indexedWrites, waitForIndexedLikes } from "./user-index-helpers";
 import { waitFor } from "./wait";
 
@@ -98,13 +98,7 @@ describe("counts and stats", () => {
 
   it("counts a sharded target as its room's sum over the shards", async () => {
     const target = uniqueTarget();
-    const admin = await tokenFor(uniqueUser("admin"), { roles: ["admin"] });
-    const put = await call(`/v1/admin/targets/${target}/shards`, {
-      method: "PUT",
-      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
-      body: JSON.stringify({ n: 4 }),
-    });
-    expect(put.status).toBe(200);
+    await shardTarget(target, 4);
     const users = Array.from({ length: 12 }, () => uniqueUser());
     for (const user of users) expect((await like(target, user)).status).toBe(200);
     await env.DB.exec("DELETE FROM target_counts");
