@@ -6,7 +6,7 @@ import { E2E_AUTH_SECRET, e2eToken, uniqueTarget, uniqueUser } from "./secret";
 
 // The hook behind `npm run simulate` counts in the Worker's isolate. Under wrangler dev the
 // Durable Objects share that isolate, so what a room asks of D1 and Queues from inside itself
-// (its checkpoint, its outbox) must show up in the same counters the route answers.
+// (its outbox) must show up in the same counters the route answers.
 
 const shared = inject("baseUrl");
 let metered: DevServer;
