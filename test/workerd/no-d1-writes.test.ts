@@ -76,7 +76,10 @@ describe("the data plane and D1", () => {
     // ...and the lake holds the events of both targets, from the room and from the shards.
     const lake = await waitFor(
       async () => [...(await lakeRowsOf(room)), ...(await lakeRowsOf(sharded))],
-      (rows) => rows.filter((row) => row.type === "like").length === 6 && rows.some((row) => row.type === "reaction_add"),
+      (rows) => {
+        const count = (type: string) => rows.filter((row) => row.type === type).length;
+        return count("like") === 6 && count("unlike") === 2 && count("comment_delete") === 1 && count("reaction_remove") === 1;
+      },
       15_000,
       "the lake to hold both targets' likes",
     );
