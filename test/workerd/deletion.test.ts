@@ -193,10 +193,13 @@ describe("deleting a user's data", () => {
 
   it("anonymises events and drops dead letters of a deleted user that arrive after the deletion completed", { timeout: 30_000 }, async () => {
     const user = uniqueUser("late");
+    // Written before the deletion, delivered after it completed (a write after it would be a
+    // returning user's new one, kept under a new pseudonym).
+    const writtenAt = Date.now() - 1_000;
     const { receipt } = await requestDeletion(user);
     await waitForCompletion(user, receipt.receiptId);
     const target = uniqueTarget();
-    await env.EVENTS.send({ eventId: crypto.randomUUID(), type: "like", target, userId: user, at: Date.now(), seq: 1 });
+    await env.EVENTS.send({ eventId: crypto.randomUUID(), type: "like", target, userId: user, at: writtenAt, seq: 1 });
     const [late] = await waitFor(() => lakeRowsOf(target), (rows) => rows.length === 1, 10_000, "the late event");
     expect(late?.user).toBeNull();
     // A dead letter naming the user is acked but not kept.
