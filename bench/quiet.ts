@@ -12,8 +12,8 @@ async function workerdCpuSeconds(processGroup: number): Promise<number | null> {
 
 /**
  * Waits until the runtime has finished the work a section left behind: 200,000 likes written
- * into one room are checkpointed to D1 by alarms for a while after the section ends, and a
- * fan-out measured meanwhile times the checkpoint, not the broadcast. Returns the seconds waited.
+ * into one room are shipped by its outbox to the queue and its consumer for a while after the
+ * section ends, and a fan-out measured meanwhile times that, not the broadcast. Returns the seconds waited.
  */
 export async function waitForQuietRuntime(processGroup: number | null, maxSeconds = 300): Promise<number> {
   if (processGroup === null) return 0;

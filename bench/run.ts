@@ -108,7 +108,7 @@ async function httpSection(baseUrl: string, checks: Check[]): Promise<LoadResult
     if (answer.changed) manyChanged++;
     return answer.ok;
   });
-  // D1 holds the checkpointed counts of all 1,000 (≤ 2 s behind): poll until they settle.
+  // Batch counts are the rooms' (edge-cached a moment): poll until they settle.
   let sum = -1;
   for (let attempt = 0; attempt < 30 && sum !== manyChanged; attempt++) {
     await new Promise((r) => setTimeout(r, 1_000));
@@ -153,7 +153,7 @@ async function main() {
   const report: Record<string, unknown> = { at: new Date().toISOString(), seconds: SECONDS, concurrency: CONCURRENCY };
   try {
     // Each section starts on an idle runtime: the writes of the one before are still being
-    // checkpointed to D1 by alarms for a while, on the same workerd thread.
+    // shipped (outboxes, the queue's consumer) for a while, on the same workerd thread.
     const settle = async (next: string) => {
       const waited = await waitForQuietRuntime(server.processGroup);
       if (waited > 2) progress(`(waited ${waited.toFixed(0)} s for the runtime to go idle before ${next})`);

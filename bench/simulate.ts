@@ -35,7 +35,7 @@ const LIKES = num("SIM_LIKES", 60_000, 3_000);
 const OTHER = num("SIM_OTHER", 20_000, 1_000);
 const CONCURRENCY = num("SIM_CONCURRENCY", 64, 12);
 const SETTLE_MAX_MS = Number(process.env.SIM_SETTLE_MAX_S ?? 180) * 1_000;
-/** Counters unchanged this long: queues drained, checkpoints and alarms done. */
+/** Counters unchanged this long: queues drained, alarms done. */
 const QUIET_MS = 6_000;
 const SECRET_IN_USE = process.env.SIM_SECRET ?? SECRET;
 const DOC = resolve(import.meta.dirname, "..", "docs", "scale.md");
@@ -78,7 +78,7 @@ async function phase(
   progress(`${spec.name}: ${spec.total} requests, ${CONCURRENCY} clients ...`);
   const ms = await driver.run(spec.total, spec.mix, CONCURRENCY, spec.name);
   const writes = spec.writes() - writesBefore;
-  progress(`  waiting for queues, checkpoints and alarms to finish (counters quiet for ${QUIET_MS / 1000} s) ...`);
+  progress(`  waiting for queues and alarms to finish (counters quiet for ${QUIET_MS / 1000} s) ...`);
   const after = await settle(baseUrl, admin, QUIET_MS, SETTLE_MAX_MS);
   if (after.isolate !== before.isolate) throw new Error("the runtime restarted during the phase: its counters were reset, the figures would be wrong");
   const counters = delta(after.counters, before.counters);

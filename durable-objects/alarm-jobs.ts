@@ -17,7 +17,7 @@ export class AlarmJobs {
   private readonly failures = new Map<string, number>();
   /**
    * Jobs this object itself stored, with a due time no later than the value here, under an
-   * alarm armed no later than it. A busy room schedules its checkpoint and outbox after every
+   * alarm armed no later than it. A busy room schedules its outbox after every
    * commit; while they are already due sooner, that was an upsert, a getAlarm and sometimes a
    * setAlarm per commit for nothing. Memory only, so a wake-up starts without it, and it is
    * forgotten whenever the alarm runs: from then on the jobs' rows and versions decide again.
@@ -60,8 +60,7 @@ export class AlarmJobs {
   /**
    * Runs every due job. A job that throws is retried with its own exponential backoff
    * instead of failing the whole alarm: the runtime's alarm retry would rerun every job and
-   * gives up after six tries, while a checkpoint or an outbox send must keep trying until
-   * D1 or the queue is back.
+   * gives up after six tries, while an outbox send must keep trying until the queue is back.
    */
   async runDue(): Promise<void> {
     // A job scheduled while it runs must bump its version (see below), so nothing is skipped

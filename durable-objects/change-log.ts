@@ -4,7 +4,7 @@ import type { RingEvent } from "./replay-ring";
 /**
  * What one write transaction changed, collected while it runs and acted on after it
  * commits: events go to the replay ring (same transaction) and to live sockets, and a
- * change of any kind schedules the D1 checkpoint and the outbox.
+ * change of any kind schedules the outbox.
  */
 export class ChangeLog {
   readonly events: RingEvent[] = [];

@@ -8,8 +8,8 @@ import { anonymiseOutboxEvents } from "./outbox";
 /**
  * Removes everything one room holds about a user who asked to be forgotten, in one storage
  * transaction (the caller wraps it in transactionSync):
- * - their like goes through the ledger, so the count, seq, D1 pending row and an event
- *   (without user id) stay exact and D1 converges on the next checkpoint;
+ * - their like goes through the ledger, so the count, seq and an event (without user id)
+ *   stay exact;
  * - their reactions (on the target and on every comment here) go through the reactions
  *   ledger the same way: exact counts, one seq, live event and anonymous event each;
  * - events still waiting in the outbox keep their id and order but lose the user id;

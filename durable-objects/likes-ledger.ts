@@ -62,7 +62,7 @@ export class LikesLedger {
     const outcomes: OpOutcome[] = [];
     const changes: LikeResult[] = [];
     const liked = this.likedAmong(ops.map((op) => op.userId));
-    const writes = new Map<string, { liked: boolean; seq: number }>();
+    const writes = new Map<string, boolean>();
     const events: EngagementEvent[] = [];
     const at = this.now();
     for (const op of ops) {
@@ -70,7 +70,7 @@ export class LikesLedger {
         const seq = this.seq.next();
         this.likes += wantLiked ? 1 : -1;
         liked.set(userId, wantLiked);
-        writes.set(userId, { liked: wantLiked, seq });
+        writes.set(userId, wantLiked);
         events.push({ eventId: crypto.randomUUID(), type: wantLiked ? "like" : "unlike", target, userId, at, seq, ...this.epochField() });
         return seq;
       });
@@ -132,18 +132,14 @@ export class LikesLedger {
   }
 
   /**
-   * Every user's final state, their D1 pending mark and every event, one statement per table.
+   * Every user's final state and every event, one statement per table.
    * A batch shares one `at`, bound once; likes and unlikes go as plain arrays of user ids,
    * which SQLite walks faster than arrays of tuples it must take apart.
    */
-  private writeBulk(writes: Map<string, { liked: boolean; seq: number }>, at: number, events: readonly EngagementEvent[]): void {
+  private writeBulk(writes: Map<string, boolean>, at: number, events: readonly EngagementEvent[]): void {
     const liked: string[] = [];
     const unliked: string[] = [];
-    const pending: (string | number)[][] = [];
-    for (const [userId, w] of writes) {
-      (w.liked ? liked : unliked).push(userId);
-      pending.push([w.seq, userId, w.liked ? 1 : 0]);
-    }
+    for (const [userId, likes] of writes) (likes ? liked : unliked).push(userId);
     if (unliked.length > 0) this.sql.exec("DELETE FROM likes WHERE user_id IN (SELECT value FROM json_each(?))", JSON.stringify(unliked));
     if (liked.length > 0) {
       this.sql.exec(
@@ -154,13 +150,6 @@ export class LikesLedger {
         JSON.stringify(liked),
       );
     }
-    // Appended, one row per change: the checkpoint keeps each user's latest (d1-checkpoint.ts).
-    this.sql.exec(
-      `INSERT INTO d1_pending (seq, user_id, liked_at)
-       SELECT value ->> 0, value ->> 1, CASE value ->> 2 WHEN 1 THEN ? END FROM json_each(?)`,
-      at,
-      JSON.stringify(pending),
-    );
     enqueueEvents(this.sql, events);
   }
 
@@ -179,8 +168,7 @@ export class LikesLedger {
 
   /**
    * Sharded targets (durable-objects/shards/): the user's like leaves this holder for a newer
-   * one. No event and no seq: nothing happened to the like, only where it is kept. The new
-   * holder writes the user's D1 row from now on, so a pending row here must not land later.
+   * one. No event and no seq: nothing happened to the like, only where it is kept.
    */
   release(userId: string): LikeStatus {
     const status = this.status(userId);
@@ -189,9 +177,6 @@ export class LikesLedger {
       this.likes--;
       this.meta.set("likes", String(this.likes));
     }
-    // A scan (d1_pending has no index by user, so that a like appends one row and nothing
-    // more); handoffs are rare and the checkpoint keeps the table short.
-    this.sql.exec("DELETE FROM d1_pending WHERE user_id = ?", userId);
     return status;
   }
 
@@ -202,13 +187,9 @@ export class LikesLedger {
       this.likes++;
       this.meta.set("likes", String(this.likes));
     }
-    // Rewriting the user's D1 row is harmless (same row) and orders it after the old holder's.
-    this.sql.exec(
-      "INSERT INTO d1_pending (seq, user_id, liked_at) VALUES (?, ?, ?)",
-      this.seq.next(),
-      userId,
-      status.liked ? (status.likedAt ?? this.now()) : null,
-    );
+    // The count may have moved, and the room keeps a shard's count report only when its seq
+    // is newer (shards/room-shards.ts): the adoption takes a seq of its own.
+    this.seq.next();
   }
 
   private epochField(): { epoch?: number } {
@@ -225,7 +206,6 @@ export class LikesLedger {
       this.sql.exec("DELETE FROM likes WHERE user_id = ?", userId);
       this.likes--;
     }
-    this.sql.exec("INSERT INTO d1_pending (seq, user_id, liked_at) VALUES (?, ?, ?)", seq, userId, wantLiked ? at : null);
     const event: EngagementEvent = {
       eventId: crypto.randomUUID(),
       type: wantLiked ? "like" : "unlike",

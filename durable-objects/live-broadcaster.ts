@@ -24,7 +24,7 @@ export interface Timers {
  *
  * A room woken from hibernation starts with nothing "last sent"; its first flush sends the
  * current state even if sockets already have it (clients drop frames with a seq they have).
- * If the room was evicted with a flush pending, the next wake-up (the checkpoint alarm that
+ * If the room was evicted with a flush pending, the next wake-up (the outbox alarm that
  * every change schedules) calls `changed()` again and the flush happens then.
  *
  * A broadcast to thousands of sockets can take longer than the interval. The next flush waits

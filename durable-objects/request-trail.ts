@@ -1,8 +1,8 @@
-/** Enough to find the requests behind one checkpoint or send; more would bloat the log line. */
+/** Enough to find the requests behind one outbox send; more would bloat the log line. */
 export const MAX_IDS_PER_JOB = 20;
 
 /**
- * The request ids whose writes a background job (checkpoint, outbox send) has not finished
+ * The request ids whose writes a background job (the outbox send) has not finished
  * yet, so the job's log lines name the requests they carry. Memory only: after an eviction
  * the ids are gone from the trail but not from the Worker's and the room's earlier lines.
  */

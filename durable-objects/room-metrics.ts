@@ -26,14 +26,6 @@ export class RoomMetrics implements SocketCounters {
   private likeChanges = 0;
   private commits = 0;
   private ops = 0;
-  /** When the oldest change D1 has not got yet was committed; null while D1 is up to date. */
-  private pendingSince: number | null = null;
-  /** The first commit after the running checkpoint read its rows: it stays pending after it. */
-  private pendingAfterStart: number | null = null;
-  private checkpointRunning = false;
-  private lastCheckpointAt: number | null = null;
-  private checkpointRuns = 0;
-  private checkpointFailures = 0;
   private outboxSent = 0;
   private outboxFailures = 0;
   private socketsAccepted = 0;
@@ -63,34 +55,6 @@ export class RoomMetrics implements SocketCounters {
       this.likeBuckets.set(second, (this.likeBuckets.get(second) ?? 0) + likeChanges);
       for (const key of this.likeBuckets.keys()) if (key <= second - LIKE_RATE_WINDOW_SECONDS) this.likeBuckets.delete(key);
     }
-    this.pendingSince ??= at;
-    if (this.checkpointRunning) this.pendingAfterStart ??= at;
-  }
-
-  checkpointStarted(): void {
-    this.checkpointRunning = true;
-    this.pendingAfterStart = null;
-  }
-
-  /** `more`: the checkpoint stopped at its row budget, so the oldest change is still pending. */
-  checkpointSucceeded(more: boolean): void {
-    this.checkpointRunning = false;
-    this.checkpointRuns++;
-    this.lastCheckpointAt = this.now();
-    if (!more) this.pendingSince = this.pendingAfterStart;
-  }
-
-  checkpointFailed(): void {
-    this.checkpointRunning = false;
-    this.checkpointFailures++;
-  }
-
-  checkpointHooks(): JobHooks {
-    return {
-      started: () => this.checkpointStarted(),
-      succeeded: (again) => this.checkpointSucceeded(again),
-      failed: () => this.checkpointFailed(),
-    };
   }
 
   outboxHooks(): JobHooks {
@@ -144,12 +108,6 @@ export class RoomMetrics implements SocketCounters {
       seq: room.seq,
       likes: { perSecond: recent / LIKE_RATE_WINDOW_SECONDS, windowSeconds: LIKE_RATE_WINDOW_SECONDS, changes: this.likeChanges },
       writes: { commits: this.commits, ops: this.ops },
-      checkpoint: {
-        lagMs: this.pendingSince === null ? 0 : Math.max(0, now - this.pendingSince),
-        lastAt: this.lastCheckpointAt === null ? null : new Date(this.lastCheckpointAt).toISOString(),
-        runs: this.checkpointRuns,
-        failures: this.checkpointFailures,
-      },
       outbox: {
         backlog: room.outbox.events,
         oldestAgeMs: room.outbox.oldestAt === null ? null : Math.max(0, now - room.outbox.oldestAt),

@@ -3,11 +3,33 @@ import { LIKE_MOVED_TABLE } from "./shards/moved-users";
 import { LIVE_RELAYS_TABLE } from "./relays/relay-registry";
 import { OUTBOX_ROWS_MIGRATION } from "./outbox";
 import { RING_ROWS_MIGRATION } from "./replay-ring";
-import { D1_PENDING_MIGRATION } from "./d1-checkpoint";
 import { LIVE_TICKETS_USED_TABLE } from "./used-tickets";
 import { SERIES_TABLE, SHARD_SERIES_TABLE } from "./analytics/series";
 import { ARCHIVE_TABLES_MIGRATION } from "./comments/comment-archive";
 import { USER_REFS_OUTGOING_TABLE } from "./moderation/user-ref-sender";
+
+/**
+ * Part of the one-row-per-commit step (issue 7): like changes for the D1 checkpoint appended
+ * by seq, no longer kept per user, existing rows converted. The checkpoint went in issue 17
+ * (ROOM_CLEAR_D1_QUEUES); the step stays so that old rooms replay in order.
+ */
+export const D1_PENDING_MIGRATION = `
+  ALTER TABLE d1_pending RENAME TO d1_pending_by_user;
+  DROP INDEX d1_pending_by_seq;
+  CREATE TABLE d1_pending (seq INTEGER PRIMARY KEY, user_id TEXT NOT NULL, liked_at INTEGER);
+  INSERT INTO d1_pending (seq, user_id, liked_at) SELECT seq, user_id, liked_at FROM d1_pending_by_user;
+  DROP TABLE d1_pending_by_user;`;
+
+/**
+ * Issue 17: nothing is copied to D1 any more (no checkpoint), so the rows waiting for it are
+ * cleared: they only named what the room's own tables (likes, comments, user_refs_outgoing)
+ * keep, and nothing reads them. The tables stay, empty and unwritten, so that code rolled back
+ * to before issue 17 still finds the tables its writes expect (room schemas only grow).
+ */
+export const ROOM_CLEAR_D1_QUEUES = `
+  DELETE FROM d1_pending;
+  DELETE FROM comment_d1_pending;
+  DELETE FROM user_refs_pending;`;
 
 /**
  * Schema of one TargetRoom's own SQLite database. Append only: a room that woke up on an
@@ -67,7 +89,7 @@ export const ROOM_MIGRATIONS: readonly string[] = [
   LIVE_RELAYS_TABLE,
   // Issue 7: one outbox row and one replay-ring row per commit instead of one per event
   // (durable-objects/outbox.ts, replay-ring.ts), and d1_pending appended by seq instead of
-  // kept per user (d1-checkpoint.ts); existing rows are converted, not dropped.
+  // kept per user (D1_PENDING_MIGRATION above); existing rows are converted, not dropped.
   `${OUTBOX_ROWS_MIGRATION}
    ${RING_ROWS_MIGRATION}
    ${D1_PENDING_MIGRATION}`,
@@ -82,6 +104,8 @@ export const ROOM_MIGRATIONS: readonly string[] = [
   ARCHIVE_TABLES_MIGRATION,
   // Issue 17: moderation refs on their way to the named users' own objects (moderation/user-ref-sender.ts).
   USER_REFS_OUTGOING_TABLE,
+  // Issue 17: no D1 checkpoint; its pending rows are cleared (likes, comments, moderation refs).
+  ROOM_CLEAR_D1_QUEUES,
 ];
 
 /**

@@ -19,7 +19,6 @@ import { PING_FRAME, PONG_FRAME } from "../protocol/live";
 import { migrateRoomSchema } from "./room-migrations";
 import { LikesLedger } from "./likes-ledger";
 import { AlarmJobs } from "./alarm-jobs";
-import { checkpointToD1 } from "./d1-checkpoint";
 import { ROOM_PRODUCER, shipOutbox } from "./outbox";
 import { IDEMPOTENCY_TTL_MS, idempotencyScope } from "./idempotency";
 import { UserLimits } from "./users/user-limits";
@@ -40,7 +39,6 @@ import { ChangeLog } from "./change-log";
 import { SettingsStore } from "./moderation/settings-store";
 import { reactionCounts, ROOM_SUBJECT } from "./reactions/reaction-counts";
 import { RoomComments, type CommentGate } from "./comments/room-comments";
-import { checkpointComments } from "./comments/comment-checkpoint";
 import { CommentArchive } from "./comments/comment-archive";
 import {
   CommentActionInput,
@@ -70,7 +68,6 @@ import { rateLimitsFrom } from "./moderation/rate-limits";
 import { applyWithinRate, refusedOutcome } from "./moderation/like-limit";
 import { filterCommentText } from "./moderation/text-filter";
 import { isRepeatedComment } from "./moderation/repeated-comment";
-import { checkpointUserRefs } from "./moderation/user-refs";
 import { hasOutgoingUserRefs, sendUserRefs, USER_REFS_JOB } from "./moderation/user-ref-sender";
 import * as ModerationRpc from "../protocol/moderation-rpc";
 import type { z } from "zod";
@@ -108,17 +105,14 @@ import { mergeShardBuckets, readBuckets } from "./analytics/series";
 import { SeriesBucketsInput, type SeriesBucket } from "../protocol/analytics-rpc";
 import { leaderboardFor } from "../workers/leaderboards";
 
-/** D1 may lag a room by at most this much plus one D1 round trip (the contract says < 2 s). */
-export const CHECKPOINT_DELAY_MS = 500;
 const OUTBOX_DELAY_MS = 250;
 const IDEMPOTENCY_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 /** Comments a room keeps in its own storage; older pages are in R2 (comments/comment-archive.ts). */
 const DEFAULT_COMMENT_RETENTION = 5_000;
-/** Like the checkpoint: soon after a write, so a burst of comments leaves in full pages. */
+/** Soon after a write, so a burst of comments leaves in full pages. */
 const COMMENT_ARCHIVE_DELAY_MS = 500;
 const COMMENT_ARCHIVE_PAGES_PER_RUN = 10;
 
-const JOB_CHECKPOINT = "d1-checkpoint";
 const JOB_OUTBOX = "outbox";
 const JOB_IDEMPOTENCY_SWEEP = "idempotency-sweep";
 const JOB_CLOSE_EPOCHS = "close-shard-epochs";
@@ -149,8 +143,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
   private stored = false;
   /** Operational counters for `metrics()`; memory only (see RoomMetrics). */
   private readonly counters = new RoomMetrics();
-  /** Request ids whose writes the checkpoint and the outbox still carry, for their log lines. */
-  private readonly trail = new RequestTrail([JOB_CHECKPOINT, JOB_OUTBOX]);
+  /** Request ids whose writes the outbox still carries, for its log lines. */
+  private readonly trail = new RequestTrail([JOB_OUTBOX]);
   private readonly observed = new ObservedJobs(this.trail);
   private backlogReporter!: OutboxBacklogReporter;
   /** Sharded hot targets (durable-objects/shards/, docs/shards.md). */
@@ -168,7 +162,6 @@ export class TargetRoom extends DurableObject<AppEnv> {
     this.jobs = new AlarmJobs(ctx.storage, (job, error, failures) =>
       logEvent("alarm_job_failed", { target: this.target, job, failures, error: String(error), requestIds: this.observed.requestIds(job) }),
     );
-    this.jobs.register(JOB_CHECKPOINT, this.observed.wrap(JOB_CHECKPOINT, () => this.runCheckpoint(), this.counters.checkpointHooks()));
     // The backlog report runs after failed sends too: that is when a backlog starts.
     this.jobs.register(JOB_OUTBOX, this.observed.wrap(JOB_OUTBOX, () => this.runOutbox(), { ...this.counters.outboxHooks(), after: () => this.reportOutboxBacklog() }));
     this.jobs.register(JOB_IDEMPOTENCY_SWEEP, async () => {
@@ -471,8 +464,9 @@ export class TargetRoom extends DurableObject<AppEnv> {
   /**
    * The one write path: `work` changes storage and records what it did in a ChangeLog, all in
    * one transaction with the seq counter and the replay ring. After the commit, events reach
-   * live sockets in seq order, counts are broadcast (coalesced), and D1 and the queue are
-   * scheduled. If `work` throws, storage rolls back and the in-memory caches are reloaded.
+   * live sockets in seq order, counts are broadcast (coalesced), and the outbox's send to the
+   * queue is scheduled; no D1 statement on this path (issue 17). If `work` throws, storage
+   * rolls back and the in-memory caches are reloaded.
    */
   private async commit<T>(work: (log: ChangeLog) => T, requestId?: string): Promise<T> {
     this.ensureStored();
@@ -502,7 +496,6 @@ export class TargetRoom extends DurableObject<AppEnv> {
       if (events.length > 0) this.sockets.broadcastEvents(events);
       this.notifyViewers();
       const now = Date.now();
-      await this.jobs.schedule(JOB_CHECKPOINT, now + CHECKPOINT_DELAY_MS);
       await this.jobs.schedule(JOB_OUTBOX, now + OUTBOX_DELAY_MS);
       await this.jobs.schedule(ANALYTICS_REPORT_JOB, this.seriesReporter.dueAfterChange(now));
     }
@@ -893,7 +886,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
     return this.stored && key !== undefined && this.ledger.idempotencyKeys.remembers(idempotencyScope(userId, key, kind));
   }
 
-  /** The truth that reconciliation (workers/reconcile.ts) copies into D1 when D1 drifted. */
+  /** The truth that reconciliation (workers/reconcile.ts) copies into D1's legacy rows when they drifted. */
   async likeIndexPage(input: LikeIndexPageInput): Promise<LikeIndexPage> {
     const { target, afterUserId, limit } = LikeIndexPageInput.parse(input);
     this.bindTarget(target);
@@ -907,7 +900,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
     // Only a stored room ever sets an alarm; an unwritten one has no jobs to run.
     if (!this.stored) return;
     await this.jobs.runDue();
-    // Every change schedules a checkpoint, so this is the wake-up after an eviction that
+    // Every change schedules an outbox send, so this is the wake-up after an eviction that
     // may have dropped a pending broadcast timer: flush whatever sockets have not seen.
     this.notifyViewers();
   }
@@ -949,26 +942,6 @@ export class TargetRoom extends DurableObject<AppEnv> {
    */
   private notifyViewers(): void {
     if (this.sockets.viewerCount() > 0 || (this.stored && this.relays.busy)) this.live.changed();
-  }
-
-  private async runCheckpoint(): Promise<number | null> {
-    if (this.target === null) return null;
-    const { written, more } = await checkpointToD1(this.env.DB, this.ctx.storage.sql, {
-      target: this.target,
-      likes: this.likeCount(),
-      seq: this.seq.last,
-    });
-    const commentsCopied = await checkpointComments(this.env.DB, this.ctx.storage.sql, this.comments.store, this.target);
-    await checkpointUserRefs(this.env.DB, this.ctx.storage.sql, this.target);
-    logEvent("checkpoint", {
-      target: this.target,
-      rows: written,
-      comments: commentsCopied.written,
-      seq: this.seq.last,
-      more,
-      requestIds: this.observed.requestIds(JOB_CHECKPOINT),
-    });
-    return more || commentsCopied.more ? Date.now() : null;
   }
 
   /**

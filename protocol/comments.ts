@@ -74,7 +74,7 @@ export const CreateCommentInput = z.strictObject({
   text: z.string().max(MAX_COMMENT_LENGTH * 8),
   replyTo: CommentId.optional(),
   idempotencyKey: z.string().min(1).max(200).optional(),
-  /** The HTTP request's id, so the room's checkpoint and outbox lines name it. */
+  /** The HTTP request's id, so the room's outbox lines name it. */
   requestId: RequestId.optional(),
 });
 export type CreateCommentInput = z.infer<typeof CreateCommentInput>;

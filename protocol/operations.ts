@@ -27,13 +27,6 @@ export const RoomMetricsReport = z.object({
     /** Operations asked for, including repeats that changed nothing. */
     ops: z.number().int().nonnegative(),
   }),
-  checkpoint: z.object({
-    /** Age of the oldest change D1 has not got yet; 0 when D1 is up to date. */
-    lagMs: z.number().int().nonnegative(),
-    lastAt: z.string().nullable(),
-    runs: z.number().int().nonnegative(),
-    failures: z.number().int().nonnegative(),
-  }),
   outbox: z.object({
     /** Events waiting to be sent to the queue (read from storage, so exact). */
     backlog: z.number().int().nonnegative(),

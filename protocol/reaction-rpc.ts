@@ -21,7 +21,7 @@ export const ReactInput = z.strictObject({
   /** A comment of this room; absent for the room's own target. */
   commentId: CommentId.optional(),
   idempotencyKey: z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional(),
-  /** The HTTP request's id, so the room's checkpoint and outbox lines name it. */
+  /** The HTTP request's id, so the room's outbox lines name it. */
   requestId: RequestId.optional(),
 });
 export type ReactInput = z.infer<typeof ReactInput>;

@@ -3,9 +3,9 @@ import { TargetId } from "./target";
 
 export const ReconcileDrift = z.object({
   target: TargetId,
-  /** Like rows for the target in D1 `user_likes`. */
+  /** Legacy like rows for the target in D1 `user_likes` (no longer written since issue 17). */
   indexed: z.number().int().nonnegative(),
-  /** The checkpointed count in D1 `target_counts` (null: no row). */
+  /** The legacy count in D1 `target_counts`, no longer written since issue 17 (null: no row). */
   counted: z.number().int().nonnegative().nullable(),
   /** The room's exact count when asked, null when the room could not be asked. */
   truth: z.number().int().nonnegative().nullable(),

@@ -11,7 +11,7 @@
  * The counters live in this module, one set per isolate. That is complete under `wrangler
  * dev`: workerd runs the Worker, its queue consumers, its cron and every Durable Object class
  * of this script in ONE isolate, and each object's `env` is wrapped in its constructor (see
- * `meteredObject`), so the rooms' own D1 checkpoints and outbox sends are counted too
+ * `meteredObject`), so what the rooms send from inside themselves (outboxes) is counted too
  * (test/e2e/dev-metering.test.ts checks that objects' counts reach the route). A dev-only
  * Durable Object holding the counters would add a request per counted call and count itself.
  * `isolate` changes when the runtime restarts, so a reader can tell a reset from a quiet spell.

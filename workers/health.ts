@@ -10,7 +10,7 @@ import { isolateRequests, REQUEST_WINDOW_MS, type RequestWindow } from "./reques
 /**
  * Thresholds of `GET /v1/admin/health`. The seeds name three (error rate > 1%, consumer lag
  * > 1000 events, cache hit rate < 95%); the others are ours, chosen from the intervals the
- * system runs on (checkpoint 0.5 s, outbox 0.25 s, reconciliation cron every 15 min).
+ * system runs on (outbox 0.25 s, reconciliation cron every 15 min).
  * docs/operations.md lists the same numbers as alerts.
  */
 export const HEALTH_THRESHOLDS = {

@@ -1,10 +1,8 @@
 import type { EngagementEvent } from "../protocol/events";
 import { EventsQueueBody } from "../protocol/event-batch";
 import type { AppEnv } from "./env";
-import { storeEvents } from "./event-store";
 import { logEvent } from "./log";
 import { EVENTS_QUEUE, retryDelaySeconds } from "./queues";
-import { subjectKeySecret, subjectKeys } from "./subject-key";
 import { recordConsumerLag } from "./consumer-lag";
 import { eventsConsumerRefuses } from "./dev-faults";
 import { appendToLake, type LakeBatch } from "./event-lake";
@@ -31,7 +29,8 @@ function asLakeBatch(body: EventsQueueBody): LakeBatch {
  * and only then is the message acked. Every step is idempotent, so a redelivery changes
  * nothing. A body that does not parse can never succeed: it is retried at once until the
  * queue moves it to the dead-letter queue, never dropped; other failures come back after a
- * growing delay.
+ * growing delay. No D1 statement here (issue 17): D1's legacy `events` and `event_rollups`
+ * are no longer written.
  */
 export async function consumeEngagementEvents(batch: MessageBatch<unknown>, env: AppEnv): Promise<void> {
   const valid: { message: Message<unknown>; lake: LakeBatch }[] = [];
@@ -51,12 +50,12 @@ export async function consumeEngagementEvents(batch: MessageBatch<unknown>, env:
 
   // A resend can carry one event in two messages of the same batch; its user sees it once.
   const unique = [...new Map(valid.flatMap(({ lake }) => lake.events.map((event) => [event.eventId, event] as const))).values()];
-  try {
-    // The reliability tests' outage (development only): fails here, so the retry path below is the real one.
-    if (eventsConsumerRefuses(env.ENVIRONMENT, valid.length)) throw new Error("development fault switch: events consumer refusing batches");
-    await storeLegacy(env, unique);
-  } catch (error) {
-    retry(valid.map(({ message }) => message), error);
+  // The reliability tests' outage (development only): refused here, so the retry path is the real one.
+  if (eventsConsumerRefuses(env.ENVIRONMENT, valid.length)) {
+    retry(
+      valid.map(({ message }) => message),
+      new Error("development fault switch: events consumer refusing batches"),
+    );
     return;
   }
 
@@ -90,13 +89,4 @@ export async function consumeEngagementEvents(batch: MessageBatch<unknown>, env:
 
 function isForgotten(user: UserIngest | undefined, eventId: string): boolean {
   return user !== undefined && user.ok && user.forgotten.has(eventId);
-}
-
-/**
- * LEGACY (issue 17): the D1 `events` table and its rollups, which analytics and deletion still
- * read. The lead removes this call at merge, once they have moved; nothing here reads them.
- */
-async function storeLegacy(env: AppEnv, events: readonly EngagementEvent[]): Promise<void> {
-  const userIds = events.flatMap((event) => (event.userId === null ? [] : [event.userId]));
-  await storeEvents(env.DB, events, await subjectKeys(subjectKeySecret(env), userIds));
 }

@@ -23,11 +23,14 @@ const REPORTED_DRIFTS = 100;
 type Trigger = ReconcileReport["trigger"];
 
 /**
- * Compares, per target, D1's like rows (`user_likes`) with its checkpointed count
- * (`target_counts`). A checkpoint writes both in one transaction, so they only disagree
- * after a fault (a lost write, a manual edit, a bug). For each difference the target's room,
- * which holds the truth, is asked for its likers and D1 is rewritten from them, never with a
- * user whose deletion completed.
+ * Compares, per target, D1's legacy like rows (`user_likes`) with its legacy count
+ * (`target_counts`). Rooms checkpointed both in one transaction until issue 17; nothing writes
+ * them now, so this only ever finds rows a deployment kept from before (migrations are
+ * additive) that a fault, a manual edit or a partial purge left disagreeing. For each difference
+ * the target's room, which holds the truth, is asked for its likers and the rows are rewritten
+ * from them, never with a user whose deletion completed. Bounded per run (pages of targets,
+ * with a cursor), so it stays a low-rate job: no like, comment or reaction waits for it.
+ * Not done yet (issue 17): sampling users' own indexes against the rooms instead.
  */
 export async function reconcileCounts(env: AppEnv, trigger: Trigger): Promise<ReconcileReport> {
   const db = drizzle(env.DB);
@@ -109,7 +112,7 @@ async function repairTarget(env: AppEnv, target: string, seen: { indexed: number
       ...drift,
       truth: truth.likes,
       repaired: consistent,
-      ...(consistent ? {} : { reason: "a newer checkpoint landed during the repair; next run retries" }),
+      ...(consistent ? {} : { reason: "the rows changed during the repair; next run retries" }),
     };
   } catch (error) {
     logEvent("reconcile_repair_failed", { target, error: String(error) });
@@ -138,7 +141,7 @@ async function readLikers(
 
 /**
  * Replaces the target's D1 like rows and count with the room's, in one transaction. Every
- * statement is guarded by the checkpointed seq: if a checkpoint newer than the truth we read
+ * statement is guarded by the stored seq: if a repair from a newer truth (a concurrent run)
  * landed meanwhile, D1 is already fresher and nothing is overwritten.
  */
 async function rewriteTargetIndex(

@@ -41,7 +41,6 @@ export class CommentStore {
     this.write(row, "INSERT");
     if (row.reply_to !== null) this.sql.exec("UPDATE comments SET replies = replies + 1 WHERE id = ?", row.reply_to);
     this.addVisible(1);
-    this.markForCheckpoint(row.id, row.seq);
   }
 
   private write(row: CommentRow, verb: "INSERT"): void {
@@ -66,7 +65,7 @@ export class CommentStore {
    * Turns a comment into a tombstone: it leaves every listing and keeps no text. With
    * `erase`, the author's id and name go too (a user who asked to be forgotten).
    */
-  tombstone(row: CommentRow, at: number, seq: number, erase: boolean): void {
+  tombstone(row: CommentRow, at: number, erase: boolean): void {
     if (row.deleted_at === null) {
       this.addVisible(-1);
       if (row.reply_to !== null) this.sql.exec("UPDATE comments SET replies = MAX(replies - 1, 0) WHERE id = ?", row.reply_to);
@@ -82,12 +81,10 @@ export class CommentStore {
       ERASED_AUTHOR_NAME,
       row.id,
     );
-    this.markForCheckpoint(row.id, seq);
   }
 
-  setHighlighted(id: string, highlighted: boolean, seq: number): void {
+  setHighlighted(id: string, highlighted: boolean): void {
     this.sql.exec("UPDATE comments SET highlighted = ? WHERE id = ?", highlighted ? 1 : 0, id);
-    this.markForCheckpoint(id, seq);
   }
 
   /** Newest first, visible only, ids below `before`; top level unless `replyTo` names a root. */
@@ -145,10 +142,6 @@ export class CommentStore {
       .toArray();
   }
 
-  markForCheckpoint(id: string, seq: number): void {
-    markCommentForCheckpoint(this.sql, id, seq);
-  }
-
   addVisible(delta: number): void {
     this.meta.set("comments", String(Math.max(0, this.visibleCount + delta)));
   }
@@ -178,9 +171,4 @@ function parseMentionList(json: string): string[] {
   } catch {
     return [];
   }
-}
-
-/** The comment changed (text, state or reactions): the next D1 checkpoint copies it again. */
-export function markCommentForCheckpoint(sql: SqlStorage, id: string, seq: number): void {
-  sql.exec("INSERT INTO comment_d1_pending (id, seq) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq", id, seq);
 }

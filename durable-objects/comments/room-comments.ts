@@ -164,7 +164,7 @@ export class RoomComments {
     if (row === null || row.deleted_at !== null) return { ok: false, error: notFound(id) };
     if ((row.highlighted === 1) !== highlighted) {
       const seq = this.seq.next();
-      this.store.setHighlighted(id, highlighted, seq);
+      this.store.setHighlighted(id, highlighted);
       log.emit(seq, now, { kind: "comment_highlight", id, highlighted });
       this.moderationEvent(target, actor, highlighted ? "highlight" : "unhighlight", seq, now);
     }
@@ -260,7 +260,7 @@ export class RoomComments {
   ): void {
     const wasVisible = row.deleted_at === null;
     const seq = this.seq.next();
-    this.store.tombstone(row, now, seq, erase);
+    this.store.tombstone(row, now, erase);
     if (wasVisible && row.reply_to !== null && this.store.find(row.reply_to) === null) this.archive.addReplies(row.reply_to, -1, seq);
     this.announceTombstone(log, target, row, actorId, by, wasVisible, seq, now);
   }

@@ -25,7 +25,6 @@ export function forgetModerationData(sql: SqlStorage, userId: string): Moderatio
   sql.exec("UPDATE bans SET by = ? WHERE by = ?", FORGOTTEN_USER, userId);
   sql.exec("UPDATE moderators SET added_by = ? WHERE added_by = ?", FORGOTTEN_USER, userId);
   sql.exec("UPDATE room_meta SET value = ? WHERE key = 'owner' AND value = ?", FORGOTTEN_USER, userId);
-  sql.exec("DELETE FROM user_refs_pending WHERE user_id = ?", userId);
   sql.exec("DELETE FROM user_refs_outgoing WHERE user_id = ?", userId);
   return erasure;
 }

@@ -91,7 +91,7 @@ export class ModerationDesk {
     return this.deps.commit((log) => {
       if (this.roles.owner() === null) {
         this.roles.register(actor.userId, title);
-        // The owner is now named here: the checkpoint indexes that for a deletion.
+        // The owner is now named here: the user's own object learns it, for a deletion.
         log.touch();
         return ok({ created: true, info: this.info() });
       }
@@ -196,7 +196,7 @@ export class ModerationDesk {
     return this.deps.commit((log) => {
       if (!this.reports.commentIsReportable(commentId)) return refuse(404, "not_found", "no such comment in this room");
       const filed = this.reports.file(commentId, actor.userId, reason, this.now());
-      // The reporter is now named here: the checkpoint indexes that for a deletion.
+      // The reporter is now named here: the user's own object learns it, for a deletion.
       if (filed.created) log.touch();
       return ok(filed);
     });

@@ -4,7 +4,6 @@ import { ReactionResult } from "../../protocol/reactions";
 import type { RoomError, RoomResult } from "../../protocol/room-rpc";
 import type { ChangeLog } from "../change-log";
 import { idempotencyScope, type IdempotencyStore } from "../idempotency";
-import { markCommentForCheckpoint } from "../comments/comment-store";
 import { enqueueEvent } from "../outbox";
 import type { RoomSeq } from "../room-seq";
 import { ROOM_SUBJECT } from "./reaction-counts";
@@ -154,8 +153,6 @@ export class ReactionsLedger {
       this.sql.exec("DELETE FROM reaction_counts WHERE subject = ? AND emoji = ? AND n <= 0", subject, emoji);
     }
     const count = this.count(subject, emoji);
-    // A comment's reaction counts travel with it to the D1 archive.
-    if (subject !== ROOM_SUBJECT) markCommentForCheckpoint(this.sql, subject, seq);
     const event: EngagementEvent = {
       eventId: crypto.randomUUID(),
       type: add ? "reaction_add" : "reaction_remove",

@@ -20,7 +20,6 @@ import { RoomSeq } from "../room-seq";
 import { LikesLedger } from "../likes-ledger";
 import { AlarmJobs } from "../alarm-jobs";
 import { shipOutbox } from "../outbox";
-import { checkpointUserLikesToD1 } from "../d1-checkpoint";
 import { IDEMPOTENCY_TTL_MS, idempotencyScope } from "../idempotency";
 import { UserLimits } from "../users/user-limits";
 import type { LikeOp } from "../../protocol/room-rpc";
@@ -36,12 +35,10 @@ import { CountReporter } from "./count-reporter";
 import { markReported, pruneBuckets, unreportedBuckets } from "../analytics/series";
 import { UserLocks } from "./user-locks";
 
-const CHECKPOINT_DELAY_MS = 500;
 const OUTBOX_DELAY_MS = 250;
 const REPORT_RETRY_DELAY_MS = 1_000;
 const IDEMPOTENCY_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
-const JOB_CHECKPOINT = "d1-checkpoint";
 const JOB_OUTBOX = "outbox";
 const JOB_REPORT = "count-report";
 const SERIES_PRUNE_INTERVAL_MS = 60_000;
@@ -89,7 +86,6 @@ export class LikeShard extends DurableObject<AppEnv> {
     this.jobs = new AlarmJobs(ctx.storage, (job, error, failures) =>
       logEvent("alarm_job_failed", { shard: this.bound === null ? null : this.name(), job, failures, error: String(error) }),
     );
-    this.jobs.register(JOB_CHECKPOINT, () => this.runCheckpoint());
     this.jobs.register(JOB_OUTBOX, async () => {
       const shard = this.requireBound();
       return (await shipOutbox(this.env.EVENTS, this.ctx.storage.sql, { epoch: shard.epoch, shard: shard.k })).more ? Date.now() : null;
@@ -267,19 +263,15 @@ export class LikeShard extends DurableObject<AppEnv> {
     const answers = (await roomFor(this.env, shard.target).handOverLikes({ target: shard.target, userIds: unknown })).map((answer) =>
       HandedUser.parse(answer),
     );
-    const adopted = this.commit(() => {
-      let count = 0;
+    this.commit(() => {
       unknown.forEach((userId, i) => {
         if (this.isHeld(userId) || this.moved.has(userId)) return;
         const older = answers[i]!;
         this.ctx.storage.sql.exec("INSERT INTO like_held (user_id) VALUES (?)", userId);
         this.ledger.adopt(userId, older);
         importKeys(this.ctx.storage.sql, older.keys);
-        count++;
       });
-      return count;
     });
-    if (adopted > 0) await this.jobs.schedule(JOB_CHECKPOINT, Date.now() + CHECKPOINT_DELAY_MS);
   }
 
   /** True when this shard holds the user (now or after taking them over), false when they moved on. */
@@ -290,7 +282,7 @@ export class LikeShard extends DurableObject<AppEnv> {
       if (this.isHeld(userId)) return true;
       if (this.moved.has(userId)) return false;
       const older = await this.askPreviousHolder(userId);
-      const adopted = this.commit(() => {
+      return this.commit(() => {
         if (this.moved.has(userId)) return false;
         if (!this.isHeld(userId)) {
           this.ctx.storage.sql.exec("INSERT INTO like_held (user_id) VALUES (?)", userId);
@@ -299,8 +291,6 @@ export class LikeShard extends DurableObject<AppEnv> {
         }
         return true;
       });
-      if (adopted) await this.jobs.schedule(JOB_CHECKPOINT, Date.now() + CHECKPOINT_DELAY_MS);
-      return adopted;
     });
   }
 
@@ -340,7 +330,6 @@ export class LikeShard extends DurableObject<AppEnv> {
 
   private async scheduleBackgroundJobs(): Promise<void> {
     const now = Date.now();
-    await this.jobs.schedule(JOB_CHECKPOINT, now + CHECKPOINT_DELAY_MS);
     await this.jobs.schedule(JOB_OUTBOX, now + OUTBOX_DELAY_MS);
   }
 
@@ -385,13 +374,6 @@ export class LikeShard extends DurableObject<AppEnv> {
     }
     this.lastTotal = { total, count };
     return total;
-  }
-
-  private async runCheckpoint(): Promise<number | null> {
-    const shard = this.bound;
-    if (shard === null) return null;
-    const { more } = await checkpointUserLikesToD1(this.env.DB, this.ctx.storage.sql, shard.target);
-    return more ? Date.now() : null;
   }
 
   /**

@@ -1,13 +1,12 @@
-import { ROOM_MIGRATIONS } from "../room-migrations";
+import { D1_PENDING_MIGRATION, ROOM_MIGRATIONS } from "../room-migrations";
 import { LIKE_MOVED_TABLE } from "./moved-users";
 import { OUTBOX_ROWS_MIGRATION } from "../outbox";
-import { D1_PENDING_MIGRATION } from "../d1-checkpoint";
 import { SERIES_TABLE } from "../analytics/series";
 
 /**
  * Schema of one LikeShard's SQLite. The first room migration already holds what a shard needs
- * (likes, d1_pending, outbox, idempotency, alarm_jobs, room_meta), so it is reused as is;
- * append only, as for rooms.
+ * (likes, outbox, idempotency, alarm_jobs, room_meta, and d1_pending, unwritten since issue 17),
+ * so it is reused as is; append only, as for rooms.
  */
 const SHARD_MIGRATIONS: readonly string[] = [
   ROOM_MIGRATIONS[0]!,
@@ -19,6 +18,9 @@ const SHARD_MIGRATIONS: readonly string[] = [
    ${D1_PENDING_MIGRATION}`,
   // Issue 17: the shard's own likes per minute and hour, reported to its room with its count.
   SERIES_TABLE,
+  // Issue 17: no D1 checkpoint; the rows waiting for it are cleared, the table kept (see
+  // ROOM_CLEAR_D1_QUEUES).
+  "DELETE FROM d1_pending;",
 ];
 
 export function migrateShardSchema(sql: SqlStorage): void {

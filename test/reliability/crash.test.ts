@@ -26,10 +26,10 @@ const SETTLED_COMMENTS = 3;
 const LOAD_AFTER_KILL_MS = 3_000;
 /** Bound on the whole load phase on a slow, shared machine. */
 const LOAD_LIMIT_MS = 90_000;
-/** D1 lags the rooms by the checkpoint interval and the queue by its batch timeout and retries. */
+/** Users' indexes lag the rooms by the outbox interval and the queue by its batch timeout and retries. */
 const CONVERGE_MS = 45_000;
 /**
- * How long D1's totals must stay still before the queue counts as drained: a batch the
+ * How long the lake must stay still before the queue counts as drained: a batch the
  * consumer retried comes back after 5 s, then 10 s (workers/queues.ts), and analytics answers
  * are edge-cached for 5 s. The local queue is in memory, so stopping wrangler earlier would
  * drop events that were only waiting for a retry.
@@ -159,7 +159,7 @@ describe("crash mid-load", () => {
     // wrangler starts a new runtime on the same folder by itself.
     const runtimeBack = await pollUntil(() => call(url(), "/health"), (a) => a.status === 200, 30_000);
     const respawned = (await workerdProcesses(server.processGroup!)).filter((p) => !killed.includes(p.pid)).length >= 2;
-    // Writes on a settled runtime: their events must all reach D1 (the ones that left the
+    // Writes on a settled runtime: their events must all reach the lake (the ones that left the
     // outbox just before the kill may not, see below).
     await new Promise((r) => setTimeout(r, 2_000));
     const runtimesBeforeSettledWrites = runtimeFirstSeen.size;
@@ -177,7 +177,7 @@ describe("crash mid-load", () => {
     const metrics = new Map<string, RoomMetricsReport>();
     for (const target of targets) metrics.set(target, await read(url(), `/v1/admin/targets/${target}/metrics`, RoomMetricsReport, { token: admin }));
 
-    // Every room's outbox drains into the queue, and the consumer writes D1 until nothing moves.
+    // Every room's outbox drains into the queue, and the consumer writes the lake until nothing moves.
     for (const target of targets) {
       const drained = await pollUntil(
         () => read(url(), `/v1/admin/targets/${target}/metrics`, RoomMetricsReport, { token: admin }),
@@ -258,7 +258,7 @@ describe("crash mid-load", () => {
       expect(stats.comments, "comments in the room include every acknowledged one").toBeGreaterThanOrEqual(ackedComments.filter((c) => c.target === target).length);
     }
 
-    // 5. D1 converges to the same numbers: counts and every user's likes index, and a
+    // 5. The batch counts and every user's own likes index converge to the same numbers, and a
     // reconciliation run finds no drift.
     const expectedCounts = Object.fromEntries(targets.map((t) => [t, likedBy.get(t)!.size]));
     const d1Counts = await pollUntil(

@@ -7,6 +7,7 @@ import { comment, deleteComment, listComments, postComment } from "./comment-hel
 import { emptyD1Comments, settleArchive } from "./archive-helpers";
 import { LiveSocket } from "./live-socket";
 import { waitFor } from "./wait";
+import { lakeRowsOf } from "./lake-helpers";
 
 describe("posting comments", () => {
   it("answers 201 with the stored comment, its author from the token and its mentions", async () => {
@@ -193,25 +194,19 @@ describe("live comments", () => {
 });
 
 describe("comments in the event pipeline", () => {
-  it("queues comment_create and comment_delete events for analytics", { timeout: 20_000 }, async () => {
+  it("queues comment_create and comment_delete events into the event lake", { timeout: 20_000 }, async () => {
     const target = uniqueTarget("stream");
     const author = uniqueUser();
     const posted = await comment(target, author, "counted");
     await deleteComment(target, author, posted.id);
-    const stored = await waitFor(
-      async () =>
-        (
-          await env.DB.prepare("SELECT type, user_id, detail FROM events WHERE target = ? ORDER BY seq")
-            .bind(target)
-            .all<{ type: string; user_id: string; detail: string }>()
-        ).results,
-      (rows) => rows.length === 2,
-      10_000,
-      "comment events in D1",
-    );
-    expect(stored.map((row) => [row.type, row.user_id, JSON.parse(row.detail).commentId])).toEqual([
-      ["comment_create", author, posted.id],
-      ["comment_delete", author, posted.id],
+    const stored = await waitFor(() => lakeRowsOf(target), (rows) => rows.length === 2, 10_000, "comment events in the event lake");
+    // The lake names the author by their pseudonym (one per user), never by the id.
+    const pseudonym = stored[0]?.user;
+    expect(pseudonym).toEqual(expect.any(String));
+    expect(pseudonym).not.toBe(author);
+    expect(stored.map((row) => [row.type, row.user, row.commentId])).toEqual([
+      ["comment_create", pseudonym, posted.id],
+      ["comment_delete", pseudonym, posted.id],
     ]);
   });
 });

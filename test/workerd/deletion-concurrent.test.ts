@@ -5,7 +5,7 @@ import { roomFor } from "../../workers/rooms";
 import { call, like, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { inPlaces, react, receiptOf, requestDeletion, waitForCompletion } from "./deletion-helpers";
 import { comment } from "./comment-helpers";
-import { d1Count, waitForCheckpoint } from "./pipeline-helpers";
+import { d1Count, seedLegacyLikes } from "./pipeline-helpers";
 import { api, targetPath } from "./moderation-helpers";
 import { d1TablesMentioning, roomTablesMentioning } from "./traces";
 import { waitFor } from "./wait";
@@ -59,7 +59,9 @@ describe("a deletion while the user keeps writing", () => {
     expect(await indexedTargets(leaver), "the user's own object at completion").toEqual([]);
     expect(await indexedLikes(stayer)).toBe(6);
 
-    // A drift on a target forces reconciliation to copy the room's likers into D1 again.
+    // A deployment from before issue 17 holds legacy D1 like rows (the stayer's, the leaver's
+    // purged); a drift on a target forces reconciliation to copy the room's likers into D1 again.
+    for (const target of targets) await seedLegacyLikes(target, [stayer]);
     await env.DB.prepare("UPDATE target_counts SET likes = 42 WHERE target = ?").bind(targets[0]!).run();
     const report = await reconcileNow();
     expect(report.drifts.find((drift) => drift.target === targets[0])).toMatchObject({ repaired: true, truth: 1 });
@@ -81,8 +83,9 @@ describe("a deletion while the user keeps writing", () => {
     // A write that reached the room after the deletion's last sweep (the token was still valid).
     expect((await like(target, leaver)).status).toBe(200);
     expect((await like(target, stayer)).status).toBe(200);
-    await waitForCheckpoint(target, 2);
-    // D1 lost the row the way the deletion's purge removes it: the room and D1 now disagree.
+    // Legacy D1 rows as an old deployment's checkpoint wrote both likes, then lost the leaver's
+    // the way the deletion's purge removes it: the room and D1 now disagree.
+    await seedLegacyLikes(target, [leaver, stayer]);
     await env.DB.prepare("DELETE FROM user_likes WHERE user_id = ?").bind(leaver).run();
 
     const report = await reconcileNow();

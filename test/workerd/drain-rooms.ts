@@ -5,7 +5,7 @@ const SOON_MS = 5_000;
 const QUEUE_FLUSH_MS = 1_500;
 
 /**
- * Runs every room's near-due alarm jobs (checkpoint, outbox) before a test file ends and
+ * Runs every room's near-due alarm jobs (outbox, archive, reports) before a test file ends and
  * gives the queue time to deliver: a file that ends with alarms and deliveries in flight
  * can leave the workerd pool hanging at teardown.
  */

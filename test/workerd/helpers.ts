@@ -70,7 +70,7 @@ export function roomStub(target: string) {
   return env.TARGET_ROOM.get(env.TARGET_ROOM.idFromName(target));
 }
 
-/** Runs the room's alarm now instead of waiting for it, so checkpoint tests stay deterministic. */
+/** Runs the room's alarm now instead of waiting for it, so tests of its jobs stay deterministic. */
 export async function runRoomAlarm(target: string): Promise<boolean> {
   return runDurableObjectAlarm(roomStub(target));
 }

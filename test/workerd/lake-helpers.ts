@@ -44,3 +44,18 @@ export async function lakeRowsOf(target: string): Promise<LakeRow[]> {
   for (const { key } of await lakeObjectsOf(target)) rows.push(...(await readLakeObject(key)));
   return rows.sort((a, b) => a.epoch - b.epoch || a.seq - b.seq);
 }
+
+/** Every lake row of any of `targets`, each event once, from one listing of the lake. */
+export async function lakeRowsOfTargets(targets: readonly string[]): Promise<LakeRow[]> {
+  const wanted = new Set(targets);
+  const keys: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await env.LAKE.list({ prefix: LAKE_PREFIX, ...(cursor === undefined ? {} : { cursor }) });
+    for (const object of page.objects) if (object.key.split("/").some((part) => wanted.has(part))) keys.push(object.key);
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor !== undefined);
+  const rows = new Map<string, LakeRow>();
+  for (const key of keys) for (const row of await readLakeObject(key)) if (wanted.has(row.target)) rows.set(row.event_id, row);
+  return [...rows.values()];
+}

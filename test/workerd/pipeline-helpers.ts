@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import worker from "../../workers/index";
 import type { EngagementEvent } from "../../protocol/events";
 import type { AppEnv } from "../../workers/env";
@@ -24,27 +24,25 @@ export async function d1Count(query: string, ...params: unknown[]): Promise<numb
   return row?.n ?? 0;
 }
 
-/**
- * Waits until the room counts `likes` and its checkpoint has nothing left to copy. Asked of
- * the room, not of D1's target_counts: counts no longer come from D1, and the checkpoint that
- * writes them goes away (issue 17).
- */
-export function waitForCheckpoint(target: string, likes: number) {
+/** Waits until the target's room counts `likes` (sharded or not, the room answers the sum). */
+export function waitForRoomCount(target: string, likes: number) {
   const room = env.TARGET_ROOM.get(env.TARGET_ROOM.idFromName(target));
-  return waitFor(
-    async () => {
-      const { likes: counted } = await room.snapshot(target);
-      const pending = await runInDurableObject(room, (_room, state) =>
-        state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'd1_pending'").one().n === 0
-          ? 0
-          : state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM d1_pending").one().n,
-      );
-      return { counted, pending };
-    },
-    ({ counted, pending }) => counted === likes && pending === 0,
-    10_000,
-    `checkpoint of ${target}`,
-  );
+  return waitFor(async () => (await room.snapshot(target)).likes, (counted) => counted === likes, 10_000, `${target} to count ${likes}`);
+}
+
+/**
+ * Writes the legacy D1 like rows of a target (`user_likes`, `target_counts`) as a deployment
+ * from before issue 17 left them: nothing writes them any more, but old rows stay (migrations
+ * are additive), and reconciliation and deletion still have to handle them.
+ */
+export async function seedLegacyLikes(target: string, userIds: readonly string[], likes = userIds.length): Promise<void> {
+  const now = Date.now();
+  await env.DB.batch([
+    ...userIds.map((userId) =>
+      env.DB.prepare("INSERT INTO user_likes (user_id, target, liked_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING").bind(userId, target, now),
+    ),
+    env.DB.prepare("INSERT INTO target_counts (target, likes, seq, updated_at) VALUES (?, ?, 0, ?)").bind(target, likes, now),
+  ]);
 }
 
 /** One outbox row's queue message, as a room (or shard `shard` of `epoch`) sends it. */

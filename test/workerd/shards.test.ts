@@ -6,6 +6,8 @@ import { ShardConfigResponse, shardIndex, type ShardConfig } from "../../protoco
 import { ErrorBody } from "../../protocol/errors";
 import { HotTargetDetector } from "../../durable-objects/shards/hot-target";
 import { LiveSocket } from "./live-socket";
+import { waitFor } from "./wait";
+import { indexedLikes, waitForIndexedLikes } from "./user-index-helpers";
 
 async function adminToken(): Promise<string> {
   return tokenFor(uniqueUser("admin"), { roles: ["admin"] });
@@ -76,7 +78,7 @@ function likers(expected: Map<string, boolean>): number {
   return [...expected.values()].filter(Boolean).length;
 }
 
-/** Runs every shard's and the room's background jobs (D1 checkpoint, outbox) now. */
+/** Runs every shard's and the room's background jobs (outbox, count reports) now. */
 async function drainShards(target: string): Promise<void> {
   for (let round = 0; round < 3; round++) {
     for (const id of await listDurableObjectIds(env.LIKE_SHARD)) await runDurableObjectAlarm(env.LIKE_SHARD.get(id));
@@ -178,10 +180,15 @@ describe("sharded hot targets", () => {
     // Reading a status moves a sleeping user into the current epoch; the count must not move.
     expect(await likeCount(target), "count after the status reads").toBe(likers(expected));
 
-    // D1 converges on the same likers: shards write their users' rows, the room the sum.
+    // Users' own indexes converge on the same likers: every shard's events, handoffs across
+    // epochs included, reach each user's object through the queue, ordered by (epoch, seq).
     await drainShards(target);
-    const rows = await env.DB.prepare("SELECT user_id FROM user_likes WHERE target = ? ORDER BY user_id").bind(target).all<{ user_id: string }>();
-    expect(rows.results.map((row) => row.user_id)).toEqual([...expected].filter(([, liked]) => liked).map(([user]) => user).sort());
+    await waitFor(
+      () => inParallel([...expected.keys()], 40, (user) => indexedLikes(user)),
+      (totals) => totals.every((total, i) => total === ([...expected.values()][i] ? 1 : 0)),
+      30_000,
+      "every user's index to agree with the shards",
+    );
     // Counts come from the room (the sum over its shards), not from D1's target_counts.
     await env.DB.exec("DELETE FROM target_counts");
     const counted = (await (await postJson("/v1/counts/batch", { targets: [target] })).json()) as { counts: Record<string, number> };
@@ -351,8 +358,8 @@ describe("deleting a user of a sharded target", () => {
     expect(await statusOf(target, stayer)).toBe(true);
 
     await drainShards(target);
-    const rows = await env.DB.prepare("SELECT user_id FROM user_likes WHERE target = ?").bind(target).all<{ user_id: string }>();
-    expect(rows.results.map((row) => row.user_id)).toEqual([stayer]);
+    // The stayer's own index still holds the like (the leaver's object is a deletion's to forget).
+    await waitForIndexedLikes(stayer, 1);
     // The handoff marker keeps the bare id (it stops an older epoch taking the user in twice)
     // but no longer says whether they liked; nothing else in either epoch names them.
     const inOld = await shardTablesMentioning(target, first.epoch, shardIndex(leaver, first.n), leaver);

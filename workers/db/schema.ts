@@ -2,11 +2,14 @@ import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /**
- * D1 is the global index and archive. Every row here is a copy of something a
- * TargetRoom Durable Object owns; it may lag the DO by one checkpoint interval.
+ * D1 keeps bounded, low-rate metadata only: deletion receipts and their targets, dead letters,
+ * reconciliation runs. No like, comment or reaction writes to it (issue 17); the truth is in
+ * the rooms, users' own objects index their likes and targets, events go to the R2 lake.
+ * LEGACY tables below (marked) are no longer written: migrations are additive, so a deployment
+ * keeps its old rows, which deletion still purges and reconciliation still repairs.
  */
 
-/** Checkpointed exact count per target; `seq` guards against an older checkpoint overwriting a newer one. */
+/** LEGACY (not written since issue 17): a room's count as its checkpoint last copied it; `seq` ordered the copies. */
 export const targetCounts = sqliteTable("target_counts", {
   target: text("target").primaryKey(),
   likes: integer("likes").notNull(),
@@ -14,7 +17,7 @@ export const targetCounts = sqliteTable("target_counts", {
   updatedAt: integer("updated_at").notNull(),
 });
 
-/** A user's current likes across targets, for "my likes" and for finding a user's targets. */
+/** LEGACY (not written since issue 17; users' own objects index their likes): a user's likes across targets. */
 export const userLikes = sqliteTable(
   "user_likes",
   {
@@ -30,7 +33,8 @@ export const userLikes = sqliteTable(
 );
 
 /**
- * Engagement events, stored once per event id by the queue consumer. `user_id` is NULL once
+ * LEGACY (not written since issue 17; events go to the R2 lake): engagement events, stored
+ * once per event id by the queue consumer. `user_id` is NULL once
  * the user asked to be forgotten: the row stays (so a redelivered copy still finds its id and
  * is not counted twice) but no longer says who. `rolled_up` marks rows already added to
  * `event_rollups`; only rows inserted by this very batch are 0, which keeps rollups exact.
@@ -55,7 +59,7 @@ export const events = sqliteTable(
   ],
 );
 
-/** Events per minute, target and event type; analytics read these, never `events`. */
+/** LEGACY (not written since issue 17; rooms keep their series): events per minute, target and event type. */
 export const eventRollups = sqliteTable(
   "event_rollups",
   {
@@ -132,7 +136,8 @@ export const deletionTargets = sqliteTable(
 );
 
 /**
- * Every comment a room ever held, copied by its checkpoint. The room keeps only a recent
+ * LEGACY (not written since issue 17; history beyond a room's window is in R2 pages): every
+ * comment a room held, copied by its checkpoint. The room keeps only a recent
  * window; older pages are read from here. A deleted comment keeps its row (so a late
  * checkpoint cannot bring it back) with the text emptied and `deleted_at` set.
  */
@@ -158,7 +163,8 @@ export const comments = sqliteTable(
 );
 
 /**
- * Rooms whose outbox holds events the queue has not accepted yet, as each room last reported
+ * LEGACY (not written; rooms report to their health board object): rooms whose outbox holds
+ * events the queue has not accepted yet, as each room last reported
  * (see durable-objects/outbox-backlog.ts). A room removes its row once its outbox is empty,
  * so the table stays as small as the number of rooms in trouble. The Worker cannot list
  * Durable Objects, so this is how `GET /v1/admin/health` sees every room's backlog.
@@ -175,7 +181,7 @@ export const roomOutboxBacklogs = sqliteTable(
   (t) => [index("room_outbox_backlogs_by_age").on(t.oldestAt)],
 );
 
-/** The latest batch each queue consumer handled, for the health report's consumer lag. */
+/** LEGACY (not written; the consumer reports to its health board object): the latest batch each queue consumer handled. */
 export const queueConsumerStats = sqliteTable("queue_consumer_stats", {
   queue: text("queue").primaryKey(),
   lastBatchAt: integer("last_batch_at").notNull(),
@@ -187,7 +193,8 @@ export const queueConsumerStats = sqliteTable("queue_consumer_stats", {
 });
 
 /**
- * Targets whose room names a user outside likes, comments and events: owner, moderator,
+ * LEGACY (not written since issue 17; rooms tell the user's own object): targets whose room
+ * names a user outside likes, comments and events: owner, moderator,
  * member, banned user, reporter. Only a user's deletion reads it (to find those rooms, and
  * by `noted_at` the rooms that named the user again while the deletion ran).
  */

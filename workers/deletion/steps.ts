@@ -37,6 +37,8 @@ export const CLOCK_SKEW_MS = 1_000;
  * 3. otherwise the user's object forgets them, but only if nothing reached it since that sweep
  *    (else back to 2): from then on it bounces late events back to their rooms. Then the legacy
  *    D1 copies are purged in one transaction and the receipt completes, dropping its user id.
+ *    Nothing writes those tables any more (issue 17); the purge is for rows a deployment wrote
+ *    before, once per deletion, never per write.
  */
 export async function runDeletionStep(env: AppEnv, receiptId: string): Promise<StepOutcome> {
   const db = drizzle(env.DB);
@@ -68,7 +70,7 @@ export async function runDeletionStep(env: AppEnv, receiptId: string): Promise<S
     ]);
     logEvent("deletion_step", { receiptId, targets: targets.length, likesRemoved: results.reduce((n, r) => n + r.likesRemoved, 0) });
     const more = pending.length === TARGETS_PER_STEP;
-    // After the last rooms, wait for their checkpoints and outboxes before looking again.
+    // After the last rooms, wait for their outboxes and the queue to reach the user's object before looking again.
     return { next: true, delaySeconds: more ? 0 : DELETION_SETTLE_SECONDS };
   }
 
@@ -95,13 +97,13 @@ export async function runDeletionStep(env: AppEnv, receiptId: string): Promise<S
     return { next: true, delaySeconds: 0 };
   }
 
-  // Events are anonymised rather than deleted: the row keeps its event id, so a late
-  // redelivery of the same event is still recognised as a duplicate and not counted again.
+  // Legacy rows (user_likes, user_room_refs, events, comments) from before issue 17. Events are
+  // anonymised rather than deleted, as they always were: their ids and counts stay history.
   const purge: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
     db.delete(userLikes).where(eq(userLikes.userId, userId)),
     db.delete(userRoomRefs).where(eq(userRoomRefs.userId, userId)),
     db.update(events).set({ userId: null }).where(eq(events.userId, userId)),
-    // The rooms already tombstoned these; this catches a row a late checkpoint wrote back.
+    // The archive's copy of comments: the rooms and R2 pages tombstone their own.
     db
       .update(comments)
       .set({ authorId: null, authorName: ERASED_AUTHOR_NAME, text: "", mentions: "[]", deletedAt: sql`COALESCE(${comments.deletedAt}, ${now})` })

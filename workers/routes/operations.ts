@@ -13,7 +13,7 @@ import { roomFor } from "../rooms";
 const metricsRoute = createRoute({
   method: "get",
   path: "/v1/admin/targets/{target}/metrics",
-  summary: "A room's operational counters (likes/s, checkpoint lag, outbox backlog, sockets, frames); admin only",
+  summary: "A room's operational counters (likes/s, writes, outbox backlog, sockets, frames); admin only",
   security: bearerSecurity,
   middleware: [requireUser, requireAdmin] as const,
   request: { params: z.object({ target: TargetId }) },
