@@ -121,3 +121,30 @@ export class LiveSocket {
     for (const waiter of waiters) waiter();
   }
 }
+
+/**
+ * Waits for `socket` to be switched to counts-only, calling `broadcast` (something that makes the
+ * room send to every socket, such as a like) while it is not. The room switches a socket at a
+ * broadcast once it has been behind for SLOW_AFTER_MS (durable-objects/send-window.ts); a room
+ * that hibernated in between restarts that clock when it wakes, so the broadcast a test expects
+ * to switch the socket may come too early (seen in CI: a fresh mark right after the wake-up, then
+ * the viewer count sent in full). A live room keeps broadcasting; so does this.
+ */
+export async function untilSwitched(socket: LiveSocket, broadcast: () => Promise<unknown>, timeoutMs: number): Promise<FrameOf<"mode">> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await socket.next("mode", (frame) => frame.mode === "counts-only", 1_000);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await broadcast();
+    }
+  }
+}
+
+/** The frames `socket` received after `frame` (one it received). */
+export function framesAfter(socket: LiveSocket, frame: ServerFrame): ServerFrame[] {
+  const at = socket.frames.indexOf(frame);
+  if (at < 0) throw new Error("that frame was not received by this socket");
+  return socket.frames.slice(at + 1);
+}
