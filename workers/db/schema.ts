@@ -175,7 +175,12 @@ export const comments = sqliteTable(
     /** JSON `{emoji: n}` as of the checkpoint. */
     reactions: text("reactions").notNull().default("{}"),
   },
-  (t) => [index("comments_by_thread").on(t.target, t.replyTo, t.id), index("comments_by_author").on(t.authorId)],
+  (t) => [
+    index("comments_by_thread").on(t.target, t.replyTo, t.id),
+    index("comments_by_author").on(t.authorId),
+    // The backfill into R2 (workers/comment-archive-backfill.ts) reads a target's rows newest first.
+    index("comments_by_target").on(t.target, t.id),
+  ],
 );
 
 /**
