@@ -6,6 +6,7 @@ import { subjectKey } from "../../workers/subject-key";
 import { archiveObjects, postMany, roomArchiveState, settleArchive } from "./archive-helpers";
 import { comment, deleteComment, listComments } from "./comment-helpers";
 import { postJson, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { requestDeletion, waitForCompletion } from "./deletion-helpers";
 
 /** Every top-level comment id a client sees, paging from the newest. */
 async function allTopLevel(target: string, limit = 37): Promise<string[]> {
@@ -41,6 +42,18 @@ async function trimIntoD1(target: string, n: number): Promise<void> {
       ).bind(row.id, target, row.seq, row.author_id, row.author_name, row.text, row.mentions, row.reply_to, row.created_at, row.deleted_at, row.highlighted, row.replies),
     ),
   );
+}
+
+/** Backfills from the start until done. */
+async function backfillAll(): Promise<number> {
+  let moved = 0;
+  let cursor: string | undefined;
+  for (;;) {
+    const report = await backfill(cursor === undefined ? { limit: 50 } : { cursor, limit: 50 });
+    moved += report.commentsMoved;
+    if (report.done) return moved;
+    cursor = report.nextCursor!;
+  }
 }
 
 async function backfill(body: { cursor?: string; limit?: number }) {
@@ -121,6 +134,30 @@ describe("backfill of the legacy D1 comment archive into R2", () => {
     const rerun = await backfill({ limit: 50 });
     expect(rerun).toMatchObject({ commentsMoved: 0, pagesWritten: 0 });
     expect((await archiveObjects(big)).size + (await archiveObjects(small)).size).toBe(objects);
+  });
+
+  it("a later deletion of a user known only to the legacy archive erases their moved comments, in reads and in R2", { timeout: 90_000 }, async () => {
+    const target = uniqueTarget("stream");
+    const legacy = uniqueUser("legacy");
+    const own = await comment(target, uniqueUser("stand-in"), "written before issue 17 by the legacy user");
+    await postMany(target, 5, "later");
+    // The comment was written before users' own objects existed: only the room and D1 name its
+    // author, so the user's index knows nothing of this target.
+    await runInDurableObject(roomStub(target), (_room, state) => {
+      state.storage.sql.exec("UPDATE comments SET author_id = ?, author_name = ? WHERE id = ?", legacy, `Name ${legacy}`, own.id);
+    });
+    await trimIntoD1(target, 3);
+    expect(await backfillAll()).toBeGreaterThanOrEqual(3);
+    expect(await allTopLevel(target)).toContain(own.id);
+
+    const { receipt } = await requestDeletion(legacy);
+    await waitForCompletion(legacy, receipt.receiptId);
+    expect(await allTopLevel(target)).not.toContain(own.id);
+    await settleArchive(target);
+    const pages = JSON.stringify([...(await archiveObjects(target)).values()]);
+    expect(pages).toContain(own.id);
+    expect(pages).not.toContain(legacy);
+    expect(pages).not.toContain("written before issue 17");
   });
 
   it("answers 403 without the admin role and 400 for a cursor it never gave", async () => {
