@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { UserId } from "../protocol/target";
 import { EventBatchMessage } from "../protocol/event-batch";
-import { deadLetters, deadLetterUsers } from "./db/schema";
+import { deadLetters } from "./db/schema";
 import { d1Statement } from "./d1-statements";
 import { dropForgottenEvents } from "./dead-letter-erasure";
 import type { AppEnv } from "./env";
@@ -13,8 +13,6 @@ import { subjectKeySecret, subjectKeys } from "./subject-key";
 
 /** Six bound columns per row. */
 const ROWS_PER_INSERT = Math.floor(100 / 6);
-/** Three bound columns per row. */
-const USERS_PER_INSERT = Math.floor(100 / 3);
 /** A dead letter may be anything; only a well-formed user id is copied out for deletions. */
 const NamesAUser = z.object({ userId: UserId });
 /**
@@ -82,11 +80,17 @@ export async function recordDeadLetters(batch: MessageBatch<unknown>, env: AppEn
       const values = rows.slice(i, i + ROWS_PER_INSERT).map((entry) => entry.row);
       statements.push(d1Statement(env.DB, db.insert(deadLetters).values(values).onConflictDoNothing()));
     }
-    const listed = rows
-      .filter((entry) => entry.batch)
-      .flatMap((entry) => entry.userIds.map((userId) => ({ messageId: entry.row.messageId, userId, subjectKey: keys.get(userId)! })));
-    for (let i = 0; i < listed.length; i += USERS_PER_INSERT) {
-      statements.push(d1Statement(env.DB, db.insert(deadLetterUsers).values(listed.slice(i, i + USERS_PER_INSERT)).onConflictDoNothing()));
+    for (const entry of rows) {
+      if (!entry.batch || entry.userIds.length === 0) continue;
+      // One statement per message however many users it carries (up to MAX_EVENTS_PER_MESSAGE).
+      const pairs = JSON.stringify(entry.userIds.map((userId) => [userId, keys.get(userId)!]));
+      statements.push(
+        d1Statement(
+          env.DB,
+          sql`INSERT OR IGNORE INTO dead_letter_users (message_id, user_id, subject_key)
+            SELECT ${entry.row.messageId}, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(${pairs})`,
+        ),
+      );
     }
     for (const entry of rows) {
       if (entry.batch && entry.userIds.length > 0) statements.push(...dropForgottenEvents(env.DB, entry.row.messageId));

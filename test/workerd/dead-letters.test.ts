@@ -55,6 +55,15 @@ describe("dead letters of batched events", () => {
     expect(JSON.parse((await storedBody(odd.batch.messages[0]!.id))!)).toEqual({ not: "a batch", marker });
   });
 
+  it("lists all 500 users of one batch in one statement and takes out only the deleted one", { timeout: 60_000 }, async () => {
+    const users = Array.from({ length: 500 }, (_, i) => uniqueUser(`dlq-many-${i}`));
+    const big = await deadLetterBatch(users);
+    const listed = await env.DB.prepare("SELECT COUNT(*) AS n FROM dead_letter_users WHERE message_id = ?").bind(big).first<{ n: number }>();
+    expect(listed?.n).toBe(500);
+    await deleteUser(users[250]!);
+    expect(usersOf(await storedBatch(big))).toEqual(users.filter((_, i) => i !== 250));
+  });
+
   it("a dead-lettered batch arriving after a user's deletion completed stores nothing of that user", { timeout: 60_000 }, async () => {
     const leaver = uniqueUser("dlq-late");
     const stayer = uniqueUser("dlq-other");
