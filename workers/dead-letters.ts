@@ -71,10 +71,7 @@ export async function recordDeadLetters(batch: MessageBatch<unknown>, env: AppEn
   });
   const db = drizzle(env.DB);
   try {
-    const keys = await subjectKeys(
-      subjectKeySecret(env),
-      rows.flatMap((entry) => entry.userIds),
-    );
+    const keys = await subjectKeys(subjectKeySecret(env), rows.flatMap((entry) => entry.userIds));
     const statements: D1PreparedStatement[] = [];
     for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
       const values = rows.slice(i, i + ROWS_PER_INSERT).map((entry) => entry.row);
