@@ -40,6 +40,8 @@ import { SettingsStore } from "./moderation/settings-store";
 import { reactionCounts, ROOM_SUBJECT } from "./reactions/reaction-counts";
 import { RoomComments, type CommentGate } from "./comments/room-comments";
 import { CommentArchive } from "./comments/comment-archive";
+import { LegacyComments } from "./comments/legacy-comments";
+import { ImportArchivedCommentsInput, type ImportArchivedCommentsResult } from "../protocol/comment-backfill";
 import {
   CommentActionInput,
   CommentLookupInput,
@@ -549,6 +551,21 @@ export class TargetRoom extends DurableObject<AppEnv> {
     this.bindTarget(target);
     if (!this.stored) return UNWRITTEN_COMMENTS;
     return this.comments.page(target, { before, limit, replyTo });
+  }
+
+  /**
+   * The legacy D1 comment backfill (workers/comment-archive-backfill.ts): one page of comments
+   * older than anything the room holds goes into its archive. No comments: only `below`.
+   */
+  async importArchivedComments(input: ImportArchivedCommentsInput): Promise<ImportArchivedCommentsResult> {
+    const { target, comments } = ImportArchivedCommentsInput.parse(input);
+    this.bindTarget(target);
+    if (!this.stored && comments.length === 0) return { imported: 0, pages: 0, below: null };
+    this.ensureStored();
+    const result = await new LegacyComments(this.ctx.storage.sql, this.comments.archive).importPage(target, comments);
+    // Differences from an earlier attempt's object wait in the overlay for the page's next version.
+    if (result.pages > 0) await this.jobs.schedule(JOB_COMMENT_ARCHIVE, Date.now() + COMMENT_ARCHIVE_DELAY_MS);
+    return result;
   }
 
   async topComments(input: TopCommentsInput): Promise<(Comment & { score: number })[]> {

@@ -11,6 +11,7 @@ import { systemRoutes } from "./routes/system";
 import { usersRoutes } from "./routes/users";
 import { analyticsRoutes } from "./routes/analytics";
 import { adminRoutes } from "./routes/admin";
+import { commentBackfillRoutes } from "./routes/comment-backfill";
 import { deletionsRoutes } from "./routes/deletions";
 import { commentsRoutes } from "./routes/comments";
 import { benchRoutes } from "./routes/bench";
@@ -69,6 +70,7 @@ export function createApp() {
     .route("/", deletionsRoutes)
     .route("/", analyticsRoutes)
     .route("/", adminRoutes)
+    .route("/", commentBackfillRoutes)
     .route("/", moderationRoutes)
     .route("/", operationsRoutes)
     .route("/", benchRoutes)

@@ -48,7 +48,8 @@ const ArchivedRow = z.strictObject({
 export const ArchivePageBody = z.strictObject({
   format: z.literal(1),
   target: z.string(),
-  page: z.number().int().positive(),
+  /** Pages the room archived count up from 1; pages of the legacy D1 archive, older, count down from 0. */
+  page: z.number().int(),
   version: z.number().int().positive(),
   comments: z.array(ArchivedRow),
 });
@@ -148,6 +149,60 @@ export class CommentArchive {
     });
     this.remember(key, stored);
     return true;
+  }
+
+  /** The oldest comment id in any page (null: no page yet). */
+  oldestArchived(): string | null {
+    return this.sql.exec<{ id: string | null }>("SELECT MIN(first_id) AS id FROM comment_archive_pages").one().id;
+  }
+
+  /**
+   * Writes `rows` (id order, all older than anything the room holds, checked by the caller as
+   * `isOlderThanHeld`) as a page below every other: page numbers count down from 0, so pages
+   * stay in id order and reads walk into them like any page (the legacy D1 backfill). Answers
+   * false, writing nothing into the room, when the room changed meanwhile so that `rows` are no
+   * longer below what it holds (a concurrent backfill call recorded them first).
+   */
+  async prependPage(target: string, rows: readonly CommentRow[], isOlderThanHeld: (lastId: string) => boolean): Promise<boolean> {
+    const seqs = rows.map((row) => row.seq);
+    const page: PageRow = {
+      page: this.sql.exec<{ n: number }>("SELECT MIN(COALESCE(MIN(page), 1), 1) - 1 AS n FROM comment_archive_pages").one().n,
+      first_id: rows[0]!.id,
+      last_id: rows.at(-1)!.id,
+      first_seq: Math.min(...seqs),
+      last_seq: Math.max(...seqs),
+      version: 1,
+      size: rows.length,
+    };
+    const key = archivePageKey(target, page);
+    // Create-only like the room's own pages: a retried call finds its own page and accepts it.
+    const stored = await this.putOnce(key, { format: 1, target, page: page.page, version: 1, comments: rows.map(archivedForm) });
+    const recorded = this.storage.transactionSync(() => {
+      if (!isOlderThanHeld(page.last_id)) return false;
+      this.sql.exec(
+        "INSERT INTO comment_archive_pages (page, first_id, last_id, first_seq, last_seq, version, size) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        page.page,
+        page.first_id,
+        page.last_id,
+        page.first_seq,
+        page.last_seq,
+        page.version,
+        page.size,
+      );
+      // An earlier attempt's object may predate a deletion or erasure given now: the overlay
+      // hides the difference at once and the archive job folds it into the page's next version.
+      const storedById = new Map(stored.map((row) => [row.id, row]));
+      for (const row of rows) {
+        const was = storedById.get(row.id);
+        if (was !== undefined) this.recordDifference(page.page, was, row);
+        if (row.author_id !== null && row.deleted_at === null) {
+          this.sql.exec("INSERT OR IGNORE INTO comment_archive_authors (author_id, page) VALUES (?, ?)", row.author_id, page.page);
+        }
+      }
+      return true;
+    });
+    if (recorded) this.remember(key, stored);
+    return recorded;
   }
 
   /**

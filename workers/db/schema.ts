@@ -87,6 +87,22 @@ export const deadLetters = sqliteTable(
   (t) => [index("dead_letters_by_user").on(t.userId)],
 );
 
+/**
+ * The users whose events a dead-lettered batch carries (a batch holds many users' events, so
+ * one `user_id` column cannot say). Written with the dead letter, one row per user and message:
+ * a user's deletion finds the dead letters to rewrite without scanning `dead_letters`.
+ * `subject_key` lets the dead letter's own transaction see a deletion that completed meanwhile.
+ */
+export const deadLetterUsers = sqliteTable(
+  "dead_letter_users",
+  {
+    messageId: text("message_id").notNull(),
+    userId: text("user_id").notNull(),
+    subjectKey: text("subject_key").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.messageId, t.userId] }), index("dead_letter_users_by_user").on(t.userId)],
+);
+
 /** One row per reconciliation run; the latest is what `GET /v1/admin/reconcile/last` shows. */
 export const reconcileRuns = sqliteTable("reconcile_runs", {
   id: integer("id").primaryKey({ autoIncrement: true }),
@@ -159,7 +175,12 @@ export const comments = sqliteTable(
     /** JSON `{emoji: n}` as of the checkpoint. */
     reactions: text("reactions").notNull().default("{}"),
   },
-  (t) => [index("comments_by_thread").on(t.target, t.replyTo, t.id), index("comments_by_author").on(t.authorId)],
+  (t) => [
+    index("comments_by_thread").on(t.target, t.replyTo, t.id),
+    index("comments_by_author").on(t.authorId),
+    // The backfill into R2 (workers/comment-archive-backfill.ts) reads a target's rows newest first.
+    index("comments_by_target").on(t.target, t.id),
+  ],
 );
 
 /**

@@ -1,6 +1,5 @@
 import { drizzle } from "drizzle-orm/d1";
 import { and, eq, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import { comments, deadLetters, deletionReceipts, deletionTargets, events, userLikes, userRoomRefs } from "../db/schema";
 import { ERASED_AUTHOR_NAME } from "../../protocol/comments";
 import type { AppEnv } from "../env";
@@ -10,6 +9,8 @@ import { DELETION_SETTLE_SECONDS } from "./start";
 import { touchedTargets } from "./touched-targets";
 import { roomsWrittenSince } from "./recent-writes";
 import { userIndexFor } from "../user-objects";
+import { d1Statement } from "../d1-statements";
+import { eraseUserFromDeadLetters } from "../dead-letter-erasure";
 
 /** Rooms visited in parallel by one step; keeps a step well inside a consumer's time limit. */
 export const TARGETS_PER_STEP = 25;
@@ -99,7 +100,7 @@ export async function runDeletionStep(env: AppEnv, receiptId: string): Promise<S
 
   // Legacy rows (user_likes, user_room_refs, events, comments) from before issue 17. Events are
   // anonymised rather than deleted, as they always were: their ids and counts stay history.
-  const purge: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
+  const purge = [
     db.delete(userLikes).where(eq(userLikes.userId, userId)),
     db.delete(userRoomRefs).where(eq(userRoomRefs.userId, userId)),
     db.update(events).set({ userId: null }).where(eq(events.userId, userId)),
@@ -109,12 +110,20 @@ export async function runDeletionStep(env: AppEnv, receiptId: string): Promise<S
       .set({ authorId: null, authorName: ERASED_AUTHOR_NAME, text: "", mentions: "[]", deletedAt: sql`COALESCE(${comments.deletedAt}, ${now})` })
       .where(eq(comments.authorId, userId)),
     db.delete(deadLetters).where(eq(deadLetters.userId, userId)),
-    db
-      .update(deletionReceipts)
-      .set({ status: "completed", userId: null, completedAt: now, updatedAt: now })
-      .where(eq(deletionReceipts.id, receiptId)),
-  ];
-  await db.batch(purge);
+  ].map((query) => d1Statement(env.DB, query));
+  // Dead-lettered batches carry other users' events too: only the user's own leave them. In the
+  // same transaction as the completion, which a dead letter recorded later then sees.
+  await env.DB.batch([
+    ...purge,
+    ...eraseUserFromDeadLetters(env.DB, userId),
+    d1Statement(
+      env.DB,
+      db
+        .update(deletionReceipts)
+        .set({ status: "completed", userId: null, completedAt: now, updatedAt: now })
+        .where(eq(deletionReceipts.id, receiptId)),
+    ),
+  ]);
   logEvent("deletion_completed", { receiptId });
   return { next: false };
 }

@@ -1,5 +1,6 @@
 import type { AppEnv } from "../env";
 import { userIndexFor } from "../user-objects";
+import { legacyCommentTargets } from "./legacy-comment-targets";
 
 /** Targets asked of the user's object per call; each page is one RPC. */
 const TARGETS_PER_PAGE = 1_000;
@@ -14,7 +15,8 @@ export interface TouchedTargets {
  * Every target a user left data on, according to their own object (docs/user-index.md): their
  * likes (unliked ones too), comments, reactions and moderation actions, the rooms that name them
  * in moderation (owner, moderator, member, ban, report), the rooms their writes created and the
- * targets they registered. The index lags the rooms by the outbox and the queue, which is why a
+ * targets they registered; plus the rooms where the legacy D1 comment archive names them as an
+ * author (legacy-comment-targets.ts). The index lags the rooms by the outbox and the queue, which is why a
  * deletion looks again after a settle delay before it finishes (see steps.ts).
  */
 export async function touchedTargets(env: AppEnv, userId: string): Promise<TouchedTargets> {
@@ -28,5 +30,7 @@ export async function touchedTargets(env: AppEnv, userId: string): Promise<Touch
     targets.push(...page.targets);
     after = page.nextAfter;
   } while (after !== null);
+  const listed = new Set(targets);
+  for (const target of await legacyCommentTargets(env.DB, userId)) if (!listed.has(target)) targets.push(target);
   return { targets, revision: revision ?? 0 };
 }

@@ -1,0 +1,1 @@
+CREATE INDEX `comments_by_target` ON `comments` (`target`,`id`);
