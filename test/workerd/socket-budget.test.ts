@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RelaysResponse } from "../../protocol/relays";
 import { FRAME_BURST, FRAMES_PER_SECOND } from "../../durable-objects/frame-budget";
-import { call, like, likeMany, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { call, like, likeMany, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { framesAfter, LiveSocket, untilSwitched } from "./live-socket";
 
 /**
@@ -152,8 +152,14 @@ describe.each<Where>(["room", "relay"])("RFC 6455 conformance (%s sockets)", (wh
 describe("replay within the window", () => {
   it("answers a replay larger than half the unread bound with a resync", async () => {
     const target = uniqueTarget("stream");
-    // ~95 bytes per like event: 7,000 are ~650 KiB, more than MAX_REPLAY_BYTES (512 KiB).
-    await likeMany(target, 7_000);
+    // ~95 bytes per like event: 7,000 are ~650 KiB, more than MAX_REPLAY_BYTES (512 KiB). 100
+    // users liking and unliking 35 times each make them: 7,000 distinct users would keep the
+    // queue consumer busy with 7,000 new users' objects long after this file ends.
+    for (let round = 0; round < 70; round++) {
+      const action = round % 2 === 0 ? ("like" as const) : ("unlike" as const);
+      const ops = Array.from({ length: 100 }, (_, i) => ({ userId: `bulk-${i}`, action }));
+      await roomStub(target).applyLikes({ target, ops, unlimited: true });
+    }
     const socket = await join(target, { since: 0 });
     expect(socket.of("hello")[0]).toMatchObject({ seq: 7_000, resync: true, replay: 0 });
     const near = await join(target, { since: 6_000 });
