@@ -30,6 +30,8 @@ import { ForgetUserInput, LikeIndexPageInput, type ForgetUserResult, type LikeIn
 import { forgetUserInRoom } from "./forget-user";
 import { forgetUserBeforeInRoom } from "./forget-before";
 import { readLikeIndexPage } from "./like-index";
+import { readLikeTruth } from "./recent-unlikes";
+import { LikeTruthPageInput, type LikeTruthPage } from "../protocol/like-truth";
 import { ReplayRing } from "./replay-ring";
 import { LiveBroadcaster } from "./live-broadcaster";
 import { RoomSockets, type RoomState } from "./room-sockets";
@@ -894,6 +896,18 @@ export class TargetRoom extends DurableObject<AppEnv> {
     // Shards hold most likers of a sharded target: a repair from the room alone would erase them.
     if (this.shards.sharded) throw new Error(`${target} is sharded; its likers are not all in the room`);
     return readLikeIndexPage(this.ctx.storage.sql, this.ledger, afterUserId, limit);
+  }
+
+  /**
+   * The room's own likers and recent unlikers at its current seq, and the shard layout when
+   * sharded: what reconciliation and the backfill copy into users' indexes (workers/user-index-repair.ts).
+   */
+  async likeTruthPage(input: LikeTruthPageInput): Promise<LikeTruthPage> {
+    const { target, afterUserId, limit } = LikeTruthPageInput.parse(input);
+    this.bindTarget(target);
+    if (!this.stored) return { epoch: 0, seq: 0, likes: 0, entries: [], nextAfter: null, layout: null };
+    const page = readLikeTruth(this.ctx.storage.sql, afterUserId, limit);
+    return { epoch: 0, seq: this.seq.last, likes: this.likeCount(), ...page, layout: this.shards.sharded ? this.shards.config.layout : null };
   }
 
   override async alarm(): Promise<void> {

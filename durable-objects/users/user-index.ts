@@ -104,7 +104,8 @@ export class UserIndex {
     );
   }
 
-  private bumpRevision(): void {
+  /** Public for repairs (UserState.repairLikes), which change entries outside `apply`. */
+  bumpRevision(): void {
     this.sql.exec("INSERT INTO index_revision (id, revision) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET revision = revision + 1");
   }
 }

@@ -4,11 +4,13 @@ import type { AppEnv } from "../../workers/env";
 import { TargetId, UserId } from "../../protocol/target";
 import {
   ForgetUserIndexInput,
+  RepairLikesInput,
   RoomRefInput,
   UserEventsInput,
   UserLikesPageInput,
   UserTargetsInput,
   type ForgetUserIndexResult,
+  type RepairLikesResult,
   type RoomRefResult,
   type RoomWrite,
   type UserEventsResult,
@@ -128,6 +130,38 @@ export class UserState extends DurableObject<AppEnv> {
     const late = (event: { at: number }) => forgottenAt !== null && event.at <= forgottenAt;
     this.ctx.storage.transactionSync(() => index.apply(userId, events.filter((event) => !late(event))));
     return { pseudonym: await this.pseudonym(userId), forgotten: events.filter(late).map((event) => event.eventId) };
+  }
+
+  /**
+   * Reconciliation and the backfill (workers/user-index-repair.ts): the rooms' truth about this
+   * user's likes, stored where the index is older and wrong. A like from before the user's
+   * deletion is refused, as `ingest` refuses it; a user who never wrote and likes nothing gets
+   * no storage.
+   */
+  async repairLikes(input: RepairLikesInput): Promise<RepairLikesResult> {
+    const { entries } = RepairLikesInput.parse(input);
+    const forgottenAt = await this.forgottenAt();
+    const now = Date.now();
+    const outcomes: RepairLikesResult["outcomes"] = [];
+    let changed = false;
+    this.ctx.storage.transactionSync(() => {
+      for (const entry of entries) {
+        if (entry.liked && forgottenAt !== null && (entry.likedAt ?? 0) <= forgottenAt) {
+          outcomes.push({ outcome: "forgotten", wasLiked: false });
+          continue;
+        }
+        const index = entry.liked ? this.index() : this.existingIndex();
+        if (index === null) {
+          outcomes.push({ outcome: "agrees", wasLiked: false });
+          continue;
+        }
+        const result = index.likes.reconcile(entry.target, entry.liked, entry.likedAt, { epoch: entry.epoch, seq: entry.seq }, now);
+        if (result.outcome === "repaired") changed = true;
+        outcomes.push(result);
+      }
+      if (changed) this.index().bumpRevision();
+    });
+    return { outcomes };
   }
 
   /** One page of the user's current likes, newest first, with the exact total. */
