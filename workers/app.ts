@@ -11,6 +11,7 @@ import { systemRoutes } from "./routes/system";
 import { usersRoutes } from "./routes/users";
 import { analyticsRoutes } from "./routes/analytics";
 import { adminRoutes } from "./routes/admin";
+import { backfillRoutes } from "./routes/backfill";
 import { deletionsRoutes } from "./routes/deletions";
 import { commentsRoutes } from "./routes/comments";
 import { benchRoutes } from "./routes/bench";
@@ -50,6 +51,7 @@ export function createApp() {
     deletions: deletionsRoutes,
     analytics: analyticsRoutes,
     admin: adminRoutes,
+    backfill: backfillRoutes,
     moderation: moderationRoutes,
     operations: operationsRoutes,
     bench: benchRoutes,
@@ -69,6 +71,7 @@ export function createApp() {
     .route("/", deletionsRoutes)
     .route("/", analyticsRoutes)
     .route("/", adminRoutes)
+    .route("/", backfillRoutes)
     .route("/", moderationRoutes)
     .route("/", operationsRoutes)
     .route("/", benchRoutes)
