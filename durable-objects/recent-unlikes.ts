@@ -1,20 +1,25 @@
 import type { LikeTruthEntry } from "../protocol/like-truth";
 
 /**
- * Users who unliked at this holder (a room or a like shard), newest kept: the one trace of an
- * unlike after its outbox row shipped. Reconciliation (workers/user-index-repair.ts) asks these
- * users' own indexes whether they still say "liked": an unlike lost between the outbox and the
- * user's object would otherwise never be found without scanning every user. One row per user
- * (a repeat unlike moves the row), at most RECENT_UNLIKES_KEPT rows: bounded, not per write.
+ * Users who unliked at this holder (a room or a like shard) within its last
+ * RECENT_UNLIKES_SEQ_SPAN changes: the one trace of an unlike after its outbox row shipped.
+ * Reconciliation (workers/user-index-repair.ts) asks these users' own indexes whether they
+ * still say "liked": an unlike lost between the outbox and the user's object would otherwise
+ * never be found without scanning every user. One row per user (a repeat unlike moves it); every
+ * unlike takes a seq, so the table holds about the span's worth of rows at most (one batch more):
+ * bounded, not per write.
  */
 export const RECENT_UNLIKES_TABLE = `
   CREATE TABLE recent_unlikes (user_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
   CREATE INDEX recent_unlikes_by_seq ON recent_unlikes (seq);`;
 
-/** Enough for the unlikes of a busy hour on one holder; older ones were checked by earlier runs. */
-export const RECENT_UNLIKES_KEPT = 10_000;
+/** About a busy hour of one holder's changes; older unlikes were there for earlier runs to check. */
+export const RECENT_UNLIKES_SEQ_SPAN = 10_000;
 
-/** Inside the unlikes' own transaction: one upsert and one bounded trim per batch. */
+/**
+ * Inside the unlikes' own transaction: one upsert, and a trim by seq along its index that
+ * touches only the rows it drops. `seq` is the batch's last.
+ */
 export function noteUnlikes(sql: SqlStorage, userIds: readonly string[], seq: number, at: number): void {
   if (userIds.length === 0) return;
   sql.exec(
@@ -25,10 +30,7 @@ export function noteUnlikes(sql: SqlStorage, userIds: readonly string[], seq: nu
     at,
     JSON.stringify(userIds),
   );
-  sql.exec(
-    `DELETE FROM recent_unlikes WHERE seq < (SELECT seq FROM recent_unlikes ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
-    RECENT_UNLIKES_KEPT - 1,
-  );
+  sql.exec("DELETE FROM recent_unlikes WHERE seq <= ?", seq - RECENT_UNLIKES_SEQ_SPAN);
 }
 
 /** Part of a user's erasure: the row names them. `before`: only an unlike up to that instant. */
