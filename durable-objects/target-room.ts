@@ -31,7 +31,8 @@ import { forgetUserInRoom } from "./forget-user";
 import { forgetUserBeforeInRoom } from "./forget-before";
 import { readLikeIndexPage } from "./like-index";
 import { readLikeTruth } from "./recent-unlikes";
-import { LikeTruthPageInput, type LikeTruthPage } from "../protocol/like-truth";
+import { LikeTruthPageInput, TouchedUsersPageInput, type LikeTruthPage, type TouchedUsersPage } from "../protocol/like-truth";
+import { readTouchedUsers } from "./touched-users";
 import { ReplayRing } from "./replay-ring";
 import { LiveBroadcaster } from "./live-broadcaster";
 import { RoomSockets, type RoomState } from "./room-sockets";
@@ -908,6 +909,14 @@ export class TargetRoom extends DurableObject<AppEnv> {
     if (!this.stored) return { epoch: 0, seq: 0, likes: 0, entries: [], nextAfter: null, layout: null };
     const page = readLikeTruth(this.ctx.storage.sql, afterUserId, limit);
     return { epoch: 0, seq: this.seq.last, likes: this.likeCount(), ...page, layout: this.shards.sharded ? this.shards.config.layout : null };
+  }
+
+  /** Users this room names other than by a like, for the backfill of users' indexes. */
+  async touchedUsersPage(input: TouchedUsersPageInput): Promise<TouchedUsersPage> {
+    const { target, afterUserId, limit } = TouchedUsersPageInput.parse(input);
+    this.bindTarget(target);
+    if (!this.stored) return { users: [], nextAfter: null };
+    return readTouchedUsers(this.ctx.storage.sql, afterUserId, limit);
   }
 
   override async alarm(): Promise<void> {

@@ -20,9 +20,11 @@ export const UserIndexBackfillStep = z.object({
   targetsVisited: z.number().int().nonnegative(),
   /** Users' index entries compared with the rooms. */
   usersChecked: z.number().int().nonnegative(),
-  /** Entries written from the rooms (0 on a rerun over rebuilt indexes). */
+  /** Like entries written from the rooms (0 on a rerun over rebuilt indexes). */
   usersUpdated: z.number().int().nonnegative(),
-  /** Likes from before their liker's deletion: not written; the room was asked to forget them. */
+  /** `touched_targets` entries written: targets where a user commented, reacted or is named in moderation. */
+  touchesUpdated: z.number().int().nonnegative(),
+  /** Likes or touches from before their user's deletion: not written (a like's room is asked to forget it). */
   forgotten: z.number().int().nonnegative(),
   /** User objects or rooms that did not answer: rerun from the same cursor (idempotent). */
   failed: z.number().int().nonnegative(),

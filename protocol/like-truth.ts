@@ -42,3 +42,20 @@ export const LikeTruthPage = z.strictObject({
   layout: ShardLayout.nullable(),
 });
 export type LikeTruthPage = z.infer<typeof LikeTruthPage>;
+
+/**
+ * The backfill (workers/backfill/user-indexes.ts): the users a room names other than by a like,
+ * in user id order, with what kind of touch and its latest time (0: the room does not keep one).
+ * What the user's index files under `touched_targets`.
+ */
+export const TouchedUsersPageInput = LikeTruthPageInput;
+export type TouchedUsersPageInput = LikeTruthPageInput;
+
+export const TouchKind = z.enum(["comment", "reaction", "ref"]);
+export type TouchKind = z.infer<typeof TouchKind>;
+
+export const TouchedUsersPage = z.strictObject({
+  users: z.array(z.strictObject({ userId: UserId, touches: z.array(z.strictObject({ kind: TouchKind, at: z.number().int().nonnegative() })) })),
+  nextAfter: UserId.nullable(),
+});
+export type TouchedUsersPage = z.infer<typeof TouchedUsersPage>;

@@ -125,3 +125,17 @@ export const RepairLikesResult = z.strictObject({
   outcomes: z.array(z.strictObject({ outcome: z.enum(["agrees", "repaired", "newer", "forgotten"]), wasLiked: z.boolean() })),
 });
 export type RepairLikesResult = z.infer<typeof RepairLikesResult>;
+
+/** The backfill: targets where a room names the user other than by a like (`touched_targets`). */
+export const NoteTouchesInput = z.strictObject({
+  userId: UserId,
+  touches: z
+    .array(z.strictObject({ target: TargetId, kind: z.enum(["comment", "reaction", "ref"]), at: z.number().int().nonnegative() }))
+    .min(1)
+    .max(100),
+});
+export type NoteTouchesInput = z.infer<typeof NoteTouchesInput>;
+
+/** `stored`: touches news to the index; `forgotten`: from before the user's deletion, not kept. */
+export const NoteTouchesResult = z.strictObject({ stored: z.number().int().nonnegative(), forgotten: z.number().int().nonnegative() });
+export type NoteTouchesResult = z.infer<typeof NoteTouchesResult>;

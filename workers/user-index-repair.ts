@@ -160,3 +160,51 @@ async function bounce(env: AppEnv, target: string, userId: string, before: numbe
     logEvent("user_index_repair_failed", { target, error: String(error) });
   }
 }
+
+export interface TouchRepair {
+  usersChecked: number;
+  /** `touched_targets` entries written (0 on a rerun). */
+  stored: number;
+  /** Touches from before the user's deletion: not written. */
+  forgotten: number;
+  failed: number;
+  /** Set when `maxUsers` ran out first: where to go on (null: from the first user). */
+  next: { afterUserId: string | null } | null;
+}
+
+/**
+ * Files the target under every user the room names other than by a like (comments, reactions,
+ * moderation), as the events and the rooms' refs file them. For the backfill: entries only grow
+ * (newest time kept), so a rerun writes nothing.
+ */
+export async function repairTargetTouches(
+  env: AppEnv,
+  target: string,
+  { afterUserId = null, maxUsers }: { afterUserId?: string | null; maxUsers: number },
+): Promise<TouchRepair> {
+  const result: TouchRepair = { usersChecked: 0, stored: 0, forgotten: 0, failed: 0, next: null };
+  let after = afterUserId;
+  for (;;) {
+    const limit = Math.min(USERS_PER_PAGE, maxUsers - result.usersChecked);
+    if (limit <= 0) return { ...result, next: { afterUserId: after } };
+    const page = await roomFor(env, target).touchedUsersPage({ target, afterUserId: after, limit });
+    for (let i = 0; i < page.users.length; i += USER_CALLS_AT_ONCE) {
+      await Promise.all(
+        page.users.slice(i, i + USER_CALLS_AT_ONCE).map(async ({ userId, touches }) => {
+          result.usersChecked++;
+          if (touches.length === 0) return;
+          try {
+            const answer = await userIndexFor(env, userId).noteTouches({ userId, touches: touches.map((touch) => ({ target, ...touch })) });
+            result.stored += answer.stored;
+            result.forgotten += answer.forgotten;
+          } catch (error) {
+            result.failed++;
+            logEvent("user_index_repair_failed", { target, error: String(error) });
+          }
+        }),
+      );
+    }
+    if (page.nextAfter === null) return result;
+    after = page.nextAfter;
+  }
+}

@@ -59,6 +59,13 @@ export class UserIndex {
     return changed;
   }
 
+  /** The backfill: a touch a room still holds (durable-objects/touched-users.ts); true when news. */
+  noteTouch(target: string, kind: TouchKind, at: number): boolean {
+    const changed = this.touch(target, kind, at);
+    if (changed) this.bumpRevision();
+    return changed;
+  }
+
   revision(): number {
     return this.sql.exec<{ revision: number }>("SELECT revision FROM index_revision WHERE id = 1").toArray()[0]?.revision ?? 0;
   }

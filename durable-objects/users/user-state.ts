@@ -4,12 +4,14 @@ import type { AppEnv } from "../../workers/env";
 import { TargetId, UserId } from "../../protocol/target";
 import {
   ForgetUserIndexInput,
+  NoteTouchesInput,
   RepairLikesInput,
   RoomRefInput,
   UserEventsInput,
   UserLikesPageInput,
   UserTargetsInput,
   type ForgetUserIndexResult,
+  type NoteTouchesResult,
   type RepairLikesResult,
   type RoomRefResult,
   type RoomWrite,
@@ -162,6 +164,24 @@ export class UserState extends DurableObject<AppEnv> {
       if (changed) this.index().bumpRevision();
     });
     return { outcomes };
+  }
+
+  /**
+   * The backfill: targets a room names this user on other than by a like. A touch from before
+   * the user's deletion is not kept (as `noteRoomRef` refuses it); the rest are filed as the
+   * events and refs file them, newest time kept.
+   */
+  async noteTouches(input: NoteTouchesInput): Promise<NoteTouchesResult> {
+    const { touches } = NoteTouchesInput.parse(input);
+    const forgottenAt = await this.forgottenAt();
+    const kept = touches.filter((touch) => forgottenAt === null || touch.at > forgottenAt);
+    if (kept.length === 0) return { stored: 0, forgotten: touches.length };
+    const index = this.index();
+    let stored = 0;
+    this.ctx.storage.transactionSync(() => {
+      for (const touch of kept) if (index.noteTouch(touch.target, touch.kind, touch.at)) stored++;
+    });
+    return { stored, forgotten: touches.length - kept.length };
   }
 
   /** One page of the user's current likes, newest first, with the exact total. */

@@ -6,8 +6,16 @@ import { meterEnv, meteringReport } from "../../workers/dev-metering";
 import { roomFor } from "../../workers/rooms";
 import { call, like, shardTarget, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { seedLegacyLikes } from "./pipeline-helpers";
-import { dropIndexEntry, indexEntry } from "./reconcile-helpers";
+import { dropIndexEntry, dropTouches, indexEntry, touchKinds } from "./reconcile-helpers";
+import { comment } from "./comment-helpers";
+import { react } from "./deletion-helpers";
+import { registerAs } from "./moderation-helpers";
 import { indexedLikes, waitForIndexedLikes } from "./user-index-helpers";
+import { waitFor } from "./wait";
+
+function waitForIndexedTouch(userId: string, target: string, kind: string) {
+  return waitFor(() => touchKinds(userId, target), (kinds) => kinds.includes(kind), 15_000, `${userId}'s index to file ${target} under ${kind}`);
+}
 
 async function step(body: unknown, roles = ["admin"]) {
   return call("/v1/admin/backfill/user-indexes", {
@@ -45,13 +53,28 @@ describe("backfill of users' indexes from the rooms", () => {
     await seedLegacyLikes(countOnly, []);
     await env.DB.prepare("UPDATE target_counts SET likes = 2 WHERE target = ?").bind(countOnly).run();
     for (const user of users) expect(await indexedLikes(user)).toBe(0);
+    // A target with no like, only in D1's legacy comments: its commenter, reactor and owner.
+    const talk = uniqueTarget();
+    const [owner, commenter, reactor] = [uniqueUser("owner"), uniqueUser("commenter"), uniqueUser("reactor")];
+    await registerAs(talk, owner);
+    const said = await comment(talk, commenter, "from before the upgrade");
+    await react(talk, reactor, "love");
+    await env.DB.prepare("INSERT INTO comments (id, target, seq, author_id, author_name, text, mentions, created_at) VALUES (?, ?, 1, ?, 'c', 'x', '[]', ?)")
+      .bind(said.id, talk, commenter, Date.now())
+      .run();
+    await waitForIndexedTouch(commenter, talk, "comment");
+    await waitForIndexedTouch(reactor, talk, "reaction");
+    for (const user of [owner, commenter, reactor]) await dropTouches(user);
 
-    const first = await okStep({ limit: 2 });
-    expect(first).toMatchObject({ done: false, targetsVisited: 2, failed: 0 });
+    const first = await okStep({ limit: 3 });
+    expect(first).toMatchObject({ done: false, targetsVisited: 3, failed: 0 });
     expect(first.nextCursor).toEqual(expect.any(String));
-    const second = await okStep({ cursor: first.nextCursor, limit: 2 });
+    const second = await okStep({ cursor: first.nextCursor, limit: 3 });
     expect(second).toMatchObject({ done: true, nextCursor: null, targetsVisited: 1, failed: 0 });
     expect(first.usersUpdated + second.usersUpdated).toBe(8);
+    expect(await touchKinds(commenter, talk)).toEqual(["comment"]);
+    expect(await touchKinds(reactor, talk)).toEqual(["reaction"]);
+    expect(await touchKinds(owner, talk)).toEqual(["ref"]);
 
     for (const user of users) expect(await indexedLikes(user)).toBe(likes.filter(([, likers]) => likers.includes(user)).length);
     for (const [target, likers] of likes) {
@@ -70,14 +93,35 @@ describe("backfill of users' indexes from the rooms", () => {
     let steps = 0;
     let updated = 0;
     for (;;) {
-      const again = await backfillUserIndexes(metered, { limit: 2, ...(cursor === undefined ? {} : { cursor }) });
+      const again = await backfillUserIndexes(metered, { limit: 3, ...(cursor === undefined ? {} : { cursor }) });
       steps++;
-      updated += again.usersUpdated;
+      updated += again.usersUpdated + again.touchesUpdated;
       if (again.done) break;
       cursor = again.nextCursor!;
     }
     expect({ steps, updated }).toEqual({ steps: 2, updated: 0 });
     expect(meteringReport().counters[`${who}/d1.statements/DB`]).toBe(steps);
+
+    // Steps of at most 2 users cut targets mid-way (likes, then touches) and resume from the
+    // cursor; after the indexes are wiped again, they rebuild them just the same.
+    for (const [target] of likes) for (const user of users) await dropIndexEntry(user, target);
+    for (const user of [owner, commenter, reactor]) await dropTouches(user);
+    cursor = undefined;
+    let small = 0;
+    const totals = { usersUpdated: 0, touchesUpdated: 0 };
+    for (;;) {
+      const part = await backfillUserIndexes(env, { limit: 3, ...(cursor === undefined ? {} : { cursor }) }, 2);
+      small++;
+      expect(part.usersChecked).toBeLessThanOrEqual(2);
+      totals.usersUpdated += part.usersUpdated;
+      totals.touchesUpdated += part.touchesUpdated;
+      if (part.done) break;
+      cursor = part.nextCursor!;
+    }
+    expect(small).toBeGreaterThan(4);
+    expect(totals).toEqual({ usersUpdated: 8, touchesUpdated: 3 });
+    for (const user of users) expect(await indexedLikes(user)).toBe(likes.filter(([, likers]) => likers.includes(user)).length);
+    expect(await touchKinds(reactor, talk)).toEqual(["reaction"]);
   });
 
   it("refuses a forged cursor, a bad limit and non-admins in the error shape", async () => {

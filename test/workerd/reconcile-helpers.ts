@@ -48,3 +48,27 @@ export async function writeIndexEntry(userId: string, target: string, entry: Omi
     );
   });
 }
+
+/** The kinds the user's index files `target` under in `touched_targets` (comment, reaction, ref, ...). */
+export async function touchKinds(userId: string, target: string): Promise<string[]> {
+  return runInDurableObject(userObject(userId), async (_object, state) =>
+    hasTouches(state.storage.sql)
+      ? state.storage.sql
+          .exec<{ kind: string }>("SELECT kind FROM touched_targets WHERE target = ? ORDER BY kind", target)
+          .toArray()
+          .map((row) => row.kind)
+      : [],
+  );
+}
+
+/** A user's index as before issue 17: nothing of their comments, reactions or roles. */
+export async function dropTouches(userId: string): Promise<void> {
+  await runInDurableObject(userObject(userId), async (_object, state) => {
+    if (hasTouches(state.storage.sql)) state.storage.sql.exec("DELETE FROM touched_targets");
+  });
+}
+
+/** A user's object makes its index tables with the first thing it keeps. */
+function hasTouches(sql: SqlStorage): boolean {
+  return sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'touched_targets'").toArray().length > 0;
+}
