@@ -13,7 +13,7 @@ const userIndexesRoute = createRoute({
   path: "/v1/admin/backfill/user-indexes",
   summary: "One step of rebuilding users' own like indexes from the rooms; admin only",
   description:
-    "Lists the next targets named by the legacy D1 tables (`target_counts`, `user_likes`) and makes every liker's index (and every recent unliker's) agree with the target's room and like shards. Resumable (`cursor`) and idempotent: call with `nextCursor` until `done`.",
+    "Lists the next targets named by the legacy D1 tables (`target_counts`, `user_likes`, `comments`), makes every liker's index (and every recent unliker's) agree with the target's room and like shards, and files the target in the index of every user the room names by a comment, a reaction or a role. Resumable (`cursor`) and idempotent: call with `nextCursor` until `done`.",
   security: bearerSecurity,
   middleware: [requireUser, requireAdmin] as const,
   request: { body: { required: false, content: { "application/json": { schema: BackfillRequest } } } },
