@@ -26,10 +26,9 @@ import { ADMIN_ROLE, type Actor } from "../protocol/moderation";
 import { logEvent } from "../workers/log";
 import { TICKET_SWEEP_JOB, UsedTickets, type Admission } from "./used-tickets";
 import { identityFrom } from "./identity-header";
-import { ForgetUserInput, LikeIndexPageInput, type ForgetUserResult, type LikeIndexPage } from "../protocol/deletion";
+import { ForgetUserInput, type ForgetUserResult } from "../protocol/deletion";
 import { forgetUserInRoom } from "./forget-user";
 import { forgetUserBeforeInRoom } from "./forget-before";
-import { readLikeIndexPage } from "./like-index";
 import { readLikeTruth } from "./recent-unlikes";
 import { LikeTruthPageInput, TouchedUsersPageInput, type LikeTruthPage, type TouchedUsersPage } from "../protocol/like-truth";
 import { readTouchedUsers } from "./touched-users";
@@ -95,7 +94,6 @@ import {
   NOT_A_MODERATOR,
   nothingToForget,
   unwrittenInfo,
-  unwrittenLikeIndex,
   unwrittenReactionUsers,
   unwrittenReplay,
   unwrittenState,
@@ -887,16 +885,6 @@ export class TargetRoom extends DurableObject<AppEnv> {
 
   private isReplay(userId: string, key: string | undefined, kind: "like" | "comment" | "react"): boolean {
     return this.stored && key !== undefined && this.ledger.idempotencyKeys.remembers(idempotencyScope(userId, key, kind));
-  }
-
-  /** The truth that reconciliation (workers/reconcile.ts) copies into D1's legacy rows when they drifted. */
-  async likeIndexPage(input: LikeIndexPageInput): Promise<LikeIndexPage> {
-    const { target, afterUserId, limit } = LikeIndexPageInput.parse(input);
-    this.bindTarget(target);
-    if (!this.stored) return unwrittenLikeIndex();
-    // Shards hold most likers of a sharded target: a repair from the room alone would erase them.
-    if (this.shards.sharded) throw new Error(`${target} is sharded; its likers are not all in the room`);
-    return readLikeIndexPage(this.ctx.storage.sql, this.ledger, afterUserId, limit);
   }
 
   /**
