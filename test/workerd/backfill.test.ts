@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { UserIndexBackfillStep } from "../../protocol/backfill";
 import { backfillUserIndexes } from "../../workers/backfill/user-indexes";
+import { repairTargetTouches } from "../../workers/user-index-repair";
 import { meterEnv, meteringReport } from "../../workers/dev-metering";
 import { roomFor } from "../../workers/rooms";
 import { call, like, shardTarget, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
@@ -122,6 +123,17 @@ describe("backfill of users' indexes from the rooms", () => {
     expect(totals).toEqual({ usersUpdated: 8, touchesUpdated: 3 });
     for (const user of users) expect(await indexedLikes(user)).toBe(likes.filter(([, likers]) => likers.includes(user)).length);
     expect(await touchKinds(reactor, talk)).toEqual(["reaction"]);
+  });
+
+  it("leaves a target's touches for the next step when the step's budget ran out on its likes", { timeout: 30_000 }, async () => {
+    const target = uniqueTarget();
+    const commenter = uniqueUser("commenter");
+    await comment(target, commenter, "before the upgrade");
+    await waitForIndexedTouch(commenter, target, "comment");
+    await dropTouches(commenter);
+    expect((await repairTargetTouches(env, target, { maxUsers: 0 })).next).toEqual({ afterUserId: null });
+    expect(await repairTargetTouches(env, target, { maxUsers: 10 })).toMatchObject({ usersChecked: 1, stored: 1, next: null });
+    expect(await touchKinds(commenter, target)).toEqual(["comment"]);
   });
 
   it("refuses a forged cursor, a bad limit and non-admins in the error shape", async () => {
