@@ -3,6 +3,7 @@ import type { EngagementEvent } from "../protocol/events";
 import type { LikeOp, LikeStatus, OpOutcome } from "../protocol/room-rpc";
 import { IdempotencyStore, idempotencyScope as scopeOf } from "./idempotency";
 import { enqueueEvent, enqueueEvents } from "./outbox";
+import { forgetRecentUnlike, noteUnlikes } from "./recent-unlikes";
 import type { RoomMeta } from "./room-meta";
 import type { RoomSeq } from "./room-seq";
 
@@ -140,7 +141,10 @@ export class LikesLedger {
     const liked: string[] = [];
     const unliked: string[] = [];
     for (const [userId, likes] of writes) (likes ? liked : unliked).push(userId);
-    if (unliked.length > 0) this.sql.exec("DELETE FROM likes WHERE user_id IN (SELECT value FROM json_each(?))", JSON.stringify(unliked));
+    if (unliked.length > 0) {
+      this.sql.exec("DELETE FROM likes WHERE user_id IN (SELECT value FROM json_each(?))", JSON.stringify(unliked));
+      noteUnlikes(this.sql, unliked, this.seq.last, at);
+    }
     if (liked.length > 0) {
       this.sql.exec(
         // `WHERE true`: without it SQLite reads ON CONFLICT as a join constraint.
@@ -158,6 +162,7 @@ export class LikesLedger {
    * an unlike, but the event carries no user id, so the outbox never ships it again.
    */
   eraseUser(target: string, userId: string, before: number = Number.MAX_SAFE_INTEGER): boolean {
+    forgetRecentUnlike(this.sql, userId, before);
     const { liked, likedAt } = this.status(userId);
     // `before`: a like made after that instant is a returning user's new one (forgotten-bounce).
     if (!liked || (likedAt ?? 0) > before) return false;

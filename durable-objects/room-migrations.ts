@@ -7,6 +7,7 @@ import { LIVE_TICKETS_USED_TABLE } from "./used-tickets";
 import { SERIES_TABLE, SHARD_SERIES_TABLE } from "./analytics/series";
 import { ARCHIVE_TABLES_MIGRATION } from "./comments/comment-archive";
 import { USER_REFS_OUTGOING_TABLE } from "./moderation/user-ref-sender";
+import { RECENT_UNLIKES_TABLE } from "./recent-unlikes";
 
 /**
  * Part of the one-row-per-commit step (issue 7): like changes for the D1 checkpoint appended
@@ -106,6 +107,8 @@ export const ROOM_MIGRATIONS: readonly string[] = [
   USER_REFS_OUTGOING_TABLE,
   // Issue 17: no D1 checkpoint; its pending rows are cleared (likes, comments, moderation refs).
   ROOM_CLEAR_D1_QUEUES,
+  // Issue 17: who unliked here lately, for reconciling users' own indexes (recent-unlikes.ts).
+  RECENT_UNLIKES_TABLE,
 ];
 
 /**
@@ -163,7 +166,9 @@ CREATE TABLE comment_archive_overlay (id TEXT PRIMARY KEY, page INTEGER NOT NULL
 CREATE INDEX comment_archive_overlay_by_page ON comment_archive_overlay (page);
 CREATE TABLE comment_archive_authors (author_id TEXT NOT NULL, page INTEGER NOT NULL, PRIMARY KEY (author_id, page)) WITHOUT ROWID;
 CREATE TABLE comment_archive_stale (key TEXT PRIMARY KEY) WITHOUT ROWID;
-CREATE TABLE user_refs_outgoing (user_id TEXT PRIMARY KEY, noted_at INTEGER NOT NULL) WITHOUT ROWID;`;
+CREATE TABLE user_refs_outgoing (user_id TEXT PRIMARY KEY, noted_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE recent_unlikes (user_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX recent_unlikes_by_seq ON recent_unlikes (seq);`;
 
 export function migrateRoomSchema(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");

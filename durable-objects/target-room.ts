@@ -26,10 +26,12 @@ import { ADMIN_ROLE, type Actor } from "../protocol/moderation";
 import { logEvent } from "../workers/log";
 import { TICKET_SWEEP_JOB, UsedTickets, type Admission } from "./used-tickets";
 import { identityFrom } from "./identity-header";
-import { ForgetUserInput, LikeIndexPageInput, type ForgetUserResult, type LikeIndexPage } from "../protocol/deletion";
+import { ForgetUserInput, type ForgetUserResult } from "../protocol/deletion";
 import { forgetUserInRoom } from "./forget-user";
 import { forgetUserBeforeInRoom } from "./forget-before";
-import { readLikeIndexPage } from "./like-index";
+import { readLikeTruth } from "./recent-unlikes";
+import { LikeTruthPageInput, TouchedUsersPageInput, type LikeTruthPage, type TouchedUsersPage } from "../protocol/like-truth";
+import { readTouchedUsers } from "./touched-users";
 import { ReplayRing } from "./replay-ring";
 import { LiveBroadcaster } from "./live-broadcaster";
 import { RoomSockets, type RoomState } from "./room-sockets";
@@ -94,7 +96,6 @@ import {
   NOT_A_MODERATOR,
   nothingToForget,
   unwrittenInfo,
-  unwrittenLikeIndex,
   unwrittenReactionUsers,
   unwrittenReplay,
   unwrittenState,
@@ -903,14 +904,24 @@ export class TargetRoom extends DurableObject<AppEnv> {
     return this.stored && key !== undefined && this.ledger.idempotencyKeys.remembers(idempotencyScope(userId, key, kind));
   }
 
-  /** The truth that reconciliation (workers/reconcile.ts) copies into D1's legacy rows when they drifted. */
-  async likeIndexPage(input: LikeIndexPageInput): Promise<LikeIndexPage> {
-    const { target, afterUserId, limit } = LikeIndexPageInput.parse(input);
+  /**
+   * The room's own likers and recent unlikers at its current seq, and the shard layout when
+   * sharded: what reconciliation and the backfill copy into users' indexes (workers/user-index-repair.ts).
+   */
+  async likeTruthPage(input: LikeTruthPageInput): Promise<LikeTruthPage> {
+    const { target, afterUserId, limit } = LikeTruthPageInput.parse(input);
     this.bindTarget(target);
-    if (!this.stored) return unwrittenLikeIndex();
-    // Shards hold most likers of a sharded target: a repair from the room alone would erase them.
-    if (this.shards.sharded) throw new Error(`${target} is sharded; its likers are not all in the room`);
-    return readLikeIndexPage(this.ctx.storage.sql, this.ledger, afterUserId, limit);
+    if (!this.stored) return { epoch: 0, seq: 0, likes: 0, entries: [], nextAfter: null, layout: null };
+    const page = readLikeTruth(this.ctx.storage.sql, afterUserId, limit);
+    return { epoch: 0, seq: this.seq.last, likes: this.likeCount(), ...page, layout: this.shards.sharded ? this.shards.config.layout : null };
+  }
+
+  /** Users this room names other than by a like, for the backfill of users' indexes. */
+  async touchedUsersPage(input: TouchedUsersPageInput): Promise<TouchedUsersPage> {
+    const { target, afterUserId, limit } = TouchedUsersPageInput.parse(input);
+    this.bindTarget(target);
+    if (!this.stored) return { users: [], nextAfter: null };
+    return readTouchedUsers(this.ctx.storage.sql, afterUserId, limit);
   }
 
   override async alarm(): Promise<void> {

@@ -3,7 +3,7 @@ import type { RoomError, RoomResult } from "../protocol/room-rpc";
 import { CommentId, type RoomCommentsPage } from "../protocol/comments";
 import { commentIdOfTarget } from "../protocol/reaction-rpc";
 import type { ReplayPlan } from "./replay-ring";
-import type { ForgetUserResult, LikeIndexPage } from "../protocol/deletion";
+import type { ForgetUserResult } from "../protocol/deletion";
 import type { RoomState } from "./room-sockets";
 
 /**
@@ -28,10 +28,6 @@ export function unwrittenInfo(target: string): TargetInfo {
 }
 
 export const UNWRITTEN_COMMENTS: RoomCommentsPage = { items: [] };
-
-export function unwrittenLikeIndex(): LikeIndexPage {
-  return { likes: 0, seq: 0, users: [], nextAfter: null };
-}
 
 export function nothingToForget(target: string): ForgetUserResult {
   return { target, likesRemoved: 0, reactionsRemoved: 0, commentsErased: 0, outboxAnonymised: 0, idempotencyKeysRemoved: 0, count: 0, seq: 0 };

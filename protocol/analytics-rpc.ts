@@ -77,3 +77,10 @@ export const LEADERBOARD_PARTITIONS = 16;
 export function leaderboardName(partition: number): string {
   return `leaderboard#${partition}`;
 }
+
+/** Leaderboard.activeTargets: a page of a partition's active targets in name order. */
+export const ActiveTargetsInput = z.strictObject({
+  after: TargetId.nullable(),
+  limit: z.number().int().min(1).max(1_000),
+});
+export type ActiveTargetsInput = z.infer<typeof ActiveTargetsInput>;

@@ -22,21 +22,6 @@ export interface ForgetUserResult {
   seq: number;
 }
 
-/** RPC input of TargetRoom.likeIndexPage: the room's likers in user id order, for repairs. */
-export const LikeIndexPageInput = z.strictObject({
-  target: TargetId,
-  afterUserId: UserId.nullable(),
-  limit: z.number().int().min(1).max(1_000),
-});
-export type LikeIndexPageInput = z.infer<typeof LikeIndexPageInput>;
-
-export interface LikeIndexPage {
-  likes: number;
-  seq: number;
-  users: { userId: string; likedAt: number }[];
-  nextAfter: string | null;
-}
-
 export const DeletionStatus = z.enum(["pending", "completed"]);
 export type DeletionStatus = z.infer<typeof DeletionStatus>;
 

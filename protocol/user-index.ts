@@ -91,3 +91,51 @@ export type ForgetUserIndexInput = z.infer<typeof ForgetUserIndexInput>;
 /** `forgotten: false`: something arrived after the caller's look; it must look again. */
 export const ForgetUserIndexResult = z.strictObject({ forgotten: z.boolean(), revision: z.number().int().nonnegative() });
 export type ForgetUserIndexResult = z.infer<typeof ForgetUserIndexResult>;
+
+/**
+ * Reconciliation and the backfill (workers/user-index-repair.ts): what a like holder (a room,
+ * or a like shard of `epoch`) says of this user's like on each target, true at the holder's
+ * `seq`. The object stores it only where its entry is older and says otherwise, so a repair
+ * never undoes a change that is newer than the holder's read.
+ */
+export const RepairLikesInput = z.strictObject({
+  userId: UserId,
+  entries: z
+    .array(
+      z.strictObject({
+        target: TargetId,
+        liked: z.boolean(),
+        likedAt: z.number().int().nonnegative().nullable(),
+        epoch: z.number().int().nonnegative(),
+        seq: z.number().int().nonnegative(),
+      }),
+    )
+    .min(1)
+    .max(100),
+});
+export type RepairLikesInput = z.infer<typeof RepairLikesInput>;
+
+/**
+ * Per entry, in order: `agrees` (nothing to do), `repaired` (stored), `newer` (the index holds a
+ * change at least as new as the holder's read: left alone), `forgotten` (a like from before the
+ * user's deletion: not stored; the caller has the room forget it). `wasLiked`: what the index
+ * said before.
+ */
+export const RepairLikesResult = z.strictObject({
+  outcomes: z.array(z.strictObject({ outcome: z.enum(["agrees", "repaired", "newer", "forgotten"]), wasLiked: z.boolean() })),
+});
+export type RepairLikesResult = z.infer<typeof RepairLikesResult>;
+
+/** The backfill: targets where a room names the user other than by a like (`touched_targets`). */
+export const NoteTouchesInput = z.strictObject({
+  userId: UserId,
+  touches: z
+    .array(z.strictObject({ target: TargetId, kind: z.enum(["comment", "reaction", "ref"]), at: z.number().int().nonnegative() }))
+    .min(1)
+    .max(100),
+});
+export type NoteTouchesInput = z.infer<typeof NoteTouchesInput>;
+
+/** `stored`: touches news to the index; `forgotten`: from before the user's deletion, not kept. */
+export const NoteTouchesResult = z.strictObject({ stored: z.number().int().nonnegative(), forgotten: z.number().int().nonnegative() });
+export type NoteTouchesResult = z.infer<typeof NoteTouchesResult>;

@@ -12,6 +12,7 @@ import { usersRoutes } from "./routes/users";
 import { analyticsRoutes } from "./routes/analytics";
 import { adminRoutes } from "./routes/admin";
 import { commentBackfillRoutes } from "./routes/comment-backfill";
+import { backfillRoutes } from "./routes/backfill";
 import { deletionsRoutes } from "./routes/deletions";
 import { commentsRoutes } from "./routes/comments";
 import { benchRoutes } from "./routes/bench";
@@ -51,6 +52,7 @@ export function createApp() {
     deletions: deletionsRoutes,
     analytics: analyticsRoutes,
     admin: adminRoutes,
+    backfill: backfillRoutes,
     moderation: moderationRoutes,
     operations: operationsRoutes,
     bench: benchRoutes,
@@ -71,6 +73,7 @@ export function createApp() {
     .route("/", analyticsRoutes)
     .route("/", adminRoutes)
     .route("/", commentBackfillRoutes)
+    .route("/", backfillRoutes)
     .route("/", moderationRoutes)
     .route("/", operationsRoutes)
     .route("/", benchRoutes)

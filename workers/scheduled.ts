@@ -1,6 +1,6 @@
 import type { AppEnv } from "./env";
 import { logEvent } from "./log";
-import { reconcileCounts } from "./reconcile";
+import { reconcileIndexes } from "./reconcile";
 import { resumeStalledDeletions } from "./deletion/resume";
 
 /**
@@ -8,7 +8,7 @@ import { resumeStalledDeletions } from "./deletion/resume";
  * invocation shows as failed in the dashboard.
  */
 export async function runScheduledJobs(env: AppEnv, cron: string): Promise<void> {
-  const results = await Promise.allSettled([reconcileCounts(env, "cron"), resumeStalledDeletions(env)]);
+  const results = await Promise.allSettled([reconcileIndexes(env, "cron"), resumeStalledDeletions(env)]);
   const failures = results.filter((result): result is PromiseRejectedResult => result.status === "rejected");
   for (const failure of failures) logEvent("scheduled_job_failed", { cron, error: String(failure.reason) });
   if (failures.length > 0) throw new Error(`${failures.length} scheduled job(s) failed`);

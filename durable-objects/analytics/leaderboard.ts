@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { AppEnv } from "../../workers/env";
-import { keepMs, STEPS, LeaderboardReport, LeaderboardTopInput, type LeaderboardItem, type StepMs } from "../../protocol/analytics-rpc";
+import { ActiveTargetsInput, keepMs, STEPS, LeaderboardReport, LeaderboardTopInput, type LeaderboardItem, type StepMs } from "../../protocol/analytics-rpc";
 import type { AnalyticsMetric } from "../../protocol/analytics";
 
 /**
@@ -20,7 +20,9 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS board_buckets (
     reactions INTEGER NOT NULL,
     comments INTEGER NOT NULL,
     PRIMARY KEY (step_ms, bucket, target)
-  ) WITHOUT ROWID;`;
+  ) WITHOUT ROWID;
+  -- Reconciliation walks the partition's active targets in name order (activeTargets).
+  CREATE INDEX IF NOT EXISTS board_buckets_by_target ON board_buckets (target);`;
 
 /** Column per metric: the SQL names come from this fixed map, never from input. */
 const COLUMN: Record<AnalyticsMetric, string> = { likes: "likes", unlikes: "unlikes", reactions: "reactions", comments: "comments" };
@@ -56,6 +58,18 @@ export class Leaderboard extends DurableObject<AppEnv> {
       }
       for (const stepMs of STEPS) sql.exec("DELETE FROM board_buckets WHERE step_ms = ? AND bucket < ?", stepMs, now - keepMs(stepMs));
     });
+  }
+
+  /**
+   * The partition's targets with any event in the kept span, in name order after `after`:
+   * the sample reconciliation walks (workers/reconcile.ts), with no scan of a central table.
+   */
+  async activeTargets(input: ActiveTargetsInput): Promise<string[]> {
+    const { after, limit } = ActiveTargetsInput.parse(input);
+    return this.ctx.storage.sql
+      .exec<{ target: string }>("SELECT DISTINCT target FROM board_buckets WHERE target > ? ORDER BY target LIMIT ?", after ?? "", limit)
+      .toArray()
+      .map((row) => row.target);
   }
 
   /** This partition's `limit` targets with the most events of `metric` in [from, to), ties by name. */

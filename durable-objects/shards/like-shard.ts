@@ -15,6 +15,8 @@ import {
   type TargetTotal,
 } from "../../protocol/shards";
 import { TargetId } from "../../protocol/target";
+import { ShardLikeTruthPageInput, type LikeTruthPage } from "../../protocol/like-truth";
+import { forgetRecentUnlike, readLikeTruth } from "../recent-unlikes";
 import { RoomMeta } from "../room-meta";
 import { RoomSeq } from "../room-seq";
 import { LikesLedger } from "../likes-ledger";
@@ -227,12 +229,21 @@ export class LikeShard extends DurableObject<AppEnv> {
     return result;
   }
 
+  /** This shard's likers and recent unlikers at its seq (workers/user-index-repair.ts). */
+  async likeTruthPage(input: ShardLikeTruthPageInput): Promise<LikeTruthPage> {
+    const { address, afterUserId, limit } = ShardLikeTruthPageInput.parse(input);
+    this.bind(address);
+    const page = readLikeTruth(this.ctx.storage.sql, afterUserId, limit);
+    return { epoch: address.epoch, seq: this.seq.last, likes: this.ledger.count, ...page, layout: null };
+  }
+
   /** An older epoch's part of a user's erasure: they moved on, so only traces are left here. */
   async scrubMovedUser(input: ShardUserInput): Promise<ShardForgetResult> {
     const { address, userId } = ShardUserInput.parse(input);
     this.bind(address);
     return this.commit(() => {
       this.moved.scrub(userId);
+      forgetRecentUnlike(this.ctx.storage.sql, userId);
       return { likesRemoved: 0, ...scrubUserTraces(this.ctx.storage.sql, userId) };
     });
   }

@@ -2,6 +2,7 @@ import { D1_PENDING_MIGRATION, ROOM_MIGRATIONS } from "../room-migrations";
 import { LIKE_MOVED_TABLE } from "./moved-users";
 import { OUTBOX_ROWS_MIGRATION } from "../outbox";
 import { SERIES_TABLE } from "../analytics/series";
+import { RECENT_UNLIKES_TABLE } from "../recent-unlikes";
 
 /**
  * Schema of one LikeShard's SQLite. The first room migration already holds what a shard needs
@@ -21,6 +22,8 @@ const SHARD_MIGRATIONS: readonly string[] = [
   // Issue 17: no D1 checkpoint; the rows waiting for it are cleared, the table kept (see
   // ROOM_CLEAR_D1_QUEUES).
   "DELETE FROM d1_pending;",
+  // Issue 17: who unliked here lately, for reconciling users' own indexes (recent-unlikes.ts).
+  RECENT_UNLIKES_TABLE,
 ];
 
 export function migrateShardSchema(sql: SqlStorage): void {

@@ -38,6 +38,23 @@ export class LikedTargets {
     return true;
   }
 
+  /**
+   * Held against a like holder's truth at `version` (reconciliation, backfill): `agrees` when the
+   * entry already says the same, `newer` when it carries a change at least as new as the read
+   * (left alone), else the truth is stored with that version, like any newer change.
+   */
+  reconcile(target: string, liked: boolean, likedAt: number | null, version: EntryVersion, now: number): { outcome: "agrees" | "repaired" | "newer"; wasLiked: boolean } {
+    const current = this.sql
+      .exec<{ liked: number; liked_at: number | null; epoch: number; seq: number }>("SELECT liked, liked_at, epoch, seq FROM liked_targets WHERE target = ?", target)
+      .toArray()[0];
+    const wasLiked = current?.liked === 1;
+    const same = wasLiked === liked && (!liked || current?.liked_at === likedAt);
+    if (same) return { outcome: "agrees", wasLiked };
+    if (current !== undefined && !isNewer(version, current)) return { outcome: "newer", wasLiked };
+    this.apply(target, liked, liked ? (likedAt ?? now) : now, version);
+    return { outcome: "repaired", wasLiked };
+  }
+
   /** Newest first, ties by target; the same order the partial index holds, read backwards. */
   page({ limit, after }: UserLikesPageInput): UserLikesPage {
     const rows = (

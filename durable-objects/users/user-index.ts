@@ -59,6 +59,13 @@ export class UserIndex {
     return changed;
   }
 
+  /** The backfill: a touch a room still holds (durable-objects/touched-users.ts); true when news. */
+  noteTouch(target: string, kind: TouchKind, at: number): boolean {
+    const changed = this.touch(target, kind, at);
+    if (changed) this.bumpRevision();
+    return changed;
+  }
+
   revision(): number {
     return this.sql.exec<{ revision: number }>("SELECT revision FROM index_revision WHERE id = 1").toArray()[0]?.revision ?? 0;
   }
@@ -104,7 +111,8 @@ export class UserIndex {
     );
   }
 
-  private bumpRevision(): void {
+  /** Public for repairs (UserState.repairLikes), which change entries outside `apply`. */
+  bumpRevision(): void {
     this.sql.exec("INSERT INTO index_revision (id, revision) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET revision = revision + 1");
   }
 }

@@ -4,11 +4,15 @@ import type { AppEnv } from "../../workers/env";
 import { TargetId, UserId } from "../../protocol/target";
 import {
   ForgetUserIndexInput,
+  NoteTouchesInput,
+  RepairLikesInput,
   RoomRefInput,
   UserEventsInput,
   UserLikesPageInput,
   UserTargetsInput,
   type ForgetUserIndexResult,
+  type NoteTouchesResult,
+  type RepairLikesResult,
   type RoomRefResult,
   type RoomWrite,
   type UserEventsResult,
@@ -128,6 +132,56 @@ export class UserState extends DurableObject<AppEnv> {
     const late = (event: { at: number }) => forgottenAt !== null && event.at <= forgottenAt;
     this.ctx.storage.transactionSync(() => index.apply(userId, events.filter((event) => !late(event))));
     return { pseudonym: await this.pseudonym(userId), forgotten: events.filter(late).map((event) => event.eventId) };
+  }
+
+  /**
+   * Reconciliation and the backfill (workers/user-index-repair.ts): the rooms' truth about this
+   * user's likes, stored where the index is older and wrong. A like from before the user's
+   * deletion is refused, as `ingest` refuses it; a user who never wrote and likes nothing gets
+   * no storage.
+   */
+  async repairLikes(input: RepairLikesInput): Promise<RepairLikesResult> {
+    const { entries } = RepairLikesInput.parse(input);
+    const forgottenAt = await this.forgottenAt();
+    const now = Date.now();
+    const outcomes: RepairLikesResult["outcomes"] = [];
+    let changed = false;
+    this.ctx.storage.transactionSync(() => {
+      for (const entry of entries) {
+        if (entry.liked && forgottenAt !== null && (entry.likedAt ?? 0) <= forgottenAt) {
+          outcomes.push({ outcome: "forgotten", wasLiked: false });
+          continue;
+        }
+        const index = entry.liked ? this.index() : this.existingIndex();
+        if (index === null) {
+          outcomes.push({ outcome: "agrees", wasLiked: false });
+          continue;
+        }
+        const result = index.likes.reconcile(entry.target, entry.liked, entry.likedAt, { epoch: entry.epoch, seq: entry.seq }, now);
+        if (result.outcome === "repaired") changed = true;
+        outcomes.push(result);
+      }
+      if (changed) this.index().bumpRevision();
+    });
+    return { outcomes };
+  }
+
+  /**
+   * The backfill: targets a room names this user on other than by a like. A touch from before
+   * the user's deletion is not kept (as `noteRoomRef` refuses it); the rest are filed as the
+   * events and refs file them, newest time kept.
+   */
+  async noteTouches(input: NoteTouchesInput): Promise<NoteTouchesResult> {
+    const { touches } = NoteTouchesInput.parse(input);
+    const forgottenAt = await this.forgottenAt();
+    const kept = touches.filter((touch) => forgottenAt === null || touch.at > forgottenAt);
+    if (kept.length === 0) return { stored: 0, forgotten: touches.length };
+    const index = this.index();
+    let stored = 0;
+    this.ctx.storage.transactionSync(() => {
+      for (const touch of kept) if (index.noteTouch(touch.target, touch.kind, touch.at)) stored++;
+    });
+    return { stored, forgotten: touches.length - kept.length };
   }
 
   /** One page of the user's current likes, newest first, with the exact total. */

@@ -2,81 +2,157 @@ import { createScheduledController, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../workers/index";
 import { ReconcileReport } from "../../protocol/reconcile";
+import { reconcileIndexes } from "../../workers/reconcile";
+import { leaderboardFor } from "../../workers/leaderboards";
+import { meterEnv, meteringReport } from "../../workers/dev-metering";
 import { roomFor } from "../../workers/rooms";
-import { call, like, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
-import { d1Count, seedLegacyLikes, waitForRoomCount } from "./pipeline-helpers";
+import { userIndexFor } from "../../workers/user-objects";
+import { call, like, runRoomAlarm, shardTarget, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { indexedLikes, indexedTargets, waitForIndexedLikes } from "./user-index-helpers";
+import { dropIndexEntry, indexEntry, writeIndexEntry } from "./reconcile-helpers";
+import { waitFor } from "./wait";
 
-async function adminCall(path: string, method: "GET" | "POST", roles: string[] = ["admin"]) {
-  return call(path, { method, headers: { authorization: `Bearer ${await tokenFor(uniqueUser("admin"), { roles })}` } });
+async function adminCall(path: string, method: "GET" | "POST", roles: string[] = ["admin"], body?: unknown) {
+  const headers: Record<string, string> = { authorization: `Bearer ${await tokenFor(uniqueUser("admin"), { roles })}` };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  return call(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
 }
 
-/**
- * Likes in the room, and the legacy D1 rows a deployment from before issue 17 would hold for
- * them: nothing writes those tables now, reconciliation keeps old rows true to the rooms.
- */
+async function reconcileTargets(targets: string[]): Promise<ReconcileReport> {
+  const res = await adminCall("/v1/admin/reconcile", "POST", ["admin"], { targets });
+  expect(res.status).toBe(200);
+  return ReconcileReport.parse(await res.json());
+}
+
+/** Users who like `target`, with each user's own index caught up (the queue delivered). */
 async function likedBy(target: string, users: number): Promise<string[]> {
   const ids = Array.from({ length: users }, () => uniqueUser());
-  for (const id of ids) await like(target, id);
-  await waitForRoomCount(target, users);
-  await seedLegacyLikes(target, ids);
+  for (const id of ids) expect((await like(target, id)).status).toBe(200);
+  for (const id of ids) await waitForIndexedLikes(id, 1);
   return ids;
 }
 
-describe("reconciliation", () => {
-  it("finds a count drift and a missing like row injected into D1 and repairs both from the rooms", { timeout: 30_000 }, async () => {
-    const wrongCount = uniqueTarget();
-    const lostRow = uniqueTarget();
+describe("reconciliation of users' indexes against the rooms", () => {
+  it("finds a like missing from a liker's index and repairs it with the room's version", { timeout: 30_000 }, async () => {
+    const target = uniqueTarget();
     const healthy = uniqueTarget();
-    await likedBy(wrongCount, 3);
-    const [lostUser] = await likedBy(lostRow, 2);
+    const [lost, kept] = await likedBy(target, 2);
     await likedBy(healthy, 1);
+    await dropIndexEntry(lost!, target);
+    expect(await indexedLikes(lost!)).toBe(0);
 
-    await env.DB.prepare("UPDATE target_counts SET likes = 42 WHERE target = ?").bind(wrongCount).run();
-    await env.DB.prepare("DELETE FROM user_likes WHERE target = ? AND user_id = ?").bind(lostRow, lostUser).run();
+    const report = await reconcileTargets([target, healthy]);
+    const seq = (await roomFor(env, target).snapshot(target)).seq;
+    expect(report.drifts).toEqual([
+      { target, indexed: 1, counted: null, truth: 2, repaired: true, usersChecked: 2, missing: 1, stale: 0, forgotten: 0 },
+    ]);
+    expect(report).toMatchObject({ targetsChecked: 2, driftsFound: 1, repaired: 1, failed: 0, complete: true, usersChecked: 3, usersDrifted: 1, usersRepaired: 1 });
+    expect(await indexedLikes(lost!)).toBe(1);
+    expect(await indexEntry(lost!, target)).toMatchObject({ liked: 1, epoch: 0, seq });
+    expect(await indexEntry(kept!, target)).toMatchObject({ liked: 1 });
 
-    const res = await adminCall("/v1/admin/reconcile", "POST");
-    expect(res.status).toBe(200);
-    const report = ReconcileReport.parse(await res.json());
-    const byTarget = new Map(report.drifts.map((drift) => [drift.target, drift]));
-    expect(byTarget.get(wrongCount)).toEqual({ target: wrongCount, indexed: 3, counted: 42, truth: 3, repaired: true });
-    expect(byTarget.get(lostRow)).toEqual({ target: lostRow, indexed: 1, counted: 2, truth: 2, repaired: true });
-    expect(byTarget.has(healthy)).toBe(false);
-    expect(report.targetsChecked).toBeGreaterThanOrEqual(3);
-    expect(report.repaired).toBeGreaterThanOrEqual(2);
-    expect(report.complete).toBe(true);
-
-    expect(await d1Count("SELECT likes AS n FROM target_counts WHERE target = ?", wrongCount)).toBe(3);
-    expect(await d1Count("SELECT COUNT(*) AS n FROM user_likes WHERE target = ? AND user_id = ?", lostRow, lostUser)).toBe(1);
-
+    const again = await reconcileTargets([target, healthy]);
+    expect({ drifts: again.drifts, usersRepaired: again.usersRepaired }).toEqual({ drifts: [], usersRepaired: 0 });
     const last = await adminCall("/v1/admin/reconcile/last", "GET");
     expect(last.status).toBe(200);
-    expect(ReconcileReport.parse(await last.json()).id).toBe(report.id);
+    expect(ReconcileReport.parse(await last.json()).id).toBe(again.id);
   });
 
-  it("removes like rows the room does not have and restores a deleted count row", { timeout: 30_000 }, async () => {
+  it("finds an index that still says liked after an unlike it never heard of, and writes the tombstone", { timeout: 30_000 }, async () => {
     const target = uniqueTarget();
-    await likedBy(target, 2);
-    await env.DB.prepare("INSERT INTO user_likes (user_id, target, liked_at) VALUES (?, ?, ?)").bind(uniqueUser("ghost"), target, Date.now()).run();
-    await env.DB.prepare("DELETE FROM target_counts WHERE target = ?").bind(target).run();
+    const [user] = await likedBy(target, 1);
+    const beforeUnlike = (await indexEntry(user!, target))!;
+    expect((await like(target, user!, "unlike")).status).toBe(200);
+    await waitForIndexedLikes(user!, 0);
+    // The unlike's event never reached the user's object: the entry is the like's again.
+    await writeIndexEntry(user!, target, beforeUnlike);
+    expect(await indexedLikes(user!)).toBe(1);
 
-    const report = ReconcileReport.parse(await (await adminCall("/v1/admin/reconcile", "POST")).json());
-    expect(report.drifts.find((drift) => drift.target === target)).toEqual({ target, indexed: 3, counted: null, truth: 2, repaired: true });
-    expect(await d1Count("SELECT COUNT(*) AS n FROM user_likes WHERE target = ?", target)).toBe(2);
-    const snapshot = await roomFor(env, target).snapshot(target);
-    expect(await d1Count("SELECT likes AS n FROM target_counts WHERE target = ?", target)).toBe(snapshot.likes);
+    const report = await reconcileTargets([target]);
+    expect(report.drifts).toEqual([{ target, indexed: 1, counted: null, truth: 0, repaired: true, usersChecked: 1, missing: 0, stale: 1, forgotten: 0 }]);
+    expect(await indexedLikes(user!)).toBe(0);
+    expect(await indexEntry(user!, target)).toMatchObject({ liked: 0, epoch: 0, seq: (await roomFor(env, target).snapshot(target)).seq });
+  });
+
+  it("never overwrites an entry newer than the room's read", { timeout: 30_000 }, async () => {
+    const target = uniqueTarget();
+    const [user] = await likedBy(target, 1);
+    // A change the room made after the read, already delivered: an unlike at a later seq.
+    const newer = { liked: 0, liked_at: null, epoch: 0, seq: 1_000_000, changed_at: Date.now() };
+    await writeIndexEntry(user!, target, newer);
+
+    const report = await reconcileTargets([target]);
+    expect(report.drifts).toEqual([]);
+    expect(report.usersChecked).toBe(1);
+    expect(await indexEntry(user!, target)).toEqual({ target, ...newer });
+  });
+
+  it("does not write a like back into the index of a user whose deletion completed; the room forgets it", { timeout: 30_000 }, async () => {
+    const target = uniqueTarget();
+    const [leaver, stayer] = await likedBy(target, 2);
+    // The deletion's last step ran, but its sweep missed this room (its like stayed there).
+    expect(await userIndexFor(env, leaver!).forget()).toEqual({ forgotten: true, revision: 0 });
+
+    const report = await reconcileTargets([target]);
+    expect(report.drifts).toEqual([{ target, indexed: 1, counted: null, truth: 2, repaired: true, usersChecked: 2, missing: 0, stale: 0, forgotten: 1 }]);
+    expect(await indexedTargets(leaver!)).toEqual([]);
+    expect((await roomFor(env, target).likeStatus(target, leaver!)).liked).toBe(false);
+    expect((await roomFor(env, target).snapshot(target)).likes).toBe(1);
+    expect(await indexedLikes(stayer!)).toBe(1);
+  });
+
+  it("repairs the index of a liker held by a like shard, with the shard's epoch", { timeout: 60_000 }, async () => {
+    const target = uniqueTarget();
+    await shardTarget(target, 2);
+    const users = await likedBy(target, 4);
+    for (const user of users) await dropIndexEntry(user, target);
+
+    const report = await reconcileTargets([target]);
+    expect(report.drifts).toEqual([{ target, indexed: 0, counted: null, truth: 4, repaired: true, usersChecked: 4, missing: 4, stale: 0, forgotten: 0 }]);
+    for (const user of users) expect(await indexEntry(user, target)).toMatchObject({ liked: 1, epoch: 1 });
+  });
+
+  it("samples the targets the leaderboards know as active, with no D1 statement but the run's own row", { timeout: 60_000 }, async () => {
+    const target = uniqueTarget();
+    const [user] = await likedBy(target, 1);
+    await dropIndexEntry(user!, target);
+    // The room reports its series to its leaderboard partition from its alarm.
+    await waitFor(
+      async () => {
+        await runRoomAlarm(target);
+        return leaderboardFor(env, target).activeTargets({ after: null, limit: 1_000 });
+      },
+      (active) => active.includes(target),
+      15_000,
+      "the leaderboard to know the target",
+    );
+
+    const who = `reconcile-${crypto.randomUUID().slice(0, 8)}`;
+    const metered = meterEnv(env, who);
+    const statements = () => meteringReport().counters[`${who}/d1.statements/DB`] ?? 0;
+    let found: ReconcileReport["drifts"][number] | undefined;
+    for (let run = 1; run <= 10 && found === undefined; run++) {
+      const report = await reconcileIndexes(metered, "cron");
+      // Reading the previous run's cursor and writing this run's row: nothing else, whatever the sample.
+      expect(statements()).toBe(2 * run);
+      found = report.drifts.find((drift) => drift.target === target);
+    }
+    expect(found).toMatchObject({ target, missing: 1, repaired: true });
+    expect(await indexedLikes(user!)).toBe(1);
   });
 
   it("runs from the cron trigger and records the run", { timeout: 30_000 }, async () => {
-    const target = uniqueTarget();
-    await likedBy(target, 1);
-    await env.DB.prepare("UPDATE target_counts SET likes = 5 WHERE target = ?").bind(target).run();
-
     await worker.scheduled(createScheduledController({ cron: "*/15 * * * *" }), env);
-
     const report = ReconcileReport.parse(await (await adminCall("/v1/admin/reconcile/last", "GET")).json());
     expect(report.trigger).toBe("cron");
-    expect(report.drifts.find((drift) => drift.target === target)).toMatchObject({ counted: 5, truth: 1, repaired: true });
-    expect(await d1Count("SELECT likes AS n FROM target_counts WHERE target = ?", target)).toBe(1);
+  });
+
+  it("refuses a bad target list with 400 in the error shape", async () => {
+    for (const body of [{ targets: ["not a target"] }, { targets: [] }, { targets: [uniqueTarget()], extra: 1 }]) {
+      const res = await adminCall("/v1/admin/reconcile", "POST", ["admin"], body);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: "invalid_request" } });
+    }
   });
 
   it("refuses non-admins with 403 and anonymous callers with 401 in the error shape", async () => {
