@@ -25,6 +25,8 @@ export const ReconcileDrift = z.object({
   stale: z.number().int().nonnegative().optional(),
   /** Likes from before the liker's deletion, which the room was asked to forget instead. */
   forgotten: z.number().int().nonnegative().optional(),
+  /** Users whose index lacked the target where the room names them for a comment, reaction or role; filed again. */
+  touchesMissing: z.number().int().nonnegative().optional(),
 });
 export type ReconcileDrift = z.infer<typeof ReconcileDrift>;
 
@@ -56,5 +58,7 @@ export const ReconcileReport = z.object({
   usersDrifted: z.number().int().nonnegative(),
   /** Entries repaired from the rooms. */
   usersRepaired: z.number().int().nonnegative(),
+  /** Comment, reaction and role entries filed again from the rooms (0 in runs before they were sampled). */
+  touchesRepaired: z.number().int().nonnegative(),
 });
 export type ReconcileReport = z.infer<typeof ReconcileReport>;

@@ -8,7 +8,7 @@ import { reconcileRuns } from "./db/schema";
 import type { AppEnv } from "./env";
 import { leaderboardAt } from "./leaderboards";
 import { logEvent } from "./log";
-import { repairTargetIndexes, type TargetRepair } from "./user-index-repair";
+import { repairTargetIndexes, repairTargetTouches, type TargetRepair, type TouchRepair } from "./user-index-repair";
 
 /** Targets one run samples from the leaderboards' active targets; the next run goes on from there. */
 export const RECONCILE_TARGETS_PER_RUN = 20;
@@ -41,12 +41,17 @@ export async function reconcileIndexes(env: AppEnv, trigger: Trigger, request: R
       : await sampleActiveTargets(env, parseCursor(last?.next ?? null), RECONCILE_TARGETS_PER_RUN);
 
   const repairs: TargetRepair[] = [];
+  const touchRepairs: TouchRepair[] = [];
   const drifts: ReconcileDrift[] = [];
   for (const target of sample.targets) {
     try {
       const repair = await repairTargetIndexes(env, target, { maxUsers: RECONCILE_USERS_PER_TARGET });
       repairs.push(repair);
-      const drift = driftOf(repair);
+      // Comments, reactions and roles file the target under a user too (deletion and export
+      // read them): an entry a lost event never wrote is filed again; present ones are left.
+      const touches = await repairTargetTouches(env, target, { maxUsers: RECONCILE_USERS_PER_TARGET });
+      touchRepairs.push(touches);
+      const drift = driftOf(repair, touches);
       if (drift !== null) drifts.push(drift);
     } catch (error) {
       logEvent("reconcile_target_failed", { target, error: String(error) });
@@ -58,6 +63,7 @@ export async function reconcileIndexes(env: AppEnv, trigger: Trigger, request: R
     usersChecked: sum(repairs, (r) => r.usersChecked),
     usersDrifted: sum(repairs, (r) => r.missing + r.stale + r.forgotten),
     usersRepaired: sum(repairs, (r) => r.repaired + r.bounced),
+    touchesRepaired: touchRepairs.reduce((total, touches) => total + touches.stored, 0),
   };
   const repaired = drifts.filter((drift) => drift.repaired).length;
   const [run] = await db
@@ -82,21 +88,23 @@ function sum(repairs: readonly TargetRepair[], of: (repair: TargetRepair) => num
   return repairs.reduce((total, repair) => total + of(repair), 0);
 }
 
-function driftOf(repair: TargetRepair): ReconcileDrift | null {
-  const wrong = repair.missing + repair.stale + repair.forgotten;
-  if (wrong === 0 && repair.failed === 0) return null;
-  const partial = repair.next !== null ? `; checked its first ${repair.usersChecked} users only` : "";
+function driftOf(repair: TargetRepair, touches: TouchRepair): ReconcileDrift | null {
+  const wrong = repair.missing + repair.stale + repair.forgotten + touches.stored;
+  const failed = repair.failed + touches.failed;
+  if (wrong === 0 && failed === 0) return null;
+  const partial = repair.next !== null || touches.next !== null ? `; checked its first ${RECONCILE_USERS_PER_TARGET} users only` : "";
   return {
     target: repair.target,
     indexed: repair.indexed,
     counted: null,
     truth: repair.truth,
-    repaired: repair.failed === 0,
-    ...(repair.failed > 0 ? { reason: `${repair.failed} user objects or rooms did not answer; the next run retries${partial}` } : partial ? { reason: partial.slice(2) } : {}),
+    repaired: failed === 0,
+    ...(failed > 0 ? { reason: `${failed} user objects or rooms did not answer; the next run retries${partial}` } : partial ? { reason: partial.slice(2) } : {}),
     usersChecked: repair.usersChecked,
     missing: repair.missing,
     stale: repair.stale,
     forgotten: repair.forgotten,
+    ...(touches.stored > 0 ? { touchesMissing: touches.stored } : {}),
   };
 }
 
@@ -136,6 +144,7 @@ const StoredRun = z.object({
   usersChecked: z.number().int().nonnegative(),
   usersDrifted: z.number().int().nonnegative(),
   usersRepaired: z.number().int().nonnegative(),
+  touchesRepaired: z.number().int().nonnegative().default(0),
 });
 type StoredRun = z.infer<typeof StoredRun>;
 /** Rows written before issue 17's reconciliation held only the drift list. */
@@ -144,7 +153,7 @@ const StoredRunAnyAge = z.union([StoredRun, z.array(ReconcileDrift)]);
 export function toReport(run: typeof reconcileRuns.$inferSelect): ReconcileReport {
   const stored = StoredRunAnyAge.parse(JSON.parse(run.drifts));
   const details = Array.isArray(stored)
-    ? { drifts: stored, complete: run.nextCursor === null, usersChecked: 0, usersDrifted: 0, usersRepaired: 0 }
+    ? { drifts: stored, complete: run.nextCursor === null, usersChecked: 0, usersDrifted: 0, usersRepaired: 0, touchesRepaired: 0 }
     : stored;
   return ReconcileReport.parse({
     id: run.id,

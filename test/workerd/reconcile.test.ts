@@ -9,7 +9,9 @@ import { roomFor } from "../../workers/rooms";
 import { userIndexFor } from "../../workers/user-objects";
 import { call, like, runRoomAlarm, shardTarget, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { indexedLikes, indexedTargets, waitForIndexedLikes } from "./user-index-helpers";
-import { dropIndexEntry, indexEntry, writeIndexEntry } from "./reconcile-helpers";
+import { dropIndexEntry, dropTouches, indexEntry, touchKinds, writeIndexEntry } from "./reconcile-helpers";
+import { comment } from "./comment-helpers";
+import { react } from "./deletion-helpers";
 import { waitFor } from "./wait";
 
 async function adminCall(path: string, method: "GET" | "POST", roles: string[] = ["admin"], body?: unknown) {
@@ -72,6 +74,27 @@ describe("reconciliation of users' indexes against the rooms", () => {
     expect(report.drifts).toEqual([{ target, indexed: 1, counted: null, truth: 0, repaired: true, usersChecked: 1, missing: 0, stale: 1, forgotten: 0 }]);
     expect(await indexedLikes(user!)).toBe(0);
     expect(await indexEntry(user!, target)).toMatchObject({ liked: 0, epoch: 0, seq: (await roomFor(env, target).snapshot(target)).seq });
+  });
+
+  it("files a target again under a commenter and a reactor whose index lost it, and leaves present entries alone", { timeout: 30_000 }, async () => {
+    const target = uniqueTarget();
+    const [commenter, reactor] = [uniqueUser("commenter"), uniqueUser("reactor")];
+    await comment(target, commenter, "a comment whose event never reached its author's index");
+    await react(target, reactor, "love");
+    for (const [user, kind] of [[commenter, "comment"], [reactor, "reaction"]] as const) {
+      await waitFor(() => touchKinds(user, target), (kinds) => kinds.includes(kind), 15_000, `${user}'s index to file the ${kind}`);
+    }
+    await dropTouches(commenter);
+
+    const report = await reconcileTargets([target]);
+    expect(report.drifts).toEqual([
+      { target, indexed: 0, counted: null, truth: 0, repaired: true, usersChecked: 0, missing: 0, stale: 0, forgotten: 0, touchesMissing: 1 },
+    ]);
+    expect(report.touchesRepaired).toBe(1);
+    expect(await touchKinds(commenter, target)).toEqual(["comment"]);
+    expect(await touchKinds(reactor, target)).toEqual(["reaction"]);
+    const again = await reconcileTargets([target]);
+    expect({ drifts: again.drifts, touchesRepaired: again.touchesRepaired }).toEqual({ drifts: [], touchesRepaired: 0 });
   });
 
   it("never overwrites an entry newer than the room's read", { timeout: 30_000 }, async () => {
