@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { TargetId, UserId } from "./target";
+import { MAX_BATCH_TARGETS } from "./wire-constants";
 
 export const LikeAction = z.enum(["like", "unlike"]);
 export type LikeAction = z.infer<typeof LikeAction>;
@@ -47,7 +48,7 @@ export const StatsResponse = z.object({
 });
 export type StatsResponse = z.infer<typeof StatsResponse>;
 
-export const MAX_BATCH_TARGETS = 100;
+export { MAX_BATCH_TARGETS } from "./wire-constants";
 
 export const BatchCountRequest = z.strictObject({
   targets: z.array(TargetId).min(1).max(MAX_BATCH_TARGETS),
