@@ -106,5 +106,5 @@ export async function buildEmbed({ root, into, previous, keepFrom, minify = true
     files,
   };
   await writeFile(join(out, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-  return { entry: entryName, files: built };
+  return { entry: entryName, files: built, inputs: Object.keys(result.metafile.inputs) };
 }
