@@ -120,13 +120,18 @@ describe("the embed on another site's page", () => {
     await until(ana.page, "engage-like [part=count]", "0");
     await until(bo.page, "engage-viewers [part=viewers]", "2 watching");
 
+    const countReads = (visitor: HostPage) => visitor.requests.filter((r) => new URL(r.url).pathname === "/v1/counts").length;
+    const readsBefore = countReads(bo);
     await ana.page.locator("engage-like button").click();
     await until(bo.page, "engage-like [part=count]", "1");
     await until(ana.page, "engage-like [part=count]", "1");
     expect(await ana.page.locator("engage-like button").getAttribute("aria-pressed")).toBe("true");
     expect(await bo.page.locator("engage-like button").getAttribute("aria-pressed")).toBe("false");
-    // The page's count of the same target is live from the like button's socket.
+    // The page's count of the same target is live from the like button's socket: through more
+    // than one refresh period (5 s) it read no batch.
     await until(bo.page, "engage-count [part=count]", "1 like");
+    await new Promise((r) => setTimeout(r, 5_500));
+    expect(countReads(bo)).toBe(readsBefore);
 
     // A reaction pressed in one browser is counted in the other.
     await bo.page.locator('engage-reactions button[data-emoji="love"]').click();
