@@ -20,6 +20,8 @@ const TARGET = /^(post|game|stream|comment):[A-Za-z0-9_-]{1,64}$/;
 const Choice = z.object({
   target: z.string().regex(TARGET).optional(),
   targets: z.string().optional(),
+  /** A listing's target placed far below the fold (a count out of view is not read). */
+  below: z.string().regex(TARGET).optional(),
   theme: z.enum(["light", "dark", "auto"]).optional(),
   locale: z.string().regex(/^[a-z]{2}$/).optional(),
 });
@@ -55,7 +57,7 @@ function page(choice: z.infer<typeof Choice>): string {
           .split(",")
           .filter((target) => TARGET.test(target))
           .map((target) => `<li><a href="#">${target}</a> <engage-count${attributes({ target, ...common })}></engage-count></li>`)
-          .join("")}</ul>`
+          .join("")}</ul>${choice.below === undefined ? "" : `<div class="spacer"></div><p class="below"><engage-count${attributes({ target: choice.below, ...common })}></engage-count></p>`}`
       : `<article><h1>A post on another site</h1><p>Some words worth liking.</p>
 <p><engage-like${attributes({ target: choice.target, ...common })}></engage-like>
 <engage-viewers${attributes({ target: choice.target, ...common })}></engage-viewers>
@@ -66,7 +68,7 @@ function page(choice: z.infer<typeof Choice>): string {
 }
 
 const SITE_CSS = `body { font-family: Georgia, serif; margin: 2rem; } body.dark { background: #0d1117; color: #e6edf3; }
-engage-like { --engage-accent: #8250df; }`;
+engage-like { --engage-accent: #8250df; } .spacer { height: 3000px; }`;
 
 async function readBody(req: IncomingMessage): Promise<string> {
   let text = "";

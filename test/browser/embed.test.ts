@@ -188,6 +188,22 @@ describe("the embed on another site's page", () => {
     }
   });
 
+  it("reads no count out of view until it scrolls into view", async () => {
+    const [seen, below] = [uniqueTarget("post"), uniqueTarget("post")];
+    await likeFromServer(below, uniqueName("u"));
+    const list = await openHost(`/list?targets=${seen}&below=${below}`);
+    await until(list.page, "li engage-count [part=count]", "0 likes");
+    const asked = () => list.requests.filter((r) => new URL(r.url).pathname === "/v1/counts").map((r) => new URL(r.url).searchParams.get("targets"));
+    // Only the count in view, however many refreshes ran meanwhile.
+    expect(asked().length).toBeGreaterThanOrEqual(1);
+    expect(asked().every((targets) => targets === seen)).toBe(true);
+    expect(await text(list.page, ".below engage-count [part=count]")).toBe("");
+
+    await list.page.locator(".below engage-count").scrollIntoViewIfNeeded();
+    await until(list.page, ".below engage-count [part=count]", "1 like", 3_000);
+    expect(asked()).toContain(below);
+  });
+
   it("renders the dark theme and German, and `auto` follows the color scheme", async () => {
     const target = uniqueTarget("post");
     const dark = await openHost(`/post?target=${target}&theme=dark&locale=de`);
