@@ -26,13 +26,13 @@ export function onConfigure(listener: () => void): () => void {
   return () => changes.delete(listener);
 }
 
-/** The token now, or null: a provider that throws means "not signed in", never a broken widget. */
+/**
+ * The token now, or null for read-only. A provider that throws (the site's session endpoint
+ * unreachable during a network cut) rejects, and the socket tries again later: signing a
+ * visitor out because a fetch failed would drop the writes they made offline.
+ */
 export async function currentToken(): Promise<string | null> {
-  try {
-    return (await options.token?.()) || null;
-  } catch {
-    return null;
-  }
+  return (await options.token?.()) || null;
 }
 
 // A chunk of this script knows where it was loaded from: the API is served from the same Worker.

@@ -35,6 +35,8 @@ interface Pending {
   frame: { type: string; id: string };
   resolve(ack: AckFrame): void;
   reject(error: WriteError): void;
+  /** Runs from the moment the frame went out: a write made offline waits for the connection, not a clock. */
+  timer?: ReturnType<typeof setTimeout>;
 }
 
 const WRITE_TIMEOUT_MS = 10_000;
@@ -101,22 +103,26 @@ export class Hub {
   private write(type: string, fields: object): Promise<AckFrame> {
     const frame = { type, id: crypto.randomUUID(), ...fields };
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(frame.id);
-        reject(new WriteError("timeout"));
-      }, WRITE_TIMEOUT_MS);
-      const done = () => {
-        clearTimeout(timer);
-        this.pending.delete(frame.id);
-      };
-      this.pending.set(frame.id, {
+      const pending: Pending = {
         frame,
-        resolve: (ack) => (done(), resolve(ack)),
-        reject: (error) => (done(), reject(error)),
-      });
+        resolve: (ack) => (this.settle(pending), resolve(ack)),
+        reject: (error) => (this.settle(pending), reject(error)),
+      };
+      this.pending.set(frame.id, pending);
       // Offline: it goes out after the next hello (same id, so the room answers it once).
-      this.socket.send(frame);
+      this.send(pending);
     });
+  }
+
+  private send(pending: Pending): void {
+    if (!this.socket.send(pending.frame)) return;
+    clearTimeout(pending.timer);
+    pending.timer = setTimeout(() => pending.reject(new WriteError("timeout")), WRITE_TIMEOUT_MS);
+  }
+
+  private settle(pending: Pending): void {
+    clearTimeout(pending.timer);
+    this.pending.delete(pending.frame.id);
   }
 
   private apply(frame: ServerFrame): void {
@@ -130,7 +136,11 @@ export class Hub {
         state.viewers = frame.viewers;
         state.reactions = { ...frame.reactions };
         state.allowed = frame.settings.reactions;
-        for (const { frame: pending } of this.pending.values()) this.socket.send(pending);
+        // Writes made before a drop go out again, under their ids, if the socket is still signed in.
+        for (const pending of [...this.pending.values()]) {
+          if (user === null) pending.reject(new WriteError("sign_in"));
+          else this.send(pending);
+        }
         if (user !== null) void this.readLiked(user);
         break;
       }

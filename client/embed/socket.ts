@@ -52,6 +52,12 @@ export class LiveSocket {
   /** Bumped by every attempt: an attempt still waiting for its ticket when a newer one starts gives up. */
   private generation = 0;
   private readonly online = () => this.reconnect();
+  /** The browser knows the network is gone before a socket would notice (no close for a minute or more). */
+  private readonly offline = () => {
+    if (this.stopped) return;
+    this.drop();
+    this.later();
+  };
 
   constructor(
     private readonly base: string,
@@ -59,6 +65,7 @@ export class LiveSocket {
     private readonly on: SocketEvents,
   ) {
     addEventListener("online", this.online);
+    addEventListener("offline", this.offline);
     void this.connect();
   }
 
@@ -81,6 +88,7 @@ export class LiveSocket {
   close(): void {
     this.stopped = true;
     removeEventListener("online", this.online);
+    removeEventListener("offline", this.offline);
     this.drop();
   }
 

@@ -80,9 +80,17 @@ async function openHost(path: string, colorScheme: "light" | "dark" = "light"): 
   return opened;
 }
 
-/** Signs the page's visitor in through the site's own sign-in; resolves once a signed-in socket is open. */
+/** Signs the page's visitor in through the site's own sign-in; resolves once a signed-in socket said hello. */
 async function signIn(hostPage: HostPage, user: string): Promise<void> {
-  const signedIn = hostPage.page.waitForEvent("websocket", (ws) => ws.url().includes("ticket="));
+  const signedIn = new Promise<void>((resolve) => {
+    hostPage.page.on("websocket", (ws) => {
+      if (!ws.url().includes("ticket=")) return;
+      ws.on("framereceived", (frame) => {
+        const payload = String(frame.payload);
+        if (payload.includes('"type":"hello"') && !payload.includes('"user":null')) resolve();
+      });
+    });
+  });
   await hostPage.page.evaluate((name) => (globalThis as unknown as { signIn(user: string): Promise<void> }).signIn(name), user);
   await signedIn;
 }
@@ -148,6 +156,31 @@ describe("the embed on another site's page", () => {
     await ana.page.locator("engage-like button").click();
     await until(bo.page, "engage-like [part=count]", "0");
     await ana.page.screenshot({ path: resolve(SCREENSHOTS, "embed-post-light-en.png") });
+  });
+
+  it("catches up after a network cut and sends a like made while offline once back", async () => {
+    const target = uniqueTarget("post");
+    const ana = await openHost(`/post?target=${target}`);
+    const bo = await openHost(`/post?target=${target}`);
+    await signIn(ana, uniqueName("ana"));
+    await signIn(bo, uniqueName("bo"));
+    await until(bo.page, "engage-like [part=count]", "0");
+
+    await bo.page.context().setOffline(true);
+    await until(bo.page, "engage-like [part=message]", "Offline, reconnecting…");
+    await ana.page.locator("engage-like button").click();
+    await until(ana.page, "engage-like [part=count]", "1");
+    // Missed while offline; the like made offline waits for the connection.
+    expect(await text(bo.page, "engage-like [part=count]")).toBe("0");
+    await bo.page.locator("engage-like button").click();
+
+    await bo.page.context().setOffline(false);
+    await until(bo.page, "engage-like [part=count]", "2");
+    await until(ana.page, "engage-like [part=count]", "2");
+    expect(await bo.page.locator("engage-like button").getAttribute("aria-pressed")).toBe("true");
+    await until(bo.page, "engage-like [part=message]", "");
+    const stats = z.object({ likes: z.number() }).parse(await (await fetch(`${api}/v1/targets/${encodeURIComponent(target)}/stats`)).json());
+    expect(stats.likes).toBe(2);
   });
 
   it("says on screen that a visitor who is not signed in must sign in to like", async () => {
