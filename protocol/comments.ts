@@ -2,15 +2,16 @@ import { z } from "zod";
 import { TargetId, UserId } from "./target";
 import { Actor } from "./actor";
 import { RequestId } from "./operations";
+import { COMMENT_ID_PATTERN, MAX_COMMENT_LENGTH } from "./wire-constants";
 
 /** The hard ceiling; a room may set a lower `maxCommentLength` (protocol/moderation.ts). */
-export const MAX_COMMENT_LENGTH = 500;
+export { MAX_COMMENT_LENGTH } from "./wire-constants";
 
 /**
  * Comment ids sort by creation time (see durable-objects/comments/comment-id.ts) and are
  * valid target ids after `comment:`, so a comment can be liked and reacted to.
  */
-export const CommentId = z.string().regex(/^[0-9a-z]{9}[0-9a-z]{7}[A-Za-z0-9]{6}$/, "not a comment id");
+export const CommentId = z.string().regex(COMMENT_ID_PATTERN, "not a comment id");
 export type CommentId = z.infer<typeof CommentId>;
 
 export const CreateCommentBody = z.strictObject({

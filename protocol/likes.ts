@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { TargetId, UserId } from "./target";
+import { MAX_BATCH_TARGETS } from "./wire-constants";
 
 export const LikeAction = z.enum(["like", "unlike"]);
 export type LikeAction = z.infer<typeof LikeAction>;
@@ -47,12 +48,33 @@ export const StatsResponse = z.object({
 });
 export type StatsResponse = z.infer<typeof StatsResponse>;
 
-export const MAX_BATCH_TARGETS = 100;
+export { MAX_BATCH_TARGETS } from "./wire-constants";
 
 export const BatchCountRequest = z.strictObject({
   targets: z.array(TargetId).min(1).max(MAX_BATCH_TARGETS),
 });
 export type BatchCountRequest = z.infer<typeof BatchCountRequest>;
+
+/**
+ * The longest `targets` list a GET can carry: 100 of the longest ids (`comment:` and 64
+ * characters) with their commas. Checked before the split, so no list is split unbounded.
+ */
+export const MAX_BATCH_QUERY_CHARS = MAX_BATCH_TARGETS * ("comment:".length + 64 + 1) - 1;
+
+/**
+ * `GET /v1/counts?targets=a,b,c`: the batch as a plain GET, so a page on another origin reads it
+ * without a preflight and caches can keep it (a cross-origin JSON POST is preflighted and never
+ * cached). Commas cannot occur in a target id, so the list splits unambiguously.
+ */
+export const BatchCountQuery = z.strictObject({
+  targets: z
+    .string()
+    .min(1)
+    .max(MAX_BATCH_QUERY_CHARS)
+    .transform((list) => list.split(","))
+    .pipe(z.array(TargetId).min(1).max(MAX_BATCH_TARGETS)),
+});
+export type BatchCountQuery = z.infer<typeof BatchCountQuery>;
 
 export const BatchCountResponse = z.object({
   counts: z.record(z.string(), z.number().int().nonnegative()),

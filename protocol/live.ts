@@ -3,51 +3,19 @@ import { TargetId } from "./target";
 import { Comment, CommentId, MAX_COMMENT_LENGTH } from "./comments";
 import { Emoji, ReactionResult } from "./reactions";
 import { RoomSettings } from "./moderation";
+import { MARK_PATTERN, PROTOCOL_VERSION } from "./wire-constants";
 
 /**
  * The live WebSocket protocol of `GET /v1/targets/:target/live`, shared by the Worker, the
  * TargetRoom and the browser client. Bump PROTOCOL_VERSION on any change an old peer would
  * misread; a client that asks for another version gets an `incompatible` frame and a close.
  */
-export const PROTOCOL_VERSION = 2;
+export { PING_FRAME, PONG_FRAME, PROTOCOL_VERSION } from "./wire-constants";
 
 /** Client frames larger than this (UTF-8 bytes) are refused without being parsed. */
 export const MAX_CLIENT_FRAME_BYTES = 4 * 1024;
 
-/**
- * Pings are answered by the runtime's auto-response, which matches the exact text, so
- * these two strings are the whole ping protocol and a ping never wakes the room.
- */
-export const PING_FRAME = '{"type":"ping"}';
-export const PONG_FRAME = '{"type":"pong"}';
-
-/** Close codes in the application range (4000-4999) plus the standard ones we use (docs/realtime.md). */
-export const CLOSE_CODES = {
-  normal: 1000,
-  /** The client's close frame carried a code no endpoint may send (RFC 6455 7.4). */
-  protocolError: 1002,
-  /** A text frame held invalid UTF-8 (a raw U+FFFD, see decodeClientFrame). */
-  invalidPayload: 1007,
-  policyViolation: 1008,
-  tryAgainLater: 1013,
-  incompatible: 4400,
-  /** The ticket is unreadable or forged, or the URL carried `?token=` (tokens never go in URLs). */
-  ticketInvalid: 4401,
-  /**
-   * The ticket was minted for another target, or from another Origin than the upgrade's, or
-   * the upgrade's Origin may not open this socket (CORS_ORIGINS, docs/cors.md).
-   */
-  ticketForbidden: 4403,
-  /** The ticket is older than TICKET_TTL_MS (protocol/live-tickets.ts): mint a fresh one. */
-  ticketExpired: 4408,
-  /** The ticket already opened a socket: each one opens exactly one. */
-  ticketUsed: 4409,
-  /**
-   * The socket sent more frames than its budget allows (durable-objects/frame-budget.ts), or a
-   * signed-in socket would store a new room past the user's daily quota (`quota_exceeded`).
-   */
-  tooManyFrames: 4429,
-} as const;
+export { CLOSE_CODES } from "./wire-constants";
 
 /**
  * Serialises a client frame for the wire. The runtime hands the room each invalid UTF-8
@@ -67,7 +35,7 @@ const UnlikeFrame = z.strictObject({ type: z.literal("unlike"), id: RequestId })
 /** Sent by a client only if it did not match PING_FRAME byte for byte; answered by the room. */
 const PingFrame = z.strictObject({ type: z.literal("ping") });
 /** The random id of a `mark` frame: knowing it proves having read the frame. */
-export const Mark = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
+export const Mark = z.string().regex(MARK_PATTERN);
 /**
  * Flow control: the client answers each `mark` frame with its id. The runtime exposes no
  * buffered amount on server sockets, and a client's own count of what it read cannot be

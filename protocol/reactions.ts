@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { TargetId, UserId } from "./target";
+import { EMOJI_PATTERN } from "./wire-constants";
 
 export const DEFAULT_REACTIONS = ["like", "love", "haha", "wow", "sad", "angry"] as const;
 
-const EMOJI_PATTERN = /^(?:[a-z0-9_+-]+|[\p{Extended_Pictographic}\p{Emoji_Component}\u200d\ufe0f]+)$/u;
 
 /** A reaction is a short name (`love`, `party_popper`) or an emoji sequence (`🎉`, `👍🏽`). */
 export const Emoji = z

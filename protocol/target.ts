@@ -3,7 +3,7 @@ import { z } from "zod";
 export const TARGET_KINDS = ["post", "game", "stream", "comment"] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
-const TARGET_PATTERN = /^(post|game|stream|comment):[A-Za-z0-9_-]{1,64}$/;
+import { TARGET_PATTERN } from "./wire-constants";
 
 /** A target id is `kind:id`; one target maps to exactly one Durable Object. */
 export const TargetId = z

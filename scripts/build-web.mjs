@@ -2,9 +2,14 @@
 // assets. `npm run dev` and the browser tests run it, so the page served always matches the code.
 //   node scripts/build-web.mjs            one build
 //   node scripts/build-web.mjs --watch    rebuild on change (next to a running `wrangler dev`)
+//   node scripts/build-web.mjs --keep-from https://engage.example.com
+//                                         before a deploy from a fresh checkout: keeps the embed's
+//                                         earlier chunks that the live deployment serves (docs/embed.md)
+// The embed (client/embed -> dist/web/embed) is built by scripts/build-embed.mjs.
 import { copyFile, mkdir, mkdtemp, readdir, rename, rm } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import * as esbuild from "esbuild";
+import { buildEmbed } from "./build-embed.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const SOURCE = join(ROOT, "client", "web");
@@ -33,8 +38,18 @@ function options(into) {
   };
 }
 
+/** Every file under `dir`, as paths relative to it. */
+async function filesUnder(dir) {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((entry) => entry.isFile()).map((entry) => relative(dir, join(entry.parentPath, entry.name)));
+}
+
+const keepFromAt = process.argv.indexOf("--keep-from");
+const keepFrom = keepFromAt === -1 ? undefined : process.argv[keepFromAt + 1];
+
 await mkdir(OUT, { recursive: true });
 if (process.argv.includes("--watch")) {
+  await buildEmbed({ root: ROOT, into: OUT, previous: OUT, minify: false });
   const context = await esbuild.context(options(OUT));
   await context.watch();
   console.log(`watching client/web -> ${OUT}`);
@@ -47,10 +62,15 @@ if (process.argv.includes("--watch")) {
   const staging = await mkdtemp(join(ROOT, "dist", ".web-"));
   try {
     await esbuild.build(options(staging));
-    const built = await readdir(staging);
-    for (const name of built) await rename(join(staging, name), join(OUT, name));
-    const stale = (await readdir(OUT)).filter((name) => !built.includes(name));
-    await Promise.all(stale.map((name) => rm(join(OUT, name), { recursive: true, force: true })));
+    await buildEmbed({ root: ROOT, into: staging, previous: OUT, keepFrom });
+    const built = await filesUnder(staging);
+    for (const name of built) {
+      await mkdir(join(OUT, name, ".."), { recursive: true });
+      await rename(join(staging, name), join(OUT, name));
+    }
+    // The embed's earlier chunks are among `built`: buildEmbed carried them into the staging folder.
+    const stale = (await filesUnder(OUT)).filter((name) => !built.includes(name));
+    await Promise.all(stale.map((name) => rm(join(OUT, name), { force: true })));
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

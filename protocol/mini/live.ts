@@ -1,0 +1,111 @@
+import * as z from "zod/mini";
+import { COMMENT_ID_PATTERN, EMOJI_PATTERN, MARK_PATTERN, MAX_BATCH_TARGETS, MAX_COMMENT_LENGTH, PROTOCOL_VERSION, TARGET_PATTERN } from "../wire-constants";
+
+/**
+ * The browser's mirror of the server frames of protocol/live.ts, in zod/mini: the classic
+ * schemas cost a page about 95 KB, these a few. test/workerd/mini-mirrors.test.ts proves both
+ * accept and refuse the same frames, so a change to one without the other fails there.
+ * Only what a browser reads is mirrored (server frames, REST answers the embed parses).
+ */
+
+// Parsed without `new Function`, so a host page whose CSP lacks 'unsafe-eval' sees no violation.
+z.config({ jitless: true });
+
+const count = () => z.int().check(z.nonnegative());
+const TargetId = z.string().check(z.regex(TARGET_PATTERN));
+const CommentId = z.string().check(z.regex(COMMENT_ID_PATTERN));
+const Emoji = z.string().check(z.minLength(1), z.maxLength(32), z.regex(EMOJI_PATTERN));
+const RequestId = z.string().check(z.minLength(1), z.maxLength(64));
+const Mark = z.string().check(z.regex(MARK_PATTERN));
+const Seq = count();
+const Counts = z.record(z.string(), count());
+
+export const Comment = z.object({
+  id: CommentId,
+  target: TargetId,
+  author: z.object({ id: z.nullable(z.string().check(z.minLength(1), z.maxLength(128))), name: z.string() }),
+  text: z.string(),
+  mentions: z.array(z.string()),
+  replyTo: z.nullable(CommentId),
+  createdAt: z.string(),
+  seq: count(),
+  reactions: Counts,
+  replies: count(),
+  highlighted: z.boolean(),
+  deleted: z.boolean(),
+});
+
+const RoomSettings = z.object({
+  commentsEnabled: z.boolean(),
+  slowModeSeconds: z.int().check(z.minimum(0), z.maximum(120)),
+  membersOnly: z.boolean(),
+  maxCommentLength: z.int().check(z.minimum(1), z.maximum(MAX_COMMENT_LENGTH)),
+  filter: z.enum(["mask", "reject", "off"]),
+  reactions: z.array(Emoji).check(z.minLength(1), z.maxLength(32)),
+});
+
+const ReactionResult = z.object({ target: TargetId, emoji: Emoji, reacted: z.boolean(), count: count(), changed: z.boolean(), seq: Seq });
+
+const LiveEvent = z.discriminatedUnion("kind", [
+  z.object({ kind: z.enum(["like", "unlike"]), count: count() }),
+  z.object({ kind: z.literal("comment"), comment: Comment }),
+  z.object({ kind: z.literal("comment_deleted"), id: CommentId, replyTo: z.nullable(CommentId) }),
+  z.object({ kind: z.literal("comment_highlight"), id: CommentId, highlighted: z.boolean() }),
+  z.object({ kind: z.literal("pin"), comment: z.nullable(Comment) }),
+  z.object({ kind: z.literal("reaction"), commentId: z.nullable(CommentId), emoji: Emoji, count: count() }),
+  z.object({ kind: z.literal("settings"), settings: RoomSettings }),
+]);
+
+export const ServerFrame = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("hello"),
+    protocol: z.literal(PROTOCOL_VERSION),
+    target: TargetId,
+    count: count(),
+    viewers: count(),
+    seq: Seq,
+    resync: z.boolean(),
+    replay: count(),
+    user: z.nullable(z.object({ id: z.string() })),
+    comments: count(),
+    reactions: Counts,
+    pinned: z.nullable(Comment),
+    settings: RoomSettings,
+  }),
+  z.object({ type: z.literal("count"), count: count(), seq: Seq }),
+  z.object({ type: z.literal("viewers"), viewers: count() }),
+  z.object({ type: z.literal("event"), seq: Seq, at: count(), replay: z.boolean(), event: LiveEvent }),
+  z.object({
+    type: z.literal("ack"),
+    id: RequestId,
+    result: z.optional(z.object({ liked: z.boolean(), count: count(), changed: z.boolean(), seq: Seq })),
+    comment: z.optional(Comment),
+    reaction: z.optional(ReactionResult),
+  }),
+  z.object({
+    type: z.literal("error"),
+    id: z.optional(RequestId),
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.optional(z.unknown()),
+      retryAfterSeconds: z.optional(z.int().check(z.positive())),
+    }),
+  }),
+  z.object({ type: z.literal("mode"), mode: z.enum(["full", "counts-only"]) }),
+  z.object({ type: z.literal("incompatible"), protocol: z.literal(PROTOCOL_VERSION), message: z.string() }),
+  z.object({ type: z.literal("pong") }),
+  z.object({ type: z.literal("mark"), mark: Mark }),
+]);
+export type ServerFrame = z.infer<typeof ServerFrame>;
+export type HelloFrame = Extract<ServerFrame, { type: "hello" }>;
+export type AckFrame = Extract<ServerFrame, { type: "ack" }>;
+export type EventFrame = Extract<ServerFrame, { type: "event" }>;
+
+/** REST answers the embed reads (protocol/likes.ts, live-tickets.ts, errors.ts). */
+export const BatchCountResponse = z.object({ counts: Counts });
+export const LiveTicket = z.object({ ticket: z.string(), expiresAt: z.int() });
+export const LikeStatusResponse = z.object({ liked: z.boolean(), likedAt: z.nullable(z.string()) });
+export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.optional(z.unknown()) }) });
+
+export { MAX_BATCH_TARGETS };

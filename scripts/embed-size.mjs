@@ -1,0 +1,56 @@
+// What the embed costs a page (docs/embed.md "Size"): builds it into a scratch folder and follows
+// the static imports from /embed/v1.js, the files a page loads before any element works (lazy
+// chunks, such as non-default locales, are listed apart). Each file is minified and counted
+// gzipped at level 9, as `gzip -9` would, since each is its own response.
+//   node scripts/embed-size.mjs      prints the sizes
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, normalize, relative, resolve } from "node:path";
+import { gzipSync } from "node:zlib";
+import { buildEmbed, EMBED_DIR } from "./build-embed.mjs";
+
+const ROOT = resolve(import.meta.dirname, "..");
+/** issue 19: `<engage-like>` plus `<engage-count>`, every script the page loads from us: 15 KB, read as 15,000 B. */
+export const LIKE_AND_COUNT_BUDGET_BYTES = 15_000;
+
+const STATIC_IMPORT = /(?:^|[;}\s])(?:import|export)\s*(?:[\w*{}\s,$]*?\s*from\s*)?["'](\.{1,2}\/[^"']+)["']/g;
+const DYNAMIC_IMPORT = /\bimport\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g;
+
+const gzipped = (bytes) => gzipSync(bytes, { level: 9 }).length;
+
+/** The files reachable from `entry` by static imports, and the dynamic imports they name. */
+async function graph(dir, entry) {
+  const loaded = new Map();
+  const lazy = new Set();
+  const visit = async (file) => {
+    if (loaded.has(file)) return;
+    const bytes = await readFile(join(dir, file));
+    loaded.set(file, bytes);
+    const text = bytes.toString("utf8");
+    for (const [, spec] of text.matchAll(DYNAMIC_IMPORT)) lazy.add(normalize(join(dirname(file), spec)));
+    for (const [, spec] of text.replaceAll(DYNAMIC_IMPORT, "").matchAll(STATIC_IMPORT)) await visit(normalize(join(dirname(file), spec)));
+  };
+  await visit(entry);
+  return { loaded, lazy: [...lazy].filter((file) => !loaded.has(file)) };
+}
+
+export async function measureEmbed() {
+  const scratch = await mkdtemp(join(tmpdir(), "embed-size-"));
+  try {
+    const { inputs } = await buildEmbed({ root: ROOT, into: scratch });
+    const dir = join(scratch, EMBED_DIR);
+    const { loaded, lazy } = await graph(dir, "v1.js");
+    const files = [...loaded].map(([file, bytes]) => ({ file: relative(dir, join(dir, file)), bytes: bytes.length, gzip: gzipped(bytes) }));
+    const lazyFiles = await Promise.all(lazy.map(async (file) => ({ file, gzip: gzipped(await readFile(join(dir, file))) })));
+    return { files, lazy: lazyFiles, inputs, totalGzip: files.reduce((sum, f) => sum + f.gzip, 0) };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === import.meta.filename) {
+  const size = await measureEmbed();
+  for (const f of size.files) console.log(`${f.file}\t${f.bytes} B minified\t${f.gzip} B gzip -9`);
+  console.log(`loaded for <engage-like> + <engage-count>: ${size.totalGzip} B gzip -9 (budget ${LIKE_AND_COUNT_BUDGET_BYTES} B)`);
+  for (const f of size.lazy) console.log(`lazy ${f.file}\t${f.gzip} B gzip -9`);
+}

@@ -1,0 +1,124 @@
+import { describe, expect, it } from "vitest";
+import type { ZodMiniType } from "zod/mini";
+import type { ZodType } from "zod";
+import { ServerFrame } from "../../protocol/live";
+import { BatchCountResponse, LikeStatusResponse } from "../../protocol/likes";
+import { LiveTicket } from "../../protocol/live-tickets";
+import { ErrorBody } from "../../protocol/errors";
+import * as mini from "../../protocol/mini/live";
+
+// The embed (client/embed) parses with zod/mini mirrors of the server's classic schemas, so it
+// never ships classic zod to a page. Each mirror must accept and refuse exactly what its server
+// schema does: every fixture below, and every fixture with one value anywhere in it replaced by
+// each of a set of wrong or borderline values (or removed), gets the same verdict from both.
+
+const commentId = "0a1b2c3d4e5f6g7hAbC123";
+const comment = {
+  id: commentId,
+  target: "post:abc",
+  author: { id: "site|ana", name: "Ana" },
+  text: "hola @bo",
+  mentions: ["bo"],
+  replyTo: null,
+  createdAt: "2026-12-06T10:00:00.000Z",
+  seq: 4,
+  reactions: { love: 2, "🎉": 1 },
+  replies: 0,
+  highlighted: false,
+  deleted: false,
+};
+const settings = { commentsEnabled: true, slowModeSeconds: 0, membersOnly: false, maxCommentLength: 500, filter: "mask", reactions: ["like", "love", "👍🏽"] };
+
+const frames: unknown[] = [
+  { type: "hello", protocol: 2, target: "post:abc", count: 3, viewers: 1, seq: 9, resync: false, replay: 0, user: { id: "site|ana" }, comments: 1, reactions: { love: 1 }, pinned: comment, settings },
+  { type: "hello", protocol: 2, target: "stream:x_y-z", count: 0, viewers: 0, seq: 0, resync: true, replay: 2, user: null, comments: 0, reactions: {}, pinned: null, settings },
+  { type: "count", count: 12, seq: 40 },
+  { type: "viewers", viewers: 7 },
+  { type: "event", seq: 5, at: 1765000000000, replay: false, event: { kind: "like", count: 4 } },
+  { type: "event", seq: 6, at: 1765000000001, replay: true, event: { kind: "unlike", count: 3 } },
+  { type: "event", seq: 7, at: 1, replay: false, event: { kind: "comment", comment } },
+  { type: "event", seq: 8, at: 1, replay: false, event: { kind: "comment_deleted", id: commentId, replyTo: null } },
+  { type: "event", seq: 9, at: 1, replay: false, event: { kind: "comment_highlight", id: commentId, highlighted: true } },
+  { type: "event", seq: 10, at: 1, replay: false, event: { kind: "pin", comment: null } },
+  { type: "event", seq: 11, at: 1, replay: false, event: { kind: "reaction", commentId: null, emoji: "🎉", count: 2 } },
+  { type: "event", seq: 12, at: 1, replay: false, event: { kind: "reaction", commentId, emoji: "love", count: 0 } },
+  { type: "event", seq: 13, at: 1, replay: false, event: { kind: "settings", settings } },
+  { type: "ack", id: "r-1", result: { liked: true, count: 1, changed: true, seq: 3 } },
+  { type: "ack", id: "r-2", comment },
+  { type: "ack", id: "r-3", reaction: { target: "post:abc", emoji: "wow", reacted: false, count: 0, changed: true, seq: 4 } },
+  { type: "ack", id: "r-4" },
+  { type: "error", id: "r-5", error: { code: "slow_mode", message: "wait", retryAfterSeconds: 3 } },
+  { type: "error", error: { code: "invalid_frame", message: "unreadable", details: { at: "type" } } },
+  { type: "mode", mode: "counts-only" },
+  { type: "incompatible", protocol: 2, message: "upgrade" },
+  { type: "pong" },
+  { type: "mark", mark: "Ab_9-z" },
+];
+
+/** Wrong types, bounds and patterns: each replaces one value of a fixture in turn. */
+const replacements: unknown[] = [
+  undefined, null, true, 0, -1, 1.5, 2 ** 53, 121, 501, "", "x", "post:ok", "video:1", "🎉", "a b", "k".repeat(33), "k".repeat(65),
+  commentId, `${commentId}x`, [], ["love"], {}, { id: "u" }, "like", "counts-only", 2, 3,
+];
+
+/** Every fixture with one value (at any depth) replaced or removed. */
+function mutations(value: unknown): unknown[] {
+  if (Array.isArray(value)) {
+    return value.flatMap((item, i) => [
+      ...replacements.map((r) => value.map((v, j) => (j === i ? r : v))),
+      ...mutations(item).map((m) => value.map((v, j) => (j === i ? m : v))),
+    ]);
+  }
+  if (typeof value === "object" && value !== null) {
+    const record = value as Record<string, unknown>;
+    return Object.keys(record).flatMap((key) => [
+      ...replacements.map((r) => {
+        const copy = { ...record, [key]: r };
+        if (r === undefined) delete copy[key];
+        return copy;
+      }),
+      ...mutations(record[key]).map((m) => ({ ...record, [key]: m })),
+    ]);
+  }
+  return [];
+}
+
+function verdicts(classic: ZodType, mirror: ZodMiniType, inputs: unknown[]) {
+  const differ: string[] = [];
+  let accepted = 0;
+  for (const input of inputs) {
+    const server = classic.safeParse(input);
+    const browser = mirror.safeParse(input);
+    if (server.success !== browser.success) differ.push(`${server.success ? "server" : "mirror"} accepts ${JSON.stringify(input)}`);
+    else if (server.success && JSON.stringify(server.data) !== JSON.stringify(browser.data)) differ.push(`different data for ${JSON.stringify(input)}`);
+    if (server.success) accepted++;
+  }
+  return { differ, accepted, refused: inputs.length - accepted };
+}
+
+describe("the zod/mini mirrors of the server's schemas", () => {
+  it("accept and refuse the same server frames, fixtures and one-value mutations alike", () => {
+    const inputs = [...frames, ...frames.flatMap(mutations), { type: "hello" }, { type: "later-kind" }, "pong", null, 7];
+    const { differ, accepted, refused } = verdicts(ServerFrame, mini.ServerFrame, inputs);
+    expect(differ).toEqual([]);
+    // Both sides of the line are exercised, not one.
+    expect(accepted).toBeGreaterThan(frames.length + 100);
+    expect(refused).toBeGreaterThan(1_000);
+    for (const frame of frames) expect(mini.ServerFrame.safeParse(frame).success, JSON.stringify(frame)).toBe(true);
+  });
+
+  it("accept and refuse the same REST answers the embed reads", () => {
+    const cases: Array<[ZodType, ZodMiniType, unknown[]]> = [
+      [BatchCountResponse, mini.BatchCountResponse, [{ counts: { "post:a": 1, "post:b": 0 } }, { counts: {} }]],
+      [LiveTicket, mini.LiveTicket, [{ ticket: "t.x", expiresAt: 1765000000000 }]],
+      [LikeStatusResponse, mini.LikeStatusResponse, [{ liked: true, likedAt: "2026-12-06T10:00:00.000Z" }, { liked: false, likedAt: null }]],
+      [ErrorBody, mini.ErrorBody, [{ error: { code: "rate_limited", message: "slow down", details: [1] } }, { error: { code: "x", message: "y" } }]],
+    ];
+    for (const [classic, mirror, fixtures] of cases) {
+      const { differ, accepted, refused } = verdicts(classic, mirror, [...fixtures, ...fixtures.flatMap(mutations)]);
+      expect(differ).toEqual([]);
+      expect(accepted).toBeGreaterThanOrEqual(fixtures.length);
+      expect(refused).toBeGreaterThan(10);
+    }
+  });
+});
