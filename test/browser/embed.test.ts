@@ -116,6 +116,13 @@ async function until(page: Page, selector: string, wanted: string, ms = 10_000):
     throw new Error(`${String(error)}; it read "${last}"`);
   });
 }
+/** Waits for `selector`'s aria-pressed to read `wanted`: the press shows once the writer's answer arrives, which can come after the other page's live event. */
+async function untilPressed(page: Page, selector: string, wanted: "true" | "false", ms = 10_000): Promise<void> {
+  let last: string | null = null;
+  await eventually(async () => (last = await page.locator(selector).getAttribute("aria-pressed")) === wanted, ms, `${selector} to be pressed=${wanted}`).catch((error: unknown) => {
+    throw new Error(`${String(error)}; it read ${String(last)}`);
+  });
+}
 const liveSocketsTo = (hostPage: HostPage, target: string) => hostPage.sockets.filter((s) => s.open && s.url.includes(`/v1/targets/${encodeURIComponent(target)}/live`));
 
 describe("the embed on another site's page", () => {
@@ -133,7 +140,7 @@ describe("the embed on another site's page", () => {
     await ana.page.locator("engage-like button").click();
     await until(bo.page, "engage-like [part=count]", "1");
     await until(ana.page, "engage-like [part=count]", "1");
-    expect(await ana.page.locator("engage-like button").getAttribute("aria-pressed")).toBe("true");
+    await untilPressed(ana.page, "engage-like button", "true");
     expect(await bo.page.locator("engage-like button").getAttribute("aria-pressed")).toBe("false");
     // The page's count of the same target is live from the like button's socket: through more
     // than one refresh period (5 s) it read no batch.
@@ -144,7 +151,7 @@ describe("the embed on another site's page", () => {
     // A reaction pressed in one browser is counted in the other.
     await bo.page.locator('engage-reactions button[data-emoji="love"]').click();
     await until(ana.page, 'engage-reactions button[data-emoji="love"] [part=reaction-count]', "1");
-    expect(await bo.page.locator('engage-reactions button[data-emoji="love"]').getAttribute("aria-pressed")).toBe("true");
+    await untilPressed(bo.page, 'engage-reactions button[data-emoji="love"]', "true");
 
     // Like button, viewers, count and reactions of one target: one live socket per page, no token in its URL.
     for (const visitor of [ana, bo]) {
