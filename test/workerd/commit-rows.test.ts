@@ -275,8 +275,9 @@ describe("like shards written with one row per event", () => {
     await runInDurableObject(shardStub(env, target, 1, 0), (_shard, state) => {
       const sql = state.storage.sql;
       const version = sql.exec<{ version: number }>("SELECT version FROM schema_version").one().version;
-      // The shard as the schema before the outbox step left it (the series step and the
-      // clearing of d1_pending came after it).
+      // The shard as the schema before the outbox step left it (the series step, the clearing
+      // of d1_pending and the recent unlikes came after it).
+      sql.exec("DROP TABLE recent_unlikes");
       sql.exec("DROP TABLE analytics_buckets");
       sql.exec("DROP TABLE outbox");
       sql.exec("DROP TABLE d1_pending");
@@ -288,7 +289,7 @@ describe("like shards written with one row per event", () => {
         sql.exec("INSERT INTO outbox (seq, event_id, body) VALUES (?, ?, ?)", i + 1, event.eventId, JSON.stringify(event));
         sql.exec("INSERT INTO d1_pending (user_id, liked_at, seq) VALUES (?, ?, ?)", userId, at + i, i + 1);
       });
-      sql.exec("UPDATE schema_version SET version = ?", version - 3);
+      sql.exec("UPDATE schema_version SET version = ?", version - 4);
 
       migrateShardSchema(sql);
 
