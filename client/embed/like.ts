@@ -1,5 +1,6 @@
-import { el, EngageElement } from "./element";
-import { hubFor, WriteError, type Hub } from "./hub";
+import { el } from "./element";
+import { LiveTargetElement } from "./live-element";
+import { WriteError } from "./hub";
 import type { Messages } from "./i18n";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -10,8 +11,7 @@ const HEART = "M12 20s-7-4.4-9-8.8C1.6 8 3.6 5 6.7 5c2 0 3.4 1.1 4.3 2.4C11.9 6.
  * likes or unlikes over the target's shared socket; without a signed-in user it says so on
  * screen (and to screen readers, through its own live region).
  */
-export class EngageLike extends EngageElement {
-  private hub: Hub | undefined;
+export class EngageLike extends LiveTargetElement {
   private readonly button = el("button", { part: "button", type: "button", "aria-pressed": "false" });
   private readonly label = el("span", { part: "label" });
   private readonly count = el("span", { part: "count" });
@@ -31,16 +31,6 @@ export class EngageLike extends EngageElement {
     this.button.append(icon, this.label, this.count);
     this.button.addEventListener("click", () => void this.toggle());
     this.root.append(this.button, this.message);
-  }
-
-  protected start(base: string, target: string): () => void {
-    const hub = hubFor(base, target);
-    this.hub = hub;
-    const stop = hub.subscribe(() => this.render());
-    return () => {
-      stop();
-      this.hub = undefined;
-    };
   }
 
   protected render(): void {

@@ -1,5 +1,6 @@
-import { el, EngageElement } from "./element";
-import { hubFor, WriteError, type Hub } from "./hub";
+import { el } from "./element";
+import { LiveTargetElement } from "./live-element";
+import { WriteError } from "./hub";
 
 /** What the room's named reactions look like; an emoji reaction is its own glyph. */
 const GLYPHS: Record<string, string> = { like: "👍", love: "❤️", haha: "😂", wow: "😮", sad: "😢", angry: "😠" };
@@ -8,8 +9,7 @@ const GLYPHS: Record<string, string> = { like: "👍", love: "❤️", haha: "�
  * `<engage-reactions target="post:abc">`: the room's reactions (its settings say which) with
  * their counts, live; the ones this viewer pressed are aria-pressed.
  */
-export class EngageReactions extends EngageElement {
-  private hub: Hub | undefined;
+export class EngageReactions extends LiveTargetElement {
   private readonly list = el("span", { part: "reactions", role: "group" });
   private readonly message = el("span", { part: "message", role: "status", dir: "auto" });
   private shown = "";
@@ -18,16 +18,6 @@ export class EngageReactions extends EngageElement {
   constructor() {
     super();
     this.root.append(this.list, this.message);
-  }
-
-  protected start(base: string, target: string): () => void {
-    const hub = hubFor(base, target);
-    this.hub = hub;
-    const stop = hub.subscribe(() => this.render());
-    return () => {
-      stop();
-      this.hub = undefined;
-    };
   }
 
   protected render(): void {

@@ -1,24 +1,13 @@
-import { el, EngageElement } from "./element";
-import { hubFor, type Hub } from "./hub";
+import { el } from "./element";
+import { LiveTargetElement } from "./live-element";
 
 /** `<engage-viewers target="stream:abc">`: how many people watch this target now, live. */
-export class EngageViewers extends EngageElement {
-  private hub: Hub | undefined;
+export class EngageViewers extends LiveTargetElement {
   private readonly text = el("span", { part: "viewers", dir: "auto" });
 
   constructor() {
     super();
     this.root.append(this.text);
-  }
-
-  protected start(base: string, target: string): () => void {
-    const hub = hubFor(base, target);
-    this.hub = hub;
-    const stop = hub.subscribe(() => this.render());
-    return () => {
-      stop();
-      this.hub = undefined;
-    };
   }
 
   protected render(): void {
