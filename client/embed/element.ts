@@ -1,6 +1,7 @@
 import { TARGET_PATTERN } from "../../protocol/wire-constants";
 import { baseUrlOf } from "./config";
-import { en, loadMessages, pickLocale, plural, type Messages, type Plural } from "./i18n";
+import { en, loadMessages, pickLocale, plural } from "./i18n";
+import type { Messages, Plural } from "./messages";
 import { BASE_CSS, sheet } from "./styles";
 
 /**

@@ -1,21 +1,10 @@
+import type { Messages, Plural } from "./messages";
+
 /**
  * The embed's message catalogue. English ships in the main script; other locales are chunks
  * loaded when an element asks for them (`locale` attribute, else the browser's languages).
  * A catalogue is plain data: plural forms are keyed by Intl.PluralRules categories.
  */
-export interface Messages {
-  like: string;
-  likes: Plural;
-  viewers: Plural;
-  signInToLike: string;
-  signInToReact: string;
-  failed: string;
-  offline: string;
-  reactions: string;
-}
-/** `{n}` stands for the formatted number; `other` is required, the rest as the language needs. */
-export type Plural = Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
-
 export const en: Messages = {
   like: "Like",
   likes: { one: "{n} like", other: "{n} likes" },

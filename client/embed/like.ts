@@ -1,7 +1,7 @@
 import { el } from "./element";
 import { LiveTargetElement } from "./live-element";
 import { WriteError } from "./hub";
-import type { Messages } from "./i18n";
+import type { Messages } from "./messages";
 
 const SVG = "http://www.w3.org/2000/svg";
 const HEART = "M12 20s-7-4.4-9-8.8C1.6 8 3.6 5 6.7 5c2 0 3.4 1.1 4.3 2.4C11.9 6.1 13.3 5 15.3 5c3.1 0 5.1 3 3.7 6.2C19 15.6 12 20 12 20z";
