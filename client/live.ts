@@ -125,6 +125,23 @@ export function liveUrl(baseUrl: string, target: string, query: { ticket?: strin
 }
 
 /**
+ * A server frame as this client reads it, or null to ignore it. Servers only grow the protocol
+ * (docs/realtime.md#protocol-versions): an unknown frame type or event kind is null, never an
+ * error, and a field this client does not know is dropped.
+ */
+export function readServerFrame(data: unknown): ServerFrame | null {
+  if (typeof data !== "string") return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  const parsed = ServerFrame.safeParse(json);
+  return parsed.success ? parsed.data : null;
+}
+
+/**
  * Opens a live connection to one target. Reconnects with backoff; before each attempt it
  * asks `token` for a fresh token, trades it for a fresh ticket and resumes with `since` = the
  * last seq it saw, so the room replays what was missed (or answers with a resync snapshot).
@@ -186,6 +203,9 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
     maxEnqueuedMessages: 0,
     // Decided here, before partysocket schedules the next attempt (its close event comes after).
     shouldReconnectOnClose: (event) => {
+      // The server speaks another protocol version: every retry would be refused the same way.
+      // Its `incompatible` frame came first; the close code alone still stops a retry loop.
+      if (event.code === CLOSE_CODES.incompatible) return false;
       // Another target or another Origin than the ticket's, or a page's origin the Worker does
       // not allow (CORS_ORIGINS): a fresh ticket would say the same.
       if (event.code === CLOSE_CODES.ticketForbidden) refusedInARow = MAX_REFUSED_TICKETS_IN_A_ROW;
@@ -278,15 +298,8 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
 
   socket.addEventListener("message", (event: MessageEvent) => {
     lastFrameAt = Date.now();
-    if (typeof event.data !== "string") return;
-    let json: unknown;
-    try {
-      json = JSON.parse(event.data);
-    } catch {
-      return;
-    }
-    const parsed = ServerFrame.safeParse(json);
-    if (parsed.success) apply(parsed.data);
+    const frame = readServerFrame(event.data);
+    if (frame !== null) apply(frame);
   });
 
   socket.addEventListener("open", () => {
@@ -299,6 +312,11 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
 
   socket.addEventListener("close", (event: { code: number; reason: string }) => {
     if (status === "incompatible" || status === "closed" || status === "refused") return;
+    if (event.code === CLOSE_CODES.incompatible) {
+      setStatus("incompatible");
+      shutdown(new LiveRequestError("incompatible", event.reason || "the server speaks another protocol version"));
+      return;
+    }
     if (refusedInARow >= MAX_REFUSED_TICKETS_IN_A_ROW) {
       // Each refusal also came with the server's own error frame (onError saw its code).
       const forbidden = lastRefusalCode === CLOSE_CODES.ticketForbidden;

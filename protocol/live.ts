@@ -156,7 +156,11 @@ export const ErrorFrame = z.object({
 export const ModeFrame = z.object({ type: z.literal("mode"), mode: z.enum(["full", "counts-only"]) });
 export const IncompatibleFrame = z.object({
   type: z.literal("incompatible"),
-  protocol: z.literal(PROTOCOL_VERSION),
+  /**
+   * The server's version, any number: the client reading this frame is the one that speaks
+   * another version, so a literal of its own would refuse the very frame meant for it.
+   */
+  protocol: z.number().int().positive(),
   message: z.string(),
 });
 const PongFrame = z.object({ type: z.literal("pong") });

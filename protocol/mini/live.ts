@@ -93,7 +93,7 @@ export const ServerFrame = z.discriminatedUnion("type", [
     }),
   }),
   z.object({ type: z.literal("mode"), mode: z.enum(["full", "counts-only"]) }),
-  z.object({ type: z.literal("incompatible"), protocol: z.literal(PROTOCOL_VERSION), message: z.string() }),
+  z.object({ type: z.literal("incompatible"), protocol: z.int().check(z.positive()), message: z.string() }),
   z.object({ type: z.literal("pong") }),
   z.object({ type: z.literal("mark"), mark: Mark }),
 ]);
