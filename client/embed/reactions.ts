@@ -24,12 +24,13 @@ export class EngageReactions extends LiveTargetElement {
     const state = this.hub?.state;
     this.list.setAttribute("aria-label", this.t.reactions);
     const allowed = state?.allowed ?? [];
+    // The name comes from the content ("like 3"), so it holds the visible count (WCAG 2.5.3).
     // Buttons are rebuilt only when the room's set changes, so focus stays on the one pressed.
     if (allowed.join() !== this.shown) {
       this.shown = allowed.join();
       this.list.replaceChildren(
         ...allowed.map((emoji) => {
-          const button = el("button", { part: "reaction", type: "button", "aria-label": emoji, "data-emoji": emoji }, el("span", { "aria-hidden": "true" }, GLYPHS[emoji] ?? emoji), el("span", { part: "reaction-count" }));
+          const button = el("button", { part: "reaction", type: "button", "data-emoji": emoji }, el("span", { role: "img", "aria-label": emoji }, GLYPHS[emoji] ?? emoji), el("span", { part: "reaction-count" }));
           button.addEventListener("click", () => void this.react(emoji));
           return button;
         }),
