@@ -94,10 +94,7 @@ const Violation = z.object({
 /** axe over the whole document, open shadow roots included; every violation, serious or not, is printed. */
 async function axe(page: Page, label: string): Promise<z.infer<typeof Violation>[]> {
   await page.evaluate(await AXE_SOURCE);
-  const raw = await page.evaluate(async () => {
-    const axeGlobal = (globalThis as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: unknown[] }> } }).axe;
-    return (await axeGlobal.run(document, { resultTypes: ["violations"] })).violations;
-  });
+  const raw: unknown = await page.evaluate(`axe.run(document, { resultTypes: ["violations"] }).then((result) => result.violations)`);
   const violations = z.array(Violation).parse(raw);
   for (const v of violations) {
     console.log(`[axe ${label}] ${v.impact ?? "?"} ${v.id}: ${v.help}\n${v.nodes.map((n) => `    ${JSON.stringify(n.target)} ${n.failureSummary ?? ""}`.replaceAll("\n", " ")).join("\n")}`);
@@ -109,16 +106,13 @@ const serious = (violations: z.infer<typeof Violation>[]) => violations.filter((
 
 /** Every button inside every element's shadow root, with its rendered size. */
 async function buttonSizes(page: Page): Promise<{ element: string; button: string; width: number; height: number }[]> {
-  return page.evaluate(() =>
-    [...document.querySelectorAll("*")]
-      .filter((element) => element.localName.startsWith("engage-") && element.shadowRoot !== null)
-      .flatMap((element) =>
-        [...element.shadowRoot!.querySelectorAll("button")].map((button) => {
-          const box = button.getBoundingClientRect();
-          return { element: element.localName, button: (button.textContent ?? "").trim(), width: box.width, height: box.height };
-        }),
-      ),
-  );
+  const sizes: unknown = await page.evaluate(`[...document.querySelectorAll("*")]
+    .filter((element) => element.localName.startsWith("engage-") && element.shadowRoot !== null)
+    .flatMap((element) => [...element.shadowRoot.querySelectorAll("button")].map((button) => {
+      const box = button.getBoundingClientRect();
+      return { element: element.localName, button: (button.textContent ?? "").trim(), width: box.width, height: box.height };
+    }))`);
+  return z.array(z.object({ element: z.string(), button: z.string(), width: z.number(), height: z.number() })).parse(sizes);
 }
 
 describe("the embed's accessibility", () => {
