@@ -114,7 +114,7 @@ async function httpSection(baseUrl: string, checks: Check[]): Promise<LoadResult
     await new Promise((r) => setTimeout(r, 1_000));
     sum = await batchCounts(baseUrl, many);
   }
-  checks.push({ name: "sum of 1,000 counts (D1) = likes that changed them", expected: manyChanged, actual: sum });
+  checks.push({ name: "sum of 1,000 batch counts (rooms) = likes that changed them", expected: manyChanged, actual: sum });
   if (used > tokens.length) progress(`note: ${used} likes reused ${used - tokens.length} tokens (answered changed: false)`);
   return [health, hotResult, manyResult];
 }
