@@ -97,7 +97,9 @@ export async function postComment(visitor: Visitor, text: string): Promise<void>
   const input = visitor.page.getByTestId("composer-input");
   await input.fill(text);
   await input.press("Enter");
-  await commentsWithText(visitor.page, text).first().waitFor({ timeout: 10_000 });
+  // 20 s: a fresh-clone CI run missed two first comments at 10 s that pass in ~1 s quiet; a
+  // comment the page dropped would still never show.
+  await commentsWithText(visitor.page, text).first().waitFor({ timeout: 20_000 });
   await eventually(async () => (await input.inputValue()) === "", 10_000, "the composer to empty after the ack");
 }
 
