@@ -43,6 +43,13 @@ node -e '
 const fs = require("node:fs");
 let passed = Number(process.argv[2]), failed = Number(process.argv[1]);
 const failures = [];
+// The first line, plus what a property-based failure says below it (fast-check puts the failing
+// input and the inner error there), so a rare counterexample survives in CI'"'"'s tail.
+const summary = (message) => {
+  const lines = String(message ?? "").split("\n");
+  const extra = lines.filter((line) => /^\s*(Counterexample|Got error|Got AssertionError)/.test(line)).map((line) => line.trim().slice(0, 600));
+  return [lines[0].slice(0, 300), ...extra].join("\n    ");
+};
 for (const file of [...process.argv.slice(3), "e2e", "browser"]) {
   const path = `test-output/${file}.json`;
   if (!fs.existsSync(path)) { failed += 1; console.error(`no report from the ${file} suite`); continue; }
@@ -51,7 +58,7 @@ for (const file of [...process.argv.slice(3), "e2e", "browser"]) {
   failed += report.numFailedTests + (report.numTotalTestSuites > 0 && report.success === false && report.numFailedTests === 0 ? 1 : 0);
   for (const suite of report.testResults ?? []) {
     for (const test of suite.assertionResults ?? []) {
-      if (test.status === "failed") failures.push(`${file}: ${test.fullName}: ${String(test.failureMessages?.[0] ?? "").split("\n")[0].slice(0, 300)}`);
+      if (test.status === "failed") failures.push(`${file}: ${test.fullName}: ${summary(test.failureMessages?.[0])}`);
     }
     if (suite.status === "failed" && !(suite.assertionResults ?? []).some((test) => test.status === "failed")) {
       failures.push(`${file}: ${suite.name}: ${String(suite.message ?? "").split("\n")[0].slice(0, 300)}`);
