@@ -47,7 +47,7 @@ const failures = [];
 // input and the inner error there), so a rare counterexample survives in CI'"'"'s tail.
 const summary = (message) => {
   const lines = String(message ?? "").split("\n");
-  const extra = lines.filter((line) => /^\s*(Counterexample|Got error|Got AssertionError)/.test(line)).map((line) => line.trim().slice(0, 600));
+  const extra = lines.filter((line) => /^\s*(Counterexample|Got error|Got AssertionError|Caused by)/.test(line)).map((line) => line.trim().slice(0, 600));
   return [lines[0].slice(0, 300), ...extra].join("\n    ");
 };
 for (const file of [...process.argv.slice(3), "e2e", "browser"]) {

@@ -74,6 +74,9 @@ describe("fuzzed HTTP requests", () => {
     for (const route of BODY_ROUTES) {
       await fc.assert(
         fc.asyncProperty(invalidBodyFor(route.schema, route.valid(seeded)), contentType, writeHeaders, async (body, type, headers) => {
+          // An empty body under an empty Content-Type is no body at all, which a route whose fields
+          // are all optional (the backfills) rightly takes as its defaults.
+          fc.pre(!(body === "" && type === "" && route.schema.safeParse({}).success));
           tried++;
           const answer = await answerOf(
             await send(route.method, route.path(seeded), { ...headers, authorization: `Bearer ${seeded.token}`, "content-type": type }, body),

@@ -17,6 +17,7 @@ import {
 import { BansResponse, MembersBody, MembersResponse, ReportsResponse } from "../../protocol/moderation-rpc";
 import { SetShardsRequest, ShardConfigResponse } from "../../protocol/shards";
 import { CommentArchiveBackfillRequest } from "../../protocol/comment-backfill";
+import { BackfillRequest } from "../../protocol/backfill";
 import { TargetSeriesResponse, TopResponse } from "../../protocol/analytics";
 import { HealthReport, RoomMetricsReport } from "../../protocol/operations";
 import { BenchRpcLikesBody } from "../../workers/routes/bench";
@@ -61,6 +62,7 @@ export const BODY_ROUTES: BodyRoute[] = [
   { name: "replace members", method: "PUT", path: (ids) => `/v1/targets/${t(ids)}/members`, schema: MembersBody, valid: () => ({ userIds: ["fuzz-member"] }), auth: true, targeted: true },
   { name: "add member", method: "POST", path: (ids) => `/v1/targets/${t(ids)}/members`, schema: MemberBody, valid: () => ({ userId: "fuzz-member" }), auth: true, targeted: true },
   { name: "set shards", method: "PUT", path: (ids) => `/v1/admin/targets/${t(ids)}/shards`, schema: SetShardsRequest, valid: () => ({ n: 2 }), auth: true, targeted: true },
+  { name: "backfill user indexes", method: "POST", path: () => "/v1/admin/backfill/user-indexes", schema: BackfillRequest, valid: () => ({ limit: 1 }), auth: true, targeted: false },
   { name: "backfill comment archive", method: "POST", path: () => "/v1/admin/backfill/comment-archive", schema: CommentArchiveBackfillRequest, valid: () => ({ limit: 1 }), auth: true, targeted: false },
   { name: "batch counts", method: "POST", path: () => "/v1/counts/batch", schema: BatchCountRequest, valid: (ids) => ({ targets: [ids.target] }), auth: false, targeted: false },
   { name: "dev token", method: "POST", path: () => "/v1/dev/token", schema: DevTokenBody, valid: () => ({ userId: "fuzz-dev" }), auth: false, targeted: false },

@@ -15,7 +15,8 @@ const backfillRoute = createRoute({
   tags: ["admin"],
   security: bearerSecurity,
   middleware: [requireUser, requireAdmin] as const,
-  request: { body: { required: true, content: { "application/json": { schema: CommentArchiveBackfillRequest } } } },
+  // No body (or no Content-Type) means the defaults, as for the user-index backfill.
+  request: { body: { required: false, content: { "application/json": { schema: CommentArchiveBackfillRequest } } } },
   responses: {
     200: { description: "What this call moved, and where the next one continues", content: { "application/json": { schema: CommentArchiveBackfillReport } } },
     400: { description: "Invalid body, or a cursor this route did not answer (`invalid_cursor`)", content: errorResponses[400].content },
