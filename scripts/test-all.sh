@@ -21,13 +21,30 @@ npm run -s typecheck || { status=1; checks_failed=$((checks_failed + 1)); }
 # still in flight, the pool can hang before the next file (seen after the realtime merge; the
 # cause is not found yet), while every file run on its own exits cleanly.
 reports=()
+# Files that open no socket and wait on no clock: most of their time is vitest's start-up, so
+# they run two at a time. Every other file (sockets, alarms, slow-reader clocks) runs alone, so
+# no neighbour can stretch its timings.
+paired=" alarm-jobs analytics auth bad-input checkpoint counts-query dev-bench-guard dev-faults dev-lake dev-metering dev-token display-name identity-config likes mini-mirrors openapi protocol-growth room-schema send-window user-index user-lake-key "
+run_workerd_file() {
+  local name
+  name=$(basename "$1" .test.ts)
+  timeout 600 npx vitest run "$1" --reporter=default --reporter=json --outputFile.json="$out/workerd-$name.json" > "$out/workerd-$name.log" 2>&1
+  local rc=$?
+  cat "$out/workerd-$name.log"
+  return $rc
+}
+export -f run_workerd_file
+export out
+pairs=()
 for file in test/workerd/*.test.ts; do
   name=$(basename "$file" .test.ts)
   # Fuzz, abuse and fault files run once, in the reliability run below.
   case "$name" in fuzz-* | abuse-* | fault-*) continue ;; esac
-  timeout 600 npx vitest run "$file" --reporter=default --reporter=json --outputFile.json="$out/workerd-$name.json" || status=1
   reports+=("workerd-$name")
+  case "$paired" in *" $name "*) pairs+=("$file"); continue ;; esac
+  run_workerd_file "$file" || status=1
 done
+printf '%s\n' "${pairs[@]}" | xargs -P 2 -I{} bash -c 'run_workerd_file "$1"' _ {} || status=1
 timeout 900 npx vitest run --config vitest.e2e.config.ts --reporter=default --reporter=json --outputFile.json="$out/e2e.json" || status=1
 # The live page in chromium (builds client/web first; screenshots in test-output/screenshots).
 timeout 900 npx vitest run --config vitest.browser.config.ts --reporter=default --reporter=json --outputFile.json="$out/browser.json" || status=1
