@@ -68,6 +68,12 @@ export function archivePageKey(target: string, page: Pick<PageRow, "first_seq" |
 }
 
 /** What a page keeps of a comment: a deleted one is an anonymous tombstone, as the room shows it. */
+/** The index row of a page holding `rows` (id order) as its first version. */
+function pageOf(page: number, rows: readonly CommentRow[]): PageRow {
+  const seqs = rows.map((row) => row.seq);
+  return { page, first_id: rows[0]!.id, last_id: rows.at(-1)!.id, first_seq: Math.min(...seqs), last_seq: Math.max(...seqs), version: 1, size: rows.length };
+}
+
 function archivedForm(row: CommentRow): CommentRow {
   if (row.deleted_at === null) return { ...row };
   return { ...row, author_id: null, author_name: ERASED_AUTHOR_NAME, text: "", mentions: "[]", highlighted: 0 };
@@ -107,29 +113,10 @@ export class CommentArchive {
     const held = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM comments").one().n;
     if (held - retain < ARCHIVE_PAGE_COMMENTS) return false;
     const rows = this.sql.exec<CommentRow>("SELECT * FROM comments ORDER BY id LIMIT ?", ARCHIVE_PAGE_COMMENTS).toArray();
-    const seqs = rows.map((row) => row.seq);
-    const page: PageRow = {
-      page: this.sql.exec<{ n: number }>("SELECT COALESCE(MAX(page), 0) + 1 AS n FROM comment_archive_pages").one().n,
-      first_id: rows[0]!.id,
-      last_id: rows.at(-1)!.id,
-      first_seq: Math.min(...seqs),
-      last_seq: Math.max(...seqs),
-      version: 1,
-      size: rows.length,
-    };
-    const key = archivePageKey(target, page);
-    const stored = await this.putOnce(key, { format: 1, target, page: page.page, version: 1, comments: rows.map(archivedForm) });
+    const page = pageOf(this.sql.exec<{ n: number }>("SELECT COALESCE(MAX(page), 0) + 1 AS n FROM comment_archive_pages").one().n, rows);
+    const { key, stored } = await this.writeFirstVersion(target, page, rows);
     this.storage.transactionSync(() => {
-      this.sql.exec(
-        "INSERT INTO comment_archive_pages (page, first_id, last_id, first_seq, last_seq, version, size) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        page.page,
-        page.first_id,
-        page.last_id,
-        page.first_seq,
-        page.last_seq,
-        page.version,
-        page.size,
-      );
+      this.recordPage(page);
       // The rows may have changed while R2 answered (or an earlier, unrecorded attempt wrote
       // the page): what differs from the stored page goes to the overlay, so nothing is lost.
       const storedById = new Map(stored.map((row) => [row.id, row]));
@@ -151,6 +138,26 @@ export class CommentArchive {
     return true;
   }
 
+  /** A page's first version, create-only: an earlier, unrecorded attempt's object is answered instead. */
+  private async writeFirstVersion(target: string, page: PageRow, rows: readonly CommentRow[]): Promise<{ key: string; stored: CommentRow[] }> {
+    const key = archivePageKey(target, page);
+    const stored = await this.putOnce(key, { format: 1, target, page: page.page, version: 1, comments: rows.map(archivedForm) });
+    return { key, stored };
+  }
+
+  private recordPage(page: PageRow): void {
+    this.sql.exec(
+      "INSERT INTO comment_archive_pages (page, first_id, last_id, first_seq, last_seq, version, size) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      page.page,
+      page.first_id,
+      page.last_id,
+      page.first_seq,
+      page.last_seq,
+      page.version,
+      page.size,
+    );
+  }
+
   /** The oldest comment id in any page (null: no page yet). */
   oldestArchived(): string | null {
     return this.sql.exec<{ id: string | null }>("SELECT MIN(first_id) AS id FROM comment_archive_pages").one().id;
@@ -164,31 +171,12 @@ export class CommentArchive {
    * longer below what it holds (a concurrent backfill call recorded them first).
    */
   async prependPage(target: string, rows: readonly CommentRow[], isOlderThanHeld: (lastId: string) => boolean): Promise<boolean> {
-    const seqs = rows.map((row) => row.seq);
-    const page: PageRow = {
-      page: this.sql.exec<{ n: number }>("SELECT MIN(COALESCE(MIN(page), 1), 1) - 1 AS n FROM comment_archive_pages").one().n,
-      first_id: rows[0]!.id,
-      last_id: rows.at(-1)!.id,
-      first_seq: Math.min(...seqs),
-      last_seq: Math.max(...seqs),
-      version: 1,
-      size: rows.length,
-    };
-    const key = archivePageKey(target, page);
+    const page = pageOf(this.sql.exec<{ n: number }>("SELECT MIN(COALESCE(MIN(page), 1), 1) - 1 AS n FROM comment_archive_pages").one().n, rows);
     // Create-only like the room's own pages: a retried call finds its own page and accepts it.
-    const stored = await this.putOnce(key, { format: 1, target, page: page.page, version: 1, comments: rows.map(archivedForm) });
+    const { key, stored } = await this.writeFirstVersion(target, page, rows);
     const recorded = this.storage.transactionSync(() => {
       if (!isOlderThanHeld(page.last_id)) return false;
-      this.sql.exec(
-        "INSERT INTO comment_archive_pages (page, first_id, last_id, first_seq, last_seq, version, size) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        page.page,
-        page.first_id,
-        page.last_id,
-        page.first_seq,
-        page.last_seq,
-        page.version,
-        page.size,
-      );
+      this.recordPage(page);
       // An earlier attempt's object may predate a deletion or erasure given now: the overlay
       // hides the difference at once and the archive job folds it into the page's next version.
       const storedById = new Map(stored.map((row) => [row.id, row]));
