@@ -2,7 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import type { Comment } from "../../protocol/comments";
 import { ArchivePageBody, archivePageKey, archivePrefix } from "../../durable-objects/comments/comment-archive";
 import { roomStub, runRoomAlarm } from "./helpers";
-import { comment } from "./comment-helpers";
+import { comment, listComments } from "./comment-helpers";
 
 /** Posts `n` comments, ten at a time, each by its own author (no slow mode, no user limit). */
 export async function postMany(target: string, n: number, prefix = "filler"): Promise<Comment[]> {
@@ -83,4 +83,16 @@ export async function archivedVisible(target: string): Promise<number> {
     visible += body.comments.filter((row) => row.deleted_at === null && !gone.has(row.id)).length;
   }
   return visible;
+}
+
+/** Every comment id a client sees, top level, paging with `limit` from the newest. */
+export async function allTopLevel(target: string, limit = 37): Promise<string[]> {
+  const seen: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await listComments(target, cursor === null ? { limit } : { limit, before: cursor });
+    seen.push(...page.items.map((item) => item.id));
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return seen;
 }

@@ -5,7 +5,7 @@ import { archivePageKey } from "../../durable-objects/comments/comment-archive";
 import { call, uniqueTarget, uniqueUser } from "./helpers";
 import { waitFor } from "./wait";
 import { comment, deleteComment, listComments } from "./comment-helpers";
-import { archiveObjects, emptyD1Comments, postMany, roomArchiveState, settleArchive } from "./archive-helpers";
+import { allTopLevel, archiveObjects, emptyD1Comments, postMany, roomArchiveState, settleArchive } from "./archive-helpers";
 import { requestDeletion, waitForCompletion } from "./deletion-helpers";
 import { roomTablesMentioning } from "./traces";
 
@@ -13,18 +13,6 @@ const RETENTION = Number(env.COMMENT_RETENTION);
 
 async function visibleComments(target: string): Promise<number> {
   return StatsResponse.parse(await (await call(`/v1/targets/${target}/stats`)).json()).comments;
-}
-
-/** Every comment id a client sees, top level, paging with `limit` from the newest. */
-async function allTopLevel(target: string, limit = 37): Promise<string[]> {
-  const seen: string[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await listComments(target, cursor === null ? { limit } : { limit, before: cursor });
-    seen.push(...page.items.map((item) => item.id));
-    cursor = page.nextCursor;
-  } while (cursor !== null);
-  return seen;
 }
 
 describe("the R2 comment archive", () => {

@@ -3,22 +3,10 @@ import { describe, expect, it } from "vitest";
 import { CommentArchiveBackfillReport } from "../../protocol/comment-backfill";
 import type { Comment } from "../../protocol/comments";
 import { subjectKey } from "../../workers/subject-key";
-import { archiveObjects, postMany, roomArchiveState, settleArchive } from "./archive-helpers";
-import { comment, deleteComment, listComments } from "./comment-helpers";
+import { allTopLevel, archiveObjects, postMany, roomArchiveState, settleArchive } from "./archive-helpers";
+import { comment, deleteComment } from "./comment-helpers";
 import { postJson, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { requestDeletion, waitForCompletion } from "./deletion-helpers";
-
-/** Every top-level comment id a client sees, paging from the newest. */
-async function allTopLevel(target: string, limit = 37): Promise<string[]> {
-  const seen: string[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await listComments(target, cursor === null ? { limit } : { limit, before: cursor });
-    seen.push(...page.items.map((item) => item.id));
-    cursor = page.nextCursor;
-  } while (cursor !== null);
-  return seen;
-}
 
 /**
  * What a room looked like before issue 17 once its window was trimmed: its oldest `n` comments
