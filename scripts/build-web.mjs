@@ -23,7 +23,7 @@ function copyStatic(into) {
   };
 }
 
-function options(into) {
+function options(into, plugins = []) {
   return {
     entryPoints: [join(SOURCE, "main.ts")],
     outfile: join(into, "app.js"),
@@ -34,7 +34,7 @@ function options(into) {
     sourcemap: true,
     minify: !process.argv.includes("--watch"),
     logLevel: "warning",
-    plugins: [{ name: "copy-static", setup: (build) => build.onEnd(copyStatic(into)) }],
+    plugins: [{ name: "copy-static", setup: (build) => build.onEnd(copyStatic(into)) }, ...plugins],
   };
 }
 
@@ -49,10 +49,24 @@ const keepFrom = keepFromAt === -1 ? undefined : process.argv[keepFromAt + 1];
 
 await mkdir(OUT, { recursive: true });
 if (process.argv.includes("--watch")) {
-  await buildEmbed({ root: ROOT, into: OUT, previous: OUT, minify: false });
-  const context = await esbuild.context(options(OUT));
+  // The page bundles the embed's elements (client/web/elements.ts imports client/embed/v1.ts),
+  // so every change under client/embed rebuilds the page; the embed as served to other sites
+  // (/embed/v1.js) is rebuilt with it.
+  const rebuildEmbed = {
+    name: "rebuild-embed",
+    setup: (build) =>
+      build.onEnd(async () => {
+        try {
+          await buildEmbed({ root: ROOT, into: OUT, previous: OUT, minify: false });
+          console.log("rebuilt the embed");
+        } catch (error) {
+          console.error(`the embed did not build: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }),
+  };
+  const context = await esbuild.context(options(OUT, [rebuildEmbed]));
   await context.watch();
-  console.log(`watching client/web -> ${OUT}`);
+  console.log(`watching client/web and client/embed -> ${OUT}`);
 } else {
   // Several test servers may build while others serve the page (each e2e file that starts its
   // own wrangler dev builds first). So the folder is never emptied: the build goes to a staging
