@@ -109,6 +109,10 @@ export function mountTargetPage(root: HTMLElement, target: string, deps: PageDep
     }
   });
 
+  // A hub kept from a moment ago (this target's page left and came back within the hub's close
+  // grace) said its hello before these listeners: a fresh one sets the status and the comments.
+  if (hub.state.status === "open") hub.reconnect();
+
   const loadInfo = async () => {
     try {
       info = await api.targetInfo(target);
