@@ -73,6 +73,8 @@ export interface RoomSocketsDeps {
   metrics?: SocketCounters;
   /** Viewers everywhere (a room with relays counts theirs too); default: these sockets. */
   viewers?: () => number;
+  /** The room's own reactions a user holds, for their hello; absent where unknown (a relay). */
+  reactionsOf?: (userId: string) => string[];
   /** Gets every frame these sockets are sent, in order, before they are: a room's relays. */
   mirror?: FrameMirror;
 }
@@ -170,6 +172,7 @@ export class RoomSockets {
       reactions: state.reactions,
       pinned: state.pinned,
       settings: state.settings,
+      ...(user !== null && this.deps.reactionsOf !== undefined ? { mine: this.deps.reactionsOf(user.userId) } : {}),
     } satisfies HelloFrame);
     replay.forEach((text, i) => this.sendText(server, text, bytes[i]));
     return { response: new Response(null, { status: 101, webSocket: client }), socket: server };

@@ -218,6 +218,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
           ...(frame.commentId === undefined ? {} : { commentId: frame.commentId }),
         }),
       metrics: this.counters,
+      // An unwritten room has no reactions table yet (and no reactions).
+      reactionsOf: (userId) => (this.stored ? this.reactionsLedger.heldBy(ROOM_SUBJECT, userId) : []),
       viewers: () => this.viewerCount(),
       mirror: {
         events: (events) => this.relays.fanout.events(events),

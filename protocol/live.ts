@@ -120,6 +120,11 @@ export const HelloFrame = z.object({
   reactions: z.record(z.string(), z.number().int().nonnegative()),
   pinned: Comment.nullable(),
   settings: RoomSettings,
+  /**
+   * The room's own reactions the signed-in viewer holds (added in issue 19; absent for a
+   * read-only viewer and in a hello a relay builds): after a reload, their buttons show pressed.
+   */
+  mine: z.array(z.string()).optional(),
 });
 
 export const CountFrame = z.object({ type: z.literal("count"), count: z.number().int().nonnegative(), seq: Seq });

@@ -17,7 +17,7 @@ export interface HubState {
   /** Null until known (a read-only viewer never knows). */
   liked: boolean | null;
   reactions: Record<string, number>;
-  /** Reactions this viewer pressed in this page's life. */
+  /** Reactions this viewer holds: from the hello (`mine`) and this page's own writes since. */
   mine: Set<string>;
   /** The reactions the room accepts, from its settings. */
   allowed: string[];
@@ -26,8 +26,13 @@ export interface HubState {
 
 /** A write the server refused (its error code), or "sign_in" when there is no signed-in user. */
 export class WriteError extends Error {
-  constructor(readonly code: string) {
-    super(code);
+  constructor(
+    readonly code: string,
+    message = code,
+    /** Seconds until the same write would pass (rate_limited, slow_mode). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
   }
 }
 
@@ -50,6 +55,7 @@ const countWatchers = new Set<(base: string, target: string, count: number) => v
 export class Hub {
   readonly state: HubState = { count: null, viewers: null, user: null, liked: null, reactions: {}, mine: new Set(), allowed: [], status: "connecting" };
   private readonly listeners = new Set<() => void>();
+  private readonly frameListeners = new Set<(frame: ServerFrame) => void>();
   private readonly pending = new Map<string, Pending>();
   private readonly socket: LiveSocket;
   private readonly unconfigure: () => void;
@@ -81,12 +87,27 @@ export class Hub {
     };
   }
 
+  /**
+   * Every frame as it arrives, before the hub's own state takes it: for a page that renders
+   * more of the room than these elements do (the live page's comment list), on the same socket.
+   */
+  onFrame(listener: (frame: ServerFrame) => void): () => void {
+    this.frameListeners.add(listener);
+    return () => this.frameListeners.delete(listener);
+  }
+
+  /** A new attempt now, with a fresh token. */
+  reconnect(): void {
+    this.socket.reconnect();
+  }
+
   /** Likes or unlikes; resolves once the room answered (the count arrives as a frame too). */
-  async like(liked: boolean): Promise<void> {
+  async like(liked: boolean): Promise<AckFrame["result"]> {
     if (this.state.user === null) throw new WriteError("sign_in");
     const ack = await this.write(liked ? "like" : "unlike", {});
     if (ack.result) this.state.liked = ack.result.liked;
     this.changed();
+    return ack.result;
   }
 
   async react(emoji: string, add: boolean): Promise<void> {
@@ -100,7 +121,8 @@ export class Hub {
     this.changed();
   }
 
-  private write(type: string, fields: object): Promise<AckFrame> {
+  /** Sends a write frame; resolves with the room's ack, rejects with its error (WriteError). */
+  write(type: string, fields: object): Promise<AckFrame> {
     const frame = { type, id: crypto.randomUUID(), ...fields };
     return new Promise((resolve, reject) => {
       const pending: Pending = {
@@ -126,11 +148,17 @@ export class Hub {
   }
 
   private apply(frame: ServerFrame): void {
+    for (const listener of this.frameListeners) listener(frame);
     const state = this.state;
     switch (frame.type) {
       case "hello": {
         const user = frame.user?.id ?? null;
-        if (user !== state.user) state.liked = null;
+        if (user !== state.user) {
+          state.liked = null;
+          state.mine = new Set();
+        }
+        // Absent in a relay's hello: then this page's own writes are all it knows.
+        if (frame.mine !== undefined) state.mine = new Set(frame.mine);
         state.user = user;
         state.count = frame.count;
         state.viewers = frame.viewers;
@@ -161,7 +189,7 @@ export class Hub {
         this.pending.get(frame.id)?.resolve(frame);
         break;
       case "error":
-        if (frame.id !== undefined) this.pending.get(frame.id)?.reject(new WriteError(frame.error.code));
+        if (frame.id !== undefined) this.pending.get(frame.id)?.reject(new WriteError(frame.error.code, frame.error.message, frame.error.retryAfterSeconds));
         break;
       default:
         return;

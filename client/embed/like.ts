@@ -50,7 +50,9 @@ export class EngageLike extends LiveTargetElement {
     this.note = null;
     this.render();
     try {
-      await hub.like(!(hub.state.liked ?? false));
+      const result = await hub.like(!(hub.state.liked ?? false));
+      // For the host page: a confirmation in its own words (the live page announces it).
+      if (result) this.dispatchEvent(new CustomEvent("engage-liked", { bubbles: true, detail: { liked: result.liked, count: result.count } }));
     } catch (error) {
       this.note = error instanceof WriteError && error.code === "sign_in" ? "signInToLike" : "failed";
     } finally {

@@ -1,7 +1,9 @@
 import { createPageApi } from "./api";
 import { ConnectionStatus } from "./connection-status";
 import { h, replaceChildren } from "./dom";
+import { configure } from "./elements";
 import { mountHomePage } from "./home-page";
+import { whenOnline } from "./network";
 import { parseRoute } from "./router";
 import { SessionStore } from "./session";
 import { mountSignIn } from "./sign-in";
@@ -11,6 +13,16 @@ import { mountTargetPage } from "./target-page";
 const baseUrl = location.origin;
 const session = new SessionStore(baseUrl);
 const api = createPageApi(baseUrl, session);
+// The embed's elements sign in with the page's session; a sign-in or sign-out signs their
+// sockets in again (configure() reconnects every live connection).
+configure({
+  baseUrl,
+  token: async () => {
+    await whenOnline();
+    return session.token();
+  },
+});
+session.onChange(() => configure({}));
 
 function byId(id: string): HTMLElement {
   const element = document.getElementById(id);
@@ -30,7 +42,7 @@ function route(): void {
   const current = parseRoute(location.hash);
   switch (current.page) {
     case "home":
-      unmount = mountHomePage(main, { baseUrl, api });
+      unmount = mountHomePage(main);
       break;
     case "target": {
       const status = new ConnectionStatus();

@@ -9,10 +9,12 @@ const WIDTH = 180;
 const HEIGHT = 36;
 
 /**
- * Likes per minute over the last minutes. The analytics route gives the history (it lags by
- * the queue's batching); likes seen live since the page opened are counted per minute too,
- * and each minute shows the larger of the two, so a live like shows at once and a refresh
- * of the history never counts it twice.
+ * How the like count moved per minute over the last minutes: likes minus unlikes, so the chart
+ * agrees with the count (a like, an unlike and a like again are one like, not two). The
+ * analytics route gives the history (it lags by the queue's batching); the count's changes
+ * seen live since the page opened are summed per minute too. A minute that began after the
+ * page opened is wholly seen live and shows that; an earlier minute shows the history; the
+ * minute the page opened in, the larger of the two (each saw only part of it).
  */
 export class LikeSparkline {
   readonly element: HTMLElement;
@@ -22,6 +24,7 @@ export class LikeSparkline {
   private readonly history = new Map<number, number>();
   private readonly live = new Map<number, number>();
   private lastCount: number | null = null;
+  private readonly openedAt = minuteOf(Date.now());
 
   constructor() {
     this.svg = document.createElementNS(SVG, "svg");
@@ -39,19 +42,15 @@ export class LikeSparkline {
   }
 
   setHistory(series: TargetSeriesResponse): void {
-    for (const point of series.points) this.history.set(minuteOf(Date.parse(point.at)), point.likes);
+    for (const point of series.points) this.history.set(minuteOf(Date.parse(point.at)), point.likes - point.unlikes);
     this.render();
   }
 
-  /**
-   * The room sends likes to sockets as coalesced `count` frames, not one event per like, so
-   * the live part counts rises of the count: a rise of n is n likes this minute (net of any
-   * unlikes inside the same frame, which is what a velocity chart wants anyway).
-   */
+  /** Every count the page learns (coalesced frames, events, acks): the live part sums its changes. */
   observeCount(count: number, at = Date.now()): void {
     const previous = this.lastCount;
     this.lastCount = count;
-    if (previous === null || count <= previous) return;
+    if (previous === null || count === previous) return;
     const minute = minuteOf(at);
     this.live.set(minute, (this.live.get(minute) ?? 0) + (count - previous));
     this.render();
@@ -67,13 +66,16 @@ export class LikeSparkline {
     const values: number[] = [];
     for (let i = SPARKLINE_MINUTES - 1; i >= 0; i -= 1) {
       const minute = now - i * MINUTE_MS;
-      values.push(Math.max(this.history.get(minute) ?? 0, this.live.get(minute) ?? 0));
+      const live = this.live.get(minute);
+      const history = this.history.get(minute);
+      values.push(minute > this.openedAt ? (live ?? 0) : minute === this.openedAt ? Math.max(history ?? 0, live ?? 0) : (history ?? 0));
     }
-    const peak = Math.max(1, ...values);
+    const top = Math.max(1, ...values);
+    const bottom = Math.min(0, ...values);
     const step = WIDTH / (values.length - 1);
     this.line.setAttribute(
       "points",
-      values.map((v, i) => `${(i * step).toFixed(1)},${(HEIGHT - 2 - (v / peak) * (HEIGHT - 4)).toFixed(1)}`).join(" "),
+      values.map((v, i) => `${(i * step).toFixed(1)},${(HEIGHT - 2 - ((v - bottom) / (top - bottom)) * (HEIGHT - 4)).toFixed(1)}`).join(" "),
     );
     const total = values.reduce((a, b) => a + b, 0);
     setText(this.summary, `${plural(total, "like", "likes")} in the last ${SPARKLINE_MINUTES} minutes, ${plural(values.at(-1) ?? 0, "like", "likes")} this minute`);

@@ -1,15 +1,15 @@
-import type { EventFrame, HelloFrame } from "../../protocol/live";
+import type { ServerFrame } from "../../protocol/mini/live";
 import type { RoomSettings, TargetInfo } from "../../protocol/moderation";
-import { connect, type LiveConnection } from "../live";
 import { announce } from "./announcer";
 import { describeError, type PageApi } from "./api";
 import { CommentsView } from "./comments-view";
 import type { ConnectionStatus } from "./connection-status";
-import { h, replaceChildren, setText } from "./dom";
-import { LikeButton } from "./like-button";
+import { h, plural, replaceChildren, setText } from "./dom";
+import { hubFor } from "./elements";
+import { DEMO_TARGETS } from "./home-page";
+import { hubConnection } from "./hub-connection";
 import { ModerationPanel } from "./moderation-panel";
-import { onNetworkChange, whenOnline } from "./network";
-import { ReactionBar } from "./reaction-bar";
+import { onNetworkChange } from "./network";
 import type { SessionStore } from "./session";
 import { LikeSparkline } from "./sparkline";
 
@@ -20,20 +20,25 @@ export interface PageDeps {
   status: ConnectionStatus;
 }
 
-/** A ping every 10 s finds a silently dead socket within ~20 s (the SDK's heartbeat timeout). */
-const PING_INTERVAL_MS = 10_000;
 const HISTORY_REFRESH_MS = 30_000;
 
+type Hello = Extract<ServerFrame, { type: "hello" }>;
+type Event = Extract<ServerFrame, { type: "event" }>;
+
+/** A demo target's title from the home page, for a target that was never registered with one. */
+const demoTitle = (target: string) => DEMO_TARGETS.find((d) => d.target === target)?.title ?? null;
+
 /**
- * The page of one target: like, reactions, viewers, sparkline, comments and, for the owner and
- * moderators, the room controls. Returns a function that tears it down (socket, timers).
+ * The page of one target: the embed's like, reactions and viewer elements, the sparkline,
+ * comments and, for the owner and moderators, the room controls. Everything live comes over
+ * the embed's one socket for this target (client/embed/hub.ts), so a visitor is one viewer.
+ * Returns a function that tears it down.
  */
 export function mountTargetPage(root: HTMLElement, target: string, deps: PageDeps): () => void {
   const { api, session, status } = deps;
-  let live: LiveConnection | null = null;
+  const hub = hubFor(new URL(deps.baseUrl).origin, target);
+  const live = hubConnection(hub);
   let info: TargetInfo | null = null;
-  let settings: RoomSettings | null = null;
-  let reactionCounts: Record<string, number> = {};
   /** Highest event seq applied; events at or below it are duplicates (the room sends in seq order). */
   let appliedSeq = -1;
 
@@ -43,89 +48,79 @@ export function mountTargetPage(root: HTMLElement, target: string, deps: PageDep
     return me !== null && info !== null && (info.owner === me || info.moderators.includes(me));
   };
 
-  const title = h("h1", { "data-testid": "target-title" }, target);
-  const viewers = h("span", { class: "viewers", "data-testid": "viewers" }, "–");
-  const like = new LikeButton(() => live, () => userId() !== null);
-  const reactions = new ReactionBar(() => live, () => userId() !== null);
+  const titleText = () => info?.title ?? demoTitle(target) ?? target;
+  const title = h("h1", { "data-testid": "target-title" }, titleText());
+  const element = <K extends "engage-like" | "engage-reactions" | "engage-viewers">(tag: K, testId: string) =>
+    h(tag, { target, theme: "auto", "data-testid": testId });
+  const like = element("engage-like", "like");
+  const reactions = element("engage-reactions", "reactions");
+  const viewers = element("engage-viewers", "viewers");
   const sparkline = new LikeSparkline();
   const moderation = new ModerationPanel(target, api);
   const comments = new CommentsView({ target, api, live: () => live, userId, canModerate });
   const ownership = h("div", { class: "ownership", "data-testid": "ownership" });
 
+  like.addEventListener("engage-liked", (event) => {
+    const detail = (event as CustomEvent<{ liked: boolean; count: number }>).detail;
+    announce(`${detail.liked ? "You like this" : "You do not like this"}. ${plural(detail.count, "like", "likes")}`);
+  });
+
   replaceChildren(
     root,
-    h("p", {}, h("a", { href: "#/" }, "← All targets")),
+    h("p", {}, h("a", { href: "#/", class: "back" }, "← All targets")),
     title,
-    h("div", { class: "engagement" }, like.element, h("span", { class: "viewers-box" }, viewers, " watching"), sparkline.element),
-    reactions.element,
+    h("div", { class: "engagement" }, like, viewers, sparkline.element),
+    reactions,
     ownership,
     moderation.element,
     comments.element,
   );
 
-  const applySettings = (next: RoomSettings) => {
-    const emojiChanged = settings === null || settings.reactions.join(" ") !== next.reactions.join(" ");
-    settings = next;
-    moderation.setSettings(next);
-    if (emojiChanged) reactions.reset(next.reactions, reactionCounts);
-  };
+  const applySettings = (next: RoomSettings) => moderation.setSettings(next);
 
-  const onHello = (hello: HelloFrame) => {
+  const onHello = (hello: Hello) => {
     status.onHello(hello);
     if (hello.resync || appliedSeq < 0) appliedSeq = hello.seq;
-    like.setCount(hello.count, hello.seq);
     sparkline.resetCount(hello.count);
-    setText(viewers, String(hello.viewers));
-    reactionCounts = { ...hello.reactions };
-    settings = null; // counts may have moved while away: rebuild the bar from this snapshot
     applySettings(hello.settings);
     comments.onHello(hello);
+    // A reconnect may follow a claim by someone else: the owner line catches up with it.
+    void loadInfo();
   };
 
-  const onEvent = (frame: EventFrame) => {
+  const onEvent = (frame: Event) => {
     if (frame.seq <= appliedSeq) return;
     appliedSeq = frame.seq;
-    const event = frame.event;
-    if (event.kind === "like" || event.kind === "unlike") {
-      like.setCount(event.count, frame.seq);
-    } else if (event.kind === "reaction" && event.commentId === null) {
-      reactionCounts[event.emoji] = event.count;
-      reactions.setCount(event.emoji, event.count);
-    } else if (event.kind === "settings") {
-      applySettings(event.settings);
-    }
+    if (frame.event.kind === "settings") applySettings(frame.event.settings);
     comments.onEvent(frame);
   };
 
-  const openLive = () => {
-    live?.close();
-    appliedSeq = -1;
-    live = connect(target, {
-      baseUrl: deps.baseUrl,
-      token: async () => {
-        await whenOnline();
-        return session.token();
-      },
-      pingIntervalMs: PING_INTERVAL_MS,
-      onHello,
-      onEvent,
-      onCount: (count, seq) => {
-        like.setCount(count, seq);
-        sparkline.observeCount(count);
-      },
-      onViewers: (n) => setText(viewers, String(n)),
-      onStatus: (s) => status.onSocketStatus(s),
-      onError: (error) => announce(`Live connection: ${error.message}`),
-    });
-  };
+  const stopFrames = hub.onFrame((frame) => {
+    if (frame.type === "hello") onHello(frame);
+    else if (frame.type === "event") onEvent(frame);
+  });
+  let lastStatus = hub.state.status;
+  const stopHub = hub.subscribe(() => {
+    // The chart follows the count itself (frames, events, acks alike), so it agrees with it.
+    if (hub.state.count !== null) sparkline.observeCount(hub.state.count);
+    if (hub.state.status !== lastStatus) {
+      lastStatus = hub.state.status;
+      status.onSocketStatus(lastStatus === "offline" ? "reconnecting" : lastStatus);
+    }
+  });
+
+  // A hub kept from a moment ago (this target's page left and came back within the hub's close
+  // grace) said its hello before these listeners: a fresh one sets the status and the comments.
+  if (hub.state.status === "open") hub.reconnect();
 
   const loadInfo = async () => {
     try {
       info = await api.targetInfo(target);
     } catch {
-      info = null;
+      // Unknown for now: the last answer stays.
     }
-    if (info?.title) setText(title, info.title);
+    setText(title, titleText());
+    document.title = `${titleText()} · live`;
     renderOwnership();
     moderation.show(canModerate());
     comments.refreshPermissions();
@@ -134,43 +129,31 @@ export function mountTargetPage(root: HTMLElement, target: string, deps: PageDep
   const renderOwnership = () => {
     const me = userId();
     if (info === null || info.owner !== null || me === null) {
-      replaceChildren(ownership, info?.owner ? h("p", { class: "hint" }, `Owner: ${info.owner}`) : null);
+      replaceChildren(ownership, info?.owner ? h("p", { class: "hint", "data-testid": "owner" }, `Owner: ${info.owner}`) : null);
       return;
     }
-    replaceChildren(
-      ownership,
-      h(
-        "button",
-        {
-          type: "button",
-          "data-testid": "claim",
-          onclick: async () => {
-            try {
-              info = await api.registerTarget(target, target);
-              announce("You own this target now");
-              await loadInfo();
-            } catch (error) {
-              announce(`Could not claim: ${describeError(error)}`);
-            }
-          },
+    const claim = h(
+      "button",
+      {
+        type: "button",
+        "data-testid": "claim",
+        onclick: async () => {
+          claim.disabled = true;
+          try {
+            info = await api.registerTarget(target, titleText());
+            announce("You own this target now");
+          } catch (error) {
+            // Most often someone claimed it first: the owner line replaces the button below.
+            announce(`Could not claim: ${describeError(error)}`);
+          }
+          await loadInfo();
+          // The button is gone either way: focus stays in this part of the page, not on <body>.
+          title.focus();
         },
-        "Claim this target (become its owner)",
-      ),
+      },
+      "Claim this target (become its owner)",
     );
-  };
-
-  const loadLiked = async () => {
-    const me = userId();
-    if (me === null) {
-      like.setLiked(null);
-      return;
-    }
-    const stamp = like.statusReadStamp();
-    try {
-      like.setLiked((await api.rest.likeStatus(me, target)).liked, stamp);
-    } catch {
-      like.setLiked(null, stamp);
-    }
+    replaceChildren(ownership, claim);
   };
 
   const loadHistory = async () => {
@@ -181,34 +164,24 @@ export function mountTargetPage(root: HTMLElement, target: string, deps: PageDep
     }
   };
 
-  const stopSession = session.onChange(() => {
-    // A new identity needs a new socket: the room reads the user from the ticket it connected with.
-    live?.reconnect();
-    void loadLiked();
-    void loadInfo();
-  });
-  const stopNetwork = onNetworkChange((online) => {
-    status.onNetwork(online);
-    if (!online) live?.reconnect();
-  });
+  const stopSession = session.onChange(() => void loadInfo());
+  // The hub's socket drops itself when the browser goes offline; the status line says why.
+  const stopNetwork = onNetworkChange((online) => status.onNetwork(online));
   const historyTimer = setInterval(() => {
     void loadHistory();
     sparkline.render();
   }, HISTORY_REFRESH_MS);
 
-  openLive();
   void comments.reload();
-  void loadLiked();
   void loadInfo();
   void loadHistory();
-  document.title = `${target} · live`;
+  document.title = `${titleText()} · live`;
 
   return () => {
     stopSession();
     stopNetwork();
+    stopFrames();
+    stopHub();
     clearInterval(historyTimer);
-    live?.close();
-    live = null;
   };
 }
-

@@ -89,6 +89,14 @@ export class ReactionsLedger {
     );
   }
 
+  /** The emoji `userId` holds on `subject`, sorted: a reconnecting viewer's pressed buttons. */
+  heldBy(subject: string, userId: string): string[] {
+    return this.sql
+      .exec<{ emoji: string }>("SELECT emoji FROM reactions WHERE subject = ? AND user_id = ? ORDER BY emoji", subject, userId)
+      .toArray()
+      .map((row) => row.emoji);
+  }
+
   count(subject: string, emoji: string): number {
     return this.sql.exec<{ n: number }>("SELECT n FROM reaction_counts WHERE subject = ? AND emoji = ?", subject, emoji).toArray()[0]?.n ?? 0;
   }

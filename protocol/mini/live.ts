@@ -71,6 +71,7 @@ export const ServerFrame = z.discriminatedUnion("type", [
     reactions: Counts,
     pinned: z.nullable(Comment),
     settings: RoomSettings,
+    mine: z.optional(z.array(z.string())),
   }),
   z.object({ type: z.literal("count"), count: count(), seq: Seq }),
   z.object({ type: z.literal("viewers"), viewers: count() }),

@@ -128,6 +128,19 @@ export async function holdAnswers(page: Page, url: RegExp): Promise<{ served: ()
   };
 }
 
+/**
+ * The text of a part inside one of the embed's elements on the page (`<engage-like
+ * data-testid="like">` and its `[part~=count]`): Playwright's CSS reaches into open shadow roots.
+ */
+export async function partText(page: Page, testId: string, part: string): Promise<string> {
+  return ((await page.getByTestId(testId).locator(`[part~="${part}"]`).first().textContent()) ?? "").trim();
+}
+
+/** The page's like button: the one inside <engage-like> (its name holds the count, "Like 3"). */
+export function likeButton(page: Page): Locator {
+  return page.getByTestId("like").getByRole("button");
+}
+
 export async function textOf(page: Page, testId: string): Promise<string> {
   return ((await page.getByTestId(testId).first().textContent()) ?? "").trim();
 }

@@ -1,6 +1,6 @@
 import type { Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
-import { openTarget, textOf, uniqueTarget } from "./browser";
+import { openTarget, partText, uniqueTarget } from "./browser";
 import { useBrowser } from "./fixtures";
 
 const baseUrl = inject("pageUrl");
@@ -38,7 +38,7 @@ describe("the live page under its Content-Security-Policy header", () => {
     expect(page?.headers()["content-security-policy"]).toContain("connect-src 'self';");
     const target = uniqueTarget();
     await openTarget(ada, target);
-    expect(await textOf(ada.page, "viewers")).toBe("1");
+    expect(await partText(ada.page, "viewers", "viewers")).toBe("1 watching");
   });
 
   it("lets the page open a socket to its own origin and refuses one to another host", async () => {

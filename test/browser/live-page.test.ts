@@ -6,7 +6,9 @@ import {
   devToken,
   eventually,
   holdAnswers,
+  likeButton,
   openTarget,
+  partText,
   postComment,
   screenshot,
   textOf,
@@ -27,29 +29,29 @@ describe("the live page in a browser", () => {
     const bob = await visitor("bob");
     await openTarget(ada, target);
     await openTarget(bob, target);
-    await eventually(async () => (await textOf(bob.page, "viewers")) === "2", 5_000, "two viewers");
+    await eventually(async () => (await partText(bob.page, "viewers", "viewers")) === "2 watching", 5_000, "two viewers");
 
-    const like = ada.page.getByRole("button", { name: "Like", exact: true });
+    const like = likeButton(ada.page);
     expect(await like.getAttribute("aria-pressed")).toBe("false");
     // Keyboard: focus the button and press Space, as a keyboard user would.
     await like.focus();
     await ada.page.keyboard.press("Space");
-    const seenAfterMs = await eventually(async () => (await textOf(bob.page, "like-count")) === "1", 1_000, "bob sees 1 like");
+    const seenAfterMs = await eventually(async () => (await partText(bob.page, "like", "count")) === "1", 1_000, "bob sees 1 like");
     expect(seenAfterMs).toBeLessThanOrEqual(1_000);
 
     expect(await like.getAttribute("aria-pressed")).toBe("true");
-    await eventually(async () => (await like.getAttribute("data-pending")) === "false", 5_000, "ada's like settled");
-    expect(await textOf(ada.page, "like-count")).toBe("1");
+    await eventually(async () => (await like.getAttribute("aria-busy")) === "false", 5_000, "ada's like settled");
+    expect(await partText(ada.page, "like", "count")).toBe("1");
     await eventually(async () => (await textOf(ada.page, "announcer")).includes("You like this. 1 like"), 3_000, "announcement");
     await screenshot(ada.page, "target-liked");
 
     await like.click();
-    await eventually(async () => (await textOf(bob.page, "like-count")) === "0", 1_000, "bob sees the unlike");
+    await eventually(async () => (await partText(bob.page, "like", "count")) === "0", 1_000, "bob sees the unlike");
     expect(await like.getAttribute("aria-pressed")).toBe("false");
     // The server agrees with the button after a reload.
     await ada.page.reload();
     await connected(ada.page);
-    await eventually(async () => (await ada.page.getByRole("button", { name: "Like", exact: true }).getAttribute("aria-pressed")) === "false", 3_000, "state after reload");
+    await eventually(async () => (await likeButton(ada.page).getAttribute("aria-pressed")) === "false", 3_000, "state after reload");
   });
 
   it("posts a comment with the keyboard and shows it once in the other window", async () => {
@@ -226,20 +228,20 @@ describe("the live page in a browser", () => {
     const status = await holdAnswers(ada.page, /\/v1\/users\/[^/]+\/likes\/[^/?]+$/);
     await openTarget(ada, target);
     await eventually(async () => status.served(), 5_000, "the like status read (and held)");
-    const like = ada.page.getByRole("button", { name: "Like", exact: true });
+    const like = likeButton(ada.page);
     await like.click();
-    await eventually(async () => (await like.getAttribute("data-pending")) === "false", 5_000, "the like settled");
+    await eventually(async () => (await like.getAttribute("aria-busy")) === "false", 5_000, "the like settled");
     await status.release();
     await new Promise((r) => setTimeout(r, 300));
     expect(await like.getAttribute("aria-pressed")).toBe("true");
-    expect(await textOf(ada.page, "like-count")).toBe("1");
+    expect(await partText(ada.page, "like", "count")).toBe("1");
   });
 
   it("keeps the home page's demo counts live", async () => {
     const watcher = await visitor(null);
     const row = watcher.page.locator('[data-target="post:welcome"]');
-    await eventually(async () => /\d+ likes?/.test((await row.getByTestId("home-count").textContent()) ?? ""), 5_000, "initial count");
-    const before = Number(/(\d+)/.exec((await row.getByTestId("home-count").textContent()) ?? "")?.[1]);
+    await eventually(async () => /\d+ likes?/.test((await row.getByTestId("home-count").locator('[part="count"]').textContent()) ?? ""), 5_000, "initial count");
+    const before = Number(/(\d+)/.exec((await row.getByTestId("home-count").locator('[part="count"]').textContent()) ?? "")?.[1]);
     const token = await devToken(baseUrl, uniqueName("fan"));
     const res = await fetch(`${baseUrl}/v1/likes`, {
       method: "POST",
@@ -247,7 +249,7 @@ describe("the live page in a browser", () => {
       body: JSON.stringify({ target: "post:welcome", action: "like" }),
     });
     expect(res.status).toBe(200);
-    await eventually(async () => (await row.getByTestId("home-count").textContent()) === `${before + 1} ${before + 1 === 1 ? "like" : "likes"}`, 3_000, "live count");
+    await eventually(async () => (await row.getByTestId("home-count").locator('[part="count"]').textContent()) === `${before + 1} ${before + 1 === 1 ? "like" : "likes"}`, 8_000, "live count (counts re-read every 5 s, client/embed/counts.ts)");
     await screenshot(watcher.page, "home");
   });
 
@@ -257,9 +259,12 @@ describe("the live page in a browser", () => {
     await openTarget(guest, target);
     expect(await guest.page.getByTestId("composer-input").isDisabled()).toBe(true);
     expect(await guest.page.getByText("Sign in to comment.").count()).toBe(1);
-    await guest.page.getByRole("button", { name: "Like", exact: true }).click();
-    await eventually(async () => (await textOf(guest.page, "announcer")) === "Sign in to like", 2_000, "sign-in hint");
-    expect(await guest.page.getByRole("button", { name: "Like", exact: true }).getAttribute("aria-pressed")).toBe("false");
+    await likeButton(guest.page).click();
+    // On screen, next to the button (and in the element's own live region), not only announced.
+    const hint = guest.page.getByTestId("like").locator('[part~="message"]');
+    await eventually(async () => (await hint.textContent()) === "Sign in to like", 2_000, "sign-in hint");
+    expect(await hint.isVisible()).toBe(true);
+    expect(await likeButton(guest.page).getAttribute("aria-pressed")).toBe("false");
     const unnamed: unknown = await guest.page.evaluate(
       `[...document.querySelectorAll("button")].filter((b) => !(b.getAttribute("aria-label") || b.textContent || "").trim()).length`,
     );

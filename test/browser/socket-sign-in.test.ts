@@ -1,7 +1,7 @@
 import type { Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import { z } from "zod";
-import { connected, connectionState, eventually, openTarget, textOf, uniqueTarget } from "./browser";
+import { connected, connectionState, eventually, likeButton, openTarget, partText, uniqueTarget } from "./browser";
 import { useBrowser } from "./fixtures";
 
 const baseUrl = inject("pageUrl");
@@ -39,10 +39,10 @@ describe("the live page signs its socket in with tickets", () => {
     await openTarget(bob, target);
     const { token } = await storedSession(ada.page);
 
-    const like = ada.page.getByRole("button", { name: "Like", exact: true });
+    const like = likeButton(ada.page);
     await like.click();
-    await eventually(async () => (await textOf(bob.page, "like-count")) === "1", 3_000, "bob sees ada's like");
-    await eventually(async () => (await like.getAttribute("data-pending")) === "false", 5_000, "ada's like settled");
+    await eventually(async () => (await partText(bob.page, "like", "count")) === "1", 3_000, "bob sees ada's like");
+    await eventually(async () => (await like.getAttribute("aria-busy")) === "false", 5_000, "ada's like settled");
 
     // Offline and back: the page reconnects with a ticket minted for that attempt.
     await ada.context.setOffline(true);
@@ -50,7 +50,7 @@ describe("the live page signs its socket in with tickets", () => {
     await ada.context.setOffline(false);
     await connected(ada.page, 15_000);
     await like.click();
-    await eventually(async () => (await textOf(bob.page, "like-count")) === "0", 3_000, "bob sees ada's unlike");
+    await eventually(async () => (await partText(bob.page, "like", "count")) === "0", 3_000, "bob sees ada's unlike");
 
     const live = seen.sockets.filter((url) => url.includes(encodeURIComponent(target)));
     expect(live.length).toBeGreaterThanOrEqual(2);

@@ -223,6 +223,24 @@ describe("reactions live in the room", () => {
     late.close();
   });
 
+  it("tells a signed-in viewer in the hello which of the room's reactions they hold, and no one else", async () => {
+    const target = uniqueTarget("stream");
+    const user = uniqueUser();
+    await reacted(target, user, "love");
+    await reacted(target, user, "wow");
+    await reacted(target, uniqueUser(), "haha");
+    await reacted(target, user, "wow", "remove");
+    const mine = await LiveSocket.open(target, { token: await tokenFor(user) });
+    expect((await mine.next("hello")).mine).toEqual(["love"]);
+    mine.close();
+    const other = await LiveSocket.open(target, { token: await tokenFor(uniqueUser()) });
+    expect((await other.next("hello")).mine).toEqual([]);
+    other.close();
+    const anonymous = await LiveSocket.open(target);
+    expect((await anonymous.next("hello")).mine).toBeUndefined();
+    anonymous.close();
+  });
+
   it("acks a react frame, replays the ack for a resent frame id, and refuses the id for another reaction", async () => {
     const target = uniqueTarget("stream");
     const user = uniqueUser();

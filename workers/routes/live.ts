@@ -24,7 +24,8 @@ const liveRoute = createRoute({
     "forged or misdirected ticket, or a `?token=` (bearer tokens never go in URLs), gets the socket accepted, an " +
     "`error` frame and a close with a 44xx code (docs/realtime.md). A browser's `Origin` must be the Worker's own or " +
     "listed in CORS_ORIGINS (`*` admits viewers only), else the socket closes with 4403 `origin_not_allowed` (docs/cors.md). " +
-    "`?since=<seq>` replays missed events or answers with a resync snapshot. `?v=` is the client's protocol version.",
+    "`?since=<seq>` replays missed events or answers with a resync snapshot. `?v=` is the client's protocol version. " +
+    "The first frame is `hello`; for a signed-in socket its `mine` lists the room's own reactions that user holds.",
   request: { params: z.object({ target: TargetId }), query: LiveQuery },
   responses: {
     101: { description: "Switching to the WebSocket protocol (also for refused tickets, closed with a 44xx code)" },
