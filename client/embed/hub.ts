@@ -1,4 +1,4 @@
-import { LikeStatusResponse, type AckFrame, type ServerFrame } from "../../protocol/mini/live";
+import { LikeStatusResponse, type AckFrame, type HelloFrame, type ServerFrame } from "../../protocol/mini/live";
 import { onConfigure } from "./config";
 import { LiveSocket, type SocketStatus } from "./socket";
 
@@ -22,6 +22,8 @@ export interface HubState {
   /** The reactions the room accepts, from its settings. */
   allowed: string[];
   status: SocketStatus;
+  /** The last hello, for a comment section that joins a hub already open. */
+  hello?: HelloFrame;
 }
 
 /** A write the server refused (its error code), or "sign_in" when there is no signed-in user. */
@@ -50,6 +52,8 @@ const countWatchers = new Set<(base: string, target: string, count: number) => v
 export class Hub {
   readonly state: HubState = { count: null, viewers: null, user: null, liked: null, reactions: {}, mine: new Set(), allowed: [], status: "connecting" };
   private readonly listeners = new Set<() => void>();
+  /** Every frame, for the comment section (its events are none of the other elements' business). */
+  readonly taps = new Set<(frame: ServerFrame) => void>();
   private readonly pending = new Map<string, Pending>();
   private readonly socket: LiveSocket;
   private readonly unconfigure: () => void;
@@ -100,7 +104,8 @@ export class Hub {
     this.changed();
   }
 
-  private write(type: string, fields: object): Promise<AckFrame> {
+  /** A frame the room acks; `fields.id` (a retry's) replaces the fresh one, so the room answers it once. */
+  write(type: string, fields: object): Promise<AckFrame> {
     const frame = { type, id: crypto.randomUUID(), ...fields };
     return new Promise((resolve, reject) => {
       const pending: Pending = {
@@ -129,6 +134,7 @@ export class Hub {
     const state = this.state;
     switch (frame.type) {
       case "hello": {
+        state.hello = frame;
         const user = frame.user?.id ?? null;
         if (user !== state.user) state.liked = null;
         state.user = user;
@@ -166,6 +172,7 @@ export class Hub {
       default:
         return;
     }
+    for (const tap of this.taps) tap(frame);
     this.changed();
   }
 
