@@ -186,6 +186,16 @@ describe("<engage-comments> on another site's page", () => {
     await write(mod, "the owner posts while comments are off");
     await comment(reader, "the owner posts while comments are off").waitFor();
     expect(await comment(reader, "the owner posts while comments are off").locator("[part~=badge-owner]").textContent()).toBe("Owner");
+
+    // Slow mode, set from the panel: a reader's second comment is refused with the wait said once, and kept.
+    await mod.locator("engage-comments [data-control=comments-enabled]").check();
+    await mod.locator("engage-comments select[data-control=slow-mode]").selectOption("30");
+    await until(readerIn, "engage-comments form[part~=main] [part=row] > [part=hint]", "Slow mode: one comment every 30 s");
+    await write(readerIn, "eve's first");
+    await until(readerIn, "engage-comments [part=notice]", "Comment posted");
+    await write(readerIn, "eve's second");
+    await eventually(async () => /^Slow mode: you can comment again in \d+ s$/.test(await text(readerIn, "engage-comments [part=notice]")), 10_000, "the slow-mode refusal");
+    expect(await readerIn.locator("engage-comments textarea[part~=main]").inputValue()).toBe("eve's second");
   });
 
   it("queues a comment written during a network cut and posts it exactly once after reconnecting", async () => {

@@ -15,6 +15,7 @@ export class Composer {
   private readonly blocked = el("p", { part: "hint", dir: "auto" });
   private readonly hint = el("span", { part: "hint", dir: "auto" });
   private readonly cancel: HTMLButtonElement | null;
+  private readonly row = el("div", { part: "row" });
   private max = 500;
   private label = "";
 
@@ -28,7 +29,8 @@ export class Composer {
     this.textarea = el("textarea", { part: `input ${part}`, dir: "auto", rows: "3", "aria-describedby": id });
     this.cancel = onCancel === undefined ? null : button("", { part: "action" }, onCancel);
     this.element.setAttribute("part", `composer ${part}`);
-    this.element.append(this.blocked, this.textarea, el("div", { part: "row" }, this.submit, ...(this.cancel === null ? [] : [this.cancel]), this.counter, this.hint));
+    this.row.append(this.submit, ...(this.cancel === null ? [] : [this.cancel]), this.counter, this.hint);
+    this.element.append(this.blocked, this.textarea, this.row);
     this.textarea.addEventListener("input", () => this.count());
     this.textarea.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) this.element.requestSubmit();
@@ -62,8 +64,8 @@ export class Composer {
   block(reason: string | null): void {
     this.blocked.textContent = reason ?? "";
     this.blocked.hidden = reason === null;
-    for (const part of [this.textarea, this.submit]) part.hidden = reason !== null;
-    this.counter.hidden = reason !== null;
+    this.textarea.hidden = reason !== null;
+    this.row.hidden = reason !== null;
   }
 
   note(text: string): void {

@@ -16,6 +16,8 @@ export interface ItemContext {
   react(comment: Comment, emoji: string): void;
   reply(comment: Comment): void;
   showReplies(comment: Comment): void;
+  /** How many of its replies the page holds: "Show N replies" goes once they are all shown. */
+  shownReplies(commentId: string): number;
   remove(comment: Comment): Promise<void>;
   /** The moderation chunk's buttons for this comment, once it is loaded. */
   tools(comment: Comment): Node | null;
@@ -93,7 +95,7 @@ export class CommentItem {
     const actions = el("div", { part: "actions row" });
     const user = this.ctx.user();
     if (comment.replyTo === null && user !== null) actions.append(button(t.reply, { part: "action", "data-action": "reply", "aria-label": fill(t.replyTo, locale, { name: comment.author.name }) }, () => this.ctx.reply(comment)));
-    if (comment.replyTo === null && comment.replies > 0) {
+    if (comment.replyTo === null && comment.replies > this.ctx.shownReplies(comment.id)) {
       actions.append(button(plural(t.replies, locale, comment.replies), { part: "action", "data-action": "replies" }, () => this.ctx.showReplies(comment)));
     }
     const mayDelete = user !== null && (comment.author.id === user || this.ctx.canModerate());
@@ -107,7 +109,7 @@ export class CommentItem {
     const tools = this.ctx.canModerate() && !this.confirming ? this.ctx.tools(comment) : null;
     if (tools !== null) actions.append(tools);
 
-    this.article.replaceChildren(header, el("p", { part: "text", dir: "auto" }, ...withMentions(comment.text, comment.mentions)), reactions, actions);
+    this.article.replaceChildren(header, el("p", { part: "text", dir: "auto" }, ...withMentions(comment.text, comment.mentions)), el("div", { part: "row" }, reactions, actions));
     if (focusKey !== null) this.article.querySelector<HTMLElement>(`[data-action="${CSS.escape(focusKey)}"]`)?.focus();
   }
 

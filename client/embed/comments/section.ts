@@ -95,6 +95,7 @@ class CommentSection implements Section {
       react: (comment, emoji) => void this.react(comment, emoji),
       reply: (comment) => this.toggleReply(comment),
       showReplies: (comment) => void this.loadReplies(comment),
+      shownReplies: (id) => this.model.sortedReplies(id).length,
       remove: (comment) => this.remove(comment),
       tools: (comment) => this.moderation?.tools(comment) ?? null,
     };
@@ -329,6 +330,7 @@ class CommentSection implements Section {
       const page = await this.api.read(`/comments?limit=${REPLIES_PAGE_SIZE}&replyTo=${encodeURIComponent(comment.id)}`, CommentsPage);
       this.model.setReplies(comment.id, page.items);
       this.sync();
+      this.items.get(comment.id)?.render();
       this.items.get(page.items.at(-1)?.id ?? "")?.article.focus();
     } catch (error) {
       this.say(this.errorText(error));
