@@ -135,6 +135,15 @@ describe("<engage-comments> on another site's page", () => {
     await comment(ana, "a reply from bo").waitFor();
     expect(await ana.locator("engage-comments [part=replies] article", { hasText: "a reply from bo" }).count()).toBe(1);
     await comment(ana, "first from ana").getByText(/ago|now/).waitFor();
+
+    // A reader scrolled down is not moved: a cue counts what arrived, and takes them to it.
+    await bo.evaluate("window.scrollTo(0, document.body.scrollHeight)");
+    await write(ana, "posted while bo reads below");
+    await until(bo, "engage-comments [part=new-comments]", "1 new comment");
+    await bo.locator("engage-comments [part=new-comments]").click();
+    const focusedText = () => bo.evaluate("document.querySelector('engage-comments').shadowRoot.activeElement?.textContent ?? ''") as Promise<string>;
+    await eventually(async () => (await focusedText()).includes("posted while bo reads below"), 5_000, "focus on the new comment");
+    expect(await bo.locator("engage-comments [part=new-comments]").isVisible()).toBe(false);
     await bo.screenshot({ path: resolve(SCREENSHOTS, "embed-comments-light-en.png"), fullPage: true });
   });
 
