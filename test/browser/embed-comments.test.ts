@@ -166,6 +166,14 @@ describe("<engage-comments> on another site's page", () => {
     await until(mod, "engage-comments [part=notice]", "Comment deleted");
     await eventually(async () => (await comment(reader, "cy says something rude").count()) === 0, 10_000, "the reader's copy gone");
 
+    // Pin and highlight show on the reader's page live.
+    await comment(mod, "di says something else").locator("[data-action=pin]").click();
+    await until(mod, "engage-comments [part=notice]", "Comment pinned");
+    await until(reader, "engage-comments [part~=pinned-text]", "di says something else");
+    await comment(mod, "di says something else").locator("[data-action=highlight]").click();
+    await until(mod, "engage-comments [part=notice]", "Comment highlighted");
+    await until(reader, "engage-comments article[part~=comment] [part~=badge-highlighted]", "Highlighted");
+
     // A timeout with a chosen duration, then a ban, each said on screen; the ban list lifts it.
     const other = comment(mod, "di says something else");
     await other.locator("select[data-action=duration]").selectOption("3600");
