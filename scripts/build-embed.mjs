@@ -2,7 +2,8 @@
 // scripts/build-web.mjs, which puts it into dist/web with the live page.
 //
 //   embed/v1.js              a one-line module re-exporting the current build; revalidated often
-//   embed/v1/<name>-<hash>.js the build itself and its lazy chunks (locales): content-hashed,
+//   embed/v1/<name>-<hash>.js the build itself and its lazy chunks (locales, and comments-<hash>.js, the
+//                             <engage-comments> section, a build of its own): content-hashed,
 //                             immutable, and KEPT after later builds, so a page holding an older
 //                             v1.js never gets a 404 on a chunk it loads late
 //   embed/manifest.json      the current pinned URL with its SRI hash, and every kept file
@@ -47,6 +48,13 @@ async function fetchKept(origin, hashedDir) {
   return live;
 }
 
+/** The output built from the entry point whose path ends with `source`. */
+function entryOf(metafile, source) {
+  const found = Object.entries(metafile.outputs).find(([, output]) => output.entryPoint?.endsWith(source));
+  if (found === undefined) throw new Error(`the embed build made no file for ${source}`);
+  return found[0];
+}
+
 /**
  * Builds the embed into `into/embed`. `previous` is the folder of the last build (dist/web),
  * whose hashed files are carried over; `keepFrom` an origin to fetch kept files from.
@@ -55,8 +63,7 @@ export async function buildEmbed({ root, into, previous, keepFrom, minify = true
   const out = join(into, EMBED_DIR);
   const hashedDir = join(out, HASHED_DIR);
   await mkdir(hashedDir, { recursive: true });
-  const result = await esbuild.build({
-    entryPoints: { v1: join(root, "client", "embed", "v1.ts") },
+  const common = {
     outdir: out,
     entryNames: `${HASHED_DIR}/[name]-[hash]`,
     chunkNames: `${HASHED_DIR}/[name]-[hash]`,
@@ -70,10 +77,21 @@ export async function buildEmbed({ root, into, previous, keepFrom, minify = true
     // No sourcemaps: a `sourceMappingURL` line in every file would count against the size budget.
     legalComments: "none",
     logLevel: "warning",
+  };
+  // <engage-comments> is its own build, loaded by v1 only when a page has one: were it a chunk of
+  // the v1 build, everything both use would move into a shared chunk, and a like button's page
+  // would pay for the split (about 600 B gzip of a 15 KB budget). The shared live connection is
+  // handed to it at run time (client/embed/comments.ts), so it needs none of v1's modules.
+  const comments = await esbuild.build({ ...common, entryPoints: { comments: join(root, "client", "embed", "comments", "section.ts") } });
+  const commentsEntry = entryOf(comments.metafile, "section.ts");
+  const result = await esbuild.build({
+    ...common,
+    entryPoints: { v1: join(root, "client", "embed", "v1.ts") },
+    define: { COMMENTS_CHUNK: JSON.stringify(`./${basename(commentsEntry)}`) },
+    external: ["./comments-*"],
   });
-  const outputs = Object.keys(result.metafile.outputs);
-  const entry = outputs.find((path) => result.metafile.outputs[path].entryPoint !== undefined);
-  if (entry === undefined) throw new Error("the embed build made no entry file");
+  const entry = entryOf(result.metafile, "v1.ts");
+  const outputs = [...Object.keys(result.metafile.outputs), ...Object.keys(comments.metafile.outputs)];
   const built = outputs.map((path) => basename(path));
 
   // Earlier builds' files: from the last local build, and from the live deployment if asked.
@@ -106,5 +124,11 @@ export async function buildEmbed({ root, into, previous, keepFrom, minify = true
     files,
   };
   await writeFile(join(out, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-  return { entry: entryName, files: built, inputs: Object.keys(result.metafile.inputs) };
+  return {
+    entry: entryName,
+    comments: basename(commentsEntry),
+    files: built,
+    inputs: Object.keys(result.metafile.inputs),
+    commentsInputs: Object.keys(comments.metafile.inputs),
+  };
 }

@@ -1,17 +1,20 @@
 // What the embed costs a page (docs/embed.md "Size"): builds it into a scratch folder and follows
 // the static imports from /embed/v1.js, the files a page loads before any element works (lazy
-// chunks, such as non-default locales, are listed apart). Each file is minified and counted
+// chunks, such as non-default locales, are listed apart), then the comment section's build that
+// v1 loads when a page shows <engage-comments> (its moderation tools and locales listed apart). Each file is minified and counted
 // gzipped at level 9, as `gzip -9` would, since each is its own response.
 //   node scripts/embed-size.mjs      prints the sizes
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, normalize, relative, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
-import { buildEmbed, EMBED_DIR } from "./build-embed.mjs";
+import { buildEmbed, EMBED_DIR, HASHED_DIR } from "./build-embed.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 /** issue 19: `<engage-like>` plus `<engage-count>`, every script the page loads from us: 15 KB, read as 15,000 B. */
 export const LIKE_AND_COUNT_BUDGET_BYTES = 15_000;
+/** issue 19: `<engage-comments>` for a reader (moderation tools and other locales lazy): 35 KB, read as 35,000 B. */
+export const COMMENTS_BUDGET_BYTES = 35_000;
 
 const STATIC_IMPORT = /(?:^|[;}\s])(?:import|export)\s*(?:[\w*{}\s,$]*?\s*from\s*)?["'](\.{1,2}\/[^"']+)["']/g;
 const DYNAMIC_IMPORT = /\bimport\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g;
@@ -37,12 +40,25 @@ async function graph(dir, entry) {
 export async function measureEmbed() {
   const scratch = await mkdtemp(join(tmpdir(), "embed-size-"));
   try {
-    const { inputs } = await buildEmbed({ root: ROOT, into: scratch });
+    const { inputs, comments, commentsInputs } = await buildEmbed({ root: ROOT, into: scratch });
     const dir = join(scratch, EMBED_DIR);
-    const { loaded, lazy } = await graph(dir, "v1.js");
-    const files = [...loaded].map(([file, bytes]) => ({ file: relative(dir, join(dir, file)), bytes: bytes.length, gzip: gzipped(bytes) }));
-    const lazyFiles = await Promise.all(lazy.map(async (file) => ({ file, gzip: gzipped(await readFile(join(dir, file))) })));
-    return { files, lazy: lazyFiles, inputs, totalGzip: files.reduce((sum, f) => sum + f.gzip, 0) };
+    const listed = async (entry, skip) => {
+      const { loaded, lazy } = await graph(dir, entry);
+      const files = [...loaded].filter(([file]) => !skip.has(file)).map(([file, bytes]) => ({ file: relative(dir, join(dir, file)), bytes: bytes.length, gzip: gzipped(bytes) }));
+      const lazyFiles = await Promise.all(lazy.map(async (file) => ({ file, gzip: gzipped(await readFile(join(dir, file))) })));
+      return { loaded, files, lazy: lazyFiles };
+    };
+    const v1 = await listed("v1.js", new Set());
+    // <engage-comments>: v1 and its files, then the section's build, which v1 imports lazily.
+    const section = await listed(join(HASHED_DIR, comments), new Set(v1.loaded.keys()));
+    const totalGzip = v1.files.reduce((sum, f) => sum + f.gzip, 0);
+    return {
+      files: v1.files,
+      lazy: v1.lazy.filter((f) => f.file !== join(HASHED_DIR, comments)),
+      inputs,
+      totalGzip,
+      comments: { files: section.files, lazy: section.lazy, inputs: commentsInputs, totalGzip: totalGzip + section.files.reduce((sum, f) => sum + f.gzip, 0) },
+    };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -53,4 +69,7 @@ if (process.argv[1] === import.meta.filename) {
   for (const f of size.files) console.log(`${f.file}\t${f.bytes} B minified\t${f.gzip} B gzip -9`);
   console.log(`loaded for <engage-like> + <engage-count>: ${size.totalGzip} B gzip -9 (budget ${LIKE_AND_COUNT_BUDGET_BYTES} B)`);
   for (const f of size.lazy) console.log(`lazy ${f.file}\t${f.gzip} B gzip -9`);
+  for (const f of size.comments.files) console.log(`${f.file}\t${f.bytes} B minified\t${f.gzip} B gzip -9`);
+  console.log(`loaded for <engage-comments>: ${size.comments.totalGzip} B gzip -9 (budget ${COMMENTS_BUDGET_BYTES} B)`);
+  for (const f of size.comments.lazy) console.log(`lazy ${f.file}\t${f.gzip} B gzip -9`);
 }

@@ -1,4 +1,4 @@
-import { LikeStatusResponse, type AckFrame, type ServerFrame } from "../../protocol/mini/live";
+import { LikeStatusResponse, type AckFrame, type HelloFrame, type ServerFrame } from "../../protocol/mini/live";
 import { onConfigure } from "./config";
 import { LiveSocket, type SocketStatus } from "./socket";
 
@@ -22,6 +22,8 @@ export interface HubState {
   /** The reactions the room accepts, from its settings. */
   allowed: string[];
   status: SocketStatus;
+  /** The last hello, for a comment section that joins a hub already open. */
+  hello?: HelloFrame;
 }
 
 /** A write the server refused (its error code), or "sign_in" when there is no signed-in user. */
@@ -55,6 +57,7 @@ const countWatchers = new Set<(base: string, target: string, count: number) => v
 export class Hub {
   readonly state: HubState = { count: null, viewers: null, user: null, liked: null, reactions: {}, mine: new Set(), allowed: [], status: "connecting" };
   private readonly listeners = new Set<() => void>();
+  /** Every frame, after the hub's own state took it: the comment section and the live page render more of the room than the small elements do. */
   private readonly frameListeners = new Set<(frame: ServerFrame) => void>();
   private readonly pending = new Map<string, Pending>();
   private readonly socket: LiveSocket;
@@ -87,10 +90,7 @@ export class Hub {
     };
   }
 
-  /**
-   * Every frame as it arrives, before the hub's own state takes it: for a page that renders
-   * more of the room than these elements do (the live page's comment list), on the same socket.
-   */
+  /** Every frame on this target's one socket, once the hub's own state has taken it. */
   onFrame(listener: (frame: ServerFrame) => void): () => void {
     this.frameListeners.add(listener);
     return () => this.frameListeners.delete(listener);
@@ -121,7 +121,10 @@ export class Hub {
     this.changed();
   }
 
-  /** Sends a write frame; resolves with the room's ack, rejects with its error (WriteError). */
+  /**
+   * Sends a write frame; resolves with the room's ack, rejects with its error (WriteError).
+   * `fields.id` (a retry's) replaces the fresh one, so the room answers it once.
+   */
   write(type: string, fields: object): Promise<AckFrame> {
     const frame = { type, id: crypto.randomUUID(), ...fields };
     return new Promise((resolve, reject) => {
@@ -148,10 +151,10 @@ export class Hub {
   }
 
   private apply(frame: ServerFrame): void {
-    for (const listener of this.frameListeners) listener(frame);
     const state = this.state;
     switch (frame.type) {
       case "hello": {
+        state.hello = frame;
         const user = frame.user?.id ?? null;
         if (user !== state.user) {
           state.liked = null;
@@ -192,8 +195,10 @@ export class Hub {
         if (frame.id !== undefined) this.pending.get(frame.id)?.reject(new WriteError(frame.error.code, frame.error.message, frame.error.retryAfterSeconds));
         break;
       default:
+        for (const listener of this.frameListeners) listener(frame);
         return;
     }
+    for (const listener of this.frameListeners) listener(frame);
     this.changed();
   }
 

@@ -8,6 +8,7 @@
  *   </script>
  *   <engage-like target="post:abc"></engage-like>
  */
+import { EngageComments } from "./comments";
 import { EngageCount } from "./count";
 import { define } from "./element";
 import { EngageLike } from "./like";
@@ -15,9 +16,10 @@ import { EngageReactions } from "./reactions";
 import { EngageViewers } from "./viewers";
 
 export { configure, type EmbedOptions, type TokenProvider } from "./config";
-export { EngageCount, EngageLike, EngageReactions, EngageViewers };
+export { EngageComments, EngageCount, EngageLike, EngageReactions, EngageViewers };
 
 define("engage-like", EngageLike);
 define("engage-count", EngageCount);
 define("engage-viewers", EngageViewers);
 define("engage-reactions", EngageReactions);
+define("engage-comments", EngageComments);

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
-import { COMMENT_ID_PATTERN, EMOJI_PATTERN, MARK_PATTERN, MAX_BATCH_TARGETS, MAX_COMMENT_LENGTH, PROTOCOL_VERSION, TARGET_PATTERN } from "../wire-constants";
+import { MARK_PATTERN, MAX_BATCH_TARGETS, PROTOCOL_VERSION } from "../wire-constants";
+import { Comment, CommentId, count, Counts, Emoji, RoomSettings, TargetId } from "./comment";
 
 /**
  * The browser's mirror of the server frames of protocol/live.ts, in zod/mini: the classic
@@ -8,41 +9,9 @@ import { COMMENT_ID_PATTERN, EMOJI_PATTERN, MARK_PATTERN, MAX_BATCH_TARGETS, MAX
  * Only what a browser reads is mirrored (server frames, REST answers the embed parses).
  */
 
-// Parsed without `new Function`, so a host page whose CSP lacks 'unsafe-eval' sees no violation.
-z.config({ jitless: true });
-
-const count = () => z.int().check(z.nonnegative());
-const TargetId = z.string().check(z.regex(TARGET_PATTERN));
-const CommentId = z.string().check(z.regex(COMMENT_ID_PATTERN));
-const Emoji = z.string().check(z.minLength(1), z.maxLength(32), z.regex(EMOJI_PATTERN));
 const RequestId = z.string().check(z.minLength(1), z.maxLength(64));
 const Mark = z.string().check(z.regex(MARK_PATTERN));
 const Seq = count();
-const Counts = z.record(z.string(), count());
-
-export const Comment = z.object({
-  id: CommentId,
-  target: TargetId,
-  author: z.object({ id: z.nullable(z.string().check(z.minLength(1), z.maxLength(128))), name: z.string() }),
-  text: z.string(),
-  mentions: z.array(z.string()),
-  replyTo: z.nullable(CommentId),
-  createdAt: z.string(),
-  seq: count(),
-  reactions: Counts,
-  replies: count(),
-  highlighted: z.boolean(),
-  deleted: z.boolean(),
-});
-
-const RoomSettings = z.object({
-  commentsEnabled: z.boolean(),
-  slowModeSeconds: z.int().check(z.minimum(0), z.maximum(120)),
-  membersOnly: z.boolean(),
-  maxCommentLength: z.int().check(z.minimum(1), z.maximum(MAX_COMMENT_LENGTH)),
-  filter: z.enum(["mask", "reject", "off"]),
-  reactions: z.array(Emoji).check(z.minLength(1), z.maxLength(32)),
-});
 
 const ReactionResult = z.object({ target: TargetId, emoji: Emoji, reacted: z.boolean(), count: count(), changed: z.boolean(), seq: Seq });
 
@@ -109,4 +78,4 @@ export const LiveTicket = z.object({ ticket: z.string(), expiresAt: z.int() });
 export const LikeStatusResponse = z.object({ liked: z.boolean(), likedAt: z.nullable(z.string()) });
 export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.optional(z.unknown()) }) });
 
-export { MAX_BATCH_TARGETS };
+export { Comment, MAX_BATCH_TARGETS };

@@ -84,6 +84,17 @@ async function pressUntil(page: Page, selector: string, done: () => Promise<bool
 const liked = (page: Page) => async () => (await page.locator("engage-like button").getAttribute("aria-pressed")) === "true";
 const reacted = (page: Page) => async () => (await page.locator('engage-reactions button[aria-pressed="true"]').count()) === 1;
 
+async function postComment(target: string, user: string, text: string): Promise<void> {
+  const res = await fetch(provider!.tokenUrl, { method: "POST", body: JSON.stringify({ sub: user, name: user }) });
+  const { token } = z.object({ token: z.string() }).parse(await res.json());
+  const posted = await fetch(`${api}/v1/targets/${encodeURIComponent(target)}/comments`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ text }),
+  });
+  expect(posted.status).toBe(201);
+}
+
 const Violation = z.object({
   id: z.string(),
   impact: z.string().nullish(),
@@ -119,8 +130,11 @@ describe("the embed's accessibility", () => {
   for (const theme of ["light", "dark"] as const) {
     it(`has no serious or critical axe violation with every element, ${theme} theme, signed out and signed in`, async () => {
       const target = uniqueTarget("post");
-      const page = await open(`${host!.origin}/post?target=${target}&theme=${theme}`, theme, true);
+      // <engage-comments> too, with a comment to show (its reactions, time, actions).
+      await postComment(target, uniqueName("cy"), `a comment to scan, hi @mira_reads`);
+      const page = await open(`${host!.origin}/post?target=${target}&theme=${theme}&comments=1`, theme, true);
       await page.locator("html[data-ready=true]").waitFor();
+      await page.locator("engage-comments article[part~=comment]").waitFor();
       await until(page, "engage-like [part=count]", "0");
       await until(page, "engage-count [part=count]", "0 likes");
       await page.locator("engage-reactions button").first().waitFor();
@@ -133,6 +147,7 @@ describe("the embed's accessibility", () => {
       await pressUntil(page, "engage-like button", liked(page));
       await until(page, "engage-like [part=count]", "1");
       await pressUntil(page, "engage-reactions button", reacted(page));
+      await page.locator("engage-comments textarea[part~=main]").waitFor();
       expect(serious(await axe(page, `${theme} signed in`))).toEqual([]);
     });
   }

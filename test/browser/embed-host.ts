@@ -24,6 +24,8 @@ const Choice = z.object({
   below: z.string().regex(TARGET).optional(),
   theme: z.enum(["light", "dark", "auto"]).optional(),
   locale: z.string().regex(/^[a-z]{2}$/).optional(),
+  /** Adds the post's <engage-comments> below it. */
+  comments: z.literal("1").optional(),
 });
 
 // The page's script, a file of the site (script-src allows no inline script).
@@ -62,7 +64,9 @@ function page(choice: z.infer<typeof Choice>): string {
 <p><engage-like${attributes({ target: choice.target, ...common })}></engage-like>
 <engage-viewers${attributes({ target: choice.target, ...common })}></engage-viewers>
 <engage-count${attributes({ target: choice.target, ...common })}></engage-count></p>
-<p><engage-reactions${attributes({ target: choice.target, ...common })}></engage-reactions></p></article>`;
+<p><engage-reactions${attributes({ target: choice.target, ...common })}></engage-reactions></p></article>${
+          choice.comments === undefined ? "" : `<engage-comments${attributes({ target: choice.target, ...common })}></engage-comments>`
+        }`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>a site</title><link rel="stylesheet" href="/site.css"></head>
 <body${choice.theme === "dark" ? ' class="dark"' : ""}>${body}<script type="module" src="/host.js"></script></body></html>`;
 }

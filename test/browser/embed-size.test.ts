@@ -1,18 +1,22 @@
 import { describe, expect, it } from "vitest";
 // @ts-expect-error -- a plain .mjs script shared with `node scripts/embed-size.mjs`; its shape is checked below.
-import { LIKE_AND_COUNT_BUDGET_BYTES, measureEmbed } from "../../scripts/embed-size.mjs";
+import { COMMENTS_BUDGET_BYTES, LIKE_AND_COUNT_BUDGET_BYTES, measureEmbed } from "../../scripts/embed-size.mjs";
 import { z } from "zod";
 
 // The embed's cost to a page (issue 19): every script a page loads from us before
 // <engage-like> and <engage-count> work, minified, each gzipped at level 9. Built fresh from the
 // sources, so the number is the same on every machine. README and docs/embed.md state it.
 
+const Files = z.array(z.object({ file: z.string(), bytes: z.number(), gzip: z.number() }));
+const Lazy = z.array(z.object({ file: z.string(), gzip: z.number() }));
 const Size = z.object({
-  files: z.array(z.object({ file: z.string(), bytes: z.number(), gzip: z.number() })),
-  lazy: z.array(z.object({ file: z.string(), gzip: z.number() })),
+  files: Files,
+  lazy: Lazy,
   inputs: z.array(z.string()),
   totalGzip: z.number(),
+  comments: z.object({ files: Files, lazy: Lazy, inputs: z.array(z.string()), totalGzip: z.number() }),
 });
+const unhashed = (file: string) => file.replace(/-[A-Z0-9]{8}\.js$/, "");
 
 describe("the embed's size", () => {
   it(`loads at most ${LIKE_AND_COUNT_BUDGET_BYTES} B (gzip -9) for <engage-like> plus <engage-count>, with locales lazy and no classic zod`, async () => {
@@ -26,5 +30,19 @@ describe("the embed's size", () => {
     // The page parses with the zod/mini mirrors, never the server's classic schemas (95 KB).
     expect(size.inputs.filter((input) => /zod\/v4\/classic|protocol\/live\.ts$|protocol\/likes\.ts$|partysocket/.test(input))).toEqual([]);
     expect(size.inputs.some((input) => input.includes("zod/v4/mini"))).toBe(true);
+  });
+
+  it(`loads at most ${COMMENTS_BUDGET_BYTES} B (gzip -9) for <engage-comments> read by a reader, with moderation tools and locales lazy`, async () => {
+    const size = Size.parse(await measureEmbed());
+    // v1 and its build, then the section's own build (a chunk v1 imports only for a comment section).
+    expect(unhashed(size.comments.files[0]!.file)).toBe("v1/comments");
+    expect(size.comments.totalGzip).toBe(size.totalGzip + size.comments.files.reduce((sum, f) => sum + f.gzip, 0));
+    expect(size.comments.totalGzip).toBeLessThanOrEqual(z.number().parse(COMMENTS_BUDGET_BYTES));
+    // A reader's page never fetches the moderation tools; other languages come on demand.
+    expect(size.comments.lazy.map((f) => unhashed(f.file))).toEqual(expect.arrayContaining(["v1/moderation", "v1/de", "v1/es", "v1/ja"]));
+    expect(size.comments.files.map((f) => unhashed(f.file))).not.toContain("v1/moderation");
+    // The like button's page does not load the section: v1 only names it in a dynamic import.
+    expect(size.lazy.map((f) => unhashed(f.file))).not.toContain("v1/comments");
+    expect(size.comments.inputs.filter((input) => /zod\/v4\/classic|protocol\/(live|comments|moderation)\.ts$|partysocket/.test(input))).toEqual([]);
   });
 });

@@ -128,8 +128,8 @@ const liveSocketsTo = (hostPage: HostPage, target: string) => hostPage.sockets.f
 describe("the embed on another site's page", () => {
   it("shows a like made in one browser live in another, over one socket per page for all of a target's elements", async () => {
     const target = uniqueTarget("post");
-    const ana = await openHost(`/post?target=${target}`);
-    const bo = await openHost(`/post?target=${target}`);
+    const ana = await openHost(`/post?target=${target}&comments=1`);
+    const bo = await openHost(`/post?target=${target}&comments=1`);
     await signIn(ana, uniqueName("ana"));
     await signIn(bo, uniqueName("bo"));
     await until(ana.page, "engage-like [part=count]", "0");
@@ -153,7 +153,12 @@ describe("the embed on another site's page", () => {
     await until(ana.page, 'engage-reactions button[data-emoji="love"] [part=reaction-count]', "1");
     await untilPressed(bo.page, 'engage-reactions button[data-emoji="love"]', "true");
 
-    // Like button, viewers, count and reactions of one target: one live socket per page, no token in its URL.
+    // A comment posted in one browser arrives live in the other, over the same socket.
+    await ana.page.locator("engage-comments textarea[part~=main]").fill("a comment from ana");
+    await ana.page.locator("engage-comments form[part~=main] button[part=submit]").click();
+    await bo.page.locator("engage-comments article[part~=comment]", { hasText: "a comment from ana" }).waitFor({ timeout: 10_000 });
+
+    // Like button, viewers, count, reactions and comments of one target: one live socket per page, no token in its URL.
     for (const visitor of [ana, bo]) {
       expect(liveSocketsTo(visitor, target)).toHaveLength(1);
       for (const socket of visitor.sockets) expect(socket.url).not.toMatch(/token=/);

@@ -6,6 +6,11 @@ import { BatchCountResponse, LikeStatusResponse } from "../../protocol/likes";
 import { LiveTicket } from "../../protocol/live-tickets";
 import { ErrorBody } from "../../protocol/errors";
 import * as mini from "../../protocol/mini/live";
+import * as miniComments from "../../protocol/mini/comments";
+import { Comment, CommentsPage, DeletedComment } from "../../protocol/comments";
+import { Ban, RoomSettings, TargetInfo } from "../../protocol/moderation";
+import { BansResponse, LiftBanResponse } from "../../protocol/moderation-rpc";
+import { z } from "zod";
 
 // The embed (client/embed) parses with zod/mini mirrors of the server's classic schemas, so it
 // never ships classic zod to a page. Each mirror must accept and refuse exactly what its server
@@ -113,6 +118,27 @@ describe("the zod/mini mirrors of the server's schemas", () => {
       [LiveTicket, mini.LiveTicket, [{ ticket: "t.x", expiresAt: 1765000000000 }]],
       [LikeStatusResponse, mini.LikeStatusResponse, [{ liked: true, likedAt: "2026-12-06T10:00:00.000Z" }, { liked: false, likedAt: null }]],
       [ErrorBody, mini.ErrorBody, [{ error: { code: "rate_limited", message: "slow down", details: [1] } }, { error: { code: "x", message: "y" } }]],
+    ];
+    for (const [classic, mirror, fixtures] of cases) {
+      const { differ, accepted, refused } = verdicts(classic, mirror, [...fixtures, ...fixtures.flatMap(mutations)]);
+      expect(differ).toEqual([]);
+      expect(accepted).toBeGreaterThanOrEqual(fixtures.length);
+      expect(refused).toBeGreaterThan(10);
+    }
+  });
+
+  it("accept and refuse the same REST answers <engage-comments> reads", () => {
+    const ban = { userId: "site|cy", until: "2026-12-06T11:00:00.000Z", reason: null, by: "site|ana", createdAt: "2026-12-06T10:00:00.000Z" };
+    const cases: Array<[ZodType, ZodMiniType, unknown[]]> = [
+      [CommentsPage, miniComments.CommentsPage, [{ items: [comment, { ...comment, replyTo: commentId, replies: 0 }], nextCursor: "eyJiIjoiMSJ9" }, { items: [], nextCursor: null }]],
+      [Comment, miniComments.Comment, [comment, { ...comment, author: { id: null, name: "[deleted]" }, highlighted: true }]],
+      [TargetInfo, miniComments.TargetInfo, [{ target: "post:abc", owner: "site|ana", title: "A post", settings, moderators: ["site|bo"], pinned: commentId }, { target: "post:abc", owner: null, title: null, settings, moderators: [], pinned: null }]],
+      [RoomSettings, miniComments.RoomSettings, [settings]],
+      [BansResponse, miniComments.BansResponse, [{ bans: [ban, { ...ban, until: null, reason: "spam" }] }, { bans: [] }]],
+      [Ban, miniComments.Ban, [ban]],
+      [LiftBanResponse, miniComments.LiftBanResponse, [{ userId: "site|cy", lifted: true }]],
+      [DeletedComment, miniComments.DeletedComment, [{ id: commentId, deleted: true }]],
+      [z.object({ pinned: Comment.nullable() }), miniComments.PinResponse, [{ pinned: comment }, { pinned: null }]],
     ];
     for (const [classic, mirror, fixtures] of cases) {
       const { differ, accepted, refused } = verdicts(classic, mirror, [...fixtures, ...fixtures.flatMap(mutations)]);

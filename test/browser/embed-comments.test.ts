@@ -1,0 +1,252 @@
+import { mkdir } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { eventually, launchBrowser, uniqueName, uniqueTarget } from "./browser";
+import { startEmbedHost, type EmbedHost } from "./embed-host";
+import { startDevServer, type DevServer } from "../../scripts/dev-server";
+import { startIdentityProvider, type TestIdentityProvider } from "../support/identity-provider";
+
+// <engage-comments> (client/embed/comments/) on another site's page (test/browser/embed-host.ts),
+// under the host's strict CSP, signed in with the site's own identity provider: posting, replies,
+// load older with focus, moderation by the target's owner, a comment written offline, German.
+
+const SCREENSHOTS = resolve(import.meta.dirname, "../../test-output/screenshots");
+let provider: TestIdentityProvider | undefined;
+let host: EmbedHost | undefined;
+let server: DevServer | undefined;
+let browser: Browser | undefined;
+let api = "";
+const pages: Page[] = [];
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  provider = await startIdentityProvider({ audience: "embed-site" });
+  host = await startEmbedHost(provider.tokenUrl);
+  server = await startDevServer({
+    authSecret: `browser-embed-comments-${crypto.randomUUID()}`,
+    vars: { CORS_ORIGINS: host.origin, AUTH_PROVIDERS: JSON.stringify([provider.config({ userPrefix: "site|", trustedRoles: ["owner"] })]) },
+  });
+  api = server.url;
+  host.useApi(api);
+  browser = await launchBrowser();
+  await mkdir(SCREENSHOTS, { recursive: true });
+});
+
+afterEach(async () => {
+  for (const page of pages.splice(0)) {
+    // Nothing the section did broke the host's CSP (inline style, eval, a string to innerHTML).
+    expect(await page.evaluate(() => (globalThis as unknown as { violations: string[] }).violations)).toEqual([]);
+    await page.context().close();
+  }
+  expect(pageErrors.splice(0)).toEqual([]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  await host?.close();
+  await provider?.close();
+});
+
+async function open(target: string, extra = ""): Promise<Page> {
+  const context = await browser!.newContext({ viewport: { width: 900, height: 700 }, locale: "en-US" });
+  const page = await context.newPage();
+  pages.push(page);
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  await page.goto(`${host!.origin}/post?target=${target}&comments=1${extra}`);
+  await page.locator("html[data-ready=true]").waitFor();
+  return page;
+}
+
+/** Signs in through the site; resolves once the section offers its composer (the signed-in hello arrived). */
+async function signIn(page: Page, user: string): Promise<void> {
+  await page.evaluate((name) => (globalThis as unknown as { signIn(user: string): Promise<void> }).signIn(name), user);
+  await page.locator("engage-comments textarea[part~=main]").waitFor();
+}
+
+async function token(user: string): Promise<string> {
+  const res = await fetch(provider!.tokenUrl, { method: "POST", body: JSON.stringify({ sub: user, name: user }) });
+  return z.object({ token: z.string() }).parse(await res.json()).token;
+}
+
+async function call(user: string, method: string, path: string, body?: unknown, roles?: string[]): Promise<unknown> {
+  // A site trusts only its "owner" role to register a target (docs/identity.md).
+  const bearer = roles === undefined ? await token(user) : await provider!.sign({ sub: user, name: user, roles });
+  const res = await fetch(`${api}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  expect(res.status, `${method} ${path}`).toBeLessThan(300);
+  return res.json();
+}
+
+const Listed = z.object({ items: z.array(z.object({ id: z.string(), text: z.string() })) });
+const postFromServer = async (target: string, user: string, text: string) =>
+  z.object({ id: z.string() }).parse(await call(user, "POST", `/v1/targets/${encodeURIComponent(target)}/comments`, { text })).id;
+
+const text = async (page: Page, selector: string) => ((await page.locator(selector).first().textContent()) ?? "").trim();
+async function until(page: Page, selector: string, wanted: string, ms = 10_000): Promise<void> {
+  let last = "";
+  await eventually(async () => (last = await text(page, selector)) === wanted, ms, `${selector} to read "${wanted}"`).catch((error: unknown) => {
+    throw new Error(`${String(error)}; it read "${last}"`);
+  });
+}
+const comment = (page: Page, words: string) => page.locator("engage-comments article[part~=comment]", { hasText: words });
+/** The id of the comment that holds focus inside the section (page code as a string: no DOM types here). */
+const focusedId = (page: Page) => page.evaluate("document.querySelector('engage-comments').shadowRoot.activeElement?.getAttribute('data-id') ?? document.activeElement?.localName") as Promise<string | null>;
+
+async function write(page: Page, words: string, composer = "main"): Promise<void> {
+  await page.locator(`engage-comments textarea[part~=${composer}]`).fill(words);
+  await page.locator(`engage-comments form[part~=${composer}] button[part=submit]`).click();
+}
+
+describe("<engage-comments> on another site's page", () => {
+  it("posts, replies, shows both live in another browser, counts characters, and focuses the first older comment", async () => {
+    const target = uniqueTarget("post");
+    // 21 comments: a page of 20, and one older behind "Load older".
+    const ids: string[] = [];
+    for (let i = 0; i < 21; i++) ids.push(await postFromServer(target, uniqueName("seed"), `seeded comment ${i}`));
+    const ana = await open(target);
+    const bo = await open(target);
+    await signIn(ana, uniqueName("ana"));
+    await signIn(bo, uniqueName("bo"));
+    await comment(ana, "seeded comment 20").waitFor();
+    expect(await comment(ana, "seeded comment 0").count()).toBe(0);
+
+    await ana.locator("engage-comments button[part=load-older]").click();
+    await comment(ana, "seeded comment 0").waitFor();
+    await eventually(async () => (await focusedId(ana)) === ids[0], 5_000, "focus on the first older comment");
+    expect(await ana.locator("engage-comments button[part=load-older]").isVisible()).toBe(false);
+
+    // The counter follows the text against the room's limit.
+    await ana.locator("engage-comments textarea[part~=main]").fill("hello");
+    await until(ana, "engage-comments form[part~=main] [part=counter]", "5 of 500 characters");
+    await write(ana, "first from ana, hi @mira_reads");
+    await until(ana, "engage-comments [part=notice]", "Comment posted");
+    await comment(bo, "first from ana").waitFor();
+    expect(await bo.locator("engage-comments [part=mention]").first().textContent()).toBe("@mira_reads");
+    await until(bo, "engage-comments h2", "Comments (22)");
+
+    await comment(bo, "first from ana").locator("[data-action=reply]").click();
+    await write(bo, "a reply from bo", "reply");
+    await comment(ana, "a reply from bo").waitFor();
+    expect(await ana.locator("engage-comments [part=replies] article", { hasText: "a reply from bo" }).count()).toBe(1);
+    await comment(ana, "first from ana").getByText(/ago|now/).waitFor();
+
+    // A reader scrolled down is not moved: a cue counts what arrived, and takes them to it.
+    await bo.evaluate("window.scrollTo(0, document.body.scrollHeight)");
+    await write(ana, "posted while bo reads below");
+    await until(bo, "engage-comments [part=new-comments]", "1 new comment");
+    await bo.locator("engage-comments [part=new-comments]").click();
+    const focusedText = () => bo.evaluate("document.querySelector('engage-comments').shadowRoot.activeElement?.textContent ?? ''") as Promise<string>;
+    await eventually(async () => (await focusedText()).includes("posted while bo reads below"), 5_000, "focus on the new comment");
+    expect(await bo.locator("engage-comments [part=new-comments]").isVisible()).toBe(false);
+    await bo.screenshot({ path: resolve(SCREENSHOTS, "embed-comments-light-en.png"), fullPage: true });
+  });
+
+  it("lets the owner delete (after a confirmation), time out and ban with unban from the list, while readers see it", async () => {
+    const target = uniqueTarget("post");
+    const [owner, cy, di] = [uniqueName("owner"), uniqueName("cy"), uniqueName("di")];
+    await call(owner, "PUT", `/v1/targets/${encodeURIComponent(target)}`, { title: "A post" }, ["owner"]);
+    await postFromServer(target, cy, "cy says something rude");
+    await postFromServer(target, di, "di says something else");
+    const mod = await open(target);
+    await signIn(mod, owner);
+    const reader = await open(target);
+    await comment(reader, "cy says something rude").waitFor();
+
+    // Delete asks first; the comment goes from both pages.
+    const rude = comment(mod, "cy says something rude");
+    await rude.locator("[data-action=delete]").click();
+    expect(await rude.locator("[part=hint]").textContent()).toBe("Delete this comment?");
+    await rude.locator("[data-action=confirm-delete]").click();
+    await until(mod, "engage-comments [part=notice]", "Comment deleted");
+    await eventually(async () => (await comment(reader, "cy says something rude").count()) === 0, 10_000, "the reader's copy gone");
+
+    // Pin and highlight show on the reader's page live.
+    await comment(mod, "di says something else").locator("[data-action=pin]").click();
+    await until(mod, "engage-comments [part=notice]", "Comment pinned");
+    await until(reader, "engage-comments [part~=pinned-text]", "di says something else");
+    await comment(mod, "di says something else").locator("[data-action=highlight]").click();
+    await until(mod, "engage-comments [part=notice]", "Comment highlighted");
+    await until(reader, "engage-comments article[part~=comment] [part~=badge-highlighted]", "Highlighted");
+
+    // A timeout with a chosen duration, then a ban, each said on screen; the ban list lifts it.
+    const other = comment(mod, "di says something else");
+    await other.locator("select[data-action=duration]").selectOption("3600");
+    await other.locator("[data-action=timeout]").click();
+    await eventually(async () => (await text(mod, "engage-comments [part=notice]")).startsWith(`${di} is timed out until`), 10_000, "the timeout said");
+    const Bans = z.object({ bans: z.array(z.object({ userId: z.string(), until: z.string().nullable() })) });
+    const timedOut = Bans.parse(await call(owner, "GET", `/v1/targets/${encodeURIComponent(target)}/bans`)).bans;
+    expect(timedOut).toHaveLength(1);
+    expect(Date.parse(timedOut[0]!.until!) - Date.now()).toBeGreaterThan(3_500_000);
+
+    await other.locator("[data-action=ban]").click();
+    await until(mod, "engage-comments [part=notice]", `${di} is banned`);
+    await mod.locator("engage-comments [data-control=show-bans]").click();
+    const row = mod.locator(`engage-comments [part=bans] li[data-user="site|${di}"]`);
+    await until(mod, `engage-comments [part=bans] li[data-user="site|${di}"] [part=hint]`, "until lifted");
+    await row.locator("[data-action=unban]").click();
+    await until(mod, "engage-comments [part=notice]", `site|${di} may comment again`);
+    await until(mod, "engage-comments [part=bans] li", "No one is banned");
+    expect(Bans.parse(await call(owner, "GET", `/v1/targets/${encodeURIComponent(target)}/bans`)).bans).toEqual([]);
+
+    // Comments off: readers are told, the owner may still post.
+    await mod.locator("engage-comments [data-control=comments-enabled]").uncheck();
+    await until(mod, "engage-comments [part=notice]", "Settings saved");
+    const readerIn = await open(target);
+    await readerIn.evaluate((name) => (globalThis as unknown as { signIn(user: string): Promise<void> }).signIn(name), uniqueName("eve"));
+    await until(readerIn, "engage-comments form[part~=main] > [part=hint]", "Comments are turned off");
+    await write(mod, "the owner posts while comments are off");
+    await comment(reader, "the owner posts while comments are off").waitFor();
+    expect(await comment(reader, "the owner posts while comments are off").locator("[part~=badge-owner]").textContent()).toBe("Owner");
+
+    // Slow mode, set from the panel: a reader's second comment is refused with the wait said once, and kept.
+    await mod.locator("engage-comments [data-control=comments-enabled]").check();
+    await mod.locator("engage-comments select[data-control=slow-mode]").selectOption("30");
+    await until(readerIn, "engage-comments form[part~=main] [part=row] > [part=hint]", "Slow mode: one comment every 30 s");
+    await write(readerIn, "eve's first");
+    await until(readerIn, "engage-comments [part=notice]", "Comment posted");
+    await write(readerIn, "eve's second");
+    await eventually(async () => /^Slow mode: you can comment again in \d+ s$/.test(await text(readerIn, "engage-comments [part=notice]")), 10_000, "the slow-mode refusal");
+    expect(await readerIn.locator("engage-comments textarea[part~=main]").inputValue()).toBe("eve's second");
+  });
+
+  it("queues a comment written during a network cut and posts it exactly once after reconnecting", async () => {
+    const target = uniqueTarget("post");
+    const ana = await open(target);
+    const bo = await open(target);
+    await signIn(ana, uniqueName("ana"));
+    await until(bo, "engage-comments h2", "Comments (0)");
+
+    await ana.context().setOffline(true);
+    await until(ana, "engage-like [part=message]", "Offline, reconnecting…");
+    await write(ana, "written while offline");
+    await until(ana, "engage-comments [part~=pending] [part=state]", "Offline: sent when the connection is back");
+    await ana.context().setOffline(false);
+
+    await comment(bo, "written while offline").waitFor({ timeout: 20_000 });
+    await eventually(async () => (await ana.locator("engage-comments [part~=pending]").count()) === 0, 20_000, "the queued comment acknowledged");
+    expect(await comment(ana, "written while offline").count()).toBe(1);
+    await until(bo, "engage-comments h2", "Comments (1)");
+    const listed = Listed.parse(await (await fetch(`${api}/v1/targets/${encodeURIComponent(target)}/comments`)).json());
+    expect(listed.items.filter((item) => item.text === "written while offline")).toHaveLength(1);
+  });
+
+  it("renders German, with the refusal of a signed-out visitor worded from the catalogue", async () => {
+    const target = uniqueTarget("post");
+    await postFromServer(target, uniqueName("seed"), "ein Kommentar");
+    const page = await open(target, "&locale=de&theme=dark");
+    await until(page, "engage-comments h2", "Kommentare (1)");
+    await until(page, "engage-comments form[part~=main] > [part=hint]", "Zum Kommentieren anmelden");
+    await comment(page, "ein Kommentar").getByText(/vor|jetzt/).waitFor();
+    // Every visible button is a 44 px touch target.
+    const small: unknown = await page.evaluate(`[...document.querySelector("engage-comments").shadowRoot.querySelectorAll("button")]
+      .filter((b) => b.checkVisibility()).map((b) => b.getBoundingClientRect()).filter((r) => r.height < 44 || r.width < 44).length`);
+    expect(small).toBe(0);
+    await page.screenshot({ path: resolve(SCREENSHOTS, "embed-comments-dark-de.png"), fullPage: true });
+  });
+});
