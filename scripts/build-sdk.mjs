@@ -1,0 +1,61 @@
+// Builds the SDK package (client/package.json, docs/embed.md#the-npm-package) into client/dist:
+//   index.js / index.d.ts   the core (connect, createRestClient), protocol/ bundled in
+//   react.js / react.d.ts   the React hooks, marked "use client", importing the core from ./index.js
+// `npm pack` takes client/ alone, so nothing in dist may point outside it: the protocol/ code
+// and declarations it uses are bundled in, and only the package's dependencies stay imports.
+//   node scripts/build-sdk.mjs [--out <folder>]    (default client/dist)
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import * as esbuild from "esbuild";
+import { generateDtsBundle } from "dts-bundle-generator";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const CLIENT = join(ROOT, "client");
+const outAt = process.argv.indexOf("--out");
+const OUT = outAt === -1 ? join(CLIENT, "dist") : resolve(process.argv[outAt + 1]);
+
+const pkg = JSON.parse(await readFile(join(CLIENT, "package.json"), "utf8"));
+/** What the installing project provides; everything else (protocol/, partysocket) is bundled. */
+const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
+// The hooks import the core; in the package that is the sibling file, not a second copy of it.
+const coreAsSibling = {
+  name: "core-as-sibling",
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/index$/ }, () => ({ path: "./index.js", external: true }));
+  },
+};
+
+const common = {
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: ["es2022"],
+  external: [...external, ...external.map((name) => `${name}/*`)],
+  // A library ships readable code: the site's bundler minifies it with the rest of the page.
+  minify: false,
+  legalComments: "inline",
+  logLevel: "warning",
+};
+
+await rm(OUT, { recursive: true, force: true });
+await esbuild.build({ ...common, entryPoints: { index: join(CLIENT, "index.ts") }, outdir: OUT });
+await esbuild.build({
+  ...common,
+  entryPoints: { react: join(CLIENT, "react", "index.ts") },
+  outdir: OUT,
+  // React Server Components render a file that says so only in the browser: the hooks open sockets.
+  banner: { js: '"use client";' },
+  plugins: [coreAsSibling],
+});
+
+// One self-contained declaration file per entry: protocol/ types inlined, zod and react kept as imports.
+const [indexDts, reactDts] = generateDtsBundle(
+  [
+    { filePath: join(CLIENT, "index.ts"), libraries: { importedLibraries: external }, output: { noBanner: true, exportReferencedTypes: false } },
+    { filePath: join(CLIENT, "react", "index.ts"), libraries: { importedLibraries: external }, output: { noBanner: true, exportReferencedTypes: false } },
+  ],
+  { preferredConfigPath: join(ROOT, "tsconfig.web.json") },
+);
+await writeFile(join(OUT, "index.d.ts"), indexDts);
+await writeFile(join(OUT, "react.d.ts"), reactDts);
+console.log(`built the SDK package into ${OUT}`);
