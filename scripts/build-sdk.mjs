@@ -43,8 +43,8 @@ await esbuild.build({
   ...common,
   entryPoints: { react: join(CLIENT, "react", "index.ts") },
   outdir: OUT,
-  // React Server Components render a file that says so only in the browser: the hooks open sockets.
-  banner: { js: '"use client";' },
+  // client/react/index.ts starts with "use client" (React Server Components then render the
+  // hooks only in the browser: they open sockets); esbuild keeps an entry's directives.
   plugins: [coreAsSibling],
 });
 

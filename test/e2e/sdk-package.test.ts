@@ -93,6 +93,8 @@ const html = renderToString(
 // Anything scheduled by the render would have run by now.
 await new Promise((done) => setTimeout(done, 300));
 console.log(JSON.stringify({ html, sockets, requests }));
+// A socket opened by mistake would keep retrying (and this process alive).
+process.exit(0);
 `;
 
 const TSCONFIG = {
