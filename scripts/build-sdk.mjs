@@ -56,6 +56,11 @@ const [indexDts, reactDts] = generateDtsBundle(
   ],
   { preferredConfigPath: join(ROOT, "tsconfig.web.json") },
 );
-await writeFile(join(OUT, "index.d.ts"), indexDts);
-await writeFile(join(OUT, "react.d.ts"), reactDts);
+// dts-bundle-generator 9.5 keeps named imports from a library but drops a namespace import
+// (`import * as z from "zod/mini"`, which protocol/mini/ must use: a named `z` defeats esbuild's
+// tree-shaking and costs the embed ~77 KB). The declarations still say `z.ZodMini...`, so the
+// import goes back in, as zod/mini's named `z`, the same namespace (types only, nothing bundled).
+const withZod = (dts) => (/\bz\.(ZodMini|core\.)/.test(dts) && !/^import \{ z \}|^import \* as z /m.test(dts) ? `import { z } from "zod/mini";\n${dts}` : dts);
+await writeFile(join(OUT, "index.d.ts"), withZod(indexDts));
+await writeFile(join(OUT, "react.d.ts"), withZod(reactDts));
 console.log(`built the SDK package into ${OUT}`);

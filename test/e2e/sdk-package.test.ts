@@ -156,6 +156,8 @@ describe("the SDK as an installed package", () => {
       const text = await readFile(join(app, "node_modules", "@engage", "client", "dist", file), "utf8");
       expect(text, file).not.toMatch(/from ["']\.\.\//);
       expect(text, file).not.toMatch(/cloudflare:/);
+      // zod/mini only (protocol/mini/): the classic schemas would add ~95 KB to a site's bundle.
+      expect(text, file).not.toMatch(/from ["']zod["']/);
     }
     const react = await readFile(join(app, "node_modules", "@engage", "client", "dist", "react.js"), "utf8");
     expect(react.startsWith('"use client";')).toBe(true);
