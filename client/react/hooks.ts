@@ -11,7 +11,8 @@ export interface EngageProviderProps extends EngageClientOptions {
 
 /**
  * Where the hooks below find the API and the visitor's token. A new `token` (sign-in, sign-out)
- * signs every open socket in again; a new `baseUrl` starts over with new connections.
+ * signs every open socket in again, so a token function must keep its identity between renders
+ * (useCallback) unless the visitor changed; a new `baseUrl` starts over with new connections.
  */
 export function EngageProvider({ children, ...options }: EngageProviderProps) {
   const [client, setClient] = useState(() => new EngageClient(options));
@@ -128,13 +129,10 @@ export function useComments(target: string, options: CommentsOptions = {}): Comm
       setState((s) => ({ ...s, loading: true }));
       try {
         const page = await client.rest.comments(target, { ...(before === null ? {} : { before }), ...(pageSize === undefined ? {} : { limit: pageSize }) });
-        setState((s) => ({
-          comments: mergeComments(before === null ? [] : s.comments, page.items),
-          // A first page read again (a resync) keeps the older pages' cursor.
-          cursor: before === null && s.cursor !== null && s.comments.length > page.items.length ? s.cursor : page.nextCursor,
-          loading: false,
-          error: null,
-        }));
+        // Merged, not replaced: live arrivals may have come in while the page was on its way.
+        // After a first page (again, on a resync) the next older page follows it, and comments
+        // already shown merge once.
+        setState((s) => ({ comments: mergeComments(s.comments, page.items), cursor: page.nextCursor, loading: false, error: null }));
       } catch (error) {
         setState((s) => ({ ...s, loading: false, error: error instanceof Error ? error : new Error(String(error)) }));
       }
