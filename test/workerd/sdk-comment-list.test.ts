@@ -33,6 +33,7 @@ describe("the comment list of useComments", () => {
   it("keeps each comment once, newest first, whether it came from a page, the stream or a replay", () => {
     let list = mergeComments([], [b, a]);
     list = [...applyCommentEvent(list, { kind: "comment", comment: c })];
+    list = [...applyCommentEvent(list, { kind: "comment", comment: c })];
     expect(list.map((item) => item.id)).toEqual([ids[2], ids[1], ids[0]]);
     list = mergeComments(list, [c, b]);
     expect(list.map((item) => item.id)).toEqual([ids[2], ids[1], ids[0]]);
