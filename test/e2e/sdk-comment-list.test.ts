@@ -3,7 +3,8 @@ import type { Comment } from "../../client";
 import { applyCommentEvent, mergeComments } from "../../client/react/comments";
 
 // The list behind useComments (client/react/comments.ts): top-level comments newest first, each
-// once, however often a page read and the live stream (with its replays) deliver it.
+// once, however often a page read and the live stream (with its replays) deliver it. Plain
+// functions: here in the e2e process rather than a workerd file, which would cost CI a process.
 
 const ids = ["0a1b2c3d4e5f6g7hAbC121", "0a1b2c3d4e5f6g7hAbC122", "0a1b2c3d4e5f6g7hAbC123"] as const;
 
