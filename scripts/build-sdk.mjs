@@ -4,7 +4,7 @@
 // `npm pack` takes client/ alone, so nothing in dist may point outside it: the protocol/ code
 // and declarations it uses are bundled in, and only the package's dependencies stay imports.
 //   node scripts/build-sdk.mjs [--out <folder>]    (default client/dist)
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import * as esbuild from "esbuild";
 import { generateDtsBundle } from "dts-bundle-generator";
@@ -38,7 +38,14 @@ const common = {
 };
 
 await rm(OUT, { recursive: true, force: true });
-await esbuild.build({ ...common, entryPoints: { index: join(CLIENT, "index.ts") }, outdir: OUT });
+await esbuild.build({
+  ...common,
+  entryPoints: { index: join(CLIENT, "index.ts") },
+  outdir: OUT,
+  // Its files carry no licence comment for legalComments to keep: the notice ships beside it.
+  banner: { js: "// Bundles partysocket (MIT License): see partysocket.LICENSE.txt." },
+});
+await copyFile(join(ROOT, "node_modules", "partysocket", "LICENSE.txt"), join(OUT, "partysocket.LICENSE.txt"));
 await esbuild.build({
   ...common,
   entryPoints: { react: join(CLIENT, "react", "index.ts") },

@@ -151,7 +151,7 @@ afterAll(async () => {
 
 describe("the SDK as an installed package", () => {
   it("ships only its built files, nothing pointing outside the package", async () => {
-    expect(packedFiles).toEqual(["dist/index.d.ts", "dist/index.js", "dist/react.d.ts", "dist/react.js", "package.json"]);
+    expect(packedFiles).toEqual(["dist/index.d.ts", "dist/index.js", "dist/partysocket.LICENSE.txt", "dist/react.d.ts", "dist/react.js", "package.json"]);
     for (const file of ["index.js", "react.js", "index.d.ts", "react.d.ts"]) {
       const text = await readFile(join(app, "node_modules", "@engage", "client", "dist", file), "utf8");
       expect(text, file).not.toMatch(/from ["']\.\.\//);
