@@ -1,25 +1,20 @@
 import { WebSocket as ReconnectingWebSocket } from "partysocket";
-import {
-  CLOSE_CODES,
-  encodeClientFrame,
-  PING_FRAME,
-  PROTOCOL_VERSION,
-  ServerFrame,
-  type AckFrame,
-  type ClientFrame,
-  type ErrorFrame,
-  type EventFrame,
-  type HelloFrame,
-  type ModeFrame,
-} from "../protocol/live";
+import type { ClientFrame } from "../protocol/live";
+// The zod/mini mirror of the server frames, not the classic schemas (a few KB in a bundle, not ~95).
+import { ServerFrame, type AckFrame, type EventFrame, type HelloFrame } from "../protocol/mini/live";
+import { CLOSE_CODES, encodeFrameText, PING_FRAME, PROTOCOL_VERSION } from "../protocol/wire-constants";
 import { ticketSource, TicketRefusedError, type TicketRetry, type TokenSource } from "./tickets";
 
 export type { TicketRetry, TokenSource } from "./tickets";
+
+type ErrorFrame = Extract<ServerFrame, { type: "error" }>;
+type ModeFrame = Extract<ServerFrame, { type: "mode" }>;
 
 /**
  * "refused": the ticket route refused this client's token (401/403), or the room refused its
  * tickets again and again; it stays offline until `reconnect()` (after a new sign-in).
  */
+
 export type LiveStatus = "connecting" | "open" | "reconnecting" | "refused" | "closed" | "incompatible";
 
 export interface ConnectOptions {
@@ -217,7 +212,7 @@ export function connect(target: string, options: ConnectOptions): LiveConnection
   });
 
   const sendNow = (frame: ClientFrame) => {
-    if (socket.readyState === socket.OPEN) socket.send(encodeClientFrame(frame));
+    if (socket.readyState === socket.OPEN) socket.send(encodeFrameText(frame));
   };
 
   const apply = (frame: ServerFrame) => {

@@ -1,16 +1,22 @@
-import type { z } from "zod";
-import { ErrorBody } from "../protocol/errors";
+import { parse } from "zod/mini";
+import type { $ZodType, output } from "zod/v4/core";
+// The zod/mini mirrors, not the classic schemas: the SDK's package stays a few KB of zod.
 import {
   BatchCountResponse,
+  Comment,
+  CommentsPage,
   CountResponse,
+  DeletedComment,
+  ErrorBody,
   LikeResult,
   LikeStatusResponse,
+  LiveTicket,
   StatsResponse,
+  TopCommentsResponse,
   UserLikesResponse,
-  type LikeAction,
-} from "../protocol/likes";
-import { Comment, CommentsPage, DeletedComment, TopCommentsResponse } from "../protocol/comments";
-import { LiveTicket } from "../protocol/live-tickets";
+} from "../protocol/mini/rest";
+
+export type LikeAction = "like" | "unlike";
 
 /** A token, or a function asked for a fresh one before every call or (re)connect. */
 export type TokenSource = string | (() => string | null | undefined | Promise<string | null | undefined>);
@@ -53,17 +59,19 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 /**
- * Typed wrappers over the REST contract. Every answer is parsed with the same zod schema the
- * Worker validates against, so a client never trusts a shape it was not promised.
+ * Typed wrappers over the REST contract. Every answer is parsed with a zod/mini mirror of the
+ * schema the Worker validates against (a test proves they agree), so a client never trusts a
+ * shape it was not promised.
  */
 export function createRestClient(options: RestClientOptions) {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
 
-  async function request<T extends z.ZodType>(
+  /** Takes any zod schema, classic or mini: both are a `$ZodType`, parsed the same way. */
+  async function request<T extends $ZodType>(
     schema: T,
     path: string,
     init: { method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"; body?: unknown; auth?: boolean; headers?: Record<string, string> } = {},
-  ): Promise<z.infer<T>> {
+  ): Promise<output<T>> {
     const headers: Record<string, string> = { ...init.headers };
     if (init.body !== undefined) headers["content-type"] = "application/json";
     if (init.auth) {
@@ -83,7 +91,7 @@ export function createRestClient(options: RestClientOptions) {
       if (error.success) throw new RestError(res.status, error.data.error.code, error.data.error.message, error.data.error.details, retryAfter);
       throw new RestError(res.status, "http_error", `HTTP ${res.status}`, undefined, retryAfter);
     }
-    return schema.parse(json);
+    return parse(schema, json);
   }
 
   const targetPath = (target: string, view: string) => `/v1/targets/${encodeURIComponent(target)}/${view}`;

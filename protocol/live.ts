@@ -3,7 +3,7 @@ import { TargetId } from "./target";
 import { Comment, CommentId, MAX_COMMENT_LENGTH } from "./comments";
 import { Emoji, ReactionResult } from "./reactions";
 import { RoomSettings } from "./moderation";
-import { MARK_PATTERN, PROTOCOL_VERSION } from "./wire-constants";
+import { encodeFrameText, MARK_PATTERN, PROTOCOL_VERSION } from "./wire-constants";
 
 /**
  * The live WebSocket protocol of `GET /v1/targets/:target/live`, shared by the Worker, the
@@ -17,14 +17,9 @@ export const MAX_CLIENT_FRAME_BYTES = 4 * 1024;
 
 export { CLOSE_CODES } from "./wire-constants";
 
-/**
- * Serialises a client frame for the wire. The runtime hands the room each invalid UTF-8
- * sequence of a text frame already replaced by U+FFFD, so the room takes a raw U+FFFD for
- * invalid UTF-8 and closes with 1007; a client that means the character sends it escaped.
- * JSON allows `\ufffd` wherever the character may stand (it can only stand inside a string).
- */
+/** Serialises a client frame for the wire (why U+FFFD goes escaped: wire-constants.ts encodeFrameText). */
 export function encodeClientFrame(frame: ClientFrame): string {
-  return JSON.stringify(frame).replaceAll("\uFFFD", "\\ufffd");
+  return encodeFrameText(frame);
 }
 
 /** A client-chosen id echoed in the `ack` or `error` that answers a write. */

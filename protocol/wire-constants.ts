@@ -54,3 +54,14 @@ export const EMOJI_PATTERN = /^(?:[a-z0-9_+-]+|[\p{Extended_Pictographic}\p{Emoj
 export const MARK_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 export const MAX_COMMENT_LENGTH = 500;
 export const MAX_BATCH_TARGETS = 100;
+
+/**
+ * Serialises a client frame for the wire. The runtime hands the room each invalid UTF-8
+ * sequence of a text frame already replaced by U+FFFD, so the room takes a raw U+FFFD for
+ * invalid UTF-8 and closes with 1007; a client that means the character sends it escaped.
+ * JSON allows `\ufffd` wherever the character may stand (it can only stand inside a string).
+ * Here, without zod, so the SDK sends frames without the classic schemas (protocol/live.ts).
+ */
+export function encodeFrameText(frame: object): string {
+  return JSON.stringify(frame).replaceAll("\uFFFD", "\\ufffd");
+}

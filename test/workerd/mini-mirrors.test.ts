@@ -7,10 +7,12 @@ import { LiveTicket } from "../../protocol/live-tickets";
 import { ErrorBody } from "../../protocol/errors";
 import * as mini from "../../protocol/mini/live";
 import * as miniComments from "../../protocol/mini/comments";
-import { Comment, CommentsPage, DeletedComment } from "../../protocol/comments";
+import { Comment, CommentsPage, DeletedComment, TopCommentsResponse } from "../../protocol/comments";
 import { Ban, RoomSettings, TargetInfo } from "../../protocol/moderation";
 import { BansResponse, LiftBanResponse } from "../../protocol/moderation-rpc";
 import { z } from "zod";
+import * as miniRest from "../../protocol/mini/rest";
+import { CountResponse, LikeResult, StatsResponse, UserLikesResponse } from "../../protocol/likes";
 
 // The embed (client/embed) parses with zod/mini mirrors of the server's classic schemas, so it
 // never ships classic zod to a page. Each mirror must accept and refuse exactly what its server
@@ -145,6 +147,25 @@ describe("the zod/mini mirrors of the server's schemas", () => {
       expect(differ).toEqual([]);
       expect(accepted).toBeGreaterThanOrEqual(fixtures.length);
       expect(refused).toBeGreaterThan(10);
+    }
+  });
+
+  it("accept and refuse the same REST answers the SDK reads (client/rest.ts)", () => {
+    const asOf = "2026-12-06T10:00:00.000Z";
+    const cases: Array<[ZodType, ZodMiniType, unknown[]]> = [
+      [LikeResult, miniRest.LikeResult, [{ target: "post:a", liked: true, count: 3, changed: true, seq: 7 }]],
+      [CountResponse, miniRest.CountResponse, [{ target: "post:a", count: 0, asOf }]],
+      [StatsResponse, miniRest.StatsResponse, [{ target: "game:x", likes: 2, reactions: { like: 1 }, comments: 4, viewers: 1, asOf }]],
+      [UserLikesResponse, miniRest.UserLikesResponse, [{ items: [{ target: "post:a", likedAt: asOf }], nextCursor: "c1", total: 1 }, { items: [], nextCursor: null, total: 0 }]],
+      [CommentsPage, miniRest.CommentsPage, [{ items: [comment], nextCursor: null }, { items: [], nextCursor: "older" }]],
+      [TopCommentsResponse, miniRest.TopCommentsResponse, [{ items: [{ ...comment, score: 2.5 }] }, { items: [] }]],
+      [DeletedComment, miniRest.DeletedComment, [{ id: commentId, deleted: true }]],
+    ];
+    for (const [classic, mirror, fixtures] of cases) {
+      const { differ, accepted, refused } = verdicts(classic, mirror, [...fixtures, ...fixtures.flatMap(mutations)]);
+      expect(differ).toEqual([]);
+      expect(accepted).toBeGreaterThanOrEqual(fixtures.length);
+      expect(refused).toBeGreaterThan(5);
     }
   });
 });
