@@ -1,17 +1,12 @@
 import * as z from "zod/mini";
-import { COMMENT_ID_PATTERN, TARGET_PATTERN } from "../wire-constants";
-import { Comment } from "./live";
+import { Comment, count, TargetId } from "./comment";
 
 /**
  * zod/mini mirrors of the REST answers the SDK (client/rest.ts) reads, so the npm package
- * (docs/embed.md#the-npm-package) carries no classic-zod schema. Importing ./live also sets
+ * (docs/embed.md#the-npm-package) carries no classic-zod schema. Importing ./comment also sets
  * `jitless` (no `new Function`). test/workerd/mini-mirrors.test.ts proves each agrees with
  * its classic schema (protocol/likes.ts, comments.ts).
  */
-
-const count = () => z.int().check(z.nonnegative());
-const TargetId = z.string().check(z.regex(TARGET_PATTERN));
-const CommentId = z.string().check(z.regex(COMMENT_ID_PATTERN));
 
 export const LikeResult = z.object({ target: TargetId, liked: z.boolean(), count: count(), changed: z.boolean(), seq: count() });
 export const CountResponse = z.object({ target: TargetId, count: count(), asOf: z.string() });
@@ -28,8 +23,7 @@ export const UserLikesResponse = z.object({
   nextCursor: z.nullable(z.string()),
   total: count(),
 });
-export const CommentsPage = z.object({ items: z.array(Comment), nextCursor: z.nullable(z.string()) });
 export const TopCommentsResponse = z.object({ items: z.array(z.extend(Comment, { score: z.number() })) });
-export const DeletedComment = z.object({ id: CommentId, deleted: z.literal(true) });
+export { CommentsPage, DeletedComment } from "./comments";
 
 export { BatchCountResponse, Comment, ErrorBody, LikeStatusResponse, LiveTicket } from "./live";
