@@ -20,6 +20,16 @@ const PAGE_SIZE = 20;
 const REPLIES_PAGE_SIZE = 50;
 const TICK_MS = 30_000;
 /** Codes a retry cannot fix: the text goes back into the composer with the reason. */
+/**
+ * The server's code of a refused write or read: the hub's WriteError and our ApiError both carry
+ * `code` (the hub's class comes from v1's build, a different copy, so `instanceof` cannot tell;
+ * its message is the server's own words, never shown).
+ */
+function codeOf(error: unknown): string {
+  const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
+  return typeof code === "string" ? code : "failed";
+}
+
 const REFUSALS = new Set(["slow_mode", "rate_limited", "comments_disabled", "banned", "members_only", "text_rejected", "text_invisible", "text_ill_formed", "duplicate_comment", "invalid_request", "comment_not_found", "forbidden", "sign_in", "unauthorized"]);
 
 /** A comment of ours not yet acknowledged: shown, queued while offline, retried under its id. */
@@ -149,7 +159,7 @@ class CommentSection implements Section {
 
   /** A refusal's words from the catalogue; the server's own message is never shown. */
   private errorText(error: unknown, id?: string): string {
-    const code = error instanceof Error ? error.message : "failed";
+    const code = codeOf(error);
     const words = Object.entries(this.t).find(([key]) => key === code)?.[1];
     const wait = id === undefined ? undefined : this.waits.get(id);
     return fill(typeof words === "string" ? words : this.t.failed, this.locale, { n: wait ?? "?" });
@@ -351,7 +361,7 @@ class CommentSection implements Section {
       this.renderHeading();
       this.say(this.t.posted);
     } catch (error) {
-      const code = error instanceof Error ? error.message : "failed";
+      const code = codeOf(error);
       if (REFUSALS.has(code)) {
         this.pending.delete(pending.id);
         pending.element.remove();
@@ -394,7 +404,7 @@ class CommentSection implements Section {
         this.sync();
       }
     } catch (error) {
-      this.say(error instanceof Error && error.message === "sign_in" ? this.t.signIn : this.errorText(error));
+      this.say(codeOf(error) === "sign_in" ? this.t.signIn : this.errorText(error));
     }
   }
 
