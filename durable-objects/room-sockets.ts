@@ -21,7 +21,7 @@ import { decodeClientFrame, InvalidFrameLimiter } from "./frame-guard";
 import { FrameBudget, FRAME_BURST, FRAMES_PER_SECOND } from "./frame-budget";
 import { closeReply } from "./close-handshake";
 import { MAX_UNREAD_BYTES, SendWindows, utf8Length } from "./send-window";
-import { logEvent } from "../workers/log";
+import { logEvent } from "../platform/log";
 import type { SocketCounters } from "./room-metrics";
 
 /**

@@ -7,9 +7,9 @@ import {
   type TopResponse,
 } from "../protocol/analytics";
 import { StepMs, type LeaderboardItem } from "../protocol/analytics-rpc";
-import type { AppEnv } from "./env";
-import { roomFor } from "./rooms";
-import { ALL_PARTITIONS, leaderboardAt } from "./leaderboards";
+import type { AppEnv } from "../platform/env";
+import { roomFor } from "../platform/rooms";
+import { ALL_PARTITIONS, leaderboardAt } from "../platform/leaderboards";
 import { mapBounded, WORKER_CONNECTIONS } from "./bounded";
 
 /**

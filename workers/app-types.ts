@@ -1,4 +1,4 @@
-import type { AppEnv } from "./env";
+import type { AppEnv } from "../platform/env";
 import type { AuthVariables } from "./auth";
 import type { RequestVariables } from "./observe-requests";
 

@@ -3,7 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
 import { REQUEST_ID_HEADER } from "../protocol/operations";
 import type { AppBindings } from "./app-types";
-import { logEvent } from "./log";
+import { logEvent } from "../platform/log";
 import { acceptRequestId } from "./request-id";
 import { writeRequestDataPoint } from "./request-metrics";
 import { isolateRequests } from "./request-window";

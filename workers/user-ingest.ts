@@ -1,6 +1,6 @@
 import type { EngagementEvent } from "../protocol/events";
 import { UserEventsInput, UserEventsResult } from "../protocol/user-index";
-import type { AppEnv } from "./env";
+import type { AppEnv } from "../platform/env";
 import { settleBounded } from "./bounded";
 
 /** User objects called at once by one batch; the lake's puts and the rooms take the rest of the 6. */

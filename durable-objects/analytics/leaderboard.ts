@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { AppEnv } from "../../workers/env";
+import type { AppEnv } from "../../platform/env";
 import { ActiveTargetsInput, keepMs, STEPS, LeaderboardReport, LeaderboardTopInput, type LeaderboardItem, type StepMs } from "../../protocol/analytics-rpc";
 import type { AnalyticsMetric } from "../../protocol/analytics";
 
@@ -88,5 +88,12 @@ export class Leaderboard extends DurableObject<AppEnv> {
       )
       .toArray()
       .map((row) => ({ target: row.target, value: Number(row.value) }));
+  }
+}
+
+declare module "../../platform/env" {
+  interface DurableObjectClasses {
+    /** Partitions of the analytics leaderboard by target hash (docs/analytics.md). */
+    LEADERBOARD: Leaderboard;
   }
 }

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { AppEnv } from "../../workers/env";
+import type { AppEnv } from "../../platform/env";
 import { BacklogReportInput, ConsumerBatchInput, type BacklogSummary } from "../../protocol/health-board";
 
 const SCHEMA = `
@@ -79,5 +79,12 @@ export class HealthBoard extends DurableObject<AppEnv> {
       )
       .one();
     return { rooms: row.rooms, events: row.events, oldestAt: row.oldest };
+  }
+}
+
+declare module "../../platform/env" {
+  interface DurableObjectClasses {
+    /** Consumer lag and rooms' outbox backlogs for the health route (durable-objects/health/). */
+    HEALTH_BOARD: HealthBoard;
   }
 }

@@ -9,8 +9,8 @@ import {
   type RelayReport,
   type RelaysResponse,
 } from "../../protocol/relays";
-import type { AppEnv } from "../../workers/env";
-import { logEvent } from "../../workers/log";
+import type { AppEnv } from "../../platform/env";
+import { logEvent } from "../../platform/log";
 import type { RoomMeta } from "../room-meta";
 import { RelayFanout } from "./relay-fanout";
 import { RelayRegistry } from "./relay-registry";

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import type { AppEnv } from "../../workers/env";
+import type { AppEnv } from "../../platform/env";
 import type { LikeStatus, OpOutcome, RoomError } from "../../protocol/room-rpc";
 import {
   HandedUser,
@@ -28,9 +28,9 @@ import type { LikeOp } from "../../protocol/room-rpc";
 import { applyWithinRate } from "../moderation/like-limit";
 import { RateLimiter } from "../moderation/rate-limiter";
 import { rateLimitsFrom } from "../moderation/rate-limits";
-import { logEvent } from "../../workers/log";
-import { roomFor } from "../../workers/rooms";
-import { shardStub } from "../../workers/shards";
+import { logEvent } from "../../platform/log";
+import { roomFor } from "../../platform/rooms";
+import { shardStub } from "../../platform/like-router";
 import { migrateShardSchema } from "./shard-schema";
 import { importKeys, MovedUsers, scrubUserTraces } from "./moved-users";
 import { CountReporter } from "./count-reporter";
@@ -416,5 +416,12 @@ export class LikeShard extends DurableObject<AppEnv> {
 
   private name(): string {
     return this.bound === null ? "(unbound)" : `${this.bound.target}#${this.bound.epoch}#${this.bound.k}`;
+  }
+}
+
+declare module "../../platform/env" {
+  interface DurableObjectClasses {
+    /** Shards of sharded hot targets (durable-objects/shards/, docs/shards.md). */
+    LIKE_SHARD: LikeShard;
   }
 }

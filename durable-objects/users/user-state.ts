@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import type { AppEnv } from "../../workers/env";
+import type { AppEnv } from "../../platform/env";
 import { TargetId, UserId } from "../../protocol/target";
 import {
   ForgetUserIndexInput,
@@ -239,5 +239,12 @@ export class UserState extends DurableObject<AppEnv> {
     await this.ctx.storage.put(FORGOTTEN_AT, Date.now());
     this.ready = false;
     return { forgotten: true, revision: 0 };
+  }
+}
+
+declare module "../../platform/env" {
+  interface DurableObjectClasses {
+    /** One per user: quotas across rooms (durable-objects/users/, docs/operations.md "Limits"). */
+    USER_STATE: UserState;
   }
 }

@@ -7,8 +7,8 @@ import { ApiError, validationHook } from "../errors";
 import { bearerSecurity, errorResponses } from "../openapi-common";
 import { requireUser } from "../auth";
 import { requireAdmin } from "../admin-auth";
-import { roomFor } from "../rooms";
-import { applyLikesRouted } from "../shards";
+import { roomFor } from "../../platform/rooms";
+import { applyLikesRouted } from "../../platform/like-router";
 
 /**
  * Bounds of one run: what `npm run bench` asks for (200,000 likes into one room, 4 RPCs in

@@ -7,8 +7,8 @@ import { ApiError, validationHook } from "../errors";
 import { purgeTargetViews } from "../edge-cache";
 import { bearerSecurity, errorResponses, limitResponses, WriteHeaders } from "../openapi-common";
 import { LikeCoalescer } from "../like-coalescer";
-import { applyLikesRouted } from "../shards";
-import type { AppEnv } from "../env";
+import { applyLikesRouted } from "../../platform/like-router";
+import type { AppEnv } from "../../platform/env";
 
 const likeResponses = {
   200: { description: "The state after the write", content: { "application/json": { schema: LikeResult } } },

@@ -8,10 +8,10 @@ import type { AppBindings } from "../app-types";
 import { ApiError, validationHook } from "../errors";
 import { socketOrigin } from "../cors-origins";
 import { checkLiveTicket } from "../live-tickets";
-import { logEvent } from "../log";
+import { logEvent } from "../../platform/log";
 import { errorResponses } from "../openapi-common";
 import { refusedSocket } from "../refused-socket";
-import { roomFor } from "../rooms";
+import { roomFor } from "../../platform/rooms";
 import { REQUEST_ID_HEADER } from "../../protocol/operations";
 
 const liveRoute = createRoute({

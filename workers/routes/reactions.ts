@@ -10,7 +10,7 @@ import { purgeTargetViews } from "../edge-cache";
 import { ApiError, validationHook } from "../errors";
 import { bearerSecurity, errorResponses, limitResponses, WriteHeaders } from "../openapi-common";
 import { unwrapRoom } from "../room-result";
-import { roomFor } from "../rooms";
+import { roomFor } from "../../platform/rooms";
 
 const errorContent = errorResponses[400].content;
 

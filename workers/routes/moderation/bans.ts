@@ -6,7 +6,7 @@ import type { AppBindings } from "../../app-types";
 import { validationHook } from "../../errors";
 import { bearerSecurity } from "../../openapi-common";
 import { unwrapRoom } from "../../room-result";
-import { roomFor } from "../../rooms";
+import { roomFor } from "../../../platform/rooms";
 import { json, moderatorErrors, moderatorWriteErrors, TargetParams, TargetUserParams } from "./common";
 
 const banRoute = createRoute({

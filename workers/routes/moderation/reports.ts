@@ -10,7 +10,7 @@ import { decodeCursor, encodeCursor } from "../../cursor";
 import { ApiError, validationHook } from "../../errors";
 import { bearerSecurity, errorResponses } from "../../openapi-common";
 import { unwrapRoom } from "../../room-result";
-import { roomFor } from "../../rooms";
+import { roomFor } from "../../../platform/rooms";
 import { json, moderatorErrors, TargetParams } from "./common";
 
 const reportRoute = createRoute({

@@ -7,7 +7,7 @@ import { ApiError, validationHook } from "../../errors";
 import { mayRegisterTargets } from "../../identity/verify";
 import { bearerSecurity, errorResponses, limitResponses } from "../../openapi-common";
 import { unwrapRoom } from "../../room-result";
-import { roomFor } from "../../rooms";
+import { roomFor } from "../../../platform/rooms";
 import { json, moderatorErrors, moderatorWriteErrors, TargetParams, TargetUserParams } from "./common";
 
 const registerRoute = createRoute({
