@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { ShardAddress, ShardLayout } from "./shards";
+import { ShardLayout } from "./shards";
+import { ShardAddress } from "./shard-rpc";
 import { TargetId, UserId } from "./target";
 
 /**

@@ -8,11 +8,6 @@ import { acceptRequestId } from "./request-id";
 import { writeRequestDataPoint } from "./request-metrics";
 import { isolateRequests } from "./request-window";
 
-export interface RequestVariables {
-  /** Set for every request by observeRequests; routes pass it to the rooms they call. */
-  requestId: string;
-}
-
 /**
  * The route pattern, not the path: `/v1/targets/:target/count` groups every target into one
  * series and keeps user ids and live tickets (`?ticket=`) out of logs and metrics.

@@ -2,18 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import type { AppEnv } from "../../platform/env";
 import type { LikeStatus, OpOutcome, RoomError } from "../../protocol/room-rpc";
-import {
-  HandedUser,
-  ShardApplyInput,
-  ShardAddress,
-  ShardLayout,
-  ShardUserInput,
-  shardIndex,
-  MAX_SERIES_PER_REPORT,
-  type Moved,
-  type ShardForgetResult,
-  type TargetTotal,
-} from "../../protocol/shards";
+import { ShardLayout, shardIndex } from "../../protocol/shards";
+import { HandedUser, ShardApplyInput, ShardAddress, ShardUserInput, MAX_SERIES_PER_REPORT, type Moved, type ShardForgetResult, type TargetTotal } from "../../protocol/shard-rpc";
 import { TargetId } from "../../protocol/target";
 import { ShardLikeTruthPageInput, type LikeTruthPage } from "../../protocol/like-truth";
 import { forgetRecentUnlike, readLikeTruth } from "../recent-unlikes";

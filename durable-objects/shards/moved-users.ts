@@ -1,4 +1,4 @@
-import type { HandedKey, HandedUser } from "../../protocol/shards";
+import type { HandedKey, HandedUser } from "../../protocol/shard-rpc";
 import type { LikeStatus } from "../../protocol/room-rpc";
 import { anonymiseOutboxEvents } from "../outbox";
 

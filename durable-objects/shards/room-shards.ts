@@ -1,4 +1,5 @@
-import { configOf, MAX_EPOCHS, ShardLayout, UNSHARDED, type ShardConfig, type ShardCountReport } from "../../protocol/shards";
+import { configOf, MAX_EPOCHS, ShardLayout, UNSHARDED, type ShardConfig } from "../../protocol/shards";
+import { type ShardCountReport } from "../../protocol/shard-rpc";
 import type { RoomError } from "../../protocol/room-rpc";
 import type { RoomMeta } from "../room-meta";
 
