@@ -1,6 +1,7 @@
 /**
  * The floors of the house and which way they stack (docs/architecture.md):
- *   workers/ (HTTP, queues, cron) -> durable-objects/ -> platform/ -> protocol/
+ *   workers/ (HTTP, queues, cron) -> durable-objects/ -> platform/ -> protocol/internal/ -> protocol/
+ *   client/ (browser) -> protocol/ public wire (protocol/mini/ included), never protocol/internal/
  * `npm test` runs these rules (scripts/test-all.sh); `npx depcruise -c .dependency-cruiser.cjs
  * workers durable-objects platform protocol client` runs them alone.
  * @type {import('dependency-cruiser').IConfiguration}
@@ -47,6 +48,22 @@ module.exports = {
       comment: "protocol/ is plain schemas and constants shared with the browser: it imports nothing of ours above it.",
       from: { path: "^protocol/" },
       to: { path: "^(workers|durable-objects|platform|client|scripts|bench|test)/" },
+    },
+    {
+      name: "public-wire-stands-alone",
+      severity: "error",
+      comment:
+        "protocol/internal/ holds the Worker <-> object contracts; the public wire (HTTP bodies, live frames, " +
+        "events), its zod/mini mirrors and the browser bundle never read them, so an internal change never reaches a client.",
+      from: { path: "^(protocol|client)/", pathNot: "^protocol/internal/" },
+      to: { path: "^protocol/internal/" },
+    },
+    {
+      name: "client-reads-the-wire",
+      severity: "error",
+      comment: "The browser bundle speaks the public wire only: nothing of the Worker, the objects or the platform floor.",
+      from: { path: "^client/" },
+      to: { path: "^(workers|durable-objects|platform)/" },
     },
   ],
   options: {

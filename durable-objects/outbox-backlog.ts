@@ -1,4 +1,4 @@
-import { backlogBoardName } from "../protocol/health-board";
+import { backlogBoardName } from "../protocol/internal/health-board";
 import type { AppEnv } from "../platform/env";
 import type { RoomMeta } from "./room-meta";
 

@@ -11,7 +11,7 @@ import {
   type MarkFrame,
   type ServerFrame,
 } from "../protocol/live";
-import { LiveIdentity, type OpOutcome, type RoomError, type RoomResult } from "../protocol/room-rpc";
+import { LiveIdentity, type OpOutcome, type RoomError, type RoomResult } from "../protocol/internal/room-rpc";
 import type { Comment } from "../protocol/comments";
 import type { ReactionResult } from "../protocol/reactions";
 import type { RoomSettings } from "../protocol/moderation";

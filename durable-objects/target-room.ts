@@ -14,7 +14,7 @@ import {
   type RoomError,
   type RoomResult,
   type RoomSnapshot,
-} from "../protocol/room-rpc";
+} from "../protocol/internal/room-rpc";
 import { PING_FRAME, PONG_FRAME } from "../protocol/live";
 import { migrateRoomSchema } from "./room-migrations";
 import { LikesLedger } from "./likes-ledger";
@@ -30,7 +30,7 @@ import { ForgetUserInput, type ForgetUserResult } from "../protocol/deletion";
 import { forgetUserInRoom } from "./forget-user";
 import { forgetUserBeforeInRoom } from "./forget-before";
 import { readLikeTruth } from "./recent-unlikes";
-import { LikeTruthPageInput, TouchedUsersPageInput, type LikeTruthPage, type TouchedUsersPage } from "../protocol/like-truth";
+import { LikeTruthPageInput, TouchedUsersPageInput, type LikeTruthPage, type TouchedUsersPage } from "../protocol/internal/like-truth";
 import { readTouchedUsers } from "./touched-users";
 import { ReplayRing } from "./replay-ring";
 import { LiveBroadcaster } from "./live-broadcaster";
@@ -66,14 +66,14 @@ import {
   ReactionCountsInput,
   ReactionUsersInput,
   type ReactionUsersSlice,
-} from "../protocol/reaction-rpc";
+} from "../protocol/internal/reaction-rpc";
 import { ModerationDesk } from "./moderation/moderation-desk";
 import { rateLimitsFrom } from "./moderation/rate-limits";
 import { applyWithinRate, refusedOutcome } from "./moderation/like-limit";
 import { filterCommentText } from "./moderation/text-filter";
 import { isRepeatedComment } from "./moderation/repeated-comment";
 import { hasOutgoingUserRefs, sendUserRefs, USER_REFS_JOB } from "./moderation/user-ref-sender";
-import * as ModerationRpc from "../protocol/moderation-rpc";
+import * as ModerationRpc from "../protocol/internal/moderation-rpc";
 import type { z } from "zod";
 import { RoomMetrics } from "./room-metrics";
 import { RequestTrail } from "./request-trail";
@@ -81,14 +81,15 @@ import { ObservedJobs } from "./observed-jobs";
 import { OutboxBacklogReporter, readOutboxBacklog } from "./outbox-backlog";
 import { REQUEST_ID_HEADER, RequestId, type RoomMetricsReport } from "../protocol/operations";
 import { SetShardsInput, type ShardConfig } from "../protocol/shards";
-import { RoomHandOverInput, RoomHandOverManyInput, ShardCountReport, type HandedUser, type TargetTotal } from "../protocol/shard-rpc";
+import { RoomHandOverInput, RoomHandOverManyInput, ShardCountReport, type HandedUser, type TargetTotal } from "../protocol/internal/shard-rpc";
 import { RoomShards } from "./shards/room-shards";
 import { MovedUsers } from "./shards/moved-users";
 import { AUTO_SHARDS, HotTargetDetector } from "./shards/hot-target";
 import { closeEpochShards, forgetInShards, hotThresholdFrom, movedOutcomes } from "./shards/room-sharding";
 import { applyLikesRouted } from "../platform/like-router";
 import { RoomRelays } from "./relays/room-relays";
-import { RelayCatchUpInput, RelayReport, RelayWelcomeInput, SetRelaysInput, type RelaysResponse } from "../protocol/relays";
+import { type RelaysResponse } from "../protocol/relays";
+import { RelayCatchUpInput, RelayReport, RelayWelcomeInput, SetRelaysInput } from "../protocol/internal/relay-rpc";
 import type { PreparedHello } from "./room-sockets";
 import {
   forModeratorsOnly,
@@ -106,7 +107,7 @@ import { defaultRelaySettings } from "./relays/room-relays";
 import { UNSHARDED } from "../protocol/shards";
 import { ANALYTICS_REPORT_JOB, SeriesReporter } from "./analytics/series-reporter";
 import { mergeShardBuckets, readBuckets } from "./analytics/series";
-import { SeriesBucketsInput, type SeriesBucket } from "../protocol/analytics-rpc";
+import { SeriesBucketsInput, type SeriesBucket } from "../protocol/internal/analytics-rpc";
 import { leaderboardFor } from "../platform/leaderboards";
 
 const OUTBOX_DELAY_MS = 250;

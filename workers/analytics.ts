@@ -6,7 +6,7 @@ import {
   type TargetSeriesResponse,
   type TopResponse,
 } from "../protocol/analytics";
-import { StepMs, type LeaderboardItem } from "../protocol/analytics-rpc";
+import { StepMs, type LeaderboardItem } from "../protocol/internal/analytics-rpc";
 import type { AppEnv } from "../platform/env";
 import { roomFor } from "../platform/rooms";
 import { ALL_PARTITIONS, leaderboardAt } from "../platform/leaderboards";

@@ -1,5 +1,5 @@
 import type { EngagementEvent } from "../protocol/events";
-import { consumerBoardName } from "../protocol/health-board";
+import { consumerBoardName } from "../protocol/internal/health-board";
 import type { AppEnv } from "../platform/env";
 import { logEvent } from "../platform/log";
 

@@ -1,7 +1,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import { desc } from "drizzle-orm";
 import type { HealthCheck, HealthReport, HealthStatus } from "../protocol/operations";
-import { BACKLOG_BOARDS, backlogBoardNameAt, consumerBoardName } from "../protocol/health-board";
+import { BACKLOG_BOARDS, backlogBoardNameAt, consumerBoardName } from "../protocol/internal/health-board";
 import { reconcileRuns } from "../platform/db/schema";
 import type { AppEnv } from "../platform/env";
 import { EVENTS_QUEUE } from "./queues";

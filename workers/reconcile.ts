@@ -2,7 +2,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { desc } from "drizzle-orm";
 import { z } from "zod";
 import { ReconcileDrift, ReconcileReport, type ReconcileRequest } from "../protocol/reconcile";
-import { LEADERBOARD_PARTITIONS } from "../protocol/analytics-rpc";
+import { LEADERBOARD_PARTITIONS } from "../protocol/internal/analytics-rpc";
 import { TargetId } from "../protocol/target";
 import { reconcileRuns } from "../platform/db/schema";
 import type { AppEnv } from "../platform/env";

@@ -1,5 +1,5 @@
-import type { LikeTruthPage } from "../protocol/like-truth";
-import type { RepairLikesResult } from "../protocol/user-index";
+import type { LikeTruthPage } from "../protocol/internal/like-truth";
+import type { RepairLikesResult } from "../protocol/internal/user-index";
 import type { AppEnv } from "../platform/env";
 import { logEvent } from "../platform/log";
 import { roomFor } from "../platform/rooms";

@@ -2,16 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import type { AppEnv } from "../../platform/env";
 import { CLOSE_CODES, PING_FRAME, PONG_FRAME } from "../../protocol/live";
-import { LIVE_IDENTITY_HEADER } from "../../protocol/room-rpc";
-import {
-  RELAY_LOAD_HEADER,
-  RelayIndex,
-  RelayPush,
-  RelayUpgradeQuery,
-  type RelayAck,
-  type RelayLoad,
-  type RelayStats,
-} from "../../protocol/relays";
+import { LIVE_IDENTITY_HEADER } from "../../protocol/internal/room-rpc";
+import { RELAY_LOAD_HEADER, RelayIndex, RelayPush, RelayUpgradeQuery, type RelayAck, type RelayLoad, type RelayStats } from "../../protocol/internal/relay-rpc";
 import { TargetId } from "../../protocol/target";
 import { REQUEST_ID_HEADER, RequestId } from "../../protocol/operations";
 import { roomFor } from "../../platform/rooms";

@@ -1,4 +1,4 @@
-import { relayName } from "../../protocol/relays";
+import { relayName } from "../../protocol/internal/relay-rpc";
 import type { AppEnv } from "../../platform/env";
 
 /** Relay k of a target, addressed by name like the room and its shards. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import type { OpOutcome } from "../../protocol/room-rpc";
+import type { OpOutcome } from "../../protocol/internal/room-rpc";
 import type { ShardConfig, ShardLayout } from "../../protocol/shards";
-import type { ShardForgetResult } from "../../protocol/shard-rpc";
+import type { ShardForgetResult } from "../../protocol/internal/shard-rpc";
 import type { AppEnv } from "../../platform/env";
 import { addressOf, shardStub } from "../../platform/like-router";
 

@@ -1,4 +1,4 @@
-import type { RoomError } from "../../protocol/room-rpc";
+import type { RoomError } from "../../protocol/internal/room-rpc";
 import type { AppEnv } from "../../platform/env";
 import { z } from "zod";
 

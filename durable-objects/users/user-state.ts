@@ -18,7 +18,7 @@ import {
   type UserEventsResult,
   type UserLikesPage,
   type UserTargetsPage,
-} from "../../protocol/user-index";
+} from "../../protocol/internal/user-index";
 import { USER_INDEX_SCHEMA } from "./index-schema";
 import { UserIndex } from "./user-index";
 

@@ -1,4 +1,4 @@
-import type { RoomWrite } from "../../protocol/user-index";
+import type { RoomWrite } from "../../protocol/internal/user-index";
 import type { AppEnv } from "../../platform/env";
 import { userIndexFor } from "../user-objects";
 

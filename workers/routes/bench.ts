@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { MAX_OPS_PER_RPC } from "../../protocol/room-rpc";
+import { MAX_OPS_PER_RPC } from "../../protocol/internal/room-rpc";
 import { TargetId } from "../../protocol/target";
 import type { AppBindings } from "../app-types";
 import { ApiError, validationHook } from "../errors";

@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { LikeRequest, LikeResult, ToggleRequest } from "../../protocol/likes";
-import type { LikeOp } from "../../protocol/room-rpc";
+import type { LikeOp } from "../../protocol/internal/room-rpc";
 import { assertBodyUserMatches, requireUser } from "../auth";
 import type { AppBindings } from "../app-types";
 import { ApiError, validationHook } from "../errors";

@@ -2,7 +2,7 @@ import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { CLOSE_CODES, LiveQuery, PROTOCOL_VERSION, type ErrorFrame, type IncompatibleFrame } from "../../protocol/live";
 import { ErrorBody } from "../../protocol/errors";
-import { LIVE_IDENTITY_HEADER, LIVE_TICKET_HEADER, liveRoomUrl } from "../../protocol/room-rpc";
+import { LIVE_IDENTITY_HEADER, LIVE_TICKET_HEADER, liveRoomUrl } from "../../protocol/internal/room-rpc";
 import { TargetId } from "../../protocol/target";
 import type { AppBindings } from "../app-types";
 import { ApiError, validationHook } from "../errors";

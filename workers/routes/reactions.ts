@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { ReactionUsersAfter } from "../../protocol/reaction-rpc";
+import { ReactionUsersAfter } from "../../protocol/internal/reaction-rpc";
 import { Emoji, ReactionRequest, ReactionResult, ReactionUsersPage, ReactionUsersQuery } from "../../protocol/reactions";
 import { TargetId } from "../../protocol/target";
 import type { AppBindings } from "../app-types";

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { SeriesBucket } from "./analytics-rpc";
-import { TargetId, UserId } from "./target";
+import { TargetId, UserId } from "../target";
 import { LikeOp, MAX_OPS_PER_RPC } from "./room-rpc";
-import { RequestId } from "./operations";
-import { MAX_EPOCHS, MAX_SHARDS, ShardLayout } from "./shards";
+import { RequestId } from "../operations";
+import { MAX_EPOCHS, MAX_SHARDS, ShardLayout } from "../shards";
 
 /*
  * What the Worker, the room and a target's shards say to each other (docs/shards.md). The
