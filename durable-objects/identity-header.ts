@@ -1,4 +1,4 @@
-import { LiveIdentity } from "../protocol/room-rpc";
+import { LiveIdentity } from "../protocol/internal/room-rpc";
 
 /**
  * The verified identity the Worker put on a live upgrade (the room forwards its headers to a

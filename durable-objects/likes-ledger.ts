@@ -1,6 +1,6 @@
 import { LikeResult } from "../protocol/likes";
 import type { EngagementEvent } from "../protocol/events";
-import type { LikeOp, LikeStatus, OpOutcome } from "../protocol/room-rpc";
+import type { LikeOp, LikeStatus, OpOutcome } from "../protocol/internal/room-rpc";
 import { IdempotencyStore, idempotencyScope as scopeOf } from "./idempotency";
 import { enqueueEvent, enqueueEvents } from "./outbox";
 import { forgetRecentUnlike, noteUnlikes } from "./recent-unlikes";

@@ -1,5 +1,5 @@
-import { backlogBoardName } from "../protocol/health-board";
-import type { AppEnv } from "../workers/env";
+import { backlogBoardName } from "../protocol/internal/health-board";
+import type { AppEnv } from "../platform/env";
 import type { RoomMeta } from "./room-meta";
 
 export interface OutboxBacklog {

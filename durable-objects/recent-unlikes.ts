@@ -1,4 +1,4 @@
-import type { LikeTruthEntry } from "../protocol/like-truth";
+import type { LikeTruthEntry } from "../protocol/internal/like-truth";
 
 /**
  * Users who unliked at this holder (a room or a like shard) within its last

@@ -1,6 +1,6 @@
 import type { Comment } from "../protocol/comments";
 import type { LiveEvent } from "../protocol/live";
-import type { Redaction } from "../protocol/relays";
+import type { Redaction } from "../protocol/internal/relay-rpc";
 import { RingRow } from "./replay-ring";
 
 function redacts(redaction: Redaction, comment: Comment): boolean {

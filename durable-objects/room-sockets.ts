@@ -11,7 +11,7 @@ import {
   type MarkFrame,
   type ServerFrame,
 } from "../protocol/live";
-import { LiveIdentity, type OpOutcome, type RoomError, type RoomResult } from "../protocol/room-rpc";
+import { LiveIdentity, type OpOutcome, type RoomError, type RoomResult } from "../protocol/internal/room-rpc";
 import type { Comment } from "../protocol/comments";
 import type { ReactionResult } from "../protocol/reactions";
 import type { RoomSettings } from "../protocol/moderation";
@@ -21,7 +21,7 @@ import { decodeClientFrame, InvalidFrameLimiter } from "./frame-guard";
 import { FrameBudget, FRAME_BURST, FRAMES_PER_SECOND } from "./frame-budget";
 import { closeReply } from "./close-handshake";
 import { MAX_UNREAD_BYTES, SendWindows, utf8Length } from "./send-window";
-import { logEvent } from "../workers/log";
+import { logEvent } from "../platform/log";
 import type { SocketCounters } from "./room-metrics";
 
 /**

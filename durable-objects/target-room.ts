@@ -1,6 +1,6 @@
 import type { LikeResult } from "../protocol/likes";
 import { DurableObject } from "cloudflare:workers";
-import type { AppEnv } from "../workers/env";
+import type { AppEnv } from "../platform/env";
 import { TargetId, UserId } from "../protocol/target";
 import {
   ApplyLikesInput,
@@ -14,7 +14,7 @@ import {
   type RoomError,
   type RoomResult,
   type RoomSnapshot,
-} from "../protocol/room-rpc";
+} from "../protocol/internal/room-rpc";
 import { PING_FRAME, PONG_FRAME } from "../protocol/live";
 import { migrateRoomSchema } from "./room-migrations";
 import { LikesLedger } from "./likes-ledger";
@@ -23,14 +23,14 @@ import { ROOM_PRODUCER, shipOutbox } from "./outbox";
 import { IDEMPOTENCY_TTL_MS, idempotencyScope } from "./idempotency";
 import { UserLimits } from "./users/user-limits";
 import { ADMIN_ROLE, type Actor } from "../protocol/moderation";
-import { logEvent } from "../workers/log";
+import { logEvent } from "../platform/log";
 import { TICKET_SWEEP_JOB, UsedTickets, type Admission } from "./used-tickets";
 import { identityFrom } from "./identity-header";
 import { ForgetUserInput, type ForgetUserResult } from "../protocol/deletion";
 import { forgetUserInRoom } from "./forget-user";
 import { forgetUserBeforeInRoom } from "./forget-before";
 import { readLikeTruth } from "./recent-unlikes";
-import { LikeTruthPageInput, TouchedUsersPageInput, type LikeTruthPage, type TouchedUsersPage } from "../protocol/like-truth";
+import { LikeTruthPageInput, TouchedUsersPageInput, type LikeTruthPage, type TouchedUsersPage } from "../protocol/internal/like-truth";
 import { readTouchedUsers } from "./touched-users";
 import { ReplayRing } from "./replay-ring";
 import { LiveBroadcaster } from "./live-broadcaster";
@@ -58,7 +58,7 @@ import {
 import { ReactionsLedger } from "./reactions/reactions-ledger";
 import { RoomReactions } from "./reactions/room-reactions";
 import { bindPendingComments, COMMENT_BINDINGS_JOB, scheduleCommentBindings } from "./reactions/comment-bindings";
-import { roomFor } from "../workers/rooms";
+import { roomFor } from "../platform/rooms";
 import type { ReactionResult } from "../protocol/reactions";
 import {
   BindParentInput,
@@ -66,28 +66,30 @@ import {
   ReactionCountsInput,
   ReactionUsersInput,
   type ReactionUsersSlice,
-} from "../protocol/reaction-rpc";
+} from "../protocol/internal/reaction-rpc";
 import { ModerationDesk } from "./moderation/moderation-desk";
 import { rateLimitsFrom } from "./moderation/rate-limits";
 import { applyWithinRate, refusedOutcome } from "./moderation/like-limit";
 import { filterCommentText } from "./moderation/text-filter";
 import { isRepeatedComment } from "./moderation/repeated-comment";
 import { hasOutgoingUserRefs, sendUserRefs, USER_REFS_JOB } from "./moderation/user-ref-sender";
-import * as ModerationRpc from "../protocol/moderation-rpc";
+import * as ModerationRpc from "../protocol/internal/moderation-rpc";
 import type { z } from "zod";
 import { RoomMetrics } from "./room-metrics";
 import { RequestTrail } from "./request-trail";
 import { ObservedJobs } from "./observed-jobs";
 import { OutboxBacklogReporter, readOutboxBacklog } from "./outbox-backlog";
 import { REQUEST_ID_HEADER, RequestId, type RoomMetricsReport } from "../protocol/operations";
-import { RoomHandOverInput, RoomHandOverManyInput, SetShardsInput, ShardCountReport, type HandedUser, type ShardConfig, type TargetTotal } from "../protocol/shards";
+import { SetShardsInput, type ShardConfig } from "../protocol/shards";
+import { RoomHandOverInput, RoomHandOverManyInput, ShardCountReport, type HandedUser, type TargetTotal } from "../protocol/internal/shard-rpc";
 import { RoomShards } from "./shards/room-shards";
 import { MovedUsers } from "./shards/moved-users";
 import { AUTO_SHARDS, HotTargetDetector } from "./shards/hot-target";
 import { closeEpochShards, forgetInShards, hotThresholdFrom, movedOutcomes } from "./shards/room-sharding";
-import { applyLikesRouted } from "../workers/shards";
+import { applyLikesRouted } from "../platform/like-router";
 import { RoomRelays } from "./relays/room-relays";
-import { RelayCatchUpInput, RelayReport, RelayWelcomeInput, SetRelaysInput, type RelaysResponse } from "../protocol/relays";
+import { type RelaysResponse } from "../protocol/relays";
+import { RelayCatchUpInput, RelayReport, RelayWelcomeInput, SetRelaysInput } from "../protocol/internal/relay-rpc";
 import type { PreparedHello } from "./room-sockets";
 import {
   forModeratorsOnly,
@@ -105,8 +107,8 @@ import { defaultRelaySettings } from "./relays/room-relays";
 import { UNSHARDED } from "../protocol/shards";
 import { ANALYTICS_REPORT_JOB, SeriesReporter } from "./analytics/series-reporter";
 import { mergeShardBuckets, readBuckets } from "./analytics/series";
-import { SeriesBucketsInput, type SeriesBucket } from "../protocol/analytics-rpc";
-import { leaderboardFor } from "../workers/leaderboards";
+import { SeriesBucketsInput, type SeriesBucket } from "../protocol/internal/analytics-rpc";
+import { leaderboardFor } from "../platform/leaderboards";
 
 const OUTBOX_DELAY_MS = 250;
 const IDEMPOTENCY_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
@@ -290,7 +292,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
   async applyLikes(input: ApplyLikesInput): Promise<OpOutcome[]> {
     const { target, ops, requestId, unlimited } = ApplyLikesInput.parse(input);
     this.bindTarget(target);
-    // A sharded target's likes live in its shards; workers/shards.ts routes them there.
+    // A sharded target's likes live in its shards; platform/like-router.ts routes them there.
     if (this.stored && this.shards.sharded) return movedOutcomes(ops.length, this.shards.config);
     const refusals = unlimited === true ? ops.map(() => null) : await this.admitLikes(ops);
     // Refused writes alone do not make a room.
@@ -626,7 +628,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
     return this.shards.sharded ? { ...status, shards: this.shards.config } : status;
   }
 
-  /** The target's shard config (workers/shards.ts reads it, caching it briefly). */
+  /** The target's shard config (platform/like-router.ts reads it, caching it briefly). */
   async shardConfig(target: string): Promise<ShardConfig> {
     this.bindTarget(TargetId.parse(target));
     return this.stored ? this.shards.config : UNSHARDED;
@@ -1068,4 +1070,11 @@ function relayUpgrade(request: Request, user: LiveIdentity | null): Request {
   if (user === null) headers.delete(LIVE_IDENTITY_HEADER);
   else headers.set(LIVE_IDENTITY_HEADER, JSON.stringify(user));
   return new Request(request.url, { headers });
+}
+
+declare module "../platform/env" {
+  interface DurableObjectClasses {
+    /** One per target: its likes, reactions, comments and live sockets. */
+    TARGET_ROOM: TargetRoom;
+  }
 }

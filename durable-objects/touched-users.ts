@@ -1,4 +1,4 @@
-import type { TouchedUsersPage, TouchKind } from "../protocol/like-truth";
+import type { TouchedUsersPage, TouchKind } from "../protocol/internal/like-truth";
 
 /**
  * Where a room names a user other than by a like: the table, its user column (indexed, except in

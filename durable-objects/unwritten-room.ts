@@ -1,7 +1,7 @@
 import { ADMIN_ROLE, DEFAULT_ROOM_SETTINGS, type Actor, type TargetInfo } from "../protocol/moderation";
-import type { RoomError, RoomResult } from "../protocol/room-rpc";
+import type { RoomError, RoomResult } from "../protocol/internal/room-rpc";
 import { CommentId, type RoomCommentsPage } from "../protocol/comments";
-import { commentIdOfTarget } from "../protocol/reaction-rpc";
+import { commentIdOfTarget } from "../protocol/internal/reaction-rpc";
 import type { ReplayPlan } from "./replay-ring";
 import type { ForgetUserResult } from "../protocol/deletion";
 import type { RoomState } from "./room-sockets";

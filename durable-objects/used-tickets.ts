@@ -1,4 +1,4 @@
-import { LIVE_IDENTITY_HEADER, LIVE_TICKET_HEADER, LiveTicketStub, type LiveIdentity } from "../protocol/room-rpc";
+import { LIVE_IDENTITY_HEADER, LIVE_TICKET_HEADER, LiveTicketStub, type LiveIdentity } from "../protocol/internal/room-rpc";
 import { identityFrom } from "./identity-header";
 
 /**

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every suite (deploy check, OpenAPI lint, typecheck, workerd tests, end-to-end and browser tests against wrangler dev,
+# Runs every suite (deploy check, OpenAPI lint, import rules, typecheck, workerd tests, end-to-end and browser tests against wrangler dev,
 # the reliability run) and ends
 # with one line "N passed, N failed" summed from vitest's JSON reports, the line CI reads.
 set -u
@@ -16,6 +16,10 @@ if npm run -s deploy:check; then deploy_check_passed=1; else status=1; checks_fa
 # (redocly.yaml); counted the same way.
 lint_openapi_passed=0
 if npm run -s lint:openapi; then lint_openapi_passed=1; else status=1; checks_failed=$((checks_failed + 1)); fi
+# The floors' import rules (.dependency-cruiser.cjs, docs/architecture.md): no import circles,
+# nothing from durable-objects/ into workers/, platform/ and protocol/ import nothing above them.
+lint_deps_passed=0
+if npm run -s lint:deps; then lint_deps_passed=1; else status=1; checks_failed=$((checks_failed + 1)); fi
 npm run -s typecheck || { status=1; checks_failed=$((checks_failed + 1)); }
 # One vitest process per workerd test file: when a file ends with alarms and queue deliveries
 # still in flight, the pool can hang before the next file (seen after the realtime merge; the
@@ -85,5 +89,5 @@ for (const file of [...process.argv.slice(3), "e2e", "browser"]) {
 // CI keeps only the tail of this run, so the failures are named here, just above the last line.
 if (failures.length > 0) console.log(["failed tests:", ...failures.map((line) => `  ${line}`)].join("\n"));
 console.log(`${passed} passed, ${failed} failed`);
-' "$checks_failed" "$((deploy_check_passed + lint_openapi_passed))" "${reports[@]}"
+' "$checks_failed" "$((deploy_check_passed + lint_openapi_passed + lint_deps_passed))" "${reports[@]}"
 exit $status

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AuthVariables } from "./auth";
-import type { AppEnv } from "./env";
+import type { AppEnv } from "../platform/env";
 import { ApiError } from "./errors";
 
 export const ADMIN_ROLE = "admin";

@@ -6,10 +6,10 @@ import {
   type TargetSeriesResponse,
   type TopResponse,
 } from "../protocol/analytics";
-import { StepMs, type LeaderboardItem } from "../protocol/analytics-rpc";
-import type { AppEnv } from "./env";
-import { roomFor } from "./rooms";
-import { ALL_PARTITIONS, leaderboardAt } from "./leaderboards";
+import { StepMs, type LeaderboardItem } from "../protocol/internal/analytics-rpc";
+import type { AppEnv } from "../platform/env";
+import { roomFor } from "../platform/rooms";
+import { ALL_PARTITIONS, leaderboardAt } from "../platform/leaderboards";
 import { mapBounded, WORKER_CONNECTIONS } from "./bounded";
 
 /**

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { ADMIN_ROLE, memberRole, type Actor } from "../protocol/moderation";
-import type { AppEnv } from "./env";
+import type { AppEnv } from "../platform/env";
 import { ApiError } from "./errors";
 import type { TokenClaims } from "./identity/claims";
 import { verifyBearer } from "./identity/verify";

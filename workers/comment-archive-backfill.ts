@@ -9,10 +9,10 @@ import {
 import { ERASED_AUTHOR_NAME } from "../protocol/comments";
 import { TargetId } from "../protocol/target";
 import { decodeCursor, encodeCursor } from "./cursor";
-import type { AppEnv } from "./env";
+import type { AppEnv } from "../platform/env";
 import { ApiError } from "./errors";
-import { logEvent } from "./log";
-import { roomFor } from "./rooms";
+import { logEvent } from "../platform/log";
+import { roomFor } from "../platform/rooms";
 import { subjectKeySecret, subjectKeys } from "./subject-key";
 
 /**

@@ -1,7 +1,7 @@
 import type { EngagementEvent } from "../protocol/events";
-import { consumerBoardName } from "../protocol/health-board";
-import type { AppEnv } from "./env";
-import { logEvent } from "./log";
+import { consumerBoardName } from "../protocol/internal/health-board";
+import type { AppEnv } from "../platform/env";
+import { logEvent } from "../platform/log";
 
 /**
  * Records how far behind the consumer is, as of the batch it just stored: consume time minus

@@ -3,7 +3,7 @@ import { REQUEST_ID_HEADER } from "../protocol/operations";
 import type { AppBindings } from "./app-types";
 import { ANY_ORIGIN, allowedOrigin, parseCorsOrigins } from "./cors-origins";
 import { errorBody } from "./errors";
-import { logEvent } from "./log";
+import { logEvent } from "../platform/log";
 
 /** Every method a route answers (workers/routes/). */
 export const CORS_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] as const;

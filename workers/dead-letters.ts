@@ -3,11 +3,11 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { UserId } from "../protocol/target";
 import { EventBatchMessage } from "../protocol/event-batch";
-import { deadLetters } from "./db/schema";
+import { deadLetters } from "../platform/db/schema";
 import { d1Statement } from "./d1-statements";
 import { dropForgottenEvents } from "./dead-letter-erasure";
-import type { AppEnv } from "./env";
-import { logEvent } from "./log";
+import type { AppEnv } from "../platform/env";
+import { logEvent } from "../platform/log";
 import { retryDelaySeconds } from "./queues";
 import { subjectKeySecret, subjectKeys } from "./subject-key";
 

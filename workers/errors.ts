@@ -3,7 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
 import type { ErrorBody } from "../protocol/errors";
-import { logEvent } from "./log";
+import { logEvent } from "../platform/log";
 
 /** An error meant for the caller: it becomes `{ error: { code, message, details? } }`. */
 export class ApiError extends Error {

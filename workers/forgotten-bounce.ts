@@ -1,7 +1,7 @@
 import type { EngagementEvent } from "../protocol/events";
-import type { AppEnv } from "./env";
-import { logEvent } from "./log";
-import { roomFor } from "./rooms";
+import type { AppEnv } from "../platform/env";
+import { logEvent } from "../platform/log";
+import { roomFor } from "../platform/rooms";
 
 /**
  * Events a user's object did not keep because they predate the user's deletion (the deletion's

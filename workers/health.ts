@@ -1,9 +1,9 @@
 import { drizzle } from "drizzle-orm/d1";
 import { desc } from "drizzle-orm";
 import type { HealthCheck, HealthReport, HealthStatus } from "../protocol/operations";
-import { BACKLOG_BOARDS, backlogBoardNameAt, consumerBoardName } from "../protocol/health-board";
-import { reconcileRuns } from "./db/schema";
-import type { AppEnv } from "./env";
+import { BACKLOG_BOARDS, backlogBoardNameAt, consumerBoardName } from "../protocol/internal/health-board";
+import { reconcileRuns } from "../platform/db/schema";
+import type { AppEnv } from "../platform/env";
 import { EVENTS_QUEUE } from "./queues";
 import { isolateRequests, REQUEST_WINDOW_MS, type RequestWindow } from "./request-window";
 

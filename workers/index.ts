@@ -1,11 +1,11 @@
 import { env as moduleEnv } from "cloudflare:workers";
 import { createApp } from "./app";
-import type { AppEnv } from "./env";
+import type { AppEnv } from "../platform/env";
 import { consumeEngagementEvents } from "./queue-consumer";
 import { recordDeadLetters } from "./dead-letters";
 import { consumeDeletionSteps } from "./deletion/consumer";
 import { DELETIONS_QUEUE, EVENTS_DLQ, EVENTS_QUEUE, queueBaseName } from "./queues";
-import { logEvent } from "./log";
+import { logEvent } from "../platform/log";
 import { runScheduledJobs } from "./scheduled";
 
 import { TargetRoom as PlainTargetRoom } from "../durable-objects/target-room";

@@ -1,4 +1,4 @@
-import { MAX_OPS_PER_RPC, type LikeOp, type OpOutcome } from "../protocol/room-rpc";
+import { MAX_OPS_PER_RPC, type LikeOp, type OpOutcome } from "../protocol/internal/room-rpc";
 
 /** The longest a like waits in this isolate for others to share its RPC. */
 export const MAX_COALESCE_WAIT_MS = 10;

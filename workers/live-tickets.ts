@@ -1,10 +1,10 @@
 import { errors, jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
 import { TICKET_TTL_MS, type LiveTicket } from "../protocol/live-tickets";
-import type { LiveIdentity, LiveTicketStub } from "../protocol/room-rpc";
+import type { LiveIdentity, LiveTicketStub } from "../protocol/internal/room-rpc";
 import { TargetId, UserId } from "../protocol/target";
 import { actorOf, type TokenClaims } from "./auth";
-import type { AppEnv } from "./env";
+import type { AppEnv } from "../platform/env";
 import { ApiError } from "./errors";
 import { hmacSha256Key } from "./hmac-keys";
 

@@ -3,15 +3,10 @@ import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
 import { REQUEST_ID_HEADER } from "../protocol/operations";
 import type { AppBindings } from "./app-types";
-import { logEvent } from "./log";
+import { logEvent } from "../platform/log";
 import { acceptRequestId } from "./request-id";
 import { writeRequestDataPoint } from "./request-metrics";
 import { isolateRequests } from "./request-window";
-
-export interface RequestVariables {
-  /** Set for every request by observeRequests; routes pass it to the rooms they call. */
-  requestId: string;
-}
 
 /**
  * The route pattern, not the path: `/v1/targets/:target/count` groups every target into one

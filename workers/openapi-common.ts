@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ErrorBody } from "../protocol/errors";
-import { MAX_IDEMPOTENCY_KEY_LENGTH } from "../protocol/room-rpc";
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from "../protocol/internal/room-rpc";
 
 const errorContent = { "application/json": { schema: ErrorBody } };
 

@@ -1,7 +1,7 @@
 import type { EngagementEvent } from "../protocol/events";
 import { EventsQueueBody } from "../protocol/event-batch";
-import type { AppEnv } from "./env";
-import { logEvent } from "./log";
+import type { AppEnv } from "../platform/env";
+import { logEvent } from "../platform/log";
 import { EVENTS_QUEUE, retryDelaySeconds } from "./queues";
 import { recordConsumerLag } from "./consumer-lag";
 import { eventsConsumerRefuses } from "./dev-faults";

@@ -2,12 +2,12 @@ import { drizzle } from "drizzle-orm/d1";
 import { desc } from "drizzle-orm";
 import { z } from "zod";
 import { ReconcileDrift, ReconcileReport, type ReconcileRequest } from "../protocol/reconcile";
-import { LEADERBOARD_PARTITIONS } from "../protocol/analytics-rpc";
+import { LEADERBOARD_PARTITIONS } from "../protocol/internal/analytics-rpc";
 import { TargetId } from "../protocol/target";
-import { reconcileRuns } from "./db/schema";
-import type { AppEnv } from "./env";
-import { leaderboardAt } from "./leaderboards";
-import { logEvent } from "./log";
+import { reconcileRuns } from "../platform/db/schema";
+import type { AppEnv } from "../platform/env";
+import { leaderboardAt } from "../platform/leaderboards";
+import { logEvent } from "../platform/log";
 import { repairTargetIndexes, repairTargetTouches, type TargetRepair, type TouchRepair } from "./user-index-repair";
 
 /** Targets one run samples from the leaderboards' active targets; the next run goes on from there. */

@@ -1,4 +1,4 @@
-import { logEvent } from "./log";
+import { logEvent } from "../platform/log";
 
 export interface RequestMeasure {
   method: string;

@@ -1,4 +1,4 @@
-import type { RoomResult } from "../protocol/room-rpc";
+import type { RoomResult } from "../protocol/internal/room-rpc";
 import { ApiError } from "./errors";
 
 /** Turns a room's refusal into the API's error response (with Retry-After when it has one). */

@@ -1,5 +1,5 @@
-import type { AppEnv } from "./env";
-import { logEvent } from "./log";
+import type { AppEnv } from "../platform/env";
+import { logEvent } from "../platform/log";
 import { reconcileIndexes } from "./reconcile";
 import { resumeStalledDeletions } from "./deletion/resume";
 

@@ -1,4 +1,4 @@
-import type { AppEnv } from "./env";
+import type { AppEnv } from "../platform/env";
 import { ApiError } from "./errors";
 import { hmacSha256Key } from "./hmac-keys";
 

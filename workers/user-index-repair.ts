@@ -1,9 +1,9 @@
-import type { LikeTruthPage } from "../protocol/like-truth";
-import type { RepairLikesResult } from "../protocol/user-index";
-import type { AppEnv } from "./env";
-import { logEvent } from "./log";
-import { roomFor } from "./rooms";
-import { shardStub } from "./shards";
+import type { LikeTruthPage } from "../protocol/internal/like-truth";
+import type { RepairLikesResult } from "../protocol/internal/user-index";
+import type { AppEnv } from "../platform/env";
+import { logEvent } from "../platform/log";
+import { roomFor } from "../platform/rooms";
+import { shardStub } from "../platform/like-router";
 import { userIndexFor } from "./user-objects";
 
 /** Users asked per holder page; each is one call to that user's object. */

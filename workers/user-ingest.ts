@@ -1,6 +1,6 @@
 import type { EngagementEvent } from "../protocol/events";
-import { UserEventsInput, UserEventsResult } from "../protocol/user-index";
-import type { AppEnv } from "./env";
+import { UserEventsInput, UserEventsResult } from "../protocol/internal/user-index";
+import type { AppEnv } from "../platform/env";
 import { settleBounded } from "./bounded";
 
 /** User objects called at once by one batch; the lake's puts and the rooms take the rest of the 6. */
@@ -13,7 +13,7 @@ export type UserIngest = { ok: true; pseudonym: string; forgotten: ReadonlySet<s
 
 /**
  * Hands each distinct user of a batch their events in ONE call to their object
- * (`UserState.ingest`, protocol/user-index.ts), however many messages the events came in:
+ * (`UserState.ingest`, protocol/internal/user-index.ts), however many messages the events came in:
  * the queue's batches group updates per user. Events without a user (erasures) go nowhere.
  */
 export async function ingestByUser(env: AppEnv, events: readonly EngagementEvent[]): Promise<Map<string, UserIngest>> {

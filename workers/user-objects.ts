@@ -1,4 +1,4 @@
-import type { AppEnv } from "./env";
+import type { AppEnv } from "../platform/env";
 
 /** The user's own object (durable-objects/users/user-state.ts): their index, quotas and deletion mark. */
 export function userIndexFor(env: AppEnv, userId: string) {

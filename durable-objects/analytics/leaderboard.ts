@@ -1,10 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
-import type { AppEnv } from "../../workers/env";
-import { ActiveTargetsInput, keepMs, STEPS, LeaderboardReport, LeaderboardTopInput, type LeaderboardItem, type StepMs } from "../../protocol/analytics-rpc";
+import type { AppEnv } from "../../platform/env";
+import { ActiveTargetsInput, keepMs, STEPS, LeaderboardReport, LeaderboardTopInput, type LeaderboardItem, type StepMs } from "../../protocol/internal/analytics-rpc";
 import type { AnalyticsMetric } from "../../protocol/analytics";
 
 /**
- * One partition of the analytics leaderboard (targets by hash, protocol/analytics-rpc.ts): the
+ * One partition of the analytics leaderboard (targets by hash, protocol/internal/analytics-rpc.ts): the
  * per-minute and per-hour counts of the targets of its partition that had events within the
  * kept span, as their rooms last reported them (at most once a minute per target). Older
  * buckets are pruned on every report, so a partition holds only its active targets. The Worker
@@ -88,5 +88,12 @@ export class Leaderboard extends DurableObject<AppEnv> {
       )
       .toArray()
       .map((row) => ({ target: row.target, value: Number(row.value) }));
+  }
+}
+
+declare module "../../platform/env" {
+  interface DurableObjectClasses {
+    /** Partitions of the analytics leaderboard by target hash (docs/analytics.md). */
+    LEADERBOARD: Leaderboard;
   }
 }

@@ -1,4 +1,4 @@
-import type { LeaderboardReport, SeriesBucket } from "../../protocol/analytics-rpc";
+import type { LeaderboardReport, SeriesBucket } from "../../protocol/internal/analytics-rpc";
 import type { RoomMeta } from "../room-meta";
 import { markReported, pruneBuckets, pruneShardBuckets, unreportedBuckets } from "./series";
 

@@ -1,5 +1,5 @@
 import { ANALYTICS_METRICS, METRIC_EVENT_TYPES, type AnalyticsMetric } from "../../protocol/analytics";
-import { HOUR_MS, keepMs, MINUTE_MS, STEPS, type SeriesBucket, type StepMs } from "../../protocol/analytics-rpc";
+import { HOUR_MS, keepMs, MINUTE_MS, STEPS, type SeriesBucket, type StepMs } from "../../protocol/internal/analytics-rpc";
 import type { EngagementEvent } from "../../protocol/events";
 
 /**

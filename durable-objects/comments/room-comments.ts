@@ -1,6 +1,6 @@
 import { Comment, type CreateCommentInput, type RoomCommentsPage } from "../../protocol/comments";
 import type { Actor } from "../../protocol/actor";
-import type { RoomError, RoomResult } from "../../protocol/room-rpc";
+import type { RoomError, RoomResult } from "../../protocol/internal/room-rpc";
 import type { ChangeLog } from "../change-log";
 import { IdempotencyStore, idempotencyScope } from "../idempotency";
 import { enqueueEvent } from "../outbox";

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import type { AppEnv } from "../../workers/env";
-import { BacklogReportInput, ConsumerBatchInput, type BacklogSummary } from "../../protocol/health-board";
+import type { AppEnv } from "../../platform/env";
+import { BacklogReportInput, ConsumerBatchInput, type BacklogSummary } from "../../protocol/internal/health-board";
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS consumer_stats (
@@ -18,7 +18,7 @@ const SCHEMA = `
   ) WITHOUT ROWID;`;
 
 /**
- * A small board `GET /v1/admin/health` reads (protocol/health-board.ts names the instances):
+ * A small board `GET /v1/admin/health` reads (protocol/internal/health-board.ts names the instances):
  * `consumer:<queue>` holds the events consumer's last batch, written once per batch; each
  * `outbox:<k>` holds the backlogs of the rooms hashed to it, written only by a room that could
  * not ship its events (and once more when it could again). It replaces the D1 tables
@@ -79,5 +79,12 @@ export class HealthBoard extends DurableObject<AppEnv> {
       )
       .one();
     return { rooms: row.rooms, events: row.events, oldestAt: row.oldest };
+  }
+}
+
+declare module "../../platform/env" {
+  interface DurableObjectClasses {
+    /** Consumer lag and rooms' outbox backlogs for the health route (durable-objects/health/). */
+    HEALTH_BOARD: HealthBoard;
   }
 }

@@ -1,5 +1,5 @@
 import type { LikeResult } from "../../protocol/likes";
-import type { LikeOp, OpOutcome, RoomError } from "../../protocol/room-rpc";
+import type { LikeOp, OpOutcome, RoomError } from "../../protocol/internal/room-rpc";
 
 interface Applied {
   outcomes: OpOutcome[];

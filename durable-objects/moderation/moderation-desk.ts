@@ -13,8 +13,8 @@ import type {
   ReportResult,
   ReportsPage,
   UserOnTargetInput,
-} from "../../protocol/moderation-rpc";
-import type { RoomError, RoomResult } from "../../protocol/room-rpc";
+} from "../../protocol/internal/moderation-rpc";
+import type { RoomError, RoomResult } from "../../protocol/internal/room-rpc";
 import type { ChangeLog } from "../change-log";
 import type { RoomMeta } from "../room-meta";
 import type { RoomSeq } from "../room-seq";

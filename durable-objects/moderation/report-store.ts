@@ -1,6 +1,6 @@
 import { noteUserRef } from "./user-refs";
 import type { Report } from "../../protocol/moderation";
-import type { ReportsPage } from "../../protocol/moderation-rpc";
+import type { ReportsPage } from "../../protocol/internal/moderation-rpc";
 
 type ReportRow = {
   id: string;

@@ -1,5 +1,5 @@
 import { memberRole, type Actor } from "../../protocol/moderation";
-import type { RoomError } from "../../protocol/room-rpc";
+import type { RoomError } from "../../protocol/internal/room-rpc";
 import type { SettingsStore } from "./settings-store";
 import type { RoomRoles } from "./room-roles";
 import type { BanList } from "./ban-list";

@@ -1,7 +1,7 @@
 import { englishDataset, englishRecommendedTransformers, RegExpMatcher, type MatchPayload } from "obscenity";
 import { matchKey } from "../../protocol/text";
 import type { RoomSettings } from "../../protocol/moderation";
-import type { RoomError } from "../../protocol/room-rpc";
+import type { RoomError } from "../../protocol/internal/room-rpc";
 
 type FilterMode = RoomSettings["filter"];
 

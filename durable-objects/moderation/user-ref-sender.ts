@@ -1,4 +1,4 @@
-import type { AppEnv } from "../../workers/env";
+import type { AppEnv } from "../../platform/env";
 
 /**
  * Refs (user-refs.ts) waiting to reach the named user's own object, which is where a deletion

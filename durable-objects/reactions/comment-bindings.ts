@@ -1,5 +1,5 @@
-import { commentTargetOf, type BindParentInput } from "../../protocol/reaction-rpc";
-import type { RoomResult } from "../../protocol/room-rpc";
+import { commentTargetOf, type BindParentInput } from "../../protocol/internal/reaction-rpc";
+import type { RoomResult } from "../../protocol/internal/room-rpc";
 import type { AlarmJobs } from "../alarm-jobs";
 
 /** Alarm job of a parent room: tells each new comment's own room where the comment lives. */

@@ -1,7 +1,7 @@
 import type { EngagementEvent } from "../../protocol/events";
-import type { ReactInput, ReactionUsersAfter, ReactionUsersSlice } from "../../protocol/reaction-rpc";
+import type { ReactInput, ReactionUsersAfter, ReactionUsersSlice } from "../../protocol/internal/reaction-rpc";
 import { ReactionResult } from "../../protocol/reactions";
-import type { RoomError, RoomResult } from "../../protocol/room-rpc";
+import type { RoomError, RoomResult } from "../../protocol/internal/room-rpc";
 import type { ChangeLog } from "../change-log";
 import { idempotencyScope, type IdempotencyStore } from "../idempotency";
 import { enqueueEvent } from "../outbox";

@@ -6,9 +6,9 @@ import {
   type ReactionCountsInput,
   type ReactionUsersInput,
   type ReactionUsersSlice,
-} from "../../protocol/reaction-rpc";
+} from "../../protocol/internal/reaction-rpc";
 import type { ReactionResult } from "../../protocol/reactions";
-import type { RoomError, RoomResult } from "../../protocol/room-rpc";
+import type { RoomError, RoomResult } from "../../protocol/internal/room-rpc";
 import type { ChangeLog } from "../change-log";
 import type { RoomMeta } from "../room-meta";
 import { reactionCounts, ROOM_SUBJECT } from "./reaction-counts";

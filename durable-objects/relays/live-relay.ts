@@ -1,22 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import type { AppEnv } from "../../workers/env";
+import type { AppEnv } from "../../platform/env";
 import { CLOSE_CODES, PING_FRAME, PONG_FRAME } from "../../protocol/live";
-import { LIVE_IDENTITY_HEADER } from "../../protocol/room-rpc";
-import {
-  RELAY_LOAD_HEADER,
-  RelayIndex,
-  RelayPush,
-  RelayUpgradeQuery,
-  type RelayAck,
-  type RelayLoad,
-  type RelayStats,
-} from "../../protocol/relays";
+import { LIVE_IDENTITY_HEADER } from "../../protocol/internal/room-rpc";
+import { RELAY_LOAD_HEADER, RelayIndex, RelayPush, RelayUpgradeQuery, type RelayAck, type RelayLoad, type RelayStats } from "../../protocol/internal/relay-rpc";
 import { TargetId } from "../../protocol/target";
 import { REQUEST_ID_HEADER, RequestId } from "../../protocol/operations";
-import { roomFor } from "../../workers/rooms";
-import { applyLikesRouted } from "../../workers/shards";
-import { logEvent } from "../../workers/log";
+import { roomFor } from "../../platform/rooms";
+import { applyLikesRouted } from "../../platform/like-router";
+import { logEvent } from "../../platform/log";
 import { RoomMeta } from "../room-meta";
 import { RoomSockets } from "../room-sockets";
 import type { RingEvent } from "../replay-ring";
@@ -293,5 +285,12 @@ export class LiveRelay extends DurableObject<AppEnv> {
   private boundRelay(): BoundRelay {
     if (this.bound === null) throw new Error("relay has no target yet");
     return this.bound;
+  }
+}
+
+declare module "../../platform/env" {
+  interface DurableObjectClasses {
+    /** Relays of huge live rooms (durable-objects/relays/, docs/relays.md). */
+    LIVE_RELAY: LiveRelay;
   }
 }

@@ -1,4 +1,4 @@
-import type { Redaction } from "../../protocol/relays";
+import type { Redaction } from "../../protocol/internal/relay-rpc";
 import type { RingEvent } from "../replay-ring";
 import { redactEvent } from "../ring-redaction";
 

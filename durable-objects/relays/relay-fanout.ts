@@ -1,4 +1,4 @@
-import { MAX_PUSH_REDACTIONS, type Redaction, type RelayAck, type RelayPush } from "../../protocol/relays";
+import { MAX_PUSH_REDACTIONS, type Redaction, type RelayAck, type RelayPush } from "../../protocol/internal/relay-rpc";
 import type { LiveChanges } from "../live-broadcaster";
 import type { RingEvent } from "../replay-ring";
 import type { FrameMirror } from "../room-sockets";

@@ -1,4 +1,4 @@
-import type { RelayLoad } from "../../protocol/relays";
+import type { RelayLoad } from "../../protocol/internal/relay-rpc";
 
 /**
  * Schema a room adds for relays (a step of ROOM_MIGRATIONS): each relay the room ever opened,

@@ -1,5 +1,5 @@
-import { relayName } from "../../protocol/relays";
-import type { AppEnv } from "../../workers/env";
+import { relayName } from "../../protocol/internal/relay-rpc";
+import type { AppEnv } from "../../platform/env";
 
 /** Relay k of a target, addressed by name like the room and its shards. */
 export function relayStub(env: AppEnv, target: string, k: number) {

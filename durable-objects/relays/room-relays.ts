@@ -1,16 +1,7 @@
-import {
-  DEFAULT_RELAY_THRESHOLD,
-  DEFAULT_SOCKETS_PER_RELAY,
-  RELAY_LOAD_HEADER,
-  RelayLoad,
-  RelaySettings,
-  relayUpgradeUrl,
-  type Redaction,
-  type RelayReport,
-  type RelaysResponse,
-} from "../../protocol/relays";
-import type { AppEnv } from "../../workers/env";
-import { logEvent } from "../../workers/log";
+import { DEFAULT_RELAY_THRESHOLD, DEFAULT_SOCKETS_PER_RELAY, RelaySettings, type RelaysResponse } from "../../protocol/relays";
+import { RELAY_LOAD_HEADER, RelayLoad, relayUpgradeUrl, type Redaction, type RelayReport } from "../../protocol/internal/relay-rpc";
+import type { AppEnv } from "../../platform/env";
+import { logEvent } from "../../platform/log";
 import type { RoomMeta } from "../room-meta";
 import { RelayFanout } from "./relay-fanout";
 import { RelayRegistry } from "./relay-registry";

@@ -1,4 +1,4 @@
-import type { TargetTotal } from "../../protocol/shards";
+import type { TargetTotal } from "../../protocol/internal/shard-rpc";
 
 /**
  * Sends a shard's count to its room with at most one report in flight: batches committed

@@ -1,21 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import type { AppEnv } from "../../workers/env";
-import type { LikeStatus, OpOutcome, RoomError } from "../../protocol/room-rpc";
-import {
-  HandedUser,
-  ShardApplyInput,
-  ShardAddress,
-  ShardLayout,
-  ShardUserInput,
-  shardIndex,
-  MAX_SERIES_PER_REPORT,
-  type Moved,
-  type ShardForgetResult,
-  type TargetTotal,
-} from "../../protocol/shards";
+import type { AppEnv } from "../../platform/env";
+import type { LikeStatus, OpOutcome, RoomError } from "../../protocol/internal/room-rpc";
+import { ShardLayout, shardIndex } from "../../protocol/shards";
+import { HandedUser, ShardApplyInput, ShardAddress, ShardUserInput, MAX_SERIES_PER_REPORT, type Moved, type ShardForgetResult, type TargetTotal } from "../../protocol/internal/shard-rpc";
 import { TargetId } from "../../protocol/target";
-import { ShardLikeTruthPageInput, type LikeTruthPage } from "../../protocol/like-truth";
+import { ShardLikeTruthPageInput, type LikeTruthPage } from "../../protocol/internal/like-truth";
 import { forgetRecentUnlike, readLikeTruth } from "../recent-unlikes";
 import { RoomMeta } from "../room-meta";
 import { RoomSeq } from "../room-seq";
@@ -24,13 +14,13 @@ import { AlarmJobs } from "../alarm-jobs";
 import { shipOutbox } from "../outbox";
 import { IDEMPOTENCY_TTL_MS, idempotencyScope } from "../idempotency";
 import { UserLimits } from "../users/user-limits";
-import type { LikeOp } from "../../protocol/room-rpc";
+import type { LikeOp } from "../../protocol/internal/room-rpc";
 import { applyWithinRate } from "../moderation/like-limit";
 import { RateLimiter } from "../moderation/rate-limiter";
 import { rateLimitsFrom } from "../moderation/rate-limits";
-import { logEvent } from "../../workers/log";
-import { roomFor } from "../../workers/rooms";
-import { shardStub } from "../../workers/shards";
+import { logEvent } from "../../platform/log";
+import { roomFor } from "../../platform/rooms";
+import { shardStub } from "../../platform/like-router";
 import { migrateShardSchema } from "./shard-schema";
 import { importKeys, MovedUsers, scrubUserTraces } from "./moved-users";
 import { CountReporter } from "./count-reporter";
@@ -416,5 +406,12 @@ export class LikeShard extends DurableObject<AppEnv> {
 
   private name(): string {
     return this.bound === null ? "(unbound)" : `${this.bound.target}#${this.bound.epoch}#${this.bound.k}`;
+  }
+}
+
+declare module "../../platform/env" {
+  interface DurableObjectClasses {
+    /** Shards of sharded hot targets (durable-objects/shards/, docs/shards.md). */
+    LIKE_SHARD: LikeShard;
   }
 }

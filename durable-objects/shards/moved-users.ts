@@ -1,5 +1,5 @@
-import type { HandedKey, HandedUser } from "../../protocol/shards";
-import type { LikeStatus } from "../../protocol/room-rpc";
+import type { HandedKey, HandedUser } from "../../protocol/internal/shard-rpc";
+import type { LikeStatus } from "../../protocol/internal/room-rpc";
 import { anonymiseOutboxEvents } from "../outbox";
 
 /**

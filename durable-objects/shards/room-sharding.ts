@@ -1,8 +1,9 @@
 import { z } from "zod";
-import type { OpOutcome } from "../../protocol/room-rpc";
-import type { ShardConfig, ShardForgetResult, ShardLayout } from "../../protocol/shards";
-import type { AppEnv } from "../../workers/env";
-import { addressOf, shardStub } from "../../workers/shards";
+import type { OpOutcome } from "../../protocol/internal/room-rpc";
+import type { ShardConfig, ShardLayout } from "../../protocol/shards";
+import type { ShardForgetResult } from "../../protocol/internal/shard-rpc";
+import type { AppEnv } from "../../platform/env";
+import { addressOf, shardStub } from "../../platform/like-router";
 
 /** What a sharded room answers each like op with: the Worker then writes to the shards. */
 export function movedOutcomes(ops: number, config: ShardConfig): OpOutcome[] {

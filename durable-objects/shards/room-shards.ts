@@ -1,5 +1,6 @@
-import { configOf, MAX_EPOCHS, ShardLayout, UNSHARDED, type ShardConfig, type ShardCountReport } from "../../protocol/shards";
-import type { RoomError } from "../../protocol/room-rpc";
+import { configOf, MAX_EPOCHS, ShardLayout, UNSHARDED, type ShardConfig } from "../../protocol/shards";
+import { type ShardCountReport } from "../../protocol/internal/shard-rpc";
+import type { RoomError } from "../../protocol/internal/room-rpc";
 import type { RoomMeta } from "../room-meta";
 
 const LAYOUT_KEY = "shards.layout";

@@ -1,4 +1,4 @@
-import type { UserLikesPage, UserLikesPageInput } from "../../protocol/user-index";
+import type { UserLikesPage, UserLikesPageInput } from "../../protocol/internal/user-index";
 
 /** Whose sequence a change carries and where in it: (epoch, seq), compared in that order. */
 export interface EntryVersion {

@@ -1,5 +1,5 @@
 import type { EngagementEvent } from "../../protocol/events";
-import type { RoomWrite, UserTargetsPage } from "../../protocol/user-index";
+import type { RoomWrite, UserTargetsPage } from "../../protocol/internal/user-index";
 import { LikedTargets } from "./liked-targets";
 
 /** What a touch on a target other than a like is filed under in `touched_targets`. */

@@ -1,5 +1,5 @@
-import type { RoomError } from "../../protocol/room-rpc";
-import type { AppEnv } from "../../workers/env";
+import type { RoomError } from "../../protocol/internal/room-rpc";
+import type { AppEnv } from "../../platform/env";
 import { z } from "zod";
 
 /**

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import type { AppEnv } from "../../workers/env";
+import type { AppEnv } from "../../platform/env";
 import { TargetId, UserId } from "../../protocol/target";
 import {
   ForgetUserIndexInput,
@@ -18,7 +18,7 @@ import {
   type UserEventsResult,
   type UserLikesPage,
   type UserTargetsPage,
-} from "../../protocol/user-index";
+} from "../../protocol/internal/user-index";
 import { USER_INDEX_SCHEMA } from "./index-schema";
 import { UserIndex } from "./user-index";
 
@@ -239,5 +239,12 @@ export class UserState extends DurableObject<AppEnv> {
     await this.ctx.storage.put(FORGOTTEN_AT, Date.now());
     this.ready = false;
     return { forgotten: true, revision: 0 };
+  }
+}
+
+declare module "../../platform/env" {
+  interface DurableObjectClasses {
+    /** One per user: quotas across rooms (durable-objects/users/, docs/operations.md "Limits"). */
+    USER_STATE: UserState;
   }
 }

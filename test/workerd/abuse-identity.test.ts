@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sign } from "hono/jwt";
-import { LIVE_IDENTITY_HEADER } from "../../protocol/room-rpc";
+import { LIVE_IDENTITY_HEADER } from "../../protocol/internal/room-rpc";
 import { call, like, postJson, TEST_AUTH_SECRET, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { comment, deleteComment, listComments, postComment } from "./comment-helpers";
 import { api, registerAs, targetPath } from "./moderation-helpers";

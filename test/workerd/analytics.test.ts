@@ -5,7 +5,7 @@ import type { EngagementEvent } from "../../protocol/events";
 import { recordEngagement, unreportedBuckets } from "../../durable-objects/analytics/series";
 import { SeriesReporter, REPORT_INTERVAL_MS } from "../../durable-objects/analytics/series-reporter";
 import { RoomMeta } from "../../durable-objects/room-meta";
-import { leaderboardFor } from "../../workers/leaderboards";
+import { leaderboardFor } from "../../platform/leaderboards";
 import { call, eventually, like, postJson, roomStub, runRoomAlarm, shardTarget, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { likeEvent } from "./pipeline-helpers";
 import { registerAs } from "./moderation-helpers";

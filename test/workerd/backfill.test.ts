@@ -4,7 +4,7 @@ import { UserIndexBackfillStep } from "../../protocol/backfill";
 import { backfillUserIndexes } from "../../workers/backfill/user-indexes";
 import { repairTargetTouches } from "../../workers/user-index-repair";
 import { meterEnv, meteringReport } from "../../workers/dev-metering";
-import { roomFor } from "../../workers/rooms";
+import { roomFor } from "../../platform/rooms";
 import { call, like, shardTarget, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { seedLegacyLikes } from "./pipeline-helpers";
 import { dropIndexEntry, dropTouches, indexEntry, touchKinds } from "./reconcile-helpers";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LikeResult } from "../../protocol/likes";
-import { MAX_OPS_PER_RPC, type LikeOp, type OpOutcome } from "../../protocol/room-rpc";
+import { MAX_OPS_PER_RPC, type LikeOp, type OpOutcome } from "../../protocol/internal/room-rpc";
 import { LikeCoalescer } from "../../workers/like-coalescer";
 import { like, roomStub, uniqueTarget, uniqueUser } from "./helpers";
 

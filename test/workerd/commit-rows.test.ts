@@ -6,7 +6,7 @@ import { enqueueEvents, OUTBOX_ROWS_MIGRATION, ROOM_PRODUCER, shipOutbox } from 
 import { readOutboxBacklog } from "../../durable-objects/outbox-backlog";
 import { migrateRoomSchema, ROOM_MIGRATIONS } from "../../durable-objects/room-migrations";
 import { migrateShardSchema } from "../../durable-objects/shards/shard-schema";
-import { shardStub } from "../../workers/shards";
+import { shardStub } from "../../platform/like-router";
 import { roomStub, uniqueTarget, uniqueUser } from "./helpers";
 import { LiveSocket } from "./live-socket";
 import { waitFor } from "./wait";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ReconcileReport } from "../../protocol/reconcile";
-import { roomFor } from "../../workers/rooms";
+import { roomFor } from "../../platform/rooms";
 import { call, like, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { inPlaces, react, receiptOf, requestDeletion, waitForCompletion } from "./deletion-helpers";
 import { comment } from "./comment-helpers";

@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { roomFor } from "../../workers/rooms";
+import { roomFor } from "../../platform/rooms";
 import { call, like, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { inPlaces, react, readReceipt, requestDeletion, waitForCompletion } from "./deletion-helpers";
 import { comment, listComments } from "./comment-helpers";

@@ -3,7 +3,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import type { EngagementEvent } from "../../protocol/events";
 import { meterEnv, meteringReport, meteringWanted } from "../../workers/dev-metering";
-import { targetCounts } from "../../workers/db/schema";
+import { targetCounts } from "../../platform/db/schema";
 import { createApp } from "../../workers/app";
 import { MeteringResponse } from "../../protocol/metering";
 import { tokenFor, uniqueTarget, uniqueUser } from "./helpers";

@@ -5,7 +5,7 @@ import { EVENTS_QUEUE } from "../../workers/queues";
 import { like, postJson, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { batchMessage, deliver, likeEvents } from "./pipeline-helpers";
 import { lakeObjectsOf, lakeRowsOf } from "./lake-helpers";
-import { applyLikesRouted } from "../../workers/shards";
+import { applyLikesRouted } from "../../platform/like-router";
 import { waitFor } from "./wait";
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ROOM_PRODUCER, shipOutbox } from "../../durable-objects/outbox";
 import { lakeRowsOf } from "./lake-helpers";
 import { readOutboxBacklog } from "../../durable-objects/outbox-backlog";
-import { roomFor } from "../../workers/rooms";
+import { roomFor } from "../../platform/rooms";
 import { uniqueTarget, uniqueUser } from "./helpers";
 import { printReliability } from "./reliability-record";
 import { waitFor } from "./wait";

@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { relayName } from "../../protocol/relays";
+import { relayName } from "../../protocol/internal/relay-rpc";
 import { call, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { comment, deleteComment } from "./comment-helpers";
 import { api, targetPath } from "./moderation-helpers";

@@ -2,7 +2,7 @@ import { DEFAULT_ROOM_SETTINGS } from "../../protocol/moderation";
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { PING_FRAME, PROTOCOL_VERSION } from "../../protocol/live";
-import { LIVE_IDENTITY_HEADER } from "../../protocol/room-rpc";
+import { LIVE_IDENTITY_HEADER } from "../../protocol/internal/room-rpc";
 import { call, like, tokenFor, uniqueTarget, uniqueUser, likeMany } from "./helpers";
 import { framesAfter, LiveSocket, untilSwitched } from "./live-socket";
 

@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import worker from "../../workers/index";
 import type { EngagementEvent } from "../../protocol/events";
-import type { AppEnv } from "../../workers/env";
+import type { AppEnv } from "../../platform/env";
 import { waitFor } from "./wait";
 
 export function likeEvent(target: string, userId: string | null, at: number, type: "like" | "unlike" = "like"): EngagementEvent {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { RelayFanout, MAX_PUSH_EVENTS } from "../../durable-objects/relays/relay-fanout";
 import { RecentEvents } from "../../durable-objects/relays/recent-events";
-import { MAX_PUSH_REDACTIONS } from "../../protocol/relays";
+import { MAX_PUSH_REDACTIONS } from "../../protocol/internal/relay-rpc";
 import type { RingEvent } from "../../durable-objects/replay-ring";
-import type { RelayAck, RelayPush } from "../../protocol/relays";
+import type { RelayAck, RelayPush } from "../../protocol/internal/relay-rpc";
 
 const event = (seq: number): RingEvent => ({ seq, at: 1_000 + seq, event: { kind: "pin", comment: null } });
 

@@ -1,7 +1,8 @@
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { PING_FRAME } from "../../protocol/live";
-import { relayName, RelaysResponse } from "../../protocol/relays";
+import { RelaysResponse } from "../../protocol/relays";
+import { relayName } from "../../protocol/internal/relay-rpc";
 import { call, like, tokenFor, uniqueTarget, uniqueUser, likeMany } from "./helpers";
 import { comment } from "./comment-helpers";
 import { framesAfter, LiveSocket, untilSwitched } from "./live-socket";

@@ -1,7 +1,7 @@
 import { env, listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
 import { call, getJson, like, postJson, roomStub, runRoomAlarm, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
-import { applyLikesRouted, shardStub } from "../../workers/shards";
+import { applyLikesRouted, shardStub } from "../../platform/like-router";
 import { ShardConfigResponse, shardIndex, type ShardConfig } from "../../protocol/shards";
 import { ErrorBody } from "../../protocol/errors";
 import { HotTargetDetector } from "../../durable-objects/shards/hot-target";

@@ -1,5 +1,5 @@
 import { env, runInDurableObject } from "cloudflare:test";
-import { roomFor } from "../../workers/rooms";
+import { roomFor } from "../../platform/rooms";
 
 const SKIPPED_TABLES = "name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations'";
 

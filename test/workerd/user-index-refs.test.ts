@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { roomFor } from "../../workers/rooms";
+import { roomFor } from "../../platform/rooms";
 import { like, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { api, registerAs, targetPath } from "./moderation-helpers";
 import { comment } from "./comment-helpers";

@@ -2,9 +2,9 @@ import { z } from "zod";
 import type { BackfillRequest, UserIndexBackfillStep } from "../../protocol/backfill";
 import { TargetId, UserId } from "../../protocol/target";
 import { decodeCursor, encodeCursor } from "../cursor";
-import type { AppEnv } from "../env";
+import type { AppEnv } from "../../platform/env";
 import { ApiError } from "../errors";
-import { logEvent } from "../log";
+import { logEvent } from "../../platform/log";
 import { repairTargetIndexes, repairTargetTouches } from "../user-index-repair";
 
 export const BACKFILL_DEFAULT_TARGETS = 20;

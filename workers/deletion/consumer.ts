@@ -1,6 +1,6 @@
 import { DeletionStep } from "../../protocol/deletion";
-import type { AppEnv } from "../env";
-import { logEvent } from "../log";
+import type { AppEnv } from "../../platform/env";
+import { logEvent } from "../../platform/log";
 import { retryDelaySeconds } from "../queues";
 import { runDeletionStep } from "./steps";
 

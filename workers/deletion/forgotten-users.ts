@@ -1,6 +1,6 @@
 import { drizzle } from "drizzle-orm/d1";
 import { and, eq, inArray } from "drizzle-orm";
-import { deletionReceipts } from "../db/schema";
+import { deletionReceipts } from "../../platform/db/schema";
 import { subjectKeys } from "../subject-key";
 
 /** D1 binds at most 100 parameters per statement; one is the status. */

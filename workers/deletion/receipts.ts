@@ -1,7 +1,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import { and, eq } from "drizzle-orm";
 import { DeletionStatus, type DeletionReceiptResponse } from "../../protocol/deletion";
-import { deletionReceipts } from "../db/schema";
+import { deletionReceipts } from "../../platform/db/schema";
 
 export type ReceiptRow = typeof deletionReceipts.$inferSelect;
 

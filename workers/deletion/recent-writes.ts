@@ -1,5 +1,5 @@
-import type { RoomWrite } from "../../protocol/user-index";
-import type { AppEnv } from "../env";
+import type { RoomWrite } from "../../protocol/internal/user-index";
+import type { AppEnv } from "../../platform/env";
 import { userIndexFor } from "../user-objects";
 
 export type { RoomWrite };

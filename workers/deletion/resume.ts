@@ -1,8 +1,8 @@
 import { drizzle } from "drizzle-orm/d1";
 import { and, eq, inArray, lt } from "drizzle-orm";
-import { deletionReceipts } from "../db/schema";
-import type { AppEnv } from "../env";
-import { logEvent } from "../log";
+import { deletionReceipts } from "../../platform/db/schema";
+import type { AppEnv } from "../../platform/env";
+import { logEvent } from "../../platform/log";
 
 /** A pending receipt with no step for this long lost its chain (e.g. retries exhausted). */
 export const DELETION_STALL_MS = 10 * 60_000;

@@ -1,10 +1,10 @@
 import { drizzle } from "drizzle-orm/d1";
 import { and, eq, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
-import { comments, deadLetters, deletionReceipts, deletionTargets, events, userLikes, userRoomRefs } from "../db/schema";
+import { comments, deadLetters, deletionReceipts, deletionTargets, events, userLikes, userRoomRefs } from "../../platform/db/schema";
 import { ERASED_AUTHOR_NAME } from "../../protocol/comments";
-import type { AppEnv } from "../env";
-import { logEvent } from "../log";
-import { roomFor } from "../rooms";
+import type { AppEnv } from "../../platform/env";
+import { logEvent } from "../../platform/log";
+import { roomFor } from "../../platform/rooms";
 import { DELETION_SETTLE_SECONDS } from "./start";
 import { touchedTargets } from "./touched-targets";
 import { roomsWrittenSince } from "./recent-writes";

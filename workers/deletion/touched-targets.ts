@@ -1,4 +1,4 @@
-import type { AppEnv } from "../env";
+import type { AppEnv } from "../../platform/env";
 import { userIndexFor } from "../user-objects";
 import { legacyCommentTargets } from "./legacy-comment-targets";
 

@@ -1,14 +1,14 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { MAX_OPS_PER_RPC } from "../../protocol/room-rpc";
+import { MAX_OPS_PER_RPC } from "../../protocol/internal/room-rpc";
 import { TargetId } from "../../protocol/target";
 import type { AppBindings } from "../app-types";
 import { ApiError, validationHook } from "../errors";
 import { bearerSecurity, errorResponses } from "../openapi-common";
 import { requireUser } from "../auth";
 import { requireAdmin } from "../admin-auth";
-import { roomFor } from "../rooms";
-import { applyLikesRouted } from "../shards";
+import { roomFor } from "../../platform/rooms";
+import { applyLikesRouted } from "../../platform/like-router";
 
 /**
  * Bounds of one run: what `npm run bench` asks for (200,000 likes into one room, 4 RPCs in

@@ -19,7 +19,7 @@ import { purgeTargetViews } from "../edge-cache";
 import { ApiError, validationHook } from "../errors";
 import { bearerSecurity, errorResponses, limitResponses, WriteHeaders } from "../openapi-common";
 import { unwrapRoom } from "../room-result";
-import { roomFor } from "../rooms";
+import { roomFor } from "../../platform/rooms";
 
 const TargetParam = z.object({ target: TargetId });
 const CommentParams = z.object({ target: TargetId, id: CommentId });

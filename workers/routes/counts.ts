@@ -6,7 +6,7 @@ import { TargetId } from "../../protocol/target";
 import type { AppBindings } from "../app-types";
 import { CACHE_CONTROL, cachedJson, countCacheKey } from "../edge-cache";
 import { errorResponses } from "../openapi-common";
-import { roomFor } from "../rooms";
+import { roomFor } from "../../platform/rooms";
 import { validationHook } from "../errors";
 import { mapBounded, WORKER_CONNECTIONS } from "../bounded";
 

@@ -1,14 +1,14 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { LikeRequest, LikeResult, ToggleRequest } from "../../protocol/likes";
-import type { LikeOp } from "../../protocol/room-rpc";
+import type { LikeOp } from "../../protocol/internal/room-rpc";
 import { assertBodyUserMatches, requireUser } from "../auth";
 import type { AppBindings } from "../app-types";
 import { ApiError, validationHook } from "../errors";
 import { purgeTargetViews } from "../edge-cache";
 import { bearerSecurity, errorResponses, limitResponses, WriteHeaders } from "../openapi-common";
 import { LikeCoalescer } from "../like-coalescer";
-import { applyLikesRouted } from "../shards";
-import type { AppEnv } from "../env";
+import { applyLikesRouted } from "../../platform/like-router";
+import type { AppEnv } from "../../platform/env";
 
 const likeResponses = {
   200: { description: "The state after the write", content: { "application/json": { schema: LikeResult } } },

@@ -2,16 +2,16 @@ import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { CLOSE_CODES, LiveQuery, PROTOCOL_VERSION, type ErrorFrame, type IncompatibleFrame } from "../../protocol/live";
 import { ErrorBody } from "../../protocol/errors";
-import { LIVE_IDENTITY_HEADER, LIVE_TICKET_HEADER, liveRoomUrl } from "../../protocol/room-rpc";
+import { LIVE_IDENTITY_HEADER, LIVE_TICKET_HEADER, liveRoomUrl } from "../../protocol/internal/room-rpc";
 import { TargetId } from "../../protocol/target";
 import type { AppBindings } from "../app-types";
 import { ApiError, validationHook } from "../errors";
 import { socketOrigin } from "../cors-origins";
 import { checkLiveTicket } from "../live-tickets";
-import { logEvent } from "../log";
+import { logEvent } from "../../platform/log";
 import { errorResponses } from "../openapi-common";
 import { refusedSocket } from "../refused-socket";
-import { roomFor } from "../rooms";
+import { roomFor } from "../../platform/rooms";
 import { REQUEST_ID_HEADER } from "../../protocol/operations";
 
 const liveRoute = createRoute({

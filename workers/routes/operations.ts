@@ -8,7 +8,7 @@ import { requireUser } from "../auth";
 import { validationHook } from "../errors";
 import { healthReport } from "../health";
 import { bearerSecurity, errorResponses } from "../openapi-common";
-import { roomFor } from "../rooms";
+import { roomFor } from "../../platform/rooms";
 
 const metricsRoute = createRoute({
   method: "get",

@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { ReactionUsersAfter } from "../../protocol/reaction-rpc";
+import { ReactionUsersAfter } from "../../protocol/internal/reaction-rpc";
 import { Emoji, ReactionRequest, ReactionResult, ReactionUsersPage, ReactionUsersQuery } from "../../protocol/reactions";
 import { TargetId } from "../../protocol/target";
 import type { AppBindings } from "../app-types";
@@ -10,7 +10,7 @@ import { purgeTargetViews } from "../edge-cache";
 import { ApiError, validationHook } from "../errors";
 import { bearerSecurity, errorResponses, limitResponses, WriteHeaders } from "../openapi-common";
 import { unwrapRoom } from "../room-result";
-import { roomFor } from "../rooms";
+import { roomFor } from "../../platform/rooms";
 
 const errorContent = errorResponses[400].content;
 

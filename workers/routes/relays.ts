@@ -7,7 +7,7 @@ import type { AppBindings } from "../app-types";
 import { requireUser } from "../auth";
 import { validationHook } from "../errors";
 import { bearerSecurity, errorResponses } from "../openapi-common";
-import { roomFor } from "../rooms";
+import { roomFor } from "../../platform/rooms";
 
 const params = z.object({ target: TargetId });
 const relaysContent = { "application/json": { schema: RelaysResponse } };

@@ -8,8 +8,8 @@ import { requireUser } from "../auth";
 import { validationHook } from "../errors";
 import { bearerSecurity, errorResponses } from "../openapi-common";
 import { unwrapRoom } from "../room-result";
-import { roomFor } from "../rooms";
-import { rememberShardConfig } from "../shards";
+import { roomFor } from "../../platform/rooms";
+import { rememberShardConfig } from "../../platform/like-router";
 
 const params = z.object({ target: TargetId });
 const configContent = { "application/json": { schema: ShardConfigResponse } };

@@ -5,7 +5,7 @@ import { TargetId, UserId } from "../../protocol/target";
 import type { AppBindings } from "../app-types";
 import { ApiError, validationHook } from "../errors";
 import { errorResponses } from "../openapi-common";
-import { likeStatusRouted } from "../shards";
+import { likeStatusRouted } from "../../platform/like-router";
 import { decodeCursor, encodeCursor } from "../cursor";
 import { userIndexFor } from "../user-objects";
 

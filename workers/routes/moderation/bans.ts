@@ -1,12 +1,12 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { Ban, BanBody, RoomSettings, SettingsPatch } from "../../../protocol/moderation";
-import { BansResponse, LiftBanResponse } from "../../../protocol/moderation-rpc";
+import { BansResponse, LiftBanResponse } from "../../../protocol/internal/moderation-rpc";
 import { actorOf, requireUser } from "../../auth";
 import type { AppBindings } from "../../app-types";
 import { validationHook } from "../../errors";
 import { bearerSecurity } from "../../openapi-common";
 import { unwrapRoom } from "../../room-result";
-import { roomFor } from "../../rooms";
+import { roomFor } from "../../../platform/rooms";
 import { json, moderatorErrors, moderatorWriteErrors, TargetParams, TargetUserParams } from "./common";
 
 const banRoute = createRoute({

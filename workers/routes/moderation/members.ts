@@ -1,12 +1,12 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { MemberBody } from "../../../protocol/moderation";
-import { MemberChangeResponse, MembersBody, MembersResponse } from "../../../protocol/moderation-rpc";
+import { MemberChangeResponse, MembersBody, MembersResponse } from "../../../protocol/internal/moderation-rpc";
 import { actorOf, requireUser } from "../../auth";
 import type { AppBindings } from "../../app-types";
 import { validationHook } from "../../errors";
 import { bearerSecurity, errorResponses, limitResponses } from "../../openapi-common";
 import { unwrapRoom } from "../../room-result";
-import { roomFor } from "../../rooms";
+import { roomFor } from "../../../platform/rooms";
 import { json, moderatorErrors, TargetParams, TargetUserParams } from "./common";
 
 const ownerErrors = {

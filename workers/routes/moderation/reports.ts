@@ -2,7 +2,7 @@ import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { CommentId } from "../../../protocol/comments";
 import { Report, ReportBody } from "../../../protocol/moderation";
-import { ReportId, ReportsQuery, ReportsResponse } from "../../../protocol/moderation-rpc";
+import { ReportId, ReportsQuery, ReportsResponse } from "../../../protocol/internal/moderation-rpc";
 import { TargetId } from "../../../protocol/target";
 import { actorOf, requireUser } from "../../auth";
 import type { AppBindings } from "../../app-types";
@@ -10,7 +10,7 @@ import { decodeCursor, encodeCursor } from "../../cursor";
 import { ApiError, validationHook } from "../../errors";
 import { bearerSecurity, errorResponses } from "../../openapi-common";
 import { unwrapRoom } from "../../room-result";
-import { roomFor } from "../../rooms";
+import { roomFor } from "../../../platform/rooms";
 import { json, moderatorErrors, TargetParams } from "./common";
 
 const reportRoute = createRoute({

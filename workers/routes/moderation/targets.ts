@@ -1,13 +1,13 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { ModeratorBody, RegisterTargetBody, TargetInfo } from "../../../protocol/moderation";
-import { ModeratorsResponse } from "../../../protocol/moderation-rpc";
+import { ModeratorsResponse } from "../../../protocol/internal/moderation-rpc";
 import { actorOf, requireUser } from "../../auth";
 import type { AppBindings } from "../../app-types";
 import { ApiError, validationHook } from "../../errors";
 import { mayRegisterTargets } from "../../identity/verify";
 import { bearerSecurity, errorResponses, limitResponses } from "../../openapi-common";
 import { unwrapRoom } from "../../room-result";
-import { roomFor } from "../../rooms";
+import { roomFor } from "../../../platform/rooms";
 import { json, moderatorErrors, moderatorWriteErrors, TargetParams, TargetUserParams } from "./common";
 
 const registerRoute = createRoute({

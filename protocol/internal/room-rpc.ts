@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { TargetId, UserId } from "./target";
-import { LikeResult } from "./likes";
-import type { Comment } from "./comments";
-import type { RoomSettings } from "./moderation";
-import { RequestId } from "./operations";
-import type { ShardConfig } from "./shards";
+import { TargetId, UserId } from "../target";
+import { LikeResult } from "../likes";
+import type { Comment } from "../comments";
+import type { RoomSettings } from "../moderation";
+import { RequestId } from "../operations";
+import type { ShardConfig } from "../shards";
 
 /** The longest Idempotency-Key we keep; longer keys are refused at the edge. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;

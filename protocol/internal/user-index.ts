@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { EngagementEvent } from "./events";
-import { TargetId, UserId } from "./target";
+import { EngagementEvent } from "../events";
+import { TargetId, UserId } from "../target";
 
 /**
  * What the events consumer hands one user's object (durable-objects/users/user-state.ts): that

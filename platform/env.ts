@@ -1,25 +1,21 @@
-import type { TargetRoom } from "../durable-objects/target-room";
-import type { LikeShard } from "../durable-objects/shards/like-shard";
-import type { LiveRelay } from "../durable-objects/relays/live-relay";
-import type { UserState } from "../durable-objects/users/user-state";
-import type { Leaderboard } from "../durable-objects/analytics/leaderboard";
-import type { HealthBoard } from "../durable-objects/health/health-board";
 import type { EventsQueueBody } from "../protocol/event-batch";
 import type { DeletionStep } from "../protocol/deletion";
 
+/**
+ * The Durable Object classes by binding name. Each class adds itself from its own module
+ * (`declare module "platform/env"`), so this floor can type the stubs without importing the
+ * floor above it: durable-objects/ imports platform/, never the other way round.
+ */
+export interface DurableObjectClasses {}
+
+type ObjectNamespaces = {
+  [K in keyof DurableObjectClasses]: DurableObjectClasses[K] extends Rpc.DurableObjectBranded
+    ? DurableObjectNamespace<DurableObjectClasses[K]>
+    : never;
+};
+
 /** Bindings and vars from wrangler.toml and `.dev.vars` (see README "Configuration"). */
-export interface AppEnv {
-  TARGET_ROOM: DurableObjectNamespace<TargetRoom>;
-  /** Shards of sharded hot targets (durable-objects/shards/, docs/shards.md). */
-  LIKE_SHARD: DurableObjectNamespace<LikeShard>;
-  /** Relays of huge live rooms (durable-objects/relays/, docs/relays.md). */
-  LIVE_RELAY: DurableObjectNamespace<LiveRelay>;
-  /** One per user: quotas across rooms (durable-objects/users/, docs/operations.md "Limits"). */
-  USER_STATE: DurableObjectNamespace<UserState>;
-  /** Partitions of the analytics leaderboard by target hash (docs/analytics.md). */
-  LEADERBOARD: DurableObjectNamespace<Leaderboard>;
-  /** Consumer lag and rooms' outbox backlogs for the health route (durable-objects/health/). */
-  HEALTH_BOARD: DurableObjectNamespace<HealthBoard>;
+export interface AppEnv extends ObjectNamespaces {
   /** Writes per user across rooms, and moderation writes per user (`[[ratelimits]]`); unbound: no limit. */
   USER_WRITES?: RateLimit;
   MODERATION_WRITES?: RateLimit;

@@ -1,5 +1,5 @@
 import type { AppEnv } from "./env";
-import { LEADERBOARD_PARTITIONS, leaderboardName } from "../protocol/analytics-rpc";
+import { LEADERBOARD_PARTITIONS, leaderboardName } from "../protocol/internal/analytics-rpc";
 import { fnv1a } from "../protocol/shards";
 
 export function leaderboardPartition(target: string): number {

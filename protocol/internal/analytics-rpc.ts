@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { TargetId } from "./target";
-import { AnalyticsMetric } from "./analytics";
+import { TargetId } from "../target";
+import { AnalyticsMetric } from "../analytics";
 
 /**
  * Internal contracts of analytics without a central table (docs/analytics.md): a target's

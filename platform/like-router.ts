@@ -1,5 +1,6 @@
-import type { LikeOp, LikeStatus, OpOutcome } from "../protocol/room-rpc";
-import { shardIndex, shardName, type ShardAddress, type ShardConfig } from "../protocol/shards";
+import type { LikeOp, LikeStatus, OpOutcome } from "../protocol/internal/room-rpc";
+import { shardIndex, shardName, type ShardConfig } from "../protocol/shards";
+import { type ShardAddress } from "../protocol/internal/shard-rpc";
 import type { AppEnv } from "./env";
 import { roomFor } from "./rooms";
 

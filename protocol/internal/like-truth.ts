@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { ShardAddress, ShardLayout } from "./shards";
-import { TargetId, UserId } from "./target";
+import { ShardLayout } from "../shards";
+import { ShardAddress } from "./shard-rpc";
+import { TargetId, UserId } from "../target";
 
 /**
  * What a like holder (a target's room, epoch 0, or one of its like shards) knows for certain

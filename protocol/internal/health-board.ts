@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { TargetId } from "./target";
+import { TargetId } from "../target";
 
 /**
  * Internal RPC contract of the health board (durable-objects/health/health-board.ts): where

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { CommentId } from "./comments";
-import { Actor } from "./moderation";
-import { RequestId } from "./operations";
-import { Emoji } from "./reactions";
+import { CommentId } from "../comments";
+import { Actor } from "../moderation";
+import { RequestId } from "../operations";
+import { Emoji } from "../reactions";
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from "./room-rpc";
-import { TargetId, UserId } from "./target";
+import { TargetId, UserId } from "../target";
 
 /*
  * RPC inputs of TargetRoom's reaction methods. Kept apart from protocol/reactions.ts because

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { CommentId } from "./comments";
-import { Actor, Ban, BanBody, Report, SettingsPatch, TargetInfo } from "./moderation";
-import { TargetId, UserId } from "./target";
+import { CommentId } from "../comments";
+import { Actor, Ban, BanBody, Report, SettingsPatch, TargetInfo } from "../moderation";
+import { TargetId, UserId } from "../target";
 
 /**
  * RPC inputs of TargetRoom's moderation methods and the HTTP bodies that only moderation
