@@ -2,8 +2,9 @@
 // scripts/build-web.mjs, which puts it into dist/web with the live page.
 //
 //   embed/v1.js              a one-line module re-exporting the current build; revalidated often
-//   embed/v1/<name>-<hash>.js the build itself and its lazy chunks (locales, and comments-<hash>.js, the
-//                             <engage-comments> section, a build of its own): content-hashed,
+//   embed/v1/<name>-<hash>.js the build itself and its lazy chunks (locales; comments-<hash>.js, the
+//                             <engage-comments> section, and reactions-<hash>.js, the
+//                             <engage-reactions> bar, a build of their own): content-hashed,
 //                             immutable, and KEPT after later builds, so a page holding an older
 //                             v1.js never gets a 404 on a chunk it loads late
 //   embed/manifest.json      the current pinned URL with its SRI hash, and every kept file
@@ -78,21 +79,29 @@ export async function buildEmbed({ root, into, previous, keepFrom, minify = true
     legalComments: "none",
     logLevel: "warning",
   };
-  // <engage-comments> is its own build, loaded by v1 only when a page has one: were it a chunk of
-  // the v1 build, everything both use would move into a shared chunk, and a like button's page
-  // would pay for the split (about 600 B gzip of a 15 KB budget). The shared live connection is
-  // handed to it at run time (client/embed/comments.ts), so it needs none of v1's modules.
-  const comments = await esbuild.build({ ...common, entryPoints: { comments: join(root, "client", "embed", "comments", "section.ts") } });
-  const commentsEntry = entryOf(comments.metafile, "section.ts");
+  // <engage-comments> and the <engage-reactions> bar are a build of their own ("extras"), loaded
+  // by v1 only when a page shows one: were they chunks of the v1 build, everything they share
+  // with it would move into a shared chunk, and a like button's page would pay for the split
+  // (about 600 B gzip of a 15 KB budget). The page's hub is handed to them at run time
+  // (client/embed/comments.ts, reactions.ts), so they need none of v1's modules. One build with
+  // two entries: they share no module today, so each is one file (plus the section's chunks),
+  // the same bytes as two builds; should they come to share one, esbuild splits it out and
+  // scripts/embed-size.mjs counts it for both.
+  const extras = await esbuild.build({
+    ...common,
+    entryPoints: { comments: join(root, "client", "embed", "comments", "section.ts"), reactions: join(root, "client", "embed", "reactions", "bar.ts") },
+  });
+  const commentsEntry = entryOf(extras.metafile, join("comments", "section.ts"));
+  const reactionsEntry = entryOf(extras.metafile, join("reactions", "bar.ts"));
   const result = await esbuild.build({
     ...common,
     entryPoints: { v1: join(root, "client", "embed", "v1.ts") },
-    define: { COMMENTS_CHUNK: JSON.stringify(`./${basename(commentsEntry)}`) },
-    external: ["./comments-*"],
+    define: { COMMENTS_CHUNK: JSON.stringify(`./${basename(commentsEntry)}`), REACTIONS_CHUNK: JSON.stringify(`./${basename(reactionsEntry)}`) },
+    external: ["./comments-*", "./reactions-*"],
   });
   const entry = entryOf(result.metafile, "v1.ts");
-  const outputs = [...Object.keys(result.metafile.outputs), ...Object.keys(comments.metafile.outputs)];
-  const built = outputs.map((path) => basename(path));
+  const outputs = { ...result.metafile.outputs, ...extras.metafile.outputs };
+  const built = Object.keys(outputs).map((path) => basename(path));
 
   // Earlier builds' files: from the last local build, and from the live deployment if asked.
   const prior = previous === undefined ? { files: {} } : await readManifest(join(previous, EMBED_DIR, "manifest.json"));
@@ -127,8 +136,9 @@ export async function buildEmbed({ root, into, previous, keepFrom, minify = true
   return {
     entry: entryName,
     comments: basename(commentsEntry),
+    reactions: basename(reactionsEntry),
     files: built,
-    inputs: Object.keys(result.metafile.inputs),
-    commentsInputs: Object.keys(comments.metafile.inputs),
+    /** The source files each built file holds, by its name. */
+    inputsOf: Object.fromEntries(Object.entries(outputs).map(([path, output]) => [basename(path), Object.keys(output.inputs)])),
   };
 }

@@ -52,6 +52,9 @@ function options(into, plugins = []) {
     sourcemap: true,
     minify: !process.argv.includes("--watch"),
     logLevel: "warning",
+    // The embed's <engage-reactions> imports its bar by a name the embed build fills in with the
+    // hashed file (scripts/build-embed.mjs); the page names the source, so its one bundle holds it.
+    define: { REACTIONS_CHUNK: JSON.stringify("./reactions/bar") },
     plugins: [zodNamespace, { name: "copy-static", setup: (build) => build.onEnd(copyStatic(into)) }, ...plugins],
   };
 }

@@ -1,12 +1,13 @@
 // What the embed costs a page (docs/embed.md "Size"): builds it into a scratch folder and follows
 // the static imports from /embed/v1.js, the files a page loads before any element works (lazy
-// chunks, such as non-default locales, are listed apart), then the comment section's build that
-// v1 loads when a page shows <engage-comments> (its moderation tools and locales listed apart). Each file is minified and counted
+// chunks, such as non-default locales, are listed apart), then the comment section's file that
+// v1 loads when a page shows <engage-comments> (its moderation tools and locales listed apart),
+// and the reaction bar's that it loads for <engage-reactions>. Each file is minified and counted
 // gzipped at level 9, as `gzip -9` would, since each is its own response.
 //   node scripts/embed-size.mjs      prints the sizes
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, normalize, relative, resolve } from "node:path";
+import { basename, dirname, join, normalize, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { buildEmbed, EMBED_DIR, HASHED_DIR } from "./build-embed.mjs";
 
@@ -15,6 +16,8 @@ const ROOT = resolve(import.meta.dirname, "..");
 export const LIKE_AND_COUNT_BUDGET_BYTES = 15_000;
 /** issue 19: `<engage-comments>` for a reader (moderation tools and other locales lazy): 35 KB, read as 35,000 B. */
 export const COMMENTS_BUDGET_BYTES = 35_000;
+/** Ours, not the issue's: `<engage-reactions>`, v1 plus the bar's own build (measured 15,631 B when set). */
+export const REACTIONS_BUDGET_BYTES = 16_000;
 
 const STATIC_IMPORT = /(?:^|[;}\s])(?:import|export)\s*(?:[\w*{}\s,$]*?\s*from\s*)?["'](\.{1,2}\/[^"']+)["']/g;
 const DYNAMIC_IMPORT = /\bimport\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g;
@@ -40,25 +43,26 @@ async function graph(dir, entry) {
 export async function measureEmbed() {
   const scratch = await mkdtemp(join(tmpdir(), "embed-size-"));
   try {
-    const { inputs, comments, commentsInputs } = await buildEmbed({ root: ROOT, into: scratch });
+    const { comments, reactions, inputsOf } = await buildEmbed({ root: ROOT, into: scratch });
     const dir = join(scratch, EMBED_DIR);
+    const extras = new Set([comments, reactions].map((file) => join(HASHED_DIR, file)));
+    /** What a page loads from `entry` on (less what it already has, `skip`), and the chunks it may load later. */
     const listed = async (entry, skip) => {
       const { loaded, lazy } = await graph(dir, entry);
-      const files = [...loaded].filter(([file]) => !skip.has(file)).map(([file, bytes]) => ({ file: relative(dir, join(dir, file)), bytes: bytes.length, gzip: gzipped(bytes) }));
-      const lazyFiles = await Promise.all(lazy.map(async (file) => ({ file, gzip: gzipped(await readFile(join(dir, file))) })));
-      return { loaded, files, lazy: lazyFiles };
+      const files = [...loaded].filter(([file]) => !skip.has(file)).map(([file, bytes]) => ({ file, bytes: bytes.length, gzip: gzipped(bytes) }));
+      const lazyFiles = await Promise.all(lazy.filter((file) => !extras.has(file)).map(async (file) => ({ file, gzip: gzipped(await readFile(join(dir, file))) })));
+      // The sources behind every file it loads now or later, for the no-classic-zod checks.
+      const inputs = [...new Set([...files, ...lazyFiles].flatMap(({ file }) => inputsOf[basename(file)] ?? []))];
+      return { loaded, files, lazy: lazyFiles, inputs, gzip: files.reduce((sum, f) => sum + f.gzip, 0) };
     };
     const v1 = await listed("v1.js", new Set());
-    // <engage-comments>: v1 and its files, then the section's build, which v1 imports lazily.
-    const section = await listed(join(HASHED_DIR, comments), new Set(v1.loaded.keys()));
-    const totalGzip = v1.files.reduce((sum, f) => sum + f.gzip, 0);
-    return {
-      files: v1.files,
-      lazy: v1.lazy.filter((f) => f.file !== join(HASHED_DIR, comments)),
-      inputs,
-      totalGzip,
-      comments: { files: section.files, lazy: section.lazy, inputs: commentsInputs, totalGzip: totalGzip + section.files.reduce((sum, f) => sum + f.gzip, 0) },
+    // <engage-comments> and <engage-reactions>: v1 and its files, then the build v1 imports
+    // lazily for that element (and whatever that build loads statically).
+    const extra = async (file) => {
+      const { files, lazy, inputs, gzip } = await listed(join(HASHED_DIR, file), new Set(v1.loaded.keys()));
+      return { files, lazy, inputs, totalGzip: v1.gzip + gzip };
     };
+    return { files: v1.files, lazy: v1.lazy, inputs: v1.inputs, totalGzip: v1.gzip, comments: await extra(comments), reactions: await extra(reactions) };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -72,4 +76,6 @@ if (process.argv[1] === import.meta.filename) {
   for (const f of size.comments.files) console.log(`${f.file}\t${f.bytes} B minified\t${f.gzip} B gzip -9`);
   console.log(`loaded for <engage-comments>: ${size.comments.totalGzip} B gzip -9 (budget ${COMMENTS_BUDGET_BYTES} B)`);
   for (const f of size.comments.lazy) console.log(`lazy ${f.file}\t${f.gzip} B gzip -9`);
+  for (const f of size.reactions.files) console.log(`${f.file}\t${f.bytes} B minified\t${f.gzip} B gzip -9`);
+  console.log(`loaded for <engage-reactions>: ${size.reactions.totalGzip} B gzip -9 (budget ${REACTIONS_BUDGET_BYTES} B)`);
 }

@@ -1,5 +1,6 @@
 import { watchCount } from "./counts";
-import { el, EngageElement } from "./element";
+import { el } from "./dom";
+import { EngageElement } from "./element";
 
 /**
  * `<engage-count target="post:abc">`: a like count for listing pages. Opens no socket and

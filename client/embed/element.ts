@@ -72,14 +72,6 @@ export abstract class EngageElement extends HTMLElement {
   }
 }
 
-/** `document.createElement` with attributes and text children; the embed's only DOM builder. */
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string>, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
-  element.append(...children);
-  return element;
-}
-
 export function define(name: string, element: CustomElementConstructor): void {
   // Two copies of the script on a page (v1.js and a pinned URL) must not throw on the second.
   if (customElements.get(name) === undefined) customElements.define(name, element);

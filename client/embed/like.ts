@@ -1,4 +1,4 @@
-import { el } from "./element";
+import { el } from "./dom";
 import { LiveTargetElement } from "./live-element";
 import { WriteError } from "./hub";
 import type { Messages } from "./messages";

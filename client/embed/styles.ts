@@ -19,7 +19,6 @@ button{font:inherit;color:inherit;background:var(--_bg);border:1px solid var(--_
 button:focus-visible{outline:2px solid var(--_accent);outline-offset:2px}
 button[aria-pressed=true]{border-color:var(--_accent);box-shadow:inset 0 0 0 1px var(--_accent)}
 button:disabled{cursor:progress;opacity:.7}
-[part~=reactions]{display:inline-flex;flex-wrap:wrap;gap:calc(var(--engage-spacing,.5rem)*.5)}
 [part~=message]{color:var(--_muted);font-size:.875em}
 [part~=message]:empty{display:none}
 svg{inline-size:1.1em;block-size:1.1em;fill:none;stroke:currentColor;stroke-width:2}

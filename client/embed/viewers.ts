@@ -1,4 +1,4 @@
-import { el } from "./element";
+import { el } from "./dom";
 import { LiveTargetElement } from "./live-element";
 
 /** `<engage-viewers target="stream:abc">`: how many people watch this target now, live. */

@@ -17,7 +17,7 @@ const Manifest = z.object({
   v1: z.object({ url: z.string(), integrity: z.string() }),
   files: z.record(z.string(), z.object({ integrity: z.string(), retiredAt: z.string().optional() })),
 });
-const Built = z.object({ entry: z.string(), files: z.array(z.string()) });
+const Built = z.object({ entry: z.string(), comments: z.string(), reactions: z.string(), files: z.array(z.string()) });
 
 const scratch: string[] = [];
 const servers: Server[] = [];
@@ -50,11 +50,11 @@ async function previousWith(chunks: Record<string, number | null>): Promise<stri
 
 describe("the embed build", () => {
   it("keeps an earlier build's hashed files, marks them retired, and drops them 90 days after", async () => {
-    const previous = await previousWith({ "de-OLDAAAAA.js": null, "es-OLDBBBBB.js": 10, "ja-OLDCCCCC.js": 91 });
+    const previous = await previousWith({ "de-OLDAAAAA.js": null, "es-OLDBBBBB.js": 10, "ja-OLDCCCCC.js": 91, "reactions-OLDDDDDD.js": null });
     const next = await folder();
     const built = Built.parse(await buildEmbed({ root: ROOT, into: next, previous }));
     const kept = await readdir(join(next, "embed", "v1"));
-    expect(kept).toEqual(expect.arrayContaining([...built.files, "de-OLDAAAAA.js", "es-OLDBBBBB.js"]));
+    expect(kept).toEqual(expect.arrayContaining([...built.files, "de-OLDAAAAA.js", "es-OLDBBBBB.js", "reactions-OLDDDDDD.js"]));
     expect(kept).not.toContain("ja-OLDCCCCC.js");
     const manifest = await manifestOf(next);
     // Retired now (it was current in the previous build), or still on its first retirement date.
@@ -62,6 +62,10 @@ describe("the embed build", () => {
     expect(manifest.files["es-OLDBBBBB.js"]!.retiredAt).toBe((await manifestOf(previous)).files["es-OLDBBBBB.js"]!.retiredAt);
     // The current build's files are not retired, and the pinned URL's hash is its file's.
     for (const name of built.files) expect(manifest.files[name]?.retiredAt).toBeUndefined();
+    // v1 loads the comment section and the reaction bar (the extras build) by hashed name: listed too, with their SRI hashes.
+    expect(built.files).toEqual(expect.arrayContaining([built.entry, built.comments, built.reactions]));
+    for (const name of [built.comments, built.reactions]) expect(manifest.files[name]?.integrity).toBe(sri(await readFile(join(next, "embed", "v1", name))));
+    expect(await readFile(join(next, "embed", "v1", built.entry), "utf8")).toContain(`"./${built.reactions}"`);
     expect(manifest.v1.integrity).toBe(sri(await readFile(join(next, manifest.v1.url))));
     expect(await readFile(join(next, "embed", "v1.js"), "utf8")).toBe(`export*from"./v1/${built.entry}";\n`);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 // @ts-expect-error -- a plain .mjs script shared with `node scripts/embed-size.mjs`; its shape is checked below.
-import { COMMENTS_BUDGET_BYTES, LIKE_AND_COUNT_BUDGET_BYTES, measureEmbed } from "../../scripts/embed-size.mjs";
+import { COMMENTS_BUDGET_BYTES, LIKE_AND_COUNT_BUDGET_BYTES, measureEmbed, REACTIONS_BUDGET_BYTES } from "../../scripts/embed-size.mjs";
 import { z } from "zod";
 
 // The embed's cost to a page (issue 19): every script a page loads from us before
@@ -15,6 +15,7 @@ const Size = z.object({
   inputs: z.array(z.string()),
   totalGzip: z.number(),
   comments: z.object({ files: Files, lazy: Lazy, inputs: z.array(z.string()), totalGzip: z.number() }),
+  reactions: z.object({ files: Files, lazy: Lazy, inputs: z.array(z.string()), totalGzip: z.number() }),
 });
 const unhashed = (file: string) => file.replace(/-[A-Z0-9]{8}\.js$/, "");
 
@@ -25,6 +26,9 @@ describe("the embed's size", () => {
     expect(size.files.map((f) => f.file.replace(/-[A-Z0-9]{8}\.js$/, ".js"))).toEqual(["v1.js", "v1/v1.js"]);
     expect(size.totalGzip).toBe(size.files.reduce((sum, f) => sum + f.gzip, 0));
     expect(size.totalGzip).toBeLessThanOrEqual(z.number().parse(LIKE_AND_COUNT_BUDGET_BYTES));
+    expect(LIKE_AND_COUNT_BUDGET_BYTES).toBeLessThanOrEqual(15_000);
+    // The reaction bar and the comment section are other builds: v1 holds only their shells.
+    expect(size.inputs.filter((input) => /client\/embed\/(reactions|comments)\//.test(input))).toEqual([]);
     // Non-default locales are chunks a page fetches only when it shows that language.
     expect(size.lazy.map((f) => f.file.replace(/-[A-Z0-9]{8}\.js$/, ""))).toEqual(expect.arrayContaining(["v1/de", "v1/es", "v1/ja"]));
     // The page parses with the zod/mini mirrors, never the server's classic schemas (95 KB).
@@ -44,5 +48,17 @@ describe("the embed's size", () => {
     // The like button's page does not load the section: v1 only names it in a dynamic import.
     expect(size.lazy.map((f) => unhashed(f.file))).not.toContain("v1/comments");
     expect(size.comments.inputs.filter((input) => /zod\/v4\/classic|protocol\/(live|comments|moderation)\.ts$|partysocket/.test(input))).toEqual([]);
+  });
+
+  it(`loads at most ${REACTIONS_BUDGET_BYTES} B (gzip -9) for <engage-reactions>: v1, then the bar's own file, which brings no second hub`, async () => {
+    const size = Size.parse(await measureEmbed());
+    expect(size.reactions.files.map((f) => unhashed(f.file))).toEqual(["v1/reactions"]);
+    expect(size.reactions.inputs).toEqual(expect.arrayContaining([expect.stringMatching(/client\/embed\/reactions\/bar\.ts$/)]));
+    expect(size.reactions.totalGzip).toBe(size.totalGzip + size.reactions.files.reduce((sum, f) => sum + f.gzip, 0));
+    expect(size.reactions.totalGzip).toBeLessThanOrEqual(z.number().parse(REACTIONS_BUDGET_BYTES));
+    // It draws the element's hub (one socket per target per page) in v1's catalogue: no socket,
+    // hub, parser or locale of its own.
+    expect(size.reactions.inputs.filter((input) => /client\/embed\/(hub|socket|i18n|locales\/)|zod|protocol\//.test(input))).toEqual([]);
+    expect(size.reactions.lazy).toEqual([]);
   });
 });
