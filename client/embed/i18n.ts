@@ -1,3 +1,4 @@
+import { catalogue } from "./catalogue";
 import type { Messages, Plural } from "./messages";
 
 /**
@@ -32,18 +33,7 @@ export function pickLocale(wanted: readonly string[]): string {
   return "en";
 }
 
-const loaded = new Map<string, Promise<Messages>>([["en", Promise.resolve(en)]]);
-
-export function loadMessages(locale: string): Promise<Messages> {
-  let messages = loaded.get(locale);
-  if (messages === undefined) {
-    const load = LOADERS[locale];
-    // A chunk that cannot be fetched leaves the element in English rather than empty.
-    messages = load === undefined ? Promise.resolve(en) : load().then((module) => module.messages, () => en);
-    loaded.set(locale, messages);
-  }
-  return messages;
-}
+export const loadMessages = catalogue(en, LOADERS);
 
 export function plural(locale: string, forms: Plural, n: number): string {
   const form = forms[new Intl.PluralRules(locale).select(n)] ?? forms.other;

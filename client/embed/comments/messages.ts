@@ -1,4 +1,5 @@
 import type { Plural } from "../messages";
+import { catalogue } from "../catalogue";
 
 /**
  * The comment section's catalogue, apart from the like button's (i18n.ts): it ships only with
@@ -92,18 +93,8 @@ const LOADERS: Record<string, () => Promise<{ messages: CommentMessages }>> = {
   es: () => import("./locales/es"),
   ja: () => import("./locales/ja"),
 };
-const loaded = new Map<string, Promise<CommentMessages>>([["en", Promise.resolve(en)]]);
-
 /** The catalogue for a locale the element picked (i18n.ts pickLocale); English if it cannot load. */
-export function loadMessages(locale: string): Promise<CommentMessages> {
-  let messages = loaded.get(locale);
-  if (messages === undefined) {
-    const load = LOADERS[locale];
-    messages = load === undefined ? Promise.resolve(en) : load().then((module) => module.messages, () => en);
-    loaded.set(locale, messages);
-  }
-  return messages;
-}
+export const loadMessages = catalogue(en, LOADERS);
 
 /** Fills `{name}` placeholders; a number is formatted for the locale. */
 export function fill(template: string, locale: string, values: Record<string, string | number>): string {
