@@ -41,8 +41,15 @@ const zodNamespace = {
   },
 };
 
-function options(into, plugins = []) {
+/**
+ * The page's <engage-comments> (client/embed/comments.ts) imports the comment section's own
+ * build, as it does on other sites: the page points it at the embed's hashed file beside it
+ * (/embed/v1/comments-<hash>.js), so the page and other sites load the same section file.
+ */
+function options(into, commentsChunk, plugins = []) {
   return {
+    define: { COMMENTS_CHUNK: JSON.stringify(`./embed/v1/${commentsChunk}`) },
+    external: ["./embed/*"],
     entryPoints: [join(SOURCE, "main.ts")],
     outfile: join(into, "app.js"),
     bundle: true,
@@ -73,20 +80,30 @@ if (process.argv.includes("--watch")) {
   // The page bundles the embed's elements (client/web/elements.ts imports client/embed/v1.ts),
   // so every change under client/embed rebuilds the page; the embed as served to other sites
   // (/embed/v1.js) is rebuilt with it.
+  let commentsChunk = (await buildEmbed({ root: ROOT, into: OUT, previous: OUT, minify: false })).comments;
+  let context;
   const rebuildEmbed = {
     name: "rebuild-embed",
     setup: (build) =>
       build.onEnd(async () => {
         try {
-          await buildEmbed({ root: ROOT, into: OUT, previous: OUT, minify: false });
+          const { comments } = await buildEmbed({ root: ROOT, into: OUT, previous: OUT, minify: false });
           console.log("rebuilt the embed");
+          // A changed section has a new hash: the page is built again pointing at it (after this build ends).
+          if (comments !== commentsChunk) {
+            commentsChunk = comments;
+            setTimeout(() => void context.dispose().then(watch), 0);
+          }
         } catch (error) {
           console.error(`the embed did not build: ${error instanceof Error ? error.message : String(error)}`);
         }
       }),
   };
-  const context = await esbuild.context(options(OUT, [rebuildEmbed]));
-  await context.watch();
+  const watch = async () => {
+    context = await esbuild.context(options(OUT, commentsChunk, [rebuildEmbed]));
+    await context.watch();
+  };
+  await watch();
   console.log(`watching client/web and client/embed -> ${OUT}`);
 } else {
   // Several test servers may build while others serve the page (each e2e file that starts its
@@ -96,8 +113,8 @@ if (process.argv.includes("--watch")) {
   // assets when it is replaced.
   const staging = await mkdtemp(join(ROOT, "dist", ".web-"));
   try {
-    await esbuild.build(options(staging));
-    await buildEmbed({ root: ROOT, into: staging, previous: OUT, keepFrom });
+    const embed = await buildEmbed({ root: ROOT, into: staging, previous: OUT, keepFrom });
+    await esbuild.build(options(staging, embed.comments));
     const built = await filesUnder(staging);
     for (const name of built) {
       await mkdir(join(OUT, name, ".."), { recursive: true });

@@ -17,6 +17,8 @@ export abstract class EngageElement extends HTMLElement {
   protected t: Messages = en;
   protected locale = "en";
   private stopper: (() => void) | undefined;
+  /** Set by connectedCallback: an upgrade calls attributeChangedCallback for every attribute first, which must not start it once per attribute. */
+  private attached = false;
 
   constructor(css = "") {
     super();
@@ -25,16 +27,22 @@ export abstract class EngageElement extends HTMLElement {
   }
 
   connectedCallback(): void {
+    this.attached = true;
     this.restart();
   }
 
   disconnectedCallback(): void {
-    this.stopper?.();
-    this.stopper = undefined;
+    this.attached = false;
+    this.stop();
   }
 
   attributeChangedCallback(_name: string, old: string | null, now: string | null): void {
-    if (old !== now && this.isConnected) this.restart();
+    if (old !== now && this.attached) this.restart();
+  }
+
+  private stop(): void {
+    this.stopper?.();
+    this.stopper = undefined;
   }
 
   /** Started with a valid target and API; answers how to stop. */
@@ -47,7 +55,7 @@ export abstract class EngageElement extends HTMLElement {
   }
 
   private restart(): void {
-    this.disconnectedCallback();
+    this.stop();
     const target = this.getAttribute("target") ?? "";
     const locale = pickLocale([this.getAttribute("locale") ?? "", ...navigator.languages]);
     if (locale !== this.locale) {

@@ -1,12 +1,11 @@
 import { z } from "zod";
-import { Ban, RoomSettings, TargetInfo, type SettingsPatch } from "../../protocol/moderation";
+import { TargetInfo } from "../../protocol/moderation";
 import { TargetSeriesResponse } from "../../protocol/analytics";
-import { Comment } from "../../protocol/comments";
 import { createRestClient, RestError } from "../rest";
 import type { SessionStore } from "./session";
 
 /**
- * REST calls of the page. The SDK's client covers likes, counts and comments; moderation,
+ * REST calls of the page. Comments and moderation are the <engage-comments> element's own;
  * registration and analytics are called here with the same habits: every answer is parsed
  * with the protocol's zod schema, errors arrive as RestError with the API's code.
  */
@@ -28,17 +27,6 @@ export function createPageApi(baseUrl: string, session: SessionStore) {
       }
     },
     registerTarget: (target: string, title: string) => call(TargetInfo, t(target), { method: "PUT", body: { title }, auth: true }),
-    patchSettings: (target: string, patch: SettingsPatch) =>
-      call(RoomSettings, `${t(target)}/settings`, { method: "PATCH", body: patch, auth: true }),
-    ban: (target: string, userId: string, durationSeconds?: number) =>
-      call(Ban, `${t(target)}/bans`, {
-        method: "POST",
-        body: durationSeconds === undefined ? { userId } : { userId, durationSeconds },
-        auth: true,
-      }),
-    pin: (target: string, commentId: string) =>
-      call(z.object({ pinned: Comment }), `${t(target)}/pin`, { method: "PUT", body: { commentId }, auth: true }),
-    unpin: (target: string) => call(z.object({ pinned: z.null() }), `${t(target)}/pin`, { method: "DELETE", auth: true }),
     likeSeries: (target: string) => call(TargetSeriesResponse, `/v1/analytics/targets/${encodeURIComponent(target)}?window=1h`),
   };
 }

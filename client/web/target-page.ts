@@ -1,14 +1,10 @@
-import type { ServerFrame } from "../../protocol/mini/live";
-import type { RoomSettings, TargetInfo } from "../../protocol/moderation";
+import type { TargetInfo } from "../../protocol/moderation";
 import { announce } from "./announcer";
 import { describeError, type PageApi } from "./api";
-import { CommentsView } from "./comments-view";
 import type { ConnectionStatus } from "./connection-status";
 import { h, plural, replaceChildren, setText } from "./dom";
 import { hubFor } from "./elements";
 import { DEMO_TARGETS } from "./home-page";
-import { hubConnection } from "./hub-connection";
-import { ModerationPanel } from "./moderation-panel";
 import { onNetworkChange } from "./network";
 import type { SessionStore } from "./session";
 import { LikeSparkline } from "./sparkline";
@@ -22,42 +18,32 @@ export interface PageDeps {
 
 const HISTORY_REFRESH_MS = 30_000;
 
-type Hello = Extract<ServerFrame, { type: "hello" }>;
-type Event = Extract<ServerFrame, { type: "event" }>;
-
 /** A demo target's title from the home page, for a target that was never registered with one. */
 const demoTitle = (target: string) => DEMO_TARGETS.find((d) => d.target === target)?.title ?? null;
 
 /**
- * The page of one target: the embed's like, reactions and viewer elements, the sparkline,
- * comments and, for the owner and moderators, the room controls. Everything live comes over
- * the embed's one socket for this target (client/embed/hub.ts), so a visitor is one viewer.
+ * The page of one target: the embed's like, reactions, viewer and comment elements (the
+ * comment section holds the moderation tools and room controls too), the sparkline and the
+ * claim button. Everything live comes over the embed's one socket for this target
+ * (client/embed/hub.ts), so a visitor is one viewer.
  * Returns a function that tears it down.
  */
 export function mountTargetPage(root: HTMLElement, target: string, deps: PageDeps): () => void {
   const { api, session, status } = deps;
   const hub = hubFor(new URL(deps.baseUrl).origin, target);
-  const live = hubConnection(hub);
   let info: TargetInfo | null = null;
-  /** Highest event seq applied; events at or below it are duplicates (the room sends in seq order). */
-  let appliedSeq = -1;
 
   const userId = () => session.current?.userId ?? null;
-  const canModerate = () => {
-    const me = userId();
-    return me !== null && info !== null && (info.owner === me || info.moderators.includes(me));
-  };
 
   const titleText = () => info?.title ?? demoTitle(target) ?? target;
   const title = h("h1", { "data-testid": "target-title" }, titleText());
-  const element = <K extends "engage-like" | "engage-reactions" | "engage-viewers">(tag: K, testId: string) =>
+  const element = <K extends "engage-like" | "engage-reactions" | "engage-viewers" | "engage-comments">(tag: K, testId: string) =>
     h(tag, { target, theme: "auto", "data-testid": testId });
   const like = element("engage-like", "like");
   const reactions = element("engage-reactions", "reactions");
   const viewers = element("engage-viewers", "viewers");
   const sparkline = new LikeSparkline();
-  const moderation = new ModerationPanel(target, api);
-  const comments = new CommentsView({ target, api, live: () => live, userId, canModerate });
+  const comments = element("engage-comments", "comments");
   const ownership = h("div", { class: "ownership", "data-testid": "ownership" });
 
   like.addEventListener("engage-liked", (event) => {
@@ -72,32 +58,15 @@ export function mountTargetPage(root: HTMLElement, target: string, deps: PageDep
     h("div", { class: "engagement" }, like, viewers, sparkline.element),
     reactions,
     ownership,
-    moderation.element,
-    comments.element,
+    comments,
   );
 
-  const applySettings = (next: RoomSettings) => moderation.setSettings(next);
-
-  const onHello = (hello: Hello) => {
-    status.onHello(hello);
-    if (hello.resync || appliedSeq < 0) appliedSeq = hello.seq;
-    sparkline.resetCount(hello.count);
-    applySettings(hello.settings);
-    comments.onHello(hello);
+  const stopFrames = hub.onFrame((frame) => {
+    if (frame.type !== "hello") return;
+    status.onHello(frame);
+    sparkline.resetCount(frame.count);
     // A reconnect may follow a claim by someone else: the owner line catches up with it.
     void loadInfo();
-  };
-
-  const onEvent = (frame: Event) => {
-    if (frame.seq <= appliedSeq) return;
-    appliedSeq = frame.seq;
-    if (frame.event.kind === "settings") applySettings(frame.event.settings);
-    comments.onEvent(frame);
-  };
-
-  const stopFrames = hub.onFrame((frame) => {
-    if (frame.type === "hello") onHello(frame);
-    else if (frame.type === "event") onEvent(frame);
   });
   let lastStatus = hub.state.status;
   const stopHub = hub.subscribe(() => {
@@ -110,7 +79,7 @@ export function mountTargetPage(root: HTMLElement, target: string, deps: PageDep
   });
 
   // A hub kept from a moment ago (this target's page left and came back within the hub's close
-  // grace) said its hello before these listeners: a fresh one sets the status and the comments.
+  // grace) said its hello before these listeners: a fresh one sets the status.
   if (hub.state.status === "open") hub.reconnect();
 
   const loadInfo = async () => {
@@ -122,8 +91,6 @@ export function mountTargetPage(root: HTMLElement, target: string, deps: PageDep
     setText(title, titleText());
     document.title = `${titleText()} · live`;
     renderOwnership();
-    moderation.show(canModerate());
-    comments.refreshPermissions();
   };
 
   const renderOwnership = () => {
@@ -142,6 +109,9 @@ export function mountTargetPage(root: HTMLElement, target: string, deps: PageDep
           try {
             info = await api.registerTarget(target, titleText());
             announce("You own this target now");
+            // The room sends no event when its owner changes; the comment section reads the
+            // target's staff on every hello, so a fresh one gives the new owner the tools.
+            hub.reconnect();
           } catch (error) {
             // Most often someone claimed it first: the owner line replaces the button below.
             announce(`Could not claim: ${describeError(error)}`);
@@ -172,7 +142,6 @@ export function mountTargetPage(root: HTMLElement, target: string, deps: PageDep
     sparkline.render();
   }, HISTORY_REFRESH_MS);
 
-  void comments.reload();
   void loadInfo();
   void loadHistory();
   document.title = `${titleText()} · live`;

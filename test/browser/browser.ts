@@ -82,10 +82,23 @@ export async function connectionState(page: Page): Promise<string | null> {
   return page.getByTestId("connection").getAttribute("data-state");
 }
 
-/** The list items whose text is exactly `text` (not substrings: "a" must not match "ab"). */
+/**
+ * A part of the page's comment section, `<engage-comments>`: Playwright's CSS reaches into its
+ * open shadow root ("list", "notice", "moderation-panel", "pinned"...).
+ */
+export function commentsPart(page: Page, part: string): Locator {
+  return page.locator(`engage-comments [part~="${part}"]`);
+}
+
+/** The section's main comment box. */
+export function composerInput(page: Page): Locator {
+  return page.locator("engage-comments textarea[part~=main]");
+}
+
+/** The list items whose text is exactly `text` (not substrings: "a" must not match "ab"); a comment still on its way is not one yet. */
 export function commentsWithText(page: Page, text: string): Locator {
-  return page.getByTestId("comment-list").locator('[data-testid="comment"]').filter({
-    has: page.locator(':scope > article [data-testid="comment-text"]').getByText(text, { exact: true }),
+  return commentsPart(page, "list").locator("li[part~=item]:not([part~=pending])").filter({
+    has: page.locator(":scope > article > p[part~=text]").getByText(text, { exact: true }),
   });
 }
 
@@ -94,7 +107,7 @@ export function commentsWithText(page: Page, text: string): Locator {
  * for the server's answer (the box empties), so the next post is not typed into a busy box.
  */
 export async function postComment(visitor: Visitor, text: string): Promise<void> {
-  const input = visitor.page.getByTestId("composer-input");
+  const input = composerInput(visitor.page);
   await input.fill(text);
   await input.press("Enter");
   // 20 s: a fresh-clone CI run missed two first comments at 10 s that pass in ~1 s quiet; a

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Comment } from "../../protocol/comments";
-import { CommentModel } from "../../client/web/comment-model";
+import { CommentModel } from "../../client/embed/comments/model";
 
-// The page's comment bookkeeping without a browser: the rules that keep the list free of
+// The comment section's bookkeeping (client/embed/comments/model.ts) without a browser: the rules that keep the list free of
 // duplicates and resurrected comments, including the resync merge the browser tests cannot
 // provoke (it needs the room to have dropped the events a client missed).
 let counter = 0;

@@ -104,6 +104,27 @@ async function write(page: Page, words: string, composer = "main"): Promise<void
 }
 
 describe("<engage-comments> on another site's page", () => {
+  it("reads its first page of comments once when the tag in the HTML is upgraded", async () => {
+    const target = uniqueTarget("post");
+    await postFromServer(target, uniqueName("seed"), "the only comment");
+    const context = await browser!.newContext({ viewport: { width: 900, height: 700 }, locale: "en-US" });
+    const page = await context.newPage();
+    pages.push(page);
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    const reads: string[] = [];
+    page.on("request", (request) => {
+      if (/\/v1\/targets\/[^/]+\/comments\?/.test(request.url())) reads.push(request.url());
+    });
+    // The tag and its attributes are in the HTML before v1.js defines it: an upgrade calls
+    // attributeChangedCallback once per attribute before connectedCallback.
+    await page.goto(`${host!.origin}/post?target=${target}&comments=1`);
+    await page.locator("html[data-ready=true]").waitFor();
+    await comment(page, "the only comment").waitFor();
+    await page.waitForLoadState("networkidle");
+    expect(reads).toHaveLength(1);
+    expect(await page.locator("engage-comments section[part~=section]").count()).toBe(1);
+  });
+
   it("posts, replies, shows both live in another browser, counts characters, and focuses the first older comment", async () => {
     const target = uniqueTarget("post");
     // 21 comments: a page of 20, and one older behind "Load older".

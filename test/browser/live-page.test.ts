@@ -1,6 +1,8 @@
 import { describe, expect, inject, it } from "vitest";
 import {
+  commentsPart,
   commentsWithText,
+  composerInput,
   connected,
   connectionState,
   devToken,
@@ -68,7 +70,7 @@ describe("the live page in a browser", () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(await commentsWithText(ada.page, text).count()).toBe(1);
     expect(await commentsWithText(bob.page, text).count()).toBe(1);
-    expect(await bob.page.locator("#comments-heading").textContent()).toBe("Comments (1)");
+    expect(await commentsPart(bob.page, "heading").textContent()).toBe("Comments (1)");
     await screenshot(bob.page, "target-comment");
   });
 
@@ -88,12 +90,12 @@ describe("the live page in a browser", () => {
     for (const payload of payloads) await postComment(ada, payload);
     for (const payload of payloads) {
       await eventually(async () => (await commentsWithText(bob.page, payload).count()) === 1, 5_000, "payload shown to bob");
-      const text = bob.page.getByTestId("comment-list").getByTestId("comment-text").getByText(payload, { exact: true });
+      const text = commentsPart(bob.page, "list").locator("p[part~=text]").getByText(payload, { exact: true });
       expect(await text.textContent()).toBe(payload);
     }
     for (const v of [ada, bob]) {
       // Nothing became markup: no element from any payload exists in the list.
-      expect(await v.page.getByTestId("comment-list").locator("img, script, svg, a").count()).toBe(0);
+      expect(await commentsPart(v.page, "list").locator("img, script, svg, a").count()).toBe(0);
       expect(await v.page.evaluate("window.__xss === undefined")).toBe(true);
     }
     await screenshot(bob.page, "target-xss-as-text");
@@ -112,7 +114,9 @@ describe("the live page in a browser", () => {
 
     // Only the author (and moderators) get a Delete button.
     expect(await commentsWithText(bob.page, text).getByRole("button", { name: /^Delete/ }).count()).toBe(0);
-    await commentsWithText(ada.page, text).getByRole("button", { name: /^Delete comment by/ }).click();
+    // Delete asks to confirm (on screen, in place of the button) before it deletes.
+    await commentsWithText(ada.page, text).locator("[data-action=delete]").click();
+    await commentsWithText(ada.page, text).locator("[data-action=confirm-delete]").click();
     await eventually(async () => (await commentsWithText(bob.page, text).count()) === 0, 5_000, "gone for bob");
     expect(await commentsWithText(ada.page, text).count()).toBe(0);
   });
@@ -129,18 +133,18 @@ describe("the live page in a browser", () => {
 
     await commentsWithText(bob.page, root).getByRole("button", { name: /^Reply to/ }).click();
     const answer = `answer ${crypto.randomUUID().slice(0, 6)}`;
-    const replyBox = bob.page.getByTestId("reply-input");
+    const replyBox = bob.page.locator("engage-comments textarea[part~=reply]");
     // The reply box takes focus, so the keyboard user types straight away.
-    await eventually(async () => (await bob.page.evaluate("document.activeElement?.dataset.testid")) === "reply-input", 2_000, "focus in the reply box");
+    await eventually(async () => (await bob.page.evaluate(`document.querySelector("engage-comments").shadowRoot.activeElement?.getAttribute("part")`)) === "input reply", 2_000, "focus in the reply box");
     await replyBox.fill(answer);
     await replyBox.press("Enter");
 
     for (const v of [ada, bob]) {
-      const thread = commentsWithText(v.page, root).locator(".replies");
+      const thread = commentsWithText(v.page, root).locator("ol[part~=replies]");
       await eventually(async () => (await thread.getByText(answer, { exact: true }).count()) === 1, 5_000, `${v.name} sees the reply in the thread`);
       // A reply is not a top-level comment.
       expect(await commentsWithText(v.page, answer).count()).toBe(1);
-      expect(await v.page.getByTestId("comment-list").locator(":scope > li").count()).toBe(1);
+      expect(await commentsPart(v.page, "list").locator(":scope > li").count()).toBe(1);
     }
   });
 
@@ -162,13 +166,13 @@ describe("the live page in a browser", () => {
     }
     const carol = await visitor(null);
     await openTarget(carol, target);
-    const items = carol.page.getByTestId("comment-list").locator(":scope > li");
+    const items = commentsPart(carol.page, "list").locator(":scope > li");
     await eventually(async () => (await items.count()) === 20, 5_000, "first page");
-    expect(await items.first().getByTestId("comment-text").textContent()).toBe("old comment 26");
+    expect(await items.first().locator("p[part~=text]").textContent()).toBe("old comment 26");
 
     await carol.page.getByRole("button", { name: "Load older comments" }).click();
     await eventually(async () => (await items.count()) === 27, 5_000, "second page");
-    const shown = await carol.page.getByTestId("comment-list").locator(":scope > li > article [data-testid=comment-text]").allTextContents();
+    const shown = await commentsPart(carol.page, "list").locator(":scope > li > article > p[part~=text]").allTextContents();
     expect(shown).toEqual([...texts].reverse());
     // The history is exhausted: the button goes away.
     expect(await carol.page.getByRole("button", { name: "Load older comments" }).isVisible()).toBe(false);
@@ -199,10 +203,10 @@ describe("the live page in a browser", () => {
     }
     await new Promise((r) => setTimeout(r, 500));
     for (const text of [before, ...missed]) expect(await commentsWithText(bob.page, text).count(), text).toBe(1);
-    const bobTexts = await bob.page.getByTestId("comment-list").locator(":scope > li > article [data-testid=comment-text]").allTextContents();
-    const adaTexts = await ada.page.getByTestId("comment-list").locator(":scope > li > article [data-testid=comment-text]").allTextContents();
+    const bobTexts = await commentsPart(bob.page, "list").locator(":scope > li > article > p[part~=text]").allTextContents();
+    const adaTexts = await commentsPart(ada.page, "list").locator(":scope > li > article > p[part~=text]").allTextContents();
     expect(bobTexts).toEqual(adaTexts);
-    expect(await bob.page.locator("#comments-heading").textContent()).toBe("Comments (4)");
+    expect(await commentsPart(bob.page, "heading").textContent()).toBe("Comments (4)");
     await screenshot(bob.page, "target-after-reconnect");
   });
 
@@ -219,7 +223,7 @@ describe("the live page in a browser", () => {
     await list.release();
     await new Promise((r) => setTimeout(r, 300));
     expect(await commentsWithText(ada.page, text).count()).toBe(1);
-    expect(await ada.page.locator("#comments-heading").textContent()).toBe("Comments (1)");
+    expect(await commentsPart(ada.page, "heading").textContent()).toBe("Comments (1)");
   });
 
   it("keeps the like button pressed when the like status read before the click answers after it", async () => {
@@ -257,7 +261,7 @@ describe("the live page in a browser", () => {
     const target = uniqueTarget();
     const guest = await visitor(null);
     await openTarget(guest, target);
-    expect(await guest.page.getByTestId("composer-input").isDisabled()).toBe(true);
+    expect(await composerInput(guest.page).isDisabled()).toBe(true);
     expect(await guest.page.getByText("Sign in to comment.").count()).toBe(1);
     await likeButton(guest.page).click();
     // On screen, next to the button (and in the element's own live region), not only announced.

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
-import { commentsWithText, devToken, eventually, holdAnswers, openTarget, postComment, screenshot, uniqueTarget, type Visitor } from "./browser";
+import { commentsPart, commentsWithText, composerInput, devToken, eventually, holdAnswers, openTarget, postComment, screenshot, uniqueTarget, type Visitor } from "./browser";
 import { useBrowser } from "./fixtures";
 
 const baseUrl = inject("pageUrl");
@@ -12,7 +12,7 @@ async function ownedRoom(): Promise<{ target: string; owner: Visitor; viewer: Vi
   const viewer = await visitor("viewer");
   await openTarget(owner, target);
   await owner.page.getByTestId("claim").click();
-  await owner.page.getByTestId("moderation").waitFor({ state: "visible", timeout: 5_000 });
+  await commentsPart(owner.page, "moderation-panel").waitFor({ state: "visible", timeout: 5_000 });
   await openTarget(viewer, target);
   return { target, owner, viewer };
 }
@@ -20,8 +20,8 @@ async function ownedRoom(): Promise<{ target: string; owner: Visitor; viewer: Vi
 describe("moderation in the browser", () => {
   it("shows the controls to the owner only", async () => {
     const { owner, viewer } = await ownedRoom();
-    expect(await owner.page.getByTestId("moderation").isVisible()).toBe(true);
-    expect(await viewer.page.getByTestId("moderation").isVisible()).toBe(false);
+    expect(await commentsPart(owner.page, "moderation-panel").isVisible()).toBe(true);
+    expect(await commentsPart(viewer.page, "moderation-panel").isVisible()).toBe(false);
     const text = `viewer says ${crypto.randomUUID().slice(0, 6)}`;
     await postComment(viewer, text);
     await eventually(async () => (await commentsWithText(owner.page, text).count()) === 1, 5_000, "owner sees the comment");
@@ -37,7 +37,8 @@ describe("moderation in the browser", () => {
     const text = `rude remark ${crypto.randomUUID().slice(0, 6)}`;
     await postComment(viewer, text);
     await eventually(async () => (await commentsWithText(owner.page, text).count()) === 1, 5_000, "owner sees it");
-    await commentsWithText(owner.page, text).getByRole("button", { name: /^Delete comment by/ }).click();
+    await commentsWithText(owner.page, text).locator("[data-action=delete]").click();
+    await commentsWithText(owner.page, text).locator("[data-action=confirm-delete]").click();
     await eventually(async () => (await commentsWithText(viewer.page, text).count()) === 0, 5_000, "gone from the viewer's window");
     expect(await commentsWithText(owner.page, text).count()).toBe(0);
   });
@@ -47,33 +48,33 @@ describe("moderation in the browser", () => {
     const text = `pin me ${crypto.randomUUID().slice(0, 6)}`;
     await postComment(viewer, text);
     await eventually(async () => (await commentsWithText(owner.page, text).count()) === 1, 5_000, "owner sees it");
-    await commentsWithText(owner.page, text).getByRole("button", { name: /^Pin comment by/ }).click();
+    await commentsWithText(owner.page, text).locator("[data-action=pin]").click();
     for (const v of [owner, viewer]) {
-      await eventually(async () => (await v.page.getByTestId("pinned-text").textContent()) === text, 5_000, `${v.name} sees the pin`);
+      await eventually(async () => (await commentsPart(v.page, "pinned-text").textContent()) === text, 5_000, `${v.name} sees the pin`);
     }
     await screenshot(viewer.page, "target-pinned");
-    await owner.page.getByRole("button", { name: "Unpin" }).click();
-    await eventually(async () => (await viewer.page.getByTestId("pinned").isVisible()) === false, 5_000, "unpinned for the viewer");
+    await commentsPart(owner.page, "pinned").getByRole("button", { name: "Unpin" }).click();
+    await eventually(async () => (await commentsPart(viewer.page, "pinned-text").isVisible()) === false, 5_000, "unpinned for the viewer");
   });
 
   it("turns comments off and on, and sets slow mode, for the viewer's composer", async () => {
     const { owner, viewer } = await ownedRoom();
-    const input = viewer.page.getByTestId("composer-input");
+    const input = composerInput(viewer.page);
     await owner.page.getByLabel("Comments on").uncheck();
     await eventually(async () => await input.isDisabled(), 5_000, "viewer's composer disabled");
-    expect(await viewer.page.getByText("Comments are turned off.").count()).toBe(1);
+    expect(await viewer.page.getByText("Comments are turned off").count()).toBe(1);
     await owner.page.getByLabel("Comments on").check();
     await eventually(async () => !(await input.isDisabled()), 5_000, "viewer's composer enabled again");
 
     await owner.page.getByLabel("Slow mode").selectOption("30");
-    await eventually(async () => (await viewer.page.getByText("Slow mode: one comment every 30 seconds.").count()) === 1, 5_000, "slow mode hint");
+    await eventually(async () => (await viewer.page.getByText("Slow mode: one comment every 30 s").count()) === 1, 5_000, "slow mode hint");
     await postComment(viewer, `first ${crypto.randomUUID().slice(0, 6)}`);
     const second = `too soon ${crypto.randomUUID().slice(0, 6)}`;
     await input.fill(second);
     await input.press("Enter");
     let note = "";
     await eventually(
-      async () => /try again in \d+ s/.test((note = (await viewer.page.locator(".composer-note").first().textContent()) ?? "")),
+      async () => /again in \d+ s/.test((note = (await commentsPart(viewer.page, "notice").first().textContent()) ?? "")),
       5_000,
       "slow mode refusal",
     ).catch((error: unknown) => {
@@ -107,14 +108,14 @@ describe("moderation in the browser", () => {
     const text = `spam ${crypto.randomUUID().slice(0, 6)}`;
     await postComment(viewer, text);
     await eventually(async () => (await commentsWithText(owner.page, text).count()) === 1, 5_000, "owner sees it");
-    await commentsWithText(owner.page, text).getByRole("button", { name: /^Ban / }).click();
-    await eventually(async () => /is banned/.test((await owner.page.getByTestId("announcer").textContent()) ?? ""), 5_000, "ban announced");
+    await commentsWithText(owner.page, text).locator("[data-action=ban]").click();
+    await eventually(async () => /is banned/.test((await commentsPart(owner.page, "notice").textContent()) ?? ""), 5_000, "ban announced");
 
     const after = `after the ban ${crypto.randomUUID().slice(0, 6)}`;
-    const input = viewer.page.getByTestId("composer-input");
+    const input = composerInput(viewer.page);
     await input.fill(after);
     await input.press("Enter");
-    await eventually(async () => ((await viewer.page.locator(".composer-note").first().textContent()) ?? "").length > 0, 5_000, "refusal shown");
+    await eventually(async () => ((await commentsPart(viewer.page, "notice").first().textContent()) ?? "").length > 0, 5_000, "refusal shown");
     await new Promise((r) => setTimeout(r, 500));
     expect(await commentsWithText(owner.page, after).count()).toBe(0);
   });

@@ -131,7 +131,7 @@ describe("the live page, as a person uses it", () => {
       const res = await fetch(`${baseUrl}/v1/targets/${target}/comments`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ text: "a comment to scan" }) });
       expect(res.status).toBe(201);
       await openTarget(ada, target);
-      await ada.page.getByTestId("comment").first().waitFor();
+      await ada.page.locator("engage-comments article[part~=comment]").first().waitFor();
       await likeButton(ada.page).click();
       await eventually(async () => (await partText(ada.page, "like", "count")) === "1", 3_000, "liked");
       expect(await seriousViolations(ada.page, `target ${scheme}`)).toEqual([]);

@@ -33,7 +33,11 @@ export class Composer {
     this.element.append(this.blocked, this.textarea, this.row);
     this.textarea.addEventListener("input", () => this.count());
     this.textarea.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) this.element.requestSubmit();
+      // Enter posts, as in a chat; Shift+Enter starts a new line.
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.element.requestSubmit();
+      }
     });
     this.element.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -65,6 +69,8 @@ export class Composer {
     this.blocked.textContent = reason ?? "";
     this.blocked.hidden = reason === null;
     this.textarea.hidden = reason !== null;
+    // Hidden is not enough for assistive technology or a form-filling script: it is off too.
+    this.textarea.disabled = reason !== null;
     this.row.hidden = reason !== null;
   }
 

@@ -10,6 +10,8 @@ export interface ItemContext {
   locale(): string;
   user(): string | null;
   roleOf(userId: string | null): "owner" | "moderator" | null;
+  /** Whether the author's user id shows beside their name (protocol/display-name.ts idsToShow). */
+  showsId(userId: string | null): boolean;
   canModerate(): boolean;
   allowed(): readonly string[];
   pressed(commentId: string, emoji: string): boolean;
@@ -81,6 +83,7 @@ export class CommentItem {
       "header",
       { part: "row" },
       el("span", { part: "author", dir: "auto" }, comment.author.name),
+      ...(this.ctx.showsId(comment.author.id) ? [el("span", { part: "author-id", dir: "auto" }, ` (${comment.author.id ?? ""})`)] : []),
       ...(role === null ? [] : [el("span", { part: `badge badge-${role}` }, t[role])]),
       ...(comment.highlighted ? [el("span", { part: "badge badge-highlighted" }, t.highlighted)] : []),
       el("time", { datetime: comment.createdAt, title: new Date(comment.createdAt).toLocaleString(locale) }, relativeTime(comment.createdAt, locale)),

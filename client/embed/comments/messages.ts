@@ -19,7 +19,7 @@ export const en = {
   loadedOlder: { one: "{n} older comment loaded", other: "{n} older comments loaded" } as Plural,
   newComments: { one: "{n} new comment", other: "{n} new comments" } as Plural,
   characters: "{n} of {max} characters",
-  signIn: "Sign in to comment",
+  signIn: "Sign in to comment.",
   commentsOff: "Comments are turned off",
   commentsOffStaff: "Comments are off for readers; you can still post",
   slowMode: "Slow mode: one comment every {n} s",

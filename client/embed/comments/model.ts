@@ -4,7 +4,7 @@ import type { Comment } from "../../../protocol/mini/comments";
  * The comments the page knows, keyed by id, so a comment that arrives twice (the ack of our
  * own post and its live event, a replayed event after a reconnect, a REST page overlapping
  * live events) is one comment. Deleted ids are remembered, so a late copy never brings a
- * deleted comment back. No DOM here: section.ts renders it. (The same rules as the live page's client/web/comment-model.ts.)
+ * deleted comment back. No DOM here: section.ts renders it.
  */
 export class CommentModel {
   private readonly roots = new Map<string, Comment>();

@@ -61,6 +61,8 @@ export function moderation(ctx: ModerationContext): Moderation {
   const bansToggle = el("button", { type: "button", part: "action", "aria-expanded": "false", "data-control": "show-bans" });
   const bansList = el("ul", { part: "bans", hidden: "" });
   let settings: RoomSettings | null = null;
+  /** Settings the room announced; a PATCH answer overtaken by an announcement is older than it. */
+  let announced = 0;
   element.append(
     legend,
     el("label", {}, commentsOn, commentsLabel),
@@ -71,9 +73,13 @@ export function moderation(ctx: ModerationContext): Moderation {
   );
   const patch = (change: Partial<RoomSettings>) =>
     act(async () => {
+      const before = announced;
       try {
-        settings = await api.write("PATCH", "/settings", change, RoomSettings);
-        show(settings);
+        const answer = await api.write("PATCH", "/settings", change, RoomSettings);
+        // The room announces every change, this one included, in order: once anything was
+        // announced meanwhile, that is newer than this answer (another moderator may have
+        // changed something after us). Without one (socket away), the answer is the news.
+        if (announced === before) show(answer);
       } catch (error) {
         if (settings !== null) show(settings);
         throw error;
@@ -153,7 +159,13 @@ export function moderation(ctx: ModerationContext): Moderation {
     });
 
   return {
-    panel: { element, show },
+    panel: {
+      element,
+      show: (next) => {
+        announced += 1;
+        show(next);
+      },
+    },
     relabel,
     unpinButton: () => button(ctx.t().unpin, { part: "action", "data-action": "unpin" }, () => void pin(null)),
     tools(comment) {

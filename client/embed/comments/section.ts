@@ -10,6 +10,7 @@ import { CommentModel } from "./model";
 import { commentsSheet } from "./styles";
 import { relativeTime } from "./time";
 import type { Moderation } from "./moderation";
+import { idsToShow } from "../../../protocol/display-name";
 
 export interface Section {
   render(locale: string): void;
@@ -20,17 +21,17 @@ const PAGE_SIZE = 20;
 const REPLIES_PAGE_SIZE = 50;
 const TICK_MS = 30_000;
 /** Codes a retry cannot fix: the text goes back into the composer with the reason. */
+const REFUSALS = new Set(["slow_mode", "rate_limited", "comments_disabled", "banned", "members_only", "text_rejected", "text_invisible", "text_ill_formed", "duplicate_comment", "invalid_request", "comment_not_found", "forbidden", "sign_in", "unauthorized"]);
+
 /**
- * The server's code of a refused write or read: the hub's WriteError and our ApiError both carry
- * `code` (the hub's class comes from v1's build, a different copy, so `instanceof` cannot tell;
- * its message is the server's own words, never shown).
+ * A refusal's code: the socket's WriteError carries the server's English message beside its
+ * code (the message is never shown), the REST ApiError the code alone. Read structurally: the
+ * hub's class comes from v1's build, a different copy, so `instanceof` cannot tell.
  */
 function codeOf(error: unknown): string {
-  const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
-  return typeof code === "string" ? code : "failed";
+  if (typeof error === "object" && error !== null && "code" in error && typeof error.code === "string") return error.code;
+  return error instanceof Error ? error.message : "failed";
 }
-
-const REFUSALS = new Set(["slow_mode", "rate_limited", "comments_disabled", "banned", "members_only", "text_rejected", "text_invisible", "text_ill_formed", "duplicate_comment", "invalid_request", "comment_not_found", "forbidden", "sign_in", "unauthorized"]);
 
 /** A comment of ours not yet acknowledged: shown, queued while offline, retried under its id. */
 interface Pending {
@@ -82,7 +83,8 @@ class CommentSection implements Section {
   private readonly itemContext: ItemContext;
   private readonly stops: (() => void)[] = [];
   private stopped = false;
-  private lastUser: string | null = null;
+  /** Authors whose user id shows beside their name, so a look-alike name cannot pass for another's. */
+  private shownIds = new Set<string>();
 
   constructor(
     private readonly root: ShadowRoot,
@@ -98,6 +100,7 @@ class CommentSection implements Section {
       t: () => this.t,
       locale: () => this.locale,
       user: () => this.hub.state.user,
+      showsId: (id) => id !== null && this.shownIds.has(id),
       roleOf: (id) => (id === null || this.info === null ? null : id === this.info.owner ? "owner" : this.info.moderators.includes(id) ? "moderator" : null),
       canModerate: () => this.canModerate(),
       allowed: () => this.settings?.reactions ?? [],
@@ -129,7 +132,7 @@ class CommentSection implements Section {
     this.stops.push(() => seen.disconnect());
     this.renderLabels();
     void this.reload();
-    void this.readInfo();
+    // The owner and moderators are read on each hello (onFrame), the socket's first included.
   }
 
   render(locale: string): void {
@@ -209,14 +212,14 @@ class CommentSection implements Section {
 
   private onFrame(frame: ServerFrame): void {
     if (frame.type === "hello") {
-      const userChanged = this.lastUser !== (frame.user?.id ?? null);
-      this.lastUser = frame.user?.id ?? null;
       this.visibleCount = frame.comments;
       this.countSeq = frame.seq;
       this.applySettings(frame.settings);
       this.setPinned(frame.pinned);
       if (frame.resync) void this.reload();
-      if (userChanged) this.refreshRole();
+      // The room sends no event when its staff changes (a claim, a new moderator): every hello
+      // (a sign-in, a reconnect) reads the owner and moderators again, and the tools follow.
+      void this.readInfo();
       this.renderHeading();
       this.renderPending();
     } else if (frame.type === "error" && frame.id !== undefined && frame.error.retryAfterSeconds !== undefined) {
@@ -449,6 +452,7 @@ class CommentSection implements Section {
   private setPinned(comment: Comment | null): void {
     this.pinned = comment;
     this.renderPinned();
+    this.showIds();
   }
 
   private renderPinned(): void {
@@ -461,7 +465,7 @@ class CommentSection implements Section {
       el(
         "figure",
         { "aria-label": this.t.pinned, "data-id": pinned.id },
-        el("figcaption", { part: "row" }, el("span", { part: "badge badge-pinned" }, this.t.pinned), el("span", { part: "author", dir: "auto" }, pinned.author.name)),
+        el("figcaption", { part: "row" }, el("span", { part: "badge badge-pinned" }, this.t.pinned), el("span", { part: "author", dir: "auto" }, pinned.author.name), ...(this.itemContext.showsId(pinned.author.id) ? [el("span", { part: "author-id", dir: "auto" }, ` (${pinned.author.id ?? ""})`)] : [])),
         el("p", { part: "text pinned-text", dir: "auto" }, pinned.text),
         ...(this.canModerate() && this.moderation !== null ? [this.moderation.unpinButton()] : []),
       ),
@@ -515,6 +519,18 @@ class CommentSection implements Section {
       if (this.reply?.parent.id === id) this.closeReply();
     }
     this.loadOlder.hidden = this.model.nextCursor === null;
+    this.showIds();
+  }
+
+  private showIds(): void {
+    const authors = [...this.items.values()].map((item) => item.value.author);
+    if (this.pinned !== null) authors.push(this.pinned.author);
+    const shown = idsToShow(authors);
+    const changed = shown.size !== this.shownIds.size || [...shown].some((id) => !this.shownIds.has(id));
+    this.shownIds = shown;
+    if (!changed) return;
+    for (const item of this.items.values()) item.render();
+    this.renderPinned();
   }
 
   private itemFor(comment: Comment): CommentItem {
