@@ -48,7 +48,9 @@ const zodNamespace = {
  */
 function options(into, commentsChunk, plugins = []) {
   return {
-    define: { COMMENTS_CHUNK: JSON.stringify(`./embed/v1/${commentsChunk}`) },
+    // The embed's <engage-reactions> imports its bar by a name the embed build fills in with the
+    // hashed file (scripts/build-embed.mjs); the page names the source, so its one bundle holds it.
+    define: { COMMENTS_CHUNK: JSON.stringify(`./embed/v1/${commentsChunk}`), REACTIONS_CHUNK: JSON.stringify("./reactions/bar") },
     external: ["./embed/*"],
     entryPoints: [join(SOURCE, "main.ts")],
     outfile: join(into, "app.js"),
@@ -59,9 +61,6 @@ function options(into, commentsChunk, plugins = []) {
     sourcemap: true,
     minify: !process.argv.includes("--watch"),
     logLevel: "warning",
-    // The embed's <engage-reactions> imports its bar by a name the embed build fills in with the
-    // hashed file (scripts/build-embed.mjs); the page names the source, so its one bundle holds it.
-    define: { REACTIONS_CHUNK: JSON.stringify("./reactions/bar") },
     plugins: [zodNamespace, { name: "copy-static", setup: (build) => build.onEnd(copyStatic(into)) }, ...plugins],
   };
 }
