@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import type { Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import { z } from "zod";
-import { connected, devToken, eventually, likeButton, openTarget, partText, screenshot, uniqueName, uniqueTarget } from "./browser";
+import { commentsWithText, composerInput, connected, devToken, eventually, likeButton, openTarget, partText, screenshot, uniqueName, uniqueTarget } from "./browser";
 import { useBrowser } from "./fixtures";
 
 // What a person found using the live page (issue 19, "One UI"), each held here.
@@ -118,6 +118,34 @@ describe("the live page, as a person uses it", () => {
     const controls = z.array(z.object({ control: z.string(), height: z.number() })).parse(heights);
     expect(controls.length).toBeGreaterThan(8);
     expect(controls.filter((c) => c.height < 44)).toEqual([]);
+  });
+
+  it("keeps the comment box in reach on a phone while the reader scrolls down the comments", async () => {
+    const target = uniqueTarget();
+    // Twelve long comments, each by its own author (a user may post 10 a minute): taller than a phone screen.
+    for (let i = 0; i < 12; i++) {
+      const token = await devToken(baseUrl, uniqueName(`writer${i}`));
+      const res = await fetch(`${baseUrl}/v1/targets/${encodeURIComponent(target)}/comments`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ text: `comment ${i}: ${"a long line of reading for a small screen ".repeat(6)}` }),
+      });
+      expect(res.status).toBe(201);
+    }
+    const ada = await visitor("ada");
+    await ada.page.setViewportSize({ width: 390, height: 844 });
+    await openTarget(ada, target);
+    const oldest = commentsWithText(ada.page, `comment 0: ${"a long line of reading for a small screen ".repeat(6)}`);
+    await oldest.waitFor();
+    await oldest.scrollIntoViewIfNeeded();
+    const box = await composerInput(ada.page).boundingBox();
+    expect(box).not.toBeNull();
+    expect(box!.y).toBeGreaterThanOrEqual(0);
+    expect(box!.y + box!.height).toBeLessThanOrEqual(844);
+    // And it still takes a comment from there.
+    await composerInput(ada.page).fill("written from the bottom of the list");
+    await composerInput(ada.page).press("Enter");
+    await commentsWithText(ada.page, "written from the bottom of the list").waitFor();
   });
 
   for (const scheme of ["light", "dark"] as const) {

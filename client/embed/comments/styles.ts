@@ -1,6 +1,10 @@
 /**
  * The section's stylesheet, adopted after the elements' shared one (../styles.ts: colours,
  * themes, 44 px buttons). Only --engage-* custom properties and ::part() reach in from the host.
+ * On a phone the main comment box sticks to the top of the screen while the section is in view,
+ * so a reader deep in the list can still write (a host with a fixed header sets
+ * --engage-sticky-top to its height); sticky, not fixed, so it never covers the host's page
+ * outside the section.
  */
 export const COMMENTS_CSS = `
 :host{display:block;max-inline-size:var(--engage-max-width,48rem)}
@@ -30,6 +34,7 @@ fieldset{border:1px solid var(--_line);border-radius:var(--engage-radius,.5rem);
 label{display:inline-flex;align-items:center;gap:.5rem;min-block-size:44px}
 select{font:inherit;color:var(--_fg);background:var(--_bg);border:1px solid var(--_line);border-radius:.25rem;min-block-size:44px}
 input[type=checkbox]{inline-size:1.25rem;block-size:1.25rem}
+@media (max-width:40rem),(pointer:coarse){form[part~=main]{position:sticky;inset-block-start:var(--engage-sticky-top,0);z-index:2;background:var(--_bg);padding-block:.5rem}textarea[part~=main]{min-block-size:2.75rem}[part~=new-comments]{z-index:3}}
 `;
 
 let made: CSSStyleSheet | undefined;
