@@ -91,6 +91,8 @@ export interface PreparedHello {
   plan: ReplayPlan;
   /** Viewers as the room counted them for this hello; default: deps.viewers. */
   viewers?: number;
+  /** The signed-in viewer's reactions, when the room said them (a relay's hello); default: deps.reactionsOf. */
+  mine?: string[];
 }
 
 /**
@@ -172,7 +174,7 @@ export class RoomSockets {
       reactions: state.reactions,
       pinned: state.pinned,
       settings: state.settings,
-      ...(user !== null && this.deps.reactionsOf !== undefined ? { mine: this.deps.reactionsOf(user.userId) } : {}),
+      ...(user === null ? {} : withMine(hello.mine ?? this.deps.reactionsOf?.(user.userId))),
     } satisfies HelloFrame);
     replay.forEach((text, i) => this.sendText(server, text, bytes[i]));
     return { response: new Response(null, { status: 101, webSocket: client }), socket: server };
@@ -435,4 +437,9 @@ export class RoomSockets {
       // Already closed: the runtime may have answered the close frame itself.
     }
   }
+}
+
+/** The hello's optional `mine`: present only when someone could tell (a relay asks its room). */
+function withMine(mine: string[] | undefined): { mine?: string[] } {
+  return mine === undefined ? {} : { mine };
 }

@@ -220,8 +220,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
           ...(frame.commentId === undefined ? {} : { commentId: frame.commentId }),
         }),
       metrics: this.counters,
-      // An unwritten room has no reactions table yet (and no reactions).
-      reactionsOf: (userId) => (this.stored ? this.reactionsLedger.heldBy(ROOM_SUBJECT, userId) : []),
+      reactionsOf: (userId) => this.reactionsOf(userId),
       viewers: () => this.viewerCount(),
       mirror: {
         events: (events) => this.relays.fanout.events(events),
@@ -407,15 +406,22 @@ export class TargetRoom extends DurableObject<AppEnv> {
     }
   }
 
+  /** The room's own reactions (not its comments') a user holds: the hello's `mine`. */
+  private reactionsOf(userId: string): string[] {
+    // An unwritten room has no reactions table yet (and no reactions).
+    return this.stored ? this.reactionsLedger.heldBy(ROOM_SUBJECT, userId) : [];
+  }
+
   /** A relay accepting a socket asks for its hello: the same snapshot and replay plan a room socket gets. */
   async relayWelcome(input: RelayWelcomeInput): Promise<PreparedHello> {
-    const { target, k, since } = RelayWelcomeInput.parse(input);
+    const { target, k, since, userId } = RelayWelcomeInput.parse(input);
     this.bindForWrite(target);
     const state = this.roomState();
     const plan = since === undefined ? { kind: "replay" as const, events: [] } : this.ring.plan(since, state.seq);
     this.relays.fanout.welcomed(k, state.seq);
     // The joining socket is not in any count yet; the relay's 101 answer adds it.
-    return { state, plan, viewers: this.viewerCount() + 1 };
+    // The relay holds no reaction ledger: the room names the viewer's own reactions here.
+    return { state, plan, viewers: this.viewerCount() + 1, ...(userId === undefined ? {} : { mine: this.reactionsOf(userId) }) };
   }
 
   /** A relay that missed pushes (or cannot tell) reads the ring from what it has. */

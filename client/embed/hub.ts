@@ -160,7 +160,7 @@ export class Hub {
           state.liked = null;
           state.mine = new Set();
         }
-        // Absent in a relay's hello: then this page's own writes are all it knows.
+        // Absent for a read-only viewer (and from an older server): this page's own writes are all it knows.
         if (frame.mine !== undefined) state.mine = new Set(frame.mine);
         state.user = user;
         state.count = frame.count;

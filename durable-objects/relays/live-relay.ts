@@ -100,7 +100,7 @@ export class LiveRelay extends DurableObject<AppEnv> {
     const { target, k, since } = query.data;
     this.bind({ target, k });
     const user = identityFrom(request.headers.get(LIVE_IDENTITY_HEADER));
-    const welcome = await roomFor(this.env, target).relayWelcome({ target, k, ...(since === undefined ? {} : { since }) });
+    const welcome = await roomFor(this.env, target).relayWelcome({ target, k, ...(since === undefined ? {} : { since }), ...(user === null ? {} : { userId: user.userId }) });
     return this.intake.run(async () => {
       const helloSeq = welcome.state.seq;
       await this.holdAtLeast(helloSeq);

@@ -50,6 +50,8 @@ export const RelayWelcomeInput = z.strictObject({
   target: TargetId,
   k: RelayIndex,
   since: z.number().int().nonnegative().optional(),
+  /** The signed-in viewer, so the hello can say which of the room's reactions they hold. */
+  userId: UserId.optional(),
 });
 export type RelayWelcomeInput = z.infer<typeof RelayWelcomeInput>;
 

@@ -341,6 +341,26 @@ describe("relay writes and frame hygiene", () => {
     writer.close();
   });
 
+  it("tells a signed-in viewer on a relay socket which of the room's reactions they hold", async () => {
+    const target = uniqueTarget("stream");
+    await setRelays(target, 1, 10);
+    const inRoom = await join(target);
+    const user = uniqueUser();
+    const token = await tokenFor(user);
+    const res = await call("/v1/reactions", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ target, emoji: "love", action: "add" }),
+    });
+    expect(res.status).toBe(200);
+    const relayed = await join(target, { token });
+    expect((await relay(target, 0).stats()).sockets).toBe(1);
+    expect(relayed.of("hello")[0]?.mine).toEqual(["love"]);
+    const anonymous = await join(target);
+    expect(anonymous.of("hello")[0]?.mine).toBeUndefined();
+    for (const socket of [inRoom, relayed, anonymous]) socket.close();
+  });
+
   it("routes a like from a relay socket on a sharded target to the user's shard", async () => {
     const target = uniqueTarget("stream");
     await setRelays(target, 1, 10);
