@@ -2,7 +2,7 @@ import { join, resolve } from "node:path";
 import * as esbuild from "esbuild";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { connect, createRestClient, type LiveConnection } from "../../client";
+import { connect, createRestClient, type LiveConnection } from "../../client/index";
 import { devToken, eventually, launchBrowser, textOf, uniqueName, uniqueTarget } from "./browser";
 
 // The React hooks (client/react, docs/embed.md#react-hooks) in Chromium, against the shared

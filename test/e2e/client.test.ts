@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { connect, createRestClient, LiveRequestError, RestError, type EventFrame, type HelloFrame, type LiveConnection } from "../../client";
+import { connect, createRestClient, LiveRequestError, RestError, type EventFrame, type HelloFrame, type LiveConnection } from "../../client/index";
 import { e2eToken, eventually, uniqueTarget, uniqueUser } from "./secret";
 
 const baseUrl = inject("baseUrl");

@@ -1,6 +1,6 @@
 import { sign } from "hono/jwt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect, type HelloFrame, type LiveConnection } from "../../client";
+import { connect, type HelloFrame, type LiveConnection } from "../../client/index";
 import { startDevServer, type DevServer } from "../../scripts/dev-server";
 import { startIdentityProvider, type TestIdentityProvider } from "../support/identity-provider";
 import { createResponseValidator, type ResponseValidator } from "./openapi-validator";

@@ -1,7 +1,7 @@
 import { sign } from "hono/jwt";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { LiveTicket } from "../../protocol/live-tickets";
-import { connect, parseRetryAfter, type HelloFrame, type LiveConnection, type LiveStatus, type TicketRetry } from "../../client";
+import { connect, parseRetryAfter, type HelloFrame, type LiveConnection, type LiveStatus, type TicketRetry } from "../../client/index";
 import { startLoopbackProxy, type LoopbackProxy, type ProxyAnswer, type SeenRequest } from "./loopback-proxy";
 import { e2eToken, eventually, uniqueTarget, uniqueUser } from "./secret";
 

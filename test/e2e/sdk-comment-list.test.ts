@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Comment } from "../../client";
+import type { Comment } from "../../client/index";
 import { applyCommentEvent, mergeComments } from "../../client/react/comments";
 
 // The list behind useComments (client/react/comments.ts): top-level comments newest first, each
