@@ -247,6 +247,9 @@ describe("<engage-comments> on another site's page", () => {
     await until(ana, "engage-like [part=message]", "Offline, reconnecting…");
     await write(ana, "written while offline");
     await until(ana, "engage-comments [part~=pending] [part=state]", "Offline: sent when the connection is back");
+    // Longer than 10 s: the old page's writes timed out by the clock and were dropped after such a cut.
+    await ana.waitForTimeout(11_000);
+    expect(await text(ana, "engage-comments [part~=pending] [part=state]")).toBe("Offline: sent when the connection is back");
     await ana.context().setOffline(false);
 
     await comment(bo, "written while offline").waitFor({ timeout: 20_000 });

@@ -185,6 +185,8 @@ describe("the embed on another site's page", () => {
     // Missed while offline; the like made offline waits for the connection.
     expect(await text(bo.page, "engage-like [part=count]")).toBe("0");
     await bo.page.locator("engage-like button").click();
+    // Longer than 10 s: the old page's writes timed out by the clock and were dropped after such a cut.
+    await bo.page.waitForTimeout(11_000);
 
     await bo.page.context().setOffline(false);
     await until(bo.page, "engage-like [part=count]", "2");
