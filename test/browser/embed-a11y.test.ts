@@ -1,59 +1,26 @@
 import { createRequire } from "node:module";
 import { readFile } from "node:fs/promises";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { eventually, launchBrowser, uniqueName, uniqueTarget } from "./browser";
-import { startEmbedHost, type EmbedHost } from "./embed-host";
-import { startDevServer, type DevServer } from "../../scripts/dev-server";
-import { startIdentityProvider, type TestIdentityProvider } from "../support/identity-provider";
+import { eventually, uniqueName, uniqueTarget } from "./browser";
+import { useEmbedSite } from "./embed-site";
 
 // The embed's elements on another site's page (test/browser/embed-host.ts): axe-core over every
 // element in both themes, 44 px touch targets, and elements that keep working when a newer
 // server sends frames, kinds and fields this build does not know (docs/realtime.md#protocol-versions).
 
 const AXE_SOURCE = readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-let provider: TestIdentityProvider | undefined;
-let host: EmbedHost | undefined;
-let server: DevServer | undefined;
-let browser: Browser | undefined;
-let api = "";
-const pages: Page[] = [];
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  provider = await startIdentityProvider({ audience: "embed-site" });
-  host = await startEmbedHost(provider.tokenUrl);
-  server = await startDevServer({
-    authSecret: `browser-embed-a11y-${crypto.randomUUID()}`,
-    vars: { CORS_ORIGINS: host.origin, AUTH_PROVIDERS: JSON.stringify([provider.config({ userPrefix: "site|" })]) },
-  });
-  api = server.url;
-  host.useApi(api);
-  browser = await launchBrowser();
-});
-
-afterEach(async () => {
-  for (const page of pages.splice(0)) await page.context().close();
-  expect(pageErrors.splice(0)).toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await host?.close();
-  await provider?.close();
-});
+const site = useEmbedSite("browser-embed-a11y");
 
 /**
  * axe is injected by the test, not by the page, so the host's strict CSP and Trusted Types
  * (held by embed.test.ts) are bypassed here: they would refuse axe itself, not the embed.
  */
 async function open(url: string | null, colorScheme: "light" | "dark" = "light", bypassCSP = false): Promise<Page> {
-  const context = await browser!.newContext({ viewport: { width: 900, height: 700 }, colorScheme, locale: "en-US", bypassCSP });
+  const context = await site.browser.newContext({ viewport: { width: 900, height: 700 }, colorScheme, locale: "en-US", bypassCSP });
   const page = await context.newPage();
-  pages.push(page);
-  page.on("pageerror", (error) => pageErrors.push(error.message));
+  site.track(page);
   if (url !== null) await page.goto(url);
   return page;
 }
@@ -85,9 +52,9 @@ const liked = (page: Page) => async () => (await page.locator("engage-like butto
 const reacted = (page: Page) => async () => (await page.locator('engage-reactions button[aria-pressed="true"]').count()) === 1;
 
 async function postComment(target: string, user: string, text: string): Promise<void> {
-  const res = await fetch(provider!.tokenUrl, { method: "POST", body: JSON.stringify({ sub: user, name: user }) });
+  const res = await fetch(site.provider.tokenUrl, { method: "POST", body: JSON.stringify({ sub: user, name: user }) });
   const { token } = z.object({ token: z.string() }).parse(await res.json());
-  const posted = await fetch(`${api}/v1/targets/${encodeURIComponent(target)}/comments`, {
+  const posted = await fetch(`${site.api}/v1/targets/${encodeURIComponent(target)}/comments`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
     body: JSON.stringify({ text }),
@@ -132,7 +99,7 @@ describe("the embed's accessibility", () => {
       const target = uniqueTarget("post");
       // <engage-comments> too, with a comment to show (its reactions, time, actions).
       await postComment(target, uniqueName("cy"), `a comment to scan, hi @mira_reads`);
-      const page = await open(`${host!.origin}/post?target=${target}&theme=${theme}&comments=1`, theme, true);
+      const page = await open(`${site.host.origin}/post?target=${target}&theme=${theme}&comments=1`, theme, true);
       await page.locator("html[data-ready=true]").waitFor();
       await page.locator("engage-comments article[part~=comment]").waitFor();
       await until(page, "engage-like [part=count]", "0");
@@ -155,7 +122,7 @@ describe("the embed's accessibility", () => {
   it("gives every button of every element a touch target of at least 44x44 CSS px, on a phone too", async () => {
     const target = uniqueTarget("post");
     for (const viewport of [{ width: 900, height: 700 }, { width: 360, height: 740 }]) {
-      const page = await open(`${host!.origin}/post?target=${target}`);
+      const page = await open(`${site.host.origin}/post?target=${target}`);
       await page.setViewportSize(viewport);
       await page.locator("html[data-ready=true]").waitFor();
       await until(page, "engage-like [part=count]", "0");
@@ -193,7 +160,7 @@ describe("the embed reading a newer server", () => {
       });
       ws.onMessage((message) => upstream.send(message));
     });
-    await page.goto(`${host!.origin}/post?target=${target}`);
+    await page.goto(`${site.host.origin}/post?target=${target}`);
     await page.locator("html[data-ready=true]").waitFor();
     await until(page, "engage-like [part=count]", "0");
     await until(page, "engage-viewers [part=viewers]", "1 watching");
@@ -204,9 +171,9 @@ describe("the embed reading a newer server", () => {
     await pressUntil(page, "engage-reactions button", reacted(page));
 
     // Someone else's like arrives live (an event among the unknown ones).
-    const res = await fetch(provider!.tokenUrl, { method: "POST", body: JSON.stringify({ sub: "bo", name: "bo" }) });
+    const res = await fetch(site.provider.tokenUrl, { method: "POST", body: JSON.stringify({ sub: "bo", name: "bo" }) });
     const { token } = z.object({ token: z.string() }).parse(await res.json());
-    const like = await fetch(`${api}/v1/likes`, {
+    const like = await fetch(`${site.api}/v1/likes`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: JSON.stringify({ target, action: "like" }),

@@ -1,61 +1,21 @@
-import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { eventually, launchBrowser, uniqueName, uniqueTarget } from "./browser";
-import { startEmbedHost, type EmbedHost } from "./embed-host";
-import { startDevServer, type DevServer } from "../../scripts/dev-server";
-import { startIdentityProvider, type TestIdentityProvider } from "../support/identity-provider";
+import { eventually, uniqueName, uniqueTarget } from "./browser";
+import { SCREENSHOTS, useEmbedSite } from "./embed-site";
 
 // <engage-comments> (client/embed/comments/) on another site's page (test/browser/embed-host.ts),
 // under the host's strict CSP, signed in with the site's own identity provider: posting, replies,
 // load older with focus, moderation by the target's owner, a comment written offline, German.
 
-const SCREENSHOTS = resolve(import.meta.dirname, "../../test-output/screenshots");
-let provider: TestIdentityProvider | undefined;
-let host: EmbedHost | undefined;
-let server: DevServer | undefined;
-let browser: Browser | undefined;
-let api = "";
-const pages: Page[] = [];
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  provider = await startIdentityProvider({ audience: "embed-site" });
-  host = await startEmbedHost(provider.tokenUrl);
-  server = await startDevServer({
-    authSecret: `browser-embed-comments-${crypto.randomUUID()}`,
-    vars: { CORS_ORIGINS: host.origin, AUTH_PROVIDERS: JSON.stringify([provider.config({ userPrefix: "site|", trustedRoles: ["owner"] })]) },
-  });
-  api = server.url;
-  host.useApi(api);
-  browser = await launchBrowser();
-  await mkdir(SCREENSHOTS, { recursive: true });
-});
-
-afterEach(async () => {
-  for (const page of pages.splice(0)) {
-    // Nothing the section did broke the host's CSP (inline style, eval, a string to innerHTML).
-    expect(await page.evaluate(() => (globalThis as unknown as { violations: string[] }).violations)).toEqual([]);
-    await page.context().close();
-  }
-  expect(pageErrors.splice(0)).toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await host?.close();
-  await provider?.close();
-});
+const site = useEmbedSite("browser-embed-comments", ["owner"]);
 
 async function open(target: string, extra = ""): Promise<Page> {
-  const context = await browser!.newContext({ viewport: { width: 900, height: 700 }, locale: "en-US" });
+  const context = await site.browser.newContext({ viewport: { width: 900, height: 700 }, locale: "en-US" });
   const page = await context.newPage();
-  pages.push(page);
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  await page.goto(`${host!.origin}/post?target=${target}&comments=1${extra}`);
+  site.track(page);
+  await page.goto(`${site.host.origin}/post?target=${target}&comments=1${extra}`);
   await page.locator("html[data-ready=true]").waitFor();
   return page;
 }
@@ -67,14 +27,14 @@ async function signIn(page: Page, user: string): Promise<void> {
 }
 
 async function token(user: string): Promise<string> {
-  const res = await fetch(provider!.tokenUrl, { method: "POST", body: JSON.stringify({ sub: user, name: user }) });
+  const res = await fetch(site.provider.tokenUrl, { method: "POST", body: JSON.stringify({ sub: user, name: user }) });
   return z.object({ token: z.string() }).parse(await res.json()).token;
 }
 
 async function call(user: string, method: string, path: string, body?: unknown, roles?: string[]): Promise<unknown> {
   // A site trusts only its "owner" role to register a target (docs/identity.md).
-  const bearer = roles === undefined ? await token(user) : await provider!.sign({ sub: user, name: user, roles });
-  const res = await fetch(`${api}${path}`, {
+  const bearer = roles === undefined ? await token(user) : await site.provider.sign({ sub: user, name: user, roles });
+  const res = await fetch(`${site.api}${path}`, {
     method,
     headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -107,17 +67,16 @@ describe("<engage-comments> on another site's page", () => {
   it("reads its first page of comments once when the tag in the HTML is upgraded", async () => {
     const target = uniqueTarget("post");
     await postFromServer(target, uniqueName("seed"), "the only comment");
-    const context = await browser!.newContext({ viewport: { width: 900, height: 700 }, locale: "en-US" });
+    const context = await site.browser.newContext({ viewport: { width: 900, height: 700 }, locale: "en-US" });
     const page = await context.newPage();
-    pages.push(page);
-    page.on("pageerror", (error) => pageErrors.push(error.message));
+    site.track(page);
     const reads: string[] = [];
     page.on("request", (request) => {
       if (/\/v1\/targets\/[^/]+\/comments\?/.test(request.url())) reads.push(request.url());
     });
     // The tag and its attributes are in the HTML before v1.js defines it: an upgrade calls
     // attributeChangedCallback once per attribute before connectedCallback.
-    await page.goto(`${host!.origin}/post?target=${target}&comments=1`);
+    await page.goto(`${site.host.origin}/post?target=${target}&comments=1`);
     await page.locator("html[data-ready=true]").waitFor();
     await comment(page, "the only comment").waitFor();
     await page.waitForLoadState("networkidle");
@@ -256,7 +215,7 @@ describe("<engage-comments> on another site's page", () => {
     await eventually(async () => (await ana.locator("engage-comments [part~=pending]").count()) === 0, 20_000, "the queued comment acknowledged");
     expect(await comment(ana, "written while offline").count()).toBe(1);
     await until(bo, "engage-comments h2", "Comments (1)");
-    const listed = Listed.parse(await (await fetch(`${api}/v1/targets/${encodeURIComponent(target)}/comments`)).json());
+    const listed = Listed.parse(await (await fetch(`${site.api}/v1/targets/${encodeURIComponent(target)}/comments`)).json());
     expect(listed.items.filter((item) => item.text === "written while offline")).toHaveLength(1);
   });
 

@@ -1,56 +1,17 @@
 import { createHash } from "node:crypto";
-import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { Browser, Page, WebSocket } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Page, WebSocket } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { eventually, launchBrowser, uniqueName, uniqueTarget } from "./browser";
-import { startEmbedHost, type EmbedHost } from "./embed-host";
-import { startDevServer, type DevServer } from "../../scripts/dev-server";
-import { startIdentityProvider, type TestIdentityProvider } from "../support/identity-provider";
+import { eventually, uniqueName, uniqueTarget } from "./browser";
+import { SCREENSHOTS, useEmbedSite } from "./embed-site";
 
 // The embed (client/embed, GET /embed/v1.js) on another site's pages (test/browser/embed-host.ts),
 // served from a second loopback origin under a strict CSP, signed in with the site's own
 // identity provider. This file runs its own Worker, which lists that origin in CORS_ORIGINS and
 // the provider in AUTH_PROVIDERS.
 
-const SCREENSHOTS = resolve(import.meta.dirname, "../../test-output/screenshots");
-let provider: TestIdentityProvider | undefined;
-let host: EmbedHost | undefined;
-let server: DevServer | undefined;
-let browser: Browser | undefined;
-let api = "";
-const pages: Page[] = [];
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  provider = await startIdentityProvider({ audience: "embed-site" });
-  host = await startEmbedHost(provider.tokenUrl);
-  server = await startDevServer({
-    authSecret: `browser-embed-${crypto.randomUUID()}`,
-    vars: { CORS_ORIGINS: host.origin, AUTH_PROVIDERS: JSON.stringify([provider.config({ userPrefix: "site|" })]) },
-  });
-  api = server.url;
-  host.useApi(api);
-  browser = await launchBrowser();
-  await mkdir(SCREENSHOTS, { recursive: true });
-});
-
-afterEach(async () => {
-  for (const page of pages.splice(0)) {
-    // Nothing the embed did broke the host's CSP (inline style, eval, a string to innerHTML).
-    expect(await page.evaluate(() => (globalThis as unknown as { violations: string[] }).violations)).toEqual([]);
-    await page.context().close();
-  }
-  expect(pageErrors.splice(0)).toEqual([]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  await host?.close();
-  await provider?.close();
-});
+const site = useEmbedSite("browser-embed");
 
 interface HostPage {
   page: Page;
@@ -61,21 +22,19 @@ interface HostPage {
 }
 
 async function openHost(path: string, colorScheme: "light" | "dark" = "light"): Promise<HostPage> {
-  if (browser === undefined || host === undefined) throw new Error("not started");
-  const context = await browser.newContext({ viewport: { width: 900, height: 700 }, colorScheme, locale: "en-US" });
+  const context = await site.browser.newContext({ viewport: { width: 900, height: 700 }, colorScheme, locale: "en-US" });
   const page = await context.newPage();
-  pages.push(page);
+  site.track(page);
   const opened: HostPage = { page, sockets: [], requests: [] };
-  page.on("pageerror", (error) => pageErrors.push(error.message));
   page.on("websocket", (ws: WebSocket) => {
     const entry = { url: ws.url(), open: true };
     opened.sockets.push(entry);
     ws.on("close", () => (entry.open = false));
   });
   page.on("request", (request) => {
-    if (request.url().startsWith(api)) opened.requests.push({ method: request.method(), url: request.url() });
+    if (request.url().startsWith(site.api)) opened.requests.push({ method: request.method(), url: request.url() });
   });
-  await page.goto(`${host.origin}${path}`);
+  await page.goto(`${site.host.origin}${path}`);
   await page.locator("html[data-ready=true]").waitFor();
   return opened;
 }
@@ -96,12 +55,12 @@ async function signIn(hostPage: HostPage, user: string): Promise<void> {
 }
 
 async function providerToken(user: string): Promise<string> {
-  const res = await fetch(provider!.tokenUrl, { method: "POST", body: JSON.stringify({ sub: user, name: user }) });
+  const res = await fetch(site.provider.tokenUrl, { method: "POST", body: JSON.stringify({ sub: user, name: user }) });
   return z.object({ token: z.string() }).parse(await res.json()).token;
 }
 
 async function likeFromServer(target: string, user: string): Promise<void> {
-  const res = await fetch(`${api}/v1/likes`, {
+  const res = await fetch(`${site.api}/v1/likes`, {
     method: "POST",
     headers: { authorization: `Bearer ${await providerToken(user)}`, "content-type": "application/json" },
     body: JSON.stringify({ target, action: "like" }),
@@ -193,7 +152,7 @@ describe("the embed on another site's page", () => {
     await until(ana.page, "engage-like [part=count]", "2");
     expect(await bo.page.locator("engage-like button").getAttribute("aria-pressed")).toBe("true");
     await until(bo.page, "engage-like [part=message]", "");
-    const stats = z.object({ likes: z.number() }).parse(await (await fetch(`${api}/v1/targets/${encodeURIComponent(target)}/stats`)).json());
+    const stats = z.object({ likes: z.number() }).parse(await (await fetch(`${site.api}/v1/targets/${encodeURIComponent(target)}/stats`)).json());
     expect(stats.likes).toBe(2);
   });
 
@@ -230,7 +189,7 @@ describe("the embed on another site's page", () => {
     await until(list.page, count(2), "1 like", 12_000);
     // The listing made no one a viewer of the targets it lists.
     for (const target of targets) {
-      const stats = z.object({ viewers: z.number() }).parse(await (await fetch(`${api}/v1/targets/${encodeURIComponent(target)}/stats`)).json());
+      const stats = z.object({ viewers: z.number() }).parse(await (await fetch(`${site.api}/v1/targets/${encodeURIComponent(target)}/stats`)).json());
       expect(stats.viewers, target).toBe(0);
     }
   });
@@ -278,17 +237,17 @@ describe("the embed's files", () => {
   const Manifest = z.object({ v1: z.object({ url: z.string(), integrity: z.string() }), files: z.record(z.string(), z.object({ integrity: z.string() })) });
 
   it("answer any origin; v1.js revalidates within a minute, the hashed files are immutable and match their SRI hashes", async () => {
-    const origin = { origin: host!.origin };
-    const entry = await fetch(`${api}/embed/v1.js`, { headers: origin });
+    const origin = { origin: site.host.origin };
+    const entry = await fetch(`${site.api}/embed/v1.js`, { headers: origin });
     expect(entry.status).toBe(200);
     expect(entry.headers.get("access-control-allow-origin")).toBe("*");
     expect(entry.headers.get("content-type")).toMatch(/javascript/);
     expect(entry.headers.get("cache-control")).toBe("public, max-age=60, must-revalidate");
-    const manifest = Manifest.parse(await (await fetch(`${api}/embed/manifest.json`, { headers: origin })).json());
+    const manifest = Manifest.parse(await (await fetch(`${site.api}/embed/manifest.json`, { headers: origin })).json());
     expect(await entry.text()).toContain(manifest.v1.url.replace("/embed/", "./"));
 
     for (const [name, file] of Object.entries(manifest.files)) {
-      const res = await fetch(`${api}/embed/v1/${name}`, { headers: origin });
+      const res = await fetch(`${site.api}/embed/v1/${name}`, { headers: origin });
       expect(res.status, name).toBe(200);
       expect(res.headers.get("access-control-allow-origin"), name).toBe("*");
       expect(res.headers.get("cache-control"), name).toBe("public, max-age=31536000, immutable");
