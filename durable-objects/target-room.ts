@@ -72,6 +72,7 @@ import { rateLimitsFrom } from "./moderation/rate-limits";
 import { applyWithinRate, refusedOutcome } from "./moderation/like-limit";
 import { filterCommentText } from "./moderation/text-filter";
 import { isRepeatedComment } from "./moderation/repeated-comment";
+import { ChatModes } from "./moderation/chat-modes";
 import { hasOutgoingUserRefs, sendUserRefs, USER_REFS_JOB } from "./moderation/user-ref-sender";
 import * as ModerationRpc from "../protocol/internal/moderation-rpc";
 import type { z } from "zod";
@@ -134,6 +135,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
   private ledger!: LikesLedger;
   private ring!: ReplayRing;
   private settings!: SettingsStore;
+  private chatModes!: ChatModes;
   private comments!: RoomComments;
   private reactionsLedger!: ReactionsLedger;
   private reactions!: RoomReactions;
@@ -250,6 +252,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
     this.ring = new ReplayRing(this.ctx.storage.sql);
     this.settings = new SettingsStore(this.meta);
     const archive = new CommentArchive(this.ctx.storage.sql, this.ctx.storage, () => this.env.COMMENT_ARCHIVE);
+    this.chatModes = new ChatModes(this.ctx.storage.sql);
     this.comments = new RoomComments(this.ctx.storage.sql, this.meta, this.seq, this.settings, this.commentGate(), archive);
     this.reactionsLedger = new ReactionsLedger(this.ctx.storage.sql, this.seq, this.ledger.idempotencyKeys, {
       allowed: () => this.settings.read().reactions,
@@ -500,6 +503,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       this.ledger.reload();
       this.shards.reload();
       this.settings.invalidate();
+      this.chatModes.invalidate();
       throw error;
     }
     if (log.changed) {
@@ -970,6 +974,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
         return "status" in filtered ? { ok: false, error: filtered } : filtered;
       },
       isRepeat: (authorId, text, now) => isRepeatedComment(this.ctx.storage.sql, authorId, text, now),
+      checkChatModes: (actor, text, now) =>
+        this.chatModes.check({ settings: this.settings.read(), userId: actor.userId, moderator: this.moderation.isModerator(actor), text, now }),
       isModerator: (actor) => this.moderation.isModerator(actor),
     };
   }

@@ -6,6 +6,9 @@ import { TargetId, UserId } from "./target";
 
 export { Actor, ADMIN_ROLE, memberRole } from "./actor";
 
+/** A week: longer is a members-only room. */
+export const MAX_NEWCOMER_WAIT_MINUTES = 7 * 24 * 60;
+
 export const CommentFilterMode = z.enum(["mask", "reject", "off"]);
 
 export const RoomSettings = z.object({
@@ -16,6 +19,12 @@ export const RoomSettings = z.object({
   filter: CommentFilterMode,
   /** The reactions this room accepts. */
   reactions: z.array(Emoji).min(1).max(32),
+  /** Chat modes (docs/moderation.md); moderators are exempt from each. */
+  emoteOnly: z.boolean(),
+  /** No one may post what anyone posted in the last 30 s. */
+  uniqueChat: z.boolean(),
+  /** Minutes from a user's first like, reaction or comment here before they may comment; 0 is off. */
+  newcomerWaitMinutes: z.number().int().min(0).max(MAX_NEWCOMER_WAIT_MINUTES),
 });
 export type RoomSettings = z.infer<typeof RoomSettings>;
 
@@ -26,6 +35,9 @@ export const DEFAULT_ROOM_SETTINGS: RoomSettings = {
   maxCommentLength: MAX_COMMENT_LENGTH,
   filter: "mask",
   reactions: [...DEFAULT_REACTIONS],
+  emoteOnly: false,
+  uniqueChat: false,
+  newcomerWaitMinutes: 0,
 };
 
 export const SettingsPatch = z

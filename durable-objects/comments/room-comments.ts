@@ -23,6 +23,8 @@ export interface CommentGate {
   checkComment(actor: Actor, now: number): RoomError | null;
   filterText(text: string): { ok: true; text: string } | { ok: false; error: RoomError };
   isRepeat(authorId: string, text: string, now: number): boolean;
+  /** Emote-only, unique chat and the newcomer wait, on the text as it will be stored. */
+  checkChatModes(actor: Actor, text: string, now: number): RoomError | null;
   isModerator(actor: Actor): boolean;
 }
 
@@ -84,6 +86,8 @@ export class RoomComments {
     if (this.gate.isRepeat(actor.userId, filtered.text, now)) {
       return { ok: false, error: { status: 422, code: "duplicate_comment", message: "the same comment was just posted; wait before repeating it" } };
     }
+    const mode = this.gate.checkChatModes(actor, filtered.text, now);
+    if (mode) return { ok: false, error: mode };
 
     let root: string | null = null;
     if (input.replyTo !== undefined) {

@@ -37,5 +37,8 @@ export const RoomSettings = z.object({
   maxCommentLength: z.int().check(z.minimum(1), z.maximum(MAX_COMMENT_LENGTH)),
   filter: z.enum(["mask", "reject", "off"]),
   reactions: z.array(Emoji).check(z.minLength(1), z.maxLength(32)),
+  emoteOnly: z.boolean(),
+  uniqueChat: z.boolean(),
+  newcomerWaitMinutes: z.int().check(z.minimum(0), z.maximum(7 * 24 * 60)),
 });
 

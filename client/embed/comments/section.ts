@@ -21,7 +21,7 @@ const PAGE_SIZE = 20;
 const REPLIES_PAGE_SIZE = 50;
 const TICK_MS = 30_000;
 /** Codes a retry cannot fix: the text goes back into the composer with the reason. */
-const REFUSALS = new Set(["slow_mode", "rate_limited", "comments_disabled", "banned", "members_only", "text_rejected", "text_invisible", "text_ill_formed", "duplicate_comment", "invalid_request", "comment_not_found", "forbidden", "sign_in", "unauthorized"]);
+const REFUSALS = new Set(["slow_mode", "rate_limited", "comments_disabled", "banned", "members_only", "text_rejected", "text_invisible", "text_ill_formed", "duplicate_comment", "emote_only", "not_unique", "write_first", "newcomer_wait", "invalid_request", "comment_not_found", "forbidden", "sign_in", "unauthorized"]);
 
 /**
  * A refusal's code: the socket's WriteError carries the server's English message beside its
