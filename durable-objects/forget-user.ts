@@ -14,7 +14,8 @@ import { anonymiseOutboxEvents } from "./outbox";
  *   ledger the same way: exact counts, one seq, live event and anonymous event each;
  * - events still waiting in the outbox keep their id and order but lose the user id;
  * - idempotency keys, scoped `${userId}\0${key}`, are dropped;
- * - moderation rows about them (moderator, member, ban, their reports) are removed.
+ * - moderation rows about them (moderator, member, ban, their reports) are removed; a ban in
+ *   force is handed to `keepBan` first, which keeps it under a keyed hash.
  * Comments are tombstoned by the room's comments (durable-objects/comments/room-comments.ts).
  */
 export function forgetUserInRoom(
@@ -24,6 +25,7 @@ export function forgetUserInRoom(
   log: ChangeLog,
   target: string,
   userId: string,
+  keepBan?: (until: number | null) => void,
 ): Omit<ForgetUserResult, "commentsErased"> {
   const likesRemoved = likes.eraseUser(target, userId) ? 1 : 0;
   if (likesRemoved > 0) log.emit(likes.lastSeq, Date.now(), { kind: "unlike", count: likes.count });
@@ -41,7 +43,7 @@ export function forgetUserInRoom(
     `${userId}\u0001`,
   ).rowsWritten;
 
-  forgetModerationData(sql, userId);
+  forgetModerationData(sql, userId, keepBan);
 
   return { target, likesRemoved, reactionsRemoved, outboxAnonymised, idempotencyKeysRemoved, count: likes.count, seq: likes.lastSeq };
 }

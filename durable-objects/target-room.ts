@@ -110,6 +110,7 @@ import { ANALYTICS_REPORT_JOB, SeriesReporter } from "./analytics/series-reporte
 import { mergeShardBuckets, readBuckets } from "./analytics/series";
 import { SeriesBucketsInput, type SeriesBucket } from "../protocol/internal/analytics-rpc";
 import { leaderboardFor } from "../platform/leaderboards";
+import { usableSubjectSecret } from "../platform/subject-hash";
 
 const OUTBOX_DELAY_MS = 250;
 const IDEMPOTENCY_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
@@ -271,6 +272,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       seq: this.seq,
       settings: this.settings,
       limits: rateLimitsFrom(this.env),
+      subjectSecret: usableSubjectSecret(this.env),
       target: () => this.boundTarget(),
       commit: (work) => this.commit(work),
     });
@@ -504,6 +506,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       this.shards.reload();
       this.settings.invalidate();
       this.chatModes.invalidate();
+      this.moderation.erasedBans.invalidate();
       throw error;
     }
     if (log.changed) {
@@ -547,7 +550,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
 
   private async postComment(input: CreateCommentInput): Promise<RoomResult<Comment>> {
     const replay = this.isReplay(input.actor.userId, input.idempotencyKey, "comment");
-    const refusal = await this.admitWriter(input.actor.userId, replay);
+    const refusal = (await this.admitWriter(input.actor.userId, replay)) ?? (replay ? null : await this.erasedBan(input.actor.userId));
     if (refusal !== null) return { ok: false, error: refusal };
     const result = await this.commit((log) => this.comments.create(log, input, Date.now()), input.requestId);
     // The comment's own room (comment:<id>) learns where its reactions live before the
@@ -731,10 +734,12 @@ export class TargetRoom extends DurableObject<AppEnv> {
     // Nothing was ever written here, so nothing names the user: answer without storing the room.
     if (!this.stored) return nothingToForget(target);
     const archived = await this.comments.archive.byAuthor(target, userId);
+    const banKey = before === undefined ? await this.moderation.erasedBans.keyOf(userId) : null;
+    const keepBan = banKey === null ? undefined : (until: number | null) => this.moderation.erasedBans.keep(banKey, until, Date.now());
     const erased = await this.commit((log) => {
       const result =
         before === undefined
-          ? forgetUserInRoom(this.ctx.storage.sql, this.ledger, this.reactionsLedger, log, target, userId)
+          ? forgetUserInRoom(this.ctx.storage.sql, this.ledger, this.reactionsLedger, log, target, userId, keepBan)
           : forgetUserBeforeInRoom(this.ledger, this.reactionsLedger, log, target, userId, before);
       const commentsErased = this.comments.forget(log, target, userId, archived, Date.now(), before);
       if (before === undefined && this.movedLikes.scrub(userId)) log.touch();
@@ -761,7 +766,8 @@ export class TargetRoom extends DurableObject<AppEnv> {
     this.bindTarget(parsed.target);
     // A comment room hands the reaction to its parent, which limits it: counted once.
     if (!(this.stored && this.reactions.forwards(parsed))) {
-      const refusal = await this.admitWriter(parsed.actor.userId, this.isReplay(parsed.actor.userId, parsed.idempotencyKey, "react"));
+      const replay = this.isReplay(parsed.actor.userId, parsed.idempotencyKey, "react");
+      const refusal = (await this.admitWriter(parsed.actor.userId, replay)) ?? (replay ? null : await this.erasedBan(parsed.actor.userId));
       if (refusal !== null) return { ok: false, error: refusal };
     }
     this.ensureStored();
@@ -885,6 +891,11 @@ export class TargetRoom extends DurableObject<AppEnv> {
    * using no budget): the user's write rate, and, when this write would create the room, their
    * daily quota of new rooms.
    */
+  /** A ban kept after the user was erased (moderation/erased-bans.ts); only in a stored room. */
+  private async erasedBan(userId: string): Promise<RoomError | null> {
+    return this.stored ? this.moderation.erasedBans.check(userId, Date.now()) : null;
+  }
+
   private async admitWriter(userId: string, repeat: boolean): Promise<RoomError | null> {
     if (repeat) return null;
     const rate = await this.limits.takeWrite(userId);

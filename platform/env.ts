@@ -37,7 +37,7 @@ export interface AppEnv extends ObjectNamespaces {
   AUTH_JWKS_TIMINGS?: string;
   /** Signs live tickets (workers/live-tickets.ts); must differ from AUTH_SECRET. */
   LIVE_TICKET_SECRET?: string;
-  /** Keys the subject hashes of deletion receipts and dead letters (workers/subject-key.ts); must differ from AUTH_SECRET. */
+  /** Keys the subject hashes of deletion receipts, dead letters (workers/subject-key.ts) and erased users' bans (platform/subject-hash.ts); must differ from AUTH_SECRET. */
   SUBJECT_KEY_SECRET?: string;
   ENVIRONMENT: string;
   /** Other sites' origins that may call the API, comma-separated; `*` for anonymous reads (docs/cors.md). */

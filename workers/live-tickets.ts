@@ -6,7 +6,7 @@ import { TargetId, UserId } from "../protocol/target";
 import { actorOf, type TokenClaims } from "./auth";
 import type { AppEnv } from "../platform/env";
 import { ApiError } from "./errors";
-import { hmacSha256Key } from "./hmac-keys";
+import { hmacSha256Key } from "../platform/hmac-keys";
 
 /**
  * Live tickets (docs/realtime.md "Signing in a socket"): HS256 compact JWS under a key of

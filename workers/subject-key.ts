@@ -1,6 +1,6 @@
 import type { AppEnv } from "../platform/env";
 import { ApiError } from "./errors";
-import { hmacSha256Key } from "./hmac-keys";
+import { keyedSubject, usableSubjectSecret } from "../platform/subject-hash";
 
 /**
  * The key of subject hashes, its own secret: AUTH_SECRET signs tokens and may be switched off
@@ -8,8 +8,8 @@ import { hmacSha256Key } from "./hmac-keys";
  * Missing (or equal to AUTH_SECRET): a 503 for a route, a retry for a queue batch.
  */
 export function subjectKeySecret(env: Pick<AppEnv, "SUBJECT_KEY_SECRET" | "AUTH_SECRET">): string {
-  const secret = env.SUBJECT_KEY_SECRET;
-  if (secret === undefined || secret.length < 16 || secret === env.AUTH_SECRET) {
+  const secret = usableSubjectSecret(env);
+  if (secret === null) {
     throw new ApiError(503, "subject_key_missing", "the server has no SUBJECT_KEY_SECRET of its own (16 characters or more, not AUTH_SECRET)");
   }
   return secret;
@@ -22,9 +22,7 @@ export function subjectKeySecret(env: Pick<AppEnv, "SUBJECT_KEY_SECRET" | "AUTH_
  * Keyed with SUBJECT_KEY_SECRET (domain-separated) so nobody without it can test guesses.
  */
 export async function subjectKey(secret: string, userId: string): Promise<string> {
-  const key = await hmacSha256Key(secret, "sign");
-  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`deleted-subject:${userId}`));
-  return [...new Uint8Array(mac)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return keyedSubject(secret, "deleted-subject", userId);
 }
 
 export async function subjectKeys(secret: string, userIds: Iterable<string>): Promise<Map<string, string>> {

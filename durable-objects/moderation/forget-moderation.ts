@@ -10,12 +10,16 @@ export interface ModerationErasure {
 
 /**
  * A user's part of a room's moderation data, removed inside the erasure's transaction: their
- * moderator role, membership, ban and the reports they filed. Bans they placed and moderators
+ * moderator role, membership, ban (a ban in force stays, through `keepBan`, under a keyed hash)
+ * and the reports they filed. Bans they placed and moderators
  * they added stay in force but no longer say who did it. An owner is replaced by the
  * placeholder, not removed: the target stays registered (nobody else can claim it) and only
  * admins and the remaining moderators run it.
  */
-export function forgetModerationData(sql: SqlStorage, userId: string): ModerationErasure {
+export function forgetModerationData(sql: SqlStorage, userId: string, keepBan?: (until: number | null) => void): ModerationErasure {
+  // The ban outlives the id: it moves to erased_bans under a keyed hash (erased-bans.ts).
+  const ban = sql.exec<{ until: number | null }>("SELECT until FROM bans WHERE user_id = ?", userId).toArray()[0];
+  if (ban !== undefined && keepBan !== undefined && (ban.until === null || ban.until > Date.now())) keepBan(ban.until);
   const erasure: ModerationErasure = {
     moderatorRemoved: sql.exec("DELETE FROM moderators WHERE user_id = ?", userId).rowsWritten > 0,
     memberRemoved: sql.exec("DELETE FROM members WHERE user_id = ?", userId).rowsWritten > 0,

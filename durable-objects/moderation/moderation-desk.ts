@@ -19,6 +19,7 @@ import type { ChangeLog } from "../change-log";
 import type { RoomMeta } from "../room-meta";
 import type { RoomSeq } from "../room-seq";
 import { BanList } from "./ban-list";
+import { ErasedBans } from "./erased-bans";
 import { MemberList } from "./member-list";
 import { recordModeration, type ModerationAction } from "./moderation-event";
 import type { RateLimits } from "./rate-limits";
@@ -33,6 +34,8 @@ export interface ModerationDeps {
   seq: RoomSeq;
   settings: SettingsStore;
   limits: RateLimits;
+  /** SUBJECT_KEY_SECRET if usable: keys the bans kept after an erasure. */
+  subjectSecret: string | null;
   /** The room's bound target. */
   target(): string;
   /** TargetRoom's one write path. */
@@ -56,6 +59,7 @@ const NOT_THE_OWNER = refuse(403, "forbidden", "only the room's owner and admins
 export class ModerationDesk {
   readonly roles: RoomRoles;
   readonly bans: BanList;
+  readonly erasedBans: ErasedBans;
   readonly members: MemberList;
   readonly reports: ReportStore;
   readonly policy: RoomPolicy;
@@ -64,6 +68,7 @@ export class ModerationDesk {
   constructor(private readonly deps: ModerationDeps) {
     this.roles = new RoomRoles(deps.sql, deps.meta);
     this.bans = new BanList(deps.sql);
+    this.erasedBans = new ErasedBans(deps.sql, deps.subjectSecret, deps.target);
     this.members = new MemberList(deps.sql);
     this.reports = new ReportStore(deps.sql);
     this.policy = new RoomPolicy({ ...deps, roles: this.roles, bans: this.bans, members: this.members });
@@ -143,11 +148,13 @@ export class ModerationDesk {
     });
   }
 
-  liftBan({ actor, userId }: UserOnTargetInput): Promise<RoomResult<{ userId: string; lifted: boolean }>> {
+  async liftBan({ actor, userId }: UserOnTargetInput): Promise<RoomResult<{ userId: string; lifted: boolean }>> {
+    const erasedKey = await this.erasedBans.keyOf(userId);
     return this.deps.commit((log) => {
       if (!this.roles.isModerator(actor)) return NOT_A_MODERATOR;
       const at = this.now();
-      const lifted = this.bans.lift(userId, at);
+      // Both: a user banned again after an erasure has a ban under each key.
+      const lifted = [this.bans.lift(userId, at), this.erasedBans.lift(erasedKey, at)].includes(true);
       if (lifted) this.record(log, actor, "unban", at);
       return ok({ userId, lifted });
     });

@@ -4,7 +4,7 @@ import { displayName } from "../../protocol/display-name";
 import { UserId } from "../../protocol/target";
 import { normaliseText } from "../../protocol/text";
 import { ApiError } from "../errors";
-import { hmacSha256Key } from "../hmac-keys";
+import { hmacSha256Key } from "../../platform/hmac-keys";
 
 /**
  * A `sub` is shown beside look-alike names (docs/comments.md), so it must read as what it is:
