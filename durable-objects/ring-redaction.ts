@@ -8,8 +8,8 @@ function redacts(redaction: Redaction, comment: Comment): boolean {
 }
 
 /**
- * The tombstone that takes an event's place in every copy of the history, or null when the
- * redaction leaves the event alone. Only `comment` and `pin` events quote a comment's text
+ * The tombstone that takes an event's place in every copy of the history (or, for an edited
+ * comment, the event with its current text), or null when the redaction leaves the event alone. Only `comment` and `pin` events quote a comment's text
  * and author; the tombstone keeps the event's seq (the caller keeps it), so a replay still
  * proves it holds every event after `since`, and a client that replays it removes the
  * comment (or the pin) exactly as it does for a live deletion.
@@ -19,6 +19,14 @@ export function redactEvent(event: LiveEvent, redaction: Redaction): LiveEvent |
     return { kind: "comment_deleted", id: event.comment.id, replyTo: event.comment.replyTo };
   }
   if (event.kind === "pin" && event.comment !== null && redacts(redaction, event.comment)) return { kind: "pin", comment: null };
+  // An edit: every quote of the comment now carries its current text, never a superseded one.
+  if (event.kind === "comment" || (event.kind === "pin" && event.comment !== null)) {
+    const comment = event.comment!;
+    const revision = redaction.revisions?.find((candidate) => candidate.id === comment.id);
+    if (revision === undefined || (comment.text === revision.text && comment.editedAt === revision.editedAt)) return null;
+    const revised: Comment = { ...comment, text: revision.text, mentions: revision.mentions, editedAt: revision.editedAt };
+    return event.kind === "comment" ? { kind: "comment", comment: revised } : { kind: "pin", comment: revised };
+  }
   return null;
 }
 
@@ -29,7 +37,7 @@ export function redactEvent(event: LiveEvent, redaction: Redaction): LiveEvent |
  * Runs inside the caller's write transaction. Returns how many events it replaced.
  */
 export function redactRing(sql: SqlStorage, redaction: Redaction, fromSeq: number): number {
-  if (redaction.commentIds.length === 0 && redaction.authorId === null) return 0;
+  if (redaction.commentIds.length === 0 && redaction.authorId === null && (redaction.revisions ?? []).length === 0) return 0;
   let replaced = 0;
   // Rows of likes alone (most of a busy ring) are skipped without parsing; the bodies are minified JSON.
   const rows = sql

@@ -9,6 +9,7 @@ import { ARCHIVE_TABLES_MIGRATION } from "./comments/comment-archive";
 import { USER_REFS_OUTGOING_TABLE } from "./moderation/user-ref-sender";
 import { RECENT_UNLIKES_TABLE } from "./recent-unlikes";
 import { ERASED_BANS_TABLE } from "./moderation/erased-bans";
+import { COMMENT_EDITS_MIGRATION } from "./comments/comment-edits";
 
 /**
  * Part of the one-row-per-commit step (issue 7): like changes for the D1 checkpoint appended
@@ -112,6 +113,8 @@ export const ROOM_MIGRATIONS: readonly string[] = [
   RECENT_UNLIKES_TABLE,
   // Issue 21: bans of erased users, kept under a keyed hash (moderation/erased-bans.ts).
   ERASED_BANS_TABLE,
+  // Issue 21: comment edits (comments/comment-edits.ts): the last edit's time, superseded versions.
+  COMMENT_EDITS_MIGRATION,
 ];
 
 /**
@@ -172,7 +175,8 @@ CREATE TABLE comment_archive_stale (key TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE user_refs_outgoing (user_id TEXT PRIMARY KEY, noted_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE recent_unlikes (user_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX recent_unlikes_by_seq ON recent_unlikes (seq);
-${ERASED_BANS_TABLE}`;
+${ERASED_BANS_TABLE}
+${COMMENT_EDITS_MIGRATION}`;
 
 export function migrateRoomSchema(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");

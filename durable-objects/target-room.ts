@@ -49,6 +49,8 @@ import {
   CommentLookupInput,
   CreateCommentInput,
   HighlightInput,
+  EditCommentInput,
+  type CommentEdits,
   ListCommentsInput,
   PinInput,
   TopCommentsInput,
@@ -73,6 +75,7 @@ import { applyWithinRate, refusedOutcome } from "./moderation/like-limit";
 import { filterCommentText } from "./moderation/text-filter";
 import { isRepeatedComment } from "./moderation/repeated-comment";
 import { ChatModes } from "./moderation/chat-modes";
+import { revisionOf } from "./comments/comment-edits";
 import { hasOutgoingUserRefs, sendUserRefs, USER_REFS_JOB } from "./moderation/user-ref-sender";
 import * as ModerationRpc from "../protocol/internal/moderation-rpc";
 import type { z } from "zod";
@@ -626,6 +629,23 @@ export class TargetRoom extends DurableObject<AppEnv> {
     return this.commit((log) => this.comments.highlight(log, target, actor, commentId, highlighted, Date.now()));
   }
 
+  async editComment(input: EditCommentInput): Promise<RoomResult<Comment>> {
+    const { target, actor, commentId, text, requestId } = EditCommentInput.parse(input);
+    this.bindTarget(target);
+    if (!this.stored) return noSuchComment(actor, commentId, false);
+    const result = await this.commit((log) => this.comments.edit(log, target, actor, commentId, text, Date.now(), this.commentRetention()), requestId);
+    // The relays' recent events quote the old text too.
+    if (result.ok) this.relays.redact({ commentIds: [], authorId: null, revisions: [revisionOf(result.value)] });
+    return result;
+  }
+
+  async commentEdits(input: CommentActionInput): Promise<RoomResult<CommentEdits>> {
+    const { target, actor, commentId } = CommentActionInput.parse(input);
+    this.bindTarget(target);
+    if (!this.stored) return noSuchComment(actor, commentId, false);
+    return this.comments.edits(target, actor, commentId);
+  }
+
   async pinComment(input: PinInput): Promise<RoomResult<Comment | null>> {
     const { target, actor, commentId } = PinInput.parse(input);
     this.bindTarget(target);
@@ -980,6 +1000,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
   private commentGate(): CommentGate {
     return {
       checkComment: (actor, now) => this.moderation.policy.checkComment(actor, now),
+      checkEdit: (actor, now) => this.moderation.policy.checkEdit(actor, now),
       filterText: (text) => {
         const filtered = filterCommentText(text, this.settings.read().filter);
         return "status" in filtered ? { ok: false, error: filtered } : filtered;

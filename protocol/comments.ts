@@ -43,8 +43,21 @@ export const Comment = z.object({
   replies: z.number().int().nonnegative(),
   highlighted: z.boolean(),
   deleted: z.boolean(),
+  /** When the author last edited the text; absent if never (docs/comments.md#edits). */
+  editedAt: z.string().optional(),
 });
 export type Comment = z.infer<typeof Comment>;
+
+export const EditCommentBody = z.strictObject({
+  text: z.string().max(MAX_COMMENT_LENGTH * 8).meta({ minLength: 1, maxLength: MAX_COMMENT_LENGTH }),
+});
+
+/** A comment's superseded versions (oldest first), for its author and the room's moderators. */
+export const CommentEdits = z.object({
+  comment: Comment,
+  versions: z.array(z.object({ version: z.number().int().positive(), text: z.string(), supersededAt: z.string() })),
+});
+export type CommentEdits = z.infer<typeof CommentEdits>;
 
 export const CommentsQuery = z.strictObject({
   before: z.string().max(512).optional(),
@@ -99,6 +112,8 @@ export type CommentActionInput = z.infer<typeof CommentActionInput>;
 export const CommentLookupInput = z.strictObject({ target: TargetId, commentId: CommentId });
 
 export const HighlightInput = CommentActionInput.extend({ highlighted: z.boolean() });
+export const EditCommentInput = CommentActionInput.extend({ text: z.string().max(MAX_COMMENT_LENGTH * 8), requestId: z.string().max(128).optional() });
+export type EditCommentInput = z.infer<typeof EditCommentInput>;
 export type HighlightInput = z.infer<typeof HighlightInput>;
 
 export const PinInput = z.strictObject({ target: TargetId, actor: Actor, commentId: CommentId.nullable() });

@@ -29,6 +29,8 @@ export const ReactionRemoveEvent = z.object({ ...EventBase, type: z.literal("rea
 export const CommentCreateEvent = z.object({ ...EventBase, type: z.literal("comment_create"), commentId: z.string().max(64), replyTo: z.string().max(64).nullable() });
 /** `by` says who removed it: the author, a moderator, or the author's erasure. */
 export const CommentDeleteEvent = z.object({ ...EventBase, type: z.literal("comment_delete"), commentId: z.string().max(64), by: z.enum(["author", "moderator", "erasure"]) });
+/** The author replaced a comment's text (the text stays in the room; docs/comments.md#edits). */
+export const CommentEditEvent = z.object({ ...EventBase, type: z.literal("comment_edit"), commentId: z.string().max(64) });
 /** A moderator's action; never names the user it was taken against (that stays in the room). */
 export const ModerationEvent = z.object({ ...EventBase, type: z.literal("moderation"), action: z.string().max(32) });
 
@@ -44,6 +46,7 @@ export const EngagementEvent = z.discriminatedUnion("type", [
   ReactionRemoveEvent,
   CommentCreateEvent,
   CommentDeleteEvent,
+  CommentEditEvent,
   ModerationEvent,
 ]);
 export type EngagementEvent = z.infer<typeof EngagementEvent>;

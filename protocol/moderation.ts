@@ -9,6 +9,9 @@ export { Actor, ADMIN_ROLE, memberRole } from "./actor";
 /** A week: longer is a members-only room. */
 export const MAX_NEWCOMER_WAIT_MINUTES = 7 * 24 * 60;
 
+/** An hour: edits are for typos, not for rewriting a thread's history. */
+export const MAX_EDIT_WINDOW_MINUTES = 60;
+
 export const CommentFilterMode = z.enum(["mask", "reject", "off"]);
 
 export const RoomSettings = z.object({
@@ -25,6 +28,8 @@ export const RoomSettings = z.object({
   uniqueChat: z.boolean(),
   /** Minutes from a user's first like, reaction or comment here before they may comment; 0 is off. */
   newcomerWaitMinutes: z.number().int().min(0).max(MAX_NEWCOMER_WAIT_MINUTES),
+  /** Minutes after posting during which the author may edit a comment; 0 turns edits off. */
+  editWindowMinutes: z.number().int().min(0).max(MAX_EDIT_WINDOW_MINUTES),
 });
 export type RoomSettings = z.infer<typeof RoomSettings>;
 
@@ -38,6 +43,7 @@ export const DEFAULT_ROOM_SETTINGS: RoomSettings = {
   emoteOnly: false,
   uniqueChat: false,
   newcomerWaitMinutes: 0,
+  editWindowMinutes: 15,
 };
 
 export const SettingsPatch = z

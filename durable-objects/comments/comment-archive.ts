@@ -43,6 +43,7 @@ const ArchivedRow = z.strictObject({
   deleted_at: z.number().nullable(),
   highlighted: z.number().int(),
   replies: z.number().int(),
+  edited_at: z.number().nullable().optional(),
 });
 
 export const ArchivePageBody = z.strictObject({
@@ -132,6 +133,8 @@ export class CommentArchive {
           }
         }
         this.sql.exec(`DELETE FROM comments WHERE id IN (${ids.map(() => "?").join(",")})`, ...ids);
+        // Edit history stays with the room's window only (docs/comments.md#edits).
+        this.sql.exec(`DELETE FROM comment_edits WHERE comment_id IN (${ids.map(() => "?").join(",")})`, ...ids);
       }
     });
     this.remember(key, stored);

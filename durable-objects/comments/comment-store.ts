@@ -13,6 +13,8 @@ export type CommentRow = {
   deleted_at: number | null;
   highlighted: number;
   replies: number;
+  /** Set by the author's last edit; absent in pages archived before edits existed. */
+  edited_at?: number | null;
 };
 
 /** SQLite binds at most 100 parameters per statement. */
@@ -81,6 +83,26 @@ export class CommentStore {
       ERASED_AUTHOR_NAME,
       row.id,
     );
+    // A deleted comment keeps no text, superseded versions included.
+    this.sql.exec("DELETE FROM comment_edits WHERE comment_id = ?", row.id);
+  }
+
+  /** The superseded versions of a comment, oldest first. */
+  edits(id: string): { version: number; text: string; supersededAt: number }[] {
+    return this.sql
+      .exec<{ version: number; text: string; superseded_at: number }>(
+        "SELECT version, text, superseded_at FROM comment_edits WHERE comment_id = ? ORDER BY version",
+        id,
+      )
+      .toArray()
+      .map((row) => ({ version: row.version, text: row.text, supersededAt: row.superseded_at }));
+  }
+
+  /** Keeps the current text as a superseded version and stores the new one. */
+  replaceText(row: CommentRow, text: string, mentions: string, at: number): void {
+    const version = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM comment_edits WHERE comment_id = ?", row.id).one().n + 1;
+    this.sql.exec("INSERT INTO comment_edits (comment_id, version, text, superseded_at) VALUES (?, ?, ?, ?)", row.id, version, row.text, at);
+    this.sql.exec("UPDATE comments SET text = ?, mentions = ?, edited_at = ? WHERE id = ?", text, mentions, at, row.id);
   }
 
   setHighlighted(id: string, highlighted: boolean): void {
@@ -161,6 +183,7 @@ export function toComment(target: string, row: CommentRow, reactions: Record<str
     replies: row.replies,
     highlighted: row.highlighted === 1,
     deleted: row.deleted_at !== null,
+    ...(row.edited_at === undefined || row.edited_at === null ? {} : { editedAt: new Date(row.edited_at).toISOString() }),
   };
 }
 

@@ -1,4 +1,4 @@
-import { Comment, type CreateCommentInput, type RoomCommentsPage } from "../../protocol/comments";
+import { Comment, type CommentEdits, type CreateCommentInput, type RoomCommentsPage } from "../../protocol/comments";
 import type { Actor } from "../../protocol/actor";
 import type { RoomError, RoomResult } from "../../protocol/internal/room-rpc";
 import type { ChangeLog } from "../change-log";
@@ -13,7 +13,8 @@ import { markCommentForBinding } from "../reactions/comment-bindings";
 import { normaliseText } from "../../protocol/text";
 import { parseMentions } from "./comment-text";
 import { CommentStore, toComment, type CommentRow } from "./comment-store";
-import type { CommentArchive } from "./comment-archive";
+import { editClosed, revisionOf } from "./comment-edits";
+import { ARCHIVE_PAGE_COMMENTS, type CommentArchive } from "./comment-archive";
 
 /**
  * The decisions comments need from moderation (durable-objects/moderation/): who may post,
@@ -21,6 +22,8 @@ import type { CommentArchive } from "./comment-archive";
  */
 export interface CommentGate {
   checkComment(actor: Actor, now: number): RoomError | null;
+  /** Before an edit: as checkComment without slow mode. */
+  checkEdit(actor: Actor, now: number): RoomError | null;
   filterText(text: string): { ok: true; text: string } | { ok: false; error: RoomError };
   isRepeat(authorId: string, text: string, now: number): boolean;
   /** Emote-only, unique chat and the newcomer wait, on the text as it will be stored. */
@@ -72,16 +75,7 @@ export class RoomComments {
       }
     }
 
-    const settings = this.settings.read();
-    if (!normalised.visible) {
-      // Plain whitespace is an empty comment as before; anything else was trying not to show.
-      if (input.text.trim() === "") return invalid("comment text is empty");
-      return { ok: false, error: { status: 400, code: "text_invisible", message: "comment text has no visible characters" } };
-    }
-    if (normalised.length > settings.maxCommentLength) return invalid(`comment text is over ${settings.maxCommentLength} characters`);
-    const refused = this.gate.checkComment(actor, now);
-    if (refused) return { ok: false, error: refused };
-    const filtered = this.gate.filterText(text);
+    const filtered = this.screen(input.text, normalised, () => this.gate.checkComment(actor, now));
     if (!filtered.ok) return filtered;
     if (this.gate.isRepeat(actor.userId, filtered.text, now)) {
       return { ok: false, error: { status: 422, code: "duplicate_comment", message: "the same comment was just posted; wait before repeating it" } };
@@ -130,6 +124,79 @@ export class RoomComments {
       log.rememberedIdempotencyKey();
     }
     return { ok: true, value: comment };
+  }
+
+  /**
+   * What a new comment and an edit both pass, in this order: not empty or invisible, not over
+   * the room's length, `admit` (the policy: comments off, bans, limits), then the filter.
+   */
+  private screen(raw: string, normalised: { text: string; visible: boolean; length: number }, admit: () => RoomError | null): { ok: true; text: string } | { ok: false; error: RoomError } {
+    const settings = this.settings.read();
+    if (!normalised.visible) {
+      // Plain whitespace is an empty comment as before; anything else was trying not to show.
+      if (raw.trim() === "") return invalid("comment text is empty");
+      return { ok: false, error: { status: 400, code: "text_invisible", message: "comment text has no visible characters" } };
+    }
+    if (normalised.length > settings.maxCommentLength) return invalid(`comment text is over ${settings.maxCommentLength} characters`);
+    const refused = admit();
+    if (refused) return { ok: false, error: refused };
+    return this.gate.filterText(normalised.text);
+  }
+
+  /**
+   * The author replaces a comment's text (docs/comments.md#edits): within the room's edit
+   * window, while the comment is in the room's window (never once it could be archived), not
+   * after a moderator pinned or highlighted it, at most MAX_EDITS times. The edit passes every
+   * check a new comment passes except slow mode; the superseded text is kept for the author and
+   * moderators, and every quote of the comment in the replay history now shows the new text.
+   */
+  edit(log: ChangeLog, target: string, actor: Actor, id: string, raw: string, now: number, retain: number): RoomResult<Comment> {
+    const row = this.store.find(id);
+    if (row === null || row.deleted_at !== null) return { ok: false, error: notFound(id) };
+    if (row.author_id !== actor.userId) return forbidden("only the author can edit a comment");
+    const closed =
+      editClosed(row, this.settings.read().editWindowMinutes, this.meta.get("pinned") === id, this.store.edits(id).length, now) ??
+      (this.archivable(row.id, retain) ? { status: 409 as const, code: "edit_closed", message: "this comment is on its way to the archive; it can no longer be edited" } : null);
+    if (closed) return { ok: false, error: closed };
+    const normalised = normaliseText(raw);
+    if (!normalised.ok) return { ok: false, error: { status: 400, code: normalised.code, message: normalised.message } };
+    const filtered = this.screen(raw, normalised, () => this.gate.checkEdit(actor, now));
+    if (!filtered.ok) return filtered;
+    // The same text again changes nothing: no version, no event.
+    if (filtered.text === row.text) return { ok: true, value: this.view(target, row) };
+    const mode = this.gate.checkChatModes(actor, filtered.text, now);
+    if (mode) return { ok: false, error: mode };
+    const mentions = JSON.stringify(parseMentions(filtered.text));
+    this.store.replaceText(row, filtered.text, mentions, now);
+    const seq = this.seq.next();
+    const comment = this.view(target, { ...row, text: filtered.text, mentions, edited_at: now });
+    enqueueEvent(this.sql, { eventId: crypto.randomUUID(), type: "comment_edit", target, userId: actor.userId, at: now, seq, commentId: id });
+    // Viewers replace the comment in place: same id, same comment seq, the new text.
+    log.emit(seq, now, { kind: "comment", comment });
+    redactRing(this.sql, { commentIds: [], authorId: null, revisions: [revisionOf(comment)] }, row.seq);
+    return { ok: true, value: comment };
+  }
+
+  /**
+   * Whether the archive may be taking this comment right now: comment-archive.ts writes the
+   * oldest page of the window to R2 once the window holds a page beyond `retain`, and an edit
+   * must never land while its page is being written. Both conditions only grow truer until the
+   * page is written (comments only gain newer neighbours; deleted ones stay as tombstones), so
+   * one that held when the archive chose its rows still holds during the write.
+   */
+  private archivable(id: string, retain: number): boolean {
+    const held = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM comments").one().n;
+    if (held - retain < ARCHIVE_PAGE_COMMENTS) return false;
+    const older = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM (SELECT 1 FROM comments WHERE id < ? LIMIT ?)", id, ARCHIVE_PAGE_COMMENTS).one().n;
+    return older < ARCHIVE_PAGE_COMMENTS;
+  }
+
+  /** The superseded versions, for the author and moderators. */
+  edits(target: string, actor: Actor, id: string): RoomResult<CommentEdits> {
+    const row = this.store.find(id);
+    if (row === null || row.deleted_at !== null) return { ok: false, error: notFound(id) };
+    if (row.author_id !== actor.userId && !this.gate.isModerator(actor)) return forbidden("only the author and moderators can read a comment's edits");
+    return { ok: true, value: { comment: this.view(target, row), versions: this.store.edits(id).map((v) => ({ version: v.version, text: v.text, supersededAt: new Date(v.supersededAt).toISOString() })) } };
   }
 
   /** Authors delete their own comments; moderators delete any. */

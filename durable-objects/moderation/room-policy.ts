@@ -60,6 +60,18 @@ export class RoomPolicy {
     return this.take(this.comments, actor.userId, now, "comments");
   }
 
+  /**
+   * Before an author edits a comment: as for a comment, except slow mode (an edit adds no
+   * comment to the room) — comments off, bans, members-only and the same per-minute budget.
+   */
+  checkEdit(actor: Actor, now: number): RoomError | null {
+    const moderator = this.isModerator(actor);
+    if (!this.deps.settings.read().commentsEnabled && !moderator) {
+      return { status: 403, code: "comments_disabled", message: "comments are turned off in this room" };
+    }
+    return this.checkBanAndMembership(actor, now, moderator) ?? this.take(this.comments, actor.userId, now, "comments");
+  }
+
   /** Before a reaction (on the target or one of its comments) is added or removed. */
   checkReact(actor: Actor, now: number): RoomError | null {
     const refusal = this.checkBanAndMembership(actor, now, this.isModerator(actor));

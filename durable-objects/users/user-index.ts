@@ -12,6 +12,7 @@ function touchKind(event: EngagementEvent): TouchKind | null {
       return null;
     case "comment_create":
     case "comment_delete":
+    case "comment_edit":
       return "comment";
     case "reaction_add":
     case "reaction_remove":

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { LiveEvent } from "../live";
-import { CommentId } from "../comments";
+import { CommentId, MAX_COMMENT_LENGTH } from "../comments";
 import { TargetId, UserId } from "../target";
 import { RelaySettings } from "../relays";
 
@@ -68,9 +68,19 @@ export const MAX_PUSH_REDACTIONS = 100;
  * comment, or every comment of a user who asked to be forgotten). Their `comment` events
  * become `comment_deleted` tombstones at the same seq; `pin` events quoting them pin nothing.
  */
+/** An edited comment's text, which replaces the superseded text wherever history quotes it. */
+export const Revision = z.strictObject({
+  id: CommentId,
+  text: z.string().max(MAX_COMMENT_LENGTH * 4),
+  mentions: z.array(z.string().max(64)).max(MAX_COMMENT_LENGTH),
+  editedAt: z.string().max(32),
+});
+export type Revision = z.infer<typeof Revision>;
+
 export const Redaction = z.strictObject({
   commentIds: z.array(CommentId).max(1_000),
   authorId: UserId.nullable(),
+  revisions: z.array(Revision).max(100).optional(),
 });
 export type Redaction = z.infer<typeof Redaction>;
 

@@ -28,6 +28,7 @@ export const Comment = z.object({
   replies: count(),
   highlighted: z.boolean(),
   deleted: z.boolean(),
+  editedAt: z.optional(z.string()),
 });
 
 export const RoomSettings = z.object({
@@ -40,5 +41,6 @@ export const RoomSettings = z.object({
   emoteOnly: z.boolean(),
   uniqueChat: z.boolean(),
   newcomerWaitMinutes: z.int().check(z.minimum(0), z.maximum(7 * 24 * 60)),
+  editWindowMinutes: z.int().check(z.minimum(0), z.maximum(60)),
 });
 

@@ -84,6 +84,20 @@ describe("<engage-comments> on another site's page", () => {
     expect(await page.locator("engage-comments section[part~=section]").count()).toBe(1);
   });
 
+  it("shows an edit live in place, marked edited, without a second copy", async () => {
+    const target = uniqueTarget("post");
+    const author = uniqueName("editor");
+    const id = await postFromServer(target, author, "teh original words");
+    const page = await open(target);
+    await comment(page, "teh original words").waitFor();
+    await call(author, "PATCH", `/v1/targets/${encodeURIComponent(target)}/comments/${id}`, { text: "the corrected words" });
+    await comment(page, "the corrected words").waitFor();
+    const edited = comment(page, "the corrected words");
+    expect(((await edited.locator("[part~=edited]").textContent()) ?? "").trim()).toBe("(edited)");
+    expect(await page.locator("engage-comments article[part~=comment]").count()).toBe(1);
+    expect(await comment(page, "teh original words").count()).toBe(0);
+  });
+
   it("posts, replies, shows both live in another browser, counts characters, and focuses the first older comment", async () => {
     const target = uniqueTarget("post");
     // 21 comments: a page of 20, and one older behind "Load older".

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { BatchCountRequest, CountResponse, LikeRequest, LikeStatusResponse, StatsResponse, ToggleRequest, UserLikesResponse } from "../../protocol/likes";
 import { ReactionRequest, ReactionUsersPage } from "../../protocol/reactions";
 import { LiveTicketRequest } from "../../protocol/live-tickets";
-import { Comment, CommentsPage, CreateCommentBody, TopCommentsResponse } from "../../protocol/comments";
+import { Comment, CommentsPage, CreateCommentBody, EditCommentBody, TopCommentsResponse } from "../../protocol/comments";
 import {
   BanBody,
   HighlightBody,
@@ -52,6 +52,7 @@ export const BODY_ROUTES: BodyRoute[] = [
   { name: "toggle", method: "POST", path: () => "/v1/likes/toggle", schema: ToggleRequest, valid: (ids) => ({ target: ids.target }), auth: true, targeted: false },
   { name: "react", method: "POST", path: () => "/v1/reactions", schema: ReactionRequest, valid: (ids) => ({ target: ids.target, emoji: "love", action: "add" }), auth: true, targeted: false },
   { name: "comment", method: "POST", path: (ids) => `/v1/targets/${t(ids)}/comments`, schema: CreateCommentBody, valid: () => ({ text: "fuzz" }), auth: true, targeted: true },
+  { name: "edit comment", method: "PATCH", path: (ids) => `/v1/targets/${t(ids)}/comments/${ids.comment}`, schema: EditCommentBody, valid: () => ({ text: "fuzz edit" }), auth: true, targeted: true },
   { name: "highlight", method: "POST", path: (ids) => `/v1/targets/${t(ids)}/comments/${ids.comment}/highlight`, schema: HighlightBody, valid: () => ({ highlighted: true }), auth: true, targeted: true },
   { name: "pin", method: "PUT", path: (ids) => `/v1/targets/${t(ids)}/pin`, schema: PinBody, valid: (ids) => ({ commentId: ids.comment }), auth: true, targeted: true },
   { name: "report", method: "POST", path: (ids) => `/v1/targets/${t(ids)}/comments/${ids.comment}/report`, schema: ReportBody, valid: () => ({ reason: "spam" }), auth: true, targeted: true },

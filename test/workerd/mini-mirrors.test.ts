@@ -34,7 +34,7 @@ const comment = {
   highlighted: false,
   deleted: false,
 };
-const settings = { commentsEnabled: true, slowModeSeconds: 0, membersOnly: false, maxCommentLength: 500, filter: "mask", reactions: ["like", "love", "👍🏽"], emoteOnly: false, uniqueChat: true, newcomerWaitMinutes: 5 };
+const settings = { commentsEnabled: true, slowModeSeconds: 0, membersOnly: false, maxCommentLength: 500, filter: "mask", reactions: ["like", "love", "👍🏽"], emoteOnly: false, uniqueChat: true, newcomerWaitMinutes: 5, editWindowMinutes: 15 };
 
 const frames: unknown[] = [
   { type: "hello", protocol: 2, target: "post:abc", count: 3, viewers: 1, seq: 9, resync: false, replay: 0, user: { id: "site|ana" }, comments: 1, reactions: { love: 1 }, pinned: comment, settings, mine: ["love"] },

@@ -5,8 +5,10 @@ import {
   CommentId,
   CommentsPage,
   CommentsQuery,
+  CommentEdits,
   CreateCommentBody,
   DeletedComment,
+  EditCommentBody,
   TopCommentsQuery,
   TopCommentsResponse,
 } from "../../protocol/comments";
@@ -33,7 +35,10 @@ const refusals = {
     content: errorResponses[400].content,
   },
   404: { description: "No such comment in this target", content: errorResponses[400].content },
-  422: { description: "Idempotency-Key reused, or the same comment repeated", content: errorResponses[400].content },
+  422: {
+    description: "Idempotency-Key reused, the same comment repeated (`duplicate_comment`), or unique chat and anyone said it in the last 30 s (`not_unique`)",
+    content: errorResponses[400].content,
+  },
   ...limitResponses,
 } as const;
 
@@ -79,6 +84,38 @@ const deleteRoute = createRoute({
   middleware: [requireUser] as const,
   request: { params: CommentParams },
   responses: { 200: { description: "Deleted", content: json(DeletedComment) }, ...refusals },
+});
+
+const editRoute = createRoute({
+  method: "patch",
+  path: "/v1/targets/{target}/comments/{id}",
+  summary: "Edit a comment's text (its author, within the room's edit window); viewers see it live, marked edited",
+  security: bearerSecurity,
+  middleware: [requireUser] as const,
+  request: { params: CommentParams, body: { required: true, content: json(EditCommentBody) } },
+  responses: {
+    200: { description: "The comment with its new text and `editedAt` (unchanged if the text is the same)", content: json(Comment) },
+    ...refusals,
+    403: { description: "Not the author (`forbidden`), edits off in this room (`edits_disabled`), or the same refusals as a new comment", content: errorResponses[400].content },
+    409: {
+      description: "`edit_closed` (past the edit window, or the comment is on its way to the archive), `edit_locked` (a moderator pinned or highlighted it), `edit_limit` (edited 5 times already)",
+      content: errorResponses[400].content,
+    },
+  },
+});
+
+const editsRoute = createRoute({
+  method: "get",
+  path: "/v1/targets/{target}/comments/{id}/edits",
+  summary: "A comment's superseded versions, oldest first (its author and the room's moderators)",
+  security: bearerSecurity,
+  middleware: [requireUser] as const,
+  request: { params: CommentParams },
+  responses: {
+    200: { description: "The comment and its superseded versions", content: json(CommentEdits) },
+    ...errorResponses,
+    404: { description: "No such comment in this target (or it was deleted)", content: errorResponses[400].content },
+  },
 });
 
 const highlightRoute = createRoute({
@@ -161,6 +198,18 @@ export const commentsRoutes = new OpenAPIHono<AppBindings>({ defaultHook: valida
     const result = unwrapRoom(await roomFor(c.env, target).deleteComment({ target, actor: actorOf(c.var.user!, target), commentId: id }));
     c.executionCtx.waitUntil(purgeTargetViews(target));
     return c.json(result, 200);
+  })
+  .openapi(editRoute, async (c) => {
+    const { target, id } = c.req.valid("param");
+    const { text } = c.req.valid("json");
+    const actor = actorOf(c.var.user!, target);
+    const edited = unwrapRoom(await roomFor(c.env, target).editComment({ target, actor, commentId: id, text, requestId: c.var.requestId }));
+    c.executionCtx.waitUntil(purgeTargetViews(target));
+    return c.json(edited, 200);
+  })
+  .openapi(editsRoute, async (c) => {
+    const { target, id } = c.req.valid("param");
+    return c.json(unwrapRoom(await roomFor(c.env, target).commentEdits({ target, actor: actorOf(c.var.user!, target), commentId: id })), 200);
   })
   .openapi(highlightRoute, async (c) => {
     const { target, id } = c.req.valid("param");

@@ -87,6 +87,8 @@ export class CommentItem {
       ...(role === null ? [] : [el("span", { part: `badge badge-${role}` }, t[role])]),
       ...(comment.highlighted ? [el("span", { part: "badge badge-highlighted" }, t.highlighted)] : []),
       el("time", { datetime: comment.createdAt, title: new Date(comment.createdAt).toLocaleString(locale) }, relativeTime(comment.createdAt, locale)),
+      // The author changed the text after posting: say so, with when in the tooltip.
+      ...(comment.editedAt === undefined ? [] : [el("span", { part: "edited", title: new Date(comment.editedAt).toLocaleString(locale) }, t.edited)]),
     );
     const reactions = el("div", { part: "reactions row", role: "group", "aria-label": t.reactions });
     for (const emoji of this.ctx.allowed()) {

@@ -35,6 +35,7 @@ export const en = {
   moderator: "Moderator",
   pinned: "Pinned",
   highlighted: "Highlighted",
+  edited: "(edited)",
   reactions: "Reactions",
   failed: "Something went wrong, try again",
   offline: "Offline, reconnecting…",

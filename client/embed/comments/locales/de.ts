@@ -29,6 +29,7 @@ export const messages: CommentMessages = {
   moderator: "Moderation",
   pinned: "Angeheftet",
   highlighted: "Hervorgehoben",
+  edited: "(bearbeitet)",
   reactions: "Reaktionen",
   failed: "Etwas ist schiefgegangen, bitte erneut versuchen",
   offline: "Offline, verbinde neu…",

@@ -29,6 +29,7 @@ export const messages: CommentMessages = {
   moderator: "Moderación",
   pinned: "Fijado",
   highlighted: "Destacado",
+  edited: "(editado)",
   reactions: "Reacciones",
   failed: "Algo salió mal, inténtalo de nuevo",
   offline: "Sin conexión, reconectando…",

@@ -29,6 +29,7 @@ export const messages: CommentMessages = {
   moderator: "モデレーター",
   pinned: "固定",
   highlighted: "ハイライト",
+  edited: "（編集済み）",
   reactions: "リアクション",
   failed: "問題が発生しました。もう一度お試しください",
   offline: "オフライン、再接続中…",
