@@ -28,7 +28,7 @@ reports=()
 # Files that open no socket and wait on no clock: most of their time is vitest's start-up, so
 # they run two at a time. Every other file (sockets, alarms, slow-reader clocks) runs alone, so
 # no neighbour can stretch its timings.
-paired=" alarm-jobs analytics auth bad-input chat-modes comment-edits erased-bans checkpoint counts-query dev-bench-guard dev-faults dev-lake dev-metering dev-token display-name identity-config likes mini-mirrors openapi protocol-growth room-schema send-window user-index user-lake-key "
+paired=" alarm-jobs analytics auth bad-input chat-modes erased-bans checkpoint counts-query dev-bench-guard dev-faults dev-lake dev-metering dev-token display-name identity-config likes mini-mirrors openapi protocol-growth room-schema send-window user-index user-lake-key "
 run_workerd_file() {
   local name
   name=$(basename "$1" .test.ts)
