@@ -8,6 +8,7 @@ import { SERIES_TABLE, SHARD_SERIES_TABLE } from "./analytics/series";
 import { ARCHIVE_TABLES_MIGRATION } from "./comments/comment-archive";
 import { USER_REFS_OUTGOING_TABLE } from "./moderation/user-ref-sender";
 import { RECENT_UNLIKES_TABLE } from "./recent-unlikes";
+import { ROOM_TERMS_TABLE } from "./moderation/terms-store";
 
 /**
  * Part of the one-row-per-commit step (issue 7): like changes for the D1 checkpoint appended
@@ -109,6 +110,8 @@ export const ROOM_MIGRATIONS: readonly string[] = [
   ROOM_CLEAR_D1_QUEUES,
   // Issue 17: who unliked here lately, for reconciling users' own indexes (recent-unlikes.ts).
   RECENT_UNLIKES_TABLE,
+  // Issue 21: a room's blocked and suspect terms (moderation/terms-store.ts).
+  ROOM_TERMS_TABLE,
 ];
 
 /**
@@ -168,7 +171,8 @@ CREATE TABLE comment_archive_authors (author_id TEXT NOT NULL, page INTEGER NOT 
 CREATE TABLE comment_archive_stale (key TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE user_refs_outgoing (user_id TEXT PRIMARY KEY, noted_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE recent_unlikes (user_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
-CREATE INDEX recent_unlikes_by_seq ON recent_unlikes (seq);`;
+CREATE INDEX recent_unlikes_by_seq ON recent_unlikes (seq);
+${ROOM_TERMS_TABLE}`;
 
 export function migrateRoomSchema(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");

@@ -70,7 +70,6 @@ import {
 import { ModerationDesk } from "./moderation/moderation-desk";
 import { rateLimitsFrom } from "./moderation/rate-limits";
 import { applyWithinRate, refusedOutcome } from "./moderation/like-limit";
-import { filterCommentText } from "./moderation/text-filter";
 import { isRepeatedComment } from "./moderation/repeated-comment";
 import { hasOutgoingUserRefs, sendUserRefs, USER_REFS_JOB } from "./moderation/user-ref-sender";
 import * as ModerationRpc from "../protocol/internal/moderation-rpc";
@@ -855,6 +854,14 @@ export class TargetRoom extends DurableObject<AppEnv> {
     return this.stored ? this.moderation.listReports(parsed) : forModeratorsOnly(parsed.actor, { reports: [], nextBefore: null });
   }
 
+  async getTerms(input: ModerationRpc.ActorOnTargetInput) {
+    const parsed = this.boundForRead(ModerationRpc.ActorOnTargetInput, input);
+    return this.stored ? this.moderation.getTerms(parsed) : forModeratorsOnly(parsed.actor, { blocked: [], suspect: [] });
+  }
+  putTerms(input: ModerationRpc.PutTermsInput) {
+    return this.moderated(ModerationRpc.PutTermsInput, input, (parsed) => this.moderation.putTerms(parsed));
+  }
+
   /**
    * A moderation write: counted against its author's moderation-writes rate first, then run.
    * `admit` adds a check of its own (registration's quota).
@@ -965,10 +972,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
   private commentGate(): CommentGate {
     return {
       checkComment: (actor, now) => this.moderation.policy.checkComment(actor, now),
-      filterText: (text) => {
-        const filtered = filterCommentText(text, this.settings.read().filter);
-        return "status" in filtered ? { ok: false, error: filtered } : filtered;
-      },
+      filterText: (text) => this.moderation.filterText(text),
       isRepeat: (authorId, text, now) => isRepeatedComment(this.ctx.storage.sql, authorId, text, now),
       isModerator: (actor) => this.moderation.isModerator(actor),
     };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isWellFormed } from "./text";
+import { isWellFormed, matchKey } from "./text";
 import { CommentId, MAX_COMMENT_LENGTH } from "./comments";
 import { DEFAULT_REACTIONS, Emoji } from "./reactions";
 import { TargetId, UserId } from "./target";
@@ -86,3 +86,27 @@ export const Report = z.object({
   createdAt: z.string(),
 });
 export type Report = z.infer<typeof Report>;
+
+/**
+ * Bounds of a room's word lists (docs/moderation.md "Terms"). At most 50 entries per list of
+ * at most 32 characters (code points) each: both lists full of 4-byte characters are about
+ * 13 KB of JSON, inside the 16 KiB body limit (workers/body-limits.ts), and the compiled
+ * matcher stays small enough that every comment pays only a linear scan.
+ */
+export const TERMS_LIMITS = { entriesPerList: 50, charactersPerEntry: 32 } as const;
+
+/** One entry: `*` is a wildcard; it must keep something to match once normalised. */
+export const Term = z
+  .string()
+  .trim()
+  .min(1)
+  .refine(isWellFormed, "text has a lone UTF-16 surrogate")
+  .refine((term) => [...term].length <= TERMS_LIMITS.charactersPerEntry, `a term is at most ${TERMS_LIMITS.charactersPerEntry} characters`)
+  .refine((term) => /[^*\s]/u.test(matchKey(term).key), "a term needs a character other than `*` and spaces that survives normalisation")
+  .meta({ maxLength: TERMS_LIMITS.charactersPerEntry });
+
+const TermList = z.array(Term).max(TERMS_LIMITS.entriesPerList);
+
+/** `blocked` refuses or masks a comment (the room's `filter` setting); `suspect` is matched and kept for the review queue. */
+export const TermsBody = z.strictObject({ blocked: TermList, suspect: TermList });
+export type TermsBody = z.infer<typeof TermsBody>;

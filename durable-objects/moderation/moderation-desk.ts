@@ -1,11 +1,13 @@
 import { CommentId } from "../../protocol/comments";
-import type { Actor, Ban, RoomSettings, TargetInfo } from "../../protocol/moderation";
+import type { Actor, Ban, RoomSettings, TargetInfo, TermsBody } from "../../protocol/moderation";
+import { matchKey } from "../../protocol/text";
 import type {
   ActorOnTargetInput,
   BanInput,
   ListReportsInput,
   MemberChange,
   PatchSettingsInput,
+  PutTermsInput,
   RegisterResult,
   RegisterTargetInput,
   ReplaceMembersInput,
@@ -26,6 +28,8 @@ import { ReportStore } from "./report-store";
 import { RoomPolicy } from "./room-policy";
 import { RoomRoles } from "./room-roles";
 import type { SettingsStore } from "./settings-store";
+import { filterCommentText } from "./text-filter";
+import { TermsStore, type TermsMatch } from "./terms-store";
 
 export interface ModerationDeps {
   sql: SqlStorage;
@@ -59,6 +63,7 @@ export class ModerationDesk {
   readonly members: MemberList;
   readonly reports: ReportStore;
   readonly policy: RoomPolicy;
+  readonly terms: TermsStore;
   private readonly now: () => number;
 
   constructor(private readonly deps: ModerationDeps) {
@@ -66,6 +71,7 @@ export class ModerationDesk {
     this.bans = new BanList(deps.sql);
     this.members = new MemberList(deps.sql);
     this.reports = new ReportStore(deps.sql);
+    this.terms = new TermsStore(deps.sql);
     this.policy = new RoomPolicy({ ...deps, roles: this.roles, bans: this.bans, members: this.members });
     this.now = deps.now ?? Date.now;
   }
@@ -204,6 +210,39 @@ export class ModerationDesk {
 
   listReports({ actor, before, limit }: ListReportsInput): RoomResult<ReportsPage> {
     return this.roles.isModerator(actor) ? ok(this.reports.page(before, limit)) : NOT_A_MODERATOR;
+  }
+
+  getTerms({ actor }: ActorOnTargetInput): RoomResult<TermsBody> {
+    return this.roles.isModerator(actor) ? ok(this.terms.read()) : NOT_A_MODERATOR;
+  }
+
+  /** Replaces both lists; the next comment is checked against them. */
+  async putTerms({ actor, terms }: PutTermsInput): Promise<RoomResult<TermsBody>> {
+    try {
+      return await this.deps.commit((log) => {
+        if (!this.roles.isModerator(actor)) return NOT_A_MODERATOR;
+        this.terms.replace(terms);
+        this.record(log, actor, "terms", this.now());
+        return ok(this.terms.read());
+      });
+    } finally {
+      // A rolled-back transaction must not leave lists in memory that storage never kept.
+      this.terms.invalidate();
+    }
+  }
+
+  /**
+   * Which blocked and suspect terms a comment's text matches. Suspect terms will hold a
+   * comment once the review queue lands; until then the comment path may ask, nothing holds.
+   */
+  matchTerms(text: string): TermsMatch {
+    return this.terms.match(matchKey(text).key);
+  }
+
+  /** The room's `filter` setting and its blocked terms applied to a comment's text (text-filter.ts). */
+  filterText(text: string): { ok: true; text: string } | { ok: false; error: RoomError } {
+    const filtered = filterCommentText(text, this.deps.settings.read().filter, this.terms.blockedMatcher());
+    return "status" in filtered ? { ok: false, error: filtered } : filtered;
   }
 
   private record(log: ChangeLog, actor: Actor, action: ModerationAction, at: number, settings?: RoomSettings): void {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CommentId } from "../comments";
-import { Actor, Ban, BanBody, Report, SettingsPatch, TargetInfo } from "../moderation";
+import { Actor, Ban, BanBody, Report, SettingsPatch, TargetInfo, TermsBody } from "../moderation";
 import { TargetId, UserId } from "../target";
 
 /**
@@ -68,3 +68,6 @@ export const ReportsPage = z.object({ reports: z.array(Report), nextBefore: Repo
 export type ReportsPage = z.infer<typeof ReportsPage>;
 
 export const ReportsResponse = z.object({ reports: z.array(Report), nextCursor: z.string().nullable() });
+
+export const PutTermsInput = z.strictObject({ ...OnTarget, terms: TermsBody });
+export type PutTermsInput = z.infer<typeof PutTermsInput>;

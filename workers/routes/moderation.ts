@@ -5,10 +5,12 @@ import { banRoutes } from "./moderation/bans";
 import { memberRoutes } from "./moderation/members";
 import { reportRoutes } from "./moderation/reports";
 import { targetRoutes } from "./moderation/targets";
+import { termRoutes } from "./moderation/terms";
 
-/** Target registration, moderators, bans, settings, members and reports (see docs/moderation.md). */
+/** Target registration, moderators, bans, settings, members, reports and terms (see docs/moderation.md). */
 export const moderationRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook })
   .route("/", targetRoutes)
   .route("/", banRoutes)
   .route("/", memberRoutes)
-  .route("/", reportRoutes);
+  .route("/", reportRoutes)
+  .route("/", termRoutes);
