@@ -9,6 +9,7 @@ import { ARCHIVE_TABLES_MIGRATION } from "./comments/comment-archive";
 import { USER_REFS_OUTGOING_TABLE } from "./moderation/user-ref-sender";
 import { RECENT_UNLIKES_TABLE } from "./recent-unlikes";
 import { ROOM_TERMS_TABLE } from "./moderation/terms-store";
+import { MOD_LOG_TABLE } from "./moderation/mod-log";
 
 /**
  * Part of the one-row-per-commit step (issue 7): like changes for the D1 checkpoint appended
@@ -112,6 +113,8 @@ export const ROOM_MIGRATIONS: readonly string[] = [
   RECENT_UNLIKES_TABLE,
   // Issue 21: a room's blocked and suspect terms (moderation/terms-store.ts).
   ROOM_TERMS_TABLE,
+  // Issue 21: the room's mod log, its newest 1,000 entries (moderation/mod-log.ts).
+  MOD_LOG_TABLE,
 ];
 
 /**
@@ -172,7 +175,8 @@ CREATE TABLE comment_archive_stale (key TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE user_refs_outgoing (user_id TEXT PRIMARY KEY, noted_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE recent_unlikes (user_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX recent_unlikes_by_seq ON recent_unlikes (seq);
-${ROOM_TERMS_TABLE}`;
+${ROOM_TERMS_TABLE}
+${MOD_LOG_TABLE}`;
 
 export function migrateRoomSchema(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");

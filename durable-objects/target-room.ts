@@ -861,6 +861,10 @@ export class TargetRoom extends DurableObject<AppEnv> {
   putTerms(input: ModerationRpc.PutTermsInput) {
     return this.moderated(ModerationRpc.PutTermsInput, input, (parsed) => this.moderation.putTerms(parsed));
   }
+  async readModLog(input: ModerationRpc.ModLogInput) {
+    const parsed = this.boundForRead(ModerationRpc.ModLogInput, input);
+    return this.stored ? this.moderation.readModLog(parsed) : forModeratorsOnly(parsed.actor, { entries: [], nextBefore: null });
+  }
 
   /**
    * A moderation write: counted against its author's moderation-writes rate first, then run.
@@ -975,6 +979,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       filterText: (text) => this.moderation.filterText(text),
       isRepeat: (authorId, text, now) => isRepeatedComment(this.ctx.storage.sql, authorId, text, now),
       isModerator: (actor) => this.moderation.isModerator(actor),
+      logModeration: (entry) => this.moderation.modLog.record(entry),
     };
   }
 

@@ -110,3 +110,37 @@ const TermList = z.array(Term).max(TERMS_LIMITS.entriesPerList);
 /** `blocked` refuses or masks a comment (the room's `filter` setting); `suspect` is matched and kept for the review queue. */
 export const TermsBody = z.strictObject({ blocked: TermList, suspect: TermList });
 export type TermsBody = z.infer<typeof TermsBody>;
+
+/** What a mod log entry records (docs/moderation.md "Mod log"). */
+export const ModLogAction = z.enum([
+  "comment_delete",
+  "pin",
+  "unpin",
+  "highlight",
+  "unhighlight",
+  "ban",
+  "timeout",
+  "unban",
+  "settings",
+  "terms",
+  "moderator_add",
+  "moderator_remove",
+  "report_dismiss",
+  "report_remove",
+]);
+export type ModLogAction = z.infer<typeof ModLogAction>;
+
+/** Who did what to whom and when; never the text of a removed comment. */
+export const ModLogEntry = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  moderator: UserId,
+  action: ModLogAction,
+  /** The user acted upon (the banned user, the comment's author, the moderator added). */
+  userId: UserId.nullable(),
+  commentId: CommentId.nullable(),
+  reason: z.string().nullable(),
+  /** A short note: the settings changed, the list sizes, a timeout's length. */
+  detail: z.string().nullable(),
+});
+export type ModLogEntry = z.infer<typeof ModLogEntry>;

@@ -6,6 +6,8 @@ import type {
   BanInput,
   ListReportsInput,
   MemberChange,
+  ModLogInput,
+  ModLogPage,
   PatchSettingsInput,
   PutTermsInput,
   RegisterResult,
@@ -22,6 +24,7 @@ import type { RoomMeta } from "../room-meta";
 import type { RoomSeq } from "../room-seq";
 import { BanList } from "./ban-list";
 import { MemberList } from "./member-list";
+import { ModLog, type ModLogRecord } from "./mod-log";
 import { recordModeration, type ModerationAction } from "./moderation-event";
 import type { RateLimits } from "./rate-limits";
 import { ReportStore } from "./report-store";
@@ -64,6 +67,7 @@ export class ModerationDesk {
   readonly reports: ReportStore;
   readonly policy: RoomPolicy;
   readonly terms: TermsStore;
+  readonly modLog: ModLog;
   private readonly now: () => number;
 
   constructor(private readonly deps: ModerationDeps) {
@@ -72,6 +76,7 @@ export class ModerationDesk {
     this.members = new MemberList(deps.sql);
     this.reports = new ReportStore(deps.sql);
     this.terms = new TermsStore(deps.sql);
+    this.modLog = new ModLog(deps.sql);
     this.policy = new RoomPolicy({ ...deps, roles: this.roles, bans: this.bans, members: this.members });
     this.now = deps.now ?? Date.now;
   }
@@ -114,7 +119,7 @@ export class ModerationDesk {
       // A banned user made moderator is trusted again: keeping the ban would leave a moderator who cannot write.
       if (this.roles.addModerator(userId, actor.userId, at)) {
         this.bans.lift(userId, at);
-        this.record(log, actor, "moderator_add", at);
+        this.record(log, actor, "moderator_add", at, { userId });
       }
       return ok(this.roles.moderators());
     });
@@ -123,7 +128,7 @@ export class ModerationDesk {
   removeModerator({ actor, userId }: UserOnTargetInput): Promise<RoomResult<string[]>> {
     return this.deps.commit((log) => {
       if (!this.roles.isOwnerOrAdmin(actor)) return NOT_THE_OWNER;
-      if (this.roles.removeModerator(userId)) this.record(log, actor, "moderator_remove", this.now());
+      if (this.roles.removeModerator(userId)) this.record(log, actor, "moderator_remove", this.now(), { userId });
       return ok(this.roles.moderators());
     });
   }
@@ -144,7 +149,11 @@ export class ModerationDesk {
       const at = this.now();
       const until = ban.durationSeconds === undefined ? null : at + ban.durationSeconds * 1000;
       const stored = this.bans.ban(ban.userId, until, ban.reason ?? null, actor.userId, at);
-      this.record(log, actor, until === null ? "ban" : "timeout", at);
+      this.record(log, actor, until === null ? "ban" : "timeout", at, {
+        userId: ban.userId,
+        reason: ban.reason || null,
+        detail: ban.durationSeconds === undefined ? null : `${ban.durationSeconds} s`,
+      });
       return ok(stored);
     });
   }
@@ -154,7 +163,7 @@ export class ModerationDesk {
       if (!this.roles.isModerator(actor)) return NOT_A_MODERATOR;
       const at = this.now();
       const lifted = this.bans.lift(userId, at);
-      if (lifted) this.record(log, actor, "unban", at);
+      if (lifted) this.record(log, actor, "unban", at, { userId });
       return ok({ userId, lifted });
     });
   }
@@ -168,7 +177,7 @@ export class ModerationDesk {
     return this.deps.commit((log) => {
       if (!this.roles.isModerator(actor)) return NOT_A_MODERATOR;
       const settings = this.deps.settings.patch(patch);
-      this.record(log, actor, "settings", this.now(), settings);
+      this.record(log, actor, "settings", this.now(), { detail: Object.keys(patch).sort().join(", ") }, settings);
       return ok(settings);
     });
   }
@@ -222,8 +231,9 @@ export class ModerationDesk {
       return await this.deps.commit((log) => {
         if (!this.roles.isModerator(actor)) return NOT_A_MODERATOR;
         this.terms.replace(terms);
-        this.record(log, actor, "terms", this.now());
-        return ok(this.terms.read());
+        const current = this.terms.read();
+        this.record(log, actor, "terms", this.now(), { detail: `blocked ${current.blocked.length}, suspect ${current.suspect.length}` });
+        return ok(current);
       });
     } finally {
       // A rolled-back transaction must not leave lists in memory that storage never kept.
@@ -245,7 +255,20 @@ export class ModerationDesk {
     return "status" in filtered ? { ok: false, error: filtered } : filtered;
   }
 
-  private record(log: ChangeLog, actor: Actor, action: ModerationAction, at: number, settings?: RoomSettings): void {
+  /** Newest first; moderators only. */
+  readModLog({ actor, before, limit }: ModLogInput): RoomResult<ModLogPage> {
+    return this.roles.isModerator(actor) ? ok(this.modLog.page(before, limit)) : NOT_A_MODERATOR;
+  }
+
+  private record(
+    log: ChangeLog,
+    actor: Actor,
+    action: ModerationAction,
+    at: number,
+    entry: Omit<ModLogRecord, "moderatorId" | "action" | "at"> = {},
+    settings?: RoomSettings,
+  ): void {
+    this.modLog.record({ ...entry, moderatorId: actor.userId, action, at });
     recordModeration(this.deps.sql, this.deps.seq, log, {
       target: this.deps.target(),
       moderatorId: actor.userId,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CommentId } from "../comments";
-import { Actor, Ban, BanBody, Report, SettingsPatch, TargetInfo, TermsBody } from "../moderation";
+import { Actor, Ban, BanBody, ModLogEntry, Report, SettingsPatch, TargetInfo, TermsBody } from "../moderation";
 import { TargetId, UserId } from "../target";
 
 /**
@@ -71,3 +71,17 @@ export const ReportsResponse = z.object({ reports: z.array(Report), nextCursor: 
 
 export const PutTermsInput = z.strictObject({ ...OnTarget, terms: TermsBody });
 export type PutTermsInput = z.infer<typeof PutTermsInput>;
+
+/** Mod log ids grow with each entry, so the id of the last entry on a page is the cursor. */
+export const ModLogInput = z.strictObject({ ...OnTarget, before: z.number().int().min(1).optional(), limit: z.number().int().min(1).max(100) });
+export type ModLogInput = z.infer<typeof ModLogInput>;
+
+export const ModLogQuery = z.strictObject({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+export const ModLogPage = z.object({ entries: z.array(ModLogEntry), nextBefore: z.number().int().nullable() });
+export type ModLogPage = z.infer<typeof ModLogPage>;
+
+export const ModLogResponse = z.object({ entries: z.array(ModLogEntry), nextCursor: z.string().nullable() });

@@ -86,6 +86,7 @@ describe("who may moderate", () => {
       ["GET", targetPath(target, "/reports"), undefined],
       ["GET", targetPath(target, "/terms"), undefined],
       ["PUT", targetPath(target, "/terms"), { blocked: ["spam*"], suspect: [] }],
+      ["GET", targetPath(target, "/modlog"), undefined],
       ["PUT", targetPath(target), { title: "taken over" }],
       ["POST", targetPath(target, `/comments/${comment}/report`), { reason: "spam" }],
     ] as const;

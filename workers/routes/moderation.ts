@@ -6,11 +6,13 @@ import { memberRoutes } from "./moderation/members";
 import { reportRoutes } from "./moderation/reports";
 import { targetRoutes } from "./moderation/targets";
 import { termRoutes } from "./moderation/terms";
+import { modLogRoutes } from "./moderation/modlog";
 
-/** Target registration, moderators, bans, settings, members, reports and terms (see docs/moderation.md). */
+/** Target registration, moderators, bans, settings, members, reports, terms and the mod log (see docs/moderation.md). */
 export const moderationRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook })
   .route("/", targetRoutes)
   .route("/", banRoutes)
   .route("/", memberRoutes)
   .route("/", reportRoutes)
-  .route("/", termRoutes);
+  .route("/", termRoutes)
+  .route("/", modLogRoutes);
