@@ -824,9 +824,9 @@ export class TargetRoom extends DurableObject<AppEnv> {
   liftBan(input: ModerationRpc.UserOnTargetInput) {
     return this.moderated(ModerationRpc.UserOnTargetInput, input, (parsed) => this.moderation.liftBan(parsed));
   }
-  async listBans(input: ModerationRpc.ActorOnTargetInput) {
-    const parsed = this.boundForRead(ModerationRpc.ActorOnTargetInput, input);
-    return this.stored ? this.moderation.listBans(parsed) : forModeratorsOnly(parsed.actor, []);
+  async listBans(input: ModerationRpc.ListBansInput) {
+    const parsed = this.boundForRead(ModerationRpc.ListBansInput, input);
+    return this.stored ? this.moderation.listBans(parsed) : forModeratorsOnly(parsed.actor, { bans: [], nextBefore: null });
   }
   patchSettings(input: ModerationRpc.PatchSettingsInput) {
     return this.moderated(ModerationRpc.PatchSettingsInput, input, (parsed) => this.moderation.patchSettings(parsed));
@@ -860,6 +860,13 @@ export class TargetRoom extends DurableObject<AppEnv> {
   }
   putTerms(input: ModerationRpc.PutTermsInput) {
     return this.moderated(ModerationRpc.PutTermsInput, input, (parsed) => this.moderation.putTerms(parsed));
+  }
+  async listReportGroups(input: ModerationRpc.ListReportGroupsInput) {
+    const parsed = this.boundForRead(ModerationRpc.ListReportGroupsInput, input);
+    return this.stored ? this.moderation.listReportGroups(parsed) : forModeratorsOnly(parsed.actor, { groups: [], nextBefore: null });
+  }
+  resolveReports(input: ModerationRpc.ResolveReportsInput) {
+    return this.moderated(ModerationRpc.ResolveReportsInput, input, (parsed) => this.moderation.resolveReports(parsed, () => this.deleteComment({ target: parsed.target, actor: parsed.actor, commentId: parsed.commentId })));
   }
   async readModLog(input: ModerationRpc.ModLogInput) {
     const parsed = this.boundForRead(ModerationRpc.ModLogInput, input);

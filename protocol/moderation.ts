@@ -87,6 +87,33 @@ export const Report = z.object({
 });
 export type Report = z.infer<typeof Report>;
 
+/** The most reasons a report group shows: the newest distinct ones. */
+export const MAX_GROUP_REASONS = 10;
+
+/** A comment's open reports, for triage: how many, why, since when. */
+export const ReportGroup = z.object({
+  commentId: CommentId,
+  count: z.number().int().min(1),
+  reasons: z.array(z.string()).max(MAX_GROUP_REASONS),
+  firstAt: z.string(),
+  lastAt: z.string(),
+});
+export type ReportGroup = z.infer<typeof ReportGroup>;
+
+/** `dismiss` closes a comment's reports; `remove` also deletes the comment. */
+export const ResolveReportsBody = z.strictObject({ action: z.enum(["dismiss", "remove"]), reason: StoredText(0, 300).optional() });
+export type ResolveReportsBody = z.infer<typeof ResolveReportsBody>;
+
+export const ResolveReportsResult = z.object({
+  commentId: CommentId,
+  action: ResolveReportsBody.shape.action,
+  /** How many reports were closed. */
+  resolved: z.number().int().min(1),
+  /** True when this call deleted the comment (false for dismiss, or a comment already gone). */
+  removed: z.boolean(),
+});
+export type ResolveReportsResult = z.infer<typeof ResolveReportsResult>;
+
 /**
  * Bounds of a room's word lists (docs/moderation.md "Terms"). At most 50 entries per list of
  * at most 32 characters (code points) each: both lists full of 4-byte characters are about

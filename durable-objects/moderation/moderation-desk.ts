@@ -1,10 +1,15 @@
 import { CommentId } from "../../protocol/comments";
-import type { Actor, Ban, RoomSettings, TargetInfo, TermsBody } from "../../protocol/moderation";
+import type { Actor, Ban, RoomSettings, ResolveReportsResult, TargetInfo, TermsBody } from "../../protocol/moderation";
 import { matchKey } from "../../protocol/text";
 import type {
   ActorOnTargetInput,
   BanInput,
+  BansPage,
+  ListBansInput,
+  ListReportGroupsInput,
   ListReportsInput,
+  ReportGroupsPage,
+  ResolveReportsInput,
   MemberChange,
   ModLogInput,
   ModLogPage,
@@ -47,12 +52,15 @@ export interface ModerationDeps {
   now?: () => number;
 }
 
+type ListBansOutput = Required<Pick<ListBansInput, "limit">> & Omit<ListBansInput, "limit">;
+
 const ok = <T>(value: T): RoomResult<T> => ({ ok: true, value });
 const refuse = (status: RoomError["status"], code: string, message: string): { ok: false; error: RoomError } => ({
   ok: false,
   error: { status, code, message },
 });
 const NOT_A_MODERATOR = refuse(403, "forbidden", "only the room's owner, its moderators and admins may do this");
+const NO_OPEN_REPORTS = refuse(404, "not_found", "this comment has no open reports");
 const NOT_THE_OWNER = refuse(403, "forbidden", "only the room's owner and admins may do this");
 
 /**
@@ -168,8 +176,8 @@ export class ModerationDesk {
     });
   }
 
-  listBans({ actor }: ActorOnTargetInput): Promise<RoomResult<Ban[]>> {
-    return this.deps.commit(() => (this.roles.isModerator(actor) ? ok(this.bans.list(this.now())) : NOT_A_MODERATOR));
+  listBans({ actor, before, limit }: ListBansOutput): Promise<RoomResult<BansPage>> {
+    return this.deps.commit(() => (this.roles.isModerator(actor) ? ok(this.bans.page(this.now(), before, limit)) : NOT_A_MODERATOR));
   }
 
   /** Viewers receive the new settings as a `settings` event in seq order with every other change. */
@@ -219,6 +227,42 @@ export class ModerationDesk {
 
   listReports({ actor, before, limit }: ListReportsInput): RoomResult<ReportsPage> {
     return this.roles.isModerator(actor) ? ok(this.reports.page(before, limit)) : NOT_A_MODERATOR;
+  }
+
+  listReportGroups({ actor, before, limit }: ListReportGroupsInput): RoomResult<ReportGroupsPage> {
+    return this.roles.isModerator(actor) ? ok(this.reports.groups(before, limit)) : NOT_A_MODERATOR;
+  }
+
+  /**
+   * Closes a comment's reports; `remove` first deletes the comment through the room's own
+   * delete (`removeComment`, which also handles archived comments and relays). A comment
+   * already gone still has its reports closed. Two steps, so a failure between them leaves the
+   * comment deleted with its reports open, and resolving again closes them.
+   */
+  async resolveReports(
+    { actor, commentId, resolution }: ResolveReportsInput,
+    removeComment: () => Promise<RoomResult<unknown>>,
+  ): Promise<RoomResult<ResolveReportsResult>> {
+    if (!this.roles.isModerator(actor)) return NOT_A_MODERATOR;
+    if (this.reports.openCount(commentId) === 0) return NO_OPEN_REPORTS;
+    const author = this.deps.sql.exec<{ author_id: string | null }>("SELECT author_id FROM comments WHERE id = ?", commentId).toArray()[0]?.author_id ?? null;
+    let removed = false;
+    if (resolution.action === "remove") {
+      const result = await removeComment();
+      if (!result.ok && result.error.status !== 404) return result;
+      removed = result.ok;
+    }
+    return this.deps.commit((log) => {
+      const resolved = this.reports.resolve(commentId);
+      if (resolved === 0) return NO_OPEN_REPORTS;
+      this.record(log, actor, resolution.action === "remove" ? "report_remove" : "report_dismiss", this.now(), {
+        userId: author,
+        commentId,
+        reason: resolution.reason || null,
+        detail: `${resolved} report${resolved === 1 ? "" : "s"}`,
+      });
+      return ok({ commentId, action: resolution.action, resolved, removed });
+    });
   }
 
   getTerms({ actor }: ActorOnTargetInput): RoomResult<TermsBody> {

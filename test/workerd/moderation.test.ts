@@ -87,6 +87,7 @@ describe("who may moderate", () => {
       ["GET", targetPath(target, "/terms"), undefined],
       ["PUT", targetPath(target, "/terms"), { blocked: ["spam*"], suspect: [] }],
       ["GET", targetPath(target, "/modlog"), undefined],
+      ["GET", targetPath(target, "/reports/by-comment"), undefined],
       ["PUT", targetPath(target), { title: "taken over" }],
       ["POST", targetPath(target, `/comments/${comment}/report`), { reason: "spam" }],
     ] as const;
