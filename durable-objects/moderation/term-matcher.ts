@@ -12,8 +12,9 @@ import { matchKey } from "../../protocol/text";
  * `f*k` catches `freak` but not `for kids`. A term matches whole words: its first literal
  * character must start a word and its last end one (unless a `*` stands there). In scripts
  * written without spaces (Han, kana, Thai, Lao, Khmer, Myanmar, Tibetan) every character edge
- * counts as a word edge, so a term there matches as a substring: word segmentation needs a
- * dictionary and would let a misspelled neighbour hide a term.
+ * counts as a word edge, so a term there matches as a substring. workerd has Intl.Segmenter,
+ * but its dictionary splits 你去死吧 as 你|去死吧, so a term 死 matched by words would miss it,
+ * and segmenting costs far more than this scan.
  *
  * How: Aho–Corasick finds every occurrence of every literal piece in one pass; piece j of a
  * term continues a partial match of pieces 0..j-1 that ended at or before its start with no
