@@ -52,8 +52,6 @@ export interface ModerationDeps {
   now?: () => number;
 }
 
-type ListBansOutput = Required<Pick<ListBansInput, "limit">> & Omit<ListBansInput, "limit">;
-
 const ok = <T>(value: T): RoomResult<T> => ({ ok: true, value });
 const refuse = (status: RoomError["status"], code: string, message: string): { ok: false; error: RoomError } => ({
   ok: false,
@@ -176,7 +174,7 @@ export class ModerationDesk {
     });
   }
 
-  listBans({ actor, before, limit }: ListBansOutput): Promise<RoomResult<BansPage>> {
+  listBans({ actor, before, limit }: ListBansInput): Promise<RoomResult<BansPage>> {
     return this.deps.commit(() => (this.roles.isModerator(actor) ? ok(this.bans.page(this.now(), before, limit)) : NOT_A_MODERATOR));
   }
 

@@ -63,8 +63,8 @@ export const BansPageResponse = BansResponse.extend({ nextCursor: z.string().nul
 export const BanCursor = z.strictObject({ createdAt: z.number().int().min(0), userId: UserId });
 export type BanCursor = z.infer<typeof BanCursor>;
 
-export const ListBansInput = z.strictObject({ ...OnTarget, before: BanCursor.optional(), limit: z.number().int().min(1).max(100).default(100) });
-export type ListBansInput = z.input<typeof ListBansInput>;
+export const ListBansInput = z.strictObject({ ...OnTarget, before: BanCursor.optional(), limit: z.number().int().min(1).max(100) });
+export type ListBansInput = z.infer<typeof ListBansInput>;
 
 export const BansPage = z.object({ bans: z.array(Ban), nextBefore: BanCursor.nullable() });
 export type BansPage = z.infer<typeof BansPage>;
