@@ -10,6 +10,8 @@ import { USER_REFS_OUTGOING_TABLE } from "./moderation/user-ref-sender";
 import { RECENT_UNLIKES_TABLE } from "./recent-unlikes";
 import { ERASED_BANS_TABLE } from "./moderation/erased-bans";
 import { COMMENT_EDITS_MIGRATION } from "./comments/comment-edits";
+import { ROOM_TERMS_TABLE } from "./moderation/terms-store";
+import { MOD_LOG_TABLE } from "./moderation/mod-log";
 
 /**
  * Part of the one-row-per-commit step (issue 7): like changes for the D1 checkpoint appended
@@ -115,6 +117,10 @@ export const ROOM_MIGRATIONS: readonly string[] = [
   ERASED_BANS_TABLE,
   // Issue 21: comment edits (comments/comment-edits.ts): the last edit's time, superseded versions.
   COMMENT_EDITS_MIGRATION,
+  // Issue 21: a room's blocked and suspect terms (moderation/terms-store.ts).
+  ROOM_TERMS_TABLE,
+  // Issue 21: the room's mod log, its newest 1,000 entries (moderation/mod-log.ts).
+  MOD_LOG_TABLE,
 ];
 
 /**
@@ -176,7 +182,9 @@ CREATE TABLE user_refs_outgoing (user_id TEXT PRIMARY KEY, noted_at INTEGER NOT 
 CREATE TABLE recent_unlikes (user_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX recent_unlikes_by_seq ON recent_unlikes (seq);
 ${ERASED_BANS_TABLE}
-${COMMENT_EDITS_MIGRATION}`;
+${COMMENT_EDITS_MIGRATION}
+${ROOM_TERMS_TABLE}
+${MOD_LOG_TABLE}`;
 
 export function migrateRoomSchema(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");

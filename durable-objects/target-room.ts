@@ -72,7 +72,6 @@ import {
 import { ModerationDesk } from "./moderation/moderation-desk";
 import { rateLimitsFrom } from "./moderation/rate-limits";
 import { applyWithinRate, refusedOutcome } from "./moderation/like-limit";
-import { filterCommentText } from "./moderation/text-filter";
 import { isRepeatedComment } from "./moderation/repeated-comment";
 import { ChatModes } from "./moderation/chat-modes";
 import { revisionOf } from "./comments/comment-edits";
@@ -855,9 +854,9 @@ export class TargetRoom extends DurableObject<AppEnv> {
   liftBan(input: ModerationRpc.UserOnTargetInput) {
     return this.moderated(ModerationRpc.UserOnTargetInput, input, (parsed) => this.moderation.liftBan(parsed));
   }
-  async listBans(input: ModerationRpc.ActorOnTargetInput) {
-    const parsed = this.boundForRead(ModerationRpc.ActorOnTargetInput, input);
-    return this.stored ? this.moderation.listBans(parsed) : forModeratorsOnly(parsed.actor, []);
+  async listBans(input: ModerationRpc.ListBansInput) {
+    const parsed = this.boundForRead(ModerationRpc.ListBansInput, input);
+    return this.stored ? this.moderation.listBans(parsed) : forModeratorsOnly(parsed.actor, { bans: [], nextBefore: null });
   }
   patchSettings(input: ModerationRpc.PatchSettingsInput) {
     return this.moderated(ModerationRpc.PatchSettingsInput, input, (parsed) => this.moderation.patchSettings(parsed));
@@ -883,6 +882,25 @@ export class TargetRoom extends DurableObject<AppEnv> {
   async listReports(input: ModerationRpc.ListReportsInput) {
     const parsed = this.boundForRead(ModerationRpc.ListReportsInput, input);
     return this.stored ? this.moderation.listReports(parsed) : forModeratorsOnly(parsed.actor, { reports: [], nextBefore: null });
+  }
+
+  async getTerms(input: ModerationRpc.ActorOnTargetInput) {
+    const parsed = this.boundForRead(ModerationRpc.ActorOnTargetInput, input);
+    return this.stored ? this.moderation.getTerms(parsed) : forModeratorsOnly(parsed.actor, { blocked: [], suspect: [] });
+  }
+  putTerms(input: ModerationRpc.PutTermsInput) {
+    return this.moderated(ModerationRpc.PutTermsInput, input, (parsed) => this.moderation.putTerms(parsed));
+  }
+  async listReportGroups(input: ModerationRpc.ListReportGroupsInput) {
+    const parsed = this.boundForRead(ModerationRpc.ListReportGroupsInput, input);
+    return this.stored ? this.moderation.listReportGroups(parsed) : forModeratorsOnly(parsed.actor, { groups: [], nextBefore: null });
+  }
+  resolveReports(input: ModerationRpc.ResolveReportsInput) {
+    return this.moderated(ModerationRpc.ResolveReportsInput, input, (parsed) => this.moderation.resolveReports(parsed, () => this.deleteComment({ target: parsed.target, actor: parsed.actor, commentId: parsed.commentId })));
+  }
+  async readModLog(input: ModerationRpc.ModLogInput) {
+    const parsed = this.boundForRead(ModerationRpc.ModLogInput, input);
+    return this.stored ? this.moderation.readModLog(parsed) : forModeratorsOnly(parsed.actor, { entries: [], nextBefore: null });
   }
 
   /**
@@ -1001,14 +1019,12 @@ export class TargetRoom extends DurableObject<AppEnv> {
     return {
       checkComment: (actor, now) => this.moderation.policy.checkComment(actor, now),
       checkEdit: (actor, now) => this.moderation.policy.checkEdit(actor, now),
-      filterText: (text) => {
-        const filtered = filterCommentText(text, this.settings.read().filter);
-        return "status" in filtered ? { ok: false, error: filtered } : filtered;
-      },
+      filterText: (text) => this.moderation.filterText(text),
       isRepeat: (authorId, text, now) => isRepeatedComment(this.ctx.storage.sql, authorId, text, now),
       checkChatModes: (actor, text, now) =>
         this.chatModes.check({ settings: this.settings.read(), userId: actor.userId, moderator: this.moderation.isModerator(actor), text, now }),
       isModerator: (actor) => this.moderation.isModerator(actor),
+      logModeration: (entry) => this.moderation.modLog.record(entry),
     };
   }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isWellFormed } from "./text";
+import { isWellFormed, matchKey } from "./text";
 import { CommentId, MAX_COMMENT_LENGTH } from "./comments";
 import { DEFAULT_REACTIONS, Emoji } from "./reactions";
 import { TargetId, UserId } from "./target";
@@ -104,3 +104,88 @@ export const Report = z.object({
   createdAt: z.string(),
 });
 export type Report = z.infer<typeof Report>;
+
+/** The most reasons a report group shows: the newest distinct ones. */
+export const MAX_GROUP_REASONS = 10;
+
+/** A comment's open reports, for triage: how many, why, since when. */
+export const ReportGroup = z.object({
+  commentId: CommentId,
+  count: z.number().int().min(1),
+  reasons: z.array(z.string()).max(MAX_GROUP_REASONS),
+  firstAt: z.string(),
+  lastAt: z.string(),
+});
+export type ReportGroup = z.infer<typeof ReportGroup>;
+
+/** `dismiss` closes a comment's reports; `remove` also deletes the comment. */
+export const ResolveReportsBody = z.strictObject({ action: z.enum(["dismiss", "remove"]), reason: StoredText(0, 300).optional() });
+export type ResolveReportsBody = z.infer<typeof ResolveReportsBody>;
+
+export const ResolveReportsResult = z.object({
+  commentId: CommentId,
+  action: ResolveReportsBody.shape.action,
+  /** How many reports were closed. */
+  resolved: z.number().int().min(1),
+  /** True when this call deleted the comment (false for dismiss, or a comment already gone). */
+  removed: z.boolean(),
+});
+export type ResolveReportsResult = z.infer<typeof ResolveReportsResult>;
+
+/**
+ * Bounds of a room's word lists (docs/moderation.md "Terms"). At most 50 entries per list of
+ * at most 32 characters (code points) each: both lists full of 4-byte characters are about
+ * 13 KB of JSON, inside the 16 KiB body limit (workers/body-limits.ts), and the compiled
+ * matcher stays small enough that every comment pays only a linear scan.
+ */
+export const TERMS_LIMITS = { entriesPerList: 50, charactersPerEntry: 32 } as const;
+
+/** One entry: `*` is a wildcard; it must keep something to match once normalised. */
+export const Term = z
+  .string()
+  .trim()
+  .min(1)
+  .refine(isWellFormed, "text has a lone UTF-16 surrogate")
+  .refine((term) => [...term].length <= TERMS_LIMITS.charactersPerEntry, `a term is at most ${TERMS_LIMITS.charactersPerEntry} characters`)
+  .refine((term) => /[^*\s]/u.test(matchKey(term).key), "a term needs a character other than `*` and spaces that survives normalisation")
+  .meta({ maxLength: TERMS_LIMITS.charactersPerEntry });
+
+const TermList = z.array(Term).max(TERMS_LIMITS.entriesPerList);
+
+/** `blocked` refuses or masks a comment (the room's `filter` setting); `suspect` is matched and kept for the review queue. */
+export const TermsBody = z.strictObject({ blocked: TermList, suspect: TermList });
+export type TermsBody = z.infer<typeof TermsBody>;
+
+/** What a mod log entry records (docs/moderation.md "Mod log"). */
+export const ModLogAction = z.enum([
+  "comment_delete",
+  "pin",
+  "unpin",
+  "highlight",
+  "unhighlight",
+  "ban",
+  "timeout",
+  "unban",
+  "settings",
+  "terms",
+  "moderator_add",
+  "moderator_remove",
+  "report_dismiss",
+  "report_remove",
+]);
+export type ModLogAction = z.infer<typeof ModLogAction>;
+
+/** Who did what to whom and when; never the text of a removed comment. */
+export const ModLogEntry = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  moderator: UserId,
+  action: ModLogAction,
+  /** The user acted upon (the banned user, the comment's author, the moderator added). */
+  userId: UserId.nullable(),
+  commentId: CommentId.nullable(),
+  reason: z.string().nullable(),
+  /** A short note: the settings changed, the list sizes, a timeout's length. */
+  detail: z.string().nullable(),
+});
+export type ModLogEntry = z.infer<typeof ModLogEntry>;

@@ -62,6 +62,22 @@ export class BanList {
       .map(toBan);
   }
 
+  /** Active bans, newest first, `limit` per page, continuing after `before` (the last ban of the previous page). */
+  page(now: number, before: { createdAt: number; userId: string } | undefined, limit: number): { bans: Ban[]; nextBefore: { createdAt: number; userId: string } | null } {
+    this.purgeExpired(now);
+    const rows = this.sql
+      .exec<BanRow>(
+        before === undefined
+          ? "SELECT user_id, until, reason, by, created_at FROM bans ORDER BY created_at DESC, user_id LIMIT ?"
+          : `SELECT user_id, until, reason, by, created_at FROM bans WHERE created_at < ? OR (created_at = ? AND user_id > ?)
+             ORDER BY created_at DESC, user_id LIMIT ?`,
+        ...(before === undefined ? [limit + 1] : [before.createdAt, before.createdAt, before.userId, limit + 1]),
+      )
+      .toArray();
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return { bans: rows.slice(0, limit).map(toBan), nextBefore: last === undefined ? null : { createdAt: last.created_at, userId: last.user_id } };
+  }
+
   purgeExpired(now: number): number {
     return this.sql.exec("DELETE FROM bans WHERE until IS NOT NULL AND until <= ?", now).rowsWritten;
   }

@@ -1,3 +1,5 @@
+import { forgetModLogUser } from "./mod-log";
+
 /** Stands in for a moderator who asked to be forgotten, where their actions outlive them. */
 export const FORGOTTEN_USER = "(forgotten)";
 
@@ -11,8 +13,8 @@ export interface ModerationErasure {
 /**
  * A user's part of a room's moderation data, removed inside the erasure's transaction: their
  * moderator role, membership, ban (a ban in force stays, through `keepBan`, under a keyed hash)
- * and the reports they filed. Bans they placed and moderators
- * they added stay in force but no longer say who did it. An owner is replaced by the
+ * and the reports they filed. Bans they placed and moderators they added stay in force but no
+ * longer say who did it, nor do the mod log's entries. An owner is replaced by the
  * placeholder, not removed: the target stays registered (nobody else can claim it) and only
  * admins and the remaining moderators run it.
  */
@@ -30,5 +32,6 @@ export function forgetModerationData(sql: SqlStorage, userId: string, keepBan?: 
   sql.exec("UPDATE moderators SET added_by = ? WHERE added_by = ?", FORGOTTEN_USER, userId);
   sql.exec("UPDATE room_meta SET value = ? WHERE key = 'owner' AND value = ?", FORGOTTEN_USER, userId);
   sql.exec("DELETE FROM user_refs_outgoing WHERE user_id = ?", userId);
+  forgetModLogUser(sql, userId, FORGOTTEN_USER);
   return erasure;
 }

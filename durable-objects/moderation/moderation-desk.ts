@@ -1,11 +1,20 @@
 import { CommentId } from "../../protocol/comments";
-import type { Actor, Ban, RoomSettings, TargetInfo } from "../../protocol/moderation";
+import type { Actor, Ban, RoomSettings, ResolveReportsResult, TargetInfo, TermsBody } from "../../protocol/moderation";
+import { matchKey } from "../../protocol/text";
 import type {
   ActorOnTargetInput,
   BanInput,
+  BansPage,
+  ListBansInput,
+  ListReportGroupsInput,
   ListReportsInput,
+  ReportGroupsPage,
+  ResolveReportsInput,
   MemberChange,
+  ModLogInput,
+  ModLogPage,
   PatchSettingsInput,
+  PutTermsInput,
   RegisterResult,
   RegisterTargetInput,
   ReplaceMembersInput,
@@ -21,12 +30,15 @@ import type { RoomSeq } from "../room-seq";
 import { BanList } from "./ban-list";
 import { ErasedBans } from "./erased-bans";
 import { MemberList } from "./member-list";
+import { ModLog, type ModLogRecord } from "./mod-log";
 import { recordModeration, type ModerationAction } from "./moderation-event";
 import type { RateLimits } from "./rate-limits";
 import { ReportStore } from "./report-store";
 import { RoomPolicy } from "./room-policy";
 import { RoomRoles } from "./room-roles";
 import type { SettingsStore } from "./settings-store";
+import { filterCommentText } from "./text-filter";
+import { TermsStore, type TermsMatch } from "./terms-store";
 
 export interface ModerationDeps {
   sql: SqlStorage;
@@ -49,6 +61,7 @@ const refuse = (status: RoomError["status"], code: string, message: string): { o
   error: { status, code, message },
 });
 const NOT_A_MODERATOR = refuse(403, "forbidden", "only the room's owner, its moderators and admins may do this");
+const NO_OPEN_REPORTS = refuse(404, "not_found", "this comment has no open reports");
 const NOT_THE_OWNER = refuse(403, "forbidden", "only the room's owner and admins may do this");
 
 /**
@@ -63,6 +76,8 @@ export class ModerationDesk {
   readonly members: MemberList;
   readonly reports: ReportStore;
   readonly policy: RoomPolicy;
+  readonly terms: TermsStore;
+  readonly modLog: ModLog;
   private readonly now: () => number;
 
   constructor(private readonly deps: ModerationDeps) {
@@ -71,6 +86,8 @@ export class ModerationDesk {
     this.erasedBans = new ErasedBans(deps.sql, deps.subjectSecret, deps.target);
     this.members = new MemberList(deps.sql);
     this.reports = new ReportStore(deps.sql);
+    this.terms = new TermsStore(deps.sql);
+    this.modLog = new ModLog(deps.sql);
     this.policy = new RoomPolicy({ ...deps, roles: this.roles, bans: this.bans, members: this.members });
     this.now = deps.now ?? Date.now;
   }
@@ -113,7 +130,7 @@ export class ModerationDesk {
       // A banned user made moderator is trusted again: keeping the ban would leave a moderator who cannot write.
       if (this.roles.addModerator(userId, actor.userId, at)) {
         this.bans.lift(userId, at);
-        this.record(log, actor, "moderator_add", at);
+        this.record(log, actor, "moderator_add", at, { userId });
       }
       return ok(this.roles.moderators());
     });
@@ -122,7 +139,7 @@ export class ModerationDesk {
   removeModerator({ actor, userId }: UserOnTargetInput): Promise<RoomResult<string[]>> {
     return this.deps.commit((log) => {
       if (!this.roles.isOwnerOrAdmin(actor)) return NOT_THE_OWNER;
-      if (this.roles.removeModerator(userId)) this.record(log, actor, "moderator_remove", this.now());
+      if (this.roles.removeModerator(userId)) this.record(log, actor, "moderator_remove", this.now(), { userId });
       return ok(this.roles.moderators());
     });
   }
@@ -143,7 +160,11 @@ export class ModerationDesk {
       const at = this.now();
       const until = ban.durationSeconds === undefined ? null : at + ban.durationSeconds * 1000;
       const stored = this.bans.ban(ban.userId, until, ban.reason ?? null, actor.userId, at);
-      this.record(log, actor, until === null ? "ban" : "timeout", at);
+      this.record(log, actor, until === null ? "ban" : "timeout", at, {
+        userId: ban.userId,
+        reason: ban.reason || null,
+        detail: ban.durationSeconds === undefined ? null : `${ban.durationSeconds} s`,
+      });
       return ok(stored);
     });
   }
@@ -155,13 +176,13 @@ export class ModerationDesk {
       const at = this.now();
       // Both: a user banned again after an erasure has a ban under each key.
       const lifted = [this.bans.lift(userId, at), this.erasedBans.lift(erasedKey, at)].includes(true);
-      if (lifted) this.record(log, actor, "unban", at);
+      if (lifted) this.record(log, actor, "unban", at, { userId });
       return ok({ userId, lifted });
     });
   }
 
-  listBans({ actor }: ActorOnTargetInput): Promise<RoomResult<Ban[]>> {
-    return this.deps.commit(() => (this.roles.isModerator(actor) ? ok(this.bans.list(this.now())) : NOT_A_MODERATOR));
+  listBans({ actor, before, limit }: ListBansInput): Promise<RoomResult<BansPage>> {
+    return this.deps.commit(() => (this.roles.isModerator(actor) ? ok(this.bans.page(this.now(), before, limit)) : NOT_A_MODERATOR));
   }
 
   /** Viewers receive the new settings as a `settings` event in seq order with every other change. */
@@ -169,7 +190,7 @@ export class ModerationDesk {
     return this.deps.commit((log) => {
       if (!this.roles.isModerator(actor)) return NOT_A_MODERATOR;
       const settings = this.deps.settings.patch(patch);
-      this.record(log, actor, "settings", this.now(), settings);
+      this.record(log, actor, "settings", this.now(), { detail: Object.keys(patch).sort().join(", ") }, settings);
       return ok(settings);
     });
   }
@@ -213,7 +234,90 @@ export class ModerationDesk {
     return this.roles.isModerator(actor) ? ok(this.reports.page(before, limit)) : NOT_A_MODERATOR;
   }
 
-  private record(log: ChangeLog, actor: Actor, action: ModerationAction, at: number, settings?: RoomSettings): void {
+  listReportGroups({ actor, before, limit }: ListReportGroupsInput): RoomResult<ReportGroupsPage> {
+    return this.roles.isModerator(actor) ? ok(this.reports.groups(before, limit)) : NOT_A_MODERATOR;
+  }
+
+  /**
+   * Closes a comment's reports; `remove` first deletes the comment through the room's own
+   * delete (`removeComment`, which also handles archived comments and relays). A comment
+   * already gone still has its reports closed. Two steps, so a failure between them leaves the
+   * comment deleted with its reports open, and resolving again closes them.
+   */
+  async resolveReports(
+    { actor, commentId, resolution }: ResolveReportsInput,
+    removeComment: () => Promise<RoomResult<unknown>>,
+  ): Promise<RoomResult<ResolveReportsResult>> {
+    if (!this.roles.isModerator(actor)) return NOT_A_MODERATOR;
+    if (this.reports.openCount(commentId) === 0) return NO_OPEN_REPORTS;
+    const author = this.deps.sql.exec<{ author_id: string | null }>("SELECT author_id FROM comments WHERE id = ?", commentId).toArray()[0]?.author_id ?? null;
+    let removed = false;
+    if (resolution.action === "remove") {
+      const result = await removeComment();
+      if (!result.ok && result.error.status !== 404) return result;
+      removed = result.ok;
+    }
+    return this.deps.commit((log) => {
+      const resolved = this.reports.resolve(commentId);
+      if (resolved === 0) return NO_OPEN_REPORTS;
+      this.record(log, actor, resolution.action === "remove" ? "report_remove" : "report_dismiss", this.now(), {
+        userId: author,
+        commentId,
+        reason: resolution.reason || null,
+        detail: `${resolved} report${resolved === 1 ? "" : "s"}`,
+      });
+      return ok({ commentId, action: resolution.action, resolved, removed });
+    });
+  }
+
+  getTerms({ actor }: ActorOnTargetInput): RoomResult<TermsBody> {
+    return this.roles.isModerator(actor) ? ok(this.terms.read()) : NOT_A_MODERATOR;
+  }
+
+  /** Replaces both lists; the next comment is checked against them. */
+  async putTerms({ actor, terms }: PutTermsInput): Promise<RoomResult<TermsBody>> {
+    try {
+      return await this.deps.commit((log) => {
+        if (!this.roles.isModerator(actor)) return NOT_A_MODERATOR;
+        this.terms.replace(terms);
+        const current = this.terms.read();
+        this.record(log, actor, "terms", this.now(), { detail: `blocked ${current.blocked.length}, suspect ${current.suspect.length}` });
+        return ok(current);
+      });
+    } finally {
+      // A rolled-back transaction must not leave lists in memory that storage never kept.
+      this.terms.invalidate();
+    }
+  }
+
+  /**
+   * Which blocked and suspect terms a comment's text matches. Suspect terms will hold a
+   * comment once the review queue lands; until then the comment path may ask, nothing holds.
+   */
+  matchTerms(text: string): TermsMatch {
+    return this.terms.match(matchKey(text).key);
+  }
+
+  /** The room's `filter` setting and its blocked terms applied to a comment's text (text-filter.ts). */
+  filterText(text: string): { ok: true; text: string } | { ok: false; error: RoomError } {
+    const filtered = filterCommentText(text, this.deps.settings.read().filter, this.terms.blockedMatcher());
+    return "status" in filtered ? { ok: false, error: filtered } : filtered;
+  }
+
+  /** Newest first; moderators only. */
+  readModLog({ actor, before, limit }: ModLogInput): RoomResult<ModLogPage> {
+    return this.roles.isModerator(actor) ? ok(this.modLog.page(before, limit)) : NOT_A_MODERATOR;
+  }
+
+  private record(
+    log: ChangeLog,
+    actor: Actor,
+    action: ModerationAction,
+    at: number,
+    entry: Omit<ModLogRecord, "moderatorId" | "action" | "at"> = {},
+    settings?: RoomSettings,
+  ): void {
+    this.modLog.record({ ...entry, moderatorId: actor.userId, action, at });
     recordModeration(this.deps.sql, this.deps.seq, log, {
       target: this.deps.target(),
       moderatorId: actor.userId,

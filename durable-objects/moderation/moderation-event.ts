@@ -4,7 +4,7 @@ import type { ChangeLog } from "../change-log";
 import { enqueueEvent } from "../outbox";
 import type { RoomSeq } from "../room-seq";
 
-export type ModerationAction = "settings" | "ban" | "timeout" | "unban" | "moderator_add" | "moderator_remove";
+export type ModerationAction = "settings" | "terms" | "ban" | "timeout" | "unban" | "moderator_add" | "moderator_remove" | "report_dismiss" | "report_remove";
 
 /**
  * Records a moderator's action as a `moderation` engagement event, with its own seq, inside

@@ -1,6 +1,6 @@
 import { noteUserRef } from "./user-refs";
-import type { Report } from "../../protocol/moderation";
-import type { ReportsPage } from "../../protocol/internal/moderation-rpc";
+import { MAX_GROUP_REASONS, type Report } from "../../protocol/moderation";
+import type { ReportGroupCursor, ReportGroupsPage, ReportsPage } from "../../protocol/internal/moderation-rpc";
 
 type ReportRow = {
   id: string;
@@ -54,6 +54,49 @@ export class ReportStore {
       .toArray();
     const reports = rows.slice(0, limit).map(toReport);
     return { reports, nextBefore: rows.length > limit ? (reports.at(-1)?.id ?? null) : null };
+  }
+
+  /**
+   * Open reports grouped by comment, the most recently reported first. Each page groups the
+   * whole table: reports are closed as moderators resolve them, so the table stays small.
+   */
+  groups(before: ReportGroupCursor | undefined, limit: number): ReportGroupsPage {
+    const rows = this.sql
+      .exec<{ comment_id: string; n: number; first_at: number; last_at: number }>(
+        `SELECT comment_id, COUNT(*) AS n, MIN(created_at) AS first_at, MAX(created_at) AS last_at FROM reports GROUP BY comment_id
+         ${before === undefined ? "" : "HAVING last_at < ? OR (last_at = ? AND comment_id < ?)"}
+         ORDER BY last_at DESC, comment_id DESC LIMIT ?`,
+        ...(before === undefined ? [limit + 1] : [before.lastAt, before.lastAt, before.commentId, limit + 1]),
+      )
+      .toArray();
+    const groups = rows.slice(0, limit).map((row) => ({
+      commentId: row.comment_id,
+      count: row.n,
+      reasons: this.reasons(row.comment_id),
+      firstAt: new Date(row.first_at).toISOString(),
+      lastAt: new Date(row.last_at).toISOString(),
+    }));
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return { groups, nextBefore: last === undefined ? null : { lastAt: last.last_at, commentId: last.comment_id } };
+  }
+
+  openCount(commentId: string): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM reports WHERE comment_id = ?", commentId).one().n;
+  }
+
+  /** Closes every report of the comment; call inside the write transaction. */
+  resolve(commentId: string): number {
+    return this.sql.exec("DELETE FROM reports WHERE comment_id = ?", commentId).rowsWritten;
+  }
+
+  /** The newest distinct reasons, at most MAX_GROUP_REASONS. */
+  private reasons(commentId: string): string[] {
+    const reasons = new Set<string>();
+    for (const row of this.sql.exec<{ reason: string }>("SELECT reason FROM reports WHERE comment_id = ? ORDER BY id DESC", commentId)) {
+      reasons.add(row.reason);
+      if (reasons.size === MAX_GROUP_REASONS) break;
+    }
+    return [...reasons];
   }
 
   forgetReporter(userId: string): number {

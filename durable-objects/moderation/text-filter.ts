@@ -1,7 +1,8 @@
-import { englishDataset, englishRecommendedTransformers, RegExpMatcher, type MatchPayload } from "obscenity";
+import { englishDataset, englishRecommendedTransformers, RegExpMatcher } from "obscenity";
 import { matchKey } from "../../protocol/text";
 import type { RoomSettings } from "../../protocol/moderation";
 import type { RoomError } from "../../protocol/internal/room-rpc";
+import type { TermMatcher } from "./term-matcher";
 
 type FilterMode = RoomSettings["filter"];
 
@@ -19,19 +20,32 @@ function profanityMatcher(): RegExpMatcher {
  * Matching reads the text's matchKey (protocol/text.ts), so accents, stacked combining marks,
  * joiners and full-width or mathematical letters do not hide a word; obscenity's English set
  * and transformers then catch l33t spellings and look-alike characters as well.
+ *
+ * `blocked` is the room's own blocked terms (term-matcher.ts), read from the same key: under
+ * "reject" they refuse with `blocked_term`, under "mask" they are masked like the built-in
+ * words, and "off" turns off the built-in list only: a room's own terms are then masked.
  */
-export function filterCommentText(text: string, mode: FilterMode): { ok: true; text: string } | RoomError {
-  if (mode === "off") return { ok: true, text };
+export function filterCommentText(text: string, mode: FilterMode, blocked?: TermMatcher): { ok: true; text: string } | RoomError {
+  const useTerms = blocked !== undefined && !blocked.empty;
+  if (mode === "off" && !useTerms) return { ok: true, text };
   const folded = matchKey(text);
-  const matches = profanityMatcher().getAllMatches(folded.key, true);
-  if (matches.length === 0) return { ok: true, text };
+  const terms = useTerms ? blocked.matchKeyText(folded.key) : [];
+  if (terms.length > 0 && mode === "reject") {
+    return { status: 400, code: "blocked_term", message: "the comment contains a term this room blocks" };
+  }
+  const matches = mode === "off" ? [] : profanityMatcher().getAllMatches(folded.key, true);
+  if (matches.length === 0 && terms.length === 0) return { ok: true, text };
   if (mode === "reject") return { status: 400, code: "text_rejected", message: "the comment contains words this room does not allow" };
-  return { ok: true, text: mask(text, matches.map((match) => sourceRange(folded, match))) };
+  const ranges = [
+    ...matches.map((match) => sourceRange(folded, match.startIndex, match.endIndex)),
+    ...terms.map((hit) => sourceRange(folded, hit.start, hit.end - 1)),
+  ];
+  return { ok: true, text: mask(text, ranges) };
 }
 
-/** The units of the text a match in its key came from, end exclusive. */
-function sourceRange(folded: ReturnType<typeof matchKey>, match: MatchPayload): [number, number] {
-  return [folded.sourceStart[match.startIndex]!, folded.sourceEnd[match.endIndex]!];
+/** The units of the text that key units `startIndex`..`lastIndex` (inclusive, as obscenity counts) came from, end exclusive. */
+function sourceRange(folded: ReturnType<typeof matchKey>, startIndex: number, lastIndex: number): [number, number] {
+  return [folded.sourceStart[startIndex]!, folded.sourceEnd[lastIndex]!];
 }
 
 /** One `*` per shown character in the ranges; the marks and joiners that hid the word go with it. */

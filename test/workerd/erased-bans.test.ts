@@ -37,7 +37,7 @@ describe("a ban outlives the banned user's erasure", () => {
     expect(stored.erased[0]!.until).toBeNull();
     // Nothing in the kept row names the user or repeats the moderator's reason.
     expect(JSON.stringify(stored.erased)).not.toContain(banned);
-    expect((await api("GET", targetPath(target, "/bans"), ownerToken)).body).not.toContain(banned);
+    expect(JSON.stringify((await api("GET", targetPath(target, "/bans"), ownerToken)).body)).not.toContain(banned);
 
     const refused = await postComment(target, banned, { text: "I am back" });
     expect(refused.status).toBe(403);

@@ -13,8 +13,9 @@ import {
   ReportBody,
   SettingsPatch,
   TargetInfo,
+  TermsBody,
 } from "../../protocol/moderation";
-import { BansResponse, MembersBody, MembersResponse, ReportsResponse } from "../../protocol/internal/moderation-rpc";
+import { BansPageResponse, MembersBody, MembersResponse, ModLogResponse, ReportGroupsResponse, ReportsResponse } from "../../protocol/internal/moderation-rpc";
 import { SetShardsRequest, ShardConfigResponse } from "../../protocol/shards";
 import { CommentArchiveBackfillRequest } from "../../protocol/comment-backfill";
 import { BackfillRequest } from "../../protocol/backfill";
@@ -59,6 +60,7 @@ export const BODY_ROUTES: BodyRoute[] = [
   { name: "register", method: "PUT", path: (ids) => `/v1/targets/${t(ids)}`, schema: RegisterTargetBody, valid: () => ({ title: "Retitled" }), auth: true, targeted: true },
   { name: "add moderator", method: "POST", path: (ids) => `/v1/targets/${t(ids)}/moderators`, schema: ModeratorBody, valid: () => ({ userId: "fuzz-mod" }), auth: true, targeted: true },
   { name: "ban", method: "POST", path: (ids) => `/v1/targets/${t(ids)}/bans`, schema: BanBody, valid: () => ({ userId: "fuzz-banned" }), auth: true, targeted: true },
+  { name: "terms", method: "PUT", path: (ids) => `/v1/targets/${t(ids)}/terms`, schema: TermsBody, valid: () => ({ blocked: ["fuzz*"], suspect: [] }), auth: true, targeted: true },
   { name: "settings", method: "PATCH", path: (ids) => `/v1/targets/${t(ids)}/settings`, schema: SettingsPatch, valid: () => ({ slowModeSeconds: 5 }), auth: true, targeted: true },
   { name: "replace members", method: "PUT", path: (ids) => `/v1/targets/${t(ids)}/members`, schema: MembersBody, valid: () => ({ userIds: ["fuzz-member"] }), auth: true, targeted: true },
   { name: "add member", method: "POST", path: (ids) => `/v1/targets/${t(ids)}/members`, schema: MemberBody, valid: () => ({ userId: "fuzz-member" }), auth: true, targeted: true },
@@ -101,9 +103,12 @@ export const READ_ROUTES: ReadRoute[] = [
   { name: "one comment", path: (ids) => `/v1/targets/${t(ids)}/comments/${ids.comment}`, answer: Comment, keys: [], targeted: true },
   { name: "reaction users", path: (ids) => `/v1/targets/${t(ids)}/reactions/love/users`, answer: ReactionUsersPage, keys: ["limit", "cursor"], targeted: true },
   { name: "target info", path: (ids) => `/v1/targets/${t(ids)}`, answer: TargetInfo, keys: [], targeted: true },
-  { name: "bans", path: (ids) => `/v1/targets/${t(ids)}/bans`, answer: BansResponse, keys: [], targeted: true },
+  { name: "bans", path: (ids) => `/v1/targets/${t(ids)}/bans`, answer: BansPageResponse, keys: ["limit", "cursor"], targeted: true },
   { name: "members", path: (ids) => `/v1/targets/${t(ids)}/members`, answer: MembersResponse, keys: [], targeted: true },
   { name: "reports", path: (ids) => `/v1/targets/${t(ids)}/reports`, answer: ReportsResponse, keys: ["limit", "cursor"], targeted: true },
+  { name: "report groups", path: (ids) => `/v1/targets/${t(ids)}/reports/by-comment`, answer: ReportGroupsResponse, keys: ["limit", "cursor"], targeted: true },
+  { name: "terms", path: (ids) => `/v1/targets/${t(ids)}/terms`, answer: TermsBody, keys: [], targeted: true },
+  { name: "mod log", path: (ids) => `/v1/targets/${t(ids)}/modlog`, answer: ModLogResponse, keys: ["limit", "cursor"], targeted: true },
   { name: "series", path: (ids) => `/v1/analytics/targets/${t(ids)}`, answer: TargetSeriesResponse, keys: ["window"], targeted: true },
   { name: "top targets", path: () => "/v1/analytics/top", answer: TopResponse, keys: ["metric", "window", "limit"], targeted: false },
   { name: "shards", path: (ids) => `/v1/admin/targets/${t(ids)}/shards`, answer: ShardConfigResponse, keys: [], targeted: true },

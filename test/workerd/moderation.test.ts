@@ -84,6 +84,10 @@ describe("who may moderate", () => {
       ["POST", targetPath(target, "/members"), { userId: someone }],
       ["DELETE", targetPath(target, `/members/${someone}`), undefined],
       ["GET", targetPath(target, "/reports"), undefined],
+      ["GET", targetPath(target, "/terms"), undefined],
+      ["PUT", targetPath(target, "/terms"), { blocked: ["spam*"], suspect: [] }],
+      ["GET", targetPath(target, "/modlog"), undefined],
+      ["GET", targetPath(target, "/reports/by-comment"), undefined],
       ["PUT", targetPath(target), { title: "taken over" }],
       ["POST", targetPath(target, `/comments/${comment}/report`), { reason: "spam" }],
     ] as const;

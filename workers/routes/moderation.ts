@@ -5,10 +5,14 @@ import { banRoutes } from "./moderation/bans";
 import { memberRoutes } from "./moderation/members";
 import { reportRoutes } from "./moderation/reports";
 import { targetRoutes } from "./moderation/targets";
+import { termRoutes } from "./moderation/terms";
+import { modLogRoutes } from "./moderation/modlog";
 
-/** Target registration, moderators, bans, settings, members and reports (see docs/moderation.md). */
+/** Target registration, moderators, bans, settings, members, reports, terms and the mod log (see docs/moderation.md). */
 export const moderationRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook })
   .route("/", targetRoutes)
   .route("/", banRoutes)
   .route("/", memberRoutes)
-  .route("/", reportRoutes);
+  .route("/", reportRoutes)
+  .route("/", termRoutes)
+  .route("/", modLogRoutes);

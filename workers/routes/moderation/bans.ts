@@ -1,9 +1,10 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { Ban, BanBody, RoomSettings, SettingsPatch } from "../../../protocol/moderation";
-import { BansResponse, LiftBanResponse } from "../../../protocol/internal/moderation-rpc";
+import { BanCursor, BansPageResponse, BansQuery, LiftBanResponse } from "../../../protocol/internal/moderation-rpc";
+import { decodeCursor, encodeCursor } from "../../cursor";
 import { actorOf, requireUser } from "../../auth";
 import type { AppBindings } from "../../app-types";
-import { validationHook } from "../../errors";
+import { ApiError, validationHook } from "../../errors";
 import { bearerSecurity } from "../../openapi-common";
 import { unwrapRoom } from "../../room-result";
 import { roomFor } from "../../../platform/rooms";
@@ -32,11 +33,11 @@ const liftRoute = createRoute({
 const listRoute = createRoute({
   method: "get",
   path: "/v1/targets/{target}/bans",
-  summary: "Bans and timeouts in force, newest first (moderators)",
+  summary: "Bans and timeouts in force, newest first, cursor paged (moderators)",
   security: bearerSecurity,
   middleware: [requireUser] as const,
-  request: { params: TargetParams },
-  responses: { 200: json(BansResponse, "Active bans"), ...moderatorErrors },
+  request: { params: TargetParams, query: BansQuery },
+  responses: { 200: json(BansPageResponse, "One page of active bans; `nextCursor` null on the last"), ...moderatorErrors },
 });
 
 const settingsRoute = createRoute({
@@ -61,8 +62,13 @@ export const banRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationH
   })
   .openapi(listRoute, async (c) => {
     const { target } = c.req.valid("param");
-    const bans = unwrapRoom(await roomFor(c.env, target).listBans({ target, actor: actorOf(c.var.user, target) }));
-    return c.json({ bans }, 200);
+    const { cursor, limit } = c.req.valid("query");
+    const before = cursor === undefined ? undefined : (decodeCursor(cursor, BanCursor) ?? undefined);
+    if (cursor !== undefined && before === undefined) throw new ApiError(400, "invalid_request", "invalid cursor");
+    const page = unwrapRoom(
+      await roomFor(c.env, target).listBans({ target, actor: actorOf(c.var.user, target), limit, ...(before === undefined ? {} : { before }) }),
+    );
+    return c.json({ bans: page.bans, nextCursor: page.nextBefore === null ? null : encodeCursor(page.nextBefore) }, 200);
   })
   .openapi(settingsRoute, async (c) => {
     const { target } = c.req.valid("param");

@@ -1,8 +1,8 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { CommentId } from "../../../protocol/comments";
-import { Report, ReportBody } from "../../../protocol/moderation";
-import { ReportId, ReportsQuery, ReportsResponse } from "../../../protocol/internal/moderation-rpc";
+import { Report, ReportBody, ResolveReportsBody, ResolveReportsResult } from "../../../protocol/moderation";
+import { ReportGroupCursor, ReportGroupsResponse, ReportId, ReportsQuery, ReportsResponse } from "../../../protocol/internal/moderation-rpc";
 import { TargetId } from "../../../protocol/target";
 import { actorOf, requireUser } from "../../auth";
 import type { AppBindings } from "../../app-types";
@@ -11,7 +11,7 @@ import { ApiError, validationHook } from "../../errors";
 import { bearerSecurity, errorResponses } from "../../openapi-common";
 import { unwrapRoom } from "../../room-result";
 import { roomFor } from "../../../platform/rooms";
-import { json, moderatorErrors, TargetParams } from "./common";
+import { json, moderatorErrors, moderatorWriteErrors, TargetParams } from "./common";
 
 const reportRoute = createRoute({
   method: "post",
@@ -41,6 +41,33 @@ const listRoute = createRoute({
   responses: { 200: json(ReportsResponse, "One page of reports"), ...moderatorErrors },
 });
 
+const groupsRoute = createRoute({
+  method: "get",
+  path: "/v1/targets/{target}/reports/by-comment",
+  summary: "Open reports grouped by comment, the most recently reported first, with their count and newest reasons, cursor paged (moderators)",
+  security: bearerSecurity,
+  middleware: [requireUser] as const,
+  request: { params: TargetParams, query: ReportsQuery },
+  responses: { 200: json(ReportGroupsResponse, "One page of reported comments; `nextCursor` null on the last"), ...moderatorErrors },
+});
+
+const resolveRoute = createRoute({
+  method: "post",
+  path: "/v1/targets/{target}/reports/{commentId}/resolve",
+  summary: "Close a comment's reports: `dismiss` keeps the comment, `remove` deletes it; recorded in the mod log (moderators)",
+  security: bearerSecurity,
+  middleware: [requireUser] as const,
+  request: {
+    params: z.object({ target: TargetId, commentId: CommentId }),
+    body: { required: true, content: { "application/json": { schema: ResolveReportsBody } } },
+  },
+  responses: {
+    200: json(ResolveReportsResult, "The reports closed"),
+    ...moderatorWriteErrors,
+    404: { description: "The comment has no open reports", content: errorResponses[400].content },
+  },
+});
+
 const ReportsCursor = z.tuple([ReportId]);
 
 export const reportRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook })
@@ -61,4 +88,19 @@ export const reportRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validati
       await roomFor(c.env, target).listReports({ target, actor: actorOf(c.var.user, target), limit, ...(before ? { before } : {}) }),
     );
     return c.json({ reports: page.reports, nextCursor: page.nextBefore === null ? null : encodeCursor([page.nextBefore]) }, 200);
+  })
+  .openapi(groupsRoute, async (c) => {
+    const { target } = c.req.valid("param");
+    const { cursor, limit } = c.req.valid("query");
+    const before = cursor === undefined ? undefined : (decodeCursor(cursor, ReportGroupCursor) ?? undefined);
+    if (cursor !== undefined && before === undefined) throw new ApiError(400, "invalid_request", "invalid cursor");
+    const page = unwrapRoom(
+      await roomFor(c.env, target).listReportGroups({ target, actor: actorOf(c.var.user, target), limit, ...(before === undefined ? {} : { before }) }),
+    );
+    return c.json({ groups: page.groups, nextCursor: page.nextBefore === null ? null : encodeCursor(page.nextBefore) }, 200);
+  })
+  .openapi(resolveRoute, async (c) => {
+    const { target, commentId } = c.req.valid("param");
+    const resolution = c.req.valid("json");
+    return c.json(unwrapRoom(await roomFor(c.env, target).resolveReports({ target, actor: actorOf(c.var.user, target), commentId, resolution })), 200);
   });
