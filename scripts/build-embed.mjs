@@ -4,7 +4,8 @@
 //   embed/v1.js              a one-line module re-exporting the current build; revalidated often
 //   embed/v1/<name>-<hash>.js the build itself and its lazy chunks (locales; comments-<hash>.js, the
 //                             <engage-comments> section, and reactions-<hash>.js, the
-//                             <engage-reactions> bar, a build of their own): content-hashed,
+//                             <engage-reactions> bar, and moderation-view-<hash>.js, the
+//                             <engage-moderation> view, a build of their own): content-hashed,
 //                             immutable, and KEPT after later builds, so a page holding an older
 //                             v1.js never gets a 404 on a chunk it loads late
 //   embed/manifest.json      the current pinned URL with its SRI hash, and every kept file
@@ -89,15 +90,24 @@ export async function buildEmbed({ root, into, previous, keepFrom, minify = true
   // scripts/embed-size.mjs counts it for both.
   const extras = await esbuild.build({
     ...common,
-    entryPoints: { comments: join(root, "client", "embed", "comments", "section.ts"), reactions: join(root, "client", "embed", "reactions", "bar.ts") },
+    entryPoints: {
+      comments: join(root, "client", "embed", "comments", "section.ts"),
+      reactions: join(root, "client", "embed", "reactions", "bar.ts"),
+      "moderation-view": join(root, "client", "embed", "moderation", "view.ts"),
+    },
   });
   const commentsEntry = entryOf(extras.metafile, join("comments", "section.ts"));
   const reactionsEntry = entryOf(extras.metafile, join("reactions", "bar.ts"));
+  const moderationEntry = entryOf(extras.metafile, join("moderation", "view.ts"));
   const result = await esbuild.build({
     ...common,
     entryPoints: { v1: join(root, "client", "embed", "v1.ts") },
-    define: { COMMENTS_CHUNK: JSON.stringify(`./${basename(commentsEntry)}`), REACTIONS_CHUNK: JSON.stringify(`./${basename(reactionsEntry)}`) },
-    external: ["./comments-*", "./reactions-*"],
+    define: {
+      COMMENTS_CHUNK: JSON.stringify(`./${basename(commentsEntry)}`),
+      REACTIONS_CHUNK: JSON.stringify(`./${basename(reactionsEntry)}`),
+      MODERATION_CHUNK: JSON.stringify(`./${basename(moderationEntry)}`),
+    },
+    external: ["./comments-*", "./reactions-*", "./moderation-view-*"],
   });
   const entry = entryOf(result.metafile, "v1.ts");
   const outputs = { ...result.metafile.outputs, ...extras.metafile.outputs };
@@ -137,6 +147,7 @@ export async function buildEmbed({ root, into, previous, keepFrom, minify = true
     entry: entryName,
     comments: basename(commentsEntry),
     reactions: basename(reactionsEntry),
+    moderation: basename(moderationEntry),
     files: built,
     /** The source files each built file holds, by its name. */
     inputsOf: Object.fromEntries(Object.entries(outputs).map(([path, output]) => [basename(path), Object.keys(output.inputs)])),

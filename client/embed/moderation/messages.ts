@@ -1,0 +1,106 @@
+import type { Plural } from "../messages";
+import { catalogue } from "../catalogue";
+export { fill, plural } from "../comments/messages";
+
+/**
+ * <engage-moderation>'s catalogue: it ships only with the view's build. English only for now;
+ * other languages join as chunks the way the comment section's do (comments/messages.ts).
+ * Server refusals are worded here by code, never by the server's message.
+ */
+export const en = {
+  moderation: "Moderation",
+  moderatorsOnly: "This view is for the room's owner and moderators.",
+  signInToModerate: "Sign in as the room's owner or a moderator to moderate it.",
+  loading: "Loading…",
+  tabs: "Moderation sections",
+  reportsTab: "Reports",
+  bansTab: "Bans",
+  settingsTab: "Settings",
+  termsTab: "Terms",
+  logTab: "Mod log",
+  loadMore: "Load more",
+  confirm: "Confirm",
+  cancel: "Cancel",
+  unavailable: "This server does not offer this yet.",
+  // Reports
+  noReports: "No reports",
+  reportCount: { one: "{n} report", other: "{n} reports" } as Plural,
+  commentGone: "The comment is gone",
+  byOn: "{who}, {time}",
+  deleteComment: "Delete comment",
+  confirmDeleteComment: "Delete this comment for everyone?",
+  commentDeleted: "Comment deleted",
+  // Bans
+  banTitle: "Ban or time out a user",
+  userId: "User id",
+  duration: "For",
+  untilLifted: "Until lifted",
+  minutes: "{n} min",
+  hours: "{n} h",
+  days: "{n} d",
+  reason: "Reason (optional)",
+  ban: "Ban",
+  confirmBan: "Ban {name} until lifted?",
+  confirmTimeout: "Time {name} out for {time}?",
+  banned: "{name} is banned",
+  timedOut: "{name} is timed out until {time}",
+  bans: "Banned",
+  timeouts: "Timed out",
+  noBans: "No one is banned",
+  noTimeouts: "No one is timed out",
+  until: "until {time}",
+  by: "by {name}",
+  unban: "Unban {name}",
+  unbanned: "{name} may comment again",
+  // Settings
+  settingsTitle: "Room settings",
+  commentsOn: "Comments on",
+  membersOnly: "Members only",
+  slowMode: "Slow mode",
+  off: "Off",
+  seconds: "{n} s",
+  filter: "Blocked words",
+  filterMask: "Mask them",
+  filterReject: "Refuse the comment",
+  filterOff: "Allow",
+  maxLength: "Longest comment (characters)",
+  reactions: "Reactions (separated by spaces)",
+  save: "Save",
+  saved: "Settings saved",
+  // Terms
+  termsTitle: "Terms",
+  blocked: "Blocked terms, one per line",
+  suspect: "Suspect terms, one per line",
+  termsHint: "* stands for any letters. At most {n} terms of {max} characters each.",
+  saveTerms: "Save terms",
+  termsSaved: "Terms saved",
+  // Log
+  noLog: "Nothing yet",
+  logLine: "{who}: {action}",
+  actions: {
+    settings: "changed settings",
+    terms: "changed terms",
+    ban: "banned",
+    timeout: "timed out",
+    unban: "unbanned",
+    delete: "deleted a comment",
+    pin: "pinned a comment",
+    highlight: "highlighted a comment",
+    restrict: "restricted",
+    approve: "approved a comment",
+    deny: "denied a comment",
+    report_resolved: "resolved reports",
+    moderator_add: "made a moderator",
+    moderator_remove: "removed a moderator",
+  } as Record<string, string>,
+  // Refusals, by code.
+  failed: "Something went wrong, try again",
+  forbidden: "You are not allowed to do that",
+  sign_in: "Sign in to moderate",
+  unauthorized: "Sign in to moderate",
+  invalid_request: "The server refused that input",
+  comment_not_found: "That comment is gone",
+};
+export type ModerationMessages = typeof en;
+
+export const loadMessages = catalogue<ModerationMessages>(en, {});

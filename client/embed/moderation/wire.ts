@@ -1,0 +1,39 @@
+import * as z from "zod/mini";
+import { Ban } from "../../../protocol/mini/comments";
+
+/**
+ * The answers of routes that landed after main's mirrors (protocol/mini/): the room's terms
+ * (`GET/PUT /v1/targets/:target/terms`, issue 21) and its moderation log
+ * (`GET /v1/targets/:target/modlog`), read from the `terms` branch as it stood. ONE place to
+ * adjust at merge: once the server's schemas are on main, these move to protocol/mini/ with a
+ * case in test/workerd/mini-mirrors.test.ts. Fields the view does not need stay loose
+ * (optional, extra keys ignored), so a richer answer still reads.
+ */
+export const TERMS_LIMITS = { entriesPerList: 50, charactersPerEntry: 32 } as const;
+
+const TermList = z.array(z.string()).check(z.maxLength(TERMS_LIMITS.entriesPerList));
+export const Terms = z.object({ blocked: TermList, suspect: TermList });
+export type Terms = z.infer<typeof Terms>;
+
+const maybe = <T extends z.ZodMiniType>(schema: T) => z.optional(z.nullable(schema));
+
+/** One moderation action: who did what to whom, when, and why. */
+export const ModlogEntry = z.object({
+  id: maybe(z.string()),
+  at: z.union([z.string(), z.number()]),
+  /** The moderator. */
+  actor: z.string(),
+  action: z.string(),
+  /** The user acted upon, if any. */
+  subject: maybe(z.string()),
+  commentId: maybe(z.string()),
+  reason: maybe(z.string()),
+});
+export type ModlogEntry = z.infer<typeof ModlogEntry>;
+export const ModlogPage = z.object({ entries: z.array(ModlogEntry), nextCursor: maybe(z.string()) });
+
+/** Main's ban list is one answer; paged lists add a cursor beside it. */
+export const BansPage = z.object({ bans: z.array(Ban), nextCursor: maybe(z.string()) });
+
+/** Query string of a page after `cursor`. */
+export const pageQuery = (limit: number, cursor: string | null) => `?limit=${limit}${cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`}`;
