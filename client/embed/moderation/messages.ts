@@ -1,6 +1,5 @@
 import type { Plural } from "../messages";
 import { catalogue } from "../catalogue";
-export { fill, plural } from "../comments/messages";
 
 /**
  * <engage-moderation>'s catalogue: it ships only with the view's build. English only for now;
@@ -104,3 +103,15 @@ export const en = {
 export type ModerationMessages = typeof en;
 
 export const loadMessages = catalogue<ModerationMessages>(en, {});
+
+/** Fills `{name}` placeholders; a number is formatted for the locale. (The section's own copy would bring its catalogue along.) */
+export function fill(template: string, locale: string, values: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = values[name];
+    return value === undefined ? whole : typeof value === "number" ? new Intl.NumberFormat(locale).format(value) : value;
+  });
+}
+
+export function plural(forms: Plural, locale: string, n: number): string {
+  return fill(forms[new Intl.PluralRules(locale).select(n)] ?? forms.other, locale, { n });
+}
