@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { eventually, uniqueName, uniqueTarget } from "./browser";
+import { eventually, holdAnswers, uniqueName, uniqueTarget } from "./browser";
 import { SCREENSHOTS, useEmbedSite } from "./embed-site";
 
 // <engage-moderation> (client/embed/moderation/) on another site's page, under the host's
@@ -148,6 +148,8 @@ describe("<engage-moderation> with a moderator and a viewer", () => {
     for (let i = 0; i < 40 && (await focused(mod)) !== "reports"; i++) await mod.keyboard.press("Tab");
     expect(await focused(mod)).toBe("reports");
     const selected = () => text(mod, "engage-moderation [role=tab][aria-selected=true]");
+    // The ban list's answers arrive only once focus is in the ban form: its redraw must leave it there.
+    const bansRead = await holdAnswers(mod, /\/bans$/);
 
     await mod.keyboard.press("ArrowRight");
     expect(await focused(mod)).toBe("bans");
@@ -167,6 +169,9 @@ describe("<engage-moderation> with a moderator and a viewer", () => {
     await mod.keyboard.press("Tab");
     expect(await focused(mod)).toBe("panel-bans");
     await mod.keyboard.press("Tab");
+    expect(await focused(mod)).toBe("ban-user");
+    await bansRead.release();
+    await mod.waitForLoadState("networkidle");
     expect(await focused(mod)).toBe("ban-user");
     await mod.keyboard.type("site|dora");
     await mod.keyboard.press("Enter");

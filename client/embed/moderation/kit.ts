@@ -33,16 +33,21 @@ export function codeOf(error: unknown): string {
 export const when = (iso: string | number, locale: string) => new Date(iso).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" });
 
 /**
- * Redraws `container` with `draw`; focus that was on a control with a `data-key` goes to the
- * control with the same key after, else to `fallback` (never to <body>).
+ * Redraws `container` with `draw`; focus that was on a control the redraw replaced goes to the
+ * control with the same `data-key` after, else to `fallback` (never to <body>).
  */
 export function redraw(container: HTMLElement, draw: () => void, fallback?: () => HTMLElement | null): void {
   const root = container.getRootNode();
-  const active = root instanceof ShadowRoot || root instanceof Document ? root.activeElement : null;
-  const key = active instanceof HTMLElement && container.contains(active) ? active.dataset.key : undefined;
-  const hadFocus = active instanceof HTMLElement && container.contains(active);
+  const focusedNow = () => (root instanceof ShadowRoot || root instanceof Document ? root.activeElement : null);
+  const active = focusedNow();
+  if (!(active instanceof HTMLElement) || !container.contains(active)) {
+    draw();
+    return;
+  }
+  const key = active.dataset.key;
   draw();
-  if (!hadFocus) return;
+  // A control the redraw kept (the form above a list) keeps its focus.
+  if (focusedNow() === active) return;
   const again = key === undefined ? null : container.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`);
   (again ?? fallback?.())?.focus();
 }

@@ -64,9 +64,9 @@ export class LogPanel implements Panel {
         { part: "item" },
         el("time", { datetime: new Date(entry.at).toISOString(), part: "hint" }, when(entry.at, locale)),
         " ",
-        el("span", { dir: "auto" }, fill(t.logLine, locale, { who: entry.actor, action: t.actions[entry.action] ?? entry.action })),
-        ...(entry.subject ? [" ", el("span", { part: "who", dir: "auto" }, entry.subject)] : []),
-        ...(entry.reason ? [" ", el("span", { part: "hint", dir: "auto" }, `(${entry.reason})`)] : []),
+        el("span", { dir: "auto" }, fill(t.logLine, locale, { who: entry.moderator, action: t.actions[entry.action] ?? entry.action })),
+        ...(entry.userId ? [" ", el("span", { part: "who", dir: "auto" }, entry.userId)] : []),
+        ...[entry.detail, entry.reason].filter((note) => note !== undefined && note !== null && note !== "").map((note) => el("span", { part: "hint", dir: "auto" }, ` (${note})`)),
       );
     this.list.replaceChildren(...(this.unavailable ? [el("li", { part: "empty" }, t.unavailable)] : this.entries.length === 0 ? [el("li", { part: "empty" }, t.noLog)] : this.entries.map(line)));
     this.more.hidden = this.cursor === null;

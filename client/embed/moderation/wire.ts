@@ -17,17 +17,22 @@ export type Terms = z.infer<typeof Terms>;
 
 const maybe = <T extends z.ZodMiniType>(schema: T) => z.optional(z.nullable(schema));
 
-/** One moderation action: who did what to whom, when, and why. */
+/**
+ * One moderation action: who did what to whom, when, and why (the terms branch's ModLogEntry:
+ * id, at, moderator, action, userId, commentId, reason, detail). `action` stays a string, so an
+ * action added later still reads (shown by its code until the catalogue has words for it).
+ */
 export const ModlogEntry = z.object({
-  id: maybe(z.string()),
-  at: z.union([z.string(), z.number()]),
-  /** The moderator. */
-  actor: z.string(),
+  id: maybe(z.union([z.number(), z.string()])),
+  at: z.string(),
+  moderator: z.string(),
   action: z.string(),
   /** The user acted upon, if any. */
-  subject: maybe(z.string()),
+  userId: maybe(z.string()),
   commentId: maybe(z.string()),
   reason: maybe(z.string()),
+  /** A short note from the room: the settings changed, the list sizes, a timeout's length. */
+  detail: maybe(z.string()),
 });
 export type ModlogEntry = z.infer<typeof ModlogEntry>;
 export const ModlogPage = z.object({ entries: z.array(ModlogEntry), nextCursor: maybe(z.string()) });
