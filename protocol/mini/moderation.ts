@@ -13,3 +13,5 @@ export const ReportsResponse = z.object({ reports: z.array(Report), nextCursor: 
 export const MembersResponse = z.object({ members: z.array(UserId) });
 
 export type Report = z.infer<typeof Report>;
+export const ModeratorsResponse = z.object({ moderators: z.array(UserId) });
+export const MemberChangeResponse = z.object({ userId: UserId, member: z.boolean(), changed: z.boolean() });

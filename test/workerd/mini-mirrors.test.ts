@@ -9,7 +9,7 @@ import * as mini from "../../protocol/mini/live";
 import * as miniComments from "../../protocol/mini/comments";
 import { Comment, CommentsPage, DeletedComment, TopCommentsResponse } from "../../protocol/comments";
 import { Ban, Report, RoomSettings, TargetInfo } from "../../protocol/moderation";
-import { BansResponse, LiftBanResponse, MembersResponse, ReportsResponse } from "../../protocol/internal/moderation-rpc";
+import { BansResponse, LiftBanResponse, MemberChangeResponse, MembersResponse, ModeratorsResponse, ReportsResponse } from "../../protocol/internal/moderation-rpc";
 import { z } from "zod";
 import * as miniRest from "../../protocol/mini/rest";
 import * as miniModeration from "../../protocol/mini/moderation";
@@ -157,6 +157,8 @@ describe("the zod/mini mirrors of the server's schemas", () => {
       [Report, miniModeration.Report, [report]],
       [ReportsResponse, miniModeration.ReportsResponse, [{ reports: [report, { ...report, reason: "rude" }], nextCursor: "eyJiIjoiMSJ9" }, { reports: [], nextCursor: null }]],
       [MembersResponse, miniModeration.MembersResponse, [{ members: ["site|ana", "site|bo"] }, { members: [] }]],
+      [ModeratorsResponse, miniModeration.ModeratorsResponse, [{ moderators: ["site|ana"] }, { moderators: [] }]],
+      [MemberChangeResponse, miniModeration.MemberChangeResponse, [{ userId: "site|bo", member: true, changed: false }]],
     ];
     for (const [classic, mirror, fixtures] of cases) {
       const { differ, accepted, refused } = verdicts(classic, mirror, [...fixtures, ...fixtures.flatMap(mutations)]);

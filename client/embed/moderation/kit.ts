@@ -15,7 +15,7 @@ export interface PanelContext {
 }
 
 export interface Panel {
-  readonly key: "reports" | "bans" | "settings" | "terms" | "log";
+  readonly key: "reports" | "bans" | "settings" | "terms" | "log" | "people";
   readonly element: HTMLElement;
   tabLabel(): string;
   /** Reads the panel's list again; the focused control, if redrawn, keeps focus. */

@@ -7,6 +7,7 @@ import { button, el } from "../comments/dom";
 import { BansPanel } from "./bans-panel";
 import { codeOf, type Panel, type PanelContext } from "./kit";
 import { LogPanel } from "./log-panel";
+import { PeoplePanel } from "./people-panel";
 import { en, loadMessages, type ModerationMessages } from "./messages";
 import { ReportsPanel } from "./reports-panel";
 import { SettingsPanel } from "./settings-panel";
@@ -27,7 +28,7 @@ export const mount: Chunk["mount"] = (root, hub, token) => new ModerationView(ro
 
 /**
  * `<engage-moderation target="...">`: the room's moderation in tabs (reports, bans and
- * timeouts, settings, terms, the mod log), for its owner and moderators. Anyone else sees a
+ * timeouts, settings, terms, the mod log, its people), for its owner and moderators. Anyone else sees a
  * short note; the server refuses them anyway. Follows the room over the page's one socket for
  * the target: settings as announced, comment changes re-read the open list, every hello (a
  * sign-in, a reconnect) reads the room's staff and the open list again.
@@ -71,7 +72,7 @@ class ModerationView implements Shown {
     };
     this.settings = new SettingsPanel(ctx);
     this.reports = new ReportsPanel(ctx);
-    this.panels = [this.reports, new BansPanel(ctx), this.settings, new TermsPanel(ctx), new LogPanel(ctx)];
+    this.panels = [this.reports, new BansPanel(ctx), this.settings, new TermsPanel(ctx), new LogPanel(ctx), new PeoplePanel(ctx)];
     this.selected = this.panels[0]!;
     for (const panel of this.panels) {
       const tab = button("", { role: "tab", id: `tab-${panel.key}`, "aria-controls": `panel-${panel.key}`, "data-tab": panel.key }, () => this.select(panel));
