@@ -187,7 +187,7 @@ describe("<engage-moderation> with a moderator and a viewer", () => {
     await until(mod, 'engage-moderation li[data-user="site|dora"] [part=who]', "site|dora");
   });
 
-  it("shows others a short note instead of the tools, and the server refuses them anyway", async () => {
+  it("shows others a short note instead of the tools (in their language), and the server refuses them anyway", async () => {
     const viewer = uniqueName("vi");
     const { target } = await room(viewer);
     const page = await open(target, "&moderation=1");
@@ -196,6 +196,9 @@ describe("<engage-moderation> with a moderator and a viewer", () => {
     await until(page, "engage-moderation [part=note]", "This view is for the room's owner and moderators.");
     expect(await page.locator("engage-moderation [role=tablist]").isVisible()).toBe(false);
     expect((await call(viewer, "GET", `/v1/targets/${encodeURIComponent(target)}/bans`)).status).toBe(403);
+    // Its words come from its own catalogue, German here (a chunk of the view's build).
+    const german = await open(target, "&moderation=1&locale=de");
+    await until(german, "engage-moderation [part=note]", "Melde dich als Inhaber oder Moderator des Raums an, um ihn zu moderieren.");
   });
 
   it("lets the owner make the viewer a moderator from People, whose view opens on their next sign-in, and take it back after a confirmation", async () => {

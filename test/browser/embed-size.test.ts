@@ -68,6 +68,8 @@ describe("the embed's size", () => {
     expect(size.moderation.files.map((f) => unhashed(f.file))).toEqual(["v1/moderation-view"]);
     expect(size.moderation.totalGzip).toBe(size.totalGzip + size.moderation.files.reduce((sum, f) => sum + f.gzip, 0));
     expect(size.moderation.totalGzip).toBeLessThanOrEqual(z.number().parse(MODERATION_BUDGET_BYTES));
+    // Its other languages are chunks of its own build, fetched only when shown.
+    expect(size.moderation.lazy.map((f) => unhashed(f.file))).toEqual(expect.arrayContaining(["v1/de", "v1/es", "v1/ja"]));
     // Its own build: the comment section and the like button's page carry none of it.
     expect(size.comments.inputs.filter((input) => input.includes("client/embed/moderation/"))).toEqual([]);
     expect(size.inputs.filter((input) => input.includes("client/embed/moderation/"))).toEqual([]);

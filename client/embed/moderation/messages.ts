@@ -2,8 +2,8 @@ import type { Plural } from "../messages";
 import { catalogue } from "../catalogue";
 
 /**
- * <engage-moderation>'s catalogue: it ships only with the view's build. English only for now;
- * other languages join as chunks the way the comment section's do (comments/messages.ts).
+ * <engage-moderation>'s catalogue: it ships only with the view's build. English is here; other
+ * languages are chunks of that build loaded on demand (as the comment section's are).
  * Server refusals are worded here by code, never by the server's message.
  */
 export const en = {
@@ -120,7 +120,13 @@ export const en = {
 };
 export type ModerationMessages = typeof en;
 
-export const loadMessages = catalogue<ModerationMessages>(en, {});
+const LOADERS: Record<string, () => Promise<{ messages: ModerationMessages }>> = {
+  de: () => import("./locales/de"),
+  es: () => import("./locales/es"),
+  ja: () => import("./locales/ja"),
+};
+/** The catalogue for a locale the element picked (i18n.ts pickLocale); English if it cannot load. */
+export const loadMessages = catalogue<ModerationMessages>(en, LOADERS);
 
 /** Fills `{name}` placeholders; a number is formatted for the locale. (The section's own copy would bring its catalogue along.) */
 export function fill(template: string, locale: string, values: Record<string, string | number>): string {
