@@ -29,6 +29,8 @@ export const en = {
   deleteComment: "Delete comment",
   confirmDeleteComment: "Delete this comment for everyone?",
   commentDeleted: "Comment deleted",
+  dismiss: "Dismiss reports",
+  dismissed: "Reports dismissed",
   // Bans
   banTitle: "Ban or time out a user",
   userId: "User id",

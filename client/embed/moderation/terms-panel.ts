@@ -18,8 +18,8 @@ export class TermsPanel implements Panel {
   private readonly labels = { blocked: el("span", {}), suspect: el("span", {}) };
   private readonly save = el("button", { type: "submit", part: "action", "data-action": "save-terms" });
   private readonly form: HTMLFormElement;
-  /** The lists as last read, to tell whether the moderator has unsaved edits. */
-  private shown: Terms | null = null;
+  /** The moderator typed since the lists were last shown: a read answering late must not overwrite that. */
+  private edited = false;
 
   constructor(private readonly ctx: PanelContext) {
     this.form = el("form", { "aria-labelledby": "terms-title" }, this.title, this.hint, el("label", { part: "stack" }, this.labels.blocked, this.blocked), el("label", { part: "stack" }, this.labels.suspect, this.suspect), this.save);
@@ -27,6 +27,7 @@ export class TermsPanel implements Panel {
       event.preventDefault();
       void this.put();
     });
+    for (const box of [this.blocked, this.suspect]) box.addEventListener("input", () => (this.edited = true));
     this.element.append(this.form);
     this.relabel();
   }
@@ -37,12 +38,13 @@ export class TermsPanel implements Panel {
 
   /** Unsaved edits are the moderator's: a re-read must not overwrite them. */
   busy(): boolean {
-    return this.shown !== null && (this.blocked.value !== this.shown.blocked.join("\n") || this.suspect.value !== this.shown.suspect.join("\n"));
+    return this.edited;
   }
 
   async load(): Promise<void> {
     try {
-      this.show(await this.ctx.api.write("GET", "/terms", undefined, Terms));
+      const terms = await this.ctx.api.write("GET", "/terms", undefined, Terms);
+      if (!this.edited) this.show(terms);
     } catch (error) {
       this.fail(error);
     }
@@ -59,7 +61,7 @@ export class TermsPanel implements Panel {
   }
 
   private show(terms: Terms): void {
-    this.shown = terms;
+    this.edited = false;
     this.blocked.value = terms.blocked.join("\n");
     this.suspect.value = terms.suspect.join("\n");
   }

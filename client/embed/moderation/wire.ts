@@ -37,6 +37,12 @@ export const ModlogEntry = z.object({
 export type ModlogEntry = z.infer<typeof ModlogEntry>;
 export const ModlogPage = z.object({ entries: z.array(ModlogEntry), nextCursor: maybe(z.string()) });
 
+/** Open reports grouped by comment (`GET …/reports/by-comment`), the most recently reported first. */
+export const ReportGroup = z.object({ commentId: z.string(), count: z.number(), reasons: z.array(z.string()), firstAt: z.string(), lastAt: z.string() });
+export const ReportGroupsPage = z.object({ groups: z.array(ReportGroup), nextCursor: maybe(z.string()) });
+/** `POST …/reports/:commentId/resolve {action: "dismiss" | "remove"}`. */
+export const ResolveResult = z.object({ commentId: z.string(), resolved: z.number(), removed: z.boolean() });
+
 /** Main's ban list is one answer; paged lists add a cursor beside it. */
 export const BansPage = z.object({ bans: z.array(Ban), nextCursor: maybe(z.string()) });
 

@@ -22,6 +22,8 @@ export const messages: ModerationMessages = {
   deleteComment: "Kommentar löschen",
   confirmDeleteComment: "Diesen Kommentar für alle löschen?",
   commentDeleted: "Kommentar gelöscht",
+  dismiss: "Meldungen verwerfen",
+  dismissed: "Meldungen verworfen",
   banTitle: "Eine Person sperren oder pausieren",
   userId: "Benutzer-ID",
   duration: "Für",

@@ -22,6 +22,8 @@ export const messages: ModerationMessages = {
   deleteComment: "Eliminar comentario",
   confirmDeleteComment: "¿Eliminar este comentario para todos?",
   commentDeleted: "Comentario eliminado",
+  dismiss: "Descartar denuncias",
+  dismissed: "Denuncias descartadas",
   banTitle: "Bloquear o suspender a alguien",
   userId: "ID de usuario",
   duration: "Durante",

@@ -22,6 +22,8 @@ export const messages: ModerationMessages = {
   deleteComment: "コメントを削除",
   confirmDeleteComment: "このコメントを全員に対して削除しますか？",
   commentDeleted: "コメントを削除しました",
+  dismiss: "報告を却下",
+  dismissed: "報告を却下しました",
   banTitle: "ユーザーをブロックまたは一時停止",
   userId: "ユーザー ID",
   duration: "期間",
