@@ -44,13 +44,18 @@ const zodNamespace = {
 /**
  * The page's <engage-comments> (client/embed/comments.ts) imports the comment section's own
  * build, as it does on other sites: the page points it at the embed's hashed file beside it
- * (/embed/v1/comments-<hash>.js), so the page and other sites load the same section file.
+ * (/embed/v1/comments-<hash>.js), so the page and other sites load the same section file; the
+ * same for <engage-moderation>'s view (/embed/v1/moderation-view-<hash>.js).
  */
-function options(into, commentsChunk, plugins = []) {
+function options(into, chunks, plugins = []) {
   return {
     // The embed's <engage-reactions> imports its bar by a name the embed build fills in with the
     // hashed file (scripts/build-embed.mjs); the page names the source, so its one bundle holds it.
-    define: { COMMENTS_CHUNK: JSON.stringify(`./embed/v1/${commentsChunk}`), REACTIONS_CHUNK: JSON.stringify("./reactions/bar") },
+    define: {
+      COMMENTS_CHUNK: JSON.stringify(`./embed/v1/${chunks.comments}`),
+      MODERATION_CHUNK: JSON.stringify(`./embed/v1/${chunks.moderation}`),
+      REACTIONS_CHUNK: JSON.stringify("./reactions/bar"),
+    },
     external: ["./embed/*"],
     entryPoints: [join(SOURCE, "main.ts")],
     outfile: join(into, "app.js"),
@@ -79,18 +84,19 @@ if (process.argv.includes("--watch")) {
   // The page bundles the embed's elements (client/web/elements.ts imports client/embed/v1.ts),
   // so every change under client/embed rebuilds the page; the embed as served to other sites
   // (/embed/v1.js) is rebuilt with it.
-  let commentsChunk = (await buildEmbed({ root: ROOT, into: OUT, previous: OUT, minify: false })).comments;
+  const first = await buildEmbed({ root: ROOT, into: OUT, previous: OUT, minify: false });
+  let chunks = { comments: first.comments, moderation: first.moderation };
   let context;
   const rebuildEmbed = {
     name: "rebuild-embed",
     setup: (build) =>
       build.onEnd(async () => {
         try {
-          const { comments } = await buildEmbed({ root: ROOT, into: OUT, previous: OUT, minify: false });
+          const { comments, moderation } = await buildEmbed({ root: ROOT, into: OUT, previous: OUT, minify: false });
           console.log("rebuilt the embed");
-          // A changed section has a new hash: the page is built again pointing at it (after this build ends).
-          if (comments !== commentsChunk) {
-            commentsChunk = comments;
+          // A changed section or view has a new hash: the page is built again pointing at it (after this build ends).
+          if (comments !== chunks.comments || moderation !== chunks.moderation) {
+            chunks = { comments, moderation };
             setTimeout(() => void context.dispose().then(watch), 0);
           }
         } catch (error) {
@@ -99,7 +105,7 @@ if (process.argv.includes("--watch")) {
       }),
   };
   const watch = async () => {
-    context = await esbuild.context(options(OUT, commentsChunk, [rebuildEmbed]));
+    context = await esbuild.context(options(OUT, chunks, [rebuildEmbed]));
     await context.watch();
   };
   await watch();
@@ -113,7 +119,7 @@ if (process.argv.includes("--watch")) {
   const staging = await mkdtemp(join(ROOT, "dist", ".web-"));
   try {
     const embed = await buildEmbed({ root: ROOT, into: staging, previous: OUT, keepFrom });
-    await esbuild.build(options(staging, embed.comments));
+    await esbuild.build(options(staging, embed));
     const built = await filesUnder(staging);
     for (const name of built) {
       await mkdir(join(OUT, name, ".."), { recursive: true });

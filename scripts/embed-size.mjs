@@ -2,7 +2,8 @@
 // the static imports from /embed/v1.js, the files a page loads before any element works (lazy
 // chunks, such as non-default locales, are listed apart), then the comment section's file that
 // v1 loads when a page shows <engage-comments> (its moderation tools and locales listed apart),
-// and the reaction bar's that it loads for <engage-reactions>. Each file is minified and counted
+// the reaction bar's that it loads for <engage-reactions>, and the moderation view's for
+// <engage-moderation>. Each file is minified and counted
 // gzipped at level 9, as `gzip -9` would, since each is its own response.
 //   node scripts/embed-size.mjs      prints the sizes
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -18,6 +19,8 @@ export const LIKE_AND_COUNT_BUDGET_BYTES = 15_000;
 export const COMMENTS_BUDGET_BYTES = 35_000;
 /** Ours, not the issue's: `<engage-reactions>`, v1 plus the bar's own build (measured 15,631 B when set). */
 export const REACTIONS_BUDGET_BYTES = 16_000;
+/** Ours, not the issue's: `<engage-moderation>`, v1 plus the view's own build (measured 32,804 B when set, with the People tab, report triage and lazy locales). */
+export const MODERATION_BUDGET_BYTES = 34_000;
 
 const STATIC_IMPORT = /(?:^|[;}\s])(?:import|export)\s*(?:[\w*{}\s,$]*?\s*from\s*)?["'](\.{1,2}\/[^"']+)["']/g;
 const DYNAMIC_IMPORT = /\bimport\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g;
@@ -43,9 +46,9 @@ async function graph(dir, entry) {
 export async function measureEmbed() {
   const scratch = await mkdtemp(join(tmpdir(), "embed-size-"));
   try {
-    const { comments, reactions, inputsOf } = await buildEmbed({ root: ROOT, into: scratch });
+    const { comments, reactions, moderation, inputsOf } = await buildEmbed({ root: ROOT, into: scratch });
     const dir = join(scratch, EMBED_DIR);
-    const extras = new Set([comments, reactions].map((file) => join(HASHED_DIR, file)));
+    const extras = new Set([comments, reactions, moderation].map((file) => join(HASHED_DIR, file)));
     /** What a page loads from `entry` on (less what it already has, `skip`), and the chunks it may load later. */
     const listed = async (entry, skip) => {
       const { loaded, lazy } = await graph(dir, entry);
@@ -62,7 +65,15 @@ export async function measureEmbed() {
       const { files, lazy, inputs, gzip } = await listed(join(HASHED_DIR, file), new Set(v1.loaded.keys()));
       return { files, lazy, inputs, totalGzip: v1.gzip + gzip };
     };
-    return { files: v1.files, lazy: v1.lazy, inputs: v1.inputs, totalGzip: v1.gzip, comments: await extra(comments), reactions: await extra(reactions) };
+    return {
+      files: v1.files,
+      lazy: v1.lazy,
+      inputs: v1.inputs,
+      totalGzip: v1.gzip,
+      comments: await extra(comments),
+      reactions: await extra(reactions),
+      moderation: await extra(moderation),
+    };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -78,4 +89,7 @@ if (process.argv[1] === import.meta.filename) {
   for (const f of size.comments.lazy) console.log(`lazy ${f.file}\t${f.gzip} B gzip -9`);
   for (const f of size.reactions.files) console.log(`${f.file}\t${f.bytes} B minified\t${f.gzip} B gzip -9`);
   console.log(`loaded for <engage-reactions>: ${size.reactions.totalGzip} B gzip -9 (budget ${REACTIONS_BUDGET_BYTES} B)`);
+  for (const f of size.moderation.files) console.log(`${f.file}\t${f.bytes} B minified\t${f.gzip} B gzip -9`);
+  console.log(`loaded for <engage-moderation>: ${size.moderation.totalGzip} B gzip -9 (budget ${MODERATION_BUDGET_BYTES} B)`);
+  for (const f of size.moderation.lazy) console.log(`lazy ${f.file}\t${f.gzip} B gzip -9`);
 }

@@ -12,14 +12,16 @@ import { EngageComments } from "./comments";
 import { EngageCount } from "./count";
 import { define } from "./element";
 import { EngageLike } from "./like";
+import { EngageModeration } from "./moderation";
 import { EngageReactions } from "./reactions";
 import { EngageViewers } from "./viewers";
 
 export { configure, type EmbedOptions, type TokenProvider } from "./config";
-export { EngageComments, EngageCount, EngageLike, EngageReactions, EngageViewers };
+export { EngageComments, EngageCount, EngageLike, EngageModeration, EngageReactions, EngageViewers };
 
 define("engage-like", EngageLike);
 define("engage-count", EngageCount);
 define("engage-viewers", EngageViewers);
 define("engage-reactions", EngageReactions);
 define("engage-comments", EngageComments);
+define("engage-moderation", EngageModeration);

@@ -1,7 +1,7 @@
 // The page's like, reactions, viewers and counts are the embed's own elements (client/embed,
 // docs/embed.md): one UI to keep good. Importing the embed defines them.
 import "../embed/v1";
-import type { EngageComments, EngageCount, EngageLike, EngageReactions, EngageViewers } from "../embed/v1";
+import type { EngageComments, EngageCount, EngageLike, EngageModeration, EngageReactions, EngageViewers } from "../embed/v1";
 
 declare global {
   interface HTMLElementTagNameMap {
@@ -10,6 +10,7 @@ declare global {
     "engage-reactions": EngageReactions;
     "engage-viewers": EngageViewers;
     "engage-comments": EngageComments;
+    "engage-moderation": EngageModeration;
   }
 }
 

@@ -23,8 +23,8 @@ const demoTitle = (target: string) => DEMO_TARGETS.find((d) => d.target === targ
 
 /**
  * The page of one target: the embed's like, reactions, viewer and comment elements (the
- * comment section holds the moderation tools and room controls too), the sparkline and the
- * claim button. Everything live comes over the embed's one socket for this target
+ * comment section holds the per-comment moderation tools), <engage-moderation> for the room's
+ * owner and moderators, the sparkline and the claim button. Everything live comes over the embed's one socket for this target
  * (client/embed/hub.ts), so a visitor is one viewer.
  * Returns a function that tears it down.
  */
@@ -37,7 +37,7 @@ export function mountTargetPage(root: HTMLElement, target: string, deps: PageDep
 
   const titleText = () => info?.title ?? demoTitle(target) ?? target;
   const title = h("h1", { "data-testid": "target-title" }, titleText());
-  const element = <K extends "engage-like" | "engage-reactions" | "engage-viewers" | "engage-comments">(tag: K, testId: string) =>
+  const element = <K extends "engage-like" | "engage-reactions" | "engage-viewers" | "engage-comments" | "engage-moderation">(tag: K, testId: string) =>
     h(tag, { target, theme: "auto", "data-testid": testId });
   const like = element("engage-like", "like");
   const reactions = element("engage-reactions", "reactions");
@@ -45,6 +45,9 @@ export function mountTargetPage(root: HTMLElement, target: string, deps: PageDep
   const sparkline = new LikeSparkline();
   const comments = element("engage-comments", "comments");
   const ownership = h("div", { class: "ownership", "data-testid": "ownership" });
+  // The room's moderation (reports, bans, settings, terms, the mod log) in its own region, for
+  // its owner and moderators only: a reader's page never loads the view's file.
+  const moderationPanel = h("div", { class: "moderation-panel", "data-testid": "moderation-panel" });
 
   like.addEventListener("engage-liked", (event) => {
     const detail = (event as CustomEvent<{ liked: boolean; count: number }>).detail;
@@ -58,6 +61,7 @@ export function mountTargetPage(root: HTMLElement, target: string, deps: PageDep
     h("div", { class: "engagement" }, like, viewers, sparkline.element),
     reactions,
     ownership,
+    moderationPanel,
     comments,
   );
 
@@ -91,6 +95,20 @@ export function mountTargetPage(root: HTMLElement, target: string, deps: PageDep
     setText(title, titleText());
     document.title = `${titleText()} · live`;
     renderOwnership();
+    renderModeration();
+  };
+
+  let moderation: HTMLElement | null = null;
+  const renderModeration = () => {
+    const me = userId();
+    const moderates = me !== null && info !== null && (info.owner === me || info.moderators.includes(me));
+    if (moderates && moderation === null) {
+      moderation = element("engage-moderation", "moderation");
+      replaceChildren(moderationPanel, moderation);
+    } else if (!moderates && moderation !== null) {
+      moderation = null;
+      replaceChildren(moderationPanel);
+    }
   };
 
   const renderOwnership = () => {

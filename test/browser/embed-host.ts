@@ -26,6 +26,8 @@ const Choice = z.object({
   locale: z.string().regex(/^[a-z]{2}$/).optional(),
   /** Adds the post's <engage-comments> below it. */
   comments: z.literal("1").optional(),
+  /** Adds <engage-moderation> for the post below it. */
+  moderation: z.literal("1").optional(),
 });
 
 // The page's script, a file of the site (script-src allows no inline script).
@@ -66,7 +68,7 @@ function page(choice: z.infer<typeof Choice>): string {
 <engage-count${attributes({ target: choice.target, ...common })}></engage-count></p>
 <p><engage-reactions${attributes({ target: choice.target, ...common })}></engage-reactions></p></article>${
           choice.comments === undefined ? "" : `<engage-comments${attributes({ target: choice.target, ...common })}></engage-comments>`
-        }`;
+        }${choice.moderation === undefined ? "" : `<engage-moderation${attributes({ target: choice.target, ...common })}></engage-moderation>`}`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>a site</title><link rel="stylesheet" href="/site.css"></head>
 <body${choice.theme === "dark" ? ' class="dark"' : ""}>${body}<script type="module" src="/host.js"></script></body></html>`;
 }

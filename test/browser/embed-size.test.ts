@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 // @ts-expect-error -- a plain .mjs script shared with `node scripts/embed-size.mjs`; its shape is checked below.
-import { COMMENTS_BUDGET_BYTES, LIKE_AND_COUNT_BUDGET_BYTES, measureEmbed, REACTIONS_BUDGET_BYTES } from "../../scripts/embed-size.mjs";
+import { COMMENTS_BUDGET_BYTES, LIKE_AND_COUNT_BUDGET_BYTES, measureEmbed, MODERATION_BUDGET_BYTES, REACTIONS_BUDGET_BYTES } from "../../scripts/embed-size.mjs";
 import { z } from "zod";
 
 // The embed's cost to a page (issue 19): every script a page loads from us before
@@ -16,6 +16,7 @@ const Size = z.object({
   totalGzip: z.number(),
   comments: z.object({ files: Files, lazy: Lazy, inputs: z.array(z.string()), totalGzip: z.number() }),
   reactions: z.object({ files: Files, lazy: Lazy, inputs: z.array(z.string()), totalGzip: z.number() }),
+  moderation: z.object({ files: Files, lazy: Lazy, inputs: z.array(z.string()), totalGzip: z.number() }),
 });
 const unhashed = (file: string) => file.replace(/-[A-Z0-9]{8}\.js$/, "");
 
@@ -60,5 +61,18 @@ describe("the embed's size", () => {
     // hub, parser or locale of its own.
     expect(size.reactions.inputs.filter((input) => /client\/embed\/(hub|socket|i18n|locales\/)|zod|protocol\//.test(input))).toEqual([]);
     expect(size.reactions.lazy).toEqual([]);
+  });
+
+  it(`loads at most ${MODERATION_BUDGET_BYTES} B (gzip -9) for <engage-moderation>: v1, then the view's own build, which no reader's page fetches`, async () => {
+    const size = Size.parse(await measureEmbed());
+    expect(size.moderation.files.map((f) => unhashed(f.file))).toEqual(["v1/moderation-view"]);
+    expect(size.moderation.totalGzip).toBe(size.totalGzip + size.moderation.files.reduce((sum, f) => sum + f.gzip, 0));
+    expect(size.moderation.totalGzip).toBeLessThanOrEqual(z.number().parse(MODERATION_BUDGET_BYTES));
+    // Its other languages are chunks of its own build, fetched only when shown.
+    expect(size.moderation.lazy.map((f) => unhashed(f.file))).toEqual(expect.arrayContaining(["v1/de", "v1/es", "v1/ja"]));
+    // Its own build: the comment section and the like button's page carry none of it.
+    expect(size.comments.inputs.filter((input) => input.includes("client/embed/moderation/"))).toEqual([]);
+    expect(size.inputs.filter((input) => input.includes("client/embed/moderation/"))).toEqual([]);
+    expect(size.moderation.inputs.filter((input) => /zod\/v4\/classic|protocol\/(live|comments|moderation)\.ts$|partysocket/.test(input))).toEqual([]);
   });
 });

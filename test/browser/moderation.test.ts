@@ -22,6 +22,9 @@ describe("moderation in the browser", () => {
     const { owner, viewer } = await ownedRoom();
     expect(await commentsPart(owner.page, "moderation-panel").isVisible()).toBe(true);
     expect(await commentsPart(viewer.page, "moderation-panel").isVisible()).toBe(false);
+    // The room's moderation view (<engage-moderation>) is the owner's too; a viewer's page has none.
+    await owner.page.locator("[data-testid=moderation] [role=tablist]").waitFor({ timeout: 5_000 });
+    expect(await viewer.page.locator("engage-moderation").count()).toBe(0);
     const text = `viewer says ${crypto.randomUUID().slice(0, 6)}`;
     await postComment(viewer, text);
     await eventually(async () => (await commentsWithText(owner.page, text).count()) === 1, 5_000, "owner sees the comment");
@@ -60,13 +63,14 @@ describe("moderation in the browser", () => {
   it("turns comments off and on, and sets slow mode, for the viewer's composer", async () => {
     const { owner, viewer } = await ownedRoom();
     const input = composerInput(viewer.page);
-    await owner.page.getByLabel("Comments on").uncheck();
+    // The section's own controls: the page's <engage-moderation> has the same labels.
+    await owner.page.getByTestId("comments").getByLabel("Comments on").uncheck();
     await eventually(async () => await input.isDisabled(), 5_000, "viewer's composer disabled");
     expect(await viewer.page.getByText("Comments are turned off").count()).toBe(1);
-    await owner.page.getByLabel("Comments on").check();
+    await owner.page.getByTestId("comments").getByLabel("Comments on").check();
     await eventually(async () => !(await input.isDisabled()), 5_000, "viewer's composer enabled again");
 
-    await owner.page.getByLabel("Slow mode").selectOption("30");
+    await owner.page.getByTestId("comments").getByLabel("Slow mode").selectOption("30");
     await eventually(async () => (await viewer.page.getByText("Slow mode: one comment every 30 s").count()) === 1, 5_000, "slow mode hint");
     await postComment(viewer, `first ${crypto.randomUUID().slice(0, 6)}`);
     const second = `too soon ${crypto.randomUUID().slice(0, 6)}`;
@@ -86,7 +90,7 @@ describe("moderation in the browser", () => {
 
   it("keeps a newer settings change when the owner's own answer arrives after it", async () => {
     const { target, owner } = await ownedRoom();
-    const slowMode = owner.page.getByLabel("Slow mode");
+    const slowMode = owner.page.getByTestId("comments").getByLabel("Slow mode");
     const answer = await holdAnswers(owner.page, /\/v1\/targets\/[^/]+\/settings$/);
     await slowMode.selectOption("30");
     await eventually(async () => answer.served(), 5_000, "the page's change applied (its answer held)");

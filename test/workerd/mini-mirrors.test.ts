@@ -8,10 +8,11 @@ import { ErrorBody } from "../../protocol/errors";
 import * as mini from "../../protocol/mini/live";
 import * as miniComments from "../../protocol/mini/comments";
 import { Comment, CommentsPage, DeletedComment, TopCommentsResponse } from "../../protocol/comments";
-import { Ban, RoomSettings, TargetInfo } from "../../protocol/moderation";
-import { BansResponse, LiftBanResponse } from "../../protocol/internal/moderation-rpc";
+import { Ban, Report, RoomSettings, TargetInfo } from "../../protocol/moderation";
+import { BansResponse, LiftBanResponse, MemberChangeResponse, MembersResponse, ModeratorsResponse, ReportsResponse } from "../../protocol/internal/moderation-rpc";
 import { z } from "zod";
 import * as miniRest from "../../protocol/mini/rest";
+import * as miniModeration from "../../protocol/mini/moderation";
 import { CountResponse, LikeResult, StatsResponse, UserLikesResponse } from "../../protocol/likes";
 
 // The embed (client/embed) parses with zod/mini mirrors of the server's classic schemas, so it
@@ -147,6 +148,23 @@ describe("the zod/mini mirrors of the server's schemas", () => {
       expect(differ).toEqual([]);
       expect(accepted).toBeGreaterThanOrEqual(fixtures.length);
       expect(refused).toBeGreaterThan(10);
+    }
+  });
+
+  it("accept and refuse the same REST answers <engage-moderation> reads", () => {
+    const report = { id: "0mf3k2x1a0123456789abcdef", commentId, reporter: "site|bo", reason: "spam", createdAt: "2026-12-06T10:00:00.000Z" };
+    const cases: Array<[ZodType, ZodMiniType, unknown[]]> = [
+      [Report, miniModeration.Report, [report]],
+      [ReportsResponse, miniModeration.ReportsResponse, [{ reports: [report, { ...report, reason: "rude" }], nextCursor: "eyJiIjoiMSJ9" }, { reports: [], nextCursor: null }]],
+      [MembersResponse, miniModeration.MembersResponse, [{ members: ["site|ana", "site|bo"] }, { members: [] }]],
+      [ModeratorsResponse, miniModeration.ModeratorsResponse, [{ moderators: ["site|ana"] }, { moderators: [] }]],
+      [MemberChangeResponse, miniModeration.MemberChangeResponse, [{ userId: "site|bo", member: true, changed: false }]],
+    ];
+    for (const [classic, mirror, fixtures] of cases) {
+      const { differ, accepted, refused } = verdicts(classic, mirror, [...fixtures, ...fixtures.flatMap(mutations)]);
+      expect(differ).toEqual([]);
+      expect(accepted).toBeGreaterThanOrEqual(fixtures.length);
+      expect(refused).toBeGreaterThan(5);
     }
   });
 

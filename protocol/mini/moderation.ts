@@ -1,0 +1,17 @@
+import * as z from "zod/mini";
+import { CommentId } from "./comment";
+
+/**
+ * The REST answers <engage-moderation> reads beyond the comment section's (comments.ts), in
+ * zod/mini: reports and members (protocol/moderation.ts, internal/moderation-rpc.ts).
+ * test/workerd/mini-mirrors.test.ts proves each agrees with the server's schema.
+ */
+const UserId = z.string().check(z.minLength(1), z.maxLength(128));
+
+export const Report = z.object({ id: z.string(), commentId: CommentId, reporter: UserId, reason: z.string(), createdAt: z.string() });
+export const ReportsResponse = z.object({ reports: z.array(Report), nextCursor: z.nullable(z.string()) });
+export const MembersResponse = z.object({ members: z.array(UserId) });
+
+export type Report = z.infer<typeof Report>;
+export const ModeratorsResponse = z.object({ moderators: z.array(UserId) });
+export const MemberChangeResponse = z.object({ userId: UserId, member: z.boolean(), changed: z.boolean() });

@@ -1,0 +1,333 @@
+import { createRequire } from "node:module";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { eventually, holdAnswers, uniqueName, uniqueTarget } from "./browser";
+import { SCREENSHOTS, useEmbedSite } from "./embed-site";
+
+// <engage-moderation> (client/embed/moderation/) on another site's page, under the host's
+// strict CSP: a moderator and a viewer, each in their own browser context. The moderator's
+// changes reach the viewer's page live, the viewer's report reaches the moderator, the tabs
+// work by keyboard alone, and axe finds nothing serious in either theme.
+
+const AXE_SOURCE = readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const site = useEmbedSite("browser-embed-moderation", ["owner"]);
+
+async function open(target: string, extra: string, options: { colorScheme?: "light" | "dark"; bypassCSP?: boolean; width?: number } = {}): Promise<Page> {
+  const context = await site.browser.newContext({ viewport: { width: options.width ?? 900, height: 800 }, locale: "en-US", colorScheme: options.colorScheme ?? "light", bypassCSP: options.bypassCSP ?? false });
+  const page = await context.newPage();
+  site.track(page);
+  await page.goto(`${site.host.origin}/post?target=${target}${extra}`);
+  await page.locator("html[data-ready=true]").waitFor();
+  return page;
+}
+
+const signIn = (page: Page, user: string) => page.evaluate((name) => (globalThis as unknown as { signIn(user: string): Promise<void> }).signIn(name), user);
+
+/** A moderator's page: resolves once the view shows its tabs (the signed-in hello and the room's staff read). */
+async function openAsModerator(target: string, user: string, extra = "", options: Parameters<typeof open>[2] = {}): Promise<Page> {
+  const page = await open(target, `&moderation=1${extra}`, options);
+  await signIn(page, user);
+  await page.locator("engage-moderation [role=tablist]").waitFor();
+  return page;
+}
+
+async function token(user: string): Promise<string> {
+  const res = await fetch(site.provider.tokenUrl, { method: "POST", body: JSON.stringify({ sub: user, name: user }) });
+  return z.object({ token: z.string() }).parse(await res.json()).token;
+}
+
+async function call(user: string, method: string, path: string, body?: unknown, roles?: string[]): Promise<Response> {
+  // A site trusts only its "owner" role to register a target (docs/identity.md).
+  const bearer = roles === undefined ? await token(user) : await site.provider.sign({ sub: user, name: user, roles });
+  return fetch(`${site.api}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+async function ok(res: Promise<Response>): Promise<unknown> {
+  const answer = await res;
+  expect(answer.status, answer.url).toBeLessThan(300);
+  return answer.json();
+}
+
+/** A registered target owned by a fresh user, with one comment by `author`. */
+async function room(author: string): Promise<{ target: string; owner: string; commentId: string }> {
+  const target = uniqueTarget("post");
+  const owner = uniqueName("owner");
+  await ok(call(owner, "PUT", `/v1/targets/${encodeURIComponent(target)}`, { title: "A post" }, ["owner"]));
+  const posted = await ok(call(author, "POST", `/v1/targets/${encodeURIComponent(target)}/comments`, { text: `${author} says something rude` }));
+  return { target, owner, commentId: z.object({ id: z.string() }).parse(posted).id };
+}
+
+const text = async (page: Page, selector: string) => ((await page.locator(selector).first().textContent()) ?? "").trim();
+async function until(page: Page, selector: string, wanted: string, ms = 10_000): Promise<void> {
+  let last = "";
+  await eventually(async () => (last = await text(page, selector)) === wanted, ms, `${selector} to read "${wanted}"`).catch((error: unknown) => {
+    throw new Error(`${String(error)}; it read "${last}"`);
+  });
+}
+const notice = "engage-moderation [part=notice]";
+/** Where focus is inside the view: the focused element's tag and its tab, action or control (page code as a string: no DOM types here). */
+const focused = (page: Page) =>
+  page.evaluate(`(() => { const a = document.querySelector("engage-moderation").shadowRoot.activeElement; return a === null ? null : a.dataset.tab ?? a.dataset.action ?? a.dataset.control ?? a.id ?? a.localName; })()`) as Promise<string | null>;
+
+async function writeComment(page: Page, words: string): Promise<void> {
+  await page.locator("engage-comments textarea[part~=main]").fill(words);
+  await page.locator("engage-comments form[part~=main] button[part=submit]").click();
+}
+
+describe("<engage-moderation> with a moderator and a viewer", () => {
+  it("bans and unbans, changes settings, sees the viewer's report and deletes the comment, with the viewer's page following live", async () => {
+    const viewer = uniqueName("vi");
+    const { target, owner, commentId } = await room(viewer);
+    const mod = await openAsModerator(target, owner);
+    const reader = await open(target, "&comments=1");
+    await signIn(reader, viewer);
+    await reader.locator("engage-comments textarea[part~=main]").waitFor();
+    await until(mod, "engage-moderation [part~=panel-reports] li", "No reports");
+
+    // Ban, after a confirmation: the viewer's next comment is refused.
+    await mod.locator("engage-moderation [data-tab=bans]").click();
+    await mod.locator("engage-moderation [data-control=ban-user]").fill(`site|${viewer}`);
+    await mod.locator("engage-moderation [data-action=ban]").click();
+    await until(mod, "engage-moderation [part~=question]", `Ban site|${viewer} until lifted?`);
+    await mod.locator("engage-moderation [data-action=confirm]").click();
+    await until(mod, notice, `site|${viewer} is banned`);
+    await until(mod, `engage-moderation li[data-user="site|${viewer}"] [part=who]`, `site|${viewer}`);
+    expect(await focused(mod)).toBe("ban-user");
+    await writeComment(reader, "am I still allowed?");
+    await until(reader, "engage-comments [part=notice]", "You cannot comment here right now");
+
+    // Unban: the list empties, focus lands on its heading, the viewer posts again.
+    await mod.locator(`engage-moderation li[data-user="site|${viewer}"] [data-action=unban]`).click();
+    await until(mod, notice, `site|${viewer} may comment again`);
+    await until(mod, "engage-moderation [part~=panel-bans] ul li", "No one is banned");
+    expect(await focused(mod)).toBe("bans-title");
+    await writeComment(reader, "back again");
+    await until(reader, "engage-comments [part=notice]", "Comment posted");
+
+    // Comments off from the view: the viewer's composer says so at once, no reload.
+    await mod.locator("engage-moderation [data-tab=settings]").click();
+    await mod.locator("engage-moderation [data-control=comments-enabled]").uncheck();
+    await until(mod, notice, "Settings saved");
+    await until(reader, "engage-comments form[part~=main] > [part=hint]", "Comments are turned off");
+
+    // A second moderator's change (here over REST) shows in the open view without a reload.
+    await ok(call(owner, "PATCH", `/v1/targets/${encodeURIComponent(target)}/settings`, { slowModeSeconds: 30, filter: "reject" }));
+    await eventually(async () => (await mod.locator("engage-moderation [data-control=slow-mode]").inputValue()) === "30", 10_000, "slow mode from the other moderator");
+    expect(await mod.locator("engage-moderation [data-control=filter]").inputValue()).toBe("reject");
+    expect(await mod.locator("engage-moderation [data-control=comments-enabled]").isChecked()).toBe(false);
+
+    // The viewer reports the comment; the moderator's Reports tab shows it with its reason.
+    await ok(call(viewer, "POST", `/v1/targets/${encodeURIComponent(target)}/comments/${commentId}/report`, { reason: "it is rude" }));
+    await mod.locator("engage-moderation [data-tab=reports]").click();
+    const group = mod.locator(`engage-moderation li[data-comment="${commentId}"]`);
+    await until(mod, `engage-moderation li[data-comment="${commentId}"] [part=count]`, "1 report");
+    expect(await group.locator("[part~=text]").textContent()).toBe(`${viewer} says something rude`);
+    expect(await group.locator("[part=reasons] li").first().textContent()).toContain("it is rude");
+
+    // Deleting it from the report asks first; the comment leaves the viewer's page live.
+    await reader.locator("engage-comments article[part~=comment]", { hasText: "says something rude" }).waitFor();
+    await group.locator("[data-action=delete-comment]").click();
+    await until(mod, "engage-moderation [part~=question]", "Delete this comment for everyone?");
+    await group.locator("[data-action=confirm]").click();
+    await until(mod, notice, "Comment deleted");
+    // Main's server keeps the group ("The comment is gone"); one that resolves reports closes it.
+    expect(await mod.locator(`engage-moderation li[data-comment="${commentId}"] [data-action=delete-comment]`).count()).toBe(0);
+    await eventually(async () => (await reader.locator("engage-comments article[part~=comment]", { hasText: "says something rude" }).count()) === 0, 10_000, "the viewer's copy gone");
+    await mod.screenshot({ path: resolve(SCREENSHOTS, "embed-moderation-light.png"), fullPage: true });
+  });
+
+  it("works by keyboard alone: arrow keys move between tabs, a ban is confirmed or cancelled without a mouse", async () => {
+    const { target, owner } = await room(uniqueName("cy"));
+    const mod = await openAsModerator(target, owner);
+    // Tab from the top of the page until focus reaches the view's selected tab.
+    for (let i = 0; i < 40 && (await focused(mod)) !== "reports"; i++) await mod.keyboard.press("Tab");
+    expect(await focused(mod)).toBe("reports");
+    const selected = () => text(mod, "engage-moderation [role=tab][aria-selected=true]");
+    // The ban list's answers arrive only once focus is in the ban form: its redraw must leave it there.
+    const bansRead = await holdAnswers(mod, /\/bans$/);
+
+    await mod.keyboard.press("ArrowRight");
+    expect(await focused(mod)).toBe("bans");
+    expect(await selected()).toBe("Bans");
+    expect(await mod.locator("engage-moderation #panel-bans").isVisible()).toBe(true);
+    expect(await mod.locator("engage-moderation #panel-reports").isVisible()).toBe(false);
+    await mod.keyboard.press("End");
+    expect(await focused(mod)).toBe("people");
+    await mod.keyboard.press("ArrowRight");
+    expect(await focused(mod)).toBe("reports");
+    await mod.keyboard.press("ArrowLeft");
+    expect(await selected()).toBe("People");
+    await mod.keyboard.press("Home");
+    await mod.keyboard.press("ArrowRight");
+    expect(await selected()).toBe("Bans");
+    // Only the selected tab is in the Tab order: Tab goes on into its panel.
+    await mod.keyboard.press("Tab");
+    expect(await focused(mod)).toBe("panel-bans");
+    await mod.keyboard.press("Tab");
+    expect(await focused(mod)).toBe("ban-user");
+    await bansRead.release();
+    await mod.waitForLoadState("networkidle");
+    expect(await focused(mod)).toBe("ban-user");
+    await mod.keyboard.type("site|dora");
+    await mod.keyboard.press("Enter");
+    expect(await focused(mod)).toBe("confirm");
+    await mod.keyboard.press("Escape");
+    expect(await focused(mod)).toBe("ban");
+    expect(await mod.locator("engage-moderation [data-confirm]").count()).toBe(0);
+    await mod.keyboard.press("Enter");
+    expect(await focused(mod)).toBe("confirm");
+    await mod.keyboard.press("Enter");
+    await until(mod, notice, "site|dora is banned");
+    expect(await focused(mod)).toBe("ban-user");
+    await until(mod, 'engage-moderation li[data-user="site|dora"] [part=who]', "site|dora");
+  });
+
+  it("shows others a short note instead of the tools (in their language), and the server refuses them anyway", async () => {
+    const viewer = uniqueName("vi");
+    const { target } = await room(viewer);
+    const page = await open(target, "&moderation=1");
+    await until(page, "engage-moderation [part=note]", "Sign in as the room's owner or a moderator to moderate it.");
+    await signIn(page, viewer);
+    await until(page, "engage-moderation [part=note]", "This view is for the room's owner and moderators.");
+    expect(await page.locator("engage-moderation [role=tablist]").isVisible()).toBe(false);
+    expect((await call(viewer, "GET", `/v1/targets/${encodeURIComponent(target)}/bans`)).status).toBe(403);
+    // Its words come from its own catalogue, German here (a chunk of the view's build).
+    const german = await open(target, "&moderation=1&locale=de");
+    await until(german, "engage-moderation [part=note]", "Melde dich als Inhaber oder Moderator des Raums an, um ihn zu moderieren.");
+  });
+
+  it("lets the owner make the viewer a moderator from People, whose view opens on their next sign-in, and take it back after a confirmation", async () => {
+    const viewer = uniqueName("vi");
+    const { target, owner } = await room(viewer);
+    const page = await open(target, "&moderation=1");
+    await signIn(page, viewer);
+    await until(page, "engage-moderation [part=note]", "This view is for the room's owner and moderators.");
+    const mod = await openAsModerator(target, owner);
+    await mod.locator("engage-moderation [data-tab=people]").click();
+    await until(mod, "engage-moderation #panel-people [part~=hint]", `Owner: site|${owner}`);
+    await mod.locator("engage-moderation [data-control=moderators-user]").fill(`site|${viewer}`);
+    await mod.locator("engage-moderation [data-action=add-moderators]").click();
+    await until(mod, notice, `site|${viewer} is a moderator`);
+    // The room sends no event when its staff changes: the next hello (here a sign-in) reads it.
+    await signIn(page, viewer);
+    await page.locator("engage-moderation [role=tablist]").waitFor();
+
+    await mod.locator(`engage-moderation li[data-user="site|${viewer}"] [data-action=remove-moderators]`).click();
+    await until(mod, "engage-moderation [part~=question]", `Take site|${viewer}'s moderator role away?`);
+    await mod.locator("engage-moderation [data-action=confirm]").click();
+    await until(mod, notice, `site|${viewer} is no longer a moderator`);
+    await until(mod, "engage-moderation #panel-people [part=list] li", "No moderators besides the owner");
+    expect(await focused(mod)).toBe("moderators-title");
+  });
+});
+
+const Violation = z.object({
+  id: z.string(),
+  impact: z.string().nullish(),
+  help: z.string(),
+  nodes: z.array(z.object({ target: z.array(z.unknown()), failureSummary: z.string().nullish() })),
+});
+
+/** axe over the whole document, open shadow roots included; serious and critical ones are returned. */
+async function axe(page: Page, label: string): Promise<string[]> {
+  await page.evaluate(await AXE_SOURCE);
+  const raw: unknown = await page.evaluate(`axe.run(document, { resultTypes: ["violations"] }).then((result) => result.violations)`);
+  const violations = z.array(Violation).parse(raw);
+  for (const v of violations) console.log(`[axe ${label}] ${v.impact ?? "?"} ${v.id}: ${v.help} ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+}
+
+/** Every visible control of the view smaller than 44x44 CSS px (checkboxes sit in a 44 px label). */
+const smallTargets = (page: Page) =>
+  page.evaluate(`[...document.querySelector("engage-moderation").shadowRoot.querySelectorAll("button, select, input:not([type=checkbox]), label")]
+    .filter((c) => c.checkVisibility()).map((c) => ({ c: c.dataset.tab ?? c.dataset.action ?? c.dataset.control ?? c.textContent, r: c.getBoundingClientRect() }))
+    .filter(({ r }) => r.height < 44 || r.width < 44).map(({ c }) => c)`) as Promise<string[]>;
+
+describe("<engage-moderation>'s accessibility", () => {
+  for (const theme of ["light", "dark"] as const) {
+    it(`has no serious or critical axe violation on any tab, ${theme} theme, with 44 px targets on a phone`, async () => {
+      const viewer = uniqueName("vi");
+      const { target, owner, commentId } = await room(viewer);
+      await ok(call(viewer, "POST", `/v1/targets/${encodeURIComponent(target)}/comments/${commentId}/report`, { reason: "spam" }));
+      await ok(call(owner, "POST", `/v1/targets/${encodeURIComponent(target)}/bans`, { userId: `site|${viewer}`, durationSeconds: 600, reason: "cool down" }));
+      await ok(call(owner, "POST", `/v1/targets/${encodeURIComponent(target)}/members`, { userId: `site|${viewer}` }));
+      const page = await openAsModerator(target, owner, `&theme=${theme}`, { colorScheme: theme, bypassCSP: true, width: 360 });
+      await until(page, `engage-moderation li[data-comment="${commentId}"] [part=count]`, "1 report");
+      const found: string[] = [];
+      for (const tab of ["reports", "bans", "settings", "terms", "log", "people"]) {
+        await page.locator(`engage-moderation [data-tab=${tab}]`).click();
+        if (tab === "bans" || tab === "people") await page.locator(`engage-moderation #panel-${tab} li[data-user="site|${viewer}"]`).waitFor();
+        await page.waitForLoadState("networkidle");
+        found.push(...(await axe(page, `${theme} ${tab}`)), ...(await smallTargets(page)).map((c) => `${tab}: ${c} is under 44 px`));
+      }
+      expect(found).toEqual([]);
+      if (theme === "dark") await page.screenshot({ path: resolve(SCREENSHOTS, "embed-moderation-dark-phone.png"), fullPage: true });
+    });
+  }
+});
+
+// Terms, the mod log and report groups with resolve are routes of the `terms` branch (issue 21),
+// not on main yet: these run once it is merged (remove `.skip`; they passed against that branch
+// merged with this one). The view's parsers for them are client/embed/moderation/wire.ts.
+describe.skip("<engage-moderation>'s terms, mod log and report triage (enable after the terms branch merges)", () => {
+  it("saves the room's terms, which the server keeps", async () => {
+    const { target, owner } = await room(uniqueName("vi"));
+    const mod = await openAsModerator(target, owner);
+    // The lists' first read answers only after the moderator typed: it must not overwrite that.
+    const termsRead = await holdAnswers(mod, /\/terms$/);
+    await mod.locator("engage-moderation [data-tab=terms]").click();
+    await mod.locator("engage-moderation [data-control=blocked]").fill("rude\nspam*");
+    await termsRead.release();
+    await mod.waitForLoadState("networkidle");
+    expect(await mod.locator("engage-moderation [data-control=blocked]").inputValue()).toBe("rude\nspam*");
+    await mod.locator("engage-moderation [data-control=suspect]").fill("maybe");
+    await mod.locator("engage-moderation [data-action=save-terms]").click();
+    await until(mod, notice, "Terms saved");
+    const Terms = z.object({ blocked: z.array(z.string()), suspect: z.array(z.string()) });
+    expect(Terms.parse(await ok(call(owner, "GET", `/v1/targets/${encodeURIComponent(target)}/terms`)))).toEqual({ blocked: ["rude", "spam*"], suspect: ["maybe"] });
+    // Another moderator's lists show when the tab is opened again.
+    await ok(call(owner, "PUT", `/v1/targets/${encodeURIComponent(target)}/terms`, { blocked: ["other"], suspect: [] }));
+    await mod.locator("engage-moderation [data-tab=log]").click();
+    await mod.locator("engage-moderation [data-tab=terms]").click();
+    await eventually(async () => (await mod.locator("engage-moderation [data-control=blocked]").inputValue()) === "other", 10_000, "the other moderator's terms");
+  });
+
+  it("shows the server's report groups and resolves them: dismiss keeps the comment, delete removes it after a confirmation", async () => {
+    const viewer = uniqueName("vi");
+    const { target, owner, commentId } = await room(viewer);
+    const posted = await ok(call(uniqueName("cy"), "POST", `/v1/targets/${encodeURIComponent(target)}/comments`, { text: "another one" }));
+    const other = z.object({ id: z.string() }).parse(posted).id;
+    for (const id of [commentId, other]) await ok(call(viewer, "POST", `/v1/targets/${encodeURIComponent(target)}/comments/${id}/report`, { reason: `about ${id}` }));
+    const mod = await openAsModerator(target, owner);
+    await until(mod, `engage-moderation li[data-comment="${other}"] [part=count]`, "1 report");
+    await mod.locator(`engage-moderation li[data-comment="${other}"] [data-action=dismiss]`).click();
+    await until(mod, notice, "Reports dismissed");
+    expect(await mod.locator(`engage-moderation li[data-comment="${other}"]`).count()).toBe(0);
+    expect((await fetch(`${site.api}/v1/targets/${encodeURIComponent(target)}/comments/${other}`)).status).toBe(200);
+
+    await mod.locator(`engage-moderation li[data-comment="${commentId}"] [data-action=delete-comment]`).click();
+    await mod.locator("engage-moderation [data-action=confirm]").click();
+    await until(mod, notice, "Comment deleted");
+    await until(mod, "engage-moderation #panel-reports li", "No reports");
+    expect(await focused(mod)).toBe("reports-title");
+    expect((await fetch(`${site.api}/v1/targets/${encodeURIComponent(target)}/comments/${commentId}`)).status).toBe(404);
+  });
+
+  it("lists the moderators' actions newest first", async () => {
+    const viewer = uniqueName("vi");
+    const { target, owner } = await room(viewer);
+    const mod = await openAsModerator(target, owner);
+    await ok(call(owner, "PATCH", `/v1/targets/${encodeURIComponent(target)}/settings`, { slowModeSeconds: 5 }));
+    await ok(call(owner, "POST", `/v1/targets/${encodeURIComponent(target)}/bans`, { userId: `site|${viewer}`, reason: "spam" }));
+    await mod.locator("engage-moderation [data-tab=log]").click();
+    await eventually(async () => (await text(mod, "engage-moderation #panel-log li")).includes(`site|${owner}: banned site|${viewer}`), 10_000, "the ban, newest, in the mod log");
+    expect(await text(mod, "engage-moderation #panel-log li")).toContain("(spam)");
+    expect(await text(mod, "engage-moderation #panel-log li:nth-child(2)")).toContain("changed settings");
+  });
+});
