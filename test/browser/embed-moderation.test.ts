@@ -275,7 +275,7 @@ describe("<engage-moderation>'s accessibility", () => {
 // Terms, the mod log and report groups with resolve are routes of the `terms` branch (issue 21),
 // not on main yet: these run once it is merged (remove `.skip`; they passed against that branch
 // merged with this one). The view's parsers for them are client/embed/moderation/wire.ts.
-describe.skip("<engage-moderation>'s terms, mod log and report triage (enable after the terms branch merges)", () => {
+describe("<engage-moderation>'s terms, mod log and report triage", () => {
   it("saves the room's terms, which the server keeps", async () => {
     const { target, owner } = await room(uniqueName("vi"));
     const mod = await openAsModerator(target, owner);

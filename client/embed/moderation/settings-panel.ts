@@ -23,7 +23,22 @@ export class SettingsPanel implements Panel {
   private readonly filter = el("select", { "data-control": "filter" });
   private readonly maxLength = el("input", { type: "number", min: "1", max: String(MAX_COMMENT_LENGTH), inputmode: "numeric", "data-control": "max-length" });
   private readonly reactions = el("input", { type: "text", autocomplete: "off", "data-control": "reactions" });
-  private readonly labels = { comments: el("span", {}), members: el("span", {}), slow: el("span", {}), filter: el("span", {}), max: el("span", {}), reactions: el("span", {}) };
+  private readonly emoteOnly = el("input", { type: "checkbox", "data-control": "emote-only" });
+  private readonly uniqueChat = el("input", { type: "checkbox", "data-control": "unique-chat" });
+  private readonly newcomerWait = el("input", { type: "number", min: "0", max: String(7 * 24 * 60), inputmode: "numeric", "data-control": "newcomer-wait" });
+  private readonly editWindow = el("input", { type: "number", min: "0", max: "60", inputmode: "numeric", "data-control": "edit-window" });
+  private readonly labels = {
+    comments: el("span", {}),
+    members: el("span", {}),
+    slow: el("span", {}),
+    filter: el("span", {}),
+    max: el("span", {}),
+    reactions: el("span", {}),
+    emote: el("span", {}),
+    unique: el("span", {}),
+    newcomer: el("span", {}),
+    edit: el("span", {}),
+  };
   private readonly saveReactions: HTMLButtonElement;
   private settings: Settings | null = null;
   private announced = 0;
@@ -39,7 +54,19 @@ export class SettingsPanel implements Panel {
       el("label", {}, l.filter, this.filter),
       el("label", {}, l.max, this.maxLength),
       el("div", { part: "row" }, el("label", {}, l.reactions, this.reactions), this.saveReactions),
+      el("label", {}, this.emoteOnly, l.emote),
+      el("label", {}, this.uniqueChat, l.unique),
+      el("label", {}, l.newcomer, this.newcomerWait),
+      el("label", {}, l.edit, this.editWindow),
     );
+    this.emoteOnly.addEventListener("change", () => void this.patch({ emoteOnly: this.emoteOnly.checked }));
+    this.uniqueChat.addEventListener("change", () => void this.patch({ uniqueChat: this.uniqueChat.checked }));
+    for (const [input, key] of [[this.newcomerWait, "newcomerWaitMinutes"], [this.editWindow, "editWindowMinutes"]] as const) {
+      input.addEventListener("change", () => {
+        if (input.checkValidity() && input.value !== "") void this.patch({ [key]: Number(input.value) });
+        else this.ctx.say(this.ctx.t().invalid_request);
+      });
+    }
     this.commentsOn.addEventListener("change", () => void this.patch({ commentsEnabled: this.commentsOn.checked }));
     this.membersOnly.addEventListener("change", () => void this.patch({ membersOnly: this.membersOnly.checked }));
     this.slowMode.addEventListener("change", () => void this.patch({ slowModeSeconds: Number(this.slowMode.value) }));
@@ -84,6 +111,10 @@ export class SettingsPanel implements Panel {
     l.filter.textContent = t.filter;
     l.max.textContent = t.maxLength;
     l.reactions.textContent = t.reactions;
+    l.emote.textContent = t.emoteOnly;
+    l.unique.textContent = t.uniqueChat;
+    l.newcomer.textContent = t.newcomerWait;
+    l.edit.textContent = t.editWindow;
     this.saveReactions.textContent = t.save;
     this.filter.replaceChildren(...FILTERS.map((f) => el("option", { value: f }, f === "mask" ? t.filterMask : f === "reject" ? t.filterReject : t.filterOff)));
     if (this.settings !== null) this.show(this.settings);
@@ -94,6 +125,8 @@ export class SettingsPanel implements Panel {
     this.settings = next;
     this.commentsOn.checked = next.commentsEnabled;
     this.membersOnly.checked = next.membersOnly;
+    this.emoteOnly.checked = next.emoteOnly;
+    this.uniqueChat.checked = next.uniqueChat;
     const choices = SLOW_MODE_SECONDS.includes(next.slowModeSeconds) ? SLOW_MODE_SECONDS : [...SLOW_MODE_SECONDS, next.slowModeSeconds].sort((a, b) => a - b);
     this.slowMode.replaceChildren(...choices.map((s) => el("option", { value: String(s) }, s === 0 ? t.off : fill(t.seconds, this.ctx.locale(), { n: s }))));
     this.slowMode.value = String(next.slowModeSeconds);
@@ -103,6 +136,8 @@ export class SettingsPanel implements Panel {
     const editing = root instanceof ShadowRoot || root instanceof Document ? root.activeElement : null;
     if (editing !== this.maxLength) this.maxLength.value = String(next.maxCommentLength);
     if (editing !== this.reactions) this.reactions.value = next.reactions.join(" ");
+    if (editing !== this.newcomerWait) this.newcomerWait.value = String(next.newcomerWaitMinutes);
+    if (editing !== this.editWindow) this.editWindow.value = String(next.editWindowMinutes);
   }
 
   private async patch(change: Partial<Settings>): Promise<void> {
