@@ -1,10 +1,9 @@
 import { CommentId } from "../../protocol/comments";
-import type { Actor, Ban, RoomSettings, TargetInfo } from "../../protocol/moderation";
+import type { Actor, Ban, MemberChange, RoomSettings, TargetInfo } from "../../protocol/moderation";
 import type {
   ActorOnTargetInput,
   BanInput,
   ListReportsInput,
-  MemberChange,
   PatchSettingsInput,
   RegisterResult,
   RegisterTargetInput,
@@ -14,10 +13,11 @@ import type {
   ReportsPage,
   UserOnTargetInput,
 } from "../../protocol/internal/moderation-rpc";
-import type { RoomError, RoomResult } from "../../protocol/internal/room-rpc";
-import type { ChangeLog } from "../change-log";
+import type { RoomResult } from "../../protocol/internal/room-rpc";
+import type { ChangeLog } from "../write-path/change-log";
 import type { RoomMeta } from "../room-meta";
 import type { RoomSeq } from "../room-seq";
+import { refuse } from "../refusal";
 import { BanList } from "./ban-list";
 import { MemberList } from "./member-list";
 import { recordModeration, type ModerationAction } from "./moderation-event";
@@ -41,10 +41,6 @@ export interface ModerationDeps {
 }
 
 const ok = <T>(value: T): RoomResult<T> => ({ ok: true, value });
-const refuse = (status: RoomError["status"], code: string, message: string): { ok: false; error: RoomError } => ({
-  ok: false,
-  error: { status, code, message },
-});
 const NOT_A_MODERATOR = refuse(403, "forbidden", "only the room's owner, its moderators and admins may do this");
 const NOT_THE_OWNER = refuse(403, "forbidden", "only the room's owner and admins may do this");
 

@@ -1,17 +1,14 @@
 import { z } from "zod";
 import { CommentId } from "../comments";
-import { Actor, Ban, BanBody, Report, SettingsPatch, TargetInfo } from "../moderation";
+import { Actor, BanBody, MAX_MEMBERS, Report, ReportId, SettingsPatch, TargetInfo } from "../moderation";
 import { TargetId, UserId } from "../target";
 
 /**
- * RPC inputs of TargetRoom's moderation methods and the HTTP bodies that only moderation
- * routes use. The Worker builds `actor` from the verified token (workers/auth.ts actorOf);
+ * RPC inputs and answers of TargetRoom's moderation methods; the HTTP bodies and answers of
+ * the moderation routes are public wire, in protocol/moderation.ts. The Worker builds `actor` from the verified token (workers/auth.ts actorOf);
  * the room decides what that actor may do.
  */
 const OnTarget = { target: TargetId, actor: Actor };
-
-/** The most users a members list holds; larger audiences use the `member:<target>` token role. */
-export const MAX_MEMBERS = 1_000;
 
 export const RegisterTargetInput = z.strictObject({ ...OnTarget, title: z.string().trim().min(1).max(200) });
 export type RegisterTargetInput = z.infer<typeof RegisterTargetInput>;
@@ -29,15 +26,11 @@ export type BanInput = z.infer<typeof BanInput>;
 export const PatchSettingsInput = z.strictObject({ ...OnTarget, patch: SettingsPatch });
 export type PatchSettingsInput = z.infer<typeof PatchSettingsInput>;
 
-export const MembersBody = z.strictObject({ userIds: z.array(UserId).max(MAX_MEMBERS) });
 export const ReplaceMembersInput = z.strictObject({ ...OnTarget, userIds: z.array(UserId).max(MAX_MEMBERS) });
 export type ReplaceMembersInput = z.infer<typeof ReplaceMembersInput>;
 
 export const ReportInput = z.strictObject({ ...OnTarget, commentId: CommentId, reason: z.string().trim().min(1).max(300) });
 export type ReportInput = z.infer<typeof ReportInput>;
-
-/** Report ids sort by time, so the id of the last report on a page is the cursor. */
-export const ReportId = z.string().regex(/^[0-9a-z]{9}[0-9a-f]{12}$/, "not a report id");
 
 export const ListReportsInput = z.strictObject({
   ...OnTarget,
@@ -46,25 +39,11 @@ export const ListReportsInput = z.strictObject({
 });
 export type ListReportsInput = z.infer<typeof ListReportsInput>;
 
-export const ReportsQuery = z.strictObject({
-  cursor: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-});
-
 export const RegisterResult = z.object({ created: z.boolean(), info: TargetInfo });
 export type RegisterResult = z.infer<typeof RegisterResult>;
-
-export const ModeratorsResponse = z.object({ moderators: z.array(UserId) });
-export const BansResponse = z.object({ bans: z.array(Ban) });
-export const LiftBanResponse = z.object({ userId: UserId, lifted: z.boolean() });
-export const MembersResponse = z.object({ members: z.array(UserId) });
-export const MemberChangeResponse = z.object({ userId: UserId, member: z.boolean(), changed: z.boolean() });
-export type MemberChange = z.infer<typeof MemberChangeResponse>;
 
 export const ReportResult = z.object({ created: z.boolean(), report: Report });
 export type ReportResult = z.infer<typeof ReportResult>;
 
 export const ReportsPage = z.object({ reports: z.array(Report), nextBefore: ReportId.nullable() });
 export type ReportsPage = z.infer<typeof ReportsPage>;
-
-export const ReportsResponse = z.object({ reports: z.array(Report), nextCursor: z.string().nullable() });

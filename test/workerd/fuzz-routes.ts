@@ -14,7 +14,7 @@ import {
   SettingsPatch,
   TargetInfo,
 } from "../../protocol/moderation";
-import { BansResponse, MembersBody, MembersResponse, ReportsResponse } from "../../protocol/internal/moderation-rpc";
+import { BansResponse, MembersBody, MembersResponse, ReportsResponse } from "../../protocol/moderation";
 import { SetShardsRequest, ShardConfigResponse } from "../../protocol/shards";
 import { CommentArchiveBackfillRequest } from "../../protocol/comment-backfill";
 import { BackfillRequest } from "../../protocol/backfill";

@@ -9,7 +9,7 @@ import * as mini from "../../protocol/mini/live";
 import * as miniComments from "../../protocol/mini/comments";
 import { Comment, CommentsPage, DeletedComment, TopCommentsResponse } from "../../protocol/comments";
 import { Ban, RoomSettings, TargetInfo } from "../../protocol/moderation";
-import { BansResponse, LiftBanResponse } from "../../protocol/internal/moderation-rpc";
+import { BansResponse, LiftBanResponse } from "../../protocol/moderation";
 import { z } from "zod";
 import * as miniRest from "../../protocol/mini/rest";
 import { CountResponse, LikeResult, StatsResponse, UserLikesResponse } from "../../protocol/likes";

@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { Ban, BanBody, RoomSettings, SettingsPatch } from "../../../protocol/moderation";
-import { BansResponse, LiftBanResponse } from "../../../protocol/internal/moderation-rpc";
+import { BansResponse, LiftBanResponse } from "../../../protocol/moderation";
 import { actorOf, requireUser } from "../../auth";
 import type { AppBindings } from "../../app-types";
 import { validationHook } from "../../errors";

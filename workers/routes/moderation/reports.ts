@@ -2,7 +2,7 @@ import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { CommentId } from "../../../protocol/comments";
 import { Report, ReportBody } from "../../../protocol/moderation";
-import { ReportId, ReportsQuery, ReportsResponse } from "../../../protocol/internal/moderation-rpc";
+import { ReportId, ReportsQuery, ReportsResponse } from "../../../protocol/moderation";
 import { TargetId } from "../../../protocol/target";
 import { actorOf, requireUser } from "../../auth";
 import type { AppBindings } from "../../app-types";
