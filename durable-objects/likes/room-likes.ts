@@ -48,11 +48,11 @@ export class RoomLikes {
   }
 
   /** A socket's likes (likes/socket-like.ts): this room's entry, or its shards once sharded. */
-  async fromSocket(ops: LikeOp[], requestId: string): Promise<OpOutcome[]> {
+  async fromSocket(ops: LikeOp[], requestId: string | undefined): Promise<OpOutcome[]> {
     const target = this.core.target();
     const sharded = this.core.read?.shards;
     if (sharded?.sharded) return applyLikesRouted(this.core.env, target, ops, requestId, sharded.config);
-    const outcomes = await this.apply({ target, ops, requestId });
+    const outcomes = await this.apply({ target, ops, ...(requestId === undefined ? {} : { requestId }) });
     const moved = outcomes.find((outcome) => !outcome.ok && outcome.error.code === "moved");
     // Sharded while the batch waited: the router takes it from the config the room answered.
     if (moved === undefined || moved.ok || moved.error.code !== "moved") return outcomes;

@@ -172,6 +172,10 @@ describe("request ids and structured logs", () => {
     const frameId = `sock-${crypto.randomUUID()}`;
     socket.send({ type: "like", id: frameId });
     await socket.next("ack", (frame) => frame.id === frameId);
+    // A frame id may be any short text; one that is no request id is still applied, unnamed.
+    const spaced = "unlike #2 (café)";
+    socket.send({ type: "unlike", id: spaced });
+    expect(await socket.next("ack", (frame) => frame.id === spaced)).toMatchObject({ result: { liked: false, changed: true } });
     socket.close();
     expect(linesOf("likes_applied", frameId)).toEqual([expect.objectContaining({ target, ops: 1, changed: 1 })]);
   });
