@@ -12,7 +12,7 @@ import { refuse, type Refusal } from "./refusal";
  * target must cost nothing that lasts: a Durable Object that never wrote is never stored, but
  * one that created its schema on a read is a database kept forever (200 anonymous count
  * requests used to leave 200 of them). So the schema is made by the first write
- * (TargetRoom.ensureStored), and until then every read is answered from here: zeros, empty
+ * (RoomCore.parts, durable-objects/room/room-core.ts), and until then every read is answered from here: zeros, empty
  * lists, default settings, exactly what the same read of a freshly created room would say.
  */
 export function hasRoomSchema(sql: SqlStorage): boolean {

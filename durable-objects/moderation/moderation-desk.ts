@@ -35,7 +35,7 @@ export interface ModerationDeps {
   limits: RateLimits;
   /** The room's bound target. */
   target(): string;
-  /** TargetRoom's one write path. */
+  /** The room's one write path (durable-objects/write-path/write-path.ts). */
   commit<T>(work: (log: ChangeLog) => T): Promise<T>;
   now?: () => number;
 }
