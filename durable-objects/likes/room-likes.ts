@@ -3,7 +3,7 @@ import { logEvent } from "../../platform/log";
 import type { LikeResult } from "../../protocol/likes";
 import { ApplyLikesInput, type LikeOp, type LikeStatus, type OpOutcome, type RoomError, type RoomResult } from "../../protocol/internal/room-rpc";
 import type { ShardConfig } from "../../protocol/shards";
-import { UserId } from "../../protocol/target";
+import { TargetId, UserId } from "../../protocol/target";
 import type { RoomCore } from "../room/room-core";
 import { AUTO_SHARDS } from "../shards/hot-target";
 import { movedOutcomes } from "../shards/room-sharding";
@@ -60,7 +60,7 @@ export class RoomLikes {
   }
 
   async status(target: string, userId: string): Promise<LikeStatus> {
-    this.core.check(target);
+    this.core.check(TargetId.parse(target));
     const parts = this.core.read;
     if (parts === null) return { liked: false, likedAt: null };
     const status = parts.ledger.status(UserId.parse(userId));
