@@ -1,6 +1,6 @@
 import type { ForgetUserResult } from "../protocol/deletion";
-import type { LikesLedger } from "./likes-ledger";
-import type { ChangeLog } from "./change-log";
+import type { LikesLedger } from "./likes/likes-ledger";
+import type { ChangeLog } from "./write-path/change-log";
 import type { ReactionsLedger } from "./reactions/reactions-ledger";
 import { forgetModerationData } from "./moderation/forget-moderation";
 import { anonymiseOutboxEvents } from "./outbox";

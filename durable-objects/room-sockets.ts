@@ -57,7 +57,7 @@ export interface RoomState {
   settings: RoomSettings;
 }
 
-type LikeFrame = Extract<ClientFrame, { type: "like" | "unlike" }>;
+export type LikeFrame = Extract<ClientFrame, { type: "like" | "unlike" }>;
 type CommentFrame = Extract<ClientFrame, { type: "comment" }>;
 type ReactFrame = Extract<ClientFrame, { type: "react" }>;
 
@@ -65,7 +65,8 @@ type ReactFrame = Extract<ClientFrame, { type: "react" }>;
 export interface RoomSocketsDeps {
   state(): RoomState;
   replay(since: number, currentSeq: number): ReplayPlan;
-  like(user: LiveIdentity, action: "like" | "unlike"): Promise<OpOutcome>;
+  /** The frame's id is the like's request id (likes/socket-like.ts). */
+  like(user: LiveIdentity, frame: LikeFrame): Promise<OpOutcome>;
   comment(user: LiveIdentity, frame: CommentFrame): Promise<RoomResult<Comment>>;
   react(user: LiveIdentity, frame: ReactFrame): Promise<RoomResult<ReactionResult>>;
   now?: () => number;
@@ -340,7 +341,7 @@ export class RoomSockets {
     switch (frame.type) {
       case "like":
       case "unlike": {
-        const outcome = await this.deps.like(user, frame.type);
+        const outcome = await this.deps.like(user, frame);
         if (!outcome.ok) return this.sendError(ws, id, outcome.error);
         const { liked, count, changed, seq } = outcome.result;
         this.send(ws, { type: "ack", id, result: { liked, count, changed, seq } } satisfies AckFrame);

@@ -1,17 +1,18 @@
 import { ADMIN_ROLE, DEFAULT_ROOM_SETTINGS, type Actor, type TargetInfo } from "../protocol/moderation";
-import type { RoomError, RoomResult } from "../protocol/internal/room-rpc";
+import type { RoomResult } from "../protocol/internal/room-rpc";
 import { CommentId, type RoomCommentsPage } from "../protocol/comments";
 import { commentIdOfTarget } from "../protocol/internal/reaction-rpc";
 import type { ReplayPlan } from "./replay-ring";
 import type { ForgetUserResult } from "../protocol/deletion";
 import type { RoomState } from "./room-sockets";
+import { refuse, type Refusal } from "./refusal";
 
 /**
  * What a room that was never written answers, without touching its storage. Reading an unknown
  * target must cost nothing that lasts: a Durable Object that never wrote is never stored, but
  * one that created its schema on a read is a database kept forever (200 anonymous count
  * requests used to leave 200 of them). So the schema is made by the first write
- * (TargetRoom.ensureStored), and until then every read is answered from here: zeros, empty
+ * (RoomCore.parts, durable-objects/room/room-core.ts), and until then every read is answered from here: zeros, empty
  * lists, default settings, exactly what the same read of a freshly created room would say.
  */
 export function hasRoomSchema(sql: SqlStorage): boolean {
@@ -38,10 +39,7 @@ export function forModeratorsOnly<T>(actor: Actor, value: T): RoomResult<T> {
   return actor.roles.includes(ADMIN_ROLE) ? { ok: true, value } : NOT_A_MODERATOR;
 }
 
-export const NOT_A_MODERATOR: { ok: false; error: RoomError } = {
-  ok: false,
-  error: { status: 403, code: "forbidden", message: "only the room's owner, its moderators and admins may do this" },
-};
+export const NOT_A_MODERATOR = refuse(403, "forbidden", "only the room's owner, its moderators and admins may do this");
 
 /** A reconnecting socket that saw a seq this room never reached gets a resync, as anywhere. */
 export function unwrittenReplay(since: number, currentSeq: number): ReplayPlan {
@@ -56,7 +54,7 @@ export function unwrittenReplay(since: number, currentSeq: number): ReplayPlan {
 export function unwrittenReactionUsers<T>(target: string, commentId: string | undefined, empty: T): RoomResult<T> {
   const missing = commentId ?? commentIdOfTarget(target);
   if (missing !== null && (commentId !== undefined || CommentId.safeParse(missing).success)) {
-    return { ok: false, error: { status: 404, code: "comment_not_found", message: `no comment ${missing}` } };
+    return refuse(404, "comment_not_found", `no comment ${missing}`);
   }
   return { ok: true, value: empty };
 }
@@ -66,7 +64,7 @@ export function unwrittenReactionUsers<T>(target: string, commentId: string | un
  * the room would refuse it, without storing the room. `moderatorsOnly` first asks for a
  * moderator, as highlight and pin do.
  */
-export function noSuchComment(actor: Actor, commentId: string, moderatorsOnly: boolean): { ok: false; error: RoomError } {
+export function noSuchComment(actor: Actor, commentId: string, moderatorsOnly: boolean): Refusal {
   if (moderatorsOnly && !actor.roles.includes(ADMIN_ROLE)) return NOT_A_MODERATOR;
-  return { ok: false, error: { status: 404, code: "comment_not_found", message: `no comment ${commentId} in this room` } };
+  return refuse(404, "comment_not_found", `no comment ${commentId} in this room`);
 }

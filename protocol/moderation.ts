@@ -105,6 +105,30 @@ export const Report = z.object({
 });
 export type Report = z.infer<typeof Report>;
 
+// The moderation routes' own bodies and answers (workers/routes/moderation/); the RPC
+// contracts behind them are internal (protocol/internal/moderation-rpc.ts).
+
+/** The most users a members list holds; larger audiences use the `member:<target>` token role. */
+export const MAX_MEMBERS = 1_000;
+
+export const MembersBody = z.strictObject({ userIds: z.array(UserId).max(MAX_MEMBERS) });
+
+/** Report ids sort by time, so the id of the last report on a page is the cursor. */
+export const ReportId = z.string().regex(/^[0-9a-z]{9}[0-9a-f]{12}$/, "not a report id");
+
+export const ReportsQuery = z.strictObject({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+export const ModeratorsResponse = z.object({ moderators: z.array(UserId) });
+export const BansResponse = z.object({ bans: z.array(Ban) });
+export const LiftBanResponse = z.object({ userId: UserId, lifted: z.boolean() });
+export const MembersResponse = z.object({ members: z.array(UserId) });
+export const MemberChangeResponse = z.object({ userId: UserId, member: z.boolean(), changed: z.boolean() });
+export type MemberChange = z.infer<typeof MemberChangeResponse>;
+export const ReportsResponse = z.object({ reports: z.array(Report), nextCursor: z.string().nullable() });
+
 /** The most reasons a report group shows: the newest distinct ones. */
 export const MAX_GROUP_REASONS = 10;
 
@@ -189,3 +213,16 @@ export const ModLogEntry = z.object({
   detail: z.string().nullable(),
 });
 export type ModLogEntry = z.infer<typeof ModLogEntry>;
+
+/** What `GET .../bans` answers: BansResponse (which the embed's mirror reads) plus the next page's cursor. */
+export const BansPageResponse = BansResponse.extend({ nextCursor: z.string().nullable() });
+export const BansQuery = z.strictObject({
+  cursor: z.string().max(400).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(100),
+});
+export const ModLogQuery = z.strictObject({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+export const ModLogResponse = z.object({ entries: z.array(ModLogEntry), nextCursor: z.string().nullable() });
+export const ReportGroupsResponse = z.object({ groups: z.array(ReportGroup), nextCursor: z.string().nullable() });

@@ -1,9 +1,10 @@
 import { Comment, type CommentEdits, type CreateCommentInput, type RoomCommentsPage } from "../../protocol/comments";
 import type { Actor } from "../../protocol/actor";
 import type { RoomError, RoomResult } from "../../protocol/internal/room-rpc";
-import type { ChangeLog } from "../change-log";
-import { IdempotencyStore, idempotencyScope } from "../idempotency";
+import type { ChangeLog } from "../write-path/change-log";
+import { idempotencyScope, type IdempotencyStore } from "../idempotency";
 import { enqueueEvent } from "../outbox";
+import { refuse, type Refusal } from "../refusal";
 import type { RoomMeta } from "../room-meta";
 import { redactRing } from "../ring-redaction";
 import type { RoomSeq } from "../room-seq";
@@ -47,7 +48,6 @@ const notFound = (id: string): RoomError => ({ status: 404, code: "comment_not_f
 /** Creating, listing, deleting, pinning and highlighting the comments of one room. */
 export class RoomComments {
   readonly store: CommentStore;
-  private readonly idempotency: IdempotencyStore;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -56,9 +56,10 @@ export class RoomComments {
     private readonly settings: SettingsStore,
     private readonly gate: CommentGate,
     readonly archive: CommentArchive,
+    /** The room's one store (write-path/write-path.ts). */
+    private readonly idempotency: IdempotencyStore,
   ) {
     this.store = new CommentStore(sql, meta);
-    this.idempotency = new IdempotencyStore(sql, Date.now);
   }
 
   create(log: ChangeLog, input: CreateCommentInput, now: number): RoomResult<Comment> {
@@ -395,10 +396,10 @@ export class RoomComments {
   }
 }
 
-function invalid(message: string): { ok: false; error: RoomError } {
-  return { ok: false, error: { status: 400, code: "invalid_request", message } };
+function invalid(message: string): Refusal {
+  return refuse(400, "invalid_request", message);
 }
 
-function forbidden(message: string): { ok: false; error: RoomError } {
-  return { ok: false, error: { status: 403, code: "forbidden", message } };
+function forbidden(message: string): Refusal {
+  return refuse(403, "forbidden", message);
 }

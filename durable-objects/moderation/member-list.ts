@@ -1,5 +1,5 @@
 import { noteUserRef } from "./user-refs";
-import { MAX_MEMBERS } from "../../protocol/internal/moderation-rpc";
+import { MAX_MEMBERS } from "../../protocol/moderation";
 
 /**
  * The members list an owner keeps for a members-only room. Token roles (`member:<target>`)

@@ -1,5 +1,5 @@
 import { CommentId } from "../../protocol/comments";
-import type { Actor, Ban, RoomSettings, ResolveReportsResult, TargetInfo, TermsBody } from "../../protocol/moderation";
+import type { Actor, Ban, MemberChange, RoomSettings, ResolveReportsResult, TargetInfo, TermsBody } from "../../protocol/moderation";
 import { matchKey } from "../../protocol/text";
 import type {
   ActorOnTargetInput,
@@ -10,7 +10,6 @@ import type {
   ListReportsInput,
   ReportGroupsPage,
   ResolveReportsInput,
-  MemberChange,
   ModLogInput,
   ModLogPage,
   PatchSettingsInput,
@@ -24,9 +23,10 @@ import type {
   UserOnTargetInput,
 } from "../../protocol/internal/moderation-rpc";
 import type { RoomError, RoomResult } from "../../protocol/internal/room-rpc";
-import type { ChangeLog } from "../change-log";
+import type { ChangeLog } from "../write-path/change-log";
 import type { RoomMeta } from "../room-meta";
 import type { RoomSeq } from "../room-seq";
+import { refuse } from "../refusal";
 import { BanList } from "./ban-list";
 import { ErasedBans } from "./erased-bans";
 import { MemberList } from "./member-list";
@@ -50,16 +50,12 @@ export interface ModerationDeps {
   subjectSecret: string | null;
   /** The room's bound target. */
   target(): string;
-  /** TargetRoom's one write path. */
+  /** The room's one write path (durable-objects/write-path/write-path.ts). */
   commit<T>(work: (log: ChangeLog) => T): Promise<T>;
   now?: () => number;
 }
 
 const ok = <T>(value: T): RoomResult<T> => ({ ok: true, value });
-const refuse = (status: RoomError["status"], code: string, message: string): { ok: false; error: RoomError } => ({
-  ok: false,
-  error: { status, code, message },
-});
 const NOT_A_MODERATOR = refuse(403, "forbidden", "only the room's owner, its moderators and admins may do this");
 const NO_OPEN_REPORTS = refuse(404, "not_found", "this comment has no open reports");
 const NOT_THE_OWNER = refuse(403, "forbidden", "only the room's owner and admins may do this");

@@ -1,6 +1,6 @@
 import type { EngagementEvent } from "../../protocol/events";
 import type { LiveEvent } from "../../protocol/live";
-import type { ChangeLog } from "../change-log";
+import type { ChangeLog } from "../write-path/change-log";
 import { enqueueEvent } from "../outbox";
 import type { RoomSeq } from "../room-seq";
 

@@ -1,10 +1,11 @@
 import type { EngagementEvent } from "../../protocol/events";
 import type { ReactInput, ReactionUsersAfter, ReactionUsersSlice } from "../../protocol/internal/reaction-rpc";
 import { ReactionResult } from "../../protocol/reactions";
-import type { RoomError, RoomResult } from "../../protocol/internal/room-rpc";
-import type { ChangeLog } from "../change-log";
+import type { RoomResult } from "../../protocol/internal/room-rpc";
+import type { ChangeLog } from "../write-path/change-log";
 import { idempotencyScope, type IdempotencyStore } from "../idempotency";
 import { enqueueEvent } from "../outbox";
+import { refuse } from "../refusal";
 import type { RoomSeq } from "../room-seq";
 import { ROOM_SUBJECT } from "./reaction-counts";
 
@@ -175,8 +176,4 @@ export class ReactionsLedger {
     log.emit(seq, at, { kind: "reaction", commentId: subject === ROOM_SUBJECT ? null : subject, emoji, count });
     return { seq, count };
   }
-}
-
-function refuse(status: RoomError["status"], code: string, message: string): { ok: false; error: RoomError } {
-  return { ok: false, error: { status, code, message } };
 }

@@ -9,10 +9,11 @@ import {
 } from "../../protocol/internal/reaction-rpc";
 import type { ReactionResult } from "../../protocol/reactions";
 import type { RoomError, RoomResult } from "../../protocol/internal/room-rpc";
-import type { ChangeLog } from "../change-log";
+import type { ChangeLog } from "../write-path/change-log";
 import type { RoomMeta } from "../room-meta";
 import { reactionCounts, ROOM_SUBJECT } from "./reaction-counts";
 import type { ReactionsLedger } from "./reactions-ledger";
+import { refuse } from "../refusal";
 
 /** room_meta key of a comment room (`comment:<id>`): the target the comment was posted in. */
 export const PARENT_META_KEY = "parent";
@@ -99,7 +100,7 @@ export class RoomReactions {
   bindParent(input: BindParentInput): RoomResult<{ parent: string }> {
     const current = this.meta.get(PARENT_META_KEY);
     if (current !== undefined && current !== input.parent) {
-      return { ok: false, error: { status: 409, code: "parent_conflict", message: `${input.target} is already bound to ${current}` } };
+      return refuse(409, "parent_conflict", `${input.target} is already bound to ${current}`);
     }
     if (current === undefined) this.meta.set(PARENT_META_KEY, input.parent);
     return { ok: true, value: { parent: input.parent } };

@@ -8,6 +8,7 @@ import { TargetId } from "../../protocol/target";
 import { REQUEST_ID_HEADER, RequestId } from "../../protocol/operations";
 import { roomFor } from "../../platform/rooms";
 import { applyLikesRouted } from "../../platform/like-router";
+import { likeFromSocket } from "../likes/socket-like";
 import { logEvent } from "../../platform/log";
 import { RoomMeta } from "../room-meta";
 import { RoomSockets } from "../room-sockets";
@@ -52,11 +53,7 @@ export class LiveRelay extends DurableObject<AppEnv> {
       replay: () => {
         throw new Error("a relay prepares its hello with the room");
       },
-      like: async (user, action) => {
-        const [outcome] = await applyLikesRouted(this.env, this.boundRelay().target, [{ userId: user.userId, action }]);
-        if (!outcome) throw new Error("the room answered no outcome");
-        return outcome;
-      },
+      like: (user, frame) => likeFromSocket((ops, requestId) => applyLikesRouted(this.env, this.boundRelay().target, ops, requestId), user, frame),
       comment: (user, frame) => {
         const target = this.boundRelay().target;
         return roomFor(this.env, target).createComment({

@@ -9,13 +9,15 @@ import { ShardLikeTruthPageInput, type LikeTruthPage } from "../../protocol/inte
 import { forgetRecentUnlike, readLikeTruth } from "../recent-unlikes";
 import { RoomMeta } from "../room-meta";
 import { RoomSeq } from "../room-seq";
-import { LikesLedger } from "../likes-ledger";
+import { LikesLedger } from "../likes/likes-ledger";
 import { AlarmJobs } from "../alarm-jobs";
 import { shipOutbox } from "../outbox";
-import { IDEMPOTENCY_TTL_MS, idempotencyScope } from "../idempotency";
+import { idempotencyScope } from "../idempotency";
+import { sweepIdempotencyKeys, WritePath, WRITE_JOBS } from "../write-path/write-path";
 import { UserLimits } from "../users/user-limits";
 import type { LikeOp } from "../../protocol/internal/room-rpc";
-import { applyWithinRate } from "../moderation/like-limit";
+import { applyWithinRate } from "../likes/like-limit";
+import { requestIdsOf } from "../likes/request-ids";
 import { RateLimiter } from "../moderation/rate-limiter";
 import { rateLimitsFrom } from "../moderation/rate-limits";
 import { logEvent } from "../../platform/log";
@@ -27,14 +29,9 @@ import { CountReporter } from "./count-reporter";
 import { markReported, pruneBuckets, unreportedBuckets } from "../analytics/series";
 import { UserLocks } from "./user-locks";
 
-const OUTBOX_DELAY_MS = 250;
 const REPORT_RETRY_DELAY_MS = 1_000;
-const IDEMPOTENCY_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
-
-const JOB_OUTBOX = "outbox";
 const JOB_REPORT = "count-report";
 const SERIES_PRUNE_INTERVAL_MS = 60_000;
-const JOB_IDEMPOTENCY_SWEEP = "idempotency-sweep";
 
 const MOVED: Moved = { moved: true };
 
@@ -60,6 +57,7 @@ export class LikeShard extends DurableObject<AppEnv> {
   private seq!: RoomSeq;
   private ledger!: LikesLedger;
   private moved!: MovedUsers;
+  private writes!: WritePath;
   private bound: BoundShard | null = null;
   private closed = false;
   private readonly jobs: AlarmJobs;
@@ -78,7 +76,7 @@ export class LikeShard extends DurableObject<AppEnv> {
     this.jobs = new AlarmJobs(ctx.storage, (job, error, failures) =>
       logEvent("alarm_job_failed", { shard: this.bound === null ? null : this.name(), job, failures, error: String(error) }),
     );
-    this.jobs.register(JOB_OUTBOX, async () => {
+    this.jobs.register(WRITE_JOBS.outbox, async () => {
       const shard = this.requireBound();
       return (await shipOutbox(this.env.EVENTS, this.ctx.storage.sql, { epoch: shard.epoch, shard: shard.k })).more ? Date.now() : null;
     });
@@ -86,9 +84,7 @@ export class LikeShard extends DurableObject<AppEnv> {
       await this.reporter.report();
       return null;
     });
-    this.jobs.register(JOB_IDEMPOTENCY_SWEEP, async () =>
-      this.ledger.idempotencyKeys.purgeExpired() > 0 ? Date.now() + IDEMPOTENCY_SWEEP_INTERVAL_MS : null,
-    );
+    this.jobs.register(WRITE_JOBS.idempotencySweep, sweepIdempotencyKeys(() => this.writes.idempotencyKeys));
     this.reporter = new CountReporter(() => this.sendReport());
     // Likes only: a sharded target's reactions stay in the room with their own budget.
     this.limiter = new RateLimiter(rateLimitsFrom(env).reactionsPerMinute);
@@ -97,7 +93,9 @@ export class LikeShard extends DurableObject<AppEnv> {
       migrateShardSchema(ctx.storage.sql);
       this.meta = new RoomMeta(ctx.storage.sql);
       this.seq = new RoomSeq(this.meta);
-      this.ledger = new LikesLedger(ctx.storage.sql, this.meta, this.seq);
+      // Shards announce nothing themselves: the room they report to broadcasts the count.
+      this.writes = new WritePath({ storage: ctx.storage, seq: this.seq, jobs: this.jobs, rollBack: () => this.ledger.reload() });
+      this.ledger = new LikesLedger(ctx.storage.sql, this.meta, this.seq, this.writes.idempotencyKeys);
       this.moved = new MovedUsers(ctx.storage.sql);
       const stored = this.meta.get("shard");
       this.bound = stored === undefined ? null : BoundShard.parse(JSON.parse(stored));
@@ -117,23 +115,23 @@ export class LikeShard extends DurableObject<AppEnv> {
     const held = await Promise.all(users.map((userId) => this.ensureHeld(userId)));
     if (held.includes(false)) return MOVED;
     // The same limits as an unsharded room's likes, after the same idempotency lookup.
-    const repeat = (op: LikeOp) => op.idempotencyKey !== undefined && this.ledger.idempotencyKeys.remembers(idempotencyScope(op.userId, op.idempotencyKey));
+    const repeat = (op: LikeOp) => op.idempotencyKey !== undefined && this.writes.idempotencyKeys.remembers(idempotencyScope(op.userId, op.idempotencyKey));
     const refusals = unlimited === true ? [] : await Promise.all(ops.map((op) => (repeat(op) ? null : this.limits.takeWrite(op.userId))));
 
-    const applied = this.commit(() => {
+    const { value: applied, log } = this.writes.transact((log) => {
       // A handoff may have taken a user while the others were being fetched.
       if (this.closed || users.some((userId) => this.moved.has(userId))) return null;
       const at = Date.now();
       const check = (op: LikeOp, i: number) => refusals[i] ?? (repeat(op) ? null : this.checkRate(op.userId, at));
-      return applyWithinRate(ops, check, (allowed) => this.ledger.apply(shard.target, allowed));
+      const result = applyWithinRate(ops, check, (allowed) => this.ledger.apply(shard.target, allowed));
+      if (result.changes.length > 0) log.touch();
+      if (ops.some((op) => op.idempotencyKey !== undefined)) log.rememberedIdempotencyKey();
+      return result;
     });
     if (applied === null) return MOVED;
-    if (applied.changes.length > 0) await this.scheduleBackgroundJobs();
-    if (ops.some((op) => op.idempotencyKey !== undefined) && !this.jobs.isScheduled(JOB_IDEMPOTENCY_SWEEP)) {
-      await this.jobs.schedule(JOB_IDEMPOTENCY_SWEEP, Date.now() + IDEMPOTENCY_TTL_MS);
-    }
+    await this.writes.settle(log);
     const total = await this.currentTotal(applied.changes.length > 0);
-    logEvent("shard_likes_applied", { shard: this.name(), requestId, ops: ops.length, changed: applied.changes.length, seq: this.seq.last });
+    logEvent("shard_likes_applied", { shard: this.name(), requestId, requestIds: requestIdsOf(ops, requestId), ops: ops.length, changed: applied.changes.length, seq: this.seq.last });
     // Answers carry the target's count and the room's seq, as an unsharded room's would.
     return {
       moved: false,
@@ -193,19 +191,22 @@ export class LikeShard extends DurableObject<AppEnv> {
     if (before !== undefined) {
       // A late event's bounce (workers/forgotten-bounce.ts): only a like from before the
       // deletion goes; the user may hold a newer one, and their traces are theirs again.
-      const likesRemoved = this.commit(() => (this.ledger.eraseUser(shard.target, userId, before) ? 1 : 0));
-      if (likesRemoved > 0) await this.scheduleBackgroundJobs();
+      const likesRemoved = await this.writes.commit((log) => {
+        if (!this.ledger.eraseUser(shard.target, userId, before)) return 0;
+        log.touch();
+        return 1;
+      });
       await this.currentTotal(likesRemoved > 0);
       return { likesRemoved, outboxAnonymised: 0, idempotencyKeysRemoved: 0 };
     }
-    const result = this.commit(() => {
+    const result = await this.writes.commit((log) => {
       const likesRemoved = this.ledger.eraseUser(shard.target, userId) ? 1 : 0;
+      if (likesRemoved > 0) log.touch();
       // Not holding them any more is safe: every older marker now says "not liked", which is
       // what taking them over again would find.
       this.ctx.storage.sql.exec("DELETE FROM like_held WHERE user_id = ?", userId);
       return { likesRemoved, ...scrubUserTraces(this.ctx.storage.sql, userId) };
     });
-    if (result.likesRemoved > 0) await this.scheduleBackgroundJobs();
     await this.currentTotal(result.likesRemoved > 0);
     for (let epoch = shard.epoch - 1; epoch >= 1; epoch--) {
       const k = shardIndex(userId, shard.layout[epoch]!);
@@ -314,24 +315,9 @@ export class LikeShard extends DurableObject<AppEnv> {
     return { status: 429, code: "rate_limited", message: "over the likes limit for this target", retryAfterSeconds: Math.ceil(waitMs / 1000) };
   }
 
-  /** All-or-nothing like the room's write path; caches are reloaded when it rolls back. */
+  /** Writes that schedule nothing (handoffs, adoptions, scrubs): the write path's transaction alone. */
   private commit<T>(work: () => T): T {
-    try {
-      return this.ctx.storage.transactionSync(() => {
-        const value = work();
-        this.seq.flush();
-        return value;
-      });
-    } catch (error) {
-      this.seq.reload();
-      this.ledger.reload();
-      throw error;
-    }
-  }
-
-  private async scheduleBackgroundJobs(): Promise<void> {
-    const now = Date.now();
-    await this.jobs.schedule(JOB_OUTBOX, now + OUTBOX_DELAY_MS);
+    return this.writes.transact(work).value;
   }
 
   /**

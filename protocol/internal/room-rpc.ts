@@ -14,6 +14,11 @@ export const LikeOp = z.strictObject({
   userId: UserId,
   action: z.enum(["like", "unlike", "toggle"]),
   idempotencyKey: z.string().min(1).max(MAX_IDEMPOTENCY_KEY_LENGTH).optional(),
+  /**
+   * The request that asked for this op: a coalesced batch (workers/like-coalescer.ts) carries
+   * many requests, and each one's id reaches the room's log lines, not only the sender's.
+   */
+  requestId: RequestId.optional(),
 });
 export type LikeOp = z.infer<typeof LikeOp>;
 

@@ -2,8 +2,7 @@ import * as z from "zod/mini";
 import { Comment, CommentId, RoomSettings, TargetId } from "./comment";
 
 /**
- * The REST answers <engage-comments> reads (protocol/comments.ts, moderation.ts,
- * moderation-rpc.ts), in zod/mini: its own build, loaded only on pages that show comments.
+ * The REST answers <engage-comments> reads (protocol/comments.ts, moderation.ts), in zod/mini: its own build, loaded only on pages that show comments.
  * test/workerd/mini-mirrors.test.ts proves each agrees with the server's schema.
  */
 const UserId = z.string().check(z.minLength(1), z.maxLength(128));

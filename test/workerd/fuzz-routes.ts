@@ -15,7 +15,7 @@ import {
   TargetInfo,
   TermsBody,
 } from "../../protocol/moderation";
-import { BansPageResponse, MembersBody, MembersResponse, ModLogResponse, ReportGroupsResponse, ReportsResponse } from "../../protocol/internal/moderation-rpc";
+import { BansPageResponse, MembersBody, MembersResponse, ModLogResponse, ReportGroupsResponse, ReportsResponse } from "../../protocol/moderation";
 import { SetShardsRequest, ShardConfigResponse } from "../../protocol/shards";
 import { CommentArchiveBackfillRequest } from "../../protocol/comment-backfill";
 import { BackfillRequest } from "../../protocol/backfill";

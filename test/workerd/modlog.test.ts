@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ModLogEntry } from "../../protocol/moderation";
-import { ModLogResponse } from "../../protocol/internal/moderation-rpc";
+import { ModLogResponse } from "../../protocol/moderation";
 import { ModLog, MOD_LOG_MAX_ROWS } from "../../durable-objects/moderation/mod-log";
 import { forgetModerationData, FORGOTTEN_USER } from "../../durable-objects/moderation/forget-moderation";
 import { roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";

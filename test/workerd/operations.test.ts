@@ -165,6 +165,42 @@ describe("request ids and structured logs", () => {
     expect(linesOf("request", requestId)).toEqual([expect.objectContaining({ route: "/v1/targets/:target/live", status: 101 })]);
   });
 
+  it("logs a like from a room socket as a REST like is logged: likes_applied under the frame's id", async () => {
+    const target = uniqueTarget();
+    const socket = await LiveSocket.open(target, { token: await tokenFor(uniqueUser()) });
+    await socket.next("hello");
+    const frameId = `sock-${crypto.randomUUID()}`;
+    socket.send({ type: "like", id: frameId });
+    await socket.next("ack", (frame) => frame.id === frameId);
+    // A frame id may be any short text; one that is no request id is still applied, unnamed.
+    const spaced = "unlike #2 (café)";
+    socket.send({ type: "unlike", id: spaced });
+    expect(await socket.next("ack", (frame) => frame.id === spaced)).toMatchObject({ result: { liked: false, changed: true } });
+    socket.close();
+    expect(linesOf("likes_applied", frameId)).toEqual([expect.objectContaining({ target, ops: 1, changed: 1 })]);
+  });
+
+  it("names every coalesced request in the room's likes_applied line, not only the one that sent the batch", async () => {
+    const target = uniqueTarget();
+    const requests = await Promise.all(
+      Array.from({ length: 30 }, async () => ({ requestId: `co-${crypto.randomUUID()}`, token: await tokenFor(uniqueUser()) })),
+    );
+    const answers = await Promise.all(
+      requests.map(({ requestId, token }) =>
+        call("/v1/likes", {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}`, [REQUEST_ID_HEADER]: requestId },
+          body: JSON.stringify({ target, action: "like" }),
+        }),
+      ),
+    );
+    expect(answers.every((res) => res.status === 200)).toBe(true);
+    const batches = logLines().filter((line) => line.event === "likes_applied" && line.target === target);
+    // Coalesced: fewer room writes than requests, and still every request is named in one.
+    expect(batches.length).toBeLessThan(requests.length);
+    for (const { requestId } of requests) expect(linesOf("likes_applied", requestId)).toHaveLength(1);
+  });
+
   it("logs cache hits and misses of count reads", async () => {
     const target = uniqueTarget();
     const first = await call(`/v1/targets/${encodeURIComponent(target)}/count`, { headers: { [REQUEST_ID_HEADER]: "count-1" } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Ban } from "../../protocol/moderation";
-import { ModLogResponse, ReportGroupsResponse } from "../../protocol/internal/moderation-rpc";
+import { ModLogResponse, ReportGroupsResponse } from "../../protocol/moderation";
 import { tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { comment, listComments } from "./comment-helpers";
 import { api, registerAs, targetPath } from "./moderation-helpers";

@@ -54,8 +54,10 @@ async function applyOne(
   requestId?: string,
 ): Promise<LikeResult> {
   // Batches go through the shard router: one room RPC for an unsharded target, one per
-  // shard for a sharded one, never a "moved" outcome.
-  const outcome = await likeCoalescer.submit(target, op, async (batchTarget, ops) => {
+  // shard for a sharded one, never a "moved" outcome. Each op names its own request, so a
+  // batch carries every coalesced request's id, not only the sender's.
+  const own: LikeOp = requestId === undefined ? op : { ...op, requestId };
+  const outcome = await likeCoalescer.submit(target, own, async (batchTarget, ops) => {
     const outcomes = await applyLikesRouted(env, batchTarget, ops, requestId);
     // One purge per batch, not per like: it starts after every change in the batch committed,
     // so it clears whatever any of them made stale, for two cache deletes instead of 2 x N.

@@ -1,6 +1,7 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { Ban, BanBody, RoomSettings, SettingsPatch } from "../../../protocol/moderation";
-import { BanCursor, BansPageResponse, BansQuery, LiftBanResponse } from "../../../protocol/internal/moderation-rpc";
+import { BanCursor } from "../../../protocol/internal/moderation-rpc";
+import { BansPageResponse, BansQuery, LiftBanResponse } from "../../../protocol/moderation";
 import { decodeCursor, encodeCursor } from "../../cursor";
 import { actorOf, requireUser } from "../../auth";
 import type { AppBindings } from "../../app-types";

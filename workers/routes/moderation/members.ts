@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { MemberBody } from "../../../protocol/moderation";
-import { MemberChangeResponse, MembersBody, MembersResponse } from "../../../protocol/internal/moderation-rpc";
+import { MemberChangeResponse, MembersBody, MembersResponse } from "../../../protocol/moderation";
 import { actorOf, requireUser } from "../../auth";
 import type { AppBindings } from "../../app-types";
 import { validationHook } from "../../errors";

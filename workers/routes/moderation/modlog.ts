@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { ModLogQuery, ModLogResponse } from "../../../protocol/internal/moderation-rpc";
+import { ModLogQuery, ModLogResponse } from "../../../protocol/moderation";
 import { actorOf, requireUser } from "../../auth";
 import type { AppBindings } from "../../app-types";
 import { decodeCursor, encodeCursor } from "../../cursor";

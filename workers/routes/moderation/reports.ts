@@ -1,8 +1,8 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { CommentId } from "../../../protocol/comments";
-import { Report, ReportBody, ResolveReportsBody, ResolveReportsResult } from "../../../protocol/moderation";
-import { ReportGroupCursor, ReportGroupsResponse, ReportId, ReportsQuery, ReportsResponse } from "../../../protocol/internal/moderation-rpc";
+import { Report, ReportBody, ReportGroupsResponse, ReportId, ReportsQuery, ReportsResponse, ResolveReportsBody, ResolveReportsResult } from "../../../protocol/moderation";
+import { ReportGroupCursor } from "../../../protocol/internal/moderation-rpc";
 import { TargetId } from "../../../protocol/target";
 import { actorOf, requireUser } from "../../auth";
 import type { AppBindings } from "../../app-types";

@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { ModeratorBody, RegisterTargetBody, TargetInfo } from "../../../protocol/moderation";
-import { ModeratorsResponse } from "../../../protocol/internal/moderation-rpc";
+import { ModeratorsResponse } from "../../../protocol/moderation";
 import { actorOf, requireUser } from "../../auth";
 import type { AppBindings } from "../../app-types";
 import { ApiError, validationHook } from "../../errors";

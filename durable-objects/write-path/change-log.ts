@@ -1,5 +1,5 @@
-import type { LiveEvent } from "../protocol/live";
-import type { RingEvent } from "./replay-ring";
+import type { LiveEvent } from "../../protocol/live";
+import type { RingEvent } from "../replay-ring";
 
 /**
  * What one write transaction changed, collected while it runs and acted on after it

@@ -1,11 +1,11 @@
-import { LikeResult } from "../protocol/likes";
-import type { EngagementEvent } from "../protocol/events";
-import type { LikeOp, LikeStatus, OpOutcome } from "../protocol/internal/room-rpc";
-import { IdempotencyStore, idempotencyScope as scopeOf } from "./idempotency";
-import { enqueueEvent, enqueueEvents } from "./outbox";
-import { forgetRecentUnlike, noteUnlikes } from "./recent-unlikes";
-import type { RoomMeta } from "./room-meta";
-import type { RoomSeq } from "./room-seq";
+import { LikeResult } from "../../protocol/likes";
+import type { EngagementEvent } from "../../protocol/events";
+import type { LikeOp, LikeStatus, OpOutcome } from "../../protocol/internal/room-rpc";
+import { idempotencyScope as scopeOf, type IdempotencyStore } from "../idempotency";
+import { enqueueEvent, enqueueEvents } from "../outbox";
+import { forgetRecentUnlike, noteUnlikes } from "../recent-unlikes";
+import type { RoomMeta } from "../room-meta";
+import type { RoomSeq } from "../room-seq";
 
 /**
  * The exact like state of one target. Every method runs synchronously against the room's
@@ -14,7 +14,6 @@ import type { RoomSeq } from "./room-seq";
  */
 export class LikesLedger {
   private likes = 0;
-  private readonly idempotency: IdempotencyStore;
   /**
    * A like shard's epoch, stamped on its events so a user's index can order them after the
    * room's (protocol/events.ts); unset in a room, whose events carry none.
@@ -25,9 +24,10 @@ export class LikesLedger {
     private readonly sql: SqlStorage,
     private readonly meta: RoomMeta,
     private readonly seq: RoomSeq,
+    /** The object's one store (write-path/write-path.ts), shared with comments and reactions. */
+    private readonly idempotency: IdempotencyStore,
     private readonly now: () => number = Date.now,
   ) {
-    this.idempotency = new IdempotencyStore(sql, now);
     this.likes = Number(meta.get("likes") ?? 0);
   }
 
@@ -42,10 +42,6 @@ export class LikesLedger {
 
   get lastSeq(): number {
     return this.seq.last;
-  }
-
-  get idempotencyKeys(): IdempotencyStore {
-    return this.idempotency;
   }
 
   status(userId: string): LikeStatus {

@@ -1,0 +1,53 @@
+import type { RelaysResponse } from "../../protocol/relays";
+import { RelayCatchUpInput, RelayReport, RelayWelcomeInput, SetRelaysInput } from "../../protocol/internal/relay-rpc";
+import { TargetId } from "../../protocol/target";
+import { defaultRelaySettings } from "../relays/room-relays";
+import type { PreparedHello } from "../room-sockets";
+import type { RoomCore } from "./room-core";
+
+/** TargetRoom's side of relay fan-out for huge rooms (durable-objects/relays/, docs/relays.md). */
+export class RelayRpc {
+  constructor(private readonly core: RoomCore) {}
+
+  /** A relay accepting a socket asks for its hello: the same snapshot and replay plan a room socket gets. */
+  async welcome(input: RelayWelcomeInput): Promise<PreparedHello> {
+    const { k, since, userId } = this.core.input(RelayWelcomeInput, input);
+    const parts = this.core.parts();
+    const state = this.core.state();
+    const plan = since === undefined ? { kind: "replay" as const, events: [] } : parts.ring.plan(since, state.seq);
+    parts.relays.fanout.welcomed(k, state.seq);
+    // The joining socket is not in any count yet; the relay's 101 answer adds it.
+    // The relay holds no reaction ledger: the room names the viewer's own reactions here.
+    return { state, plan, viewers: this.core.viewerCount() + 1, ...(userId === undefined ? {} : { mine: this.core.reactionsOf(userId) }) };
+  }
+
+  /** A relay that missed pushes (or cannot tell) reads the ring from what it has. */
+  async catchUp(input: RelayCatchUpInput) {
+    const { since } = this.core.input(RelayCatchUpInput, input);
+    const { ring, seq } = this.core.parts();
+    return { plan: ring.plan(since, seq.last), seq: seq.last };
+  }
+
+  /** A relay's open sockets after a viewer left (joins come back on the 101 answer). */
+  async report(input: RelayReport): Promise<void> {
+    const report = this.core.input(RelayReport, input);
+    if (this.core.parts().relays.report(report)) this.core.live.changed();
+  }
+
+  /** GET /v1/admin/targets/:target/relays */
+  async settings(target: string): Promise<RelaysResponse> {
+    this.core.check(TargetId.parse(target));
+    const roomSockets = this.core.sockets.viewerCount();
+    const parts = this.core.read;
+    if (parts === null) return { target, ...defaultRelaySettings(this.core.env), overridden: false, roomSockets, relays: [] };
+    return parts.relays.describe(target, roomSockets);
+  }
+
+  /** PUT /v1/admin/targets/:target/relays: this target's threshold and sockets per relay. */
+  async set(input: SetRelaysInput): Promise<RelaysResponse> {
+    const { target, threshold, perRelay } = this.core.input(SetRelaysInput, input);
+    const { relays } = this.core.parts();
+    relays.set({ threshold, perRelay });
+    return relays.describe(target, this.core.sockets.viewerCount());
+  }
+}
