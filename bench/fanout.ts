@@ -10,7 +10,7 @@ export const CONNECT_CONCURRENCY = 200;
 export const GAP_BETWEEN_ROUNDS_MS = 150;
 export const ROUND_TIMEOUT_MS = 10_000;
 
-interface Viewer {
+export interface Viewer {
   ws: WebSocket;
   lastSeq: number;
   lastCount: number;
@@ -21,7 +21,7 @@ interface Viewer {
  * The `ws` package (not Node's global WebSocket) keeps the client's per-frame cost well below
  * the server's, so the numbers describe the server's fan-out more than this process.
  */
-function openViewer(url: string, onCount: (viewer: Viewer) => void): Promise<Viewer> {
+export function openViewer(url: string, onCount: (viewer: Viewer) => void): Promise<Viewer> {
   return new Promise((resolveOpen, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false });
     const viewer: Viewer = { ws, lastSeq: -1, lastCount: -1 };
@@ -47,7 +47,7 @@ function openViewer(url: string, onCount: (viewer: Viewer) => void): Promise<Vie
   });
 }
 
-async function like(baseUrl: string, target: string, userToken: string): Promise<{ count: number; seq: number }> {
+export async function like(baseUrl: string, target: string, userToken: string): Promise<{ count: number; seq: number }> {
   const res = await fetch(`${baseUrl}/v1/likes`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${userToken}` },
@@ -60,7 +60,7 @@ async function like(baseUrl: string, target: string, userToken: string): Promise
 }
 
 /** Sets a target's relay settings through the admin route (docs/relays.md); answers its relays. */
-async function relaysRoute(baseUrl: string, target: string, settings?: RelaySettings): Promise<RelaysResponse> {
+export async function relaysRoute(baseUrl: string, target: string, settings?: RelaySettings): Promise<RelaysResponse> {
   const res = await fetch(`${baseUrl}/v1/admin/targets/${encodeURIComponent(target)}/relays`, {
     method: settings === undefined ? "GET" : "PUT",
     headers: { "content-type": "application/json", authorization: `Bearer ${await token("bench-admin", ["admin"])}` },

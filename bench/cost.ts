@@ -1,0 +1,97 @@
+// What one like costs the platform under the hot-target load, counted by the meters of the
+// data-plane simulation (workers/dev-metering.ts, bench/simulate-meter.ts) on a server of its
+// own started with DEV_METERING=on, with viewers watching the target so frames are counted
+// too (the room's own metrics: frames sent). docs/cost.md turns these into money.
+import { startDevServer } from "../scripts/dev-server";
+import { UNLIMITED_RATES } from "../test/reliability/client";
+import { progress, SECRET, token } from "./common";
+import { roomSide } from "./interleaved";
+import type { LoadResult } from "./http-load";
+import { delta, figures, settle, sum } from "./simulate-meter";
+
+/** Viewers on the hot target while it is liked: frames per like scale with them. */
+const VIEWERS = Number(process.env.BENCH_VIEWERS ?? 100);
+
+export interface CostResult {
+  likes: number;
+  viewers: number;
+  settled: boolean;
+  perLike: {
+    d1Statements: number;
+    queueMessages: number;
+    r2Writes: number;
+    doRequests: number;
+    doAlarms: number;
+    framesSent: number;
+    framesPerViewer: number;
+  };
+  doRequestsByMethod: Record<string, number>;
+  counters: Record<string, number>;
+}
+
+interface Check {
+  name: string;
+  expected: number;
+  actual: number;
+}
+
+type Load = (url: string, target: string, seconds: number) => Promise<{ load: LoadResult; changed: string[] }>;
+
+async function framesSent(url: string, target: string, admin: string): Promise<number> {
+  const res = await fetch(`${url}/v1/admin/targets/${encodeURIComponent(target)}/metrics`, { headers: { authorization: `Bearer ${admin}` } });
+  if (!res.ok) throw new Error(`metrics answered ${res.status}`);
+  return ((await res.json()) as { frames: { sent: number } }).frames.sent;
+}
+
+export async function costSection(options: { seconds: number; load: Load }, checks: Check[]): Promise<CostResult> {
+  const server = await startDevServer({ authSecret: SECRET, vars: { ...UNLIMITED_RATES, DEV_METERING: "on" } });
+  try {
+    const admin = await token("bench-admin", ["admin"]);
+    const viewers = await roomSide(server.url, VIEWERS, "cost");
+    // The like that made the room: its first-write costs are not a hot like's.
+    await viewers.round();
+    const before = await settle(server.url, admin, 4_000, 60_000);
+    const framesBefore = await framesSent(server.url, viewers.target, admin);
+    const { changed } = await options.load(server.url, viewers.target, options.seconds);
+    const after = await settle(server.url, admin, 6_000, 180_000);
+    const frames = (await framesSent(server.url, viewers.target, admin)) - framesBefore;
+    viewers.close();
+    checks.push({ name: "cost: the meters' isolate did not restart during the load", expected: 1, actual: before.isolate === after.isolate ? 1 : 0 });
+    const counters = delta(after.counters, before.counters);
+    const f = figures(counters);
+    const likes = changed.length;
+    const per = (n: number) => n / likes;
+    const doRequestsByMethod: Record<string, number> = {};
+    for (const [key, value] of Object.entries(counters)) {
+      const [, kind, name] = key.split("/");
+      if (kind === "do.requests" && name !== undefined) doRequestsByMethod[name] = (doRequestsByMethod[name] ?? 0) + value / likes;
+    }
+    progress(`   ${likes} likes that changed the count, ${VIEWERS} viewers watching, meters settled: ${after.settled}`);
+    return {
+      likes,
+      viewers: VIEWERS,
+      settled: after.settled,
+      perLike: {
+        d1Statements: per(f.d1Statements),
+        queueMessages: per(f.queueMessages),
+        r2Writes: per(sum(counters, "*", "r2.put")),
+        doRequests: per(f.doRequests),
+        doAlarms: per(f.doAlarms),
+        framesSent: per(frames),
+        framesPerViewer: per(frames) / VIEWERS,
+      },
+      doRequestsByMethod,
+      counters,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+export function printCost(cost: CostResult): void {
+  const p = cost.perLike;
+  progress(`\nper like under the hot-target load (${cost.likes} likes, ${cost.viewers} viewers; docs/cost.md prices them):`);
+  progress(`   D1 statements ${p.d1Statements.toFixed(4)}, queue messages ${p.queueMessages.toFixed(4)}, R2 writes ${p.r2Writes.toFixed(4)}`);
+  progress(`   Durable Object requests ${p.doRequests.toFixed(3)} (alarms ${p.doAlarms.toFixed(4)}), socket frames ${p.framesSent.toFixed(2)} (${p.framesPerViewer.toFixed(3)} per viewer)`);
+  for (const [method, n] of Object.entries(cost.doRequestsByMethod).sort((a, b) => b[1] - a[1])) progress(`      ${method}: ${n.toFixed(4)}`);
+}
