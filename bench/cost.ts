@@ -9,6 +9,9 @@ import { roomSide } from "./interleaved";
 import type { LoadResult } from "./http-load";
 import { delta, figures, settle, sum } from "./simulate-meter";
 
+/** The bench's own reads (the frames counter), which no like causes. */
+const BENCH_OWN_CALLS = new Set(["TARGET_ROOM.metrics"]);
+
 /** Viewers on the hot target while it is liked: frames per like scale with them. */
 const VIEWERS = Number(process.env.BENCH_VIEWERS ?? 100);
 
@@ -64,8 +67,9 @@ export async function costSection(options: { seconds: number; load: Load }, chec
     const doRequestsByMethod: Record<string, number> = {};
     for (const [key, value] of Object.entries(counters)) {
       const [, kind, name] = key.split("/");
-      if (kind === "do.requests" && name !== undefined) doRequestsByMethod[name] = (doRequestsByMethod[name] ?? 0) + value / likes;
+      if (kind === "do.requests" && name !== undefined && !BENCH_OWN_CALLS.has(name)) doRequestsByMethod[name] = (doRequestsByMethod[name] ?? 0) + value / likes;
     }
+    const ownCalls = [...BENCH_OWN_CALLS].reduce((n, name) => n + sum(counters, "*", "do.requests", name), 0);
     progress(`   ${likes} likes that changed the count, ${VIEWERS} viewers watching, meters settled: ${after.settled}`);
     return {
       likes,
@@ -75,7 +79,7 @@ export async function costSection(options: { seconds: number; load: Load }, chec
         d1Statements: per(f.d1Statements),
         queueMessages: per(f.queueMessages),
         r2Writes: per(sum(counters, "*", "r2.put")),
-        doRequests: per(f.doRequests),
+        doRequests: per(f.doRequests - ownCalls),
         doAlarms: per(f.doAlarms),
         framesSent: per(frames),
         framesPerViewer: per(frames) / VIEWERS,
