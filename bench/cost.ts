@@ -47,7 +47,7 @@ async function framesSent(url: string, target: string, admin: string): Promise<n
 }
 
 export async function costSection(options: { seconds: number; load: Load }, checks: Check[]): Promise<CostResult> {
-  const server = await startDevServer({ authSecret: SECRET, vars: { ...UNLIMITED_RATES, DEV_METERING: "on" } });
+  const server = await startDevServer({ authSecret: SECRET, reuseWebBuild: true, vars: { ...UNLIMITED_RATES, DEV_METERING: "on" } });
   try {
     const admin = await token("bench-admin", ["admin"]);
     const viewers = await roomSide(server.url, VIEWERS, "cost");
