@@ -14,6 +14,8 @@ export interface Viewer {
   ws: WebSocket;
   lastSeq: number;
   lastCount: number;
+  /** Every frame this socket received (counts, marks, viewer counts, hello). */
+  frames: number;
 }
 
 /**
@@ -24,10 +26,11 @@ export interface Viewer {
 export function openViewer(url: string, onCount: (viewer: Viewer) => void): Promise<Viewer> {
   return new Promise((resolveOpen, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false });
-    const viewer: Viewer = { ws, lastSeq: -1, lastCount: -1 };
+    const viewer: Viewer = { ws, lastSeq: -1, lastCount: -1, frames: 0 };
     const timer = setTimeout(() => reject(new Error("no hello within 30 s")), 30_000);
     ws.on("error", (error) => reject(error));
     ws.on("message", (data, isBinary) => {
+      viewer.frames++;
       if (isBinary) return;
       const text = data.toString();
       const frame = ServerFrame.parse(JSON.parse(text));

@@ -75,6 +75,7 @@ export async function roomSide(runtime: string, n: number, label: string, target
       return performance.now() - startedAt;
     },
     wrong: () => viewers.filter((v) => v.lastSeq !== expected.seq || v.lastCount !== expected.count).length,
+    frames: () => viewers.reduce((sum, v) => sum + v.frames, 0),
     close: () => viewers.forEach((v) => v.ws.close(1000, "bench done")),
   };
 }
