@@ -16,8 +16,11 @@ import { userIndexFor } from "../user-objects";
  * guard answers 404 outside development or off loopback (workers/dev-guard.ts).
  */
 
-/** How many users one convergence read asks about (one user-object RPC each). */
-export const MAX_INDEX_ENTRIES = 1_000;
+/**
+ * How many users one convergence read asks about (one user-object RPC each); 300 ids of up to
+ * ~50 characters keep the body under the 16 KB every /v1/ body is held to (body-limits.ts).
+ */
+export const MAX_INDEX_ENTRIES = 300;
 
 const FloorName = z.string().regex(/^[a-z0-9-]{1,64}$/);
 const devOnly = { description: "Not in development, or not on a loopback host", content: errorResponses[400].content };
