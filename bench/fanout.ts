@@ -10,10 +10,12 @@ export const CONNECT_CONCURRENCY = 200;
 export const GAP_BETWEEN_ROUNDS_MS = 150;
 export const ROUND_TIMEOUT_MS = 10_000;
 
-interface Viewer {
+export interface Viewer {
   ws: WebSocket;
   lastSeq: number;
   lastCount: number;
+  /** Every frame this socket received (counts, marks, viewer counts, hello). */
+  frames: number;
 }
 
 /**
@@ -21,13 +23,14 @@ interface Viewer {
  * The `ws` package (not Node's global WebSocket) keeps the client's per-frame cost well below
  * the server's, so the numbers describe the server's fan-out more than this process.
  */
-function openViewer(url: string, onCount: (viewer: Viewer) => void): Promise<Viewer> {
+export function openViewer(url: string, onCount: (viewer: Viewer) => void): Promise<Viewer> {
   return new Promise((resolveOpen, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false });
-    const viewer: Viewer = { ws, lastSeq: -1, lastCount: -1 };
+    const viewer: Viewer = { ws, lastSeq: -1, lastCount: -1, frames: 0 };
     const timer = setTimeout(() => reject(new Error("no hello within 30 s")), 30_000);
     ws.on("error", (error) => reject(error));
     ws.on("message", (data, isBinary) => {
+      viewer.frames++;
       if (isBinary) return;
       const text = data.toString();
       const frame = ServerFrame.parse(JSON.parse(text));
@@ -47,7 +50,7 @@ function openViewer(url: string, onCount: (viewer: Viewer) => void): Promise<Vie
   });
 }
 
-async function like(baseUrl: string, target: string, userToken: string): Promise<{ count: number; seq: number }> {
+export async function like(baseUrl: string, target: string, userToken: string): Promise<{ count: number; seq: number }> {
   const res = await fetch(`${baseUrl}/v1/likes`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${userToken}` },
@@ -60,7 +63,7 @@ async function like(baseUrl: string, target: string, userToken: string): Promise
 }
 
 /** Sets a target's relay settings through the admin route (docs/relays.md); answers its relays. */
-async function relaysRoute(baseUrl: string, target: string, settings?: RelaySettings): Promise<RelaysResponse> {
+export async function relaysRoute(baseUrl: string, target: string, settings?: RelaySettings): Promise<RelaysResponse> {
   const res = await fetch(`${baseUrl}/v1/admin/targets/${encodeURIComponent(target)}/relays`, {
     method: settings === undefined ? "GET" : "PUT",
     headers: { "content-type": "application/json", authorization: `Bearer ${await token("bench-admin", ["admin"])}` },

@@ -18,7 +18,7 @@ if ! npx wrangler deploy --dry-run --env production --outdir "$out/bundle" > "$l
   exit 1
 fi
 missing=0
-for binding in 'env.TARGET_ROOM (TargetRoom)' 'env.LIKE_SHARD (LikeShard)' 'env.LIVE_RELAY (LiveRelay)' 'env.USER_STATE (UserState)' 'env.LEADERBOARD (Leaderboard)' 'env.HEALTH_BOARD (HealthBoard)' \
+for binding in 'env.TARGET_ROOM (TargetRoom)' 'env.LIKE_SHARD (LikeShard)' 'env.LIVE_RELAY (LiveRelay)' 'env.USER_STATE (UserState)' 'env.LEADERBOARD (Leaderboard)' 'env.HEALTH_BOARD (HealthBoard)' 'env.BENCH_FLOOR (BenchFloor)' \
   'env.LAKE (engagement-lake-production)' 'env.COMMENT_ARCHIVE (engagement-comment-archive-production)' 'env.DB (engagement-production)' 'env.EVENTS (engagement-events-production)' \
   'env.DELETIONS (user-deletions-production)' 'env.ANALYTICS (engagement_requests)' 'env.ENVIRONMENT ("production")'; do
   if ! grep -qF "$binding" "$log"; then

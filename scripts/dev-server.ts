@@ -1,6 +1,7 @@
 // Starts `wrangler dev` on loopback for the e2e tests and the benchmarks, with its own
 // persistence directory so runs never share (or dirty) the developer's .wrangler/state.
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { appendFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -57,6 +58,12 @@ export interface DevServerOptions {
    * Without it, each server gets a fresh temporary folder that `stop()` removes.
    */
   persistTo?: string;
+  /**
+   * Keep an existing dist/web instead of rebuilding it (built when missing). Rebuilding rewrites
+   * the `[assets]` folder, and every other `wrangler dev` of this checkout reloads its Worker on
+   * that, failing whatever it was serving: `npm run bench` starts fresh servers one after another.
+   */
+  reuseWebBuild?: boolean;
   /** More `--var`s, e.g. higher rate limits so a load test measures the service, not the limiter. */
   vars?: Record<string, string>;
   /**
@@ -135,7 +142,7 @@ function buildWebAssets(): Promise<void> {
 }
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
-  if (options.config === undefined) await buildWebAssets();
+  if (options.config === undefined && !(options.reuseWebBuild === true && existsSync(join(ROOT, "dist", "web", "index.html")))) await buildWebAssets();
   const ownsState = options.persistTo === undefined;
   const persistTo = options.persistTo ?? (await mkdtemp(join(tmpdir(), "engagement-dev-")));
   if (options.config === undefined) await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);

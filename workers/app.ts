@@ -16,6 +16,7 @@ import { backfillRoutes } from "./routes/backfill";
 import { deletionsRoutes } from "./routes/deletions";
 import { commentsRoutes } from "./routes/comments";
 import { benchRoutes } from "./routes/bench";
+import { benchFloorRoutes } from "./routes/bench-floor";
 import { meteringRoutes } from "./routes/metering";
 import { devLakeRoutes } from "./routes/dev-lake";
 import { reactionsRoutes } from "./routes/reactions";
@@ -56,6 +57,7 @@ export function createApp() {
     moderation: moderationRoutes,
     operations: operationsRoutes,
     bench: benchRoutes,
+    "bench floor": benchFloorRoutes,
     metering: meteringRoutes,
     lake: devLakeRoutes,
     shards: shardsRoutes,
@@ -77,6 +79,7 @@ export function createApp() {
     .route("/", moderationRoutes)
     .route("/", operationsRoutes)
     .route("/", benchRoutes)
+    .route("/", benchFloorRoutes)
     .route("/", meteringRoutes)
     .route("/", devLakeRoutes)
     .route("/", shardsRoutes)

@@ -14,6 +14,7 @@ import { LiveRelay as PlainLiveRelay } from "../durable-objects/relays/live-rela
 import { UserState as PlainUserState } from "../durable-objects/users/user-state";
 import { Leaderboard as PlainLeaderboard } from "../durable-objects/analytics/leaderboard";
 import { HealthBoard as PlainHealthBoard } from "../durable-objects/health/health-board";
+import { BenchFloor as PlainBenchFloor } from "../durable-objects/bench/bench-floor";
 import { meteredHandler, meteredObject, meteringWanted } from "./dev-metering";
 
 /**
@@ -32,6 +33,7 @@ export const LiveRelay = METERING ? meteredObject(PlainLiveRelay, "LiveRelay") :
 export const UserState = METERING ? meteredObject(PlainUserState, "UserState") : PlainUserState;
 export const Leaderboard = METERING ? meteredObject(PlainLeaderboard, "Leaderboard") : PlainLeaderboard;
 export const HealthBoard = METERING ? meteredObject(PlainHealthBoard, "HealthBoard") : PlainHealthBoard;
+export const BenchFloor = METERING ? meteredObject(PlainBenchFloor, "BenchFloor") : PlainBenchFloor;
 
 const app = createApp();
 

@@ -13,7 +13,10 @@ export const USER_INDEX_SCHEMA = `
     liked_at INTEGER,
     epoch INTEGER NOT NULL,
     seq INTEGER NOT NULL,
-    changed_at INTEGER NOT NULL
+    changed_at INTEGER NOT NULL,
+    -- When this object stored the entry (its clock, not the room's): convergence is measured
+    -- as applied_at - liked_at (npm run bench). NULL on entries stored before the column.
+    applied_at INTEGER
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS liked_targets_by_time ON liked_targets (liked_at, target) WHERE liked = 1;
   -- Targets where the user commented, reacted, moderated, or which name them in moderation
@@ -26,3 +29,13 @@ export const USER_INDEX_SCHEMA = `
   ) WITHOUT ROWID;
   -- Moves with every change stored, so a deletion can tell that nothing arrived after its look.
   CREATE TABLE IF NOT EXISTS index_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL);`;
+
+
+/**
+ * Objects made before `liked_targets.applied_at` existed get the column once; SQLite adds a
+ * nullable column without rewriting rows, so old entries simply read NULL.
+ */
+export function migrateUserIndex(sql: SqlStorage): void {
+  const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('liked_targets')").toArray();
+  if (!columns.some((column) => column.name === "applied_at")) sql.exec("ALTER TABLE liked_targets ADD COLUMN applied_at INTEGER");
+}

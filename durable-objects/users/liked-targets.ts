@@ -1,4 +1,4 @@
-import type { UserLikesPage, UserLikesPageInput } from "../../protocol/internal/user-index";
+import type { LikeEntry, UserLikesPage, UserLikesPageInput } from "../../protocol/internal/user-index";
 
 /** Whose sequence a change carries and where in it: (epoch, seq), compared in that order. */
 export interface EntryVersion {
@@ -16,24 +16,29 @@ export function isNewer(a: EntryVersion, b: EntryVersion): boolean {
  * is a no-op, and an unlike stays as a tombstone carrying its version.
  */
 export class LikedTargets {
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  /** True when the change was newer than the entry and is now stored. */
+  /** True when the change was newer than the entry and is now stored (stamped with when). */
   apply(target: string, liked: boolean, at: number, version: EntryVersion): boolean {
     const current = this.sql
       .exec<{ epoch: number; seq: number }>("SELECT epoch, seq FROM liked_targets WHERE target = ?", target)
       .toArray()[0];
     if (current !== undefined && !isNewer(version, current)) return false;
     this.sql.exec(
-      `INSERT INTO liked_targets (target, liked, liked_at, epoch, seq, changed_at) VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO liked_targets (target, liked, liked_at, epoch, seq, changed_at, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (target) DO UPDATE SET liked = excluded.liked, liked_at = excluded.liked_at,
-         epoch = excluded.epoch, seq = excluded.seq, changed_at = MAX(changed_at, excluded.changed_at)`,
+         epoch = excluded.epoch, seq = excluded.seq, changed_at = MAX(changed_at, excluded.changed_at),
+         applied_at = excluded.applied_at`,
       target,
       liked ? 1 : 0,
       liked ? at : null,
       version.epoch,
       version.seq,
       at,
+      this.now(),
     );
     return true;
   }
@@ -53,6 +58,14 @@ export class LikedTargets {
     if (current !== undefined && !isNewer(version, current)) return { outcome: "newer", wasLiked };
     this.apply(target, liked, liked ? (likedAt ?? now) : now, version);
     return { outcome: "repaired", wasLiked };
+  }
+
+  /** One entry as stored, with when it changed in its room (`changedAt`) and when it reached this index. */
+  entry(target: string): LikeEntry | null {
+    const row = this.sql
+      .exec<{ liked: number; changed_at: number; applied_at: number | null }>("SELECT liked, changed_at, applied_at FROM liked_targets WHERE target = ?", target)
+      .toArray()[0];
+    return row === undefined ? null : { liked: row.liked === 1, changedAt: row.changed_at, appliedAt: row.applied_at };
   }
 
   /** Newest first, ties by target; the same order the partial index holds, read backwards. */

@@ -11,6 +11,7 @@ import {
   UserLikesPageInput,
   UserTargetsInput,
   type ForgetUserIndexResult,
+  type LikeEntry,
   type NoteTouchesResult,
   type RepairLikesResult,
   type RoomRefResult,
@@ -19,7 +20,7 @@ import {
   type UserLikesPage,
   type UserTargetsPage,
 } from "../../protocol/internal/user-index";
-import { USER_INDEX_SCHEMA } from "./index-schema";
+import { migrateUserIndex, USER_INDEX_SCHEMA } from "./index-schema";
 import { UserIndex } from "./user-index";
 
 /** How far back a quota counts: a rolling window, so a refused user knows when to come back. */
@@ -73,6 +74,7 @@ export class UserState extends DurableObject<AppEnv> {
   private ensureSchema(): void {
     if (this.ready) return;
     this.ctx.storage.sql.exec(SCHEMA + USER_INDEX_SCHEMA);
+    migrateUserIndex(this.ctx.storage.sql);
     this.ready = true;
   }
 
@@ -188,6 +190,11 @@ export class UserState extends DurableObject<AppEnv> {
   async likesPage(input: UserLikesPageInput): Promise<UserLikesPage> {
     const page = UserLikesPageInput.parse(input);
     return this.existingIndex()?.likes.page(page) ?? { items: [], more: false, total: 0 };
+  }
+
+  /** The user's entry for one target as stored, or null (`npm run bench`'s convergence figure). */
+  async likeEntry(target: string): Promise<LikeEntry | null> {
+    return this.existingIndex()?.likes.entry(TargetId.parse(target)) ?? null;
   }
 
   /** A room names the user in moderation (durable-objects/moderation/user-refs.ts). */

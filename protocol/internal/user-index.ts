@@ -44,6 +44,16 @@ export const UserLikesPage = z.strictObject({
 });
 export type UserLikesPage = z.infer<typeof UserLikesPage>;
 
+/** One like entry of the index as stored (`npm run bench` measures convergence with it). */
+export const LikeEntry = z.strictObject({
+  liked: z.boolean(),
+  /** The room's time of the change the entry holds (the like's acknowledgement). */
+  changedAt: z.number().int().nonnegative(),
+  /** This index's time when it stored that change; null for entries older than the column. */
+  appliedAt: z.number().int().nonnegative().nullable(),
+});
+export type LikeEntry = z.infer<typeof LikeEntry>;
+
 /**
  * A room names the user in moderation (owner, moderator, member, ban, report). The room tells
  * the user's object from its alarm jobs, retried until it answers, so a deletion finds it.

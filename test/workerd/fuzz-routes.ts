@@ -22,6 +22,7 @@ import { BackfillRequest } from "../../protocol/backfill";
 import { TargetSeriesResponse, TopResponse } from "../../protocol/analytics";
 import { HealthReport, RoomMetricsReport } from "../../protocol/operations";
 import { BenchRpcLikesBody } from "../../workers/routes/bench";
+import { FloorFireBody, IndexEntriesBody } from "../../workers/routes/bench-floor";
 import { DevTokenBody } from "../../workers/routes/dev";
 
 /** The ids a route template is filled with: a seeded target, one of its comments, a user. */
@@ -70,6 +71,8 @@ export const BODY_ROUTES: BodyRoute[] = [
   { name: "batch counts", method: "POST", path: () => "/v1/counts/batch", schema: BatchCountRequest, valid: (ids) => ({ targets: [ids.target] }), auth: false, targeted: false },
   { name: "dev token", method: "POST", path: () => "/v1/dev/token", schema: DevTokenBody, valid: () => ({ userId: "fuzz-dev" }), auth: false, targeted: false },
   { name: "bench likes", method: "POST", path: () => "/v1/dev/bench/rpc-likes", schema: BenchRpcLikesBody, valid: (ids) => ({ target: ids.target, total: 1, batch: 1 }), auth: false, targeted: false },
+  { name: "bench floor fire", method: "POST", path: () => "/v1/dev/bench/floor/fire", schema: FloorFireBody, valid: () => ({ name: "fuzz", seq: 1 }), auth: false, targeted: false },
+  { name: "bench index entries", method: "POST", path: () => "/v1/dev/bench/index-entries", schema: IndexEntriesBody, valid: (ids) => ({ target: ids.target, userIds: ["fuzz-user"] }), auth: false, targeted: false },
 ];
 
 /** Writes without a body: they are fuzzed through their path and their Authorization header. */

@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { EngagementEvent } from "../../protocol/events";
 import { uniqueTarget, uniqueUser } from "./helpers";
@@ -169,5 +169,34 @@ describe("a user's index and their deletion", () => {
     expect(again.targets).toContain(late);
     expect((await stub.forget({ ifRevision: again.revision })).forgotten).toBe(true);
     expect((await likedTargets(userId)).total).toBe(0);
+  });
+});
+
+describe("when an index entry was applied", () => {
+  it("stamps each stored change with the index's own time, beside the room's time of the change", async () => {
+    const userId = uniqueUser();
+    const target = uniqueTarget();
+    const before = Date.now();
+    await deliver(userId, { type: "like", target, seq: 3, at: 1_000 });
+    const after = Date.now();
+    const entry = await userState(userId).likeEntry(target);
+    expect(entry).toMatchObject({ liked: true, changedAt: 1_000 });
+    expect(entry?.appliedAt).toBeGreaterThanOrEqual(before);
+    expect(entry?.appliedAt).toBeLessThanOrEqual(after);
+    expect(await userState(userId).likeEntry(uniqueTarget())).toBeNull();
+  });
+
+  it("adds the column to an index made before it, leaving old entries unstamped and stamping new ones", async () => {
+    const userId = uniqueUser();
+    const [old, fresh] = [uniqueTarget(), uniqueTarget()];
+    await runInDurableObject(userState(userId), async (_object, state) => {
+      state.storage.sql.exec(`CREATE TABLE liked_targets (target TEXT PRIMARY KEY, liked INTEGER NOT NULL, liked_at INTEGER,
+        epoch INTEGER NOT NULL, seq INTEGER NOT NULL, changed_at INTEGER NOT NULL) WITHOUT ROWID`);
+      state.storage.sql.exec("INSERT INTO liked_targets VALUES (?, 1, 500, 0, 1, 500)", old);
+    });
+    expect(await userState(userId).likeEntry(old)).toEqual({ liked: true, changedAt: 500, appliedAt: null });
+    await deliver(userId, { type: "like", target: fresh, seq: 1, at: 2_000 });
+    expect((await userState(userId).likeEntry(fresh))?.appliedAt).toEqual(expect.any(Number));
+    expect(await likedTargets(userId)).toEqual({ targets: [fresh, old], total: 2 });
   });
 });

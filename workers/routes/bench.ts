@@ -8,7 +8,7 @@ import { bearerSecurity, errorResponses } from "../openapi-common";
 import { requireUser } from "../auth";
 import { requireAdmin } from "../admin-auth";
 import { roomFor } from "../../platform/rooms";
-import { applyLikesRouted } from "../../platform/like-router";
+import { applyLikesRouted, shardStub } from "../../platform/like-router";
 
 /**
  * Bounds of one run: what `npm run bench` asks for (200,000 likes into one room, 4 RPCs in
@@ -27,6 +27,12 @@ export const BenchRpcLikesBody = z.strictObject({
   concurrency: z.number().int().min(1).max(MAX_BENCH_CONCURRENCY).default(2),
   /** Spread the target over this many LikeShard objects first; batches then go through the shard router. */
   shards: z.number().int().min(1).max(MAX_BENCH_SHARDS).optional(),
+  /**
+   * `bare`: the same like rows in the same batches into the bench's floor object
+   * (durable-objects/bench/bench-floor.ts), which stores nothing else: the reference the
+   * room's figure is read against. Not with `shards`.
+   */
+  into: z.enum(["room", "bare"]).default("room"),
 });
 
 export const BenchRpcLikesResult = z.object({
@@ -54,15 +60,31 @@ const rpcLikesRoute = createRoute({
 });
 
 /**
+ * Each shard object is created (and has asked the room about a user, as its first like will)
+ * before the clock starts, so the run times likes, not objects coming into being.
+ */
+async function wakeShards(env: AppBindings["Bindings"], target: string): Promise<void> {
+  const config = await roomFor(env, target).shardConfig(target);
+  await Promise.all(
+    Array.from({ length: config.n }, (_, k) =>
+      shardStub(env, target, config.epoch, k).likeStatus({ address: { target, epoch: config.epoch, k, layout: config.layout }, userId: `bench-wake-${k}` }),
+    ),
+  );
+}
+
+/**
  * Measures what one Durable Object absorbs through batched RPC with no HTTP in between:
  * distinct synthetic users, `batch` likes per RPC, then the room's own count as the check.
  */
 export const benchRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook }).openapi(rpcLikesRoute, async (c) => {
-  const { target, total, batch, concurrency, shards } = c.req.valid("json");
+  const { target, total, batch, concurrency, shards, into } = c.req.valid("json");
+  if (into === "bare" && shards !== undefined) throw new ApiError(400, "invalid_request", "`shards` drives the room; a bare run has no shards");
   const room = roomFor(c.env, target);
+  const bare = c.env.BENCH_FLOOR.get(c.env.BENCH_FLOOR.idFromName(`bare:${target}`));
   if (shards !== undefined) {
     const set = await room.setShards({ target, n: shards });
     if (!set.ok) throw new ApiError(set.error.status, set.error.code, set.error.message);
+    await wakeShards(c.env, target);
   }
   const run = crypto.randomUUID().slice(0, 8);
   let next = 0;
@@ -73,14 +95,18 @@ export const benchRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validatio
       const size = Math.min(batch, total - from);
       next += size;
       const ops = Array.from({ length: size }, (_, i) => ({ userId: `bench-${run}-${from + i}`, action: "like" as const }));
-      const outcomes = shards === undefined ? await room.applyLikes({ target, ops, unlimited: true }) : await applyLikesRouted(c.env, target, ops);
       rpcs++;
+      if (into === "bare") {
+        await bare.insertLikes(ops.map((op) => op.userId));
+        continue;
+      }
+      const outcomes = shards === undefined ? await room.applyLikes({ target, ops, unlimited: true }) : await applyLikesRouted(c.env, target, ops);
       if (outcomes.some((outcome) => !outcome.ok)) throw new Error("the room refused a benchmark like");
     }
   };
   const startedAt = Date.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsedMs = Date.now() - startedAt;
-  const count = (await room.snapshot(target)).likes;
+  const count = into === "bare" ? await bare.likes() : (await room.snapshot(target)).likes;
   return c.json({ target, likes: total, rpcs, elapsedMs, count }, 200);
 });
