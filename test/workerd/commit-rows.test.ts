@@ -223,6 +223,7 @@ describe("rooms written with one row per event", () => {
       const outboxRowsStep = ROOM_MIGRATIONS.findIndex((step) => step.includes(OUTBOX_ROWS_MIGRATION));
       for (const step of ROOM_MIGRATIONS.slice(outboxRowsStep + 1)) {
         for (const [, table] of step.matchAll(/CREATE TABLE (\w+)/g)) sql.exec(`DROP TABLE IF EXISTS ${table}`);
+        for (const [, table, column] of step.matchAll(/ALTER TABLE (\w+) ADD COLUMN (\w+)/g)) sql.exec(`ALTER TABLE ${table} DROP COLUMN ${column}`);
       }
       sql.exec("UPDATE schema_version SET version = ?", outboxRowsStep);
       await state.storage.deleteAlarm();

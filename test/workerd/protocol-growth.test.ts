@@ -9,7 +9,7 @@ import { readServerFrame } from "../../client/live";
 // (the SDK's client/live.ts, the embed's zod/mini mirrors) must skip what it does not know and
 // keep the rest, and must read the `incompatible` frame of a server of ANY other version.
 
-const settings = { commentsEnabled: true, slowModeSeconds: 0, membersOnly: false, maxCommentLength: 500, filter: "mask", reactions: ["like"] };
+const settings = { commentsEnabled: true, slowModeSeconds: 0, membersOnly: false, maxCommentLength: 500, filter: "mask", reactions: ["like"], emoteOnly: false, uniqueChat: false, newcomerWaitMinutes: 0, editWindowMinutes: 15 };
 const comment = {
   id: "0a1b2c3d4e5f6g7hAbC123",
   target: "post:abc",
@@ -49,7 +49,7 @@ describe.each(readers)("%s reading a newer server", (_name, read) => {
       ...hello,
       region: "eu",
       user: { id: "site|ana", badge: "owner" },
-      pinned: { ...comment, editedAt: "2026-12-07T00:00:00.000Z", author: { ...comment.author, avatar: "a.png" } },
+      pinned: { ...comment, translatedText: "hola", author: { ...comment.author, avatar: "a.png" } },
       settings: { ...settings, linksAllowed: false },
     };
     expect(read(grown)).toEqual({ ...hello, user: { id: "site|ana" } });

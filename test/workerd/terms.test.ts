@@ -23,8 +23,9 @@ async function post(target: string, text: string): Promise<{ status: number; bod
 }
 
 /** The room's desk, as the comment path would reach it. */
+/** The room's ModerationDesk, reached through its core (durable-objects/room/room-core.ts). */
 function deskOf(room: TargetRoom): ModerationDesk {
-  return (room as unknown as { moderation: ModerationDesk }).moderation;
+  return (room as unknown as { core: { parts(): { moderation: ModerationDesk } } }).core.parts().moderation;
 }
 
 describe("terms", () => {
