@@ -98,9 +98,13 @@ export class CommentStore {
       .map((row) => ({ version: row.version, text: row.text, supersededAt: row.superseded_at }));
   }
 
-  /** Keeps the current text as a superseded version and stores the new one. */
-  replaceText(row: CommentRow, text: string, mentions: string, at: number): void {
-    const version = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM comment_edits WHERE comment_id = ?", row.id).one().n + 1;
+  /** How many times the comment was edited (its superseded versions). */
+  editCount(id: string): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM comment_edits WHERE comment_id = ?", id).one().n;
+  }
+
+  /** Keeps the current text as superseded version `version` and stores the new one. */
+  replaceText(row: CommentRow, version: number, text: string, mentions: string, at: number): void {
     this.sql.exec("INSERT INTO comment_edits (comment_id, version, text, superseded_at) VALUES (?, ?, ?, ?)", row.id, version, row.text, at);
     this.sql.exec("UPDATE comments SET text = ?, mentions = ?, edited_at = ? WHERE id = ?", text, mentions, at, row.id);
   }

@@ -158,8 +158,9 @@ export class RoomComments {
     const row = this.store.find(id);
     if (row === null || row.deleted_at !== null) return { ok: false, error: notFound(id) };
     if (row.author_id !== actor.userId) return forbidden("only the author can edit a comment");
+    const edits = this.store.editCount(id);
     const closed =
-      editClosed(row, this.settings.read().editWindowMinutes, this.meta.get("pinned") === id, this.store.edits(id).length, now) ??
+      editClosed(row, this.settings.read().editWindowMinutes, this.meta.get("pinned") === id, edits, now) ??
       (this.archivable(row.id, retain) ? { status: 409 as const, code: "edit_closed", message: "this comment is on its way to the archive; it can no longer be edited" } : null);
     if (closed) return { ok: false, error: closed };
     const normalised = normaliseText(raw);
@@ -171,7 +172,7 @@ export class RoomComments {
     const mode = this.gate.checkChatModes(actor, filtered.text, now);
     if (mode) return { ok: false, error: mode };
     const mentions = JSON.stringify(parseMentions(filtered.text));
-    this.store.replaceText(row, filtered.text, mentions, now);
+    this.store.replaceText(row, edits + 1, filtered.text, mentions, now);
     const seq = this.seq.next();
     const comment = this.view(target, { ...row, text: filtered.text, mentions, edited_at: now });
     enqueueEvent(this.sql, { eventId: crypto.randomUUID(), type: "comment_edit", target, userId: actor.userId, at: now, seq, commentId: id });

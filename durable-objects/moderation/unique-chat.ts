@@ -10,6 +10,7 @@ export const UNIQUE_CHAT_WINDOW_MS = 30_000;
  * row read per comment, not a scan of the whole window per comment.
  */
 export class UniqueChatWindow {
+  /** Kept in time order (a key seen again moves to the end), so pruning stops at the first fresh entry. */
   private readonly latest = new Map<string, number>();
   /** The newest comment id already read; "" reads the window from storage. */
   private readThrough = "";
@@ -29,7 +30,10 @@ export class UniqueChatWindow {
 
   private catchUp(now: number): void {
     const since = now - UNIQUE_CHAT_WINDOW_MS;
-    for (const [key, at] of this.latest) if (at <= since) this.latest.delete(key);
+    for (const [key, at] of this.latest) {
+      if (at > since) break;
+      this.latest.delete(key);
+    }
     // Ids begin with the creation time in base 36, padded to 9 characters (comment-id.ts).
     const floor = this.readThrough === "" ? Math.max(0, since).toString(36).padStart(9, "0") : this.readThrough;
     const rows = this.sql.exec<{ id: string; text: string; created_at: number }>(
@@ -40,7 +44,9 @@ export class UniqueChatWindow {
       this.readThrough = row.id;
       if (row.created_at <= since) continue;
       const key = matchKey(row.text).key;
-      this.latest.set(key, Math.max(this.latest.get(key) ?? 0, row.created_at));
+      const at = Math.max(this.latest.get(key) ?? 0, row.created_at);
+      this.latest.delete(key);
+      this.latest.set(key, at);
     }
   }
 }
