@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LiveEvent } from "../protocol/live";
+import type { Audience } from "./write-path/audience";
 
 /** The ring always keeps at least this many newest events... */
 export const REPLAY_MIN_EVENTS = 1_000;
@@ -12,6 +13,8 @@ export interface RingEvent {
   seq: number;
   at: number;
   event: LiveEvent;
+  /** Who may see it (write-path/audience.ts); absent: everyone. Not yet stored or filtered (issue 21). */
+  audience?: Audience;
 }
 
 export type ReplayPlan = { kind: "replay"; events: RingEvent[] } | { kind: "resync" };

@@ -1,5 +1,6 @@
 import type { LiveEvent } from "../../protocol/live";
 import type { RingEvent } from "../replay-ring";
+import type { Audience } from "./audience";
 
 /**
  * What one write transaction changed, collected while it runs and acted on after it
@@ -11,8 +12,9 @@ export class ChangeLog {
   private dirty = false;
   private keysRemembered = false;
 
-  emit(seq: number, at: number, event: LiveEvent): void {
-    this.events.push({ seq, at, event });
+  /** `audience`: who may see it (audience.ts); everyone when absent. */
+  emit(seq: number, at: number, event: LiveEvent, audience?: Audience): void {
+    this.events.push(audience === undefined || audience === "everyone" ? { seq, at, event } : { seq, at, event, audience });
     this.dirty = true;
   }
 
