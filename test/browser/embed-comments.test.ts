@@ -98,6 +98,41 @@ describe("<engage-comments> on another site's page", () => {
     expect(await comment(page, "teh original words").count()).toBe(0);
   });
 
+  it("lets the author edit their comment from the keyboard, live for another reader, and offers no Edit on others' comments", async () => {
+    const target = uniqueTarget("post");
+    const other = uniqueName("other");
+    await postFromServer(target, other, "someone else's words");
+    const author = uniqueName("author");
+    const writer = await open(target);
+    const reader = await open(target);
+    await signIn(writer, author);
+    await write(writer, "my frist words");
+    // The acknowledged comment (the pending copy has no id and goes once the ack is in).
+    const mine = writer.locator("engage-comments article[part~=comment][data-id]", { hasText: "my frist words" });
+    await mine.waitFor();
+    await comment(reader, "my frist words").waitFor();
+    expect(await comment(writer, "someone else's words").locator("[data-action=edit]").count()).toBe(0);
+
+    // Escape closes the editor without saving, and focus returns to the Edit button.
+    await mine.locator("[data-action=edit]").click();
+    const box = writer.locator("engage-comments textarea[part~=edit]");
+    expect(await box.inputValue()).toBe("my frist words");
+    await writer.keyboard.press("Escape");
+    expect(await box.count()).toBe(0);
+    expect(await writer.evaluate("document.querySelector('engage-comments').shadowRoot.activeElement?.getAttribute('data-action')")).toBe("edit");
+
+    // Enter opens it again (the focused button), the words are replaced, Enter saves.
+    await writer.keyboard.press("Enter");
+    await box.fill("my first words");
+    await box.press("Enter");
+    await writer.locator("engage-comments article[part~=comment][data-id]", { hasText: "my first words" }).waitFor();
+    await until(writer, "engage-comments [part=notice]", "Comment edited");
+    const seen = comment(reader, "my first words");
+    await seen.waitFor();
+    expect(((await seen.locator("[part~=edited]").textContent()) ?? "").trim()).toBe("(edited)");
+    expect(await comment(reader, "my frist words").count()).toBe(0);
+  });
+
   it("posts, replies, shows both live in another browser, counts characters, and focuses the first older comment", async () => {
     const target = uniqueTarget("post");
     // 21 comments: a page of 20, and one older behind "Load older".

@@ -1,4 +1,5 @@
 import type { Comment } from "../../../protocol/mini/comments";
+import { Composer } from "./composer";
 import { button, el } from "./dom";
 import type { CommentMessages } from "./messages";
 import { fill, plural } from "./messages";
@@ -21,6 +22,11 @@ export interface ItemContext {
   /** How many of its replies the page holds: "Show N replies" goes once they are all shown. */
   shownReplies(commentId: string): number;
   remove(comment: Comment): Promise<void>;
+  /** Whether the viewer may still edit it: theirs, inside the room's edit window, untouched by a moderator. */
+  mayEdit(comment: Comment): boolean;
+  /** Saves an edit; false when the server refused (the section said why). */
+  edit(comment: Comment, text: string): Promise<boolean>;
+  maxLength(): number;
   /** The moderation chunk's buttons for this comment, once it is loaded. */
   tools(comment: Comment): Node | null;
 }
@@ -54,6 +60,8 @@ export class CommentItem {
   readonly replySlot = el("div", {});
   readonly repliesList = el("ol", { part: "replies" });
   private confirming = false;
+  /** The open editor: kept across re-renders (a live event), so what the author types stays. */
+  private editor: Composer | null = null;
 
   constructor(
     public value: Comment,
@@ -103,6 +111,7 @@ export class CommentItem {
     if (comment.replyTo === null && comment.replies > this.ctx.shownReplies(comment.id)) {
       actions.append(button(plural(t.replies, locale, comment.replies), { part: "action", "data-action": "replies" }, () => this.ctx.showReplies(comment)));
     }
+    if (this.editor === null && !this.confirming && this.ctx.mayEdit(comment)) actions.append(button(t.edit, { part: "action", "data-action": "edit" }, () => this.openEditor()));
     const mayDelete = user !== null && (comment.author.id === user || this.ctx.canModerate());
     if (mayDelete && this.confirming) {
       actions.append(
@@ -114,8 +123,45 @@ export class CommentItem {
     const tools = this.ctx.canModerate() && !this.confirming ? this.ctx.tools(comment) : null;
     if (tools !== null) actions.append(tools);
 
-    this.article.replaceChildren(header, el("p", { part: "text", dir: "auto" }, ...withMentions(comment.text, comment.mentions)), el("div", { part: "row" }, reactions, actions));
+    if (this.editor !== null) this.editor.labels(t.editOf, t.save, t.characters, t.cancel);
+    const body = this.editor?.element ?? el("p", { part: "text", dir: "auto" }, ...withMentions(comment.text, comment.mentions));
+    this.article.replaceChildren(header, body, el("div", { part: "row" }, reactions, actions));
     if (focusKey !== null) this.article.querySelector<HTMLElement>(`[data-action="${CSS.escape(focusKey)}"]`)?.focus();
+  }
+
+  private openEditor(): void {
+    const editor = new Composer("edit", (text) => void this.saveEdit(text), () => this.closeEditor());
+    // Re-renders put focus back by data-action: the text box is found again after a live event.
+    editor.textarea.setAttribute("data-action", "edit-text");
+    editor.textarea.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        this.closeEditor();
+      }
+    });
+    editor.limit(this.ctx.maxLength());
+    editor.restore(this.value.text);
+    this.editor = editor;
+    this.render();
+    editor.focus();
+  }
+
+  private closeEditor(): void {
+    this.editor = null;
+    this.render();
+    this.article.querySelector<HTMLElement>('[data-action="edit"]')?.focus();
+  }
+
+  private async saveEdit(text: string): Promise<void> {
+    const editor = this.editor;
+    if (editor === null) return;
+    if (await this.ctx.edit(this.value, text)) {
+      if (this.editor === editor) this.closeEditor();
+      return;
+    }
+    // Refused: the words come back so nothing typed is lost.
+    editor.restore(text);
+    editor.focus();
   }
 
   private setConfirming(confirming: boolean, focus: string): void {

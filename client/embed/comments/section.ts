@@ -1,6 +1,6 @@
 import type { Hub } from "../hub";
 import type { ServerFrame } from "../../../protocol/mini/live";
-import { CommentsPage, DeletedComment, TargetInfo, type Comment, type RoomSettings } from "../../../protocol/mini/comments";
+import { Comment as CommentSchema, CommentsPage, DeletedComment, TargetInfo, type Comment, type RoomSettings } from "../../../protocol/mini/comments";
 import { Api, type TokenProvider } from "./api";
 import { Composer } from "./composer";
 import { button, el } from "./dom";
@@ -110,6 +110,9 @@ class CommentSection implements Section {
       showReplies: (comment) => void this.loadReplies(comment),
       shownReplies: (id) => this.model.sortedReplies(id).length,
       remove: (comment) => this.remove(comment),
+      mayEdit: (comment) => this.mayEdit(comment),
+      edit: (comment, text) => this.edit(comment, text),
+      maxLength: () => this.settings?.maxCommentLength ?? 500,
       tools: (comment) => this.moderation?.tools(comment) ?? null,
     };
     // The element restarts (a new target, locale or base-url) with a new section: this one's DOM goes with it.
@@ -446,6 +449,31 @@ class CommentSection implements Section {
       (next?.querySelector<HTMLElement>("article[tabindex]") ?? this.heading).focus();
     } catch (error) {
       this.say(this.errorText(error));
+    }
+  }
+
+  /**
+   * The server decides (comments/comment-edits.ts); this only hides a button it would refuse:
+   * another's comment, past the room's window, or pinned or highlighted by a moderator.
+   */
+  private mayEdit(comment: Comment): boolean {
+    const user = this.hub.state.user;
+    const windowMinutes = this.settings?.editWindowMinutes ?? 0;
+    if (user === null || comment.author.id !== user || windowMinutes === 0) return false;
+    if (comment.highlighted || this.pinned?.id === comment.id) return false;
+    return Date.now() < Date.parse(comment.createdAt) + windowMinutes * 60_000;
+  }
+
+  private async edit(comment: Comment, text: string): Promise<boolean> {
+    try {
+      const edited = await this.api.write("PATCH", `/comments/${encodeURIComponent(comment.id)}`, { text }, CommentSchema);
+      this.model.upsert(edited);
+      this.sync();
+      this.say(this.t.editSaved);
+      return true;
+    } catch (error) {
+      this.say(this.errorText(error));
+      return false;
     }
   }
 
