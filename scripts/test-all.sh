@@ -16,6 +16,10 @@ if npm run -s deploy:check; then deploy_check_passed=1; else status=1; checks_fa
 # (redocly.yaml); counted the same way.
 lint_openapi_passed=0
 if npm run -s lint:openapi; then lint_openapi_passed=1; else status=1; checks_failed=$((checks_failed + 1)); fi
+# The README names every route (from the document lint:openapi just wrote), frame, live event,
+# binding, variable and script (scripts/check-readme.mjs); counted the same way.
+lint_readme_passed=0
+if npm run -s lint:readme; then lint_readme_passed=1; else status=1; checks_failed=$((checks_failed + 1)); fi
 # The floors' import rules (.dependency-cruiser.cjs, docs/architecture.md): no import circles,
 # nothing from durable-objects/ into workers/, platform/ and protocol/ import nothing above them.
 lint_deps_passed=0
@@ -90,5 +94,5 @@ for (const file of [...process.argv.slice(3), "e2e", "browser"]) {
 // CI keeps only the tail of this run, so the failures are named here, just above the last line.
 if (failures.length > 0) console.log(["failed tests:", ...failures.map((line) => `  ${line}`)].join("\n"));
 console.log(`${passed} passed, ${failed} failed`);
-' "$checks_failed" "$((deploy_check_passed + lint_openapi_passed + lint_deps_passed))" "${reports[@]}"
+' "$checks_failed" "$((deploy_check_passed + lint_openapi_passed + lint_readme_passed + lint_deps_passed))" "${reports[@]}"
 exit $status
