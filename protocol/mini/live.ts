@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { MARK_PATTERN, MAX_BATCH_TARGETS, PROTOCOL_VERSION } from "../wire-constants";
 import { Comment, CommentId, count, Counts, Emoji, RoomSettings, TargetId } from "./comment";
+import { ModLogEntry } from "./moderation";
 
 /**
  * The browser's mirror of the server frames of protocol/live.ts, in zod/mini: the classic
@@ -23,6 +24,7 @@ const LiveEvent = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("pin"), comment: z.nullable(Comment) }),
   z.object({ kind: z.literal("reaction"), commentId: z.nullable(CommentId), emoji: Emoji, count: count() }),
   z.object({ kind: z.literal("settings"), settings: RoomSettings }),
+  z.object({ kind: z.literal("modlog"), entry: ModLogEntry }),
 ]);
 
 export const ServerFrame = z.discriminatedUnion("type", [
