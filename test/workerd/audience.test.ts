@@ -250,6 +250,29 @@ describe("a change of role", () => {
     socket.close();
   });
 
+  it("makes the first caller's open socket the owner's when they register the target", async () => {
+    const target = uniqueTarget("stream");
+    const owner = uniqueUser("owner");
+    const token = await tokenFor(owner);
+    // A signed-in socket stores the room (its ticket is spent there) before anyone owns it.
+    const socket = await join(target, { token });
+    expect((await api("PUT", targetPath(target), token, { title: "Mine now" })).status).toBe(201);
+    await ban(target, token, uniqueUser("troll"), "first act");
+    await everyoneHas(target, [socket]);
+    expect(modlogs(socket).map((m) => m.entry.action)).toEqual(["ban"]);
+    socket.close();
+  });
+
+  it("takes an erased moderator's open socket out of the moderators' audience", async () => {
+    const { target, ownerToken, moderator, modToken } = await moderatedRoom();
+    const socket = await join(target, { token: modToken });
+    await roomStub(target).forgetUser({ target, userId: moderator });
+    await ban(target, ownerToken, uniqueUser("troll"), "after the erasure");
+    await everyoneHas(target, [socket]);
+    expect(modlogs(socket)).toEqual([]);
+    socket.close();
+  });
+
   it("closes a relayed socket of a user made moderator with 4307, and their reconnect lands in the room", async () => {
     const target = uniqueTarget("stream");
     const ownerToken = await registerAs(target, uniqueUser("owner"));
