@@ -7,7 +7,7 @@ import { includes } from "../../durable-objects/write-path/audience";
 import { ReplayRing } from "../../durable-objects/replay-ring";
 import { FORGOTTEN_USER } from "../../durable-objects/moderation/forget-moderation";
 import { call, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
-import { comment } from "./comment-helpers";
+import { comment, deleteComment } from "./comment-helpers";
 import { LiveSocket } from "./live-socket";
 import { api, registerAs, targetPath } from "./moderation-helpers";
 import { waitFor } from "./wait";
@@ -169,6 +169,54 @@ describe("audience of live events", () => {
     const replayed = modlogs(mod).map((m) => m.entry).filter((entry) => entry.action === "ban");
     expect(replayed).toEqual([expect.objectContaining({ userId: FORGOTTEN_USER, reason: null })]);
     mod.close();
+  });
+});
+
+/**
+ * Gives the ring's stored event at `seq` an audience, as a write path stamping one would have:
+ * no path of the room makes a {user} event yet (held comments will), and the row is otherwise
+ * what the room committed, so seqs and the hello stay true.
+ */
+async function restrictInRing(target: string, seq: number, userId: string): Promise<void> {
+  await runInDurableObject(roomStub(target), (_room, state) => {
+    const row = state.storage.sql.exec<{ seq: number; body: string }>("SELECT seq, body FROM live_events WHERE first_seq <= ? AND seq >= ?", seq, seq).one();
+    const body = (JSON.parse(row.body) as unknown[][]).map((element) => (element[0] === seq ? [...element.slice(0, 3), { user: userId }] : element));
+    state.storage.sql.exec("UPDATE live_events SET body = ? WHERE seq = ?", JSON.stringify(body), row.seq);
+  });
+}
+
+describe("audience of one user", () => {
+  it("replays a {user} event after since to that user and the moderators only, in the room and through a relay", async () => {
+    const { target, modToken } = await moderatedRoom();
+    const ana = uniqueUser("ana");
+    const anaToken = await tokenFor(ana);
+    const before = await comment(target, uniqueUser("author"), "before");
+    const mine = await comment(target, ana, "for ana's eyes");
+    const gone = await comment(target, ana, "for ana's eyes, then deleted");
+    await comment(target, uniqueUser("author"), "after");
+    await restrictInRing(target, mine.seq, ana);
+    await restrictInRing(target, gone.seq, ana);
+    // Deleting it rewrites its ring row with a tombstone, which keeps the audience.
+    expect((await deleteComment(target, ana, gone.id)).status).toBe(200);
+
+    // By seq: the deletion's own `comment_deleted` (a later seq) is stamped by the delete path.
+    const replayed = (socket: LiveSocket) => socket.of("event").flatMap((f) => (f.replay ? [[f.seq, f.event.kind]] : []));
+    const since = before.seq;
+    const inRoom = { ana: await join(target, { token: anaToken, since }), bo: await join(target, { token: await tokenFor(uniqueUser("bo")), since }), mod: await join(target, { token: modToken, since }) };
+    await setRelays(target, 0, 10);
+    const relayed = { ana: await join(target, { token: anaToken, since }), anonymous: await join(target, { since }) };
+    expect((await relay(target, 0).stats()).sockets).toBe(2);
+
+    for (const socket of [inRoom.ana, inRoom.mod, relayed.ana]) {
+      expect(replayed(socket)).toEqual(expect.arrayContaining([[mine.seq, "comment"], [gone.seq, "comment_deleted"]]));
+    }
+    for (const socket of [inRoom.bo, relayed.anonymous]) {
+      const seqs = replayed(socket).map(([seq]) => seq);
+      expect(seqs).not.toContain(mine.seq);
+      expect(seqs).not.toContain(gone.seq);
+      expect(seqs.length).toBeGreaterThan(0);
+    }
+    for (const socket of [...Object.values(inRoom), ...Object.values(relayed)]) socket.close();
   });
 });
 
