@@ -83,8 +83,10 @@ export const SettingsEvent = z.object({ kind: z.literal("settings"), settings: R
 /**
  * A new mod log entry (GET .../modlog), sent to the room's moderators only: other sockets never
  * receive it and see a gap in seq, which a client ignores (it keeps only the last seq for `since`).
+ * `action` is any short string here, not ModLogAction's list: an action added later (approve,
+ * deny, restrict...) still reaches a client built before it, instead of making it drop the frame.
  */
-export const ModLogEvent = z.object({ kind: z.literal("modlog"), entry: ModLogEntry });
+export const ModLogEvent = z.object({ kind: z.literal("modlog"), entry: ModLogEntry.extend({ action: z.string().min(1).max(32) }) });
 export const LiveEvent = z.discriminatedUnion("kind", [
   LikeChangeEvent,
   CommentEvent,

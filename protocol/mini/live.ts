@@ -1,7 +1,6 @@
 import * as z from "zod/mini";
 import { MARK_PATTERN, MAX_BATCH_TARGETS, PROTOCOL_VERSION } from "../wire-constants";
 import { Comment, CommentId, count, Counts, Emoji, RoomSettings, TargetId } from "./comment";
-import { ModLogEntry } from "./moderation";
 
 /**
  * The browser's mirror of the server frames of protocol/live.ts, in zod/mini: the classic
@@ -15,6 +14,19 @@ const Mark = z.string().check(z.regex(MARK_PATTERN));
 const Seq = count();
 
 const ReactionResult = z.object({ target: TargetId, emoji: Emoji, reacted: z.boolean(), count: count(), changed: z.boolean(), seq: Seq });
+
+const UserId = z.string().check(z.minLength(1), z.maxLength(128));
+/** protocol/live.ts ModLogEvent's entry: `action` a string, so an action added later still reads. */
+const ModLogEntry = z.object({
+  id: z.int(),
+  at: z.string(),
+  moderator: UserId,
+  action: z.string().check(z.minLength(1), z.maxLength(32)),
+  userId: z.nullable(UserId),
+  commentId: z.nullable(CommentId),
+  reason: z.nullable(z.string()),
+  detail: z.nullable(z.string()),
+});
 
 const LiveEvent = z.discriminatedUnion("kind", [
   z.object({ kind: z.enum(["like", "unlike"]), count: count() }),

@@ -16,7 +16,7 @@ import { waitFor } from "./wait";
 // or on a relay, live or through a `since` replay, is sent only the events its viewer may see.
 // Mod log entries are the first events for moderators only.
 
-type Modlog = { seq: number; replay: boolean; entry: ModLogEntry };
+type Modlog = { seq: number; replay: boolean; entry: Omit<ModLogEntry, "action"> & { action: string } };
 
 function modlogs(socket: LiveSocket): Modlog[] {
   return socket.of("event").flatMap((frame) => (frame.event.kind === "modlog" ? [{ seq: frame.seq, replay: frame.replay, entry: frame.event.entry }] : []));
