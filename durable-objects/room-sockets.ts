@@ -206,22 +206,19 @@ export class RoomSockets {
   }
 
   /**
-   * A user's role changed: each of their open sockets here takes `moderator(user)` as it is now,
-   * so the next event is filtered by the new role, without a reconnect. Answers the sockets
-   * whose user is a moderator now (a relay closes them: moderators belong in the room).
+   * A user's role changed: each of their open sockets here takes `moderator(user)` as it is now
+   * (their token's roles still count), so the next event is filtered by the new role, without
+   * a reconnect.
    */
-  followRole(userId: string, moderator: (user: LiveIdentity) => boolean): WebSocket[] {
-    const moderators: WebSocket[] = [];
+  followRole(userId: string, moderator: (user: LiveIdentity) => boolean): void {
     for (const ws of this.socketsOf(userId)) {
       const attachment = this.attachmentOf(ws);
-      if (attachment?.user == null) continue;
+      if (attachment === null || attachment.user === null) continue;
       const now = moderator(attachment.user);
-      if (now) moderators.push(ws);
       if (now === (attachment.moderator ?? false)) continue;
       const { moderator: _was, ...rest } = attachment;
       this.saveAttachment(ws, now ? { ...rest, moderator: true } : rest);
     }
-    return moderators;
   }
 
   /** The open sockets of one signed-in user. */
