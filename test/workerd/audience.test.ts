@@ -311,6 +311,16 @@ describe("a change of role", () => {
     socket.close();
   });
 
+  it("takes a banned moderator's open socket out of the moderators' audience (the ban removes the role)", async () => {
+    const { target, ownerToken, moderator, modToken } = await moderatedRoom();
+    const socket = await join(target, { token: modToken });
+    await ban(target, ownerToken, moderator, "no longer trusted");
+    await ban(target, ownerToken, uniqueUser("troll"), "after the ban");
+    await everyoneHas(target, [socket]);
+    expect(modlogs(socket)).toEqual([]);
+    socket.close();
+  });
+
   it("takes an erased moderator's open socket out of the moderators' audience", async () => {
     const { target, ownerToken, moderator, modToken } = await moderatedRoom();
     const socket = await join(target, { token: modToken });
