@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { LiveEvent } from "../protocol/live";
-import type { Audience } from "./write-path/audience";
+import { Audience } from "./write-path/audience";
 
 /** The ring always keeps at least this many newest events... */
 export const REPLAY_MIN_EVENTS = 1_000;
@@ -13,7 +13,7 @@ export interface RingEvent {
   seq: number;
   at: number;
   event: LiveEvent;
-  /** Who may see it (write-path/audience.ts); absent: everyone. Not yet stored or filtered (issue 21). */
+  /** Who may see it (write-path/audience.ts); absent: everyone. Stored with it; each socket is sent only what includes it. */
   audience?: Audience;
 }
 
@@ -21,7 +21,8 @@ export type ReplayPlan = { kind: "replay"; events: RingEvent[] } | { kind: "resy
 
 /**
  * One row per commit: `seq` is the row's last event's seq, `first_seq` its first, `at` its
- * newest event's time, `body` a JSON array of `[seq, at, event]` in seq order. Rows of the old
+ * newest event's time, `body` a JSON array of `[seq, at, event]` in seq order, `[seq, at, event,
+ * audience]` for an event not meant for everyone (issue 21). Rows of the old
  * one-row-per-event shape become one-event rows, so a ring written before still replays.
  */
 export const RING_ROWS_MIGRATION = `
@@ -31,8 +32,18 @@ export const RING_ROWS_MIGRATION = `
     SELECT seq, seq, at, json_array(json_array(seq, at, json(body))) FROM live_events_by_event ORDER BY seq;
   DROP TABLE live_events_by_event;`;
 
-/** One stored row: `[seq, at, event]` in seq order. */
-export const RingRow = z.array(z.tuple([z.number().int().nonnegative(), z.number(), LiveEvent]));
+/**
+ * One stored row: `[seq, at, event]` in seq order, with a fourth element, the audience, only
+ * when the event is not for everyone; a row written before audiences existed has none, and
+ * its events are for everyone, as they were.
+ */
+export const RingRow = z.array(z.tuple([z.number().int().nonnegative(), z.number(), LiveEvent, Audience.optional()]));
+
+/** The stored element of one event: the audience goes in only when there is one. */
+export function ringElement({ seq, at, event, audience }: RingEvent): RingElement {
+  return audience === undefined || audience === "everyone" ? [seq, at, event] : [seq, at, event, audience];
+}
+type RingElement = [number, number, LiveEvent] | [number, number, LiveEvent, Audience];
 
 /**
  * Recent room changes kept in the room's SQLite so a socket that reconnects with `since`
@@ -60,7 +71,7 @@ export class ReplayRing {
       last.seq,
       first.seq,
       newest,
-      JSON.stringify(events.map(({ seq, at, event }) => [seq, at, event])),
+      JSON.stringify(events.map(ringElement)),
     );
   }
 
@@ -80,7 +91,7 @@ export class ReplayRing {
   }
 
   /**
-   * Everything after `since`, or resync when the ring cannot prove it holds every event
+   * Everything after `since` (every audience: the caller filters per viewer), or resync when the ring cannot prove it holds every event
    * after it: trimmed away, written before the ring existed, or `since` ahead of the room.
    */
   plan(since: number, currentSeq: number): ReplayPlan {
@@ -91,8 +102,8 @@ export class ReplayRing {
     if (oldest === undefined || oldest.first_seq > since + 1) return { kind: "resync" };
     const events: RingEvent[] = [];
     for (const row of this.sql.exec<{ body: string }>("SELECT body FROM live_events WHERE seq > ? ORDER BY seq", since)) {
-      for (const [seq, at, event] of RingRow.parse(JSON.parse(row.body))) {
-        if (seq > since) events.push({ seq, at, event });
+      for (const [seq, at, event, audience] of RingRow.parse(JSON.parse(row.body))) {
+        if (seq > since) events.push(audience === undefined ? { seq, at, event } : { seq, at, event, audience });
       }
     }
     return { kind: "replay", events };

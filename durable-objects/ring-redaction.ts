@@ -1,7 +1,7 @@
 import type { Comment } from "../protocol/comments";
 import type { LiveEvent } from "../protocol/live";
 import type { Redaction } from "../protocol/internal/relay-rpc";
-import { RingRow } from "./replay-ring";
+import { ringElement, RingRow } from "./replay-ring";
 
 function redacts(redaction: Redaction, comment: Comment): boolean {
   return redaction.commentIds.includes(comment.id) || (redaction.authorId !== null && comment.author.id === redaction.authorId);
@@ -48,12 +48,13 @@ export function redactRing(sql: SqlStorage, redaction: Redaction, fromSeq: numbe
     .toArray();
   for (const row of rows) {
     let changed = false;
-    const events = RingRow.parse(JSON.parse(row.body)).map(([seq, at, event]) => {
+    const events = RingRow.parse(JSON.parse(row.body)).map(([seq, at, event, audience]) => {
       const tombstone = redactEvent(event, redaction);
-      if (tombstone === null) return [seq, at, event] as const;
-      changed = true;
-      replaced++;
-      return [seq, at, tombstone] as const;
+      if (tombstone !== null) {
+        changed = true;
+        replaced++;
+      }
+      return ringElement({ seq, at, event: tombstone ?? event, ...(audience === undefined ? {} : { audience }) });
     });
     if (changed) sql.exec("UPDATE live_events SET body = ? WHERE seq = ?", JSON.stringify(events), row.seq);
   }

@@ -23,6 +23,8 @@ import { closeReply } from "./close-handshake";
 import { MAX_UNREAD_BYTES, SendWindows, utf8Length } from "./send-window";
 import { logEvent } from "../platform/log";
 import type { SocketCounters } from "./room-metrics";
+import { includes, type Audience, type Viewer } from "./write-path/audience";
+import { hasAudiences, userTag, visibleTo } from "./socket-audience";
 
 /**
  * Sockets sent to before yielding to the runtime. Small enough that the first frames leave
@@ -42,6 +44,11 @@ function yieldToEventLoop(): Promise<void> {
 /** What a socket carries through hibernation; parsed back on every wake-up, never cast. */
 const SocketAttachment = z.object({
   user: LiveIdentity.nullable(),
+  /**
+   * A moderator of the room (owner, listed moderator, `admin` token) as of the accept or the
+   * last change of the user's role: moderator-only events reach this socket. Absent: false.
+   */
+  moderator: z.boolean().optional(),
   /** The send window as of its last mark (send-window.ts); absent until the first one. */
   window: z.object({ unread: z.number().int().nonnegative(), mode: z.enum(["full", "counts-only"]) }).optional(),
 });
@@ -78,6 +85,11 @@ export interface RoomSocketsDeps {
   reactionsOf?: (userId: string) => string[];
   /** Gets every frame these sockets are sent, in order, before they are: a room's relays. */
   mirror?: FrameMirror;
+  /**
+   * Whether a signed-in user moderates the room (RoomRoles.isModerator), asked at the accept;
+   * absent on a relay, where no socket is a moderator's (socket-entry.ts keeps them in the room).
+   */
+  isModerator?: (user: LiveIdentity) => boolean;
 }
 
 /** Who else receives what a room publishes (durable-objects/relays/relay-fanout.ts). */
@@ -147,15 +159,17 @@ export class RoomSockets {
     const pair = new WebSocketPair();
     const client = pair[0];
     const server = pair[1];
-    this.ctx.acceptWebSocket(server);
+    // Tagged by user, so a change of the user's role reaches their sockets (followRole).
+    this.ctx.acceptWebSocket(server, user === null ? [] : [userTag(user.userId)]);
     this.sockets().add(server);
-    const attachment: SocketAttachment = { user };
+    const moderator = user !== null && (this.deps.isModerator?.(user) ?? false);
+    const attachment: SocketAttachment = moderator ? { user, moderator } : { user };
     server.serializeAttachment(attachment);
     this.attachments.set(server, attachment);
     this.windows.open(server);
 
     const { state, plan } = hello;
-    const events = plan.kind === "replay" ? plan.events : [];
+    const events = plan.kind === "replay" ? visibleTo(plan.events, { userId: user?.userId ?? null, moderator }) : [];
     const texts = events.map(({ seq, at, event }) => JSON.stringify({ type: "event", seq, at, replay: true, event } satisfies EventFrame));
     const bytes = texts.map(utf8Length);
     // Too much to replay is a gap like a trimmed ring: the client replaces its state.
@@ -184,6 +198,39 @@ export class RoomSockets {
   /** One frame to one socket (a relay catching a new socket up), with the same accounting. */
   deliver(ws: WebSocket, frame: ServerFrame): void {
     this.send(ws, frame);
+  }
+
+  /** deliver() for an event, if the socket's viewer is in its audience. */
+  deliverEvent(ws: WebSocket, frame: EventFrame, audience: Audience | undefined): void {
+    if (includes(audience, this.viewerOf(ws))) this.send(ws, frame);
+  }
+
+  /**
+   * A user's role changed: each of their open sockets here takes `moderator(user)` as it is now
+   * (their token's roles still count), so the next event is filtered by the new role, without
+   * a reconnect.
+   */
+  followRole(userId: string, moderator: (user: LiveIdentity) => boolean): void {
+    for (const ws of this.socketsOf(userId)) {
+      const attachment = this.attachmentOf(ws);
+      if (attachment === null || attachment.user === null) continue;
+      const now = moderator(attachment.user);
+      if (now === (attachment.moderator ?? false)) continue;
+      const { moderator: _was, ...rest } = attachment;
+      this.saveAttachment(ws, now ? { ...rest, moderator: true } : rest);
+    }
+  }
+
+  /** The open sockets of one signed-in user. */
+  socketsOf(userId: string): WebSocket[] {
+    return this.ctx
+      .getWebSockets(userTag(userId))
+      .filter((ws) => ws.readyState === WebSocket.READY_STATE_OPEN && this.attachmentOf(ws)?.user?.userId === userId);
+  }
+
+  /** Closes these sockets with `code` (the client reconnects, see CLOSE_CODES). */
+  closeAll(sockets: readonly WebSocket[], code: number, reason: string): void {
+    for (const ws of sockets) this.closeSocket(ws, code, reason);
   }
 
   /**
@@ -258,6 +305,8 @@ export class RoomSockets {
     this.deps.mirror?.events(events);
     const texts = events.map(({ seq, at, event }) => JSON.stringify({ type: "event", seq, at, replay: false, event } satisfies EventFrame));
     const bytes = texts.map(utf8Length);
+    // Events for everyone (nearly every broadcast) cost no per-socket look at who is watching.
+    const filtered = hasAudiences(events);
     this.inSlices((ws) => {
       if (ws.readyState !== WebSocket.READY_STATE_OPEN) {
         this.sockets().delete(ws);
@@ -267,7 +316,14 @@ export class RoomSockets {
         this.deps.metrics?.framesDroppedSlow(texts.length);
         return;
       }
-      texts.forEach((text, i) => this.sendText(ws, text, bytes[i]));
+      if (!filtered) {
+        texts.forEach((text, i) => this.sendText(ws, text, bytes[i]));
+        return;
+      }
+      const viewer = this.viewerOf(ws);
+      events.forEach(({ audience }, i) => {
+        if (includes(audience, viewer)) this.sendText(ws, texts[i]!, bytes[i]);
+      });
     });
   }
 
@@ -362,6 +418,12 @@ export class RoomSockets {
     }
   }
 
+  /** Who a socket stands for; an attachment that does not parse sees only what everyone sees. */
+  private viewerOf(ws: WebSocket): Viewer {
+    const attachment = this.attachmentOf(ws);
+    return { userId: attachment?.user?.userId ?? null, moderator: attachment?.moderator ?? false };
+  }
+
   private attachmentOf(ws: WebSocket): SocketAttachment | null {
     const cached = this.attachments.get(ws);
     if (cached) return cached;
@@ -416,7 +478,10 @@ export class RoomSockets {
   private saveWindow(ws: WebSocket): void {
     const attachment = this.attachmentOf(ws);
     if (attachment === null) return;
-    const saved: SocketAttachment = { ...attachment, window: this.windows.saved(ws) };
+    this.saveAttachment(ws, { ...attachment, window: this.windows.saved(ws) });
+  }
+
+  private saveAttachment(ws: WebSocket, saved: SocketAttachment): void {
     try {
       ws.serializeAttachment(saved);
       this.attachments.set(ws, saved);

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { TargetId } from "./target";
 import { Comment, CommentId, MAX_COMMENT_LENGTH } from "./comments";
 import { Emoji, ReactionResult } from "./reactions";
-import { RoomSettings } from "./moderation";
+import { ModLogEntry, RoomSettings } from "./moderation";
 import { encodeFrameText, MARK_PATTERN, PROTOCOL_VERSION } from "./wire-constants";
 
 /**
@@ -80,6 +80,13 @@ export const ReactionEvent = z.object({
   count: z.number().int().nonnegative(),
 });
 export const SettingsEvent = z.object({ kind: z.literal("settings"), settings: RoomSettings });
+/**
+ * A new mod log entry (GET .../modlog), sent to the room's moderators only: other sockets never
+ * receive it and see a gap in seq, which a client ignores (it keeps only the last seq for `since`).
+ * `action` is any short string here, not ModLogAction's list: an action added later (approve,
+ * deny, restrict...) still reaches a client built before it, instead of making it drop the frame.
+ */
+export const ModLogEvent = z.object({ kind: z.literal("modlog"), entry: ModLogEntry.extend({ action: z.string().min(1).max(32) }) });
 export const LiveEvent = z.discriminatedUnion("kind", [
   LikeChangeEvent,
   CommentEvent,
@@ -88,6 +95,7 @@ export const LiveEvent = z.discriminatedUnion("kind", [
   PinEvent,
   ReactionEvent,
   SettingsEvent,
+  ModLogEvent,
 ]);
 export type LiveEvent = z.infer<typeof LiveEvent>;
 

@@ -26,6 +26,12 @@ export const CLOSE_CODES = {
   invalidPayload: 1007,
   policyViolation: 1008,
   tryAgainLater: 1013,
+  /**
+   * This socket's place in the room changed: its user became a moderator while it was on a
+   * relay, and moderators' sockets are held by the room itself (docs/relays.md). Not a refusal:
+   * the client reconnects with `since` as after any drop, and lands in the room.
+   */
+  moved: 4307,
   incompatible: 4400,
   /** The ticket is unreadable or forged, or the URL carried `?token=` (tokens never go in URLs). */
   ticketInvalid: 4401,

@@ -31,8 +31,8 @@ export interface CommentGate {
   /** Emote-only, unique chat and the newcomer wait, on the text as it will be stored. */
   checkChatModes(actor: Actor, text: string, now: number): RoomError | null;
   isModerator(actor: Actor): boolean;
-  /** A moderator's action on a comment, for the mod log; called inside the write transaction. */
-  logModeration(entry: ModLogRecord): void;
+  /** A moderator's action on a comment, for the mod log (and its live event); called inside the write transaction. */
+  logModeration(log: ChangeLog, entry: ModLogRecord): void;
 }
 
 /** Recency decay of the top list: a comment's reactions count less as it ages (HN-style gravity). */
@@ -213,7 +213,7 @@ export class RoomComments {
       return { ok: false, error: { status: 403, code: "forbidden", message: "only the author or a moderator can delete this comment" } };
     }
     this.tombstone(log, target, row, actor.userId, byAuthor ? "author" : "moderator", now);
-    if (!byAuthor) this.gate.logModeration({ moderatorId: actor.userId, action: "comment_delete", at: now, userId: row.author_id, commentId: row.id });
+    if (!byAuthor) this.gate.logModeration(log, { moderatorId: actor.userId, action: "comment_delete", at: now, userId: row.author_id, commentId: row.id });
     // A deleted comment can no longer be read through a replay either (the relays are told by the room).
     redactRing(this.sql, { commentIds: [row.id], authorId: null }, row.seq);
     return { ok: true, value: { id, deleted: true } };
@@ -231,7 +231,7 @@ export class RoomComments {
       return { ok: false, error: { status: 403, code: "forbidden", message: "only the author or a moderator can delete this comment" } };
     }
     this.tombstoneArchived(log, target, archived.page, row, actor.userId, byAuthor ? "author" : "moderator", now);
-    if (!byAuthor) this.gate.logModeration({ moderatorId: actor.userId, action: "comment_delete", at: now, userId: row.author_id, commentId: row.id });
+    if (!byAuthor) this.gate.logModeration(log, { moderatorId: actor.userId, action: "comment_delete", at: now, userId: row.author_id, commentId: row.id });
     redactRing(this.sql, { commentIds: [row.id], authorId: null }, row.seq);
     return { ok: true, value: { id: row.id, deleted: true } };
   }
@@ -245,7 +245,7 @@ export class RoomComments {
       this.store.setHighlighted(id, highlighted);
       log.emit(seq, now, { kind: "comment_highlight", id, highlighted });
       this.moderationEvent(target, actor, highlighted ? "highlight" : "unhighlight", seq, now);
-      this.gate.logModeration({ moderatorId: actor.userId, action: highlighted ? "highlight" : "unhighlight", at: now, userId: row.author_id, commentId: id });
+      this.gate.logModeration(log, { moderatorId: actor.userId, action: highlighted ? "highlight" : "unhighlight", at: now, userId: row.author_id, commentId: id });
     }
     return { ok: true, value: this.view(target, { ...row, highlighted: highlighted ? 1 : 0 }) };
   }
@@ -268,7 +268,7 @@ export class RoomComments {
       const seq = this.seq.next();
       log.emit(seq, now, { kind: "pin", comment: pinned });
       this.moderationEvent(target, actor, id === null ? "unpin" : "pin", seq, now);
-      this.gate.logModeration({ moderatorId: actor.userId, action: id === null ? "unpin" : "pin", at: now, userId: author, commentId: id ?? current });
+      this.gate.logModeration(log, { moderatorId: actor.userId, action: id === null ? "unpin" : "pin", at: now, userId: author, commentId: id ?? current });
     }
     return { ok: true, value: pinned };
   }

@@ -1,5 +1,8 @@
 import type { ModLogAction, ModLogEntry } from "../../protocol/moderation";
 import type { ModLogPage } from "../../protocol/internal/moderation-rpc";
+import type { ChangeLog } from "../write-path/change-log";
+import type { RoomSeq } from "../room-seq";
+import { setInEventArrays } from "../event-array-rows";
 
 /** Room schema step (room-migrations.ts). `id` grows with each entry: newest first is `ORDER BY id DESC`. */
 export const MOD_LOG_TABLE = `CREATE TABLE mod_log (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, moderator_id TEXT NOT NULL, action TEXT NOT NULL, user_id TEXT, comment_id TEXT, reason TEXT, detail TEXT);`;
@@ -35,14 +38,20 @@ type ModLogRow = {
 /**
  * Who did what to whom in a room, for its moderators (docs/moderation.md "Mod log"). Written
  * inside the action's own transaction, so an action and its entry exist together or not at
- * all. It names comments by id only: a removed comment's text is never copied here.
+ * all. It names comments by id only: a removed comment's text is never copied here. Each
+ * entry is also a live `modlog` event, with its own seq, that only moderators are sent.
  */
 export class ModLog {
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly seq: RoomSeq,
+  ) {}
 
-  record(entry: ModLogRecord): void {
-    this.sql.exec(
-      "INSERT INTO mod_log (at, moderator_id, action, user_id, comment_id, reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+  /** Call inside the action's write transaction, after the action's own events. */
+  record(log: ChangeLog, entry: ModLogRecord): void {
+    const row = this.sql
+      .exec<ModLogRow>(
+        "INSERT INTO mod_log (at, moderator_id, action, user_id, comment_id, reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
       entry.at,
       entry.moderatorId,
       entry.action,
@@ -50,7 +59,9 @@ export class ModLog {
       entry.commentId ?? null,
       entry.reason ?? null,
       entry.detail ?? null,
-    );
+      )
+      .one();
+    log.emit(this.seq.next(), entry.at, { kind: "modlog", entry: toEntry(row) }, "moderators");
     this.sql.exec("DELETE FROM mod_log WHERE id <= (SELECT id FROM mod_log ORDER BY id DESC LIMIT 1 OFFSET ?)", MOD_LOG_MAX_ROWS);
   }
 
@@ -69,11 +80,16 @@ export class ModLog {
 
 /**
  * Erasure: the user's entries stay (the actions happened) but no longer name them, and a
- * reason written about them goes too, since it may describe them.
+ * reason written about them goes too, since it may describe them. The same goes for the
+ * entries' `modlog` events still in the replay ring (relays never hold them).
  */
 export function forgetModLogUser(sql: SqlStorage, userId: string, placeholder: string): void {
   sql.exec("UPDATE mod_log SET moderator_id = ? WHERE moderator_id = ?", placeholder, userId);
   sql.exec("UPDATE mod_log SET user_id = ?, reason = NULL WHERE user_id = ?", placeholder, userId);
+  const ring = { table: "live_events", element: "[2]" } as const;
+  const name = JSON.stringify(placeholder);
+  setInEventArrays(sql, ring, { path: "$.entry.moderator", equals: userId }, [["$.entry.moderator", name]]);
+  setInEventArrays(sql, ring, { path: "$.entry.userId", equals: userId }, [["$.entry.userId", name], ["$.entry.reason", "null"]]);
 }
 
 function toEntry(row: ModLogRow): ModLogEntry {

@@ -83,7 +83,7 @@ export class ModerationDesk {
     this.members = new MemberList(deps.sql);
     this.reports = new ReportStore(deps.sql);
     this.terms = new TermsStore(deps.sql);
-    this.modLog = new ModLog(deps.sql);
+    this.modLog = new ModLog(deps.sql, deps.seq);
     this.policy = new RoomPolicy({ ...deps, roles: this.roles, bans: this.bans, members: this.members });
     this.now = deps.now ?? Date.now;
   }
@@ -111,6 +111,7 @@ export class ModerationDesk {
         this.roles.register(actor.userId, title);
         // The owner is now named here: the user's own object learns it, for a deletion.
         log.touch();
+        log.roleChanged(actor.userId);
         return ok({ created: true, info: this.info() });
       }
       if (!this.roles.isOwnerOrAdmin(actor)) return refuse(409, "already_registered", "this target is registered by another user");
@@ -126,6 +127,7 @@ export class ModerationDesk {
       // A banned user made moderator is trusted again: keeping the ban would leave a moderator who cannot write.
       if (this.roles.addModerator(userId, actor.userId, at)) {
         this.bans.lift(userId, at);
+        log.roleChanged(userId);
         this.record(log, actor, "moderator_add", at, { userId });
       }
       return ok(this.roles.moderators());
@@ -135,7 +137,10 @@ export class ModerationDesk {
   removeModerator({ actor, userId }: UserOnTargetInput): Promise<RoomResult<string[]>> {
     return this.deps.commit((log) => {
       if (!this.roles.isOwnerOrAdmin(actor)) return NOT_THE_OWNER;
-      if (this.roles.removeModerator(userId)) this.record(log, actor, "moderator_remove", this.now(), { userId });
+      if (this.roles.removeModerator(userId)) {
+        log.roleChanged(userId);
+        this.record(log, actor, "moderator_remove", this.now(), { userId });
+      }
       return ok(this.roles.moderators());
     });
   }
@@ -152,6 +157,7 @@ export class ModerationDesk {
       if (this.roles.isListedModerator(ban.userId)) {
         if (!this.roles.isOwnerOrAdmin(actor)) return refuse(403, "forbidden", "only the owner or an admin can ban a moderator");
         this.roles.removeModerator(ban.userId);
+        log.roleChanged(ban.userId);
       }
       const at = this.now();
       const until = ban.durationSeconds === undefined ? null : at + ban.durationSeconds * 1000;
@@ -313,7 +319,6 @@ export class ModerationDesk {
     entry: Omit<ModLogRecord, "moderatorId" | "action" | "at"> = {},
     settings?: RoomSettings,
   ): void {
-    this.modLog.record({ ...entry, moderatorId: actor.userId, action, at });
     recordModeration(this.deps.sql, this.deps.seq, log, {
       target: this.deps.target(),
       moderatorId: actor.userId,
@@ -321,5 +326,7 @@ export class ModerationDesk {
       at,
       ...(settings ? { live: { kind: "settings", settings } } : {}),
     });
+    // After the action's own event, so a moderator's client reads the change before its entry.
+    this.modLog.record(log, { ...entry, moderatorId: actor.userId, action, at });
   }
 }

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { AppEnv } from "../../platform/env";
 import { CLOSE_CODES, PING_FRAME, PONG_FRAME } from "../../protocol/live";
 import { LIVE_IDENTITY_HEADER } from "../../protocol/internal/room-rpc";
-import { RELAY_LOAD_HEADER, RelayIndex, RelayPush, RelayUpgradeQuery, type RelayAck, type RelayLoad, type RelayStats } from "../../protocol/internal/relay-rpc";
+import { RELAY_LOAD_HEADER, RelayIndex, RelayPush, RelayUpgradeQuery, RelayUserInput, type RelayAck, type RelayLoad, type RelayStats } from "../../protocol/internal/relay-rpc";
 import { TargetId } from "../../protocol/target";
 import { REQUEST_ID_HEADER, RequestId } from "../../protocol/operations";
 import { roomFor } from "../../platform/rooms";
@@ -134,6 +134,20 @@ export class LiveRelay extends DurableObject<AppEnv> {
     });
   }
 
+  /**
+   * The user moderates the room now, and moderators' sockets are the room's own (they see
+   * events no relay receives): theirs here close with CLOSE_CODES.moved, and the client's
+   * reconnect lands in the room.
+   */
+  async closeSocketsOf(input: RelayUserInput): Promise<number> {
+    const { target, k, userId } = RelayUserInput.parse(input);
+    this.bind({ target, k });
+    const sockets = this.sockets.socketsOf(userId);
+    this.sockets.closeAll(sockets, CLOSE_CODES.moved, "moderator: reconnect to the room");
+    if (sockets.length > 0) this.report();
+    return sockets.length;
+  }
+
   async stats(): Promise<RelayStats> {
     return { target: this.bound?.target ?? null, k: this.bound?.k ?? null, sockets: this.sockets.viewerCount(), through: this.through, refetches: this.refetches };
   }
@@ -184,7 +198,9 @@ export class LiveRelay extends DurableObject<AppEnv> {
         socket.close(CLOSE_CODES.tryAgainLater, "missed events; reconnect with since");
         return;
       }
-      for (const { seq, at, event } of missed) if (seq <= through) this.sockets.deliver(socket, { type: "event", seq, at, replay: false, event });
+      for (const { seq, at, event, audience } of missed) {
+        if (seq <= through) this.sockets.deliverEvent(socket, { type: "event", seq, at, replay: false, event }, audience);
+      }
     }
     if (this.lastCount !== null && this.lastCount.seq > helloSeq) this.sockets.deliver(socket, { type: "count", ...this.lastCount });
   }

@@ -1,4 +1,4 @@
-import { MAX_PUSH_REDACTIONS, type Redaction, type RelayAck, type RelayPush } from "../../protocol/internal/relay-rpc";
+import { MAX_PUSH_REDACTIONS, type PushedEvent, type Redaction, type RelayAck, type RelayPush } from "../../protocol/internal/relay-rpc";
 import type { LiveChanges } from "../live-broadcaster";
 import type { RingEvent } from "../replay-ring";
 import type { FrameMirror } from "../room-sockets";
@@ -32,7 +32,12 @@ class Lane {
     const draft = (this.pending ??= { after: this.enqueued, through: this.enqueued, events: [] });
     if (redaction !== undefined) addRedactions(draft, [redaction]);
     if (events.length > 0) {
-      draft.events.push(...events);
+      // Moderators are never on relays (socket-entry.ts): their events stay in the room, while
+      // `through` still covers them, so the relay knows it misses nothing it should have.
+      for (const entry of events) {
+        const pushed = forRelays(entry);
+        if (pushed !== null) draft.events.push(pushed);
+      }
       draft.through = Math.max(draft.through ?? 0, events[events.length - 1]!.seq);
       if (draft.events.length > MAX_PUSH_EVENTS) {
         // Bounded memory for a relay that is far behind: it fetches these from the ring instead.
@@ -89,6 +94,12 @@ class Lane {
       this.sending = false;
     }
   }
+}
+
+/** The event as a relay may receive it, or null for one only moderators may see. */
+export function forRelays({ seq, at, event, audience }: RingEvent): PushedEvent | null {
+  if (audience === "moderators") return null;
+  return audience === undefined ? { seq, at, event } : { seq, at, event, audience };
 }
 
 function merge(older: Draft, newer: Draft): Draft {

@@ -85,6 +85,18 @@ export class RoomRelays {
     return this.registry.record(report.k, { sockets: report.sockets, version: report.version });
   }
 
+  /**
+   * A user moderates the room now: every relay this room ever opened closes their sockets
+   * (CLOSE_CODES.moved), and their clients reconnect to the room, where moderators are held.
+   */
+  async closeSocketsOf(target: string, userId: string): Promise<void> {
+    const relays = this.registry.list();
+    const answers = await Promise.allSettled(relays.map(({ k }) => relayStub(this.env, target, k).closeSocketsOf({ target, k, userId })));
+    answers.forEach((answer, i) => {
+      if (answer.status === "rejected") logEvent("relay_close_failed", { target, k: relays[i]!.k, error: String(answer.reason) });
+    });
+  }
+
   /** Every relay this room ever opened drops the redacted events from its memory. */
   redact(redaction: Redaction): void {
     this.fanout.redact(redaction, this.registry.list().map((relay) => relay.k));

@@ -2,7 +2,10 @@ import type { RelaysResponse } from "../../protocol/relays";
 import { RelayCatchUpInput, RelayReport, RelayWelcomeInput, SetRelaysInput } from "../../protocol/internal/relay-rpc";
 import { TargetId } from "../../protocol/target";
 import { defaultRelaySettings } from "../relays/room-relays";
+import type { ReplayPlan } from "../replay-ring";
 import type { PreparedHello } from "../room-sockets";
+import { visibleTo } from "../socket-audience";
+import { forRelays } from "../relays/relay-fanout";
 import type { RoomCore } from "./room-core";
 
 /** TargetRoom's side of relay fan-out for huge rooms (durable-objects/relays/, docs/relays.md). */
@@ -14,7 +17,8 @@ export class RelayRpc {
     const { k, since, userId } = this.core.input(RelayWelcomeInput, input);
     const parts = this.core.parts();
     const state = this.core.state();
-    const plan = since === undefined ? { kind: "replay" as const, events: [] } : parts.ring.plan(since, state.seq);
+    // The viewer is no moderator (those stay in the room): only what they may see leaves it.
+    const plan = since === undefined ? { kind: "replay" as const, events: [] } : forViewer(parts.ring.plan(since, state.seq), userId ?? null);
     parts.relays.fanout.welcomed(k, state.seq);
     // The joining socket is not in any count yet; the relay's 101 answer adds it.
     // The relay holds no reaction ledger: the room names the viewer's own reactions here.
@@ -25,7 +29,7 @@ export class RelayRpc {
   async catchUp(input: RelayCatchUpInput) {
     const { since } = this.core.input(RelayCatchUpInput, input);
     const { ring, seq } = this.core.parts();
-    return { plan: ring.plan(since, seq.last), seq: seq.last };
+    return { plan: forRelay(ring.plan(since, seq.last)), seq: seq.last };
   }
 
   /** A relay's open sockets after a viewer left (joins come back on the 101 answer). */
@@ -50,4 +54,14 @@ export class RelayRpc {
     relays.set({ threshold, perRelay });
     return relays.describe(target, this.core.sockets.viewerCount());
   }
+}
+
+/** A relay's sockets are no moderators': what only moderators may see never leaves the room. */
+function forRelay(plan: ReplayPlan): ReplayPlan {
+  if (plan.kind === "resync") return plan;
+  return { kind: "replay", events: plan.events.flatMap((entry) => forRelays(entry) ?? []) };
+}
+
+function forViewer(plan: ReplayPlan, userId: string | null): ReplayPlan {
+  return plan.kind === "resync" ? plan : { kind: "replay", events: [...visibleTo(plan.events, { userId, moderator: false })] };
 }

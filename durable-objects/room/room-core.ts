@@ -1,7 +1,8 @@
 import type { z } from "zod";
 import type { AppEnv } from "../../platform/env";
 import { logEvent } from "../../platform/log";
-import type { RoomError } from "../../protocol/internal/room-rpc";
+import type { LiveIdentity, RoomError } from "../../protocol/internal/room-rpc";
+import { ADMIN_ROLE } from "../../protocol/moderation";
 import { PING_FRAME, PONG_FRAME } from "../../protocol/live";
 import { AlarmJobs } from "../alarm-jobs";
 import { LiveBroadcaster } from "../live-broadcaster";
@@ -67,6 +68,7 @@ export class RoomCore {
       metrics: this.counters,
       reactionsOf: (userId) => this.reactionsOf(userId),
       viewers: () => this.viewerCount(),
+      isModerator: (user) => this.isModerator(user),
       mirror: {
         events: (events) => this.own?.relays.fanout.events(events),
         // An unwritten room has no relays (a room that needs them is stored first, see socket-entry.ts).
@@ -168,6 +170,11 @@ export class RoomCore {
     };
   }
 
+  /** Owner, listed moderator or `admin` token (RoomRoles.isModerator); an unwritten room has only admins. */
+  isModerator(user: LiveIdentity): boolean {
+    return this.own?.moderation.isModerator(user) ?? user.roles.includes(ADMIN_ROLE);
+  }
+
   /** The room's own reactions (not its comments') a user holds: the hello's `mine`. */
   reactionsOf(userId: string): string[] {
     // An unwritten room has no reactions table yet (and no reactions).
@@ -205,10 +212,25 @@ export class RoomCore {
     if (this.sockets.viewerCount() > 0 || this.own?.relays.busy === true) this.live.changed();
   }
 
+  /**
+   * A user's role changed: their sockets here are filtered by the new one from the next event
+   * on. A user who moderates now has no place on a relay (socket-entry.ts): their relayed
+   * sockets are closed with CLOSE_CODES.moved, and the client's reconnect lands in the room.
+   */
+  private followRole(userId: string): void {
+    const parts = this.own;
+    if (parts === null) return;
+    this.sockets.followRole(userId, (user) => this.isModerator(user));
+    if (!parts.moderation.isModerator({ userId, name: userId, roles: [] })) return;
+    this.ctx.waitUntil(parts.relays.closeSocketsOf(this.target(), userId));
+  }
+
   /** The room's step of every commit that changed storage (write-path/write-path.ts). */
   private announce(log: ChangeLog, requestId: string | undefined): void {
     this.counters.committed(log.events.filter((entry) => entry.event.kind === "like" || entry.event.kind === "unlike").length);
     this.trail.add(requestId);
+    // Before this commit's events go out: they are sent by the roles it left.
+    for (const userId of log.roleChanges) this.followRole(userId);
     const events = log.liveEvents();
     if (events.length > 0) this.sockets.broadcastEvents(events);
     this.notifyViewers();

@@ -144,7 +144,7 @@ export class RoomParts {
       checkChatModes: (actor, text, now) =>
         this.chatModes.check({ settings: this.settings.read(), userId: actor.userId, moderator: this.moderation.isModerator(actor), text, now }),
       isModerator: (actor) => this.moderation.isModerator(actor),
-      logModeration: (entry) => this.moderation.modLog.record(entry),
+      logModeration: (log, entry) => this.moderation.modLog.record(log, entry),
     };
   }
 }

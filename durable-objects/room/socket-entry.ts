@@ -50,7 +50,9 @@ export class SocketEntry {
     if (ticket !== null) await core.jobs.schedule(TICKET_SWEEP_JOB, ticket.expiresAt);
     // Viewers alone never store a room, unless there are so many that relays must take them.
     if (core.sockets.viewerCount() >= defaultRelaySettings(core.env).threshold) core.parts();
-    const relay = core.read?.relays.assign(core.sockets.viewerCount()) ?? null;
+    // Moderators stay in the room: events only they may see never go to a relay (docs/relays.md).
+    const moderator = user !== null && core.isModerator(user);
+    const relay = moderator ? null : (core.read?.relays.assign(core.sockets.viewerCount()) ?? null);
     const relayed = relay === null ? null : await this.forwardToRelay(relay, target, since, relayUpgrade(request, user), requestId);
     if (relayed !== null) return relayed;
     const response = core.sockets.accept(user, since);

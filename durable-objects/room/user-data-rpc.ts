@@ -30,6 +30,7 @@ export class UserDataRpc {
     // A ban in force outlives the id, under a keyed hash computed before the transaction.
     const banKey = before === undefined ? await parts.moderation.erasedBans.keyOf(userId) : null;
     const keepBan = banKey === null ? undefined : (until: number | null) => parts.moderation.erasedBans.keep(banKey, until, Date.now());
+    const moderated = parts.moderation.isModerator({ userId, name: userId, roles: [] });
     const erased = await parts.writes.commit((log) => {
       const result =
         before === undefined
@@ -37,6 +38,8 @@ export class UserDataRpc {
           : forgetUserBeforeInRoom(parts.ledger, parts.reactionsLedger, log, target, userId, before);
       const commentsErased = parts.comments.forget(log, target, userId, archived, Date.now(), before);
       if (before === undefined && parts.movedLikes.scrub(userId)) log.touch();
+      // An erased moderator or owner moderates no more: their open sockets (if any) follow.
+      if (before === undefined && moderated) log.roleChanged(userId);
       return { ...result, commentsErased, seq: parts.seq.last };
     });
     parts.relays.redact({ commentIds: [], authorId: userId });

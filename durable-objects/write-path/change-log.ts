@@ -9,6 +9,8 @@ import type { Audience } from "./audience";
  */
 export class ChangeLog {
   readonly events: RingEvent[] = [];
+  /** Users whose role in the room (owner, moderator) this transaction changed: their open sockets follow after the commit. */
+  readonly roleChanges = new Set<string>();
   private dirty = false;
   private keysRemembered = false;
 
@@ -20,6 +22,12 @@ export class ChangeLog {
 
   /** Storage changed in a way D1 or the outbox must hear about, without a live event. */
   touch(): void {
+    this.dirty = true;
+  }
+
+  /** The user's role in the room changed (made or unmade moderator or owner, erased). */
+  roleChanged(userId: string): void {
+    this.roleChanges.add(userId);
     this.dirty = true;
   }
 

@@ -55,10 +55,27 @@ export const RelayWelcomeInput = z.strictObject({
 });
 export type RelayWelcomeInput = z.infer<typeof RelayWelcomeInput>;
 
+/** A user who moderates the room now: their sockets on this relay are closed (CLOSE_CODES.moved). */
+export const RelayUserInput = z.strictObject({ target: TargetId, k: RelayIndex, userId: UserId });
+export type RelayUserInput = z.infer<typeof RelayUserInput>;
+
 export const RelayCatchUpInput = z.strictObject({ target: TargetId, k: RelayIndex, since: z.number().int().nonnegative() });
 export type RelayCatchUpInput = z.infer<typeof RelayCatchUpInput>;
 
-export const PushedEvent = z.object({ seq: z.number().int().nonnegative(), at: z.number().int().nonnegative(), event: LiveEvent });
+/**
+ * Who may see a pushed event (durable-objects/write-path/audience.ts), absent for everyone.
+ * Never "moderators": moderators' sockets are never on relays, so the room keeps those events
+ * to itself (relay-fanout.ts); `{user}` events travel, and the relay sends each to that user only.
+ */
+export const RelayedAudience = z.union([z.literal("everyone"), z.object({ user: UserId })]);
+
+export const PushedEvent = z.object({
+  seq: z.number().int().nonnegative(),
+  at: z.number().int().nonnegative(),
+  event: LiveEvent,
+  audience: RelayedAudience.optional(),
+});
+export type PushedEvent = z.infer<typeof PushedEvent>;
 
 /** Redactions one push carries at most; past it the push asks the relay to forget its recent events. */
 export const MAX_PUSH_REDACTIONS = 100;

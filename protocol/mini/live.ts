@@ -15,6 +15,19 @@ const Seq = count();
 
 const ReactionResult = z.object({ target: TargetId, emoji: Emoji, reacted: z.boolean(), count: count(), changed: z.boolean(), seq: Seq });
 
+const UserId = z.string().check(z.minLength(1), z.maxLength(128));
+/** protocol/live.ts ModLogEvent's entry: `action` a string, so an action added later still reads. */
+const ModLogEntry = z.object({
+  id: z.int(),
+  at: z.string(),
+  moderator: UserId,
+  action: z.string().check(z.minLength(1), z.maxLength(32)),
+  userId: z.nullable(UserId),
+  commentId: z.nullable(CommentId),
+  reason: z.nullable(z.string()),
+  detail: z.nullable(z.string()),
+});
+
 const LiveEvent = z.discriminatedUnion("kind", [
   z.object({ kind: z.enum(["like", "unlike"]), count: count() }),
   z.object({ kind: z.literal("comment"), comment: Comment }),
@@ -23,6 +36,7 @@ const LiveEvent = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("pin"), comment: z.nullable(Comment) }),
   z.object({ kind: z.literal("reaction"), commentId: z.nullable(CommentId), emoji: Emoji, count: count() }),
   z.object({ kind: z.literal("settings"), settings: RoomSettings }),
+  z.object({ kind: z.literal("modlog"), entry: ModLogEntry }),
 ]);
 
 export const ServerFrame = z.discriminatedUnion("type", [

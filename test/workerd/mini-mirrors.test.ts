@@ -50,6 +50,8 @@ const frames: unknown[] = [
   { type: "event", seq: 11, at: 1, replay: false, event: { kind: "reaction", commentId: null, emoji: "🎉", count: 2 } },
   { type: "event", seq: 12, at: 1, replay: false, event: { kind: "reaction", commentId, emoji: "love", count: 0 } },
   { type: "event", seq: 13, at: 1, replay: false, event: { kind: "settings", settings } },
+  { type: "event", seq: 14, at: 1, replay: false, event: { kind: "modlog", entry: { id: 3, at: "2026-12-06T10:00:00.000Z", moderator: "site|bo", action: "timeout", userId: "site|troll", commentId: null, reason: "cool off", detail: "600 s" } } },
+  { type: "event", seq: 15, at: 1, replay: true, event: { kind: "modlog", entry: { id: 4, at: "2026-12-06T10:00:01.000Z", moderator: "site|bo", action: "comment_delete", userId: null, commentId, reason: null, detail: null } } },
   { type: "ack", id: "r-1", result: { liked: true, count: 1, changed: true, seq: 3 } },
   { type: "ack", id: "r-2", comment },
   { type: "ack", id: "r-3", reaction: { target: "post:abc", emoji: "wow", reacted: false, count: 0, changed: true, seq: 4 } },

@@ -3,6 +3,9 @@ import { describe, expect, it } from "vitest";
 import { ModLogEntry } from "../../protocol/moderation";
 import { ModLogResponse } from "../../protocol/moderation";
 import { ModLog, MOD_LOG_MAX_ROWS } from "../../durable-objects/moderation/mod-log";
+import { RoomSeq } from "../../durable-objects/room-seq";
+import { RoomMeta } from "../../durable-objects/room-meta";
+import { ChangeLog } from "../../durable-objects/write-path/change-log";
 import { forgetModerationData, FORGOTTEN_USER } from "../../durable-objects/moderation/forget-moderation";
 import { roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { comment, deleteComment } from "./comment-helpers";
@@ -106,8 +109,10 @@ describe("mod log", () => {
   it(`keeps the newest ${MOD_LOG_MAX_ROWS} entries`, async () => {
     const { target, ownerToken, moderator } = await moderatedRoom();
     await runInDurableObject(roomStub(target), (_room, state) => {
-      const log = new ModLog(state.storage.sql);
-      for (let i = 0; i < MOD_LOG_MAX_ROWS + 5; i++) log.record({ moderatorId: moderator, action: "unban", at: Date.now(), userId: `user-${i}` });
+      // A seq and change log of the test's own: the live events it makes go nowhere.
+      const log = new ModLog(state.storage.sql, new RoomSeq(new RoomMeta(state.storage.sql)));
+      const changes = new ChangeLog();
+      for (let i = 0; i < MOD_LOG_MAX_ROWS + 5; i++) log.record(changes, { moderatorId: moderator, action: "unban", at: Date.now(), userId: `user-${i}` });
       expect(state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM mod_log").one().n).toBe(MOD_LOG_MAX_ROWS);
     });
     const newest = await modLog(target, ownerToken, "?limit=1");

@@ -62,6 +62,14 @@ describe.each(readers)("%s reading a newer server", (_name, read) => {
     });
   });
 
+  it("reads a mod log entry a moderator's socket is sent (issue 21), also one whose action it does not know yet", () => {
+    const entry = { id: 7, at: "2026-12-06T10:00:00.000Z", moderator: "site|bo", action: "ban", userId: "site|troll", commentId: null, reason: "spam", detail: null };
+    const frame = { type: "event", seq: 14, at: 1, replay: false, event: { kind: "modlog", entry } };
+    expect(read(frame)).toEqual(frame);
+    const later = { ...frame, event: { kind: "modlog", entry: { ...entry, action: "approve" } } };
+    expect(read(later)).toEqual(later);
+  });
+
   it("reads the incompatible frame of a server that speaks another version", () => {
     for (const protocol of [PROTOCOL_VERSION + 1, PROTOCOL_VERSION + 7, 1]) {
       const frame = { type: "incompatible", protocol, message: `server speaks protocol ${protocol}, client asked for ${PROTOCOL_VERSION}` };

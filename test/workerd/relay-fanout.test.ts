@@ -76,6 +76,19 @@ describe("relay fan-out lanes", () => {
     relay.answer(5);
   });
 
+  it("keeps events only moderators may see out of every push, while `through` still covers them, and carries a user's audience", async () => {
+    const relay = new ScriptedRelay();
+    const fanout = fanoutTo(relay);
+    const forAna: RingEvent = { ...event(2), audience: { user: "site|ana" } };
+    fanout.events([event(1), forAna, { ...event(3), audience: "moderators" }]);
+    expect(relay.pushes[0]).toEqual({ target: "stream:fanout", k: 0, after: null, through: 3, events: [event(1), forAna] });
+    relay.answer(3);
+    fanout.events([{ ...event(4), audience: "moderators" }]);
+    await until(() => relay.pushes.length === 2);
+    expect(relay.pushes[1]).toEqual({ target: "stream:fanout", k: 0, after: 3, through: 4, events: [] });
+    relay.answer(4);
+  });
+
   it("retries a failed push merged with what came since, and after five failures lets the next push show the gap", async () => {
     const relay = new ScriptedRelay();
     const dropped: unknown[] = [];

@@ -181,6 +181,8 @@ class ModerationView implements Shown {
         break;
       case "pin":
       case "comment_highlight":
+      // Sent to moderators only, one per new entry of the log.
+      case "modlog":
         this.reread(["log"]);
         break;
       default:
