@@ -36,7 +36,7 @@ for (const [, type] of live.matchAll(/type:\s*z\.literal\("([a-z_]+)"\)/g)) {
   if (!readme.includes(`\`${type}\``) && !readme.includes(`\`${type} `)) missing.push(`frame type "${type}"`);
 }
 for (const [, kind] of live.matchAll(/kind:\s*z\.literal\("([a-z_]+)"\)/g)) {
-  if (!readme.includes(`\`${kind}\``)) missing.push(`live event kind "${kind}"`);
+  if (!readme.includes(`\`${kind}\``) && !readme.includes(`\`${kind} `)) missing.push(`live event kind "${kind}"`);
 }
 
 // Bindings and variables: what the Worker's env declares, and every object binding in wrangler.toml.
