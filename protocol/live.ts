@@ -3,6 +3,7 @@ import { TargetId } from "./target";
 import { Comment, CommentId, MAX_COMMENT_LENGTH } from "./comments";
 import { Emoji, ReactionResult } from "./reactions";
 import { RoomSettings } from "./moderation";
+import { HeldComment, HeldResolution } from "./held";
 import { encodeFrameText, MARK_PATTERN, PROTOCOL_VERSION } from "./wire-constants";
 
 /**
@@ -80,6 +81,11 @@ export const ReactionEvent = z.object({
   count: z.number().int().nonnegative(),
 });
 export const SettingsEvent = z.object({ kind: z.literal("settings"), settings: RoomSettings });
+// Held comments (protocol/held.ts): sent only to their author and the moderators.
+/** A comment went into the review queue (a new one, or a public one hidden by reports). */
+export const HeldEvent = z.object({ kind: z.literal("held"), comment: HeldComment });
+/** A moderator approved or denied a held comment; the published one also arrives as `comment`. */
+export const HeldResolvedEvent = HeldResolution.extend({ kind: z.literal("held_resolved") });
 export const LiveEvent = z.discriminatedUnion("kind", [
   LikeChangeEvent,
   CommentEvent,
@@ -88,6 +94,8 @@ export const LiveEvent = z.discriminatedUnion("kind", [
   PinEvent,
   ReactionEvent,
   SettingsEvent,
+  HeldEvent,
+  HeldResolvedEvent,
 ]);
 export type LiveEvent = z.infer<typeof LiveEvent>;
 
@@ -138,6 +146,8 @@ export const AckFrame = z.object({
   id: RequestId,
   result: z.object({ liked: z.boolean(), count: z.number().int().nonnegative(), changed: z.boolean(), seq: Seq }).optional(),
   comment: Comment.optional(),
+  /** Instead of `comment` when the comment was held for review (protocol/held.ts). */
+  held: HeldComment.optional(),
   reaction: ReactionResult.optional(),
 });
 export const ErrorFrame = z.object({

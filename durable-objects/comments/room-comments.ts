@@ -1,3 +1,5 @@
+import { z } from "zod";
+import { HeldComment, type HeldFor } from "../../protocol/held";
 import { Comment, type CommentEdits, type CreateCommentInput, type RoomCommentsPage } from "../../protocol/comments";
 import type { Actor } from "../../protocol/actor";
 import type { RoomError, RoomResult } from "../../protocol/internal/room-rpc";
@@ -17,6 +19,7 @@ import { parseMentions } from "./comment-text";
 import { CommentStore, toComment, type CommentRow } from "./comment-store";
 import { editClosed, revisionOf } from "./comment-edits";
 import { ARCHIVE_PAGE_COMMENTS, type CommentArchive } from "./comment-archive";
+import { HeldComments } from "./held-comments";
 
 /**
  * The decisions comments need from moderation (durable-objects/moderation/): who may post,
@@ -33,7 +36,14 @@ export interface CommentGate {
   isModerator(actor: Actor): boolean;
   /** A moderator's action on a comment, for the mod log; called inside the write transaction. */
   logModeration(entry: ModLogRecord): void;
+  /** Why a new comment waits for review (moderation/hold-rules.ts), or null to publish it. */
+  holdFor(actor: Actor, text: string, now: number): HeldFor | null;
+  /** Whether this user moderates the room (by id: a reported comment's author is no actor here). */
+  isModeratorId(userId: string): boolean;
 }
+
+/** What a new comment's Idempotency-Key remembers: the comment, or its held answer. */
+const CreateAnswer = z.union([HeldComment, Comment]);
 
 /** Recency decay of the top list: a comment's reactions count less as it ages (HN-style gravity). */
 const TOP_GRAVITY = 1.5;
@@ -48,6 +58,8 @@ const notFound = (id: string): RoomError => ({ status: 404, code: "comment_not_f
 /** Creating, listing, deleting, pinning and highlighting the comments of one room. */
 export class RoomComments {
   readonly store: CommentStore;
+  /** The review queue (held-comments.ts). */
+  readonly held: HeldComments;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -60,9 +72,18 @@ export class RoomComments {
     private readonly idempotency: IdempotencyStore,
   ) {
     this.store = new CommentStore(sql, meta);
+    this.held = new HeldComments({
+      sql,
+      meta,
+      seq,
+      comments: this.store,
+      isModerator: (actor) => gate.isModerator(actor),
+      logModeration: (entry) => gate.logModeration(entry),
+    });
   }
 
-  create(log: ChangeLog, input: CreateCommentInput, now: number): RoomResult<Comment> {
+  /** A comment, or (202) its held answer when a hold rule keeps it for review. */
+  create(log: ChangeLog, input: CreateCommentInput, now: number): RoomResult<Comment | HeldComment> {
     const { target, actor } = input;
     // One normaliser for what is stored, its length, its emptiness and (through matchKey)
     // the filter and the repeat check, so no check sees other text than the one kept.
@@ -72,7 +93,7 @@ export class RoomComments {
     const scope = input.idempotencyKey === undefined ? null : idempotencyScope(actor.userId, input.idempotencyKey, "comment");
     const fingerprint = JSON.stringify([input.replyTo ?? null, text]);
     if (scope !== null) {
-      const previous = this.idempotency.lookup(scope, fingerprint, Comment);
+      const previous = this.idempotency.lookup(scope, fingerprint, CreateAnswer);
       if (previous.kind === "hit") return { ok: true, value: previous.result };
       if (previous.kind === "conflict") {
         return { ok: false, error: { status: 422, code: "idempotency_conflict", message: "Idempotency-Key was first used for another comment" } };
@@ -93,6 +114,17 @@ export class RoomComments {
       if (parent === null || parent.deleted_at !== null) return { ok: false, error: notFound(input.replyTo) };
       // Replies are one level deep: a reply to a reply joins its root's thread.
       root = parent.reply_to ?? parent.id;
+    }
+
+    const heldFor = this.gate.holdFor(actor, filtered.text, now);
+    if (heldFor !== null) {
+      const draft = { authorId: actor.userId, authorName: actor.name, text: filtered.text, mentions: JSON.stringify(parseMentions(filtered.text)), replyTo: root };
+      const held = this.held.hold(log, target, draft, heldFor, now);
+      if (scope !== null) {
+        this.idempotency.remember(scope, fingerprint, held);
+        log.rememberedIdempotencyKey();
+      }
+      return { ok: true, value: held };
     }
 
     const seq = this.seq.next();
@@ -194,6 +226,11 @@ export class RoomComments {
     if (held - retain < ARCHIVE_PAGE_COMMENTS) return false;
     const older = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM (SELECT 1 FROM comments WHERE id < ? LIMIT ?)", id, ARCHIVE_PAGE_COMMENTS).one().n;
     return older < ARCHIVE_PAGE_COMMENTS;
+  }
+
+  /** K reports hid it (held-comments.ts); neither a moderator's comment nor one the archive may be taking. */
+  hideReported(log: ChangeLog, target: string, commentId: string, retain: number, now: number): boolean {
+    return this.held.hideReported(log, target, commentId, (row) => row.author_id === null || this.gate.isModeratorId(row.author_id) || this.archivable(row.id, retain), now);
   }
 
   /** The superseded versions, for the author and moderators. */
@@ -325,6 +362,7 @@ export class RoomComments {
       this.tombstoneArchived(log, target, entry.page, row, null, "erasure", now);
     }
     if (!kept) this.archive.forgetAuthor(userId);
+    this.held.forget(log, target, userId, now, before);
     const from = rows.reduce((lowest, row) => Math.min(lowest, row.seq), Number.MAX_SAFE_INTEGER);
     // The author id also catches a quoted comment whose row is gone from the room and D1 alike.
     redactRing(this.sql, { commentIds: rows.map((row) => row.id), authorId: userId }, rows.length === 0 ? 0 : from);

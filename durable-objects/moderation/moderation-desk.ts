@@ -286,10 +286,7 @@ export class ModerationDesk {
     }
   }
 
-  /**
-   * Which blocked and suspect terms a comment's text matches. Suspect terms will hold a
-   * comment once the review queue lands; until then the comment path may ask, nothing holds.
-   */
+  /** Which blocked and suspect terms a comment's text matches; a suspect term holds it (moderation/hold-rules.ts). */
   matchTerms(text: string): TermsMatch {
     return this.terms.match(matchKey(text).key);
   }

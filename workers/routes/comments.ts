@@ -13,6 +13,7 @@ import {
   TopCommentsResponse,
 } from "../../protocol/comments";
 import { HighlightBody, PinBody } from "../../protocol/moderation";
+import { HeldComment } from "../../protocol/held";
 import { TargetId } from "../../protocol/target";
 import type { AppBindings } from "../app-types";
 import { actorOf, requireUser } from "../auth";
@@ -49,7 +50,14 @@ const createRoute_ = createRoute({
   security: bearerSecurity,
   middleware: [requireUser] as const,
   request: { params: TargetParam, headers: WriteHeaders, body: { required: true, content: json(CreateCommentBody) } },
-  responses: { 201: { description: "The comment as stored", content: json(Comment) }, ...refusals },
+  responses: {
+    201: { description: "The comment as stored", content: json(Comment) },
+    202: {
+      description: "Held for review (a suspect term, pre-moderation, a newcomer's link): only its author and the moderators see it until a moderator approves or denies it (docs/moderation.md)",
+      content: json(HeldComment),
+    },
+    ...refusals,
+  },
 });
 
 const listRoute = createRoute({
@@ -71,7 +79,7 @@ const topRoute = createRoute({
 const getRoute = createRoute({
   method: "get",
   path: "/v1/targets/{target}/comments/{id}",
-  summary: "One visible comment the room holds",
+  summary: "One visible comment the room holds (a held comment is 404 here: moderators read it in `GET .../held`)",
   request: { params: CommentParams },
   responses: { 200: { description: "The comment", content: json(Comment) }, 400: errorResponses[400], 404: refusals[404] },
 });
@@ -166,6 +174,8 @@ export const commentsRoutes = new OpenAPIHono<AppBindings>({ defaultHook: valida
         requestId: c.var.requestId,
       }),
     );
+    // Nothing a viewer reads changed while the comment is held.
+    if ("held" in comment) return c.json(comment, 202);
     c.executionCtx.waitUntil(purgeTargetViews(target));
     return c.json(comment, 201);
   })
