@@ -85,7 +85,7 @@ export const SettingsEvent = z.object({ kind: z.literal("settings"), settings: R
 /** A comment went into the review queue (a new one, or a public one hidden by reports). */
 export const HeldEvent = z.object({ kind: z.literal("held"), comment: HeldComment });
 /** A moderator approved or denied a held comment; the published one also arrives as `comment`. */
-export const HeldResolvedEvent = HeldResolution.extend({ kind: z.literal("held_resolved") });
+export const HeldResolvedEvent = z.object({ kind: z.literal("held_resolved"), ...HeldResolution.shape });
 export const LiveEvent = z.discriminatedUnion("kind", [
   LikeChangeEvent,
   CommentEvent,
