@@ -34,6 +34,12 @@ export interface HeldDraft {
   replyTo: string | null;
 }
 
+/**
+ * How many comments one author may have waiting: the queue is worked by people, and a user
+ * held by pre-moderation must not bury everyone else's comments under their own.
+ */
+export const MAX_HELD_PER_AUTHOR = 20;
+
 const NOT_A_MODERATOR = refuse(403, "forbidden", "only the room's owner, its moderators and admins may do this");
 const notHeld = (id: string) => refuse(404, "held_not_found", `no held comment ${id} in this room`);
 
@@ -52,7 +58,11 @@ export class HeldComments {
     this.store = new HeldStore(deps.sql);
   }
 
-  hold(log: ChangeLog, target: string, draft: HeldDraft, heldFor: HeldFor, now: number): HeldComment {
+  /** Refuses (429 `too_many_held`) an author who already has MAX_HELD_PER_AUTHOR comments waiting. */
+  hold(log: ChangeLog, target: string, draft: HeldDraft, heldFor: HeldFor, now: number): RoomResult<HeldComment> {
+    if (this.store.countByAuthor(draft.authorId) >= MAX_HELD_PER_AUTHOR) {
+      return refuse(429, "too_many_held", `you have ${MAX_HELD_PER_AUTHOR} comments waiting for a moderator; wait for them to be reviewed`);
+    }
     const seq = this.deps.seq.next();
     const row: HeldRow = {
       id: newCommentId(now, seq),
@@ -71,7 +81,7 @@ export class HeldComments {
     noteUserRef(this.deps.sql, draft.authorId);
     const held = toHeldComment(target, row);
     log.emit(seq, now, { kind: "held", comment: held }, { user: draft.authorId });
-    return held;
+    return { ok: true, value: held };
   }
 
   list(actor: Actor, target: string, before: HeldCursor | undefined, limit: number): RoomResult<HeldPage> {

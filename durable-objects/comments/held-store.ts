@@ -68,6 +68,10 @@ export class HeldStore {
     return { items: rows.slice(0, limit).map((row) => toHeldComment(target, row)), next: last === undefined ? null : { heldAt: last.held_at, id: last.id } };
   }
 
+  countByAuthor(userId: string): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM held_comments WHERE author_id = ?", userId).one().n;
+  }
+
   byAuthor(userId: string): HeldRow[] {
     return this.sql.exec<HeldRow>("SELECT * FROM held_comments WHERE author_id = ?", userId).toArray();
   }

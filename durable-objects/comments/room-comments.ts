@@ -120,11 +120,11 @@ export class RoomComments {
     if (heldFor !== null) {
       const draft = { authorId: actor.userId, authorName: actor.name, text: filtered.text, mentions: JSON.stringify(parseMentions(filtered.text)), replyTo: root };
       const held = this.held.hold(log, target, draft, heldFor, now);
-      if (scope !== null) {
-        this.idempotency.remember(scope, fingerprint, held);
+      if (held.ok && scope !== null) {
+        this.idempotency.remember(scope, fingerprint, held.value);
         log.rememberedIdempotencyKey();
       }
-      return { ok: true, value: held };
+      return held;
     }
 
     const seq = this.seq.next();

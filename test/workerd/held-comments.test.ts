@@ -10,7 +10,8 @@ import { hasLink } from "../../durable-objects/moderation/hold-rules";
 import { call, eventually, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { comment, listComments, postComment } from "./comment-helpers";
 import { LiveSocket } from "./live-socket";
-import { api, insertCommentRow, registerAs, targetPath } from "./moderation-helpers";
+import { api, fakeCommentId, insertCommentRow, registerAs, targetPath } from "./moderation-helpers";
+import { MAX_HELD_PER_AUTHOR } from "../../durable-objects/comments/held-comments";
 
 async function room(settings?: SettingsPatch, suspect: string[] = []) {
   const target = uniqueTarget("stream");
@@ -153,6 +154,30 @@ describe("held comments", () => {
     expect(await reportAs(reported.id, uniqueUser("r3"))).toBe(201);
     expect((await listComments(target)).items.map((item) => item.id)).toContain(reported.id);
     expect(owner).toBeTruthy();
+  });
+
+  it("keeps slow mode across held comments, and at most 20 waiting per author", async () => {
+    const slow = await room({ premoderation: true, slowModeSeconds: 60 });
+    const author = uniqueUser("author");
+    await held(slow.target, author, "first");
+    expect(await post(slow.target, author, "second")).toMatchObject({ status: 429, body: { error: { code: "slow_mode" } } });
+
+    const { target } = await room({ premoderation: true });
+    const flooder = uniqueUser("flooder");
+    await held(target, flooder, "the first of many");
+    // The per-minute budget (10) would stop the flood first; the waiting rows are written directly.
+    await runInDurableObject(roomStub(target), (_room, state) => {
+      for (let i = 1; i < MAX_HELD_PER_AUTHOR; i++) {
+        state.storage.sql.exec(
+          "INSERT INTO held_comments (id, author_id, author_name, text, mentions, reply_to, created_at, held_at, held_for, published) VALUES (?, ?, 'F', ?, '[]', NULL, 0, 0, 'premoderation', NULL)",
+          fakeCommentId(),
+          flooder,
+          `waiting ${i}`,
+        );
+      }
+    });
+    expect(await post(target, flooder, "one too many")).toMatchObject({ status: 429, body: { error: { code: "too_many_held" } } });
+    expect((await post(target, uniqueUser(), "someone else")).status).toBe(202);
   });
 
   it("pages the queue oldest first with a cursor, for moderators only", async () => {

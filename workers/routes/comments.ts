@@ -57,6 +57,10 @@ const createRoute_ = createRoute({
       content: json(HeldComment),
     },
     ...refusals,
+    429: {
+      description: `${limitResponses[429].description}; \`too_many_held\` (the author already has 20 comments waiting for review; no Retry-After, it depends on the moderators)`,
+      content: errorResponses[400].content,
+    },
   },
 });
 
