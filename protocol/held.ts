@@ -25,6 +25,8 @@ export const HeldComment = z.object({
   createdAt: z.string(),
   held: z.literal(true),
   heldFor: HeldFor,
+  /** A held edit: the published comment it would change (viewers keep its current text meanwhile). */
+  editOf: CommentId.optional(),
 });
 export type HeldComment = z.infer<typeof HeldComment>;
 

@@ -23,6 +23,11 @@ export interface HeldDeps {
   comments: CommentStore;
   isModerator(actor: Actor): boolean;
   logModeration(entry: ModLogRecord): void;
+  /**
+   * Applies an approved edit to its published comment as the author's edit would have been
+   * (room-comments.ts): new text, a version kept, the live event, the history rewritten.
+   */
+  applyEdit(log: ChangeLog, target: string, commentId: string, text: string, mentions: string, now: number, retain: number): RoomResult<Comment>;
 }
 
 /** A new comment's content, as create checked and stored it. */
@@ -32,6 +37,8 @@ export interface HeldDraft {
   text: string;
   mentions: string;
   replyTo: string | null;
+  /** A held edit of this published comment. */
+  editOf?: string;
 }
 
 /**
@@ -75,6 +82,7 @@ export class HeldComments {
       held_at: now,
       held_for: heldFor,
       published: null,
+      edit_of: draft.editOf ?? null,
     };
     this.store.insert(row);
     // Nothing public names the author here yet: their deletion must still find this room.
@@ -88,15 +96,31 @@ export class HeldComments {
     return this.deps.isModerator(actor) ? { ok: true, value: this.store.page(target, before, limit) } : NOT_A_MODERATOR;
   }
 
-  approve(log: ChangeLog, target: string, actor: Actor, heldId: string, reason: string | undefined, now: number): RoomResult<HeldResolution> {
+  /** `retain`: the room's comment retention, which an approved edit must respect (comment-rpc.ts). */
+  approve(log: ChangeLog, target: string, actor: Actor, heldId: string, reason: string | undefined, now: number, retain: number): RoomResult<HeldResolution> {
     if (!this.deps.isModerator(actor)) return NOT_A_MODERATOR;
     const row = this.store.find(heldId);
     if (row === null) return notHeld(heldId);
+    const published = row.edit_of !== null ? this.deps.applyEdit(log, target, row.edit_of, row.text, row.mentions, now, retain) : this.publish(log, target, row, now);
+    if (!published.ok) return published;
+    this.store.remove(heldId);
+    const comment = published.value;
+    const resolution: HeldResolution = { heldId, outcome: "approved", comment };
+    log.emit(this.deps.seq.next(), now, { kind: "held_resolved", ...resolution }, { user: row.author_id });
+    this.deps.logModeration({ moderatorId: actor.userId, action: "approve", at: now, userId: row.author_id, commentId: comment.id, reason: reason || null, detail: whatHeld(row) });
+    return { ok: true, value: resolution };
+  }
+
+  /**
+   * A new comment gets a public id and seq of this moment; one hidden by reports goes back as
+   * it was. Either way everyone gets the ordinary `comment` event.
+   */
+  private publish(log: ChangeLog, target: string, row: HeldRow, now: number): RoomResult<Comment> {
     const hidden = publishedRow(row);
-    let published: CommentRow;
     const seq = this.deps.seq.next();
+    let id: string;
     if (hidden !== null) {
-      published = hidden;
+      id = hidden.id;
       this.deps.comments.restore(hidden);
       // The reports were decided: left open, the next one would hide it again at once.
       this.deps.sql.exec("DELETE FROM reports WHERE comment_id = ?", hidden.id);
@@ -105,8 +129,9 @@ export class HeldComments {
         const parent = this.deps.comments.find(row.reply_to);
         if (parent === null || parent.deleted_at !== null) return refuse(409, "reply_parent_gone", "the comment this replies to is gone; deny it instead");
       }
-      published = {
-        id: newCommentId(now, seq),
+      id = newCommentId(now, seq);
+      this.deps.comments.insert({
+        id,
         seq,
         author_id: row.author_id,
         author_name: row.author_name,
@@ -117,27 +142,13 @@ export class HeldComments {
         deleted_at: null,
         highlighted: 0,
         replies: 0,
-      };
-      this.deps.comments.insert(published);
-      markCommentForBinding(this.deps.sql, published.id);
-      enqueueEvent(this.deps.sql, {
-        eventId: crypto.randomUUID(),
-        type: "comment_create",
-        target,
-        userId: row.author_id,
-        at: now,
-        seq,
-        commentId: published.id,
-        replyTo: published.reply_to,
       });
+      markCommentForBinding(this.deps.sql, id);
+      enqueueEvent(this.deps.sql, { eventId: crypto.randomUUID(), type: "comment_create", target, userId: row.author_id, at: now, seq, commentId: id, replyTo: row.reply_to });
     }
-    this.store.remove(heldId);
-    const comment = this.view(target, published.id);
+    const comment = this.view(target, id);
     log.emit(seq, now, { kind: "comment", comment });
-    const resolution: HeldResolution = { heldId, outcome: "approved", comment };
-    log.emit(this.deps.seq.next(), now, { kind: "held_resolved", ...resolution }, { user: row.author_id });
-    this.deps.logModeration({ moderatorId: actor.userId, action: "approve", at: now, userId: row.author_id, commentId: published.id, reason: reason || null, detail: row.held_for });
-    return { ok: true, value: resolution };
+    return { ok: true, value: comment };
   }
 
   deny(log: ChangeLog, target: string, actor: Actor, heldId: string, reason: string | undefined, now: number): RoomResult<HeldResolution> {
@@ -145,7 +156,7 @@ export class HeldComments {
     const row = this.store.find(heldId);
     if (row === null) return notHeld(heldId);
     this.drop(log, target, row, now, "moderator", actor.userId);
-    this.deps.logModeration({ moderatorId: actor.userId, action: "deny", at: now, userId: row.author_id, commentId: heldId, reason: reason || null, detail: row.held_for });
+    this.deps.logModeration({ moderatorId: actor.userId, action: "deny", at: now, userId: row.author_id, commentId: heldId, reason: reason || null, detail: whatHeld(row) });
     return { ok: true, value: { heldId, outcome: "denied", comment: null } };
   }
 
@@ -170,6 +181,7 @@ export class HeldComments {
       held_at: now,
       held_for: "reports",
       published: JSON.stringify(row),
+      edit_of: null,
     };
     this.store.insert(held);
     log.emit(this.deps.seq.next(), now, { kind: "comment_deleted", id: row.id, replyTo: row.reply_to });
@@ -197,6 +209,11 @@ export class HeldComments {
       return refuse(404, "comment_not_found", `no comment ${heldId} in this room`);
     }
     return { ok: true, value: { id: heldId, deleted: true } };
+  }
+
+  /** A published comment was deleted: its held edits have nothing left to change. */
+  dropEditsOf(log: ChangeLog, target: string, commentId: string, now: number): void {
+    for (const row of this.store.editsOf(commentId)) this.drop(log, target, row, now, "author", null);
   }
 
   /** Erasure: the user's held comments (up to `before`, see forget-before.ts) go, as if denied; answers how many. */
@@ -228,4 +245,9 @@ export class HeldComments {
     if (row === null) throw new Error(`comment ${id} was just published and is not there`);
     return toComment(target, row, this.deps.comments.reactionsOf([id]).get(id) ?? {});
   }
+}
+
+/** The mod log's `detail` of a decision: what held it, and whether it was an edit. */
+function whatHeld(row: HeldRow): string {
+  return row.edit_of === null ? row.held_for : `edit, ${row.held_for}`;
 }

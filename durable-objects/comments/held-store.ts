@@ -6,11 +6,13 @@ import { parseMentionList, type CommentRow } from "./comment-store";
  * Room schema step (room-migrations.ts). Held comments live apart from `comments`, so every
  * read of the room (pages, counts, top, replies, retention, the archive) leaves them out by
  * construction. `published` keeps a comment hidden by reports: the row it had in `comments`
- * (JSON), put back as it was if a moderator approves it.
+ * (JSON), put back as it was if a moderator approves it. `edit_of` marks a held edit of that
+ * published comment.
  */
-export const HELD_COMMENTS_TABLE = `CREATE TABLE held_comments (id TEXT PRIMARY KEY, author_id TEXT NOT NULL, author_name TEXT NOT NULL, text TEXT NOT NULL, mentions TEXT NOT NULL, reply_to TEXT, created_at INTEGER NOT NULL, held_at INTEGER NOT NULL, held_for TEXT NOT NULL, published TEXT) WITHOUT ROWID;
+export const HELD_COMMENTS_TABLE = `CREATE TABLE held_comments (id TEXT PRIMARY KEY, author_id TEXT NOT NULL, author_name TEXT NOT NULL, text TEXT NOT NULL, mentions TEXT NOT NULL, reply_to TEXT, created_at INTEGER NOT NULL, held_at INTEGER NOT NULL, held_for TEXT NOT NULL, published TEXT, edit_of TEXT) WITHOUT ROWID;
 CREATE INDEX held_comments_by_time ON held_comments (held_at, id);
-CREATE INDEX held_comments_by_author ON held_comments (author_id);`;
+CREATE INDEX held_comments_by_author ON held_comments (author_id);
+CREATE INDEX held_comments_by_edit ON held_comments (edit_of) WHERE edit_of IS NOT NULL;`;
 
 export type HeldRow = {
   id: string;
@@ -23,6 +25,7 @@ export type HeldRow = {
   held_at: number;
   held_for: HeldFor;
   published: string | null;
+  edit_of: string | null;
 };
 
 /** The review queue's rows; every method runs inside the caller's write transaction. */
@@ -35,8 +38,8 @@ export class HeldStore {
 
   insert(row: HeldRow): void {
     this.sql.exec(
-      `INSERT INTO held_comments (id, author_id, author_name, text, mentions, reply_to, created_at, held_at, held_for, published)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO held_comments (id, author_id, author_name, text, mentions, reply_to, created_at, held_at, held_for, published, edit_of)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       row.id,
       row.author_id,
       row.author_name,
@@ -47,7 +50,13 @@ export class HeldStore {
       row.held_at,
       row.held_for,
       row.published,
+      row.edit_of,
     );
+  }
+
+  /** The held edits of one published comment. */
+  editsOf(commentId: string): HeldRow[] {
+    return this.sql.exec<HeldRow>("SELECT * FROM held_comments WHERE edit_of = ?", commentId).toArray();
   }
 
   remove(id: string): void {
@@ -110,5 +119,6 @@ export function toHeldComment(target: string, row: HeldRow): HeldComment {
     createdAt: new Date(row.created_at).toISOString(),
     held: true,
     heldFor: row.held_for,
+    ...(row.edit_of === null ? {} : { editOf: row.edit_of }),
   };
 }

@@ -17,7 +17,7 @@ import { markCommentForBinding } from "../reactions/comment-bindings";
 import { normaliseText } from "../../protocol/text";
 import { parseMentions } from "./comment-text";
 import { CommentStore, toComment, type CommentRow } from "./comment-store";
-import { editClosed, revisionOf } from "./comment-edits";
+import { editClosed, MAX_EDITS, revisionOf } from "./comment-edits";
 import { ARCHIVE_PAGE_COMMENTS, type CommentArchive } from "./comment-archive";
 import { HeldComments } from "./held-comments";
 
@@ -79,6 +79,7 @@ export class RoomComments {
       comments: this.store,
       isModerator: (actor) => gate.isModerator(actor),
       logModeration: (entry) => gate.logModeration(entry),
+      applyEdit: (log, target, commentId, text, mentions, now, retain) => this.applyHeldEdit(log, target, commentId, text, mentions, now, retain),
     });
   }
 
@@ -186,7 +187,7 @@ export class RoomComments {
    * check a new comment passes except slow mode; the superseded text is kept for the author and
    * moderators, and every quote of the comment in the replay history now shows the new text.
    */
-  edit(log: ChangeLog, target: string, actor: Actor, id: string, raw: string, now: number, retain: number): RoomResult<Comment> {
+  edit(log: ChangeLog, target: string, actor: Actor, id: string, raw: string, now: number, retain: number): RoomResult<Comment | HeldComment> {
     const row = this.store.find(id);
     if (row === null || row.deleted_at !== null) return { ok: false, error: notFound(id) };
     if (row.author_id !== actor.userId) return forbidden("only the author can edit a comment");
@@ -204,14 +205,39 @@ export class RoomComments {
     const mode = this.gate.checkChatModes(actor, filtered.text, now);
     if (mode) return { ok: false, error: mode };
     const mentions = JSON.stringify(parseMentions(filtered.text));
-    this.store.replaceText(row, edits + 1, filtered.text, mentions, now);
+    // An edit may be held like a new comment: viewers keep the current text until a moderator approves.
+    const heldFor = this.gate.holdFor(actor, filtered.text, now);
+    if (heldFor !== null) {
+      if (this.held.store.editsOf(id).length > 0) return { ok: false, error: { status: 409, code: "edit_pending", message: "an earlier edit of this comment is waiting for a moderator" } };
+      return this.held.hold(log, target, { authorId: actor.userId, authorName: actor.name, text: filtered.text, mentions, replyTo: row.reply_to, editOf: id }, heldFor, now);
+    }
+    return { ok: true, value: this.replaceText(log, target, row, edits, filtered.text, mentions, now) };
+  }
+
+  /** Stores an edit (the old text as a version), tells viewers and rewrites the history's quotes. */
+  private replaceText(log: ChangeLog, target: string, row: CommentRow, edits: number, text: string, mentions: string, now: number): Comment {
+    this.store.replaceText(row, edits + 1, text, mentions, now);
     const seq = this.seq.next();
-    const comment = this.view(target, { ...row, text: filtered.text, mentions, edited_at: now });
-    enqueueEvent(this.sql, { eventId: crypto.randomUUID(), type: "comment_edit", target, userId: actor.userId, at: now, seq, commentId: id });
+    const comment = this.view(target, { ...row, text, mentions, edited_at: now });
+    enqueueEvent(this.sql, { eventId: crypto.randomUUID(), type: "comment_edit", target, userId: row.author_id, at: now, seq, commentId: row.id });
     // Viewers replace the comment in place: same id, same comment seq, the new text.
     log.emit(seq, now, { kind: "comment", comment });
     redactRing(this.sql, { commentIds: [], authorId: null, revisions: [revisionOf(comment)] }, row.seq);
-    return { ok: true, value: comment };
+    return comment;
+  }
+
+  /**
+   * A moderator approved a held edit: it lands unless the comment is gone, on its way to the
+   * archive, or out of versions. The edit window is not asked again: the author edited in time.
+   */
+  private applyHeldEdit(log: ChangeLog, target: string, id: string, text: string, mentions: string, now: number, retain: number): RoomResult<Comment> {
+    const row = this.store.find(id);
+    if (row === null || row.deleted_at !== null) return { ok: false, error: notFound(id) };
+    if (this.archivable(id, retain)) return { ok: false, error: { status: 409, code: "edit_closed", message: "this comment is on its way to the archive; it can no longer be edited" } };
+    const edits = this.store.editCount(id);
+    if (edits >= MAX_EDITS) return { ok: false, error: { status: 409, code: "edit_limit", message: `a comment can be edited at most ${MAX_EDITS} times` } };
+    if (text === row.text) return { ok: true, value: this.view(target, row) };
+    return { ok: true, value: this.replaceText(log, target, row, edits, text, mentions, now) };
   }
 
   /**
@@ -381,6 +407,7 @@ export class RoomComments {
     const wasVisible = row.deleted_at === null;
     const seq = this.seq.next();
     this.store.tombstone(row, now, erase);
+    this.held.dropEditsOf(log, target, row.id, now);
     if (wasVisible && row.reply_to !== null && this.store.find(row.reply_to) === null) this.archive.addReplies(row.reply_to, -1, seq);
     this.announceTombstone(log, target, row, actorId, by, wasVisible, seq, now);
   }

@@ -80,8 +80,12 @@ export class CommentRpc {
     const { target, actor, heldId, reason } = this.core.input(DecideHeldInput, input);
     const parts = this.core.read;
     if (parts === null) return noHeld(actor, heldId);
-    const result = await parts.writes.commit((log) => parts.comments.held.approve(log, target, actor, heldId, reason, Date.now()));
-    if (result.ok) await this.published();
+    const result = await parts.writes.commit((log) => parts.comments.held.approve(log, target, actor, heldId, reason, Date.now(), this.retention()));
+    if (result.ok && result.value.comment !== null) {
+      // An approved edit rewrote the comment's quotes in the room's history; the relays' copies follow.
+      parts.relays.redact({ commentIds: [], authorId: null, revisions: [revisionOf(result.value.comment)] });
+      await this.published();
+    }
     return result;
   }
 
@@ -170,12 +174,12 @@ export class CommentRpc {
   }
 
   /** The author replaces the text (comments/comment-edits.ts); the relays' recent events quote the old text too. */
-  async edit(input: EditCommentInput): Promise<RoomResult<Comment>> {
+  async edit(input: EditCommentInput): Promise<RoomResult<Comment | HeldComment>> {
     const { target, actor, commentId, text, requestId } = this.core.input(EditCommentInput, input);
     const parts = this.core.read;
     if (parts === null) return noSuchComment(actor, commentId, false);
     const result = await parts.writes.commit((log) => parts.comments.edit(log, target, actor, commentId, text, Date.now(), this.retention()), requestId);
-    if (result.ok) parts.relays.redact({ commentIds: [], authorId: null, revisions: [revisionOf(result.value)] });
+    if (result.ok && !("held" in result.value)) parts.relays.redact({ commentIds: [], authorId: null, revisions: [revisionOf(result.value)] });
     return result;
   }
 

@@ -58,5 +58,6 @@ export const HeldComment = z.object({
   createdAt: z.string(),
   held: z.literal(true),
   heldFor: z.enum(["suspect_term", "premoderation", "newcomer_link", "reports"]),
+  editOf: z.optional(CommentId),
 });
 

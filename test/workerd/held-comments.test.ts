@@ -294,6 +294,38 @@ describe("held comments", () => {
     expect((await queue(target, ownerToken)).items.map((item) => item.id)).toEqual([other.id]);
   });
 
+  it("holds an edit like a comment: viewers keep the current text until a moderator approves it", async () => {
+    const { target, ownerToken } = await room(undefined, ["crypto"]);
+    const author = uniqueUser("author");
+    const authorToken = await tokenFor(author);
+    const original = await comment(target, author, "plain words");
+    const edit = (id: string, text: string) => api("PATCH", targetPath(target, `/comments/${id}`), authorToken, { text });
+
+    const pending = await edit(original.id, "crypto words");
+    expect(pending.status, JSON.stringify(pending.body)).toBe(202);
+    expect(HeldComment.parse(pending.body)).toMatchObject({ editOf: original.id, text: "crypto words", heldFor: "suspect_term", replyTo: null });
+    expect(Comment.parse((await api("GET", targetPath(target, `/comments/${original.id}`), null)).body).text).toBe("plain words");
+    expect((await edit(original.id, "more crypto")).body).toMatchObject({ error: { code: "edit_pending" } });
+
+    const heldId = HeldComment.parse(pending.body).id;
+    const approved = await decide(target, ownerToken, heldId, "approve");
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    expect(HeldResolution.parse(approved.body).comment).toMatchObject({ id: original.id, seq: original.seq, text: "crypto words" });
+    const now = Comment.parse((await api("GET", targetPath(target, `/comments/${original.id}`), null)).body);
+    expect(now).toMatchObject({ text: "crypto words", editedAt: expect.any(String) });
+    const history = await api("GET", targetPath(target, `/comments/${original.id}/edits`), authorToken);
+    expect(history.body).toMatchObject({ versions: [{ version: 1, text: "plain words" }] });
+
+    // Denied, the comment keeps its text; deleted, its waiting edit goes with it.
+    const second = HeldComment.parse((await edit(original.id, "crypto again")).body);
+    expect((await decide(target, ownerToken, second.id, "deny")).status).toBe(200);
+    expect(Comment.parse((await api("GET", targetPath(target, `/comments/${original.id}`), null)).body).text).toBe("crypto words");
+    await edit(original.id, "crypto thrice");
+    expect((await queue(target, ownerToken)).items).toHaveLength(1);
+    expect((await api("DELETE", targetPath(target, `/comments/${original.id}`), authorToken)).status).toBe(200);
+    expect((await queue(target, ownerToken)).items).toEqual([]);
+  });
+
   it("stamps every event it emits with its audience: the author for the queue, everyone for a publication", async () => {
     const { target } = await room({ premoderation: true, hideAfterReports: 1 });
     const author = uniqueUser("author");
@@ -305,7 +337,7 @@ describe("held comments", () => {
       const hold = parts.writes.transact((log) => parts.comments.create(log, { target, actor, text: "pending" }, now));
       expect(stamps(hold.log.events)).toEqual([{ kind: "held", audience: { user: author } }]);
       const heldId = hold.value.ok ? hold.value.value.id : "";
-      const approve = parts.writes.transact((log) => parts.comments.held.approve(log, target, admin, heldId, undefined, now));
+      const approve = parts.writes.transact((log) => parts.comments.held.approve(log, target, admin, heldId, undefined, now, 5_000));
       expect(approve.value.ok).toBe(true);
       expect(stamps(approve.log.events)).toEqual([
         { kind: "comment", audience: undefined },

@@ -54,6 +54,7 @@ const frames: unknown[] = [
   { type: "ack", id: "r-1", result: { liked: true, count: 1, changed: true, seq: 3 } },
   { type: "ack", id: "r-2", comment },
   { type: "ack", id: "r-2h", held },
+  { type: "ack", id: "r-2e", held: { ...held, editOf: commentId } },
   { type: "event", seq: 14, at: 1, replay: false, event: { kind: "held", comment: held } },
   { type: "event", seq: 15, at: 1, replay: false, event: { kind: "held_resolved", heldId: commentId, outcome: "approved", comment } },
   { type: "event", seq: 16, at: 1, replay: false, event: { kind: "held_resolved", heldId: commentId, outcome: "denied", comment: null } },

@@ -107,10 +107,14 @@ const editRoute = createRoute({
   request: { params: CommentParams, body: { required: true, content: json(EditCommentBody) } },
   responses: {
     200: { description: "The comment with its new text and `editedAt` (unchanged if the text is the same)", content: json(Comment) },
+    202: {
+      description: "The edit is held for review (`editOf` names the comment): viewers keep the current text until a moderator approves it (docs/comments.md#edits)",
+      content: json(HeldComment),
+    },
     ...refusals,
     403: { description: "Not the author (`forbidden`), edits off in this room (`edits_disabled`), or the same refusals as a new comment", content: errorResponses[400].content },
     409: {
-      description: "`edit_closed` (past the edit window, or the comment is on its way to the archive), `edit_locked` (a moderator pinned or highlighted it), `edit_limit` (edited 5 times already)",
+      description: "`edit_closed` (past the edit window, or the comment is on its way to the archive), `edit_locked` (a moderator pinned or highlighted it), `edit_limit` (edited 5 times already), `edit_pending` (an earlier edit waits for review)",
       content: errorResponses[400].content,
     },
   },
@@ -218,6 +222,7 @@ export const commentsRoutes = new OpenAPIHono<AppBindings>({ defaultHook: valida
     const { text } = c.req.valid("json");
     const actor = actorOf(c.var.user!, target);
     const edited = unwrapRoom(await roomFor(c.env, target).editComment({ target, actor, commentId: id, text, requestId: c.var.requestId }));
+    if ("held" in edited) return c.json(edited, 202);
     c.executionCtx.waitUntil(purgeTargetViews(target));
     return c.json(edited, 200);
   })
