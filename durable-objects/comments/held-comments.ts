@@ -27,6 +27,8 @@ export interface HeldDeps {
    * Applies an approved edit to its published comment as the author's edit would have been
    * (room-comments.ts): new text, a version kept, the live event, the history rewritten.
    */
+  /** The newest id the R2 archive holds (comment-archive.ts): the window never takes an id at or below it. */
+  archivedThrough(): string | null;
   applyEdit(log: ChangeLog, target: string, commentId: string, text: string, mentions: string, now: number, retain: number): RoomResult<Comment>;
 }
 
@@ -120,6 +122,9 @@ export class HeldComments {
     const seq = this.deps.seq.next();
     let id: string;
     if (hidden !== null) {
+      // Its pages moved to R2 while it waited: the window cannot take it back below them.
+      const through = this.deps.archivedThrough();
+      if (through !== null && hidden.id <= through) return refuse(409, "archived_past", "the archive moved past this comment while it was hidden; deny it instead");
       id = hidden.id;
       this.deps.comments.restore(hidden);
       // The reports were decided: left open, the next one would hide it again at once.

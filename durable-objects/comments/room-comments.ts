@@ -79,6 +79,7 @@ export class RoomComments {
       comments: this.store,
       isModerator: (actor) => gate.isModerator(actor),
       logModeration: (entry) => gate.logModeration(entry),
+      archivedThrough: () => archive.archivedThrough(),
       applyEdit: (log, target, commentId, text, mentions, now, retain) => this.applyHeldEdit(log, target, commentId, text, mentions, now, retain),
     });
   }
@@ -254,9 +255,15 @@ export class RoomComments {
     return older < ARCHIVE_PAGE_COMMENTS;
   }
 
-  /** K reports hid it (held-comments.ts); neither a moderator's comment nor one the archive may be taking. */
+  /** K reports hide it (held-comments.ts); not a moderator's comment, nor one the archive may be taking. */
   hideReported(log: ChangeLog, target: string, commentId: string, retain: number, now: number): boolean {
-    return this.held.hideReported(log, target, commentId, (row) => row.author_id === null || this.gate.isModeratorId(row.author_id) || this.archivable(row.id, retain), now);
+    // A reply whose root is archived stays too: its root's reply count lives in the archive's overlay.
+    const stays = (row: CommentRow) =>
+      row.author_id === null ||
+      this.gate.isModeratorId(row.author_id) ||
+      this.archivable(row.id, retain) ||
+      (row.reply_to !== null && this.store.find(row.reply_to) === null);
+    return this.held.hideReported(log, target, commentId, stays, now);
   }
 
   /** The superseded versions, for the author and moderators. */

@@ -156,6 +156,20 @@ describe("held comments", () => {
     expect(owner).toBeTruthy();
   });
 
+  it("refuses to approve a hidden comment back below pages the archive wrote meanwhile; deny still removes it", async () => {
+    const { target, ownerToken } = await room({ hideAfterReports: 1 });
+    const reported = await comment(target, uniqueUser("author"), "reported, then archived past");
+    expect((await api("POST", targetPath(target, `/comments/${reported.id}/report`), await tokenFor(uniqueUser()), { reason: "rude" })).status).toBe(201);
+    expect((await queue(target, ownerToken)).items.map((item) => item.id)).toEqual([reported.id]);
+    // As if the archive had written a page past it while it waited (comment-archive.ts).
+    await runInDurableObject(roomStub(target), (_room, state) => {
+      state.storage.sql.exec("INSERT INTO comment_archive_pages (page, first_id, last_id, first_seq, last_seq, version, size) VALUES (0, ?, ?, 0, 0, 1, 0)", "0", `${reported.id}~`);
+    });
+    expect((await decide(target, ownerToken, reported.id, "approve")).body).toMatchObject({ error: { code: "archived_past" } });
+    expect((await decide(target, ownerToken, reported.id, "deny")).status).toBe(200);
+    expect((await queue(target, ownerToken)).items).toEqual([]);
+  });
+
   it("keeps slow mode across held comments, and at most 20 waiting per author", async () => {
     const slow = await room({ premoderation: true, slowModeSeconds: 60 });
     const author = uniqueUser("author");

@@ -39,7 +39,13 @@ const decision = (outcome: "approve" | "deny", summary: string, answer: string) 
       ...moderatorWriteErrors,
       404: { description: "No held comment with this id (`held_not_found`)", content: errorResponses[400].content },
       ...(outcome === "approve"
-        ? { 409: { description: "The comment it replies to is gone (`reply_parent_gone`): deny it instead", content: errorResponses[400].content } }
+        ? {
+            409: {
+              description:
+                "Deny it instead: the comment it replies to is gone (`reply_parent_gone`), the archive moved past a comment hidden by reports (`archived_past`), or a held edit can no longer land (`edit_closed`, `edit_limit`)",
+              content: errorResponses[400].content,
+            },
+          }
         : {}),
     },
   });
