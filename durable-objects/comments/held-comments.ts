@@ -119,21 +119,23 @@ export class HeldComments {
    */
   private publish(log: ChangeLog, target: string, row: HeldRow, now: number): RoomResult<Comment> {
     const hidden = publishedRow(row);
-    const seq = this.deps.seq.next();
-    let id: string;
+    // Refusals first: a refused approval takes no seq (a seq without its event is a hole in the history).
     if (hidden !== null) {
       // Its pages moved to R2 while it waited: the window cannot take it back below them.
       const through = this.deps.archivedThrough();
       if (through !== null && hidden.id <= through) return refuse(409, "archived_past", "the archive moved past this comment while it was hidden; deny it instead");
+    } else if (row.reply_to !== null) {
+      const parent = this.deps.comments.find(row.reply_to);
+      if (parent === null || parent.deleted_at !== null) return refuse(409, "reply_parent_gone", "the comment this replies to is gone; deny it instead");
+    }
+    const seq = this.deps.seq.next();
+    let id: string;
+    if (hidden !== null) {
       id = hidden.id;
       this.deps.comments.restore(hidden);
       // The reports were decided: left open, the next one would hide it again at once.
       this.deps.sql.exec("DELETE FROM reports WHERE comment_id = ?", hidden.id);
     } else {
-      if (row.reply_to !== null) {
-        const parent = this.deps.comments.find(row.reply_to);
-        if (parent === null || parent.deleted_at !== null) return refuse(409, "reply_parent_gone", "the comment this replies to is gone; deny it instead");
-      }
       id = newCommentId(now, seq);
       this.deps.comments.insert({
         id,
