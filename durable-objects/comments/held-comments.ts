@@ -158,11 +158,16 @@ export class HeldComments {
     return { ok: true, value: comment };
   }
 
-  deny(log: ChangeLog, target: string, actor: Actor, heldId: string, reason: string | undefined, now: number): RoomResult<HeldResolution> {
+  /**
+   * `closeReports`: a denial decides a hidden comment's reports; a deletion (DELETE, or the
+   * triage's `remove`, which closes them itself) leaves them to the triage, as for any comment.
+   */
+  deny(log: ChangeLog, target: string, actor: Actor, heldId: string, reason: string | undefined, now: number, closeReports = true): RoomResult<HeldResolution> {
     if (!this.deps.isModerator(actor)) return NOT_A_MODERATOR;
     const row = this.store.find(heldId);
     if (row === null) return notHeld(heldId);
     this.drop(log, target, row, now, "moderator", actor.userId);
+    if (closeReports && row.published !== null) this.deps.sql.exec("DELETE FROM reports WHERE comment_id = ?", row.id);
     this.deps.logModeration({ moderatorId: actor.userId, action: "deny", at: now, userId: row.author_id, commentId: heldId, reason: reason || null, detail: whatHeld(row) });
     return { ok: true, value: { heldId, outcome: "denied", comment: null } };
   }
@@ -207,7 +212,7 @@ export class HeldComments {
     const row = this.store.find(heldId);
     if (row === null) return notHeld(heldId);
     if (this.deps.isModerator(actor)) {
-      const denied = this.deny(log, target, actor, heldId, undefined, now);
+      const denied = this.deny(log, target, actor, heldId, undefined, now, false);
       if (!denied.ok) return denied;
     } else if (row.author_id === actor.userId) {
       this.drop(log, target, row, now, "author", actor.userId);
@@ -240,7 +245,6 @@ export class HeldComments {
     const seq = this.deps.seq.next();
     if (row.published !== null) {
       this.deps.sql.exec("DELETE FROM comment_edits WHERE comment_id = ?", row.id);
-      this.deps.sql.exec("DELETE FROM reports WHERE comment_id = ?", row.id);
       enqueueEvent(this.deps.sql, { eventId: crypto.randomUUID(), type: "comment_delete", target, userId: actorId, at: now, seq, commentId: row.id, by });
     }
     log.emit(seq, now, { kind: "held_resolved", heldId: row.id, outcome: "denied", comment: null }, { user: row.author_id });

@@ -246,7 +246,11 @@ export class ModerationDesk {
   ): Promise<RoomResult<ResolveReportsResult>> {
     if (!this.roles.isModerator(actor)) return NOT_A_MODERATOR;
     if (this.reports.openCount(commentId) === 0) return NO_OPEN_REPORTS;
-    const author = this.deps.sql.exec<{ author_id: string | null }>("SELECT author_id FROM comments WHERE id = ?", commentId).toArray()[0]?.author_id ?? null;
+    // A comment its reports hid waits in the review queue (comments/held-store.ts).
+    const author =
+      this.deps.sql
+        .exec<{ author_id: string | null }>("SELECT author_id FROM comments WHERE id = ?1 UNION ALL SELECT author_id FROM held_comments WHERE id = ?1 LIMIT 1", commentId)
+        .toArray()[0]?.author_id ?? null;
     let removed = false;
     if (resolution.action === "remove") {
       const result = await removeComment();

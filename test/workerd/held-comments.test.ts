@@ -156,6 +156,19 @@ describe("held comments", () => {
     expect(owner).toBeTruthy();
   });
 
+  it("lets the triage remove a hidden comment: the reports close, the queue drops it", async () => {
+    const { target, ownerToken } = await room({ hideAfterReports: 1 });
+    const reported = await comment(target, uniqueUser("author"), "hidden, then removed by triage");
+    expect(reported.author.id).not.toBeNull();
+    expect((await api("POST", targetPath(target, `/comments/${reported.id}/report`), await tokenFor(uniqueUser()), { reason: "rude" })).status).toBe(201);
+    const resolved = await api("POST", targetPath(target, `/reports/${reported.id}/resolve`), ownerToken, { action: "remove" });
+    expect(resolved).toMatchObject({ status: 200, body: { commentId: reported.id, action: "remove", resolved: 1, removed: true } });
+    expect((await queue(target, ownerToken)).items).toEqual([]);
+    expect((await api("GET", targetPath(target, "/reports/by-comment"), ownerToken)).body).toMatchObject({ groups: [] });
+    const log = ModLogResponse.parse((await api("GET", targetPath(target, "/modlog"), ownerToken)).body);
+    expect(log.entries[0]).toMatchObject({ action: "report_remove", userId: reported.author.id, commentId: reported.id });
+  });
+
   it("refuses to approve a hidden comment back below pages the archive wrote meanwhile; deny still removes it", async () => {
     const { target, ownerToken } = await room({ hideAfterReports: 1 });
     const reported = await comment(target, uniqueUser("author"), "reported, then archived past");
