@@ -19,6 +19,10 @@ export function redactEvent(event: LiveEvent, redaction: Redaction): LiveEvent |
     return { kind: "comment_deleted", id: event.comment.id, replyTo: event.comment.replyTo };
   }
   if (event.kind === "pin" && event.comment !== null && redacts(redaction, event.comment)) return { kind: "pin", comment: null };
+  // A held comment denied or erased: its author's history keeps the outcome, not the text.
+  if (event.kind === "held" && (redaction.commentIds.includes(event.comment.id) || (redaction.authorId !== null && event.comment.author.id === redaction.authorId))) {
+    return { kind: "held_resolved", heldId: event.comment.id, outcome: "denied", comment: null };
+  }
   // An edit: every quote of the comment now carries its current text, never a superseded one.
   if (event.kind === "comment" || (event.kind === "pin" && event.comment !== null)) {
     const comment = event.comment!;
@@ -42,7 +46,7 @@ export function redactRing(sql: SqlStorage, redaction: Redaction, fromSeq: numbe
   // Rows of likes alone (most of a busy ring) are skipped without parsing; the bodies are minified JSON.
   const rows = sql
     .exec<{ seq: number; body: string }>(
-      `SELECT seq, body FROM live_events WHERE seq >= ? AND (instr(body, '"kind":"comment"') > 0 OR instr(body, '"kind":"pin"') > 0)`,
+      `SELECT seq, body FROM live_events WHERE seq >= ? AND (instr(body, '"kind":"comment"') > 0 OR instr(body, '"kind":"pin"') > 0 OR instr(body, '"kind":"held"') > 0)`,
       fromSeq,
     )
     .toArray();

@@ -12,6 +12,7 @@ import { ERASED_BANS_TABLE } from "./moderation/erased-bans";
 import { COMMENT_EDITS_MIGRATION } from "./comments/comment-edits";
 import { ROOM_TERMS_TABLE } from "./moderation/terms-store";
 import { MOD_LOG_TABLE } from "./moderation/mod-log";
+import { HELD_COMMENTS_TABLE } from "./comments/held-store";
 
 /**
  * Part of the one-row-per-commit step (issue 7): like changes for the D1 checkpoint appended
@@ -121,6 +122,8 @@ export const ROOM_MIGRATIONS: readonly string[] = [
   ROOM_TERMS_TABLE,
   // Issue 21: the room's mod log, its newest 1,000 entries (moderation/mod-log.ts).
   MOD_LOG_TABLE,
+  // Issue 21: the review queue, comments held apart from `comments` (comments/held-store.ts).
+  HELD_COMMENTS_TABLE,
 ];
 
 /**
@@ -184,7 +187,8 @@ CREATE INDEX recent_unlikes_by_seq ON recent_unlikes (seq);
 ${ERASED_BANS_TABLE}
 ${COMMENT_EDITS_MIGRATION}
 ${ROOM_TERMS_TABLE}
-${MOD_LOG_TABLE}`;
+${MOD_LOG_TABLE}
+${HELD_COMMENTS_TABLE}`;
 
 export function migrateRoomSchema(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");

@@ -13,6 +13,7 @@ import {
 } from "../protocol/live";
 import { LiveIdentity, type OpOutcome, type RoomError, type RoomResult } from "../protocol/internal/room-rpc";
 import type { Comment } from "../protocol/comments";
+import type { HeldComment } from "../protocol/held";
 import type { ReactionResult } from "../protocol/reactions";
 import type { RoomSettings } from "../protocol/moderation";
 import type { LiveChanges } from "./live-broadcaster";
@@ -74,7 +75,7 @@ export interface RoomSocketsDeps {
   replay(since: number, currentSeq: number): ReplayPlan;
   /** The frame's id is the like's request id (likes/socket-like.ts). */
   like(user: LiveIdentity, frame: LikeFrame): Promise<OpOutcome>;
-  comment(user: LiveIdentity, frame: CommentFrame): Promise<RoomResult<Comment>>;
+  comment(user: LiveIdentity, frame: CommentFrame): Promise<RoomResult<Comment | HeldComment>>;
   react(user: LiveIdentity, frame: ReactFrame): Promise<RoomResult<ReactionResult>>;
   now?: () => number;
   /** Counts frames sent and what slow consumers were spared, for the room's metrics. */
@@ -406,7 +407,8 @@ export class RoomSockets {
       case "comment": {
         const outcome = await this.deps.comment(user, frame);
         if (!outcome.ok) return this.sendError(ws, id, outcome.error);
-        this.send(ws, { type: "ack", id, comment: outcome.value } satisfies AckFrame);
+        const answer = outcome.value;
+        this.send(ws, ("held" in answer ? { type: "ack", id, held: answer } : { type: "ack", id, comment: answer }) satisfies AckFrame);
         return;
       }
       case "react": {

@@ -14,6 +14,7 @@ import type {
   PinInput,
   TopCommentsInput,
 } from "../protocol/comments";
+import type { DecideHeldInput, ListHeldInput } from "../protocol/held";
 import type { BindParentInput, ReactInput, ReactionCountsInput, ReactionUsersInput } from "../protocol/internal/reaction-rpc";
 import type * as ModerationRpc from "../protocol/internal/moderation-rpc";
 import type { RoomMetricsReport } from "../protocol/operations";
@@ -195,6 +196,16 @@ export class TargetRoom extends DurableObject<AppEnv> {
   pinComment(input: PinInput) {
     return this.comments.pin(input);
   }
+  // The review queue (comments/held-comments.ts).
+  listHeld(input: ListHeldInput) {
+    return this.comments.listHeld(input);
+  }
+  approveHeld(input: DecideHeldInput) {
+    return this.comments.approve(input);
+  }
+  denyHeld(input: DecideHeldInput) {
+    return this.comments.deny(input);
+  }
 
   // Shards (room/shard-rpc.ts).
   shardConfig(target: string) {
@@ -290,8 +301,11 @@ export class TargetRoom extends DurableObject<AppEnv> {
   removeMember(input: ModerationRpc.UserOnTargetInput) {
     return this.moderation.removeMember(input);
   }
-  reportComment(input: ModerationRpc.ReportInput) {
-    return this.moderation.reportComment(input);
+  /** Enough distinct reporters hide the comment for review (the room's `hideAfterReports`). */
+  async reportComment(input: ModerationRpc.ReportInput) {
+    const result = await this.moderation.reportComment(input);
+    if (result.ok) await this.comments.afterReport(input.target, input.commentId);
+    return result;
   }
   listReports(input: ModerationRpc.ListReportsInput) {
     return this.moderation.listReports(input);

@@ -3,6 +3,7 @@ import { TargetId } from "./target";
 import { Comment, CommentId, MAX_COMMENT_LENGTH } from "./comments";
 import { Emoji, ReactionResult } from "./reactions";
 import { ModLogEntry, RoomSettings } from "./moderation";
+import { HeldComment, HeldResolution } from "./held";
 import { encodeFrameText, MARK_PATTERN, PROTOCOL_VERSION } from "./wire-constants";
 
 /**
@@ -87,6 +88,11 @@ export const SettingsEvent = z.object({ kind: z.literal("settings"), settings: R
  * deny, restrict...) still reaches a client built before it, instead of making it drop the frame.
  */
 export const ModLogEvent = z.object({ kind: z.literal("modlog"), entry: ModLogEntry.extend({ action: z.string().min(1).max(32) }) });
+// Held comments (protocol/held.ts): sent only to their author and the moderators.
+/** A comment went into the review queue (a new one, or a public one hidden by reports). */
+export const HeldEvent = z.object({ kind: z.literal("held"), comment: HeldComment });
+/** A moderator approved or denied a held comment; the published one also arrives as `comment`. */
+export const HeldResolvedEvent = z.object({ kind: z.literal("held_resolved"), ...HeldResolution.shape });
 export const LiveEvent = z.discriminatedUnion("kind", [
   LikeChangeEvent,
   CommentEvent,
@@ -96,6 +102,8 @@ export const LiveEvent = z.discriminatedUnion("kind", [
   ReactionEvent,
   SettingsEvent,
   ModLogEvent,
+  HeldEvent,
+  HeldResolvedEvent,
 ]);
 export type LiveEvent = z.infer<typeof LiveEvent>;
 
@@ -146,6 +154,8 @@ export const AckFrame = z.object({
   id: RequestId,
   result: z.object({ liked: z.boolean(), count: z.number().int().nonnegative(), changed: z.boolean(), seq: Seq }).optional(),
   comment: Comment.optional(),
+  /** Instead of `comment` when the comment was held for review (protocol/held.ts). */
+  held: HeldComment.optional(),
   reaction: ReactionResult.optional(),
 });
 export const ErrorFrame = z.object({

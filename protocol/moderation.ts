@@ -12,6 +12,9 @@ export const MAX_NEWCOMER_WAIT_MINUTES = 7 * 24 * 60;
 /** An hour: edits are for typos, not for rewriting a thread's history. */
 export const MAX_EDIT_WINDOW_MINUTES = 60;
 
+/** More distinct reporters than this is a room that wants pre-moderation. */
+export const MAX_HIDE_AFTER_REPORTS = 100;
+
 export const CommentFilterMode = z.enum(["mask", "reject", "off"]);
 
 export const RoomSettings = z.object({
@@ -30,6 +33,13 @@ export const RoomSettings = z.object({
   newcomerWaitMinutes: z.number().int().min(0).max(MAX_NEWCOMER_WAIT_MINUTES),
   /** Minutes after posting during which the author may edit a comment; 0 turns edits off. */
   editWindowMinutes: z.number().int().min(0).max(MAX_EDIT_WINDOW_MINUTES),
+  // What holds a comment for review besides suspect terms (docs/moderation.md "Held comments"); moderators never are.
+  /** Every comment waits for a moderator's approval. */
+  premoderation: z.boolean(),
+  /** A comment with a link is held while its author's first write here is under this many minutes old; 0 is off. */
+  newcomerLinkMinutes: z.number().int().min(0).max(MAX_NEWCOMER_WAIT_MINUTES),
+  /** Reports from this many distinct users hide a comment until a moderator decides; 0 is off. */
+  hideAfterReports: z.number().int().min(0).max(MAX_HIDE_AFTER_REPORTS),
 });
 export type RoomSettings = z.infer<typeof RoomSettings>;
 
@@ -44,6 +54,9 @@ export const DEFAULT_ROOM_SETTINGS: RoomSettings = {
   uniqueChat: false,
   newcomerWaitMinutes: 0,
   editWindowMinutes: 15,
+  premoderation: false,
+  newcomerLinkMinutes: 0,
+  hideAfterReports: 0,
 };
 
 export const SettingsPatch = z
@@ -196,6 +209,8 @@ export const ModLogAction = z.enum([
   "moderator_remove",
   "report_dismiss",
   "report_remove",
+  "approve",
+  "deny",
 ]);
 export type ModLogAction = z.infer<typeof ModLogAction>;
 

@@ -87,6 +87,23 @@ export class CommentStore {
     this.sql.exec("DELETE FROM comment_edits WHERE comment_id = ?", row.id);
   }
 
+  /**
+   * Takes a visible comment out of the window (reports hid it, comments/held-comments.ts): it
+   * leaves every page and count as a deletion would, but keeps its versions for `restore`.
+   */
+  withdraw(row: CommentRow): void {
+    this.sql.exec("DELETE FROM comments WHERE id = ?", row.id);
+    this.addVisible(-1);
+    if (row.reply_to !== null) this.sql.exec("UPDATE comments SET replies = MAX(replies - 1, 0) WHERE id = ?", row.reply_to);
+  }
+
+  /** Puts a withdrawn comment back as it was; its replies are counted again, some may have gone meanwhile. */
+  restore(row: CommentRow): void {
+    const replies = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM comments WHERE reply_to = ? AND deleted_at IS NULL", row.id).one().n;
+    this.insert({ ...row, replies });
+    if (row.edited_at !== undefined && row.edited_at !== null) this.sql.exec("UPDATE comments SET edited_at = ? WHERE id = ?", row.edited_at, row.id);
+  }
+
   /** The superseded versions of a comment, oldest first. */
   edits(id: string): { version: number; text: string; supersededAt: number }[] {
     return this.sql
@@ -191,7 +208,7 @@ export function toComment(target: string, row: CommentRow, reactions: Record<str
   };
 }
 
-function parseMentionList(json: string): string[] {
+export function parseMentionList(json: string): string[] {
   try {
     const value: unknown = JSON.parse(json);
     return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];

@@ -1,3 +1,5 @@
+import { z } from "zod";
+import { HeldComment, type HeldFor } from "../../protocol/held";
 import { Comment, type CommentEdits, type CreateCommentInput, type RoomCommentsPage } from "../../protocol/comments";
 import type { Actor } from "../../protocol/actor";
 import type { RoomError, RoomResult } from "../../protocol/internal/room-rpc";
@@ -15,8 +17,9 @@ import { markCommentForBinding } from "../reactions/comment-bindings";
 import { normaliseText } from "../../protocol/text";
 import { parseMentions } from "./comment-text";
 import { CommentStore, toComment, type CommentRow } from "./comment-store";
-import { editClosed, revisionOf } from "./comment-edits";
+import { editClosed, MAX_EDITS, revisionOf } from "./comment-edits";
 import { ARCHIVE_PAGE_COMMENTS, type CommentArchive } from "./comment-archive";
+import { HeldComments } from "./held-comments";
 
 /**
  * The decisions comments need from moderation (durable-objects/moderation/): who may post,
@@ -33,7 +36,14 @@ export interface CommentGate {
   isModerator(actor: Actor): boolean;
   /** A moderator's action on a comment, for the mod log (and its live event); called inside the write transaction. */
   logModeration(log: ChangeLog, entry: ModLogRecord): void;
+  /** Why a new comment waits for review (moderation/hold-rules.ts), or null to publish it. */
+  holdFor(actor: Actor, text: string, now: number): HeldFor | null;
+  /** Whether this user moderates the room (by id: a reported comment's author is no actor here). */
+  isModeratorId(userId: string): boolean;
 }
+
+/** What a new comment's Idempotency-Key remembers: the comment, or its held answer. */
+const CreateAnswer = z.union([HeldComment, Comment]);
 
 /** Recency decay of the top list: a comment's reactions count less as it ages (HN-style gravity). */
 const TOP_GRAVITY = 1.5;
@@ -48,6 +58,8 @@ const notFound = (id: string): RoomError => ({ status: 404, code: "comment_not_f
 /** Creating, listing, deleting, pinning and highlighting the comments of one room. */
 export class RoomComments {
   readonly store: CommentStore;
+  /** The review queue (held-comments.ts). */
+  readonly held: HeldComments;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -60,9 +72,20 @@ export class RoomComments {
     private readonly idempotency: IdempotencyStore,
   ) {
     this.store = new CommentStore(sql, meta);
+    this.held = new HeldComments({
+      sql,
+      meta,
+      seq,
+      comments: this.store,
+      isModerator: (actor) => gate.isModerator(actor),
+      logModeration: (log, entry) => gate.logModeration(log, entry),
+      archivedThrough: () => archive.archivedThrough(),
+      applyEdit: (log, target, commentId, text, mentions, now, retain) => this.applyHeldEdit(log, target, commentId, text, mentions, now, retain),
+    });
   }
 
-  create(log: ChangeLog, input: CreateCommentInput, now: number): RoomResult<Comment> {
+  /** A comment, or (202) its held answer when a hold rule keeps it for review. */
+  create(log: ChangeLog, input: CreateCommentInput, now: number): RoomResult<Comment | HeldComment> {
     const { target, actor } = input;
     // One normaliser for what is stored, its length, its emptiness and (through matchKey)
     // the filter and the repeat check, so no check sees other text than the one kept.
@@ -72,7 +95,7 @@ export class RoomComments {
     const scope = input.idempotencyKey === undefined ? null : idempotencyScope(actor.userId, input.idempotencyKey, "comment");
     const fingerprint = JSON.stringify([input.replyTo ?? null, text]);
     if (scope !== null) {
-      const previous = this.idempotency.lookup(scope, fingerprint, Comment);
+      const previous = this.idempotency.lookup(scope, fingerprint, CreateAnswer);
       if (previous.kind === "hit") return { ok: true, value: previous.result };
       if (previous.kind === "conflict") {
         return { ok: false, error: { status: 422, code: "idempotency_conflict", message: "Idempotency-Key was first used for another comment" } };
@@ -93,6 +116,17 @@ export class RoomComments {
       if (parent === null || parent.deleted_at !== null) return { ok: false, error: notFound(input.replyTo) };
       // Replies are one level deep: a reply to a reply joins its root's thread.
       root = parent.reply_to ?? parent.id;
+    }
+
+    const heldFor = this.gate.holdFor(actor, filtered.text, now);
+    if (heldFor !== null) {
+      const draft = { authorId: actor.userId, authorName: actor.name, text: filtered.text, mentions: JSON.stringify(parseMentions(filtered.text)), replyTo: root };
+      const held = this.held.hold(log, target, draft, heldFor, now);
+      if (held.ok && scope !== null) {
+        this.idempotency.remember(scope, fingerprint, held.value);
+        log.rememberedIdempotencyKey();
+      }
+      return held;
     }
 
     const seq = this.seq.next();
@@ -154,7 +188,7 @@ export class RoomComments {
    * check a new comment passes except slow mode; the superseded text is kept for the author and
    * moderators, and every quote of the comment in the replay history now shows the new text.
    */
-  edit(log: ChangeLog, target: string, actor: Actor, id: string, raw: string, now: number, retain: number): RoomResult<Comment> {
+  edit(log: ChangeLog, target: string, actor: Actor, id: string, raw: string, now: number, retain: number): RoomResult<Comment | HeldComment> {
     const row = this.store.find(id);
     if (row === null || row.deleted_at !== null) return { ok: false, error: notFound(id) };
     if (row.author_id !== actor.userId) return forbidden("only the author can edit a comment");
@@ -172,14 +206,39 @@ export class RoomComments {
     const mode = this.gate.checkChatModes(actor, filtered.text, now);
     if (mode) return { ok: false, error: mode };
     const mentions = JSON.stringify(parseMentions(filtered.text));
-    this.store.replaceText(row, edits + 1, filtered.text, mentions, now);
+    // An edit may be held like a new comment: viewers keep the current text until a moderator approves.
+    const heldFor = this.gate.holdFor(actor, filtered.text, now);
+    if (heldFor !== null) {
+      if (this.held.store.editsOf(id).length > 0) return { ok: false, error: { status: 409, code: "edit_pending", message: "an earlier edit of this comment is waiting for a moderator" } };
+      return this.held.hold(log, target, { authorId: actor.userId, authorName: actor.name, text: filtered.text, mentions, replyTo: row.reply_to, editOf: id }, heldFor, now);
+    }
+    return { ok: true, value: this.replaceText(log, target, row, edits, filtered.text, mentions, now) };
+  }
+
+  /** Stores an edit (the old text as a version), tells viewers and rewrites the history's quotes. */
+  private replaceText(log: ChangeLog, target: string, row: CommentRow, edits: number, text: string, mentions: string, now: number): Comment {
+    this.store.replaceText(row, edits + 1, text, mentions, now);
     const seq = this.seq.next();
-    const comment = this.view(target, { ...row, text: filtered.text, mentions, edited_at: now });
-    enqueueEvent(this.sql, { eventId: crypto.randomUUID(), type: "comment_edit", target, userId: actor.userId, at: now, seq, commentId: id });
+    const comment = this.view(target, { ...row, text, mentions, edited_at: now });
+    enqueueEvent(this.sql, { eventId: crypto.randomUUID(), type: "comment_edit", target, userId: row.author_id, at: now, seq, commentId: row.id });
     // Viewers replace the comment in place: same id, same comment seq, the new text.
     log.emit(seq, now, { kind: "comment", comment });
     redactRing(this.sql, { commentIds: [], authorId: null, revisions: [revisionOf(comment)] }, row.seq);
-    return { ok: true, value: comment };
+    return comment;
+  }
+
+  /**
+   * A moderator approved a held edit: it lands unless the comment is gone, on its way to the
+   * archive, or out of versions. The edit window is not asked again: the author edited in time.
+   */
+  private applyHeldEdit(log: ChangeLog, target: string, id: string, text: string, mentions: string, now: number, retain: number): RoomResult<Comment> {
+    const row = this.store.find(id);
+    if (row === null || row.deleted_at !== null) return { ok: false, error: notFound(id) };
+    if (this.archivable(id, retain)) return { ok: false, error: { status: 409, code: "edit_closed", message: "this comment is on its way to the archive; it can no longer be edited" } };
+    const edits = this.store.editCount(id);
+    if (edits >= MAX_EDITS) return { ok: false, error: { status: 409, code: "edit_limit", message: `a comment can be edited at most ${MAX_EDITS} times` } };
+    if (text === row.text) return { ok: true, value: this.view(target, row) };
+    return { ok: true, value: this.replaceText(log, target, row, edits, text, mentions, now) };
   }
 
   /**
@@ -194,6 +253,17 @@ export class RoomComments {
     if (held - retain < ARCHIVE_PAGE_COMMENTS) return false;
     const older = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM (SELECT 1 FROM comments WHERE id < ? LIMIT ?)", id, ARCHIVE_PAGE_COMMENTS).one().n;
     return older < ARCHIVE_PAGE_COMMENTS;
+  }
+
+  /** K reports hide it (held-comments.ts); not a moderator's comment, nor one the archive may be taking. */
+  hideReported(log: ChangeLog, target: string, commentId: string, retain: number, now: number): boolean {
+    // A reply whose root is archived stays too: its root's reply count lives in the archive's overlay.
+    const stays = (row: CommentRow) =>
+      row.author_id === null ||
+      this.gate.isModeratorId(row.author_id) ||
+      this.archivable(row.id, retain) ||
+      (row.reply_to !== null && this.store.find(row.reply_to) === null);
+    return this.held.hideReported(log, target, commentId, stays, now);
   }
 
   /** The superseded versions, for the author and moderators. */
@@ -325,6 +395,7 @@ export class RoomComments {
       this.tombstoneArchived(log, target, entry.page, row, null, "erasure", now);
     }
     if (!kept) this.archive.forgetAuthor(userId);
+    this.held.forget(log, target, userId, now, before);
     const from = rows.reduce((lowest, row) => Math.min(lowest, row.seq), Number.MAX_SAFE_INTEGER);
     // The author id also catches a quoted comment whose row is gone from the room and D1 alike.
     redactRing(this.sql, { commentIds: rows.map((row) => row.id), authorId: userId }, rows.length === 0 ? 0 : from);
@@ -343,6 +414,7 @@ export class RoomComments {
     const wasVisible = row.deleted_at === null;
     const seq = this.seq.next();
     this.store.tombstone(row, now, erase);
+    this.held.dropEditsOf(log, target, row.id, now);
     if (wasVisible && row.reply_to !== null && this.store.find(row.reply_to) === null) this.archive.addReplies(row.reply_to, -1, seq);
     this.announceTombstone(log, target, row, actorId, by, wasVisible, seq, now);
   }

@@ -252,7 +252,11 @@ export class ModerationDesk {
   ): Promise<RoomResult<ResolveReportsResult>> {
     if (!this.roles.isModerator(actor)) return NOT_A_MODERATOR;
     if (this.reports.openCount(commentId) === 0) return NO_OPEN_REPORTS;
-    const author = this.deps.sql.exec<{ author_id: string | null }>("SELECT author_id FROM comments WHERE id = ?", commentId).toArray()[0]?.author_id ?? null;
+    // A comment its reports hid waits in the review queue (comments/held-store.ts).
+    const author =
+      this.deps.sql
+        .exec<{ author_id: string | null }>("SELECT author_id FROM comments WHERE id = ?1 UNION ALL SELECT author_id FROM held_comments WHERE id = ?1 LIMIT 1", commentId)
+        .toArray()[0]?.author_id ?? null;
     let removed = false;
     if (resolution.action === "remove") {
       const result = await removeComment();
@@ -292,10 +296,7 @@ export class ModerationDesk {
     }
   }
 
-  /**
-   * Which blocked and suspect terms a comment's text matches. Suspect terms will hold a
-   * comment once the review queue lands; until then the comment path may ask, nothing holds.
-   */
+  /** Which blocked and suspect terms a comment's text matches; a suspect term holds it (moderation/hold-rules.ts). */
   matchTerms(text: string): TermsMatch {
     return this.terms.match(matchKey(text).key);
   }

@@ -101,9 +101,17 @@ export class RoomPolicy {
     return actor.roles.includes(memberRole(this.deps.target())) || this.deps.members.has(actor.userId);
   }
 
-  /** Exact across evictions: read from the comments themselves (deleted ones count too). */
+  /** Exact across evictions: read from the comments themselves (deleted ones count too, and held ones). */
   private lastCommentAt(userId: string): number | null {
-    return this.deps.sql.exec<{ last: number | null }>("SELECT MAX(created_at) AS last FROM comments WHERE author_id = ?", userId).one().last;
+    return this.deps.sql
+      .exec<{ last: number | null }>(
+        `SELECT MAX(at) AS last FROM (
+           SELECT MAX(created_at) AS at FROM comments WHERE author_id = ?1
+           UNION ALL SELECT MAX(created_at) FROM held_comments WHERE author_id = ?1
+         )`,
+        userId,
+      )
+      .one().last;
   }
 
   private take(limiter: RateLimiter, userId: string, now: number, what: string): RoomError | null {

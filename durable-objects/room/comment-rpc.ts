@@ -15,10 +15,13 @@ import {
   type RoomCommentsPage,
 } from "../../protocol/comments";
 import type { RoomResult } from "../../protocol/internal/room-rpc";
+import { DecideHeldInput, ListHeldInput, type HeldComment, type HeldPage, type HeldResolution } from "../../protocol/held";
 import type { AlarmJobRunner } from "../alarm-jobs";
 import { LegacyComments } from "../comments/legacy-comments";
 import { bindPendingComments, COMMENT_BINDINGS_JOB, scheduleCommentBindings } from "../reactions/comment-bindings";
-import { forModeratorsOnly, noSuchComment, UNWRITTEN_COMMENTS } from "../unwritten-room";
+import { forModeratorsOnly, noSuchComment, NOT_A_MODERATOR, UNWRITTEN_COMMENTS } from "../unwritten-room";
+import { refuse, type Refusal } from "../refusal";
+import { ADMIN_ROLE, type Actor } from "../../protocol/actor";
 import type { RoomCore } from "./room-core";
 import { revisionOf } from "../comments/comment-edits";
 
@@ -38,12 +41,12 @@ export class CommentRpc {
     return { [COMMENT_BINDINGS_JOB]: () => this.bindPending(), [COMMENT_ARCHIVE_JOB]: () => this.runArchive() };
   }
 
-  async create(input: CreateCommentInput): Promise<RoomResult<Comment>> {
+  async create(input: CreateCommentInput): Promise<RoomResult<Comment | HeldComment>> {
     return this.post(this.core.input(CreateCommentInput, input));
   }
 
-  /** A comment from REST or a socket frame, as its verified author. */
-  async post(input: CreateCommentInput): Promise<RoomResult<Comment>> {
+  /** A comment from REST or a socket frame, as its verified author; held for review when a hold rule says so. */
+  async post(input: CreateCommentInput): Promise<RoomResult<Comment | HeldComment>> {
     const { core } = this;
     const replay = core.isReplay(input.actor.userId, input.idempotencyKey, "comment");
     const refusal = (await core.admitWriter(input.actor.userId, replay)) ?? (replay ? null : await core.erasedBan(input.actor.userId));
@@ -53,12 +56,61 @@ export class CommentRpc {
     // The comment's own room (comment:<id>) learns where its reactions live before the
     // author hears back, so a reaction right after the answer finds it; the alarm job retries
     // whatever this attempt could not bind.
-    if (result.ok) {
-      const retryAt = await this.bindPending().catch(() => Date.now());
-      if (retryAt !== null) await scheduleCommentBindings(core.jobs, retryAt);
-      await this.scheduleArchive(Date.now() + COMMENT_ARCHIVE_DELAY_MS);
+    if (result.ok && !("held" in result.value)) await this.published();
+    return result;
+  }
+
+  /** After a comment entered the window: bind its reactions' room, and let the archive look. */
+  private async published(): Promise<void> {
+    const retryAt = await this.bindPending().catch(() => Date.now());
+    if (retryAt !== null) await scheduleCommentBindings(this.core.jobs, retryAt);
+    await this.scheduleArchive(Date.now() + COMMENT_ARCHIVE_DELAY_MS);
+  }
+
+  /** The review queue, oldest first (moderators). */
+  async listHeld(input: ListHeldInput): Promise<RoomResult<HeldPage>> {
+    const { target, actor, before, limit } = this.core.input(ListHeldInput, input);
+    const parts = this.core.read;
+    if (parts === null) return forModeratorsOnly(actor, { items: [], next: null });
+    return parts.comments.held.list(actor, target, before, limit);
+  }
+
+  /** Publishes a held comment to everyone (moderators). */
+  async approve(input: DecideHeldInput): Promise<RoomResult<HeldResolution>> {
+    const { target, actor, heldId, reason } = this.core.input(DecideHeldInput, input);
+    const parts = this.core.read;
+    if (parts === null) return noHeld(actor, heldId);
+    const result = await parts.writes.commit((log) => parts.comments.held.approve(log, target, actor, heldId, reason, Date.now(), this.retention()));
+    if (result.ok && result.value.comment !== null) {
+      // An approved edit rewrote the comment's quotes in the room's history; the relays' copies follow.
+      parts.relays.redact({ commentIds: [], authorId: null, revisions: [revisionOf(result.value.comment)] });
+      await this.published();
     }
     return result;
+  }
+
+  /** Removes a held comment and tells its author (moderators). */
+  async deny(input: DecideHeldInput): Promise<RoomResult<HeldResolution>> {
+    const { target, actor, heldId, reason } = this.core.input(DecideHeldInput, input);
+    const parts = this.core.read;
+    if (parts === null) return noHeld(actor, heldId);
+    const result = await parts.writes.commit((log) => parts.comments.held.deny(log, target, actor, heldId, reason, Date.now()));
+    if (result.ok) parts.relays.redact({ commentIds: [heldId], authorId: null });
+    return result;
+  }
+
+  /**
+   * After a report: once the room's `hideAfterReports` distinct users reported the comment, it
+   * leaves view for the review queue (comments/held-comments.ts). Its own transaction after the
+   * report's; run again by the next report if this one failed.
+   */
+  async afterReport(target: string, commentId: string): Promise<void> {
+    const parts = this.core.read;
+    if (parts === null) return;
+    const threshold = parts.settings.read().hideAfterReports;
+    if (threshold === 0 || parts.moderation.reports.openCount(commentId) < threshold) return;
+    const hidden = await parts.writes.commit((log) => parts.comments.hideReported(log, target, commentId, this.retention(), Date.now()));
+    if (hidden) parts.relays.redact({ commentIds: [commentId], authorId: null });
   }
 
   async list(input: ListCommentsInput): Promise<RoomCommentsPage> {
@@ -94,6 +146,11 @@ export class CommentRpc {
     const { target, actor, commentId } = this.core.input(CommentActionInput, input);
     const parts = this.core.read;
     if (parts === null) return noSuchComment(actor, commentId, false);
+    if (parts.comments.held.store.find(commentId) !== null) {
+      const removed = await parts.writes.commit((log) => parts.comments.held.remove(log, target, actor, commentId, Date.now()));
+      if (removed.ok) parts.relays.redact({ commentIds: [commentId], authorId: null });
+      return removed;
+    }
     // A comment old enough to live in R2 only is read before the transaction; the room's
     // overlay then marks it (comments/comment-archive.ts).
     const archived = parts.comments.store.find(commentId) === null ? await parts.comments.archive.find(target, commentId) : null;
@@ -117,12 +174,12 @@ export class CommentRpc {
   }
 
   /** The author replaces the text (comments/comment-edits.ts); the relays' recent events quote the old text too. */
-  async edit(input: EditCommentInput): Promise<RoomResult<Comment>> {
+  async edit(input: EditCommentInput): Promise<RoomResult<Comment | HeldComment>> {
     const { target, actor, commentId, text, requestId } = this.core.input(EditCommentInput, input);
     const parts = this.core.read;
     if (parts === null) return noSuchComment(actor, commentId, false);
     const result = await parts.writes.commit((log) => parts.comments.edit(log, target, actor, commentId, text, Date.now(), this.retention()), requestId);
-    if (result.ok) parts.relays.redact({ commentIds: [], authorId: null, revisions: [revisionOf(result.value)] });
+    if (result.ok && !("held" in result.value)) parts.relays.redact({ commentIds: [], authorId: null, revisions: [revisionOf(result.value)] });
     return result;
   }
 
@@ -177,4 +234,9 @@ export class CommentRpc {
     const configured = Number(this.core.env.COMMENT_RETENTION);
     return Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_COMMENT_RETENTION;
   }
+}
+
+/** A room never written holds no held comment: an admin hears 404, anyone else 403. */
+function noHeld(actor: Actor, heldId: string): Refusal {
+  return actor.roles.includes(ADMIN_ROLE) ? refuse(404, "held_not_found", `no held comment ${heldId} in this room`) : NOT_A_MODERATOR;
 }

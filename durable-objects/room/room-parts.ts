@@ -12,6 +12,7 @@ import { rateLimitsFrom } from "../moderation/rate-limits";
 import { isRepeatedComment } from "../moderation/repeated-comment";
 import { SettingsStore } from "../moderation/settings-store";
 import { ChatModes } from "../moderation/chat-modes";
+import { holdReason } from "../moderation/hold-rules";
 import { usableSubjectSecret } from "../../platform/subject-hash";
 import { hasOutgoingUserRefs, USER_REFS_JOB } from "../moderation/user-ref-sender";
 import { OutboxBacklogReporter } from "../outbox-backlog";
@@ -145,6 +146,16 @@ export class RoomParts {
         this.chatModes.check({ settings: this.settings.read(), userId: actor.userId, moderator: this.moderation.isModerator(actor), text, now }),
       isModerator: (actor) => this.moderation.isModerator(actor),
       logModeration: (log, entry) => this.moderation.modLog.record(log, entry),
+      holdFor: (actor, text, now) =>
+        holdReason(sql, {
+          settings: this.settings.read(),
+          userId: actor.userId,
+          moderator: this.moderation.isModerator(actor),
+          text,
+          suspect: (candidate) => this.moderation.matchTerms(candidate).suspect.length > 0,
+          now,
+        }),
+      isModeratorId: (userId) => this.moderation.roles.owner() === userId || this.moderation.roles.isListedModerator(userId),
     };
   }
 }

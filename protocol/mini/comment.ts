@@ -42,5 +42,22 @@ export const RoomSettings = z.object({
   uniqueChat: z.boolean(),
   newcomerWaitMinutes: z.int().check(z.minimum(0), z.maximum(7 * 24 * 60)),
   editWindowMinutes: z.int().check(z.minimum(0), z.maximum(60)),
+  premoderation: z.boolean(),
+  newcomerLinkMinutes: z.int().check(z.minimum(0), z.maximum(7 * 24 * 60)),
+  hideAfterReports: z.int().check(z.minimum(0), z.maximum(100)),
+});
+
+/** protocol/held.ts's HeldComment. */
+export const HeldComment = z.object({
+  id: CommentId,
+  target: TargetId,
+  author: z.object({ id: z.nullable(z.string().check(z.minLength(1), z.maxLength(128))), name: z.string() }),
+  text: z.string(),
+  mentions: z.array(z.string()),
+  replyTo: z.nullable(CommentId),
+  createdAt: z.string(),
+  held: z.literal(true),
+  heldFor: z.enum(["suspect_term", "premoderation", "newcomer_link", "reports"]),
+  editOf: z.optional(CommentId),
 });
 

@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import { MARK_PATTERN, MAX_BATCH_TARGETS, PROTOCOL_VERSION } from "../wire-constants";
-import { Comment, CommentId, count, Counts, Emoji, RoomSettings, TargetId } from "./comment";
+import { Comment, CommentId, count, Counts, Emoji, HeldComment, RoomSettings, TargetId } from "./comment";
 
 /**
  * The browser's mirror of the server frames of protocol/live.ts, in zod/mini: the classic
@@ -37,6 +37,8 @@ const LiveEvent = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("reaction"), commentId: z.nullable(CommentId), emoji: Emoji, count: count() }),
   z.object({ kind: z.literal("settings"), settings: RoomSettings }),
   z.object({ kind: z.literal("modlog"), entry: ModLogEntry }),
+  z.object({ kind: z.literal("held"), comment: HeldComment }),
+  z.object({ kind: z.literal("held_resolved"), heldId: CommentId, outcome: z.enum(["approved", "denied"]), comment: z.nullable(Comment) }),
 ]);
 
 export const ServerFrame = z.discriminatedUnion("type", [
@@ -64,6 +66,7 @@ export const ServerFrame = z.discriminatedUnion("type", [
     id: RequestId,
     result: z.optional(z.object({ liked: z.boolean(), count: count(), changed: z.boolean(), seq: Seq })),
     comment: z.optional(Comment),
+    held: z.optional(HeldComment),
     reaction: z.optional(ReactionResult),
   }),
   z.object({

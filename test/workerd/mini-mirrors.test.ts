@@ -34,7 +34,8 @@ const comment = {
   highlighted: false,
   deleted: false,
 };
-const settings = { commentsEnabled: true, slowModeSeconds: 0, membersOnly: false, maxCommentLength: 500, filter: "mask", reactions: ["like", "love", "👍🏽"], emoteOnly: false, uniqueChat: true, newcomerWaitMinutes: 5, editWindowMinutes: 15 };
+const held = { id: commentId, target: "post:abc", author: { id: "site|ana", name: "Ana" }, text: "hola", mentions: [], replyTo: null, createdAt: "2026-12-06T10:00:00.000Z", held: true, heldFor: "suspect_term" };
+const settings = { commentsEnabled: true, slowModeSeconds: 0, membersOnly: false, maxCommentLength: 500, filter: "mask", reactions: ["like", "love", "👍🏽"], emoteOnly: false, uniqueChat: true, newcomerWaitMinutes: 5, editWindowMinutes: 15, premoderation: true, newcomerLinkMinutes: 10, hideAfterReports: 3 };
 
 const frames: unknown[] = [
   { type: "hello", protocol: 2, target: "post:abc", count: 3, viewers: 1, seq: 9, resync: false, replay: 0, user: { id: "site|ana" }, comments: 1, reactions: { love: 1 }, pinned: comment, settings, mine: ["love"] },
@@ -54,6 +55,11 @@ const frames: unknown[] = [
   { type: "event", seq: 15, at: 1, replay: true, event: { kind: "modlog", entry: { id: 4, at: "2026-12-06T10:00:01.000Z", moderator: "site|bo", action: "comment_delete", userId: null, commentId, reason: null, detail: null } } },
   { type: "ack", id: "r-1", result: { liked: true, count: 1, changed: true, seq: 3 } },
   { type: "ack", id: "r-2", comment },
+  { type: "ack", id: "r-2h", held },
+  { type: "ack", id: "r-2e", held: { ...held, editOf: commentId } },
+  { type: "event", seq: 14, at: 1, replay: false, event: { kind: "held", comment: held } },
+  { type: "event", seq: 15, at: 1, replay: false, event: { kind: "held_resolved", heldId: commentId, outcome: "approved", comment } },
+  { type: "event", seq: 16, at: 1, replay: false, event: { kind: "held_resolved", heldId: commentId, outcome: "denied", comment: null } },
   { type: "ack", id: "r-3", reaction: { target: "post:abc", emoji: "wow", reacted: false, count: 0, changed: true, seq: 4 } },
   { type: "ack", id: "r-4" },
   { type: "error", id: "r-5", error: { code: "slow_mode", message: "wait", retryAfterSeconds: 3 } },

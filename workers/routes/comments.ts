@@ -13,6 +13,7 @@ import {
   TopCommentsResponse,
 } from "../../protocol/comments";
 import { HighlightBody, PinBody } from "../../protocol/moderation";
+import { HeldComment } from "../../protocol/held";
 import { TargetId } from "../../protocol/target";
 import type { AppBindings } from "../app-types";
 import { actorOf, requireUser } from "../auth";
@@ -49,7 +50,18 @@ const createRoute_ = createRoute({
   security: bearerSecurity,
   middleware: [requireUser] as const,
   request: { params: TargetParam, headers: WriteHeaders, body: { required: true, content: json(CreateCommentBody) } },
-  responses: { 201: { description: "The comment as stored", content: json(Comment) }, ...refusals },
+  responses: {
+    201: { description: "The comment as stored", content: json(Comment) },
+    202: {
+      description: "Held for review (a suspect term, pre-moderation, a newcomer's link): only its author and the moderators see it until a moderator approves or denies it (docs/moderation.md)",
+      content: json(HeldComment),
+    },
+    ...refusals,
+    429: {
+      description: `${limitResponses[429].description}; \`too_many_held\` (the author already has 20 comments waiting for review; no Retry-After, it depends on the moderators)`,
+      content: errorResponses[400].content,
+    },
+  },
 });
 
 const listRoute = createRoute({
@@ -71,7 +83,7 @@ const topRoute = createRoute({
 const getRoute = createRoute({
   method: "get",
   path: "/v1/targets/{target}/comments/{id}",
-  summary: "One visible comment the room holds",
+  summary: "One visible comment the room holds (a held comment is 404 here: moderators read it in `GET .../held`)",
   request: { params: CommentParams },
   responses: { 200: { description: "The comment", content: json(Comment) }, 400: errorResponses[400], 404: refusals[404] },
 });
@@ -95,10 +107,14 @@ const editRoute = createRoute({
   request: { params: CommentParams, body: { required: true, content: json(EditCommentBody) } },
   responses: {
     200: { description: "The comment with its new text and `editedAt` (unchanged if the text is the same)", content: json(Comment) },
+    202: {
+      description: "The edit is held for review (`editOf` names the comment): viewers keep the current text until a moderator approves it (docs/comments.md#edits)",
+      content: json(HeldComment),
+    },
     ...refusals,
     403: { description: "Not the author (`forbidden`), edits off in this room (`edits_disabled`), or the same refusals as a new comment", content: errorResponses[400].content },
     409: {
-      description: "`edit_closed` (past the edit window, or the comment is on its way to the archive), `edit_locked` (a moderator pinned or highlighted it), `edit_limit` (edited 5 times already)",
+      description: "`edit_closed` (past the edit window, or the comment is on its way to the archive), `edit_locked` (a moderator pinned or highlighted it), `edit_limit` (edited 5 times already), `edit_pending` (an earlier edit waits for review)",
       content: errorResponses[400].content,
     },
   },
@@ -166,6 +182,8 @@ export const commentsRoutes = new OpenAPIHono<AppBindings>({ defaultHook: valida
         requestId: c.var.requestId,
       }),
     );
+    // Nothing a viewer reads changed while the comment is held.
+    if ("held" in comment) return c.json(comment, 202);
     c.executionCtx.waitUntil(purgeTargetViews(target));
     return c.json(comment, 201);
   })
@@ -204,6 +222,7 @@ export const commentsRoutes = new OpenAPIHono<AppBindings>({ defaultHook: valida
     const { text } = c.req.valid("json");
     const actor = actorOf(c.var.user!, target);
     const edited = unwrapRoom(await roomFor(c.env, target).editComment({ target, actor, commentId: id, text, requestId: c.var.requestId }));
+    if ("held" in edited) return c.json(edited, 202);
     c.executionCtx.waitUntil(purgeTargetViews(target));
     return c.json(edited, 200);
   })

@@ -7,12 +7,14 @@ import { reportRoutes } from "./moderation/reports";
 import { targetRoutes } from "./moderation/targets";
 import { termRoutes } from "./moderation/terms";
 import { modLogRoutes } from "./moderation/modlog";
+import { heldRoutes } from "./moderation/held";
 
-/** Target registration, moderators, bans, settings, members, reports, terms and the mod log (see docs/moderation.md). */
+/** Target registration, moderators, bans, settings, members, reports, terms, the mod log and the review queue (see docs/moderation.md). */
 export const moderationRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook })
   .route("/", targetRoutes)
   .route("/", banRoutes)
   .route("/", memberRoutes)
   .route("/", reportRoutes)
   .route("/", termRoutes)
-  .route("/", modLogRoutes);
+  .route("/", modLogRoutes)
+  .route("/", heldRoutes);

@@ -4,6 +4,7 @@ import { CommentId } from "../../../protocol/comments";
 import { Report, ReportBody, ReportGroupsResponse, ReportId, ReportsQuery, ReportsResponse, ResolveReportsBody, ResolveReportsResult } from "../../../protocol/moderation";
 import { ReportGroupCursor } from "../../../protocol/internal/moderation-rpc";
 import { TargetId } from "../../../protocol/target";
+import { purgeTargetViews } from "../../edge-cache";
 import { actorOf, requireUser } from "../../auth";
 import type { AppBindings } from "../../app-types";
 import { decodeCursor, encodeCursor } from "../../cursor";
@@ -77,6 +78,8 @@ export const reportRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validati
     const { created, report } = unwrapRoom(
       await roomFor(c.env, target).reportComment({ target, actor: actorOf(c.var.user, target), commentId: id, reason }),
     );
+    // Enough reports hide the comment (the room's hideAfterReports), which changes the cached stats.
+    if (created) c.executionCtx.waitUntil(purgeTargetViews(target));
     return created ? c.json(report, 201) : c.json(report, 200);
   })
   .openapi(listRoute, async (c) => {

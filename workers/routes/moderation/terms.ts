@@ -25,7 +25,7 @@ const putRoute = createRoute({
   description:
     "At most 50 entries per list, each at most 32 characters, matched case- and accent-insensitively on whole words. " +
     "A blocked term masks the comment or refuses it with 400 `blocked_term`, following the room's `filter` setting. " +
-    "Suspect terms hold comments once the review queue lands; until then they are stored and matched only. See docs/moderation.md.",
+    "A suspect term holds the comment for review (202, `GET ./held`). See docs/moderation.md.",
   security: bearerSecurity,
   middleware: [requireUser] as const,
   request: { params: TargetParams, body: { required: true, content: { "application/json": { schema: TermsBody } } } },

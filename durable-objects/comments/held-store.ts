@@ -1,0 +1,124 @@
+import { z } from "zod";
+import type { HeldComment, HeldCursor, HeldFor, HeldPage } from "../../protocol/held";
+import { parseMentionList, type CommentRow } from "./comment-store";
+
+/**
+ * Room schema step (room-migrations.ts). Held comments live apart from `comments`, so every
+ * read of the room (pages, counts, top, replies, retention, the archive) leaves them out by
+ * construction. `published` keeps a comment hidden by reports: the row it had in `comments`
+ * (JSON), put back as it was if a moderator approves it. `edit_of` marks a held edit of that
+ * published comment.
+ */
+export const HELD_COMMENTS_TABLE = `CREATE TABLE held_comments (id TEXT PRIMARY KEY, author_id TEXT NOT NULL, author_name TEXT NOT NULL, text TEXT NOT NULL, mentions TEXT NOT NULL, reply_to TEXT, created_at INTEGER NOT NULL, held_at INTEGER NOT NULL, held_for TEXT NOT NULL, published TEXT, edit_of TEXT) WITHOUT ROWID;
+CREATE INDEX held_comments_by_time ON held_comments (held_at, id);
+CREATE INDEX held_comments_by_author ON held_comments (author_id);
+CREATE INDEX held_comments_by_edit ON held_comments (edit_of) WHERE edit_of IS NOT NULL;`;
+
+export type HeldRow = {
+  id: string;
+  author_id: string;
+  author_name: string;
+  text: string;
+  mentions: string;
+  reply_to: string | null;
+  created_at: number;
+  held_at: number;
+  held_for: HeldFor;
+  published: string | null;
+  edit_of: string | null;
+};
+
+/** The review queue's rows; every method runs inside the caller's write transaction. */
+export class HeldStore {
+  constructor(private readonly sql: SqlStorage) {}
+
+  find(id: string): HeldRow | null {
+    return this.sql.exec<HeldRow>("SELECT * FROM held_comments WHERE id = ?", id).toArray()[0] ?? null;
+  }
+
+  insert(row: HeldRow): void {
+    this.sql.exec(
+      `INSERT INTO held_comments (id, author_id, author_name, text, mentions, reply_to, created_at, held_at, held_for, published, edit_of)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      row.id,
+      row.author_id,
+      row.author_name,
+      row.text,
+      row.mentions,
+      row.reply_to,
+      row.created_at,
+      row.held_at,
+      row.held_for,
+      row.published,
+      row.edit_of,
+    );
+  }
+
+  /** The held edits of one published comment. */
+  editsOf(commentId: string): HeldRow[] {
+    return this.sql.exec<HeldRow>("SELECT * FROM held_comments WHERE edit_of = ?", commentId).toArray();
+  }
+
+  remove(id: string): void {
+    this.sql.exec("DELETE FROM held_comments WHERE id = ?", id);
+  }
+
+  /** Oldest first: the queue is worked from its front, and a comment waits no longer than its elders. */
+  page(target: string, before: HeldCursor | undefined, limit: number): HeldPage {
+    const rows = this.sql
+      .exec<HeldRow>(
+        before === undefined
+          ? "SELECT * FROM held_comments ORDER BY held_at, id LIMIT ?"
+          : "SELECT * FROM held_comments WHERE held_at > ? OR (held_at = ? AND id > ?) ORDER BY held_at, id LIMIT ?",
+        ...(before === undefined ? [limit + 1] : [before.heldAt, before.heldAt, before.id, limit + 1]),
+      )
+      .toArray();
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return { items: rows.slice(0, limit).map((row) => toHeldComment(target, row)), next: last === undefined ? null : { heldAt: last.held_at, id: last.id } };
+  }
+
+  countByAuthor(userId: string): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM held_comments WHERE author_id = ?", userId).one().n;
+  }
+
+  byAuthor(userId: string): HeldRow[] {
+    return this.sql.exec<HeldRow>("SELECT * FROM held_comments WHERE author_id = ?", userId).toArray();
+  }
+}
+
+/** The row a comment hidden by reports had in `comments`, as kept in `published`. */
+export function publishedRow(row: HeldRow): CommentRow | null {
+  if (row.published === null) return null;
+  const parsed = StoredCommentRow.safeParse(JSON.parse(row.published));
+  return parsed.success ? parsed.data : null;
+}
+
+const StoredCommentRow = z.object({
+  id: z.string(),
+  seq: z.number().int(),
+  author_id: z.string().nullable(),
+  author_name: z.string(),
+  text: z.string(),
+  mentions: z.string(),
+  reply_to: z.string().nullable(),
+  created_at: z.number(),
+  deleted_at: z.number().nullable(),
+  highlighted: z.number().int(),
+  replies: z.number().int(),
+  edited_at: z.number().nullable().optional(),
+}) satisfies z.ZodType<CommentRow>;
+
+export function toHeldComment(target: string, row: HeldRow): HeldComment {
+  return {
+    id: row.id,
+    target,
+    author: { id: row.author_id, name: row.author_name },
+    text: row.text,
+    mentions: parseMentionList(row.mentions),
+    replyTo: row.reply_to,
+    createdAt: new Date(row.created_at).toISOString(),
+    held: true,
+    heldFor: row.held_for,
+    ...(row.edit_of === null ? {} : { editOf: row.edit_of }),
+  };
+}
