@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `npm run test:reliability [-- --long | --ci]`: fuzz and abuse tests in workerd (one vitest process per
-# file), then the node-side crash, queue-fault and soak tests against wrangler dev, then the
+# `npm run test:reliability [-- --long | --ci]`: fuzz and abuse tests in workerd (one vitest process,
+# a workerd per file), then the node-side crash, queue-fault and soak tests against wrangler dev, then the
 # table of load held, faults survived, bad inputs refused and writes kept (docs/reliability.md).
 # Reports: test-output/reliability-*.json, listed in test-output/reliability-reports.list for
 # scripts/test-all.sh. Exit status is non-zero when any suite failed.
@@ -27,21 +27,39 @@ status=0
 list="$out/reliability-reports.list"
 : > "$list"
 
-# Runs one vitest invocation, keeps its output for the table and records its report name.
+# Runs one vitest invocation, keeps its output for the table and records its report name;
+# answers vitest's exit status (124 when it timed out).
 run_suite() {
   local name=$1 limit=$2
   shift 2
   echo "$name" >> "$list"
   timeout "$limit" npx vitest run "$@" --silent=false --reporter=default --reporter=json \
     --outputFile.json="$out/$name.json" 2>&1 | tee "$out/$name.log"
-  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  local rc=${PIPESTATUS[0]}
+  [ "$rc" -eq 0 ] || status=1
+  return "$rc"
 }
 
 shopt -s nullglob
-# Fuzz, abuse and fault files in workerd (test-all.sh leaves them to this run); whichever exist are run.
-for file in test/workerd/fuzz-*.test.ts test/workerd/abuse-*.test.ts test/workerd/fault-*.test.ts; do
-  run_suite "reliability-workerd-$(basename "$file" .test.ts)" 600 "$file"
-done
+# Fuzz, abuse and fault files in workerd (test-all.sh leaves them to this run); whichever exist
+# run in one vitest process, one file at a time, each in a workerd of its own (as in
+# test-all.sh: a process's start-up was a third of a small file's time). Should that process
+# hang, its timeout ends it and each file runs again in a process of its own.
+workerd_files=(test/workerd/fuzz-*.test.ts test/workerd/abuse-*.test.ts test/workerd/fault-*.test.ts)
+if [ ${#workerd_files[@]} -gt 0 ]; then
+  status_before=$status
+  rc=0
+  run_suite reliability-workerd 900 "${workerd_files[@]}" --maxWorkers=1 || rc=$?
+  if [ "$rc" -eq 124 ]; then
+    echo "the workerd reliability batch timed out; its files run again one process each"
+    sed -i '/^reliability-workerd$/d' "$list"
+    rm -f "$out/reliability-workerd.json" "$out/reliability-workerd.log"
+    status=$status_before
+    for file in "${workerd_files[@]}"; do
+      run_suite "reliability-workerd-$(basename "$file" .test.ts)" 600 "$file"
+    done
+  fi
+fi
 node_tests=(test/reliability/*.test.ts)
 if [ ${#node_tests[@]} -gt 0 ]; then
   limit=900
