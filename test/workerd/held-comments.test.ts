@@ -267,15 +267,50 @@ describe("held comments", () => {
     expect(log.entries[0]).toMatchObject({ moderator: owner, action: "deny", userId: author, commentId: pending.id, reason: "off topic", detail: "premoderation" });
     expect(JSON.stringify(log)).not.toContain(secret);
 
-    // Whoever replays the history sees the held event turned into its outcome (who may see it is the audience's job).
-    const socket = await LiveSocket.open(target, { since: 0 });
-    const hello = await socket.next("hello");
-    await eventually(async () => expect(socket.of("event").length).toBeGreaterThanOrEqual(hello.replay));
-    socket.close();
-    const kinds = socket.of("event").map((frame) => frame.event.kind);
+    // The author replays the history and sees the held event turned into its outcome; a reader
+    // who is neither the author nor a moderator replays none of it (write-path/audience.ts).
+    const replayed = async (token?: string) => {
+      const socket = await LiveSocket.open(target, { since: 0, ...(token === undefined ? {} : { token }) });
+      const hello = await socket.next("hello");
+      await eventually(async () => expect(socket.of("event").length).toBeGreaterThanOrEqual(hello.replay));
+      socket.close();
+      return socket;
+    };
+    const mine = await replayed(await tokenFor(author));
+    const kinds = mine.of("event").map((frame) => frame.event.kind);
     expect(kinds.filter((kind) => kind === "held_resolved")).toHaveLength(2);
     expect(kinds).not.toContain("held");
-    expect(JSON.stringify(socket.frames)).not.toContain(secret);
+    expect(JSON.stringify(mine.frames)).not.toContain(secret);
+    const reader = await replayed(await tokenFor(uniqueUser("reader")));
+    expect(reader.of("event").map((frame) => frame.event.kind).filter((kind) => kind === "held" || kind === "held_resolved")).toEqual([]);
+    const anonymous = await replayed();
+    expect(anonymous.of("event").map((frame) => frame.event.kind).filter((kind) => kind === "held" || kind === "held_resolved")).toEqual([]);
+  });
+
+  it("sends a held comment live to its author and the moderators only, and its publication to everyone", async () => {
+    const { target, ownerToken } = await room({ premoderation: true });
+    const author = uniqueUser("author");
+    const [moderator, mine, reader, anonymous] = await Promise.all([
+      LiveSocket.open(target, { token: ownerToken }),
+      LiveSocket.open(target, { token: await tokenFor(author) }),
+      LiveSocket.open(target, { token: await tokenFor(uniqueUser("reader")) }),
+      LiveSocket.open(target),
+    ]);
+    const sockets = [moderator, mine, reader, anonymous];
+    await Promise.all(sockets.map((socket) => socket.next("hello")));
+    const pending = await held(target, author, "wait for it");
+    const heldFrame = (frame: { event: { kind: string } }) => frame.event.kind === "held";
+    await moderator.next("event", heldFrame);
+    await mine.next("event", heldFrame);
+    expect((await decide(target, ownerToken, pending.id, "approve")).status).toBe(200);
+    // Everyone gets the publication; only the author and moderators ever saw it waiting.
+    for (const socket of sockets) await socket.next("event", (frame) => frame.event.kind === "comment");
+    await mine.next("event", (frame) => frame.event.kind === "held_resolved");
+    for (const socket of [reader, anonymous]) {
+      expect(socket.of("event").map((frame) => frame.event.kind).filter((kind) => kind === "held" || kind === "held_resolved" || kind === "modlog")).toEqual([]);
+      expect(JSON.stringify(socket.frames)).not.toContain(pending.id);
+    }
+    for (const socket of sockets) socket.close();
   });
 
   it("answers a retried create with the same Idempotency-Key with the same held comment, held once", async () => {
@@ -369,6 +404,7 @@ describe("held comments", () => {
       expect(stamps(approve.log.events)).toEqual([
         { kind: "comment", audience: undefined },
         { kind: "held_resolved", audience: { user: author } },
+        { kind: "modlog", audience: "moderators" },
       ]);
       const published = approve.value.ok ? approve.value.value.comment!.id : "";
       const hide = parts.writes.transact((log) => parts.comments.hideReported(log, target, published, 5_000, now));
@@ -378,7 +414,10 @@ describe("held comments", () => {
         { kind: "held", audience: { user: author } },
       ]);
       const deny = parts.writes.transact((log) => parts.comments.held.deny(log, target, admin, published, undefined, now));
-      expect(stamps(deny.log.events)).toEqual([{ kind: "held_resolved", audience: { user: author } }]);
+      expect(stamps(deny.log.events)).toEqual([
+        { kind: "held_resolved", audience: { user: author } },
+        { kind: "modlog", audience: "moderators" },
+      ]);
     });
   });
 });
