@@ -8,6 +8,16 @@ export const USER_INGEST_CONCURRENCY = 4;
 /** UserEventsInput allows 1,000 events per call. */
 const MAX_EVENTS_PER_INGEST = 1_000;
 
+/**
+ * A macrotask turn: a timer goes through the runtime's event loop, which then also takes in
+ * new requests. Calls to objects in the same process never wait on the network, so a batch of
+ * thousands of users would otherwise keep every other request off the thread until its last
+ * user (under `wrangler dev`, /health went unanswered for minutes behind a few thousand likers).
+ */
+function yieldToRuntime(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /** One user's answer for this batch, or why their object could not be reached. */
 export type UserIngest = { ok: true; pseudonym: string; forgotten: ReadonlySet<string> } | { ok: false; error: string };
 
@@ -25,7 +35,10 @@ export async function ingestByUser(env: AppEnv, events: readonly EngagementEvent
     else list.push(event);
   }
   const users = [...byUser.keys()];
-  const settled = await settleBounded(users, USER_INGEST_CONCURRENCY, (userId) => ingestOne(env, userId, byUser.get(userId)!));
+  const settled = await settleBounded(users, USER_INGEST_CONCURRENCY, async (userId) => {
+    await yieldToRuntime();
+    return ingestOne(env, userId, byUser.get(userId)!);
+  });
   return new Map(
     users.map((userId, i) => {
       const outcome = settled[i]!;
