@@ -115,6 +115,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       seq: this.core.lastSeq(),
       openSockets: this.core.sockets.viewerCount(),
       outbox: this.core.stored ? readOutboxBacklog(this.ctx.storage.sql) : { events: 0, oldestAt: null },
+      rowsWritten: this.core.read?.rows.written ?? 0,
     });
   }
 
