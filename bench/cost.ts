@@ -12,6 +12,38 @@ import { delta, figures, settle, sum } from "./simulate-meter";
 /** The bench's own reads (the frames counter), which no like causes. */
 const BENCH_OWN_CALLS = new Set(["TARGET_ROOM.metrics"]);
 
+interface RowsReading {
+  since: string;
+  rowsWritten: number;
+}
+
+/** The room's own count of SQLite rows written (storage.rowsWritten), with the life it belongs to. */
+async function roomRows(url: string, admin: string, target: string): Promise<RowsReading> {
+  const res = await fetch(`${url}/v1/admin/targets/${encodeURIComponent(target)}/metrics`, { headers: { authorization: `Bearer ${admin}` } });
+  if (!res.ok) throw new Error(`metrics answered ${res.status}: ${await res.text()}`);
+  const body = (await res.json()) as { since: string; storage: { rowsWritten: number } };
+  return { since: body.since, rowsWritten: body.storage.rowsWritten };
+}
+
+/**
+ * Rows written between the first reading and the last. The counter lives in the room's memory:
+ * when a reading shows a new life (another `since`), that life counted from zero, and whatever
+ * the old one wrote after its last reading is lost (`restarted` says so).
+ */
+function rowsBetween(readings: readonly RowsReading[]): { rows: number; restarted: boolean } {
+  let rows = 0;
+  let restarted = false;
+  for (let i = 1; i < readings.length; i++) {
+    const [before, after] = [readings[i - 1]!, readings[i]!];
+    if (after.since === before.since) rows += after.rowsWritten - before.rowsWritten;
+    else {
+      rows += after.rowsWritten;
+      restarted = true;
+    }
+  }
+  return { rows, restarted };
+}
+
 /** Viewers on the hot target while it is liked: frames per like scale with them. */
 const VIEWERS = Number(process.env.BENCH_VIEWERS ?? 100);
 
@@ -27,7 +59,11 @@ export interface CostResult {
     doAlarms: number;
     framesSent: number;
     framesPerViewer: number;
+    /** SQLite rows written in the room (its own meter, storage.rowsWritten), the outbox's later rows included. */
+    roomRowsWritten: number;
   };
+  /** True when the room restarted between readings, so some of its rows went uncounted. */
+  roomRowsRestarted: boolean;
   doRequestsByMethod: Record<string, number>;
   counters: Record<string, number>;
 }
@@ -51,8 +87,13 @@ export async function costSection(options: { seconds: number; load: Load }, chec
     // Counted where they arrive: the room's own counter lives in memory and restarts when the
     // room hibernates between the settle and the load.
     const framesBefore = viewers.frames();
+    const rowsBefore = await roomRows(server.url, admin, viewers.target);
     const { changed } = await options.load(server.url, viewers.target, options.seconds);
+    // Read right away too: the room is awake now, and may hibernate during the settle.
+    const rowsAtEnd = await roomRows(server.url, admin, viewers.target);
     const after = await settle(server.url, admin, 6_000, 180_000);
+    const rowsSettled = await roomRows(server.url, admin, viewers.target);
+    const roomRowsCount = rowsBetween([rowsBefore, rowsAtEnd, rowsSettled]);
     const frames = viewers.frames() - framesBefore;
     viewers.close();
     checks.push({ name: "cost: the meters' isolate did not restart during the load", expected: 1, actual: before.isolate === after.isolate ? 1 : 0 });
@@ -79,7 +120,9 @@ export async function costSection(options: { seconds: number; load: Load }, chec
         doAlarms: per(f.doAlarms),
         framesSent: per(frames),
         framesPerViewer: per(frames) / VIEWERS,
+        roomRowsWritten: per(roomRowsCount.rows),
       },
+      roomRowsRestarted: roomRowsCount.restarted,
       doRequestsByMethod,
       counters,
     };
@@ -93,5 +136,6 @@ export function printCost(cost: CostResult): void {
   progress(`\nper like under the hot-target load (${cost.likes} likes, ${cost.viewers} viewers; docs/cost.md prices them):`);
   progress(`   D1 statements ${p.d1Statements.toFixed(4)}, queue messages ${p.queueMessages.toFixed(4)}, R2 writes ${p.r2Writes.toFixed(4)}`);
   progress(`   Durable Object requests ${p.doRequests.toFixed(3)} (alarms ${p.doAlarms.toFixed(4)}), socket frames ${p.framesSent.toFixed(2)} (${p.framesPerViewer.toFixed(3)} per viewer)`);
+  progress(`   SQLite rows written in the room ${p.roomRowsWritten.toFixed(2)}${cost.roomRowsRestarted ? " (the room restarted between readings: a lower bound)" : ""}`);
   for (const [method, n] of Object.entries(cost.doRequestsByMethod).sort((a, b) => b[1] - a[1])) progress(`      ${method}: ${n.toFixed(4)}`);
 }
