@@ -67,9 +67,11 @@ export class RoomParts {
   readonly seriesReporter: SeriesReporter;
   /** Rows the parts write, as billed (GET /v1/admin/targets/:target/metrics, docs/cost.md). */
   readonly rows = new RowMeter();
+  /** The room's SQL, every row written through it counted by `rows`: jobs use it too. */
+  readonly sql: SqlStorage;
 
   constructor(ctx: DurableObjectState, env: AppEnv, host: PartsHost) {
-    const sql = this.rows.wrap(ctx.storage.sql);
+    const sql = (this.sql = this.rows.wrap(ctx.storage.sql));
     migrateRoomSchema(sql);
     this.meta = new RoomMeta(sql);
     this.seq = new RoomSeq(this.meta);
