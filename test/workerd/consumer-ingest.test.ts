@@ -80,6 +80,9 @@ describe("events consumer, per user object", () => {
     // consumer kept the thread from new requests until its last user (under wrangler dev,
     // /health went unanswered for minutes behind a few thousand likers). A timer set as the
     // batch starts must fire before the batch ends.
+    // A first batch brings the consumer's path up (module, namespace, lake), whose one-time I/O
+    // would let the timer through on its own when this test runs alone.
+    await deliver(EVENTS_QUEUE, messagesFor([uniqueTarget()], [uniqueUser("warm-up")], Date.now()));
     const users = Array.from({ length: 120 }, () => uniqueUser("ingest"));
     let batchDone = false;
     let timerFiredFirst: boolean | null = null;
