@@ -33,8 +33,9 @@ const SECONDS = num("BENCH_SECONDS", 6, 3);
 const CONCURRENCY = num("BENCH_CONCURRENCY", 32, 32);
 /**
  * Small on purpose: every like written here reaches the queue consumer, which then feeds one
- * user object per liker on the runtime's only thread; 5,000 likes kept /health from answering
- * for about 4.5 minutes on the shared 2-core machine (see README's bench section).
+ * user object per liker on the runtime's only thread. Before the consumer yielded between
+ * user objects, 5,000 likes kept /health from answering for about 4.5 minutes on the shared
+ * 2-core machine; it answers now, but the backlog still takes that long (README's bench section).
  */
 const RPC_LIKES = num("BENCH_RPC_LIKES", 4_000, 2_000);
 const RPC_BATCH = 1_000;

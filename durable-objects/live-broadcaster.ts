@@ -37,6 +37,8 @@ export class LiveBroadcaster {
   private lastFlushAt = Number.NEGATIVE_INFINITY;
   private sentSeq: number | null = null;
   private sentViewers: number | null = null;
+  /** Callers of `settled()` waiting for the flush pending and the broadcast sending now. */
+  private settledWaiters: (() => void)[] = [];
 
   constructor(
     private readonly readState: () => LiveState,
@@ -54,6 +56,23 @@ export class LiveBroadcaster {
     if (!this.sending) this.schedule();
   }
 
+  /**
+   * Resolves once no flush is pending and none is sending: the room runs its background jobs
+   * then, after a broadcast's last slice rather than between its slices. Under a steady
+   * stream of changes that moment may not come; the caller bounds the wait.
+   */
+  settled(): Promise<void> {
+    if (!this.pending && !this.sending) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  private wakeSettled(): void {
+    if (this.pending || this.sending) return;
+    const waiters = this.settledWaiters;
+    this.settledWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
   private schedule(): void {
     // Even a leading-edge flush goes through a timer so the write that caused it answers first.
     const wait = Math.max(0, this.lastFlushAt + MIN_BROADCAST_INTERVAL_MS - this.now());
@@ -67,15 +86,16 @@ export class LiveBroadcaster {
     const changes: LiveChanges = {};
     if (state.seq !== this.sentSeq) changes.count = { count: state.count, seq: state.seq };
     if (state.viewers !== this.sentViewers) changes.viewers = state.viewers;
-    if (changes.count === undefined && changes.viewers === undefined) return;
+    if (changes.count === undefined && changes.viewers === undefined) return this.wakeSettled();
     this.sentSeq = state.seq;
     this.sentViewers = state.viewers;
     const sending = this.publish(changes);
-    if (sending === undefined) return;
+    if (sending === undefined) return this.wakeSettled();
     this.sending = true;
     void sending.finally(() => {
       this.sending = false;
       if (this.pending) this.schedule();
+      else this.wakeSettled();
     });
   }
 }

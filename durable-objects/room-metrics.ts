@@ -97,7 +97,7 @@ export class RoomMetrics implements SocketCounters {
     this.closedBehind++;
   }
 
-  report(room: { target: string; seq: number; openSockets: number; outbox: OutboxBacklog }): RoomMetricsReport {
+  report(room: { target: string; seq: number; openSockets: number; outbox: OutboxBacklog; rowsWritten: number }): RoomMetricsReport {
     const now = this.now();
     const second = Math.floor(now / SECOND_MS);
     let recent = 0;
@@ -108,6 +108,7 @@ export class RoomMetrics implements SocketCounters {
       seq: room.seq,
       likes: { perSecond: recent / LIKE_RATE_WINDOW_SECONDS, windowSeconds: LIKE_RATE_WINDOW_SECONDS, changes: this.likeChanges },
       writes: { commits: this.commits, ops: this.ops },
+      storage: { rowsWritten: room.rowsWritten },
       outbox: {
         backlog: room.outbox.events,
         oldestAgeMs: room.outbox.oldestAt === null ? null : Math.max(0, now - room.outbox.oldestAt),

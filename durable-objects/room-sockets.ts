@@ -328,6 +328,11 @@ export class RoomSockets {
     });
   }
 
+  /** Resolves after the last slice of every broadcast queued so far. */
+  sent(): Promise<void> {
+    return this.broadcastTail;
+  }
+
   /**
    * Runs `each` for every socket open now, BROADCAST_SLICE sockets at a time. The runtime
    * writes a frame only once JavaScript yields, so one loop over 4,000 sockets holds every

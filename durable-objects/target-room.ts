@@ -116,6 +116,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
       seq: this.core.lastSeq(),
       openSockets: this.core.sockets.viewerCount(),
       outbox: this.core.stored ? readOutboxBacklog(this.ctx.storage.sql) : { events: 0, oldestAt: null },
+      rowsWritten: this.core.read?.rows.written ?? 0,
     });
   }
 
@@ -314,6 +315,7 @@ export class TargetRoom extends DurableObject<AppEnv> {
   override async alarm(): Promise<void> {
     // Only a stored room ever sets an alarm; an unwritten one has no jobs to run.
     if (!this.core.stored) return;
+    await this.core.broadcastsSent();
     await this.core.jobs.runDue();
     // Every change schedules an outbox send, so this is the wake-up after an eviction that
     // may have dropped a pending broadcast timer: flush whatever sockets have not seen.

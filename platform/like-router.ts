@@ -48,7 +48,9 @@ async function freshConfig(env: AppEnv, target: string): Promise<ShardConfig> {
  * Applies likes wherever the target keeps them: its room, or (sharded) each user's shard in
  * the current epoch. Answers one outcome per op, in order, like `TargetRoom.applyLikes`, and
  * never "moved": that answer makes it read the config again and retry those ops.
- * `known` lets a caller that already holds the config (the room itself) skip the cache.
+ * `known` lets a caller that already holds the config (the room itself) skip the cache;
+ * `unlimited` (writes made for no user: the bench's synthetic likers) skips the per-user
+ * limits in the room and the shards alike, so a sharded run is timed like an unsharded one.
  */
 export async function applyLikesRouted(
   env: AppEnv,
@@ -56,14 +58,15 @@ export async function applyLikesRouted(
   ops: readonly LikeOp[],
   requestId?: string,
   known?: ShardConfig,
+  unlimited = false,
 ): Promise<OpOutcome[]> {
   const outcomes: (OpOutcome | undefined)[] = new Array(ops.length);
   let pending = ops.map((_, index) => index);
   let config: ShardConfig | null = known ?? cachedConfig(target);
   for (let attempt = 0; attempt < MAX_ROUTING_ATTEMPTS && pending.length > 0; attempt++) {
     const moved = config === null || config.n === 0
-      ? await applyInRoom(env, target, ops, pending, outcomes, requestId)
-      : await applyInShards(env, target, config, ops, pending, outcomes, requestId);
+      ? await applyInRoom(env, target, ops, pending, outcomes, requestId, unlimited)
+      : await applyInShards(env, target, config, ops, pending, outcomes, requestId, unlimited);
     if (moved.config !== null) remember(target, moved.config);
     pending = moved.indices;
     config = pending.length === 0 ? config : (moved.config ?? (await freshConfig(env, target)));
@@ -88,8 +91,9 @@ async function applyInRoom(
   indices: number[],
   outcomes: (OpOutcome | undefined)[],
   requestId: string | undefined,
+  unlimited: boolean,
 ): Promise<MovedOps> {
-  const answered = await roomFor(env, target).applyLikes({ target, ops: indices.map((i) => ops[i]!), requestId });
+  const answered = await roomFor(env, target).applyLikes({ target, ops: indices.map((i) => ops[i]!), requestId, ...(unlimited ? { unlimited } : {}) });
   const moved: MovedOps = { indices: [], config: null };
   answered.forEach((outcome, position) => {
     const index = indices[position]!;
@@ -111,6 +115,7 @@ async function applyInShards(
   indices: number[],
   outcomes: (OpOutcome | undefined)[],
   requestId: string | undefined,
+  unlimited: boolean,
 ): Promise<MovedOps> {
   // One RPC per shard; a user's ops all go to one shard, so their order is kept.
   const groups = new Map<number, number[]>();
@@ -127,6 +132,7 @@ async function applyInShards(
         address: { target, epoch: config.epoch, k, layout: config.layout },
         ops: group.map((i) => ops[i]!),
         ...(requestId === undefined ? {} : { requestId }),
+        ...(unlimited ? { unlimited } : {}),
       });
       if (answer.moved) {
         moved.indices.push(...group);

@@ -27,6 +27,10 @@ export const RoomMetricsReport = z.object({
     /** Operations asked for, including repeats that changed nothing. */
     ops: z.number().int().nonnegative(),
   }),
+  storage: z.object({
+    /** SQLite rows written by the room's parts since `since` (writes and their jobs), index entries included, as billed. */
+    rowsWritten: z.number().int().nonnegative(),
+  }),
   outbox: z.object({
     /** Events waiting to be sent to the queue (read from storage, so exact). */
     backlog: z.number().int().nonnegative(),

@@ -8,6 +8,21 @@ export const USER_INGEST_CONCURRENCY = 4;
 /** UserEventsInput allows 1,000 events per call. */
 const MAX_EVENTS_PER_INGEST = 1_000;
 
+/**
+ * User objects called between two yields to the runtime. A timer goes through the runtime's
+ * event loop, which then also takes in new requests: calls to objects in the same process
+ * never wait on the network, so without it a batch of thousands of users kept every other
+ * request off the thread until its last user (under `wrangler dev`, /health went unanswered
+ * for minutes behind a few thousand likers). A yield after every user went too far the other
+ * way: under a steady HTTP load each one queued the consumer behind every waiting request,
+ * and the user index fell tens of seconds behind.
+ */
+export const USERS_PER_YIELD = 16;
+
+function yieldToRuntime(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /** One user's answer for this batch, or why their object could not be reached. */
 export type UserIngest = { ok: true; pseudonym: string; forgotten: ReadonlySet<string> } | { ok: false; error: string };
 
@@ -25,7 +40,11 @@ export async function ingestByUser(env: AppEnv, events: readonly EngagementEvent
     else list.push(event);
   }
   const users = [...byUser.keys()];
-  const settled = await settleBounded(users, USER_INGEST_CONCURRENCY, (userId) => ingestOne(env, userId, byUser.get(userId)!));
+  let started = 0;
+  const settled = await settleBounded(users, USER_INGEST_CONCURRENCY, async (userId) => {
+    if (++started % USERS_PER_YIELD === 0) await yieldToRuntime();
+    return ingestOne(env, userId, byUser.get(userId)!);
+  });
   return new Map(
     users.map((userId, i) => {
       const outcome = settled[i]!;

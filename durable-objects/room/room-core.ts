@@ -19,6 +19,13 @@ import type { ChangeLog } from "../write-path/change-log";
 import { WRITE_JOBS } from "../write-path/write-path";
 import { RoomParts } from "./room-parts";
 
+/**
+ * How long the room's alarm waits for broadcasts in flight before running its jobs anyway:
+ * under a steady stream of likes to thousands of sockets there may be no gap at all, and the
+ * outbox (hence the user index, held to 2 s) must not starve.
+ */
+export const JOBS_WAIT_FOR_BROADCAST_MAX_MS = 1_000;
+
 /** The socket writes, answered by the same entries as the RPC methods (likes/, room/). */
 export type SocketWrites = Pick<RoomSocketsDeps, "like" | "comment" | "react">;
 
@@ -223,6 +230,23 @@ export class RoomCore {
     this.sockets.followRole(userId, (user) => this.isModerator(user));
     if (!parts.moderation.isModerator({ userId, name: userId, roles: [] })) return;
     this.ctx.waitUntil(parts.relays.closeSocketsOf(this.target(), userId));
+  }
+
+  /**
+   * Resolves after the broadcasts in flight (and a count flush already pending) have sent
+   * their last slice, or after JOBS_WAIT_FOR_BROADCAST_MAX_MS. Background jobs (outbox send,
+   * analytics report, sweeps) wait for it, so their work, and the queue consumer's that the
+   * outbox starts, never lands between a like and its broadcast to the last socket.
+   */
+  async broadcastsSent(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, JOBS_WAIT_FOR_BROADCAST_MAX_MS)));
+    const sent = (async () => {
+      await this.live.settled();
+      await this.sockets.sent();
+    })();
+    await Promise.race([sent, cap]);
+    clearTimeout(timer);
   }
 
   /** The room's step of every commit that changed storage (write-path/write-path.ts). */

@@ -33,7 +33,7 @@ export function registerRoomJobs(
 }
 
 async function runOutbox(core: RoomCore): Promise<number | null> {
-  const { sent, events, more } = await shipOutbox(core.env.EVENTS, core.ctx.storage.sql, ROOM_PRODUCER);
+  const { sent, events, more } = await shipOutbox(core.env.EVENTS, core.parts().sql, ROOM_PRODUCER);
   core.counters.outboxShipped(events);
   if (sent > 0) {
     logEvent("outbox_sent", { target: core.targetOrNull, events, messages: sent, more, requestIds: core.observed.requestIds(WRITE_JOBS.outbox) });

@@ -28,6 +28,7 @@ import { RoomShards } from "../shards/room-shards";
 import { UsedTickets } from "../used-tickets";
 import type { ChangeLog } from "../write-path/change-log";
 import { WritePath } from "../write-path/write-path";
+import { RowMeter } from "../write-path/row-meter";
 
 /** What the stored parts ask of the room they are built in. */
 export interface PartsHost {
@@ -65,9 +66,13 @@ export class RoomParts {
   readonly usedTickets: UsedTickets;
   /** The target's analytics series to its leaderboard partition (durable-objects/analytics/). */
   readonly seriesReporter: SeriesReporter;
+  /** Rows the parts write, as billed (GET /v1/admin/targets/:target/metrics, docs/cost.md). */
+  readonly rows = new RowMeter();
+  /** The room's SQL, every row written through it counted by `rows`: jobs use it too. */
+  readonly sql: SqlStorage;
 
   constructor(ctx: DurableObjectState, env: AppEnv, host: PartsHost) {
-    const sql = ctx.storage.sql;
+    const sql = (this.sql = this.rows.wrap(ctx.storage.sql));
     migrateRoomSchema(sql);
     this.meta = new RoomMeta(sql);
     this.seq = new RoomSeq(this.meta);
@@ -77,6 +82,7 @@ export class RoomParts {
     this.seriesReporter = new SeriesReporter(sql, this.meta, (report) => leaderboardFor(env, report.target).record(report));
     this.writes = new WritePath({
       storage: ctx.storage,
+      sql,
       seq: this.seq,
       ring: this.ring,
       jobs: host.jobs,

@@ -22,6 +22,8 @@ export const IDEMPOTENCY_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
  */
 export interface WriteHost {
   readonly storage: DurableObjectStorage;
+  /** The storage's SQL as the host's parts use it (a room counts its rows written through it); default storage.sql. */
+  readonly sql?: SqlStorage;
   readonly seq: RoomSeq;
   readonly jobs: AlarmJobs;
   /** Where a room keeps recent events for reconnecting sockets; a shard has no sockets. */
@@ -51,7 +53,7 @@ export class WritePath {
     private readonly host: WriteHost,
     private readonly now: () => number = Date.now,
   ) {
-    this.idempotencyKeys = new IdempotencyStore(host.storage.sql, now);
+    this.idempotencyKeys = new IdempotencyStore(host.sql ?? host.storage.sql, now);
   }
 
   async commit<T>(work: (log: ChangeLog) => T, requestId?: string): Promise<T> {

@@ -301,3 +301,23 @@ describe("like shards written with one row per event", () => {
     });
   });
 });
+
+describe("rows written, as the runtime counts them", () => {
+  it("counts the rows each commit writes: one more per extra liker, the commit's own rows once", async () => {
+    const target = uniqueTarget();
+    const room = roomStub(target);
+    const rows = async () => (await room.metrics(target)).storage.rowsWritten;
+    await room.applyLikes({ target, ops: likes([uniqueUser()]) });
+    const afterFirst = await rows();
+    await room.applyLikes({ target, ops: likes([uniqueUser()]) });
+    const one = (await rows()) - afterFirst;
+    const beforeTen = await rows();
+    await room.applyLikes({ target, ops: likes(Array.from({ length: 10 }, () => uniqueUser())) });
+    const ten = (await rows()) - beforeTen;
+    // A like row per liker, plus the commit's own rows (event, count, seq: one set per commit).
+    expect(one).toBeGreaterThanOrEqual(3);
+    expect(ten).toBeGreaterThanOrEqual(one + 9);
+    // One commit carries ten likes: its per-commit rows are not paid ten times.
+    expect(ten).toBeLessThan(10 * one);
+  });
+});

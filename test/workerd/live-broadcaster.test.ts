@@ -53,6 +53,24 @@ describe("live broadcaster coalescing", () => {
     expect(last.at - 999).toBeLessThanOrEqual(MIN_BROADCAST_INTERVAL_MS);
   });
 
+  it("settles only after the pending flush and the broadcast it starts are both done", async () => {
+    const { state, broadcaster, advanceTo } = harness({ sendingMs: 400 });
+    await broadcaster.settled();
+    state.count = 1;
+    state.seq = 1;
+    broadcaster.changed();
+    let settledAt: number | null = null;
+    let clock = 0;
+    void broadcaster.settled().then(() => (settledAt = clock));
+    for (clock = 0; clock <= 600; clock += 50) {
+      advanceTo(clock);
+      await Promise.resolve();
+      await Promise.resolve();
+    }
+    // Flushed at 0, sending until 400: settled then, not while the flush was pending or sending.
+    expect(settledAt).toBe(400);
+  });
+
   it("sends a lone change at once and nothing when nothing changed", () => {
     const { state, published, broadcaster, advanceTo } = harness();
     advanceTo(500);

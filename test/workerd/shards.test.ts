@@ -254,6 +254,33 @@ describe("sharded hot targets", () => {
     expect(await likeCount(target)).toBe(1);
   });
 
+  it("takes a batch's first-time likers over from the room in one ask, not one per user", async () => {
+    const target = uniqueTarget();
+    const n = 4;
+    // Likers the room holds, all of shard 0: each handoff releases a like, so the room counts it as a commit.
+    const users: string[] = [];
+    while (users.length < 8) {
+      const user = uniqueUser("handed");
+      if (shardIndex(user, n) === 0) users.push(user);
+    }
+    for (const user of users) expect((await like(target, user)).status).toBe(200);
+    const config = await setShards(target, n);
+    const room = roomStub(target);
+    const commitsBefore = (await room.metrics(target)).writes.commits;
+
+    const answer = await shardStub(env, target, config.epoch, 0).applyLikes({
+      address: { target, epoch: config.epoch, k: 0, layout: config.layout },
+      ops: users.map((userId) => ({ userId, action: "like" as const })),
+    });
+    expect(answer.moved).toBe(false);
+    // One handoff for all 8 users plus the shard's count report; one ask per user would be 8 + 1.
+    const roomCommits = (await room.metrics(target)).writes.commits - commitsBefore;
+    expect(roomCommits).toBeGreaterThanOrEqual(1);
+    expect(roomCommits).toBeLessThanOrEqual(2);
+    // Each like was already counted in the room: taken over, not counted twice.
+    expect(await likeCount(target)).toBe(users.length);
+  });
+
   it("keeps the newest report of each shard when reports arrive out of order", async () => {
     const target = uniqueTarget();
     await setShards(target, 2);

@@ -100,7 +100,7 @@ export const benchRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validatio
         await bare.insertLikes(ops.map((op) => op.userId));
         continue;
       }
-      const outcomes = shards === undefined ? await room.applyLikes({ target, ops, unlimited: true }) : await applyLikesRouted(c.env, target, ops);
+      const outcomes = shards === undefined ? await room.applyLikes({ target, ops, unlimited: true }) : await applyLikesRouted(c.env, target, ops, undefined, undefined, true);
       if (outcomes.some((outcome) => !outcome.ok)) throw new Error("the room refused a benchmark like");
     }
   };
