@@ -1,4 +1,5 @@
-import { BatchCountResponse, MAX_BATCH_TARGETS } from "../../protocol/mini/live";
+import { BatchCountResponse } from "../../protocol/mini/shell-frame";
+import { MAX_BATCH_TARGETS } from "../../protocol/wire-constants";
 import { liveCount, watchCounts } from "./hub";
 
 /**

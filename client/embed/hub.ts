@@ -1,4 +1,4 @@
-import { LikeStatusResponse, type AckFrame, type HelloFrame, type ServerFrame } from "../../protocol/mini/live";
+import { LikeStatusResponse, ShellEvent, type ShellAck as AckFrame, type ShellHello as HelloFrame, type ShellFrame as ServerFrame } from "../../protocol/mini/shell-frame";
 import { onConfigure } from "./config";
 import { LiveSocket, type SocketStatus } from "./socket";
 
@@ -182,7 +182,10 @@ export class Hub {
         state.viewers = frame.viewers;
         break;
       case "event": {
-        const event = frame.event;
+        // Only the kinds the shell shows; a section reads the rest (protocol/mini/shell-frame.ts).
+        const read = ShellEvent.safeParse(frame.event);
+        if (!read.success) break;
+        const event = read.data;
         if (event.kind === "like" || event.kind === "unlike") state.count = event.count;
         else if (event.kind === "reaction" && event.commentId === null) state.reactions[event.emoji] = event.count;
         else if (event.kind === "settings") state.allowed = event.settings.reactions;

@@ -1,5 +1,5 @@
 import { CLOSE_CODES, PING_FRAME, PROTOCOL_VERSION } from "../../protocol/wire-constants";
-import { ErrorBody, LiveTicket, ServerFrame } from "../../protocol/mini/live";
+import { ErrorBody, LiveTicket, ShellFrame as ServerFrame } from "../../protocol/mini/shell-frame";
 import { currentToken } from "./config";
 
 /**

@@ -1,5 +1,5 @@
 import type { LiveStatus } from "../live";
-import type { HelloFrame } from "../../protocol/live";
+import type { ShellHello } from "../../protocol/mini/shell-frame";
 import { h, setText } from "./dom";
 
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "offline" | "resynced" | "refused" | "closed" | "incompatible";
@@ -35,7 +35,7 @@ export class ConnectionStatus {
     else if (status === "closed" || status === "incompatible" || status === "connecting" || status === "refused") this.set(status);
   }
 
-  onHello(hello: HelloFrame): void {
+  onHello(hello: Pick<ShellHello, "resync">): void {
     this.set(hello.resync ? "resynced" : "connected");
   }
 

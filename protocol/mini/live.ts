@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { MARK_PATTERN, MAX_BATCH_TARGETS, PROTOCOL_VERSION } from "../wire-constants";
-import { Comment, CommentId, count, Counts, Emoji, HeldComment, RoomSettings, TargetId } from "./comment";
+import { Comment, count, Counts, Emoji, HeldComment, RoomSettings, TargetId } from "./comment";
+import { EVENTS } from "./events";
 
 /**
  * The browser's mirror of the server frames of protocol/live.ts, in zod/mini: the classic
@@ -15,30 +16,17 @@ const Seq = count();
 
 const ReactionResult = z.object({ target: TargetId, emoji: Emoji, reacted: z.boolean(), count: count(), changed: z.boolean(), seq: Seq });
 
-const UserId = z.string().check(z.minLength(1), z.maxLength(128));
-/** protocol/live.ts ModLogEvent's entry: `action` a string, so an action added later still reads. */
-const ModLogEntry = z.object({
-  id: z.int(),
-  at: z.string(),
-  moderator: UserId,
-  action: z.string().check(z.minLength(1), z.maxLength(32)),
-  userId: z.nullable(UserId),
-  commentId: z.nullable(CommentId),
-  reason: z.nullable(z.string()),
-  detail: z.nullable(z.string()),
-});
-
-const LiveEvent = z.discriminatedUnion("kind", [
-  z.object({ kind: z.enum(["like", "unlike"]), count: count() }),
-  z.object({ kind: z.literal("comment"), comment: Comment }),
-  z.object({ kind: z.literal("comment_deleted"), id: CommentId, replyTo: z.nullable(CommentId) }),
-  z.object({ kind: z.literal("comment_highlight"), id: CommentId, highlighted: z.boolean() }),
-  z.object({ kind: z.literal("pin"), comment: z.nullable(Comment) }),
-  z.object({ kind: z.literal("reaction"), commentId: z.nullable(CommentId), emoji: Emoji, count: count() }),
-  z.object({ kind: z.literal("settings"), settings: RoomSettings }),
-  z.object({ kind: z.literal("modlog"), entry: ModLogEntry }),
-  z.object({ kind: z.literal("held"), comment: HeldComment }),
-  z.object({ kind: z.literal("held_resolved"), heldId: CommentId, outcome: z.enum(["approved", "denied"]), comment: z.nullable(Comment) }),
+export const LiveEvent = z.discriminatedUnion("kind", [
+  EVENTS.like,
+  EVENTS.comment,
+  EVENTS.comment_deleted,
+  EVENTS.comment_highlight,
+  EVENTS.pin,
+  EVENTS.reaction,
+  EVENTS.settings,
+  EVENTS.modlog,
+  EVENTS.held,
+  EVENTS.held_resolved,
 ]);
 
 export const ServerFrame = z.discriminatedUnion("type", [
@@ -89,10 +77,7 @@ export type HelloFrame = Extract<ServerFrame, { type: "hello" }>;
 export type AckFrame = Extract<ServerFrame, { type: "ack" }>;
 export type EventFrame = Extract<ServerFrame, { type: "event" }>;
 
-/** REST answers the embed reads (protocol/likes.ts, live-tickets.ts, errors.ts). */
-export const BatchCountResponse = z.object({ counts: Counts });
-export const LiveTicket = z.object({ ticket: z.string(), expiresAt: z.int() });
-export const LikeStatusResponse = z.object({ liked: z.boolean(), likedAt: z.nullable(z.string()) });
-export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.optional(z.unknown()) }) });
+/** REST answers the embed and the SDK read: one definition, in the shell's module. */
+export { BatchCountResponse, ErrorBody, LikeStatusResponse, LiveTicket } from "./shell-frame";
 
 export { Comment, MAX_BATCH_TARGETS };

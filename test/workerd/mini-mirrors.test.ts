@@ -6,6 +6,8 @@ import { BatchCountResponse, LikeStatusResponse } from "../../protocol/likes";
 import { LiveTicket } from "../../protocol/live-tickets";
 import { ErrorBody } from "../../protocol/errors";
 import * as mini from "../../protocol/mini/live";
+import { ShellFrame } from "../../protocol/mini/shell-frame";
+import { readEvent, SectionHello } from "../../protocol/mini/events";
 import * as miniComments from "../../protocol/mini/comments";
 import { Comment, CommentsPage, DeletedComment, TopCommentsResponse } from "../../protocol/comments";
 import { Ban, BansResponse, LiftBanResponse, MemberChangeResponse, MembersResponse, ModeratorsResponse, Report, ReportsResponse, RoomSettings, TargetInfo } from "../../protocol/moderation";
@@ -120,6 +122,23 @@ describe("the zod/mini mirrors of the server's schemas", () => {
     expect(accepted).toBeGreaterThan(frames.length + 100);
     expect(refused).toBeGreaterThan(1_000);
     for (const frame of frames) expect(mini.ServerFrame.safeParse(frame).success, JSON.stringify(frame)).toBe(true);
+  });
+
+  it("the embed's shell never refuses a frame the full mirror accepts, and its sections read every event as the full mirror does", () => {
+    const inputs = [...frames, ...frames.flatMap(mutations)];
+    const lost = inputs.filter((input) => mini.ServerFrame.safeParse(input).success && !ShellFrame.safeParse(input).success);
+    expect(lost.map((input) => JSON.stringify(input))).toEqual([]);
+    let events = 0;
+    for (const input of inputs) {
+      if (typeof input !== "object" || input === null || !("event" in input) || typeof input.event !== "object" || input.event === null || !("kind" in input.event) || typeof input.event.kind !== "string") continue;
+      const event = input.event as { kind: string };
+      const full = mini.LiveEvent.safeParse(event);
+      expect(readEvent(event), JSON.stringify(event)).toEqual(full.success ? full.data : null);
+      events++;
+    }
+    expect(events).toBeGreaterThan(100);
+    // What the shell itself lets through unread, a section reads: a hello's fields beyond the shell's.
+    for (const frame of frames.filter((f) => (f as { type?: string }).type === "hello")) expect(SectionHello.safeParse(frame).success).toBe(true);
   });
 
   it("accept and refuse the same REST answers the embed reads", () => {

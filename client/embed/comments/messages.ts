@@ -24,6 +24,7 @@ export const en = {
   commentsOffStaff: "Comments are off for readers; you can still post",
   slowMode: "Slow mode: one comment every {n} s",
   posted: "Comment posted",
+  heldForReview: "Your comment is waiting for a moderator to approve it",
   sending: "Sending…",
   queued: "Offline: sent when the connection is back",
   notSent: "Not sent",

@@ -1,5 +1,6 @@
 import type { Hub } from "../hub";
-import type { ServerFrame } from "../../../protocol/mini/live";
+import { readEvent, SectionHello } from "../../../protocol/mini/events";
+import type { ShellFrame } from "../../../protocol/mini/shell-frame";
 import { Comment as CommentSchema, CommentsPage, DeletedComment, TargetInfo, type Comment, type RoomSettings } from "../../../protocol/mini/comments";
 import { Api, type TokenProvider } from "./api";
 import { Composer } from "./composer";
@@ -213,13 +214,17 @@ class CommentSection implements Section {
     this.renderComposer();
   }
 
-  private onFrame(frame: ServerFrame): void {
+  /** The shell checked only what it reads (protocol/mini/shell-frame.ts); the rest is read here. */
+  private onFrame(frame: ShellFrame): void {
     if (frame.type === "hello") {
-      this.visibleCount = frame.comments;
-      this.countSeq = frame.seq;
-      this.applySettings(frame.settings);
-      this.setPinned(frame.pinned);
-      if (frame.resync) void this.reload();
+      const read = SectionHello.safeParse(frame);
+      if (!read.success) return;
+      const hello = read.data;
+      this.visibleCount = hello.comments;
+      this.countSeq = hello.seq;
+      this.applySettings(hello.settings);
+      this.setPinned(hello.pinned);
+      if (hello.resync) void this.reload();
       // The room sends no event when its staff changes (a claim, a new moderator): every hello
       // (a sign-in, a reconnect) reads the owner and moderators again, and the tools follow.
       void this.readInfo();
@@ -228,7 +233,8 @@ class CommentSection implements Section {
     } else if (frame.type === "error" && frame.id !== undefined && frame.error.retryAfterSeconds !== undefined) {
       this.waits.set(frame.id, frame.error.retryAfterSeconds);
     } else if (frame.type === "event") {
-      const event = frame.event;
+      const event = readEvent(frame.event);
+      if (event === null) return;
       const moveCount = frame.seq > this.countSeq && this.visibleCount !== null;
       const shown = this.visibleCount ?? 0;
       switch (event.kind) {
@@ -362,10 +368,12 @@ class CommentSection implements Section {
       this.pending.delete(pending.id);
       pending.element.remove();
       // The ack carries the stored comment; its live event may come before or after: same id.
-      if (ack.comment !== undefined && this.model.upsert(ack.comment) && this.visibleCount !== null && ack.comment.seq > this.countSeq) this.visibleCount += 1;
+      const stored = CommentSchema.safeParse(ack.comment);
+      if (stored.success && this.model.upsert(stored.data) && this.visibleCount !== null && stored.data.seq > this.countSeq) this.visibleCount += 1;
       this.sync();
       this.renderHeading();
-      this.say(this.t.posted);
+      // Held for review (docs/moderation.md): the ack carries `held` instead of the comment.
+      this.say(stored.success || ack.held === undefined ? this.t.posted : this.t.heldForReview);
     } catch (error) {
       const code = codeOf(error);
       if (REFUSALS.has(code)) {

@@ -1,4 +1,5 @@
-import type { ServerFrame } from "../../../protocol/mini/live";
+import { readEvent, SectionHello } from "../../../protocol/mini/events";
+import type { ShellFrame } from "../../../protocol/mini/shell-frame";
 import { TargetInfo } from "../../../protocol/mini/comments";
 import type { Chunk, Shown } from "../chunk-element";
 import type { Hub } from "../hub";
@@ -161,15 +162,18 @@ class ModerationView implements Shown {
     if (moderating && wasHidden) void this.selected.load();
   }
 
-  private onFrame(frame: ServerFrame): void {
+  /** The shell checked only what it reads (protocol/mini/shell-frame.ts); the rest is read here. */
+  private onFrame(frame: ShellFrame): void {
     if (frame.type === "hello") {
-      this.settings.announce(frame.settings);
+      const hello = SectionHello.safeParse(frame);
+      if (hello.success) this.settings.announce(hello.data.settings);
       // The room sends no event when its owner or moderators change: each hello reads them.
       void this.readInfo();
       return;
     }
     if (frame.type !== "event" || frame.replay) return;
-    const event = frame.event;
+    const event = readEvent(frame.event);
+    if (event === null) return;
     switch (event.kind) {
       case "settings":
         this.settings.announce(event.settings);

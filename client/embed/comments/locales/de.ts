@@ -18,6 +18,7 @@ export const messages: CommentMessages = {
   commentsOffStaff: "Kommentare sind für Leser aus; du kannst trotzdem schreiben",
   slowMode: "Langsamer Modus: ein Kommentar alle {n} s",
   posted: "Kommentar gesendet",
+  heldForReview: "Dein Kommentar wartet auf die Freigabe durch einen Moderator",
   sending: "Wird gesendet…",
   queued: "Offline: wird gesendet, sobald die Verbindung zurück ist",
   notSent: "Nicht gesendet",

@@ -18,6 +18,7 @@ export const messages: CommentMessages = {
   commentsOffStaff: "Los comentarios están cerrados para los lectores; tú puedes publicar",
   slowMode: "Modo lento: un comentario cada {n} s",
   posted: "Comentario publicado",
+  heldForReview: "Tu comentario espera la aprobación de un moderador",
   sending: "Enviando…",
   queued: "Sin conexión: se enviará al volver la conexión",
   notSent: "No enviado",

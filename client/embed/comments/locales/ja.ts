@@ -18,6 +18,7 @@ export const messages: CommentMessages = {
   commentsOffStaff: "読者のコメントは停止中ですが、あなたは投稿できます",
   slowMode: "スローモード: {n} 秒に 1 件",
   posted: "コメントを投稿しました",
+  heldForReview: "コメントはモデレーターの承認待ちです",
   sending: "送信中…",
   queued: "オフライン: 接続が戻ったら送信します",
   notSent: "送信できませんでした",
