@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ERASED_AUTHOR_NAME } from "../../protocol/comments";
-import type { CommentRow } from "./comment-store";
+import { COMMENT_ROW_SHAPE, type CommentRow } from "./comment-store";
 
 /**
  * A room's comment history below its window, in R2 (binding COMMENT_ARCHIVE, docs/comments.md).
@@ -31,20 +31,7 @@ export const ARCHIVE_TABLES_MIGRATION = `
   CREATE TABLE comment_archive_authors (author_id TEXT NOT NULL, page INTEGER NOT NULL, PRIMARY KEY (author_id, page)) WITHOUT ROWID;
   CREATE TABLE comment_archive_stale (key TEXT PRIMARY KEY) WITHOUT ROWID;`;
 
-const ArchivedRow = z.strictObject({
-  id: z.string(),
-  seq: z.number().int(),
-  author_id: z.string().nullable(),
-  author_name: z.string(),
-  text: z.string(),
-  mentions: z.string(),
-  reply_to: z.string().nullable(),
-  created_at: z.number(),
-  deleted_at: z.number().nullable(),
-  highlighted: z.number().int(),
-  replies: z.number().int(),
-  edited_at: z.number().nullable().optional(),
-});
+const ArchivedRow = z.strictObject(COMMENT_ROW_SHAPE);
 
 export const ArchivePageBody = z.strictObject({
   format: z.literal(1),

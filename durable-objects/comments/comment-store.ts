@@ -1,21 +1,27 @@
+import { z } from "zod";
 import { ERASED_AUTHOR_NAME, type Comment } from "../../protocol/comments";
 import type { RoomMeta } from "../room-meta";
 
-export type CommentRow = {
-  id: string;
-  seq: number;
-  author_id: string | null;
-  author_name: string;
-  text: string;
-  mentions: string;
-  reply_to: string | null;
-  created_at: number;
-  deleted_at: number | null;
-  highlighted: number;
-  replies: number;
+/**
+ * One row of the room's comments table, as the archive's pages and a comment hidden by reports
+ * (held-store.ts) keep it too: one shape, parsed back wherever it was written down.
+ */
+export const COMMENT_ROW_SHAPE = {
+  id: z.string(),
+  seq: z.number().int(),
+  author_id: z.string().nullable(),
+  author_name: z.string(),
+  text: z.string(),
+  mentions: z.string(),
+  reply_to: z.string().nullable(),
+  created_at: z.number(),
+  deleted_at: z.number().nullable(),
+  highlighted: z.number().int(),
+  replies: z.number().int(),
   /** Set by the author's last edit; absent in pages archived before edits existed. */
-  edited_at?: number | null;
+  edited_at: z.number().nullable().optional(),
 };
+export type CommentRow = z.infer<z.ZodObject<typeof COMMENT_ROW_SHAPE>>;
 
 /** SQLite binds at most 100 parameters per statement. */
 const IDS_PER_QUERY = 99;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { HeldComment, HeldCursor, HeldFor, HeldPage } from "../../protocol/held";
-import { parseMentionList, type CommentRow } from "./comment-store";
+import { COMMENT_ROW_SHAPE, parseMentionList, type CommentRow } from "./comment-store";
 
 /**
  * Room schema step (room-migrations.ts). Held comments live apart from `comments`, so every
@@ -93,20 +93,7 @@ export function publishedRow(row: HeldRow): CommentRow | null {
   return parsed.success ? parsed.data : null;
 }
 
-const StoredCommentRow = z.object({
-  id: z.string(),
-  seq: z.number().int(),
-  author_id: z.string().nullable(),
-  author_name: z.string(),
-  text: z.string(),
-  mentions: z.string(),
-  reply_to: z.string().nullable(),
-  created_at: z.number(),
-  deleted_at: z.number().nullable(),
-  highlighted: z.number().int(),
-  replies: z.number().int(),
-  edited_at: z.number().nullable().optional(),
-}) satisfies z.ZodType<CommentRow>;
+const StoredCommentRow = z.object(COMMENT_ROW_SHAPE);
 
 export function toHeldComment(target: string, row: HeldRow): HeldComment {
   return {
