@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Actor } from "./actor";
-import { Comment, CommentAuthor, CommentId } from "./comments";
+import { Comment, CommentId } from "./comments";
 import { TargetId } from "./target";
 import { isWellFormed } from "./text";
 
@@ -17,12 +17,7 @@ export type HeldFor = z.infer<typeof HeldFor>;
 export const HeldComment = z.object({
   /** The held id: `POST .../comments/:id/approve|deny` take it. Not the id it is published under (except `reports`). */
   id: CommentId,
-  target: TargetId,
-  author: CommentAuthor,
-  text: z.string(),
-  mentions: z.array(z.string()),
-  replyTo: CommentId.nullable(),
-  createdAt: z.string(),
+  ...Comment.pick({ target: true, author: true, text: true, mentions: true, replyTo: true, createdAt: true }).shape,
   held: z.literal(true),
   heldFor: HeldFor,
   /** A held edit: the published comment it would change (viewers keep its current text meanwhile). */
