@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { CommentId } from "./comment";
+import { Comment, CommentId, HeldComment } from "./comment";
 
 /**
  * The REST answers <engage-moderation> reads beyond the comment section's (comments.ts), in
@@ -15,3 +15,7 @@ export const MembersResponse = z.object({ members: z.array(UserId) });
 export type Report = z.infer<typeof Report>;
 export const ModeratorsResponse = z.object({ moderators: z.array(UserId) });
 export const MemberChangeResponse = z.object({ userId: UserId, member: z.boolean(), changed: z.boolean() });
+
+/** protocol/held.ts: the review queue's page (oldest first) and the answer of approve and deny. */
+export const HeldPageResponse = z.object({ items: z.array(HeldComment), nextCursor: z.nullable(z.string()) });
+export const HeldResolution = z.object({ heldId: CommentId, outcome: z.enum(["approved", "denied"]), comment: z.nullable(Comment) });

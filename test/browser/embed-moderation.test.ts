@@ -146,12 +146,14 @@ describe("<engage-moderation> with a moderator and a viewer", () => {
     const { target, owner } = await room(uniqueName("cy"));
     const mod = await openAsModerator(target, owner);
     // Tab from the top of the page until focus reaches the view's selected tab.
-    for (let i = 0; i < 40 && (await focused(mod)) !== "reports"; i++) await mod.keyboard.press("Tab");
-    expect(await focused(mod)).toBe("reports");
+    for (let i = 0; i < 40 && (await focused(mod)) !== "held"; i++) await mod.keyboard.press("Tab");
+    expect(await focused(mod)).toBe("held");
     const selected = () => text(mod, "engage-moderation [role=tab][aria-selected=true]");
     // The ban list's answers arrive only once focus is in the ban form: its redraw must leave it there.
     const bansRead = await holdAnswers(mod, /\/bans$/);
 
+    await mod.keyboard.press("ArrowRight");
+    expect(await focused(mod)).toBe("reports");
     await mod.keyboard.press("ArrowRight");
     expect(await focused(mod)).toBe("bans");
     expect(await selected()).toBe("Bans");
@@ -160,10 +162,12 @@ describe("<engage-moderation> with a moderator and a viewer", () => {
     await mod.keyboard.press("End");
     expect(await focused(mod)).toBe("people");
     await mod.keyboard.press("ArrowRight");
-    expect(await focused(mod)).toBe("reports");
+    expect(await focused(mod)).toBe("held");
     await mod.keyboard.press("ArrowLeft");
     expect(await selected()).toBe("People");
     await mod.keyboard.press("Home");
+    expect(await selected()).toBe("Held");
+    await mod.keyboard.press("ArrowRight");
     await mod.keyboard.press("ArrowRight");
     expect(await selected()).toBe("Bans");
     // Only the selected tab is in the Tab order: Tab goes on into its panel.
@@ -227,6 +231,72 @@ describe("<engage-moderation> with a moderator and a viewer", () => {
   });
 });
 
+describe("<engage-moderation>'s held queue with the author's <engage-comments>", () => {
+  it("holds comments under pre-moderation: pending for their author alone, live in Held, approved by keyboard or denied with a reason, published to a reader only when approved", async () => {
+    const author = uniqueName("au");
+    const { target, owner } = await room(uniqueName("vi"));
+    const path = `/v1/targets/${encodeURIComponent(target)}`;
+    const mod = await openAsModerator(target, owner);
+
+    // The settings tab holds every comment and hides one after 3 reports.
+    await mod.locator("engage-moderation [data-tab=settings]").click();
+    await mod.locator("engage-moderation [data-control=premoderation]").check();
+    await until(mod, notice, "Settings saved");
+    await mod.locator("engage-moderation [data-control=hide-after-reports]").fill("3");
+    await mod.locator("engage-moderation [data-control=hide-after-reports]").press("Tab");
+    await eventually(async () => z.object({ settings: z.object({ premoderation: z.boolean(), hideAfterReports: z.number() }) }).parse(await ok(call(owner, "GET", path))).settings.hideAfterReports === 3, 10_000, "the settings saved");
+    expect(z.object({ settings: z.object({ premoderation: z.boolean() }) }).parse(await ok(call(owner, "GET", path))).settings.premoderation).toBe(true);
+
+    await mod.locator("engage-moderation [data-tab=held]").click();
+    await until(mod, "engage-moderation #panel-held li", "Nothing is waiting");
+    // From here the queue is never read again: what shows in it came by the live `held` event.
+    const heldReads = await holdAnswers(mod, /\/held\?/);
+    const writer = await open(target, "&comments=1");
+    await signIn(writer, author);
+    const reader = await open(target, "&comments=1");
+    await writer.locator("engage-comments textarea[part~=main]").waitFor();
+    const published = (page: Page, words: string) => page.locator("engage-comments li:not([data-held]) > article[part~=comment]", { hasText: words }).count();
+
+    await writeComment(writer, "please let me in");
+    await until(writer, "engage-comments [part=notice]", "Your comment is waiting for a moderator to approve it");
+    await until(writer, "engage-comments li[data-held] [part=state]", "Waiting for approval");
+    expect(await text(writer, "engage-comments li[data-held] [part~=text]")).toBe("please let me in");
+    await until(mod, "engage-moderation #panel-held li[data-held] [part~=text]", "please let me in");
+    expect(await text(mod, "engage-moderation #panel-held li[data-held] [part=hint]")).toContain("pre-moderation");
+    expect(await reader.locator("engage-comments li[data-held]").count()).toBe(0);
+    expect(await published(reader, "please let me in")).toBe(0);
+
+    // Approve from the keyboard: Tab from the selected tab into the panel, then to Approve.
+    await mod.locator("engage-moderation [data-tab=held]").focus();
+    await mod.keyboard.press("Tab");
+    await mod.keyboard.press("Tab");
+    expect(await focused(mod)).toBe("approve");
+    await mod.keyboard.press("Enter");
+    await until(mod, notice, `${author}'s comment is published`);
+    await until(mod, "engage-moderation #panel-held li", "Nothing is waiting");
+    expect(await focused(mod)).toBe("held-title");
+    await until(writer, "engage-comments [part=notice]", "Your comment was approved");
+    await eventually(async () => (await published(writer, "please let me in")) === 1 && (await writer.locator("engage-comments li[data-held]").count()) === 0, 10_000, "the author's pending copy replaced by the comment");
+    await eventually(async () => (await published(reader, "please let me in")) === 1, 10_000, "the reader sees it once approved");
+
+    // Deny with a reason typed in the item: the author's copy goes with a notice, the reader never sees it.
+    await writeComment(writer, "buy my stuff");
+    await until(mod, "engage-moderation #panel-held li[data-held] [part~=text]", "buy my stuff");
+    await mod.locator("engage-moderation #panel-held li[data-held] input").fill("advertising");
+    await mod.locator("engage-moderation #panel-held li[data-held] input").press("Enter");
+    await until(mod, notice, `${author}'s comment is denied`);
+    expect(await focused(mod)).toBe("held-title");
+    await until(writer, "engage-comments [part=notice]", "A moderator did not approve your comment");
+    expect(await writer.locator("engage-comments li[data-held]").count()).toBe(0);
+    expect(await published(writer, "buy my stuff")).toBe(0);
+    expect(await published(reader, "buy my stuff")).toBe(0);
+    const Log = z.object({ entries: z.array(z.object({ action: z.string(), reason: z.string().nullable() })) });
+    expect(Log.parse(await ok(call(owner, "GET", `${path}/modlog`))).entries[0]).toMatchObject({ action: "deny", reason: "advertising" });
+    // The view's periodic re-read may have asked meanwhile: its answer goes now.
+    if (heldReads.served()) await heldReads.release();
+  });
+});
+
 const Violation = z.object({
   id: z.string(),
   impact: z.string().nullish(),
@@ -257,10 +327,14 @@ describe("<engage-moderation>'s accessibility", () => {
       await ok(call(viewer, "POST", `/v1/targets/${encodeURIComponent(target)}/comments/${commentId}/report`, { reason: "spam" }));
       await ok(call(owner, "POST", `/v1/targets/${encodeURIComponent(target)}/bans`, { userId: `site|${viewer}`, durationSeconds: 600, reason: "cool down" }));
       await ok(call(owner, "POST", `/v1/targets/${encodeURIComponent(target)}/members`, { userId: `site|${viewer}` }));
+      await ok(call(owner, "PATCH", `/v1/targets/${encodeURIComponent(target)}/settings`, { premoderation: true }));
+      await ok(call(uniqueName("cy"), "POST", `/v1/targets/${encodeURIComponent(target)}/comments`, { text: "held for review" }));
       const page = await openAsModerator(target, owner, `&theme=${theme}`, { colorScheme: theme, bypassCSP: true, width: 360 });
+      await page.locator("engage-moderation #panel-held li[data-held]").waitFor();
+      await page.locator("engage-moderation [data-tab=reports]").click();
       await until(page, `engage-moderation li[data-comment="${commentId}"] [part=count]`, "1 report");
       const found: string[] = [];
-      for (const tab of ["reports", "bans", "settings", "terms", "log", "people"]) {
+      for (const tab of ["held", "reports", "bans", "settings", "terms", "log", "people"]) {
         await page.locator(`engage-moderation [data-tab=${tab}]`).click();
         if (tab === "bans" || tab === "people") await page.locator(`engage-moderation #panel-${tab} li[data-user="site|${viewer}"]`).waitFor();
         await page.waitForLoadState("networkidle");
@@ -305,6 +379,7 @@ describe("<engage-moderation>'s terms, mod log and report triage", () => {
     const other = z.object({ id: z.string() }).parse(posted).id;
     for (const id of [commentId, other]) await ok(call(viewer, "POST", `/v1/targets/${encodeURIComponent(target)}/comments/${id}/report`, { reason: `about ${id}` }));
     const mod = await openAsModerator(target, owner);
+    await mod.locator("engage-moderation [data-tab=reports]").click();
     await until(mod, `engage-moderation li[data-comment="${other}"] [part=count]`, "1 report");
     await mod.locator(`engage-moderation li[data-comment="${other}"] [data-action=dismiss]`).click();
     await until(mod, notice, "Reports dismissed");

@@ -14,6 +14,7 @@ import { Ban, BansResponse, LiftBanResponse, MemberChangeResponse, MembersRespon
 import { z } from "zod";
 import * as miniRest from "../../protocol/mini/rest";
 import * as miniModeration from "../../protocol/mini/moderation";
+import { HeldPageResponse, HeldResolution } from "../../protocol/held";
 import { CountResponse, LikeResult, StatsResponse, UserLikesResponse } from "../../protocol/likes";
 
 // The embed (client/embed) parses with zod/mini mirrors of the server's classic schemas, so it
@@ -179,12 +180,15 @@ describe("the zod/mini mirrors of the server's schemas", () => {
 
   it("accept and refuse the same REST answers <engage-moderation> reads", () => {
     const report = { id: "0mf3k2x1a0123456789abcdef", commentId, reporter: "site|bo", reason: "spam", createdAt: "2026-12-06T10:00:00.000Z" };
+    const held = { id: commentId, target: "post:a", author: { id: "site|bo", name: "Bo" }, text: "see my link", mentions: [], replyTo: null, createdAt: "2026-12-06T10:00:00.000Z", held: true, heldFor: "premoderation" };
     const cases: Array<[ZodType, ZodMiniType, unknown[]]> = [
       [Report, miniModeration.Report, [report]],
       [ReportsResponse, miniModeration.ReportsResponse, [{ reports: [report, { ...report, reason: "rude" }], nextCursor: "eyJiIjoiMSJ9" }, { reports: [], nextCursor: null }]],
       [MembersResponse, miniModeration.MembersResponse, [{ members: ["site|ana", "site|bo"] }, { members: [] }]],
       [ModeratorsResponse, miniModeration.ModeratorsResponse, [{ moderators: ["site|ana"] }, { moderators: [] }]],
       [MemberChangeResponse, miniModeration.MemberChangeResponse, [{ userId: "site|bo", member: true, changed: false }]],
+      [HeldPageResponse, miniModeration.HeldPageResponse, [{ items: [held, { ...held, heldFor: "suspect_term", replyTo: commentId, editOf: commentId }], nextCursor: "eyJoIjoxfQ" }, { items: [], nextCursor: null }]],
+      [HeldResolution, miniModeration.HeldResolution, [{ heldId: commentId, outcome: "approved", comment }, { heldId: commentId, outcome: "denied", comment: null }]],
     ];
     for (const [classic, mirror, fixtures] of cases) {
       const { differ, accepted, refused } = verdicts(classic, mirror, [...fixtures, ...fixtures.flatMap(mutations)]);

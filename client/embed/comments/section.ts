@@ -1,5 +1,7 @@
+import type * as z from "zod/mini";
 import type { Hub } from "../hub";
 import { readEvent, SectionHello } from "../../../protocol/mini/events";
+import { HeldComment } from "../../../protocol/mini/comment";
 import type { ShellFrame } from "../../../protocol/mini/shell-frame";
 import { Comment as CommentSchema, CommentsPage, DeletedComment, TargetInfo, type Comment, type RoomSettings } from "../../../protocol/mini/comments";
 import { Api, type TokenProvider } from "./api";
@@ -61,6 +63,8 @@ class CommentSection implements Section {
   private readonly model = new CommentModel();
   private readonly items = new Map<string, CommentItem>();
   private readonly pending = new Map<string, Pending>();
+  /** Our comments held for review (docs/moderation.md), by held id: shown to us alone until decided. */
+  private readonly held = new Map<string, HTMLLIElement>();
   private readonly mine = new Set<string>();
   private readonly heading = el("h2", { part: "heading", id: "engage-comments-heading", tabindex: "-1" });
   private readonly notice = el("p", { part: "notice", role: "status", dir: "auto" });
@@ -259,6 +263,26 @@ class CommentSection implements Section {
         case "settings":
           this.applySettings(event.settings);
           break;
+        // Both come to the author (and moderators): a moderator's own section shows only their own.
+        case "held":
+          if (event.comment.author.id === this.hub.state.user) this.showHeld(event.comment);
+          break;
+        case "held_resolved": {
+          const element = this.held.get(event.heldId);
+          if (element === undefined) break;
+          const focused = element.contains(this.root.activeElement);
+          this.held.delete(event.heldId);
+          element.remove();
+          const published = event.comment;
+          if (published !== null) {
+            if (moveCount && this.model.get(published.id) === undefined) this.visibleCount = shown + 1;
+            this.model.upsert(published);
+            this.sync();
+          }
+          this.say(published === null ? this.t.heldDenied : this.t.heldApproved);
+          if (focused) ((published === null ? undefined : this.items.get(published.id)?.article) ?? this.heading).focus();
+          break;
+        }
         case "reaction":
           if (event.commentId !== null) {
             this.model.update(event.commentId, (c) => ({ ...c, reactions: { ...c.reactions, [event.emoji]: event.count } }));
@@ -373,6 +397,8 @@ class CommentSection implements Section {
       this.sync();
       this.renderHeading();
       // Held for review (docs/moderation.md): the ack carries `held` instead of the comment.
+      const held = HeldComment.safeParse(ack.held);
+      if (held.success) this.showHeld(held.data);
       this.say(stored.success || ack.held === undefined ? this.t.posted : this.t.heldForReview);
     } catch (error) {
       const code = codeOf(error);
@@ -390,6 +416,7 @@ class CommentSection implements Section {
   }
 
   private renderPending(): void {
+    for (const element of this.held.values()) element.querySelector("[part=state]")?.replaceChildren(this.t.heldPending);
     const offline = this.hub.state.status !== "open";
     for (const pending of this.pending.values()) {
       const state = pending.failed ? this.t.notSent : offline ? this.t.queued : this.t.sending;
@@ -404,6 +431,18 @@ class CommentSection implements Section {
       const list = pending.replyTo === null ? this.list : this.items.get(pending.replyTo)?.repliesList;
       if (list !== undefined && pending.element.parentNode !== list) list.prepend(pending.element);
     }
+  }
+
+  /** The ack and the `held` event (in any order, in each of the author's tabs) show it once. */
+  private showHeld(held: z.infer<typeof HeldComment>): void {
+    if (this.held.has(held.id)) return;
+    const element = el(
+      "li",
+      { part: "item pending held", "data-held": held.id },
+      el("article", { part: "comment", tabindex: "-1" }, el("p", { part: "text", dir: "auto" }, held.text), el("div", { part: "row" }, el("span", { part: "state", dir: "auto" }, this.t.heldPending))),
+    );
+    this.held.set(held.id, element);
+    (held.replyTo === null ? this.list : (this.items.get(held.replyTo)?.repliesList ?? this.list)).prepend(element);
   }
 
   private async react(comment: Comment, emoji: string): Promise<void> {

@@ -15,7 +15,7 @@ export interface PanelContext {
 }
 
 export interface Panel {
-  readonly key: "reports" | "bans" | "settings" | "terms" | "log" | "people";
+  readonly key: "held" | "reports" | "bans" | "settings" | "terms" | "log" | "people";
   readonly element: HTMLElement;
   tabLabel(): string;
   /** Reads the panel's list again; the focused control, if redrawn, keeps focus. */
@@ -78,3 +78,24 @@ export function confirmIn(slot: HTMLElement, origin: HTMLElement, t: ModerationM
 
 /** A panel's heading, focusable so focus has somewhere to go when its list empties. */
 export const heading = (id: string) => el("h3", { id, tabindex: "-1" });
+
+/**
+ * A tab whose code is its own chunk: the view's first load carries only the tabs a moderator
+ * opens most (held, reports, settings) and stays within its budget (scripts/embed-size.mjs).
+ * The view fetches the chunks (`ready`) once it shows its tabs, so a tab opened later is there.
+ */
+export function lazyPanel(key: Panel["key"], label: () => string, make: () => Promise<Panel>): Panel & { ready(): Promise<Panel> } {
+  let panel: Promise<Panel> | undefined;
+  let made: Panel | undefined;
+  const element = el("div", {});
+  const ready = () => (panel ??= make().then((p) => ((made = p), element.replaceChildren(p.element), p)));
+  return {
+    key,
+    element,
+    ready,
+    tabLabel: label,
+    busy: () => made?.busy() ?? false,
+    relabel: () => made?.relabel(),
+    load: async () => (await ready()).load(),
+  };
+}

@@ -27,6 +27,9 @@ export class SettingsPanel implements Panel {
   private readonly uniqueChat = el("input", { type: "checkbox", "data-control": "unique-chat" });
   private readonly newcomerWait = el("input", { type: "number", min: "0", max: String(7 * 24 * 60), inputmode: "numeric", "data-control": "newcomer-wait" });
   private readonly editWindow = el("input", { type: "number", min: "0", max: "60", inputmode: "numeric", "data-control": "edit-window" });
+  private readonly premoderation = el("input", { type: "checkbox", "data-control": "premoderation" });
+  private readonly newcomerLink = el("input", { type: "number", min: "0", max: String(7 * 24 * 60), inputmode: "numeric", "data-control": "newcomer-link" });
+  private readonly hideAfter = el("input", { type: "number", min: "0", max: "100", inputmode: "numeric", "data-control": "hide-after-reports" });
   private readonly labels = {
     comments: el("span", {}),
     members: el("span", {}),
@@ -38,6 +41,9 @@ export class SettingsPanel implements Panel {
     unique: el("span", {}),
     newcomer: el("span", {}),
     edit: el("span", {}),
+    premoderation: el("span", {}),
+    newcomerLink: el("span", {}),
+    hideAfter: el("span", {}),
   };
   private readonly saveReactions: HTMLButtonElement;
   private settings: Settings | null = null;
@@ -58,10 +64,14 @@ export class SettingsPanel implements Panel {
       el("label", {}, this.uniqueChat, l.unique),
       el("label", {}, l.newcomer, this.newcomerWait),
       el("label", {}, l.edit, this.editWindow),
+      el("label", {}, this.premoderation, l.premoderation),
+      el("label", {}, l.newcomerLink, this.newcomerLink),
+      el("label", {}, l.hideAfter, this.hideAfter),
     );
+    this.premoderation.addEventListener("change", () => void this.patch({ premoderation: this.premoderation.checked }));
     this.emoteOnly.addEventListener("change", () => void this.patch({ emoteOnly: this.emoteOnly.checked }));
     this.uniqueChat.addEventListener("change", () => void this.patch({ uniqueChat: this.uniqueChat.checked }));
-    for (const [input, key] of [[this.newcomerWait, "newcomerWaitMinutes"], [this.editWindow, "editWindowMinutes"]] as const) {
+    for (const [input, key] of [[this.newcomerWait, "newcomerWaitMinutes"], [this.editWindow, "editWindowMinutes"], [this.newcomerLink, "newcomerLinkMinutes"], [this.hideAfter, "hideAfterReports"]] as const) {
       input.addEventListener("change", () => {
         if (input.checkValidity() && input.value !== "") void this.patch({ [key]: Number(input.value) });
         else this.ctx.say(this.ctx.t().invalid_request);
@@ -115,6 +125,9 @@ export class SettingsPanel implements Panel {
     l.unique.textContent = t.uniqueChat;
     l.newcomer.textContent = t.newcomerWait;
     l.edit.textContent = t.editWindow;
+    l.premoderation.textContent = t.premoderation;
+    l.newcomerLink.textContent = t.newcomerLink;
+    l.hideAfter.textContent = t.hideAfterReports;
     this.saveReactions.textContent = t.save;
     this.filter.replaceChildren(...FILTERS.map((f) => el("option", { value: f }, f === "mask" ? t.filterMask : f === "reject" ? t.filterReject : t.filterOff)));
     if (this.settings !== null) this.show(this.settings);
@@ -138,6 +151,9 @@ export class SettingsPanel implements Panel {
     if (editing !== this.reactions) this.reactions.value = next.reactions.join(" ");
     if (editing !== this.newcomerWait) this.newcomerWait.value = String(next.newcomerWaitMinutes);
     if (editing !== this.editWindow) this.editWindow.value = String(next.editWindowMinutes);
+    this.premoderation.checked = next.premoderation;
+    if (editing !== this.newcomerLink) this.newcomerLink.value = String(next.newcomerLinkMinutes);
+    if (editing !== this.hideAfter) this.hideAfter.value = String(next.hideAfterReports);
   }
 
   private async patch(change: Partial<Settings>): Promise<void> {

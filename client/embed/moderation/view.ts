@@ -5,15 +5,12 @@ import type { Chunk, Shown } from "../chunk-element";
 import type { Hub } from "../hub";
 import { Api } from "../comments/api";
 import { button, el } from "../comments/dom";
-import { BansPanel } from "./bans-panel";
-import { codeOf, type Panel, type PanelContext } from "./kit";
-import { LogPanel } from "./log-panel";
-import { PeoplePanel } from "./people-panel";
+import { HeldPanel } from "./held-panel";
+import { codeOf, lazyPanel, type Panel, type PanelContext } from "./kit";
 import { en, loadMessages, type ModerationMessages } from "./messages";
 import { ReportsPanel } from "./reports-panel";
 import { SettingsPanel } from "./settings-panel";
 import { MODERATION_CSS } from "./styles";
-import { TermsPanel } from "./terms-panel";
 
 /**
  * How often the open tab's list is read again while the page is visible. The room sends no
@@ -28,7 +25,7 @@ const SETTLE_MS = 300;
 export const mount: Chunk["mount"] = (root, hub, token) => new ModerationView(root, hub, token);
 
 /**
- * `<engage-moderation target="...">`: the room's moderation in tabs (reports, bans and
+ * `<engage-moderation target="...">`: the room's moderation in tabs (the held queue, reports, bans and
  * timeouts, settings, terms, the mod log, its people), for its owner and moderators. Anyone else sees a
  * short note; the server refuses them anyway. Follows the room over the page's one socket for
  * the target: settings as announced, comment changes re-read the open list, every hello (a
@@ -45,7 +42,9 @@ class ModerationView implements Shown {
   private readonly body = el("div", { part: "body", hidden: "" });
   private readonly settings: SettingsPanel;
   private readonly reports: ReportsPanel;
+  private readonly held: HeldPanel;
   private readonly panels: Panel[];
+  private readonly lazy: ReturnType<typeof lazyPanel>[];
   private readonly tabs = new Map<Panel, HTMLButtonElement>();
   private readonly sheets = new Map<Panel, HTMLElement>();
   private selected: Panel;
@@ -73,7 +72,14 @@ class ModerationView implements Shown {
     };
     this.settings = new SettingsPanel(ctx);
     this.reports = new ReportsPanel(ctx);
-    this.panels = [this.reports, new BansPanel(ctx), this.settings, new TermsPanel(ctx), new LogPanel(ctx), new PeoplePanel(ctx)];
+    this.held = new HeldPanel(ctx);
+    const t = () => this.t;
+    const bans = lazyPanel("bans", () => t().bansTab, () => import("./bans-panel").then((m) => new m.BansPanel(ctx)));
+    const terms = lazyPanel("terms", () => t().termsTab, () => import("./terms-panel").then((m) => new m.TermsPanel(ctx)));
+    const log = lazyPanel("log", () => t().logTab, () => import("./log-panel").then((m) => new m.LogPanel(ctx)));
+    const people = lazyPanel("people", () => t().peopleTab, () => import("./people-panel").then((m) => new m.PeoplePanel(ctx)));
+    this.lazy = [bans, terms, log, people];
+    this.panels = [this.held, this.reports, bans, this.settings, terms, log, people];
     this.selected = this.panels[0]!;
     for (const panel of this.panels) {
       const tab = button("", { role: "tab", id: `tab-${panel.key}`, "aria-controls": `panel-${panel.key}`, "data-tab": panel.key }, () => this.select(panel));
@@ -159,7 +165,10 @@ class ModerationView implements Shown {
     this.body.hidden = !moderating;
     this.note.hidden = moderating;
     this.note.textContent = !this.infoKnown ? this.t.loading : this.hub.state.user === null ? this.t.signInToModerate : this.t.moderatorsOnly;
-    if (moderating && wasHidden) void this.selected.load();
+    if (moderating && wasHidden) {
+      void this.selected.load();
+      for (const panel of this.lazy) void panel.ready();
+    }
   }
 
   /** The shell checked only what it reads (protocol/mini/shell-frame.ts); the rest is read here. */
@@ -188,6 +197,13 @@ class ModerationView implements Shown {
       // Sent to moderators only, one per new entry of the log.
       case "modlog":
         this.reread(["log"]);
+        break;
+      // Both sent to moderators only: the queue follows them without a re-read.
+      case "held":
+        this.held.add(event.comment);
+        break;
+      case "held_resolved":
+        this.held.drop(event.heldId);
         break;
       default:
         break;
