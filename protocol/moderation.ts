@@ -12,6 +12,12 @@ export const MAX_NEWCOMER_WAIT_MINUTES = 7 * 24 * 60;
 /** An hour: edits are for typos, not for rewriting a thread's history. */
 export const MAX_EDIT_WINDOW_MINUTES = 60;
 
+/**
+ * Two minutes: a delay is for catching a comment before viewers read it (Twitch's is at most
+ * six seconds); longer is pre-moderation without the queue's work.
+ */
+export const MAX_PUBLISH_DELAY_SECONDS = 120;
+
 /** More distinct reporters than this is a room that wants pre-moderation. */
 export const MAX_HIDE_AFTER_REPORTS = 100;
 
@@ -40,6 +46,8 @@ export const RoomSettings = z.object({
   newcomerLinkMinutes: z.number().int().min(0).max(MAX_NEWCOMER_WAIT_MINUTES),
   /** Reports from this many distinct users hide a comment until a moderator decides; 0 is off. */
   hideAfterReports: z.number().int().min(0).max(MAX_HIDE_AFTER_REPORTS),
+  /** A non-moderator's comment waits this many seconds (moderators see it and may deny it) before anyone else does; 0 is off. */
+  publishDelaySeconds: z.number().int().min(0).max(MAX_PUBLISH_DELAY_SECONDS),
 });
 export type RoomSettings = z.infer<typeof RoomSettings>;
 
@@ -57,6 +65,7 @@ export const DEFAULT_ROOM_SETTINGS: RoomSettings = {
   premoderation: false,
   newcomerLinkMinutes: 0,
   hideAfterReports: 0,
+  publishDelaySeconds: 0,
 };
 
 export const SettingsPatch = z

@@ -30,6 +30,8 @@ export interface HeldDeps {
   /** The newest id the R2 archive holds (comment-archive.ts): the window never takes an id at or below it. */
   archivedThrough(): string | null;
   applyEdit(log: ChangeLog, target: string, commentId: string, text: string, mentions: string, now: number, retain: number): RoomResult<Comment>;
+  /** The room's publish delay now (settings `publishDelaySeconds`), in ms. */
+  publishDelayMs(): number;
 }
 
 /** A new comment's content, as create checked and stored it. */
@@ -48,6 +50,9 @@ export interface HeldDraft {
  * held by pre-moderation must not bury everyone else's comments under their own.
  */
 export const MAX_HELD_PER_AUTHOR = 20;
+
+/** Delayed comments one alarm run publishes; more due ones run again at once (alarm-jobs.ts). */
+const RELEASE_BATCH = 100;
 
 const NOT_A_MODERATOR = refuse(403, "forbidden", "only the room's owner, its moderators and admins may do this");
 const notHeld = (id: string) => refuse(404, "held_not_found", `no held comment ${id} in this room`);
@@ -87,9 +92,12 @@ export class HeldComments {
       edit_of: draft.editOf ?? null,
     };
     this.store.insert(row);
+    // The delay in force when it was posted: a later settings change does not move it.
+    const releaseAt = heldFor === "delay" ? now + this.deps.publishDelayMs() : null;
+    if (releaseAt !== null) this.store.delayUntil(row.id, releaseAt);
     // Nothing public names the author here yet: their deletion must still find this room.
     noteUserRef(this.deps.sql, draft.authorId);
-    const held = toHeldComment(target, row);
+    const held = toHeldComment(target, row, releaseAt);
     log.emit(seq, now, { kind: "held", comment: held }, { user: draft.authorId });
     return { ok: true, value: held };
   }
@@ -103,13 +111,38 @@ export class HeldComments {
     if (!this.deps.isModerator(actor)) return NOT_A_MODERATOR;
     const row = this.store.find(heldId);
     if (row === null) return notHeld(heldId);
+    const published = this.release(log, target, row, now, retain);
+    if (!published.ok) return published;
+    const resolution = published.value;
+    const comment = resolution.comment;
+    if (comment === null) throw new Error(`approved ${heldId} without a comment`);
+    this.deps.logModeration(log, { moderatorId: actor.userId, action: "approve", at: now, userId: row.author_id, commentId: comment.id, reason: reason || null, detail: whatHeld(row) });
+    return { ok: true, value: resolution };
+  }
+
+  /**
+   * The publish delay's alarm job (room/comment-rpc.ts): every delayed comment whose time has
+   * come is published as an approval would publish it, by no one. One that can no longer be
+   * (its parent or edited comment is gone) is dropped, its author told as for a denial.
+   * Answers the comments it published.
+   */
+  releaseDue(log: ChangeLog, target: string, now: number, retain: number): Comment[] {
+    const published: Comment[] = [];
+    for (const row of this.store.due(now, RELEASE_BATCH)) {
+      const released = this.release(log, target, row, now, retain);
+      if (released.ok && released.value.comment !== null) published.push(released.value.comment);
+      else if (!released.ok) this.drop(log, target, row, now, "moderator", null);
+    }
+    return published;
+  }
+
+  /** Publishes a held comment (or applies a held edit), takes it off the queue and tells its author. */
+  private release(log: ChangeLog, target: string, row: HeldRow, now: number, retain: number): RoomResult<HeldResolution> {
     const published = row.edit_of !== null ? this.deps.applyEdit(log, target, row.edit_of, row.text, row.mentions, now, retain) : this.publish(log, target, row, now);
     if (!published.ok) return published;
-    this.store.remove(heldId);
-    const comment = published.value;
-    const resolution: HeldResolution = { heldId, outcome: "approved", comment };
+    this.store.remove(row.id);
+    const resolution: HeldResolution = { heldId: row.id, outcome: "approved", comment: published.value };
     log.emit(this.deps.seq.next(), now, { kind: "held_resolved", ...resolution }, { user: row.author_id });
-    this.deps.logModeration(log, { moderatorId: actor.userId, action: "approve", at: now, userId: row.author_id, commentId: comment.id, reason: reason || null, detail: whatHeld(row) });
     return { ok: true, value: resolution };
   }
 

@@ -38,6 +38,8 @@ export interface CommentGate {
   logModeration(log: ChangeLog, entry: ModLogRecord): void;
   /** Why a new comment waits for review (moderation/hold-rules.ts), or null to publish it. */
   holdFor(actor: Actor, text: string, now: number): HeldFor | null;
+  /** The room's publish delay (settings `publishDelaySeconds`), in ms. */
+  publishDelayMs(): number;
   /** Whether this user moderates the room (by id: a reported comment's author is no actor here). */
   isModeratorId(userId: string): boolean;
 }
@@ -81,6 +83,7 @@ export class RoomComments {
       logModeration: (log, entry) => gate.logModeration(log, entry),
       archivedThrough: () => archive.archivedThrough(),
       applyEdit: (log, target, commentId, text, mentions, now, retain) => this.applyHeldEdit(log, target, commentId, text, mentions, now, retain),
+      publishDelayMs: () => gate.publishDelayMs(),
     });
   }
 
