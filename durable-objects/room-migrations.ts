@@ -13,6 +13,7 @@ import { COMMENT_EDITS_MIGRATION } from "./comments/comment-edits";
 import { ROOM_TERMS_TABLE } from "./moderation/terms-store";
 import { MOD_LOG_TABLE } from "./moderation/mod-log";
 import { DELAYED_COMMENTS_TABLE, HELD_COMMENTS_TABLE } from "./comments/held-store";
+import { RESTRICTIONS_TABLE } from "./moderation/restrictions";
 
 /**
  * Part of the one-row-per-commit step (issue 7): like changes for the D1 checkpoint appended
@@ -125,6 +126,7 @@ export const ROOM_MIGRATIONS: readonly string[] = [
   // Issue 21: the review queue, comments held apart from `comments` (comments/held-store.ts).
   HELD_COMMENTS_TABLE,
   DELAYED_COMMENTS_TABLE,
+  RESTRICTIONS_TABLE,
 ];
 
 /**
@@ -190,7 +192,8 @@ ${COMMENT_EDITS_MIGRATION}
 ${ROOM_TERMS_TABLE}
 ${MOD_LOG_TABLE}
 ${HELD_COMMENTS_TABLE}
-${DELAYED_COMMENTS_TABLE}`;
+${DELAYED_COMMENTS_TABLE}
+${RESTRICTIONS_TABLE}`;
 
 export function migrateRoomSchema(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");

@@ -12,9 +12,10 @@ import { isWellFormed } from "./text";
 
 /**
  * What held it: a suspect term, pre-moderation, a newcomer's link, K reports (it was public), or
- * the room's publish delay (published by the room itself at `releaseAt` unless a moderator denies it first).
+ * the room's publish delay (published by the room itself at `releaseAt` unless a moderator denies it first),
+ * or its author is restricted (never published unless a moderator approves it; see docs/moderation.md "Restrictions").
  */
-export const HeldFor = z.enum(["suspect_term", "premoderation", "newcomer_link", "reports", "delay"]);
+export const HeldFor = z.enum(["suspect_term", "premoderation", "newcomer_link", "reports", "delay", "restricted"]);
 export type HeldFor = z.infer<typeof HeldFor>;
 
 export const HeldComment = z.object({

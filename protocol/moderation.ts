@@ -220,6 +220,8 @@ export const ModLogAction = z.enum([
   "report_remove",
   "approve",
   "deny",
+  "restrict",
+  "unrestrict",
 ]);
 export type ModLogAction = z.infer<typeof ModLogAction>;
 
@@ -244,6 +246,21 @@ export const BansQuery = z.strictObject({
   cursor: z.string().max(400).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(100),
 });
+/**
+ * Restrict a user (shadow-hide, docs/moderation.md "Restrictions"): their new comments reach
+ * only themselves and the moderators. `reason` is kept in the mod log and the list.
+ */
+export const RestrictBody = z.strictObject({ userId: UserId, reason: StoredText(1, 300).optional() });
+export type RestrictBody = z.infer<typeof RestrictBody>;
+export const Restriction = z.object({ userId: UserId, reason: z.string().nullable(), by: UserId, createdAt: z.string() });
+export type Restriction = z.infer<typeof Restriction>;
+export const RestrictionsQuery = z.strictObject({
+  cursor: z.string().max(400).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(100),
+});
+export const RestrictionsResponse = z.object({ restrictions: z.array(Restriction), nextCursor: z.string().nullable() });
+export const LiftRestrictionResponse = z.object({ userId: UserId, lifted: z.boolean() });
+
 export const ModLogQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),

@@ -72,6 +72,39 @@ export class HeldComments {
     this.store = new HeldStore(deps.sql);
   }
 
+  /**
+   * A restricted author's new comment (docs/moderation.md "Restrictions"): kept like a held
+   * comment, so no page, count, reply count or top list of the room has it, but answered and
+   * sent (to its author and the moderators only) as an ordinary published comment, so the
+   * author cannot tell. Never refused for the queue's size: the oldest beyond
+   * MAX_HELD_PER_AUTHOR is dropped quietly instead (a 429 would tell).
+   */
+  shadow(log: ChangeLog, target: string, draft: HeldDraft, now: number): Comment {
+    const seq = this.deps.seq.next();
+    const row: HeldRow = {
+      id: newCommentId(now, seq),
+      author_id: draft.authorId,
+      author_name: draft.authorName,
+      text: draft.text,
+      mentions: draft.mentions,
+      reply_to: draft.replyTo,
+      created_at: now,
+      held_at: now,
+      held_for: "restricted",
+      published: null,
+      edit_of: null,
+    };
+    for (const old of this.store.oldestShadowed(draft.authorId, MAX_HELD_PER_AUTHOR - 1)) {
+      this.store.remove(old.id);
+      redactRing(this.deps.sql, { commentIds: [old.id], authorId: null }, 0);
+    }
+    this.store.insert(row);
+    noteUserRef(this.deps.sql, draft.authorId);
+    const comment = shadowView(target, row, seq);
+    log.emit(seq, now, { kind: "comment", comment }, { user: draft.authorId });
+    return comment;
+  }
+
   /** Refuses (429 `too_many_held`) an author who already has MAX_HELD_PER_AUTHOR comments waiting. */
   hold(log: ChangeLog, target: string, draft: HeldDraft, heldFor: HeldFor, now: number): RoomResult<HeldComment> {
     if (this.store.countByAuthor(draft.authorId) >= MAX_HELD_PER_AUTHOR) {
@@ -280,7 +313,9 @@ export class HeldComments {
       this.deps.sql.exec("DELETE FROM comment_edits WHERE comment_id = ?", row.id);
       enqueueEvent(this.deps.sql, { eventId: crypto.randomUUID(), type: "comment_delete", target, userId: actorId, at: now, seq, commentId: row.id, by });
     }
-    log.emit(seq, now, { kind: "held_resolved", heldId: row.id, outcome: "denied", comment: null }, { user: row.author_id });
+    // A restricted author was shown it as published: its removal reads as a deletion.
+    if (row.held_for === "restricted") log.emit(seq, now, { kind: "comment_deleted", id: row.id, replyTo: row.reply_to }, { user: row.author_id });
+    else log.emit(seq, now, { kind: "held_resolved", heldId: row.id, outcome: "denied", comment: null }, { user: row.author_id });
     redactRing(this.deps.sql, { commentIds: [row.id], authorId: null }, 0);
   }
 
@@ -289,6 +324,12 @@ export class HeldComments {
     if (row === null) throw new Error(`comment ${id} was just published and is not there`);
     return toComment(target, row, this.deps.comments.reactionsOf([id]).get(id) ?? {});
   }
+}
+
+/** What a restricted author (and the moderators, live) see of a shadowed comment: an ordinary comment. */
+function shadowView(target: string, row: HeldRow, seq: number): Comment {
+  const { held: _held, heldFor: _heldFor, ...rest } = toHeldComment(target, row);
+  return { ...rest, seq, reactions: {}, replies: 0, highlighted: false, deleted: false };
 }
 
 /** The mod log's `detail` of a decision: what held it, and whether it was an edit. */

@@ -109,8 +109,15 @@ export class HeldStore {
     return { items: rows.slice(0, limit).map((row) => toHeldComment(target, row, this.releaseAt(row.id))), next: last === undefined ? null : { heldAt: last.held_at, id: last.id } };
   }
 
+  /** A restricted author's shadowed comments beyond the newest `keep`, oldest first. */
+  oldestShadowed(userId: string, keep: number): HeldRow[] {
+    return this.sql
+      .exec<HeldRow>("SELECT * FROM held_comments WHERE author_id = ? AND held_for = 'restricted' ORDER BY held_at DESC, id DESC LIMIT -1 OFFSET ?", userId, keep)
+      .toArray();
+  }
+
   countByAuthor(userId: string): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM held_comments WHERE author_id = ?", userId).one().n;
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM held_comments WHERE author_id = ? AND held_for <> 'restricted'", userId).one().n;
   }
 
   byAuthor(userId: string): HeldRow[] {

@@ -58,7 +58,7 @@ export const HeldComment = z.object({
   replyTo: z.nullable(CommentId),
   createdAt: z.string(),
   held: z.literal(true),
-  heldFor: z.enum(["suspect_term", "premoderation", "newcomer_link", "reports", "delay"]),
+  heldFor: z.enum(["suspect_term", "premoderation", "newcomer_link", "reports", "delay", "restricted"]),
   editOf: z.optional(CommentId),
   releaseAt: z.optional(z.string()),
 });
