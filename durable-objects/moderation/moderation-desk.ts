@@ -209,14 +209,21 @@ export class ModerationDesk {
     });
   }
 
-  unrestrict({ actor, userId }: UserOnTargetInput): Promise<RoomResult<{ userId: string; lifted: boolean }>> {
+  async unrestrict({ actor, userId }: UserOnTargetInput): Promise<RoomResult<{ userId: string; lifted: boolean }>> {
+    const erasedKey = await this.erasedBans.keyOf(userId);
     return this.deps.commit((log) => {
       if (!this.roles.isModerator(actor)) return NOT_A_MODERATOR;
       const at = this.now();
-      const lifted = this.restrictions.remove(userId);
+      // Both: a user restricted again after an erasure has a restriction under each key.
+      const lifted = [this.restrictions.remove(userId), this.restrictions.removeErased(erasedKey)].includes(true);
       if (lifted) this.modLog.record(log, { moderatorId: actor.userId, action: "unrestrict", at, userId });
       return ok({ userId, lifted });
     });
+  }
+
+  /** Before a comment's transaction (restrictions.ts prepare). */
+  prepareRestriction(userId: string): Promise<void> {
+    return this.restrictions.prepare(userId, (id) => this.erasedBans.keyOf(id));
   }
 
   listRestrictions({ actor, before, limit }: ListRestrictionsInput): RoomResult<RestrictionsPage> {

@@ -54,6 +54,7 @@ export class CommentRpc {
     const refusal = (await core.admitWriter(input.actor.userId, replay)) ?? (replay ? null : await core.erasedBan(input.actor.userId));
     if (refusal !== null) return { ok: false, error: refusal };
     const parts = core.parts();
+    await parts.moderation.prepareRestriction(input.actor.userId);
     const result = await parts.writes.commit((log) => parts.comments.create(log, input, Date.now()), input.requestId);
     // The comment's own room (comment:<id>) learns where its reactions live before the
     // author hears back, so a reaction right after the answer finds it; the alarm job retries

@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Comment } from "../../protocol/comments";
 import { HeldPageResponse } from "../../protocol/held";
@@ -137,5 +138,29 @@ describe("restrictions (shadow-hide)", () => {
     const restriction = await api("POST", targetPath(target, "/restrictions"), ownerToken, { userId: user });
     expect(Restriction.parse(restriction.body).reason).toBeNull();
     expect((await listComments(target)).items.map((item) => item.id)).toEqual([earlier.id]);
+  });
+
+  it("keeps a restriction through the user's erasure under a keyed hash; a moderator who knows the id lifts it", async () => {
+    const { target, ownerToken, restricted } = await restrictedRoom();
+    await roomStub(target).forgetUser({ target, userId: restricted });
+    const stored = await runInDurableObject(roomStub(target), (_room, state) => ({
+      plain: state.storage.sql.exec("SELECT * FROM restrictions").toArray(),
+      erased: state.storage.sql.exec("SELECT * FROM erased_restrictions").toArray(),
+    }));
+    expect(stored.plain).toEqual([]);
+    expect(stored.erased).toHaveLength(1);
+    expect(JSON.stringify(stored.erased)).not.toContain(restricted);
+    expect(JSON.stringify((await api("GET", targetPath(target, "/restrictions"), ownerToken)).body)).not.toContain(restricted);
+
+    const again = await post(target, restricted, "still shadowed");
+    expect(again.status).toBe(201);
+    expect((await listComments(target)).items).toEqual([]);
+    const other = await comment(target, uniqueUser("other"), "not caught");
+    expect((await listComments(target)).items.map((item) => item.id)).toEqual([other.id]);
+
+    const lifted = await api("DELETE", targetPath(target, `/restrictions/${encodeURIComponent(restricted)}`), ownerToken);
+    expect(lifted.body).toEqual({ userId: restricted, lifted: true });
+    const after = await post(target, restricted, "heard again");
+    expect((await listComments(target)).items.map((item) => item.id)).toContain(after.comment.id);
   });
 });
