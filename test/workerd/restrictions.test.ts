@@ -2,8 +2,9 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Comment } from "../../protocol/comments";
 import { HeldPageResponse } from "../../protocol/held";
+import { ReactionResult } from "../../protocol/reactions";
 import { ModLogResponse, Restriction, RestrictionsResponse } from "../../protocol/moderation";
-import { eventually, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { eventually, postJson, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { comment, listComments, postComment } from "./comment-helpers";
 import { LiveSocket } from "./live-socket";
 import { api, registerAs, targetPath } from "./moderation-helpers";
@@ -162,5 +163,17 @@ describe("restrictions (shadow-hide)", () => {
     expect(lifted.body).toEqual({ userId: restricted, lifted: true });
     const after = await post(target, restricted, "heard again");
     expect((await listComments(target)).items.map((item) => item.id)).toContain(after.comment.id);
+  });
+
+  it("drops a restricted user's reactions without telling them: answered as taken, counted for no one", async () => {
+    const { target, restricted } = await restrictedRoom();
+    const react = async (userId: string) => {
+      const res = await postJson("/v1/reactions", { target, emoji: "wow", action: "add" }, { token: await tokenFor(userId) });
+      expect(res.status).toBe(200);
+      return ReactionResult.parse(await res.json());
+    };
+    expect(await react(restricted)).toMatchObject({ reacted: true, count: 0 });
+    // The next reader's reaction is the first one counted.
+    expect(await react(uniqueUser("reader"))).toMatchObject({ reacted: true, count: 1 });
   });
 });
