@@ -1,10 +1,11 @@
-import { runInDurableObject } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Comment } from "../../protocol/comments";
 import { HeldPageResponse } from "../../protocol/held";
 import { ReactionResult } from "../../protocol/reactions";
+import { relayName } from "../../protocol/internal/relay-rpc";
 import { ModLogResponse, Restriction, RestrictionsResponse } from "../../protocol/moderation";
-import { eventually, postJson, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { call, eventually, postJson, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { comment, listComments, postComment } from "./comment-helpers";
 import { LiveSocket } from "./live-socket";
 import { api, registerAs, targetPath } from "./moderation-helpers";
@@ -175,5 +176,46 @@ describe("restrictions (shadow-hide)", () => {
     expect(await react(restricted)).toMatchObject({ reacted: true, count: 0 });
     // The next reader's reaction is the first one counted.
     expect(await react(uniqueUser("reader"))).toMatchObject({ reacted: true, count: 1 });
+  });
+
+  it("keeps the comment from relayed readers too: only the author's relayed socket gets it, live and on replay", async () => {
+    const { target, restricted } = await restrictedRoom();
+    const res = await call(`/v1/admin/targets/${encodeURIComponent(target)}/relays`, {
+      method: "PUT",
+      headers: { "content-type": "application/json", authorization: `Bearer ${await tokenFor(uniqueUser("admin"), { roles: ["admin"] })}` },
+      body: JSON.stringify({ threshold: 1, perRelay: 10 }),
+    });
+    expect(res.status).toBe(200);
+    const before = await comment(target, uniqueUser(), "before");
+    const first = await LiveSocket.open(target);
+    await first.next("hello");
+    const authorToken = await tokenFor(restricted);
+    const [mine, reader, anonymous] = [
+      await LiveSocket.open(target, { token: authorToken }),
+      await LiveSocket.open(target, { token: await tokenFor(uniqueUser("reader")) }),
+      await LiveSocket.open(target),
+    ];
+    for (const socket of [mine, reader, anonymous]) await socket.next("hello");
+    expect((await env.LIVE_RELAY.get(env.LIVE_RELAY.idFromName(relayName(target, 0))).stats()).sockets).toBe(3);
+
+    const secret = `relayed shadow ${crypto.randomUUID()}`;
+    await post(target, restricted, secret);
+    const marker = await comment(target, uniqueUser(), "public marker");
+    for (const socket of [mine, reader, anonymous]) await socket.next("event", (frame) => JSON.stringify(frame).includes(marker.id));
+    expect(JSON.stringify(mine.frames)).toContain(secret);
+    for (const socket of [reader, anonymous]) expect(JSON.stringify(socket.frames)).not.toContain(secret);
+
+    const replayedThroughRelay = async (token?: string) => {
+      const socket = await LiveSocket.open(target, { since: before.seq, ...(token === undefined ? {} : { token }) });
+      const hello = await socket.next("hello");
+      await eventually(async () => expect(socket.of("event").length).toBeGreaterThanOrEqual(hello.replay));
+      socket.close();
+      return JSON.stringify(socket.frames);
+    };
+    expect(await replayedThroughRelay(authorToken)).toContain(secret);
+    const anonymousReplay = await replayedThroughRelay();
+    expect(anonymousReplay).toContain(marker.id);
+    expect(anonymousReplay).not.toContain(secret);
+    for (const socket of [first, mine, reader, anonymous]) socket.close();
   });
 });
