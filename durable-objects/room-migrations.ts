@@ -12,7 +12,8 @@ import { ERASED_BANS_TABLE } from "./moderation/erased-bans";
 import { COMMENT_EDITS_MIGRATION } from "./comments/comment-edits";
 import { ROOM_TERMS_TABLE } from "./moderation/terms-store";
 import { MOD_LOG_TABLE } from "./moderation/mod-log";
-import { HELD_COMMENTS_TABLE } from "./comments/held-store";
+import { DELAYED_COMMENTS_TABLE, HELD_COMMENTS_TABLE } from "./comments/held-store";
+import { RESTRICTIONS_TABLE } from "./moderation/restrictions";
 
 /**
  * Part of the one-row-per-commit step (issue 7): like changes for the D1 checkpoint appended
@@ -124,6 +125,8 @@ export const ROOM_MIGRATIONS: readonly string[] = [
   MOD_LOG_TABLE,
   // Issue 21: the review queue, comments held apart from `comments` (comments/held-store.ts).
   HELD_COMMENTS_TABLE,
+  DELAYED_COMMENTS_TABLE,
+  RESTRICTIONS_TABLE,
 ];
 
 /**
@@ -188,7 +191,9 @@ ${ERASED_BANS_TABLE}
 ${COMMENT_EDITS_MIGRATION}
 ${ROOM_TERMS_TABLE}
 ${MOD_LOG_TABLE}
-${HELD_COMMENTS_TABLE}`;
+${HELD_COMMENTS_TABLE}
+${DELAYED_COMMENTS_TABLE}
+${RESTRICTIONS_TABLE}`;
 
 export function migrateRoomSchema(sql: SqlStorage): void {
   sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");

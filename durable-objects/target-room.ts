@@ -272,6 +272,15 @@ export class TargetRoom extends DurableObject<AppEnv> {
   listBans(input: ModerationRpc.ListBansInput) {
     return this.moderation.listBans(input);
   }
+  restrictUser(input: ModerationRpc.RestrictInput) {
+    return this.moderation.restrictUser(input);
+  }
+  unrestrictUser(input: ModerationRpc.UserOnTargetInput) {
+    return this.moderation.unrestrictUser(input);
+  }
+  listRestrictions(input: ModerationRpc.ListRestrictionsInput) {
+    return this.moderation.listRestrictions(input);
+  }
   getTerms(input: ModerationRpc.ActorOnTargetInput) {
     return this.moderation.getTerms(input);
   }

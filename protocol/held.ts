@@ -10,8 +10,12 @@ import { isWellFormed } from "./text";
  * approves it (it is then published with a public id and seq of that moment) or denies it.
  */
 
-/** What held it: a suspect term, pre-moderation, a newcomer's link, or K reports (it was public). */
-export const HeldFor = z.enum(["suspect_term", "premoderation", "newcomer_link", "reports"]);
+/**
+ * What held it: a suspect term, pre-moderation, a newcomer's link, K reports (it was public), or
+ * the room's publish delay (published by the room itself at `releaseAt` unless a moderator denies it first),
+ * or its author is restricted (never published unless a moderator approves it; see docs/moderation.md "Restrictions").
+ */
+export const HeldFor = z.enum(["suspect_term", "premoderation", "newcomer_link", "reports", "delay", "restricted"]);
 export type HeldFor = z.infer<typeof HeldFor>;
 
 export const HeldComment = z.object({
@@ -22,6 +26,8 @@ export const HeldComment = z.object({
   heldFor: HeldFor,
   /** A held edit: the published comment it would change (viewers keep its current text meanwhile). */
   editOf: CommentId.optional(),
+  /** `delay` only: when the room publishes it (ISO time). */
+  releaseAt: z.string().optional(),
 });
 export type HeldComment = z.infer<typeof HeldComment>;
 

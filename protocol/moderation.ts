@@ -12,6 +12,12 @@ export const MAX_NEWCOMER_WAIT_MINUTES = 7 * 24 * 60;
 /** An hour: edits are for typos, not for rewriting a thread's history. */
 export const MAX_EDIT_WINDOW_MINUTES = 60;
 
+/**
+ * Two minutes: a delay is for catching a comment before viewers read it (Twitch's is at most
+ * six seconds); longer is pre-moderation without the queue's work.
+ */
+export const MAX_PUBLISH_DELAY_SECONDS = 120;
+
 /** More distinct reporters than this is a room that wants pre-moderation. */
 export const MAX_HIDE_AFTER_REPORTS = 100;
 
@@ -40,6 +46,8 @@ export const RoomSettings = z.object({
   newcomerLinkMinutes: z.number().int().min(0).max(MAX_NEWCOMER_WAIT_MINUTES),
   /** Reports from this many distinct users hide a comment until a moderator decides; 0 is off. */
   hideAfterReports: z.number().int().min(0).max(MAX_HIDE_AFTER_REPORTS),
+  /** A non-moderator's comment waits this many seconds (moderators see it and may deny it) before anyone else does; 0 is off. */
+  publishDelaySeconds: z.number().int().min(0).max(MAX_PUBLISH_DELAY_SECONDS),
 });
 export type RoomSettings = z.infer<typeof RoomSettings>;
 
@@ -57,6 +65,7 @@ export const DEFAULT_ROOM_SETTINGS: RoomSettings = {
   premoderation: false,
   newcomerLinkMinutes: 0,
   hideAfterReports: 0,
+  publishDelaySeconds: 0,
 };
 
 export const SettingsPatch = z
@@ -211,6 +220,8 @@ export const ModLogAction = z.enum([
   "report_remove",
   "approve",
   "deny",
+  "restrict",
+  "unrestrict",
 ]);
 export type ModLogAction = z.infer<typeof ModLogAction>;
 
@@ -235,6 +246,21 @@ export const BansQuery = z.strictObject({
   cursor: z.string().max(400).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(100),
 });
+/**
+ * Restrict a user (shadow-hide, docs/moderation.md "Restrictions"): their new comments reach
+ * only themselves and the moderators. `reason` is kept in the mod log and the list.
+ */
+export const RestrictBody = z.strictObject({ userId: UserId, reason: StoredText(1, 300).optional() });
+export type RestrictBody = z.infer<typeof RestrictBody>;
+export const Restriction = z.object({ userId: UserId, reason: z.string().nullable(), by: UserId, createdAt: z.string() });
+export type Restriction = z.infer<typeof Restriction>;
+export const RestrictionsQuery = z.strictObject({
+  cursor: z.string().max(400).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(100),
+});
+export const RestrictionsResponse = z.object({ restrictions: z.array(Restriction), nextCursor: z.string().nullable() });
+export const LiftRestrictionResponse = z.object({ userId: UserId, lifted: z.boolean() });
+
 export const ModLogQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),

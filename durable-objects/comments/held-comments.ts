@@ -30,6 +30,8 @@ export interface HeldDeps {
   /** The newest id the R2 archive holds (comment-archive.ts): the window never takes an id at or below it. */
   archivedThrough(): string | null;
   applyEdit(log: ChangeLog, target: string, commentId: string, text: string, mentions: string, now: number, retain: number): RoomResult<Comment>;
+  /** The room's publish delay now (settings `publishDelaySeconds`), in ms. */
+  publishDelayMs(): number;
 }
 
 /** A new comment's content, as create checked and stored it. */
@@ -49,6 +51,9 @@ export interface HeldDraft {
  */
 export const MAX_HELD_PER_AUTHOR = 20;
 
+/** Delayed comments one alarm run publishes; more due ones run again at once (alarm-jobs.ts). */
+const RELEASE_BATCH = 100;
+
 const NOT_A_MODERATOR = refuse(403, "forbidden", "only the room's owner, its moderators and admins may do this");
 const notHeld = (id: string) => refuse(404, "held_not_found", `no held comment ${id} in this room`);
 
@@ -65,6 +70,39 @@ export class HeldComments {
 
   constructor(private readonly deps: HeldDeps) {
     this.store = new HeldStore(deps.sql);
+  }
+
+  /**
+   * A restricted author's new comment (docs/moderation.md "Restrictions"): kept like a held
+   * comment, so no page, count, reply count or top list of the room has it, but answered and
+   * sent (to its author and the moderators only) as an ordinary published comment, so the
+   * author cannot tell. Never refused for the queue's size: the oldest beyond
+   * MAX_HELD_PER_AUTHOR is dropped quietly instead (a 429 would tell).
+   */
+  shadow(log: ChangeLog, target: string, draft: HeldDraft, now: number): Comment {
+    const seq = this.deps.seq.next();
+    const row: HeldRow = {
+      id: newCommentId(now, seq),
+      author_id: draft.authorId,
+      author_name: draft.authorName,
+      text: draft.text,
+      mentions: draft.mentions,
+      reply_to: draft.replyTo,
+      created_at: now,
+      held_at: now,
+      held_for: "restricted",
+      published: null,
+      edit_of: null,
+    };
+    for (const old of this.store.oldestShadowed(draft.authorId, MAX_HELD_PER_AUTHOR - 1)) {
+      this.store.remove(old.id);
+      redactRing(this.deps.sql, { commentIds: [old.id], authorId: null }, 0);
+    }
+    this.store.insert(row);
+    noteUserRef(this.deps.sql, draft.authorId);
+    const comment = shadowView(target, row, seq);
+    log.emit(seq, now, { kind: "comment", comment }, { user: draft.authorId });
+    return comment;
   }
 
   /** Refuses (429 `too_many_held`) an author who already has MAX_HELD_PER_AUTHOR comments waiting. */
@@ -87,9 +125,12 @@ export class HeldComments {
       edit_of: draft.editOf ?? null,
     };
     this.store.insert(row);
+    // The delay in force when it was posted: a later settings change does not move it.
+    const releaseAt = heldFor === "delay" ? now + this.deps.publishDelayMs() : null;
+    if (releaseAt !== null) this.store.delayUntil(row.id, releaseAt);
     // Nothing public names the author here yet: their deletion must still find this room.
     noteUserRef(this.deps.sql, draft.authorId);
-    const held = toHeldComment(target, row);
+    const held = toHeldComment(target, row, releaseAt);
     log.emit(seq, now, { kind: "held", comment: held }, { user: draft.authorId });
     return { ok: true, value: held };
   }
@@ -103,13 +144,38 @@ export class HeldComments {
     if (!this.deps.isModerator(actor)) return NOT_A_MODERATOR;
     const row = this.store.find(heldId);
     if (row === null) return notHeld(heldId);
+    const published = this.release(log, target, row, now, retain);
+    if (!published.ok) return published;
+    const resolution = published.value;
+    const comment = resolution.comment;
+    if (comment === null) throw new Error(`approved ${heldId} without a comment`);
+    this.deps.logModeration(log, { moderatorId: actor.userId, action: "approve", at: now, userId: row.author_id, commentId: comment.id, reason: reason || null, detail: whatHeld(row) });
+    return { ok: true, value: resolution };
+  }
+
+  /**
+   * The publish delay's alarm job (room/comment-rpc.ts): every delayed comment whose time has
+   * come is published as an approval would publish it, by no one. One that can no longer be
+   * (its parent or edited comment is gone) is dropped, its author told as for a denial.
+   * Answers the comments it published.
+   */
+  releaseDue(log: ChangeLog, target: string, now: number, retain: number): Comment[] {
+    const published: Comment[] = [];
+    for (const row of this.store.due(now, RELEASE_BATCH)) {
+      const released = this.release(log, target, row, now, retain);
+      if (released.ok && released.value.comment !== null) published.push(released.value.comment);
+      else if (!released.ok) this.drop(log, target, row, now, "moderator", null);
+    }
+    return published;
+  }
+
+  /** Publishes a held comment (or applies a held edit), takes it off the queue and tells its author. */
+  private release(log: ChangeLog, target: string, row: HeldRow, now: number, retain: number): RoomResult<HeldResolution> {
     const published = row.edit_of !== null ? this.deps.applyEdit(log, target, row.edit_of, row.text, row.mentions, now, retain) : this.publish(log, target, row, now);
     if (!published.ok) return published;
-    this.store.remove(heldId);
-    const comment = published.value;
-    const resolution: HeldResolution = { heldId, outcome: "approved", comment };
+    this.store.remove(row.id);
+    const resolution: HeldResolution = { heldId: row.id, outcome: "approved", comment: published.value };
     log.emit(this.deps.seq.next(), now, { kind: "held_resolved", ...resolution }, { user: row.author_id });
-    this.deps.logModeration(log, { moderatorId: actor.userId, action: "approve", at: now, userId: row.author_id, commentId: comment.id, reason: reason || null, detail: whatHeld(row) });
     return { ok: true, value: resolution };
   }
 
@@ -247,7 +313,9 @@ export class HeldComments {
       this.deps.sql.exec("DELETE FROM comment_edits WHERE comment_id = ?", row.id);
       enqueueEvent(this.deps.sql, { eventId: crypto.randomUUID(), type: "comment_delete", target, userId: actorId, at: now, seq, commentId: row.id, by });
     }
-    log.emit(seq, now, { kind: "held_resolved", heldId: row.id, outcome: "denied", comment: null }, { user: row.author_id });
+    // A restricted author was shown it as published: its removal reads as a deletion.
+    if (row.held_for === "restricted") log.emit(seq, now, { kind: "comment_deleted", id: row.id, replyTo: row.reply_to }, { user: row.author_id });
+    else log.emit(seq, now, { kind: "held_resolved", heldId: row.id, outcome: "denied", comment: null }, { user: row.author_id });
     redactRing(this.deps.sql, { commentIds: [row.id], authorId: null }, 0);
   }
 
@@ -256,6 +324,12 @@ export class HeldComments {
     if (row === null) throw new Error(`comment ${id} was just published and is not there`);
     return toComment(target, row, this.deps.comments.reactionsOf([id]).get(id) ?? {});
   }
+}
+
+/** What a restricted author (and the moderators, live) see of a shadowed comment: an ordinary comment. */
+function shadowView(target: string, row: HeldRow, seq: number): Comment {
+  const { held: _held, heldFor: _heldFor, ...rest } = toHeldComment(target, row);
+  return { ...rest, seq, reactions: {}, replies: 0, highlighted: false, deleted: false };
 }
 
 /** The mod log's `detail` of a decision: what held it, and whether it was an edit. */

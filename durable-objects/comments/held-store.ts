@@ -14,6 +14,14 @@ CREATE INDEX held_comments_by_time ON held_comments (held_at, id);
 CREATE INDEX held_comments_by_author ON held_comments (author_id);
 CREATE INDEX held_comments_by_edit ON held_comments (edit_of) WHERE edit_of IS NOT NULL;`;
 
+/**
+ * Room schema step: when the room itself publishes a comment held by its publish delay
+ * (held_for `delay`). Apart from held_comments so the step adds a table rather than altering
+ * one; a row goes whenever its held comment goes (HeldStore.remove).
+ */
+export const DELAYED_COMMENTS_TABLE = `CREATE TABLE delayed_comments (id TEXT PRIMARY KEY, release_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX delayed_comments_by_release ON delayed_comments (release_at, id);`;
+
 export type HeldRow = {
   id: string;
   author_id: string;
@@ -61,6 +69,30 @@ export class HeldStore {
 
   remove(id: string): void {
     this.sql.exec("DELETE FROM held_comments WHERE id = ?", id);
+    this.sql.exec("DELETE FROM delayed_comments WHERE id = ?", id);
+  }
+
+  delayUntil(id: string, releaseAt: number): void {
+    this.sql.exec("INSERT INTO delayed_comments (id, release_at) VALUES (?, ?)", id, releaseAt);
+  }
+
+  releaseAt(id: string): number | null {
+    return this.sql.exec<{ release_at: number }>("SELECT release_at FROM delayed_comments WHERE id = ?", id).toArray()[0]?.release_at ?? null;
+  }
+
+  /** Delayed comments due by `now`, oldest release first. */
+  due(now: number, limit: number): HeldRow[] {
+    return this.sql
+      .exec<HeldRow>(
+        "SELECT h.* FROM delayed_comments d JOIN held_comments h ON h.id = d.id WHERE d.release_at <= ? ORDER BY d.release_at, d.id LIMIT ?",
+        now,
+        limit,
+      )
+      .toArray();
+  }
+
+  nextRelease(): number | null {
+    return this.sql.exec<{ at: number | null }>("SELECT MIN(release_at) AS at FROM delayed_comments").one().at;
   }
 
   /** Oldest first: the queue is worked from its front, and a comment waits no longer than its elders. */
@@ -74,11 +106,18 @@ export class HeldStore {
       )
       .toArray();
     const last = rows.length > limit ? rows[limit - 1] : undefined;
-    return { items: rows.slice(0, limit).map((row) => toHeldComment(target, row)), next: last === undefined ? null : { heldAt: last.held_at, id: last.id } };
+    return { items: rows.slice(0, limit).map((row) => toHeldComment(target, row, this.releaseAt(row.id))), next: last === undefined ? null : { heldAt: last.held_at, id: last.id } };
+  }
+
+  /** A restricted author's shadowed comments beyond the newest `keep`, oldest first. */
+  oldestShadowed(userId: string, keep: number): HeldRow[] {
+    return this.sql
+      .exec<HeldRow>("SELECT * FROM held_comments WHERE author_id = ? AND held_for = 'restricted' ORDER BY held_at DESC, id DESC LIMIT -1 OFFSET ?", userId, keep)
+      .toArray();
   }
 
   countByAuthor(userId: string): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM held_comments WHERE author_id = ?", userId).one().n;
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM held_comments WHERE author_id = ? AND held_for <> 'restricted'", userId).one().n;
   }
 
   byAuthor(userId: string): HeldRow[] {
@@ -95,7 +134,8 @@ export function publishedRow(row: HeldRow): CommentRow | null {
 
 const StoredCommentRow = z.object(COMMENT_ROW_SHAPE);
 
-export function toHeldComment(target: string, row: HeldRow): HeldComment {
+/** `releaseAt`: a delayed comment's publication time (delayed_comments). */
+export function toHeldComment(target: string, row: HeldRow, releaseAt: number | null = null): HeldComment {
   return {
     id: row.id,
     target,
@@ -107,5 +147,6 @@ export function toHeldComment(target: string, row: HeldRow): HeldComment {
     held: true,
     heldFor: row.held_for,
     ...(row.edit_of === null ? {} : { editOf: row.edit_of }),
+    ...(releaseAt === null ? {} : { releaseAt: new Date(releaseAt).toISOString() }),
   };
 }

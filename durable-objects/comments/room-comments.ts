@@ -38,6 +38,10 @@ export interface CommentGate {
   logModeration(log: ChangeLog, entry: ModLogRecord): void;
   /** Why a new comment waits for review (moderation/hold-rules.ts), or null to publish it. */
   holdFor(actor: Actor, text: string, now: number): HeldFor | null;
+  /** Whether the author's new comments are shadow-hidden (moderation/restrictions.ts); never a moderator. */
+  isRestricted(actor: Actor): boolean;
+  /** The room's publish delay (settings `publishDelaySeconds`), in ms. */
+  publishDelayMs(): number;
   /** Whether this user moderates the room (by id: a reported comment's author is no actor here). */
   isModeratorId(userId: string): boolean;
 }
@@ -81,6 +85,7 @@ export class RoomComments {
       logModeration: (log, entry) => gate.logModeration(log, entry),
       archivedThrough: () => archive.archivedThrough(),
       applyEdit: (log, target, commentId, text, mentions, now, retain) => this.applyHeldEdit(log, target, commentId, text, mentions, now, retain),
+      publishDelayMs: () => gate.publishDelayMs(),
     });
   }
 
@@ -116,6 +121,16 @@ export class RoomComments {
       if (parent === null || parent.deleted_at !== null) return { ok: false, error: notFound(input.replyTo) };
       // Replies are one level deep: a reply to a reply joins its root's thread.
       root = parent.reply_to ?? parent.id;
+    }
+
+    if (this.gate.isRestricted(actor)) {
+      const draft = { authorId: actor.userId, authorName: actor.name, text: filtered.text, mentions: JSON.stringify(parseMentions(filtered.text)), replyTo: root };
+      const shadowed = this.held.shadow(log, target, draft, now);
+      if (scope !== null) {
+        this.idempotency.remember(scope, fingerprint, shadowed);
+        log.rememberedIdempotencyKey();
+      }
+      return { ok: true, value: shadowed };
     }
 
     const heldFor = this.gate.holdFor(actor, filtered.text, now);

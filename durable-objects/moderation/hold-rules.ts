@@ -19,7 +19,8 @@ export interface HoldInput {
 /**
  * Why a new comment waits for a moderator (docs/moderation.md "Held comments"), or null when
  * it is published at once. The first rule that applies names it: a suspect term, then
- * pre-moderation, then a link from a newcomer. Reports hide a published comment later
+ * pre-moderation, then a link from a newcomer, then the room's publish delay (the one hold that
+ * ends by itself, so any rule that needs a moderator comes first). Reports hide a published comment later
  * (comments/held-comments.ts), not here.
  */
 export function holdReason(sql: SqlStorage, input: HoldInput): HeldFor | null {
@@ -32,6 +33,7 @@ export function holdReason(sql: SqlStorage, input: HoldInput): HeldFor | null {
     const first = firstWriteAt(sql, input.userId);
     if (first === null || now - first < settings.newcomerLinkMinutes * 60_000) return "newcomer_link";
   }
+  if (settings.publishDelaySeconds > 0) return "delay";
   return null;
 }
 

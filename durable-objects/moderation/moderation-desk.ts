@@ -1,5 +1,5 @@
 import { CommentId } from "../../protocol/comments";
-import type { Actor, Ban, MemberChange, RoomSettings, ResolveReportsResult, TargetInfo, TermsBody } from "../../protocol/moderation";
+import type { Actor, Ban, MemberChange, Restriction, RoomSettings, ResolveReportsResult, TargetInfo, TermsBody } from "../../protocol/moderation";
 import { matchKey } from "../../protocol/text";
 import type {
   ActorOnTargetInput,
@@ -20,6 +20,9 @@ import type {
   ReportInput,
   ReportResult,
   ReportsPage,
+  RestrictInput,
+  ListRestrictionsInput,
+  RestrictionsPage,
   UserOnTargetInput,
 } from "../../protocol/internal/moderation-rpc";
 import type { RoomError, RoomResult } from "../../protocol/internal/room-rpc";
@@ -36,6 +39,7 @@ import type { RateLimits } from "./rate-limits";
 import { ReportStore } from "./report-store";
 import { RoomPolicy } from "./room-policy";
 import { RoomRoles } from "./room-roles";
+import { Restrictions } from "./restrictions";
 import type { SettingsStore } from "./settings-store";
 import { filterCommentText } from "./text-filter";
 import { TermsStore, type TermsMatch } from "./terms-store";
@@ -74,6 +78,7 @@ export class ModerationDesk {
   readonly policy: RoomPolicy;
   readonly terms: TermsStore;
   readonly modLog: ModLog;
+  readonly restrictions: Restrictions;
   private readonly now: () => number;
 
   constructor(private readonly deps: ModerationDeps) {
@@ -84,6 +89,7 @@ export class ModerationDesk {
     this.reports = new ReportStore(deps.sql);
     this.terms = new TermsStore(deps.sql);
     this.modLog = new ModLog(deps.sql, deps.seq);
+    this.restrictions = new Restrictions(deps.sql);
     this.policy = new RoomPolicy({ ...deps, roles: this.roles, bans: this.bans, members: this.members });
     this.now = deps.now ?? Date.now;
   }
@@ -185,6 +191,43 @@ export class ModerationDesk {
 
   listBans({ actor, before, limit }: ListBansInput): Promise<RoomResult<BansPage>> {
     return this.deps.commit(() => (this.roles.isModerator(actor) ? ok(this.bans.page(this.now(), before, limit)) : NOT_A_MODERATOR));
+  }
+
+  /**
+   * Shadow-hides a user's new comments (docs/moderation.md "Restrictions"). Only the mod log
+   * records it, not the engagement events: nothing outside the room needs to know, and a
+   * restricted user must not be able to learn it from anywhere. A moderator is never restricted.
+   */
+  restrict({ actor, userId, reason }: RestrictInput): Promise<RoomResult<Restriction>> {
+    return this.deps.commit((log) => {
+      if (!this.roles.isModerator(actor)) return NOT_A_MODERATOR;
+      if (this.roles.owner() === userId || this.roles.isListedModerator(userId)) return refuse(409, "is_moderator", "a moderator cannot be restricted; remove them as moderator first");
+      const at = this.now();
+      const restriction = this.restrictions.add(userId, reason || null, actor.userId, at);
+      this.modLog.record(log, { moderatorId: actor.userId, action: "restrict", at, userId, reason: reason || null });
+      return ok(restriction);
+    });
+  }
+
+  async unrestrict({ actor, userId }: UserOnTargetInput): Promise<RoomResult<{ userId: string; lifted: boolean }>> {
+    const erasedKey = await this.erasedBans.keyOf(userId);
+    return this.deps.commit((log) => {
+      if (!this.roles.isModerator(actor)) return NOT_A_MODERATOR;
+      const at = this.now();
+      // Both: a user restricted again after an erasure has a restriction under each key.
+      const lifted = [this.restrictions.remove(userId), this.restrictions.removeErased(erasedKey)].includes(true);
+      if (lifted) this.modLog.record(log, { moderatorId: actor.userId, action: "unrestrict", at, userId });
+      return ok({ userId, lifted });
+    });
+  }
+
+  /** Before a comment's transaction (restrictions.ts prepare). */
+  prepareRestriction(userId: string): Promise<void> {
+    return this.restrictions.prepare(userId, (id) => this.erasedBans.keyOf(id));
+  }
+
+  listRestrictions({ actor, before, limit }: ListRestrictionsInput): RoomResult<RestrictionsPage> {
+    return this.roles.isModerator(actor) ? ok(this.restrictions.page(before, limit)) : NOT_A_MODERATOR;
   }
 
   /** Viewers receive the new settings as a `settings` event in seq order with every other change. */

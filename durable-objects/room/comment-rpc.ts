@@ -31,6 +31,8 @@ const DEFAULT_COMMENT_RETENTION = 5_000;
 const COMMENT_ARCHIVE_DELAY_MS = 500;
 const COMMENT_ARCHIVE_PAGES_PER_RUN = 10;
 export const COMMENT_ARCHIVE_JOB = "comment-archive";
+/** Publishes comments held by the room's publish delay (comments/held-comments.ts releaseDue). */
+export const PUBLISH_DELAY_JOB = "publish-delay";
 
 /** TargetRoom's comment methods (durable-objects/comments/ holds what they stand on). */
 export class CommentRpc {
@@ -38,7 +40,7 @@ export class CommentRpc {
 
   /** The jobs this corridor adds to the room's alarm (room/room-jobs.ts). */
   jobs(): Record<string, AlarmJobRunner> {
-    return { [COMMENT_BINDINGS_JOB]: () => this.bindPending(), [COMMENT_ARCHIVE_JOB]: () => this.runArchive() };
+    return { [COMMENT_BINDINGS_JOB]: () => this.bindPending(), [COMMENT_ARCHIVE_JOB]: () => this.runArchive(), [PUBLISH_DELAY_JOB]: () => this.releaseDelayed() };
   }
 
   async create(input: CreateCommentInput): Promise<RoomResult<Comment | HeldComment>> {
@@ -52,12 +54,32 @@ export class CommentRpc {
     const refusal = (await core.admitWriter(input.actor.userId, replay)) ?? (replay ? null : await core.erasedBan(input.actor.userId));
     if (refusal !== null) return { ok: false, error: refusal };
     const parts = core.parts();
+    await parts.moderation.prepareRestriction(input.actor.userId);
     const result = await parts.writes.commit((log) => parts.comments.create(log, input, Date.now()), input.requestId);
     // The comment's own room (comment:<id>) learns where its reactions live before the
     // author hears back, so a reaction right after the answer finds it; the alarm job retries
     // whatever this attempt could not bind.
     if (result.ok && !("held" in result.value)) await this.published();
+    if (result.ok) await this.scheduleRelease(result.value);
     return result;
+  }
+
+  /** A comment held by the publish delay: the room publishes it by itself at its time. */
+  private async scheduleRelease(answer: Comment | HeldComment): Promise<void> {
+    if ("held" in answer && answer.releaseAt !== undefined) await this.core.jobs.schedule(PUBLISH_DELAY_JOB, Date.parse(answer.releaseAt));
+  }
+
+  /** Publishes the delayed comments whose time came; answers when the next one is due. */
+  private async releaseDelayed(): Promise<number | null> {
+    const target = this.core.targetOrNull;
+    if (target === null) return null;
+    const parts = this.core.parts();
+    const published = await parts.writes.commit((log) => parts.comments.held.releaseDue(log, target, Date.now(), this.retention()));
+    if (published.length > 0) {
+      parts.relays.redact({ commentIds: [], authorId: null, revisions: published.map(revisionOf) });
+      await this.published();
+    }
+    return parts.comments.held.store.nextRelease();
   }
 
   /** After a comment entered the window: bind its reactions' room, and let the archive look. */
@@ -180,6 +202,7 @@ export class CommentRpc {
     if (parts === null) return noSuchComment(actor, commentId, false);
     const result = await parts.writes.commit((log) => parts.comments.edit(log, target, actor, commentId, text, Date.now(), this.retention()), requestId);
     if (result.ok && !("held" in result.value)) parts.relays.redact({ commentIds: [], authorId: null, revisions: [revisionOf(result.value)] });
+    if (result.ok) await this.scheduleRelease(result.value);
     return result;
   }
 

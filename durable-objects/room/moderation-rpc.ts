@@ -47,6 +47,16 @@ export class ModerationRpcFacade {
     const parsed = this.core.input(ModerationRpc.ListBansInput, input);
     return this.core.read?.moderation.listBans(parsed) ?? forModeratorsOnly(parsed.actor, { bans: [], nextBefore: null });
   }
+  restrictUser(input: ModerationRpc.RestrictInput) {
+    return this.write(ModerationRpc.RestrictInput, input, (parsed) => this.desk.restrict(parsed));
+  }
+  unrestrictUser(input: ModerationRpc.UserOnTargetInput) {
+    return this.write(ModerationRpc.UserOnTargetInput, input, (parsed) => this.desk.unrestrict(parsed));
+  }
+  async listRestrictions(input: ModerationRpc.ListRestrictionsInput) {
+    const parsed = this.core.input(ModerationRpc.ListRestrictionsInput, input);
+    return this.core.read?.moderation.listRestrictions(parsed) ?? forModeratorsOnly(parsed.actor, { restrictions: [], nextBefore: null });
+  }
   async getTerms(input: ModerationRpc.ActorOnTargetInput) {
     const parsed = this.core.input(ModerationRpc.ActorOnTargetInput, input);
     return this.core.read?.moderation.getTerms(parsed) ?? forModeratorsOnly(parsed.actor, { blocked: [], suspect: [] });

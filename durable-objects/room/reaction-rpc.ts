@@ -17,8 +17,25 @@ export class ReactionRpc {
       const replay = core.isReplay(parsed.actor.userId, parsed.idempotencyKey, "react");
       const refusal = (await core.admitWriter(parsed.actor.userId, replay)) ?? (replay ? null : await core.erasedBan(parsed.actor.userId));
       if (refusal !== null) return { ok: false, error: refusal };
+      const shadowed = await this.dropRestricted(parsed);
+      if (shadowed !== null) return { ok: true, value: shadowed };
     }
     return core.parts().reactions.react(parsed);
+  }
+
+  /**
+   * A restricted user's reaction (docs/moderation.md "Restrictions") is dropped without a
+   * refusal, which would tell them: answered as taken, with the count everyone sees, nothing
+   * stored, counted or sent. Null for everyone else.
+   */
+  private async dropRestricted(input: ReactInput): Promise<ReactionResult | null> {
+    const parts = this.core.read;
+    if (parts === null || parts.moderation.isModerator(input.actor)) return null;
+    await parts.moderation.prepareRestriction(input.actor.userId);
+    if (!parts.moderation.restrictions.has(input.actor.userId)) return null;
+    const counts = await parts.reactions.counts({ target: input.target, ...(input.commentId === undefined ? {} : { commentId: input.commentId }) });
+    const count = counts.ok ? (counts.value[input.emoji] ?? 0) : 0;
+    return { target: input.target, emoji: input.emoji, reacted: input.action === "add", count, changed: false, seq: parts.seq.last };
   }
 
   async users(input: ReactionUsersInput): Promise<RoomResult<ReactionUsersSlice>> {

@@ -161,6 +161,8 @@ export class RoomParts {
           suspect: (candidate) => this.moderation.matchTerms(candidate).suspect.length > 0,
           now,
         }),
+      isRestricted: (actor) => !this.moderation.isModerator(actor) && this.moderation.restrictions.has(actor.userId),
+      publishDelayMs: () => this.settings.read().publishDelaySeconds * 1000,
       isModeratorId: (userId) => this.moderation.roles.owner() === userId || this.moderation.roles.isListedModerator(userId),
     };
   }

@@ -1,3 +1,4 @@
+import { FORGOTTEN_USER } from "../moderation/forget-moderation";
 import { ForgetUserInput, type ForgetUserResult } from "../../protocol/deletion";
 import { LikeTruthPageInput, TouchedUsersPageInput, type LikeTruthPage, type TouchedUsersPage } from "../../protocol/internal/like-truth";
 import { forgetUserBeforeInRoom } from "../forget-before";
@@ -36,6 +37,8 @@ export class UserDataRpc {
         before === undefined
           ? forgetUserInRoom(sql, parts.ledger, parts.reactionsLedger, log, target, userId, keepBan)
           : forgetUserBeforeInRoom(parts.ledger, parts.reactionsLedger, log, target, userId, before);
+      // The restriction outlives the id like the ban, under the same key.
+      if (before === undefined) parts.moderation.restrictions.forget(userId, banKey, FORGOTTEN_USER);
       const commentsErased = parts.comments.forget(log, target, userId, archived, Date.now(), before);
       if (before === undefined && parts.movedLikes.scrub(userId)) log.touch();
       // An erased moderator or owner moderates no more: their open sockets (if any) follow.

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CommentId } from "../comments";
-import { Actor, Ban, BanBody, MAX_MEMBERS, ModLogEntry, Report, ReportGroup, ReportId, ResolveReportsBody, SettingsPatch, TargetInfo, TermsBody } from "../moderation";
+import { Actor, Ban, BanBody, MAX_MEMBERS, ModLogEntry, Report, ReportGroup, ReportId, ResolveReportsBody, Restriction, SettingsPatch, TargetInfo, TermsBody } from "../moderation";
 import { TargetId, UserId } from "../target";
 
 /**
@@ -51,6 +51,14 @@ export type ListBansInput = z.infer<typeof ListBansInput>;
 
 export const BansPage = z.object({ bans: z.array(Ban), nextBefore: BanCursor.nullable() });
 export type BansPage = z.infer<typeof BansPage>;
+
+export const RestrictInput = z.strictObject({ ...OnTarget, userId: UserId, reason: z.string().max(300).optional() });
+export type RestrictInput = z.infer<typeof RestrictInput>;
+/** Restrictions sort like bans, newest first by (createdAt, userId). */
+export const ListRestrictionsInput = z.strictObject({ ...OnTarget, before: BanCursor.optional(), limit: z.number().int().min(1).max(100) });
+export type ListRestrictionsInput = z.infer<typeof ListRestrictionsInput>;
+export const RestrictionsPage = z.object({ restrictions: z.array(Restriction), nextBefore: BanCursor.nullable() });
+export type RestrictionsPage = z.infer<typeof RestrictionsPage>;
 
 export const ReportResult = z.object({ created: z.boolean(), report: Report });
 export type ReportResult = z.infer<typeof ReportResult>;

@@ -45,6 +45,7 @@ export const RoomSettings = z.object({
   premoderation: z.boolean(),
   newcomerLinkMinutes: z.int().check(z.minimum(0), z.maximum(7 * 24 * 60)),
   hideAfterReports: z.int().check(z.minimum(0), z.maximum(100)),
+  publishDelaySeconds: z.int().check(z.minimum(0), z.maximum(120)),
 });
 
 /** protocol/held.ts's HeldComment. */
@@ -57,7 +58,8 @@ export const HeldComment = z.object({
   replyTo: z.nullable(CommentId),
   createdAt: z.string(),
   held: z.literal(true),
-  heldFor: z.enum(["suspect_term", "premoderation", "newcomer_link", "reports"]),
+  heldFor: z.enum(["suspect_term", "premoderation", "newcomer_link", "reports", "delay", "restricted"]),
   editOf: z.optional(CommentId),
+  releaseAt: z.optional(z.string()),
 });
 

@@ -14,6 +14,8 @@ import {
   SettingsPatch,
   TargetInfo,
   TermsBody,
+  RestrictBody,
+  RestrictionsResponse,
 } from "../../protocol/moderation";
 import { BansPageResponse, MembersBody, MembersResponse, ModLogResponse, ReportGroupsResponse, ReportsResponse } from "../../protocol/moderation";
 import { DecideHeldBody, HeldPageResponse } from "../../protocol/held";
@@ -63,6 +65,7 @@ export const BODY_ROUTES: BodyRoute[] = [
   { name: "add moderator", method: "POST", path: (ids) => `/v1/targets/${t(ids)}/moderators`, schema: ModeratorBody, valid: () => ({ userId: "fuzz-mod" }), auth: true, targeted: true },
   { name: "ban", method: "POST", path: (ids) => `/v1/targets/${t(ids)}/bans`, schema: BanBody, valid: () => ({ userId: "fuzz-banned" }), auth: true, targeted: true },
   { name: "terms", method: "PUT", path: (ids) => `/v1/targets/${t(ids)}/terms`, schema: TermsBody, valid: () => ({ blocked: ["fuzz*"], suspect: [] }), auth: true, targeted: true },
+  { name: "restrict", method: "POST", path: (ids) => `/v1/targets/${t(ids)}/restrictions`, schema: RestrictBody, valid: () => ({ userId: "fuzz-restricted" }), auth: true, targeted: true },
   { name: "approve held", method: "POST", path: (ids) => `/v1/targets/${t(ids)}/comments/${ids.comment}/approve`, schema: DecideHeldBody, valid: () => ({ reason: "fine" }), auth: true, targeted: true },
   { name: "settings", method: "PATCH", path: (ids) => `/v1/targets/${t(ids)}/settings`, schema: SettingsPatch, valid: () => ({ slowModeSeconds: 5 }), auth: true, targeted: true },
   { name: "replace members", method: "PUT", path: (ids) => `/v1/targets/${t(ids)}/members`, schema: MembersBody, valid: () => ({ userIds: ["fuzz-member"] }), auth: true, targeted: true },
@@ -114,6 +117,7 @@ export const READ_ROUTES: ReadRoute[] = [
   { name: "report groups", path: (ids) => `/v1/targets/${t(ids)}/reports/by-comment`, answer: ReportGroupsResponse, keys: ["limit", "cursor"], targeted: true },
   { name: "terms", path: (ids) => `/v1/targets/${t(ids)}/terms`, answer: TermsBody, keys: [], targeted: true },
   { name: "held", path: (ids) => `/v1/targets/${t(ids)}/held`, answer: HeldPageResponse, keys: ["limit", "cursor"], targeted: true },
+  { name: "restrictions", path: (ids) => `/v1/targets/${t(ids)}/restrictions`, answer: RestrictionsResponse, keys: ["limit", "cursor"], targeted: true },
   { name: "mod log", path: (ids) => `/v1/targets/${t(ids)}/modlog`, answer: ModLogResponse, keys: ["limit", "cursor"], targeted: true },
   { name: "series", path: (ids) => `/v1/analytics/targets/${t(ids)}`, answer: TargetSeriesResponse, keys: ["window"], targeted: true },
   { name: "top targets", path: () => "/v1/analytics/top", answer: TopResponse, keys: ["metric", "window", "limit"], targeted: false },

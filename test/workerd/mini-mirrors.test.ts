@@ -38,7 +38,7 @@ const comment = {
   deleted: false,
 };
 const held = { id: commentId, target: "post:abc", author: { id: "site|ana", name: "Ana" }, text: "hola", mentions: [], replyTo: null, createdAt: "2026-12-06T10:00:00.000Z", held: true, heldFor: "suspect_term" };
-const settings = { commentsEnabled: true, slowModeSeconds: 0, membersOnly: false, maxCommentLength: 500, filter: "mask", reactions: ["like", "love", "👍🏽"], emoteOnly: false, uniqueChat: true, newcomerWaitMinutes: 5, editWindowMinutes: 15, premoderation: true, newcomerLinkMinutes: 10, hideAfterReports: 3 };
+const settings = { commentsEnabled: true, slowModeSeconds: 0, membersOnly: false, maxCommentLength: 500, filter: "mask", reactions: ["like", "love", "👍🏽"], emoteOnly: false, uniqueChat: true, newcomerWaitMinutes: 5, editWindowMinutes: 15, premoderation: true, newcomerLinkMinutes: 10, hideAfterReports: 3, publishDelaySeconds: 5 };
 
 const frames: unknown[] = [
   { type: "hello", protocol: 2, target: "post:abc", count: 3, viewers: 1, seq: 9, resync: false, replay: 0, user: { id: "site|ana" }, comments: 1, reactions: { love: 1 }, pinned: comment, settings, mine: ["love"] },

@@ -9,7 +9,7 @@ import { readServerFrame } from "../../client/live";
 // (the SDK's client/live.ts, the embed's zod/mini mirrors) must skip what it does not know and
 // keep the rest, and must read the `incompatible` frame of a server of ANY other version.
 
-const settings = { commentsEnabled: true, slowModeSeconds: 0, membersOnly: false, maxCommentLength: 500, filter: "mask", reactions: ["like"], emoteOnly: false, uniqueChat: false, newcomerWaitMinutes: 0, editWindowMinutes: 15, premoderation: false, newcomerLinkMinutes: 0, hideAfterReports: 0 };
+const settings = { commentsEnabled: true, slowModeSeconds: 0, membersOnly: false, maxCommentLength: 500, filter: "mask", reactions: ["like"], emoteOnly: false, uniqueChat: false, newcomerWaitMinutes: 0, editWindowMinutes: 15, premoderation: false, newcomerLinkMinutes: 0, hideAfterReports: 0, publishDelaySeconds: 0 };
 const comment = {
   id: "0a1b2c3d4e5f6g7hAbC123",
   target: "post:abc",

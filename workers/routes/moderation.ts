@@ -8,6 +8,7 @@ import { targetRoutes } from "./moderation/targets";
 import { termRoutes } from "./moderation/terms";
 import { modLogRoutes } from "./moderation/modlog";
 import { heldRoutes } from "./moderation/held";
+import { restrictionRoutes } from "./moderation/restrictions";
 
 /** Target registration, moderators, bans, settings, members, reports, terms, the mod log and the review queue (see docs/moderation.md). */
 export const moderationRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validationHook })
@@ -17,4 +18,5 @@ export const moderationRoutes = new OpenAPIHono<AppBindings>({ defaultHook: vali
   .route("/", reportRoutes)
   .route("/", termRoutes)
   .route("/", modLogRoutes)
-  .route("/", heldRoutes);
+  .route("/", heldRoutes)
+  .route("/", restrictionRoutes);

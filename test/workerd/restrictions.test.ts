@@ -1,0 +1,221 @@
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { Comment } from "../../protocol/comments";
+import { HeldPageResponse } from "../../protocol/held";
+import { ReactionResult } from "../../protocol/reactions";
+import { relayName } from "../../protocol/internal/relay-rpc";
+import { ModLogResponse, Restriction, RestrictionsResponse } from "../../protocol/moderation";
+import { call, eventually, postJson, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { comment, listComments, postComment } from "./comment-helpers";
+import { LiveSocket } from "./live-socket";
+import { api, registerAs, targetPath } from "./moderation-helpers";
+
+async function restrictedRoom() {
+  const target = uniqueTarget("stream");
+  const owner = uniqueUser("owner");
+  const ownerToken = await registerAs(target, owner);
+  const restricted = uniqueUser("troll");
+  const answer = await api("POST", targetPath(target, "/restrictions"), ownerToken, { userId: restricted, reason: "spam" });
+  expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+  return { target, owner, ownerToken, restricted };
+}
+
+/** Posts as `userId` and answers the status and comment, as the author's client would read them. */
+async function post(target: string, userId: string, text: string, replyTo?: string) {
+  const res = await postComment(target, userId, { text, ...(replyTo === undefined ? {} : { replyTo }) });
+  const body: unknown = await res.json();
+  return { status: res.status, comment: Comment.parse(body) };
+}
+
+const count = async (target: string) => (await roomStub(target).snapshot(target)).comments;
+
+/** Opens a socket with `since: 0` and answers it once the replay arrived. */
+async function replayed(target: string, token?: string) {
+  const socket = await LiveSocket.open(target, { since: 0, ...(token === undefined ? {} : { token }) });
+  const hello = await socket.next("hello");
+  await eventually(async () => expect(socket.of("event").length).toBeGreaterThanOrEqual(hello.replay));
+  socket.close();
+  return socket;
+}
+
+describe("restrictions (shadow-hide)", () => {
+  it("restricts, lists and lifts for moderators only, in the mod log, and never a moderator", async () => {
+    const { target, owner, ownerToken, restricted } = await restrictedRoom();
+    const list = RestrictionsResponse.parse((await api("GET", targetPath(target, "/restrictions"), ownerToken)).body);
+    expect(list).toMatchObject({ restrictions: [{ userId: restricted, reason: "spam", by: owner }], nextCursor: null });
+    const stranger = await tokenFor(uniqueUser("stranger"));
+    expect((await api("GET", targetPath(target, "/restrictions"), stranger)).status).toBe(403);
+    expect((await api("POST", targetPath(target, "/restrictions"), stranger, { userId: uniqueUser() })).status).toBe(403);
+    expect((await api("POST", targetPath(target, "/restrictions"), ownerToken, { userId: owner })).body).toMatchObject({ error: { code: "is_moderator" } });
+
+    const lifted = await api("DELETE", targetPath(target, `/restrictions/${encodeURIComponent(restricted)}`), ownerToken);
+    expect(lifted.body).toEqual({ userId: restricted, lifted: true });
+    expect((await api("DELETE", targetPath(target, `/restrictions/${encodeURIComponent(restricted)}`), ownerToken)).body).toEqual({ userId: restricted, lifted: false });
+    const log = ModLogResponse.parse((await api("GET", targetPath(target, "/modlog"), ownerToken)).body);
+    expect(log.entries.slice(0, 2).map((entry) => [entry.action, entry.userId])).toEqual([
+      ["unrestrict", restricted],
+      ["restrict", restricted],
+    ]);
+    expect(log.entries[1]!.reason).toBe("spam");
+    // Lifted: the next comment is public again.
+    const after = await post(target, restricted, "back in public");
+    expect((await listComments(target)).items.map((item) => item.id)).toEqual([after.comment.id]);
+  });
+
+  it("answers the restricted author 201 with an ordinary comment that no page, count, reply count, top list or GET by id has", async () => {
+    const { target, ownerToken, restricted } = await restrictedRoom();
+    const parent = await comment(target, uniqueUser(), "a parent");
+    const before = await count(target);
+    const own = await post(target, restricted, "nobody hears this");
+    expect(own.status).toBe(201);
+    expect(own.comment).toMatchObject({ text: "nobody hears this", author: { id: restricted }, deleted: false, replies: 0 });
+    const reply = await post(target, restricted, "nor this", parent.id);
+    expect(reply.status).toBe(201);
+
+    expect((await listComments(target)).items.map((item) => item.id)).toEqual([parent.id]);
+    expect((await listComments(target, { replyTo: parent.id })).items).toEqual([]);
+    expect(await count(target)).toBe(before);
+    expect(Comment.parse((await api("GET", targetPath(target, `/comments/${parent.id}`), null)).body).replies).toBe(0);
+    for (const id of [own.comment.id, reply.comment.id]) expect((await api("GET", targetPath(target, `/comments/${id}`), null)).status).toBe(404);
+    expect(JSON.stringify((await api("GET", targetPath(target, "/comments/top"), null)).body)).not.toContain("nobody hears");
+    // The moderators find them in the queue, where one may be approved for everyone.
+    const queue = HeldPageResponse.parse((await api("GET", targetPath(target, "/held"), ownerToken)).body);
+    expect(queue.items.map((item) => [item.id, item.heldFor])).toEqual([
+      [own.comment.id, "restricted"],
+      [reply.comment.id, "restricted"],
+    ]);
+  });
+
+  it("sends the comment live and on replay to its author and the moderators only, never to a reader or an anonymous socket", async () => {
+    const { target, ownerToken, restricted } = await restrictedRoom();
+    const authorToken = await tokenFor(restricted);
+    const readerToken = await tokenFor(uniqueUser("reader"));
+    const [moderator, mine, reader, anonymous] = await Promise.all([
+      LiveSocket.open(target, { token: ownerToken }),
+      LiveSocket.open(target, { token: authorToken }),
+      LiveSocket.open(target, { token: readerToken }),
+      LiveSocket.open(target),
+    ]);
+    const sockets = [moderator, mine, reader, anonymous];
+    await Promise.all(sockets.map((socket) => socket.next("hello")));
+    const secret = `shadowed ${crypto.randomUUID()}`;
+    const { comment: shadowed } = await post(target, restricted, secret);
+    const isIt = (frame: { event: { kind: string } }) => frame.event.kind === "comment" && JSON.stringify(frame).includes(shadowed.id);
+    await moderator.next("event", isIt);
+    await mine.next("event", isIt);
+    // A public comment after it: once the reader has it, the shadowed one would have come first.
+    const marker = await comment(target, uniqueUser(), "public marker");
+    for (const socket of [reader, anonymous]) {
+      await socket.next("event", (frame) => JSON.stringify(frame).includes(marker.id));
+      expect(JSON.stringify(socket.frames)).not.toContain(secret);
+    }
+    for (const socket of sockets) socket.close();
+
+    expect(JSON.stringify((await replayed(target, authorToken)).frames)).toContain(secret);
+    expect(JSON.stringify((await replayed(target, ownerToken)).frames)).toContain(secret);
+    for (const token of [readerToken, undefined]) {
+      const socket = await replayed(target, token);
+      expect(JSON.stringify(socket.frames)).toContain(marker.id);
+      expect(JSON.stringify(socket.frames)).not.toContain(secret);
+    }
+  });
+
+  it("lets a moderator remove a shadowed comment; its author reads a deletion, as for any comment", async () => {
+    const { target, ownerToken, restricted } = await restrictedRoom();
+    const { comment: shadowed } = await post(target, restricted, "remove me");
+    const mine = await LiveSocket.open(target, { token: await tokenFor(restricted) });
+    await mine.next("hello");
+    expect((await api("DELETE", targetPath(target, `/comments/${shadowed.id}`), ownerToken)).status).toBe(200);
+    const deleted = await mine.next("event", (frame) => frame.event.kind === "comment_deleted");
+    expect(JSON.stringify(deleted)).toContain(shadowed.id);
+    mine.close();
+    expect(HeldPageResponse.parse((await api("GET", targetPath(target, "/held"), ownerToken)).body).items).toEqual([]);
+  });
+
+  it("never restricts what a restricted user posted before", async () => {
+    const target = uniqueTarget("stream");
+    const ownerToken = await registerAs(target, uniqueUser("owner"));
+    const user = uniqueUser("later");
+    const earlier = await comment(target, user, "said before");
+    const restriction = await api("POST", targetPath(target, "/restrictions"), ownerToken, { userId: user });
+    expect(Restriction.parse(restriction.body).reason).toBeNull();
+    expect((await listComments(target)).items.map((item) => item.id)).toEqual([earlier.id]);
+  });
+
+  it("keeps a restriction through the user's erasure under a keyed hash; a moderator who knows the id lifts it", async () => {
+    const { target, ownerToken, restricted } = await restrictedRoom();
+    await roomStub(target).forgetUser({ target, userId: restricted });
+    const stored = await runInDurableObject(roomStub(target), (_room, state) => ({
+      plain: state.storage.sql.exec("SELECT * FROM restrictions").toArray(),
+      erased: state.storage.sql.exec("SELECT * FROM erased_restrictions").toArray(),
+    }));
+    expect(stored.plain).toEqual([]);
+    expect(stored.erased).toHaveLength(1);
+    expect(JSON.stringify(stored.erased)).not.toContain(restricted);
+    expect(JSON.stringify((await api("GET", targetPath(target, "/restrictions"), ownerToken)).body)).not.toContain(restricted);
+
+    const again = await post(target, restricted, "still shadowed");
+    expect(again.status).toBe(201);
+    expect((await listComments(target)).items).toEqual([]);
+    const other = await comment(target, uniqueUser("other"), "not caught");
+    expect((await listComments(target)).items.map((item) => item.id)).toEqual([other.id]);
+
+    const lifted = await api("DELETE", targetPath(target, `/restrictions/${encodeURIComponent(restricted)}`), ownerToken);
+    expect(lifted.body).toEqual({ userId: restricted, lifted: true });
+    const after = await post(target, restricted, "heard again");
+    expect((await listComments(target)).items.map((item) => item.id)).toContain(after.comment.id);
+  });
+
+  it("drops a restricted user's reactions without telling them: answered as taken, counted for no one", async () => {
+    const { target, restricted } = await restrictedRoom();
+    const react = async (userId: string) => {
+      const res = await postJson("/v1/reactions", { target, emoji: "wow", action: "add" }, { token: await tokenFor(userId) });
+      expect(res.status).toBe(200);
+      return ReactionResult.parse(await res.json());
+    };
+    expect(await react(restricted)).toMatchObject({ reacted: true, count: 0 });
+    // The next reader's reaction is the first one counted.
+    expect(await react(uniqueUser("reader"))).toMatchObject({ reacted: true, count: 1 });
+  });
+
+  it("keeps the comment from relayed readers too: only the author's relayed socket gets it, live and on replay", async () => {
+    const { target, restricted } = await restrictedRoom();
+    const res = await call(`/v1/admin/targets/${encodeURIComponent(target)}/relays`, {
+      method: "PUT",
+      headers: { "content-type": "application/json", authorization: `Bearer ${await tokenFor(uniqueUser("admin"), { roles: ["admin"] })}` },
+      body: JSON.stringify({ threshold: 1, perRelay: 10 }),
+    });
+    expect(res.status).toBe(200);
+    const before = await comment(target, uniqueUser(), "before");
+    const first = await LiveSocket.open(target);
+    await first.next("hello");
+    const authorToken = await tokenFor(restricted);
+    const [mine, reader, anonymous] = [
+      await LiveSocket.open(target, { token: authorToken }),
+      await LiveSocket.open(target, { token: await tokenFor(uniqueUser("reader")) }),
+      await LiveSocket.open(target),
+    ];
+    for (const socket of [mine, reader, anonymous]) await socket.next("hello");
+    expect((await env.LIVE_RELAY.get(env.LIVE_RELAY.idFromName(relayName(target, 0))).stats()).sockets).toBe(3);
+
+    const secret = `relayed shadow ${crypto.randomUUID()}`;
+    await post(target, restricted, secret);
+    const marker = await comment(target, uniqueUser(), "public marker");
+    for (const socket of [mine, reader, anonymous]) await socket.next("event", (frame) => JSON.stringify(frame).includes(marker.id));
+    expect(JSON.stringify(mine.frames)).toContain(secret);
+    for (const socket of [reader, anonymous]) expect(JSON.stringify(socket.frames)).not.toContain(secret);
+
+    const replayedThroughRelay = async (token?: string) => {
+      const socket = await LiveSocket.open(target, { since: before.seq, ...(token === undefined ? {} : { token }) });
+      const hello = await socket.next("hello");
+      await eventually(async () => expect(socket.of("event").length).toBeGreaterThanOrEqual(hello.replay));
+      socket.close();
+      return JSON.stringify(socket.frames);
+    };
+    expect(await replayedThroughRelay(authorToken)).toContain(secret);
+    const anonymousReplay = await replayedThroughRelay();
+    expect(anonymousReplay).toContain(marker.id);
+    expect(anonymousReplay).not.toContain(secret);
+    for (const socket of [first, mine, reader, anonymous]) socket.close();
+  });
+});
