@@ -93,6 +93,8 @@ export const ModLogEvent = z.object({ kind: z.literal("modlog"), entry: ModLogEn
 export const HeldEvent = z.object({ kind: z.literal("held"), comment: HeldComment });
 /** A moderator approved or denied a held comment; the published one also arrives as `comment`. */
 export const HeldResolvedEvent = z.object({ kind: z.literal("held_resolved"), ...HeldResolution.shape });
+/** A comment got a new report (moderators only): their report lists read again. `reports`: its open reports now. */
+export const ReportEvent = z.object({ kind: z.literal("report"), commentId: CommentId, reports: z.number().int().positive() });
 export const LiveEvent = z.discriminatedUnion("kind", [
   LikeChangeEvent,
   CommentEvent,
@@ -102,6 +104,7 @@ export const LiveEvent = z.discriminatedUnion("kind", [
   ReactionEvent,
   SettingsEvent,
   ModLogEvent,
+  ReportEvent,
   HeldEvent,
   HeldResolvedEvent,
 ]);

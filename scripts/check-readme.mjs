@@ -4,7 +4,7 @@
 // must be named in README.md. It checks that each is named, not that the words about it are
 // right; a new one that nobody wrote down fails here.
 //   node scripts/check-readme.mjs [openapi.json]   (default test-output/openapi.json, written by `npm run lint:openapi`)
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -17,7 +17,12 @@ const missing = [];
 // as named when its full path is there, or `.../` followed by the start of what comes after the
 // room's prefix.
 const ROOM = "/v1/targets/:target/";
-const openapi = JSON.parse(readFileSync(resolve(ROOT, process.argv[2] ?? "test-output/openapi.json"), "utf8"));
+const documentPath = resolve(ROOT, process.argv[2] ?? "test-output/openapi.json");
+if (!existsSync(documentPath)) {
+  console.error(`no ${documentPath}: run \`npm run lint:openapi\` first (it writes the document this reads)`);
+  process.exit(1);
+}
+const openapi = JSON.parse(readFileSync(documentPath, "utf8"));
 for (const [path, operations] of Object.entries(openapi.paths ?? {})) {
   const route = path.replace(/\{(\w+)\}/g, ":$1");
   const named = (() => {

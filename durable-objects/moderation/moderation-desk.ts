@@ -268,9 +268,12 @@ export class ModerationDesk {
   report({ actor, commentId, reason }: ReportInput): Promise<RoomResult<ReportResult>> {
     return this.deps.commit((log) => {
       if (!this.reports.commentIsReportable(commentId)) return refuse(404, "not_found", "no such comment in this room");
-      const filed = this.reports.file(commentId, actor.userId, reason, this.now());
+      const now = this.now();
+      const filed = this.reports.file(commentId, actor.userId, reason, now);
       // The reporter is now named here: the user's own object learns it, for a deletion.
       if (filed.created) log.touch();
+      // Moderators' report lists follow it live; no one else learns who reported what.
+      if (filed.created) log.emit(this.deps.seq.next(), now, { kind: "report", commentId, reports: this.reports.openCount(commentId) }, "moderators");
       return ok(filed);
     });
   }

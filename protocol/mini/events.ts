@@ -31,6 +31,7 @@ export const EVENTS = {
   reaction: z.object({ kind: z.literal("reaction"), commentId: z.nullable(CommentId), emoji: Emoji, count: count() }),
   settings: z.object({ kind: z.literal("settings"), settings: RoomSettings }),
   modlog: z.object({ kind: z.literal("modlog"), entry: ModLogEntry }),
+  report: z.object({ kind: z.literal("report"), commentId: CommentId, reports: z.int().check(z.positive()) }),
   held: z.object({ kind: z.literal("held"), comment: HeldComment }),
   held_resolved: z.object({ kind: z.literal("held_resolved"), heldId: CommentId, outcome: z.enum(["approved", "denied"]), comment: z.nullable(Comment) }),
 };

@@ -25,6 +25,7 @@ export const LiveEvent = z.discriminatedUnion("kind", [
   EVENTS.reaction,
   EVENTS.settings,
   EVENTS.modlog,
+  EVENTS.report,
   EVENTS.held,
   EVENTS.held_resolved,
 ]);

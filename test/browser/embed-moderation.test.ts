@@ -122,9 +122,19 @@ describe("<engage-moderation> with a moderator and a viewer", () => {
     expect(await mod.locator("engage-moderation [data-control=filter]").inputValue()).toBe("reject");
     expect(await mod.locator("engage-moderation [data-control=comments-enabled]").isChecked()).toBe(false);
 
-    // The viewer reports the comment; the moderator's Reports tab shows it with its reason.
-    await ok(call(viewer, "POST", `/v1/targets/${encodeURIComponent(target)}/comments/${commentId}/report`, { reason: "it is rude" }));
+    // The settings tab sets the publish delay (seconds) too.
+    await mod.locator("engage-moderation [data-control=publish-delay]").fill("5");
+    await mod.locator("engage-moderation [data-control=publish-delay]").press("Tab");
+    await eventually(async () => z.object({ settings: z.object({ publishDelaySeconds: z.number() }) }).parse(await ok(call(owner, "GET", `/v1/targets/${encodeURIComponent(target)}`))).settings.publishDelaySeconds === 5, 10_000, "the delay saved");
+    await ok(call(owner, "PATCH", `/v1/targets/${encodeURIComponent(target)}/settings`, { publishDelaySeconds: 0 }));
+
+    // The viewer reports the comment while the moderator's Reports tab is open; it shows with its
+    // reason by the room's live `report` event: the page is made to look hidden, so the view's
+    // timed re-read (only while visible) cannot be what brought it.
     await mod.locator("engage-moderation [data-tab=reports]").click();
+    await until(mod, "engage-moderation [part~=panel-reports] li", "No reports");
+    await mod.evaluate("Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' })");
+    await ok(call(viewer, "POST", `/v1/targets/${encodeURIComponent(target)}/comments/${commentId}/report`, { reason: "it is rude" }));
     const group = mod.locator(`engage-moderation li[data-comment="${commentId}"]`);
     await until(mod, `engage-moderation li[data-comment="${commentId}"] [part=count]`, "1 report");
     expect(await group.locator("[part~=text]").textContent()).toBe(`${viewer} says something rude`);

@@ -65,10 +65,10 @@ describe("the embed's size", () => {
 
   it(`loads at most ${MODERATION_BUDGET_BYTES} B (gzip -9) for <engage-moderation>: v1, then the view's own build, which no reader's page fetches`, async () => {
     const size = Size.parse(await measureEmbed());
-    // The view, then the chunks its build shares with its lazy tabs (Bans, Terms, Mod log, People).
+    // The view, then the chunks its build shares with its lazy tabs (Bans, Settings, Terms, Mod log, People).
     expect(size.moderation.files.map((f) => unhashed(f.file))).toEqual(["v1/moderation-view", ...size.moderation.files.slice(1).map(() => "v1/chunk")]);
     expect(size.moderation.files.filter((f) => size.comments.files.some((c) => c.file === f.file) || size.files.some((c) => c.file === f.file))).toEqual([]);
-    expect(size.moderation.lazy.map((f) => unhashed(f.file))).toEqual(expect.arrayContaining(["v1/bans-panel", "v1/terms-panel", "v1/log-panel", "v1/people-panel"]));
+    expect(size.moderation.lazy.map((f) => unhashed(f.file))).toEqual(expect.arrayContaining(["v1/bans-panel", "v1/settings-panel", "v1/terms-panel", "v1/log-panel", "v1/people-panel"]));
     expect(size.moderation.totalGzip).toBe(size.totalGzip + size.moderation.files.reduce((sum, f) => sum + f.gzip, 0));
     expect(size.moderation.totalGzip).toBeLessThanOrEqual(z.number().parse(MODERATION_BUDGET_BYTES));
     // Its other languages are chunks of its own build, fetched only when shown.

@@ -354,4 +354,29 @@ describe("a change of role", () => {
     first.close();
     again.close();
   });
+
+  it("tells moderators of a new report live and on replay, and no one else, not even the reporter", async () => {
+    const { target, modToken } = await moderatedRoom();
+    const reporter = uniqueUser("reporter");
+    const reporterToken = await tokenFor(reporter);
+    const reported = await comment(target, uniqueUser("author"), "a reported comment");
+    const moderatorSocket = await join(target, { token: modToken });
+    const reporterSocket = await join(target, { token: reporterToken });
+    const anonymous = await join(target);
+    const filed = await api("POST", targetPath(target, `/comments/${reported.id}/report`), reporterToken, { reason: "spam" });
+    expect(filed.status, JSON.stringify(filed.body)).toBeLessThan(300);
+    const reports = (socket: LiveSocket) => socket.of("event").flatMap((f) => (f.event.kind === "report" ? [{ replay: f.replay, commentId: f.event.commentId, reports: f.event.reports }] : []));
+    await moderatorSocket.next("event", (f) => f.event.kind === "report");
+    expect(reports(moderatorSocket)).toEqual([{ replay: false, commentId: reported.id, reports: 1 }]);
+    await everyoneHas(target, [moderatorSocket, reporterSocket, anonymous]);
+    expect(reports(reporterSocket)).toEqual([]);
+    expect(reports(anonymous)).toEqual([]);
+    // The same report again files nothing new, so no second event.
+    expect((await api("POST", targetPath(target, `/comments/${reported.id}/report`), reporterToken, { reason: "spam" })).status).toBeLessThan(300);
+    const replayedByModerator = await join(target, { token: modToken, since: 0 });
+    const replayedByReporter = await join(target, { token: reporterToken, since: 0 });
+    expect(reports(replayedByModerator)).toEqual([{ replay: true, commentId: reported.id, reports: 1 }]);
+    expect(reports(replayedByReporter)).toEqual([]);
+    for (const socket of [moderatorSocket, reporterSocket, anonymous, replayedByModerator, replayedByReporter]) socket.close();
+  });
 });

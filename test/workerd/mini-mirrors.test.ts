@@ -56,6 +56,7 @@ const frames: unknown[] = [
   { type: "event", seq: 13, at: 1, replay: false, event: { kind: "settings", settings } },
   { type: "event", seq: 14, at: 1, replay: false, event: { kind: "modlog", entry: { id: 3, at: "2026-12-06T10:00:00.000Z", moderator: "site|bo", action: "timeout", userId: "site|troll", commentId: null, reason: "cool off", detail: "600 s" } } },
   { type: "event", seq: 15, at: 1, replay: true, event: { kind: "modlog", entry: { id: 4, at: "2026-12-06T10:00:01.000Z", moderator: "site|bo", action: "comment_delete", userId: null, commentId, reason: null, detail: null } } },
+  { type: "event", seq: 16, at: 1, replay: false, event: { kind: "report", commentId, reports: 3 } },
   { type: "ack", id: "r-1", result: { liked: true, count: 1, changed: true, seq: 3 } },
   { type: "ack", id: "r-2", comment },
   { type: "ack", id: "r-2h", held },

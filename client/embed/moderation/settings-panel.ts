@@ -30,6 +30,7 @@ export class SettingsPanel implements Panel {
   private readonly premoderation = el("input", { type: "checkbox", "data-control": "premoderation" });
   private readonly newcomerLink = el("input", { type: "number", min: "0", max: String(7 * 24 * 60), inputmode: "numeric", "data-control": "newcomer-link" });
   private readonly hideAfter = el("input", { type: "number", min: "0", max: "100", inputmode: "numeric", "data-control": "hide-after-reports" });
+  private readonly publishDelay = el("input", { type: "number", min: "0", max: "120", inputmode: "numeric", "data-control": "publish-delay" });
   private readonly labels = {
     comments: el("span", {}),
     members: el("span", {}),
@@ -44,6 +45,7 @@ export class SettingsPanel implements Panel {
     premoderation: el("span", {}),
     newcomerLink: el("span", {}),
     hideAfter: el("span", {}),
+    publishDelay: el("span", {}),
   };
   private readonly saveReactions: HTMLButtonElement;
   private settings: Settings | null = null;
@@ -67,11 +69,12 @@ export class SettingsPanel implements Panel {
       el("label", {}, this.premoderation, l.premoderation),
       el("label", {}, l.newcomerLink, this.newcomerLink),
       el("label", {}, l.hideAfter, this.hideAfter),
+      el("label", {}, l.publishDelay, this.publishDelay),
     );
     this.premoderation.addEventListener("change", () => void this.patch({ premoderation: this.premoderation.checked }));
     this.emoteOnly.addEventListener("change", () => void this.patch({ emoteOnly: this.emoteOnly.checked }));
     this.uniqueChat.addEventListener("change", () => void this.patch({ uniqueChat: this.uniqueChat.checked }));
-    for (const [input, key] of [[this.newcomerWait, "newcomerWaitMinutes"], [this.editWindow, "editWindowMinutes"], [this.newcomerLink, "newcomerLinkMinutes"], [this.hideAfter, "hideAfterReports"]] as const) {
+    for (const [input, key] of [[this.newcomerWait, "newcomerWaitMinutes"], [this.editWindow, "editWindowMinutes"], [this.newcomerLink, "newcomerLinkMinutes"], [this.hideAfter, "hideAfterReports"], [this.publishDelay, "publishDelaySeconds"]] as const) {
       input.addEventListener("change", () => {
         if (input.checkValidity() && input.value !== "") void this.patch({ [key]: Number(input.value) });
         else this.ctx.say(this.ctx.t().invalid_request);
@@ -128,6 +131,7 @@ export class SettingsPanel implements Panel {
     l.premoderation.textContent = t.premoderation;
     l.newcomerLink.textContent = t.newcomerLink;
     l.hideAfter.textContent = t.hideAfterReports;
+    l.publishDelay.textContent = t.publishDelay;
     this.saveReactions.textContent = t.save;
     this.filter.replaceChildren(...FILTERS.map((f) => el("option", { value: f }, f === "mask" ? t.filterMask : f === "reject" ? t.filterReject : t.filterOff)));
     if (this.settings !== null) this.show(this.settings);
@@ -154,6 +158,7 @@ export class SettingsPanel implements Panel {
     this.premoderation.checked = next.premoderation;
     if (editing !== this.newcomerLink) this.newcomerLink.value = String(next.newcomerLinkMinutes);
     if (editing !== this.hideAfter) this.hideAfter.value = String(next.hideAfterReports);
+    if (editing !== this.publishDelay) this.publishDelay.value = String(next.publishDelaySeconds);
   }
 
   private async patch(change: Partial<Settings>): Promise<void> {

@@ -9,13 +9,14 @@ import { HeldPanel } from "./held-panel";
 import { codeOf, lazyPanel, type Panel, type PanelContext } from "./kit";
 import { en, loadMessages, type ModerationMessages } from "./messages";
 import { ReportsPanel } from "./reports-panel";
-import { SettingsPanel } from "./settings-panel";
+import type { SettingsPanel } from "./settings-panel";
+import type { RoomSettings } from "../../../protocol/mini/comments";
 import { MODERATION_CSS } from "./styles";
 
 /**
- * How often the open tab's list is read again while the page is visible. The room sends no
- * frame for a ban, a report or a log entry (only for settings and comment changes), so a second
- * moderator's ban or a new report shows within this, or at once on opening the tab.
+ * How often the open tab's list is read again while the page is visible: a safety net. Every
+ * change the tabs show comes as a frame to moderators (settings, comments, `held`, `report`,
+ * and a `modlog` entry for each moderator's action), and the open tab reads again on it.
  */
 const REFRESH_MS = 15_000;
 /** Frames that come in bursts (a flood of deletions) cause one re-read. */
@@ -40,7 +41,9 @@ class ModerationView implements Shown {
   private readonly note = el("p", { part: "note" });
   private readonly tablist = el("div", { role: "tablist", part: "tabs" });
   private readonly body = el("div", { part: "body", hidden: "" });
-  private readonly settings: SettingsPanel;
+  /** The Settings tab is its own chunk (kit.ts lazyPanel): the last announced settings wait here for it. */
+  private settingsPanel: SettingsPanel | null = null;
+  private announced: RoomSettings | null = null;
   private readonly reports: ReportsPanel;
   private readonly held: HeldPanel;
   private readonly panels: Panel[];
@@ -70,7 +73,6 @@ class ModerationView implements Shown {
       errorText: (error) => this.errorText(error),
       done: (action, detail = {}) => root.host.dispatchEvent(new CustomEvent("engage-moderated", { bubbles: true, composed: true, detail: { action, target: hub.target, ...detail } })),
     };
-    this.settings = new SettingsPanel(ctx);
     this.reports = new ReportsPanel(ctx);
     this.held = new HeldPanel(ctx);
     const t = () => this.t;
@@ -78,8 +80,15 @@ class ModerationView implements Shown {
     const terms = lazyPanel("terms", () => t().termsTab, () => import("./terms-panel").then((m) => new m.TermsPanel(ctx)));
     const log = lazyPanel("log", () => t().logTab, () => import("./log-panel").then((m) => new m.LogPanel(ctx)));
     const people = lazyPanel("people", () => t().peopleTab, () => import("./people-panel").then((m) => new m.PeoplePanel(ctx)));
-    this.lazy = [bans, terms, log, people];
-    this.panels = [this.held, this.reports, bans, this.settings, terms, log, people];
+    const settings = lazyPanel("settings", () => t().settingsTab, () =>
+      import("./settings-panel").then((m) => {
+        const panel = (this.settingsPanel = new m.SettingsPanel(ctx));
+        if (this.announced !== null) panel.announce(this.announced);
+        return panel;
+      }),
+    );
+    this.lazy = [bans, settings, terms, log, people];
+    this.panels = [this.held, this.reports, bans, settings, terms, log, people];
     this.selected = this.panels[0]!;
     for (const panel of this.panels) {
       const tab = button("", { role: "tab", id: `tab-${panel.key}`, "aria-controls": `panel-${panel.key}`, "data-tab": panel.key }, () => this.select(panel));
@@ -150,7 +159,7 @@ class ModerationView implements Shown {
   private async readInfo(): Promise<void> {
     try {
       this.info = await this.api.read("", TargetInfo);
-      this.settings.announce(this.info.settings);
+      this.announce(this.info.settings);
     } catch {
       this.info = null;
     }
@@ -171,11 +180,16 @@ class ModerationView implements Shown {
     }
   }
 
+  private announce(settings: RoomSettings): void {
+    this.announced = settings;
+    this.settingsPanel?.announce(settings);
+  }
+
   /** The shell checked only what it reads (protocol/mini/shell-frame.ts); the rest is read here. */
   private onFrame(frame: ShellFrame): void {
     if (frame.type === "hello") {
       const hello = SectionHello.safeParse(frame);
-      if (hello.success) this.settings.announce(hello.data.settings);
+      if (hello.success) this.announce(hello.data.settings);
       // The room sends no event when its owner or moderators change: each hello reads them.
       void this.readInfo();
       return;
@@ -185,7 +199,7 @@ class ModerationView implements Shown {
     if (event === null) return;
     switch (event.kind) {
       case "settings":
-        this.settings.announce(event.settings);
+        this.announce(event.settings);
         this.reread(["log"]);
         break;
       case "comment_deleted":
@@ -197,6 +211,10 @@ class ModerationView implements Shown {
       // Sent to moderators only, one per new entry of the log.
       case "modlog":
         this.reread(["log"]);
+        break;
+      // Sent to moderators only: someone reported a comment.
+      case "report":
+        this.reread(["reports"]);
         break;
       // Both sent to moderators only: the queue follows them without a re-read.
       case "held":
