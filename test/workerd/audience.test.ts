@@ -361,6 +361,7 @@ describe("a change of role", () => {
     const reporterToken = await tokenFor(reporter);
     const reported = await comment(target, uniqueUser("author"), "a reported comment");
     const moderatorSocket = await join(target, { token: modToken });
+    const before = (await moderatorSocket.next("hello")).seq;
     const reporterSocket = await join(target, { token: reporterToken });
     const anonymous = await join(target);
     const filed = await api("POST", targetPath(target, `/comments/${reported.id}/report`), reporterToken, { reason: "spam" });
@@ -373,8 +374,8 @@ describe("a change of role", () => {
     expect(reports(anonymous)).toEqual([]);
     // The same report again files nothing new, so no second event.
     expect((await api("POST", targetPath(target, `/comments/${reported.id}/report`), reporterToken, { reason: "spam" })).status).toBeLessThan(300);
-    const replayedByModerator = await join(target, { token: modToken, since: 0 });
-    const replayedByReporter = await join(target, { token: reporterToken, since: 0 });
+    const replayedByModerator = await join(target, { token: modToken, since: before });
+    const replayedByReporter = await join(target, { token: reporterToken, since: before });
     expect(reports(replayedByModerator)).toEqual([{ replay: true, commentId: reported.id, reports: 1 }]);
     expect(reports(replayedByReporter)).toEqual([]);
     for (const socket of [moderatorSocket, reporterSocket, anonymous, replayedByModerator, replayedByReporter]) socket.close();
