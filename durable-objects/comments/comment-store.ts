@@ -196,7 +196,11 @@ export class CommentStore {
   }
 }
 
-export function toComment(target: string, row: CommentRow, reactions: Record<string, number>): Comment {
+/** The columns a comment and a held one (held-store.ts) share, under the same names. */
+export type WrittenRow = Pick<CommentRow, "id" | "author_id" | "author_name" | "text" | "mentions" | "reply_to" | "created_at">;
+
+/** The fields a Comment and a HeldComment share (protocol/held.ts picks them from Comment), in the wire's order. */
+export function writtenFields(target: string, row: WrittenRow): Pick<Comment, "id" | "target" | "author" | "text" | "mentions" | "replyTo" | "createdAt"> {
   return {
     id: row.id,
     target,
@@ -205,6 +209,12 @@ export function toComment(target: string, row: CommentRow, reactions: Record<str
     mentions: parseMentionList(row.mentions),
     replyTo: row.reply_to,
     createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+export function toComment(target: string, row: CommentRow, reactions: Record<string, number>): Comment {
+  return {
+    ...writtenFields(target, row),
     seq: row.seq,
     reactions,
     replies: row.replies,

@@ -81,19 +81,7 @@ export class HeldComments {
    */
   shadow(log: ChangeLog, target: string, draft: HeldDraft, now: number): Comment {
     const seq = this.deps.seq.next();
-    const row: HeldRow = {
-      id: newCommentId(now, seq),
-      author_id: draft.authorId,
-      author_name: draft.authorName,
-      text: draft.text,
-      mentions: draft.mentions,
-      reply_to: draft.replyTo,
-      created_at: now,
-      held_at: now,
-      held_for: "restricted",
-      published: null,
-      edit_of: null,
-    };
+    const row = newHeldRow(draft, "restricted", null, seq, now);
     for (const old of this.store.oldestShadowed(draft.authorId, MAX_HELD_PER_AUTHOR - 1)) {
       this.store.remove(old.id);
       redactRing(this.deps.sql, { commentIds: [old.id], authorId: null }, 0);
@@ -111,19 +99,7 @@ export class HeldComments {
       return refuse(429, "too_many_held", `you have ${MAX_HELD_PER_AUTHOR} comments waiting for a moderator; wait for them to be reviewed`);
     }
     const seq = this.deps.seq.next();
-    const row: HeldRow = {
-      id: newCommentId(now, seq),
-      author_id: draft.authorId,
-      author_name: draft.authorName,
-      text: draft.text,
-      mentions: draft.mentions,
-      reply_to: draft.replyTo,
-      created_at: now,
-      held_at: now,
-      held_for: heldFor,
-      published: null,
-      edit_of: draft.editOf ?? null,
-    };
+    const row = newHeldRow(draft, heldFor, draft.editOf ?? null, seq, now);
     this.store.insert(row);
     // The delay in force when it was posted: a later settings change does not move it.
     const releaseAt = heldFor === "delay" ? now + this.deps.publishDelayMs() : null;
@@ -327,6 +303,23 @@ export class HeldComments {
 }
 
 /** What a restricted author (and the moderators, live) see of a shadowed comment: an ordinary comment. */
+/** A new comment (or edit) kept back, under an id of its own made now. */
+function newHeldRow(draft: HeldDraft, heldFor: HeldFor, editOf: string | null, seq: number, now: number): HeldRow {
+  return {
+    id: newCommentId(now, seq),
+    author_id: draft.authorId,
+    author_name: draft.authorName,
+    text: draft.text,
+    mentions: draft.mentions,
+    reply_to: draft.replyTo,
+    created_at: now,
+    held_at: now,
+    held_for: heldFor,
+    published: null,
+    edit_of: editOf,
+  };
+}
+
 function shadowView(target: string, row: HeldRow, seq: number): Comment {
   const { held: _held, heldFor: _heldFor, ...rest } = toHeldComment(target, row);
   return { ...rest, seq, reactions: {}, replies: 0, highlighted: false, deleted: false };

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { HeldComment, HeldCursor, HeldFor, HeldPage } from "../../protocol/held";
-import { COMMENT_ROW_SHAPE, parseMentionList, type CommentRow } from "./comment-store";
+import { COMMENT_ROW_SHAPE, writtenFields, type CommentRow } from "./comment-store";
 
 /**
  * Room schema step (room-migrations.ts). Held comments live apart from `comments`, so every
@@ -137,13 +137,7 @@ const StoredCommentRow = z.object(COMMENT_ROW_SHAPE);
 /** `releaseAt`: a delayed comment's publication time (delayed_comments). */
 export function toHeldComment(target: string, row: HeldRow, releaseAt: number | null = null): HeldComment {
   return {
-    id: row.id,
-    target,
-    author: { id: row.author_id, name: row.author_name },
-    text: row.text,
-    mentions: parseMentionList(row.mentions),
-    replyTo: row.reply_to,
-    createdAt: new Date(row.created_at).toISOString(),
+    ...writtenFields(target, row),
     held: true,
     heldFor: row.held_for,
     ...(row.edit_of === null ? {} : { editOf: row.edit_of }),
