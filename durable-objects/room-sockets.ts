@@ -23,6 +23,7 @@ import { FrameBudget, FRAME_BURST, FRAMES_PER_SECOND } from "./frame-budget";
 import { closeReply } from "./close-handshake";
 import { MAX_UNREAD_BYTES, SendWindows, utf8Length } from "./send-window";
 import { logEvent } from "../platform/log";
+import { yieldToRuntime } from "../platform/yield";
 import type { SocketCounters } from "./room-metrics";
 import { includes, type Audience, type Viewer } from "./write-path/audience";
 import { hasAudiences, userTag, visibleTo } from "./socket-audience";
@@ -37,10 +38,6 @@ export const BROADCAST_SLICE = 256;
  * before the client can answer a mark, and must leave room under MAX_UNREAD_BYTES.
  */
 export const MAX_REPLAY_BYTES = MAX_UNREAD_BYTES / 2;
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
 
 /** What a socket carries through hibernation; parsed back on every wake-up, never cast. */
 const SocketAttachment = z.object({
@@ -355,7 +352,7 @@ export class RoomSockets {
     return (this.broadcastTail = this.broadcastTail
       .then(async () => {
         for (let start = 0; start < rest.length; start += BROADCAST_SLICE) {
-          await yieldToEventLoop();
+          await yieldToRuntime();
           const end = Math.min(rest.length, start + BROADCAST_SLICE);
           for (let i = start; i < end; i++) each(rest[i]!);
         }

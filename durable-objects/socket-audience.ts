@@ -26,7 +26,5 @@ export function hasAudiences(events: readonly RingEvent[]): boolean {
 
 /** The events a viewer may see, in order (the same array when all are for everyone). */
 export function visibleTo<T extends Pick<RingEvent, "audience">>(events: readonly T[], viewer: Viewer): readonly T[] {
-  let all = true;
-  for (const { audience } of events) if (!includes(audience, viewer)) all = false;
-  return all ? events : events.filter(({ audience }) => includes(audience, viewer));
+  return events.every(({ audience }) => includes(audience, viewer)) ? events : events.filter(({ audience }) => includes(audience, viewer));
 }

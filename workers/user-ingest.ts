@@ -2,6 +2,7 @@ import type { EngagementEvent } from "../protocol/events";
 import { UserEventsInput, UserEventsResult } from "../protocol/internal/user-index";
 import type { AppEnv } from "../platform/env";
 import { settleBounded } from "./bounded";
+import { yieldToRuntime } from "../platform/yield";
 
 /** User objects called at once by one batch; the lake's puts and the rooms take the rest of the 6. */
 export const USER_INGEST_CONCURRENCY = 4;
@@ -18,10 +19,6 @@ const MAX_EVENTS_PER_INGEST = 1_000;
  * and the user index fell tens of seconds behind.
  */
 export const USERS_PER_YIELD = 16;
-
-function yieldToRuntime(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
 
 /** One user's answer for this batch, or why their object could not be reached. */
 export type UserIngest = { ok: true; pseudonym: string; forgotten: ReadonlySet<string> } | { ok: false; error: string };
