@@ -9,7 +9,7 @@ import { FORGOTTEN_USER } from "../../durable-objects/moderation/forget-moderati
 import { call, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { comment, deleteComment } from "./comment-helpers";
 import { LiveSocket } from "./live-socket";
-import { api, registerAs, targetPath } from "./moderation-helpers";
+import { api, moderatedRoom, registerAs, targetPath } from "./moderation-helpers";
 import { waitFor } from "./wait";
 
 // Who sees what (issue 21): every live event carries an audience, and each socket, in the room
@@ -28,15 +28,6 @@ async function join(target: string, query: { token?: string; since?: number } = 
   const hello = await socket.next("hello");
   if (hello.replay > 0) await socket.next("event", (f) => f.replay && socket.of("event").filter((e) => e.replay).length === hello.replay);
   return socket;
-}
-
-async function moderatedRoom() {
-  const target = uniqueTarget("stream");
-  const owner = uniqueUser("owner");
-  const ownerToken = await registerAs(target, owner);
-  const moderator = uniqueUser("mod");
-  expect((await api("POST", targetPath(target, "/moderators"), ownerToken, { userId: moderator })).status).toBe(200);
-  return { target, owner, ownerToken, moderator, modToken: await tokenFor(moderator) };
 }
 
 async function ban(target: string, token: string, userId: string, reason: string): Promise<void> {

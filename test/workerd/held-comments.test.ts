@@ -10,7 +10,7 @@ import { hasLink } from "../../durable-objects/moderation/hold-rules";
 import { call, eventually, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { comment, listComments, postComment } from "./comment-helpers";
 import { LiveSocket } from "./live-socket";
-import { api, fakeCommentId, insertCommentRow, registerAs, targetPath } from "./moderation-helpers";
+import { api, audienceSockets, fakeCommentId, insertCommentRow, registerAs, targetPath } from "./moderation-helpers";
 import { MAX_HELD_PER_AUTHOR } from "../../durable-objects/comments/held-comments";
 
 async function room(settings?: SettingsPatch, suspect: string[] = []) {
@@ -290,14 +290,7 @@ describe("held comments", () => {
   it("sends a held comment live to its author and the moderators only, and its publication to everyone", async () => {
     const { target, ownerToken } = await room({ premoderation: true });
     const author = uniqueUser("author");
-    const [moderator, mine, reader, anonymous] = await Promise.all([
-      LiveSocket.open(target, { token: ownerToken }),
-      LiveSocket.open(target, { token: await tokenFor(author) }),
-      LiveSocket.open(target, { token: await tokenFor(uniqueUser("reader")) }),
-      LiveSocket.open(target),
-    ]);
-    const sockets = [moderator, mine, reader, anonymous];
-    await Promise.all(sockets.map((socket) => socket.next("hello")));
+    const { moderator, mine, reader, anonymous, sockets } = await audienceSockets(target, ownerToken, await tokenFor(author));
     const pending = await held(target, author, "wait for it");
     const heldFrame = (frame: { event: { kind: string } }) => frame.event.kind === "held";
     await moderator.next("event", heldFrame);

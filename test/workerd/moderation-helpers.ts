@@ -1,5 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
-import { call, roomStub, tokenFor } from "./helpers";
+import { expect } from "vitest";
+import { call, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { LiveSocket } from "./live-socket";
 import { RoomMeta } from "../../durable-objects/room-meta";
 import { SettingsStore } from "../../durable-objects/moderation/settings-store";
 import { RoomRoles } from "../../durable-objects/moderation/room-roles";
@@ -34,6 +36,29 @@ export async function registerAs(target: string, userId: string, title = "A stre
   const res = await api("PUT", targetPath(target), token, { title });
   if (res.status !== 201) throw new Error(`register answered ${res.status} ${JSON.stringify(res.body)}`);
   return token;
+}
+
+/** A registered room whose owner added one moderator. */
+export async function moderatedRoom() {
+  const target = uniqueTarget("stream");
+  const owner = uniqueUser("owner");
+  const ownerToken = await registerAs(target, owner);
+  const moderator = uniqueUser("mod");
+  expect((await api("POST", targetPath(target, "/moderators"), ownerToken, { userId: moderator })).status).toBe(200);
+  return { target, owner, ownerToken, moderator, modToken: await tokenFor(moderator) };
+}
+
+/** The four viewers an audience test watches, each past its hello: a moderator, the author, a signed-in reader, an anonymous socket. */
+export async function audienceSockets(target: string, moderatorToken: string, authorToken: string) {
+  const [moderator, mine, reader, anonymous] = await Promise.all([
+    LiveSocket.open(target, { token: moderatorToken }),
+    LiveSocket.open(target, { token: authorToken }),
+    LiveSocket.open(target, { token: await tokenFor(uniqueUser("reader")) }),
+    LiveSocket.open(target),
+  ]);
+  const sockets = [moderator, mine, reader, anonymous];
+  await Promise.all(sockets.map((socket) => socket.next("hello")));
+  return { moderator, mine, reader, anonymous, sockets };
 }
 
 /** A valid comment id (9 time chars, 7 base36, 6 alphanumerics), unique per call. */

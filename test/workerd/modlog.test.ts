@@ -9,21 +9,12 @@ import { ChangeLog } from "../../durable-objects/write-path/change-log";
 import { forgetModerationData, FORGOTTEN_USER } from "../../durable-objects/moderation/forget-moderation";
 import { roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { comment, deleteComment } from "./comment-helpers";
-import { api, registerAs, targetPath } from "./moderation-helpers";
+import { api, moderatedRoom, registerAs, targetPath } from "./moderation-helpers";
 
 async function modLog(target: string, token: string, query = ""): Promise<{ entries: ModLogEntry[]; nextCursor: string | null }> {
   const answer = await api("GET", targetPath(target, `/modlog${query}`), token);
   expect(answer.status, JSON.stringify(answer.body)).toBe(200);
   return ModLogResponse.parse(answer.body);
-}
-
-async function moderatedRoom() {
-  const target = uniqueTarget("stream");
-  const owner = uniqueUser("owner");
-  const ownerToken = await registerAs(target, owner);
-  const moderator = uniqueUser("mod");
-  expect((await api("POST", targetPath(target, "/moderators"), ownerToken, { userId: moderator })).status).toBe(200);
-  return { target, owner, ownerToken, moderator, modToken: await tokenFor(moderator) };
 }
 
 describe("mod log", () => {

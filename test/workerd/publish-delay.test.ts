@@ -6,7 +6,7 @@ import { MAX_PUBLISH_DELAY_SECONDS } from "../../protocol/moderation";
 import { roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { listComments, postComment } from "./comment-helpers";
 import { LiveSocket } from "./live-socket";
-import { api, registerAs, targetPath } from "./moderation-helpers";
+import { api, audienceSockets, registerAs, targetPath } from "./moderation-helpers";
 
 const DELAY_SECONDS = 30;
 
@@ -92,14 +92,7 @@ describe("publish delay", () => {
   it("shows the waiting comment live to its author and the moderators only, its publication to everyone", async () => {
     const { target, ownerToken } = await delayedRoom();
     const author = uniqueUser("author");
-    const [moderator, mine, reader, anonymous] = await Promise.all([
-      LiveSocket.open(target, { token: ownerToken }),
-      LiveSocket.open(target, { token: await tokenFor(author) }),
-      LiveSocket.open(target, { token: await tokenFor(uniqueUser("reader")) }),
-      LiveSocket.open(target),
-    ]);
-    const sockets = [moderator, mine, reader, anonymous];
-    await Promise.all(sockets.map((socket) => socket.next("hello")));
+    const { moderator, mine, reader, anonymous, sockets } = await audienceSockets(target, ownerToken, await tokenFor(author));
     const pending = await delayed(target, author, "soon for all");
     const heldFrame = (frame: { event: { kind: string } }) => frame.event.kind === "held";
     await moderator.next("event", heldFrame);

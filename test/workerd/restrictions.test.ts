@@ -8,7 +8,7 @@ import { ModLogResponse, Restriction, RestrictionsResponse } from "../../protoco
 import { call, eventually, postJson, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { comment, listComments, postComment } from "./comment-helpers";
 import { LiveSocket } from "./live-socket";
-import { api, registerAs, targetPath } from "./moderation-helpers";
+import { api, audienceSockets, registerAs, targetPath } from "./moderation-helpers";
 
 async function restrictedRoom() {
   const target = uniqueTarget("stream");
@@ -90,14 +90,7 @@ describe("restrictions (shadow-hide)", () => {
     const { target, ownerToken, restricted } = await restrictedRoom();
     const authorToken = await tokenFor(restricted);
     const readerToken = await tokenFor(uniqueUser("reader"));
-    const [moderator, mine, reader, anonymous] = await Promise.all([
-      LiveSocket.open(target, { token: ownerToken }),
-      LiveSocket.open(target, { token: authorToken }),
-      LiveSocket.open(target, { token: readerToken }),
-      LiveSocket.open(target),
-    ]);
-    const sockets = [moderator, mine, reader, anonymous];
-    await Promise.all(sockets.map((socket) => socket.next("hello")));
+    const { moderator, mine, reader, anonymous, sockets } = await audienceSockets(target, ownerToken, authorToken);
     const secret = `shadowed ${crypto.randomUUID()}`;
     const { comment: shadowed } = await post(target, restricted, secret);
     const isIt = (frame: { event: { kind: string } }) => frame.event.kind === "comment" && JSON.stringify(frame).includes(shadowed.id);
