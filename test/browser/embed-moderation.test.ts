@@ -130,9 +130,13 @@ describe("<engage-moderation> with a moderator and a viewer", () => {
     await eventually(async () => z.object({ settings: z.object({ publishDelaySeconds: z.number() }) }).parse(await ok(call(owner, "GET", `/v1/targets/${encodeURIComponent(target)}`))).settings.publishDelaySeconds === 5, 10_000, "the delay saved");
     await ok(call(owner, "PATCH", `/v1/targets/${encodeURIComponent(target)}/settings`, { publishDelaySeconds: 0 }));
 
-    // The viewer reports the comment; the moderator's Reports tab shows it with its reason.
-    await ok(call(viewer, "POST", `/v1/targets/${encodeURIComponent(target)}/comments/${commentId}/report`, { reason: "it is rude" }));
+    // The viewer reports the comment while the moderator's Reports tab is open; it shows with its
+    // reason by the room's live `report` event: the page is made to look hidden, so the view's
+    // timed re-read (only while visible) cannot be what brought it.
     await mod.locator("engage-moderation [data-tab=reports]").click();
+    await until(mod, "engage-moderation [part~=panel-reports] li", "No reports");
+    await mod.evaluate("Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' })");
+    await ok(call(viewer, "POST", `/v1/targets/${encodeURIComponent(target)}/comments/${commentId}/report`, { reason: "it is rude" }));
     const group = mod.locator(`engage-moderation li[data-comment="${commentId}"]`);
     await until(mod, `engage-moderation li[data-comment="${commentId}"] [part=count]`, "1 report");
     expect(await group.locator("[part~=text]").textContent()).toBe(commentText);
@@ -394,10 +398,21 @@ describe("<engage-moderation>'s terms, mod log and report triage", () => {
     expect(await mod.locator(`engage-moderation li[data-comment="${other}"]`).count()).toBe(0);
     expect((await fetch(`${site.api}/v1/targets/${encodeURIComponent(target)}/comments/${other}`)).status).toBe(200);
 
+    // A new report's live event starts a read of the groups; the moderator opens the delete
+    // confirmation while it is on its way. Its answer does not draw the confirmation away: the
+    // list it read shows once the deletion redraws.
+    const reread = await holdAnswers(mod, /\/reports\/by-comment/);
+    await ok(call(uniqueName("dz"), "POST", `/v1/targets/${encodeURIComponent(target)}/comments/${other}/report`, { reason: "again" }));
+    await eventually(async () => reread.served(), 10_000, "the live report's re-read on its way");
     await mod.locator(`engage-moderation li[data-comment="${commentId}"] [data-action=delete-comment]`).click();
+    await until(mod, "engage-moderation [part~=question]", "Delete this comment for everyone?");
+    await reread.release();
+    await mod.evaluate(() => new Promise((done) => setTimeout(done, 300)));
+    expect(await mod.locator("engage-moderation [data-confirm]").count()).toBe(1);
     await mod.locator("engage-moderation [data-action=confirm]").click();
     await until(mod, notice, "Comment deleted");
-    await until(mod, "engage-moderation #panel-reports li", "No reports");
+    await until(mod, `engage-moderation li[data-comment="${other}"] [part=count]`, "1 report");
+    expect(await mod.locator(`engage-moderation li[data-comment="${commentId}"]`).count()).toBe(0);
     expect(await focused(mod)).toBe("reports-title");
     expect((await fetch(`${site.api}/v1/targets/${encodeURIComponent(target)}/comments/${commentId}`)).status).toBe(404);
   });

@@ -72,6 +72,9 @@ export class ReportsPanel implements Panel {
       this.groups = cursor === null ? groups : [...this.groups, ...groups];
       this.cursor = nextCursor;
       await Promise.all(groups.map((g) => g.commentId).filter((id) => !this.comments.has(id)).map((id) => this.readComment(id)));
+      // A confirmation opened while this read was on its way (a live `report` starts reads at
+      // any time) is not drawn away: the list shows what was read on the next draw.
+      if (this.busy()) return;
       redraw(this.element, () => this.draw(), () => this.title);
     } catch (error) {
       this.ctx.say(this.ctx.errorText(error));
