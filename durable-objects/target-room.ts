@@ -291,7 +291,9 @@ export class TargetRoom extends DurableObject<AppEnv> {
     return this.moderation.listReportGroups(input);
   }
   resolveReports(input: ModerationRpc.ResolveReportsInput) {
-    return this.moderation.resolveReports(input, (parsed) => this.comments.remove({ target: parsed.target, actor: parsed.actor, commentId: parsed.commentId }));
+    return this.comments.restoringHidden((restore) =>
+      this.moderation.resolveReports(input, (parsed) => this.comments.remove({ target: parsed.target, actor: parsed.actor, commentId: parsed.commentId }), restore),
+    );
   }
   readModLog(input: ModerationRpc.ModLogInput) {
     return this.moderation.readModLog(input);

@@ -130,6 +130,20 @@ export class HeldComments {
   }
 
   /**
+   * The triage dismissed the reports of a comment they hid (moderation/moderation-desk.ts
+   * resolveReports): it comes back as an approval brings it (its own id and seq, `comment` to
+   * everyone, `held_resolved` to its author, its reports closed), inside the dismissal's
+   * transaction, with no `approve` entry: the mod log records the dismissal. Answers null when
+   * no report hid the comment (it is public, or gone), so there is nothing to bring back.
+   */
+  restoreReported(log: ChangeLog, target: string, commentId: string, now: number, retain: number): RoomResult<Comment | null> {
+    const row = this.store.find(commentId);
+    if (row === null || row.held_for !== "reports" || row.published === null) return { ok: true, value: null };
+    const restored = this.release(log, target, row, now, retain);
+    return restored.ok ? { ok: true, value: restored.value.comment } : restored;
+  }
+
+  /**
    * The publish delay's alarm job (room/comment-rpc.ts): every delayed comment whose time has
    * come is published as an approval would publish it, by no one. One that can no longer be
    * (its parent or edited comment is gone) is dropped, its author told as for a denial.

@@ -59,6 +59,12 @@ export interface ModerationDeps {
   now?: () => number;
 }
 
+/**
+ * Brings back a comment its reports hid (comments/held-comments.ts restoreReported), inside
+ * the dismissal's transaction; refuses before writing anything when it cannot come back.
+ */
+export type RestoreHidden = (log: ChangeLog, now: number) => RoomResult<unknown>;
+
 const ok = <T>(value: T): RoomResult<T> => ({ ok: true, value });
 const NOT_A_MODERATOR = refuse(403, "forbidden", "only the room's owner, its moderators and admins may do this");
 const NO_OPEN_REPORTS = refuse(404, "not_found", "this comment has no open reports");
@@ -290,11 +296,13 @@ export class ModerationDesk {
    * Closes a comment's reports; `remove` first deletes the comment through the room's own
    * delete (`removeComment`, which also handles archived comments and relays). A comment
    * already gone still has its reports closed. Two steps, so a failure between them leaves the
-   * comment deleted with its reports open, and resolving again closes them.
+   * comment deleted with its reports open, and resolving again closes them. `dismiss` brings
+   * back a comment the reports hid (`restoreHidden`), in the same transaction as the closing.
    */
   async resolveReports(
     { actor, commentId, resolution }: ResolveReportsInput,
     removeComment: () => Promise<RoomResult<unknown>>,
+    restoreHidden: RestoreHidden,
   ): Promise<RoomResult<ResolveReportsResult>> {
     if (!this.roles.isModerator(actor)) return NOT_A_MODERATOR;
     if (this.reports.openCount(commentId) === 0) return NO_OPEN_REPORTS;
@@ -310,9 +318,17 @@ export class ModerationDesk {
       removed = result.ok;
     }
     return this.deps.commit((log) => {
-      const resolved = this.reports.resolve(commentId);
+      const now = this.now();
+      const resolved = this.reports.openCount(commentId);
       if (resolved === 0) return NO_OPEN_REPORTS;
-      this.record(log, actor, resolution.action === "remove" ? "report_remove" : "report_dismiss", this.now(), {
+      // Dismissed, a comment its reports hid has nothing left to wait for: it comes back, in
+      // this transaction, so no report can land between its return and its reports' closing.
+      if (resolution.action === "dismiss") {
+        const restored = restoreHidden(log, now);
+        if (!restored.ok) return restored;
+      }
+      this.reports.resolve(commentId);
+      this.record(log, actor, resolution.action === "remove" ? "report_remove" : "report_dismiss", now, {
         userId: author,
         commentId,
         reason: resolution.reason || null,

@@ -23,6 +23,7 @@ import { forModeratorsOnly, noSuchComment, NOT_A_MODERATOR, UNWRITTEN_COMMENTS }
 import { refuse, type Refusal } from "../refusal";
 import { ADMIN_ROLE, type Actor } from "../../protocol/actor";
 import type { RoomCore } from "./room-core";
+import type { ChangeLog } from "../write-path/change-log";
 import { revisionOf } from "../comments/comment-edits";
 
 /** Comments a room keeps in its own storage; older pages are in R2 (comments/comment-archive.ts). */
@@ -118,6 +119,23 @@ export class CommentRpc {
     if (parts === null) return noHeld(actor, heldId);
     const result = await parts.writes.commit((log) => parts.comments.held.deny(log, target, actor, heldId, reason, Date.now()));
     if (result.ok) parts.relays.redact({ commentIds: [heldId], authorId: null });
+    return result;
+  }
+
+  /**
+   * Runs the triage's resolution (`resolve`, moderation-rpc.ts) with the hook that brings back
+   * a comment its reports hid when they are dismissed (held-comments.ts restoreReported); after
+   * the commit, a comment that came back is bound and the archive looks, as after an approval.
+   */
+  async restoringHidden<T>(resolve: (restore: (parsed: { target: string; commentId: string }, log: ChangeLog, now: number) => RoomResult<unknown>) => Promise<T>): Promise<T> {
+    let restored = false;
+    const result = await resolve(({ target, commentId }, log, now) => {
+      const answer = this.core.parts().comments.held.restoreReported(log, target, commentId, now, this.retention());
+      if (answer.ok && answer.value !== null) restored = true;
+      return answer;
+    });
+    // The hiding turned its quotes in every history into tombstones; its new `comment` event needs no redaction.
+    if (restored) await this.published();
     return result;
   }
 

@@ -4,6 +4,7 @@ import * as ModerationRpc from "../../protocol/internal/moderation-rpc";
 import type { RoomError, RoomResult } from "../../protocol/internal/room-rpc";
 import { TargetId } from "../../protocol/target";
 import type { ModerationDesk } from "../moderation/moderation-desk";
+import type { ChangeLog } from "../write-path/change-log";
 import { forModeratorsOnly, NOT_A_MODERATOR, unwrittenInfo } from "../unwritten-room";
 import { refuse } from "../refusal";
 import type { RoomCore } from "./room-core";
@@ -68,9 +69,18 @@ export class ModerationRpcFacade {
     const parsed = this.core.input(ModerationRpc.ListReportGroupsInput, input);
     return this.core.read?.moderation.listReportGroups(parsed) ?? forModeratorsOnly(parsed.actor, { groups: [], nextBefore: null });
   }
-  /** `remove` deletes the comment through the room's own comment path (`removeComment`). */
-  resolveReports(input: ModerationRpc.ResolveReportsInput, removeComment: (parsed: ModerationRpc.ResolveReportsInput) => Promise<RoomResult<unknown>>) {
-    return this.write(ModerationRpc.ResolveReportsInput, input, (parsed) => this.desk.resolveReports(parsed, () => removeComment(parsed)));
+  /**
+   * `remove` deletes the comment through the room's own comment path (`removeComment`);
+   * `dismiss` brings back one its reports hid (`restoreHidden`, inside the dismissal's transaction).
+   */
+  resolveReports(
+    input: ModerationRpc.ResolveReportsInput,
+    removeComment: (parsed: ModerationRpc.ResolveReportsInput) => Promise<RoomResult<unknown>>,
+    restoreHidden: (parsed: ModerationRpc.ResolveReportsInput, log: ChangeLog, now: number) => RoomResult<unknown>,
+  ) {
+    return this.write(ModerationRpc.ResolveReportsInput, input, (parsed) =>
+      this.desk.resolveReports(parsed, () => removeComment(parsed), (log, now) => restoreHidden(parsed, log, now)),
+    );
   }
   async readModLog(input: ModerationRpc.ModLogInput) {
     const parsed = this.core.input(ModerationRpc.ModLogInput, input);

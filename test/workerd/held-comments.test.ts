@@ -167,6 +167,41 @@ describe("held comments", () => {
     expect((await api("GET", targetPath(target, "/reports/by-comment"), ownerToken)).body).toMatchObject({ groups: [] });
     const log = ModLogResponse.parse((await api("GET", targetPath(target, "/modlog"), ownerToken)).body);
     expect(log.entries[0]).toMatchObject({ action: "report_remove", userId: reported.author.id, commentId: reported.id });
+    // Gone for good: no page, no read by id, nothing left to approve or resolve.
+    expect((await listComments(target)).items).toEqual([]);
+    expect((await api("GET", targetPath(target, `/comments/${reported.id}`), null)).status).toBe(404);
+    expect((await decide(target, ownerToken, reported.id, "approve")).status).toBe(404);
+    expect((await api("POST", targetPath(target, `/reports/${reported.id}/resolve`), ownerToken, { action: "dismiss" })).status).toBe(404);
+  });
+
+  it("restores a hidden comment when the triage dismisses its reports: its own id, everyone told, the reports closed, the dismissal logged", async () => {
+    const { target, ownerToken } = await room({ hideAfterReports: 2 });
+    const author = uniqueUser("author");
+    const reported = await comment(target, author, "hidden, then cleared by triage");
+    const reader = await LiveSocket.open(target);
+    await reader.next("hello");
+    for (const reporter of [uniqueUser("r1"), uniqueUser("r2")]) {
+      expect((await api("POST", targetPath(target, `/comments/${reported.id}/report`), await tokenFor(reporter), { reason: "rude" })).status).toBe(201);
+    }
+    await reader.next("event", (frame) => frame.event.kind === "comment_deleted" && frame.event.id === reported.id);
+    expect((await queue(target, ownerToken)).items.map((item) => [item.id, item.heldFor])).toEqual([[reported.id, "reports"]]);
+
+    const resolved = await api("POST", targetPath(target, `/reports/${reported.id}/resolve`), ownerToken, { action: "dismiss", reason: "fair comment" });
+    expect(resolved).toMatchObject({ status: 200, body: { commentId: reported.id, action: "dismiss", resolved: 2, removed: false } });
+    const back = await reader.next("event", (frame) => frame.event.kind === "comment" && frame.event.comment.id === reported.id);
+    expect(back.event).toMatchObject({ comment: { id: reported.id, seq: reported.seq, text: reported.text } });
+    reader.close();
+    expect((await queue(target, ownerToken)).items).toEqual([]);
+    expect((await listComments(target)).items.map((item) => item.id)).toEqual([reported.id]);
+    expect((await api("GET", targetPath(target, `/comments/${reported.id}`), null)).status).toBe(200);
+    expect(await snapshotComments(target)).toBe(1);
+    expect((await api("GET", targetPath(target, "/reports/by-comment"), ownerToken)).body).toMatchObject({ groups: [] });
+    const log = ModLogResponse.parse((await api("GET", targetPath(target, "/modlog"), ownerToken)).body);
+    expect(log.entries.map((entry) => entry.action)).not.toContain("approve");
+    expect(log.entries[0]).toMatchObject({ action: "report_dismiss", userId: author, commentId: reported.id, reason: "fair comment", detail: "2 reports" });
+    // Its reports were closed: one more report does not hide it again.
+    expect((await api("POST", targetPath(target, `/comments/${reported.id}/report`), await tokenFor(uniqueUser("r3")), { reason: "rude" })).status).toBe(201);
+    expect((await listComments(target)).items.map((item) => item.id)).toEqual([reported.id]);
   });
 
   it("refuses to approve a hidden comment back below pages the archive wrote meanwhile; deny still removes it", async () => {
@@ -179,6 +214,10 @@ describe("held comments", () => {
       state.storage.sql.exec("INSERT INTO comment_archive_pages (page, first_id, last_id, first_seq, last_seq, version, size) VALUES (0, ?, ?, 0, 0, 1, 0)", "0", `${reported.id}~`);
     });
     expect((await decide(target, ownerToken, reported.id, "approve")).body).toMatchObject({ error: { code: "archived_past" } });
+    // Dismissing its reports cannot bring it back either, and leaves them open.
+    const dismissed = await api("POST", targetPath(target, `/reports/${reported.id}/resolve`), ownerToken, { action: "dismiss" });
+    expect(dismissed).toMatchObject({ status: 409, body: { error: { code: "archived_past" } } });
+    expect((await api("GET", targetPath(target, "/reports/by-comment"), ownerToken)).body).toMatchObject({ groups: [{ commentId: reported.id, count: 1 }] });
     expect((await decide(target, ownerToken, reported.id, "deny")).status).toBe(200);
     expect((await queue(target, ownerToken)).items).toEqual([]);
   });

@@ -55,7 +55,8 @@ const groupsRoute = createRoute({
 const resolveRoute = createRoute({
   method: "post",
   path: "/v1/targets/{target}/reports/{commentId}/resolve",
-  summary: "Close a comment's reports: `dismiss` keeps the comment, `remove` deletes it; recorded in the mod log (moderators)",
+  summary:
+    "Close a comment's reports: `dismiss` keeps the comment (one the room's `hideAfterReports` hid is published again under its own id), `remove` deletes it; recorded in the mod log (moderators)",
   security: bearerSecurity,
   middleware: [requireUser] as const,
   request: {
@@ -66,6 +67,10 @@ const resolveRoute = createRoute({
     200: json(ResolveReportsResult, "The reports closed"),
     ...moderatorWriteErrors,
     404: { description: "The comment has no open reports", content: errorResponses[400].content },
+    409: {
+      description: "`dismiss` of a comment its reports hid, which the archive moved past while it was hidden (`archived_past`): remove it instead; its reports stay open",
+      content: errorResponses[400].content,
+    },
   },
 });
 
@@ -105,5 +110,8 @@ export const reportRoutes = new OpenAPIHono<AppBindings>({ defaultHook: validati
   .openapi(resolveRoute, async (c) => {
     const { target, commentId } = c.req.valid("param");
     const resolution = c.req.valid("json");
-    return c.json(unwrapRoom(await roomFor(c.env, target).resolveReports({ target, actor: actorOf(c.var.user, target), commentId, resolution })), 200);
+    const resolved = unwrapRoom(await roomFor(c.env, target).resolveReports({ target, actor: actorOf(c.var.user, target), commentId, resolution }));
+    // `remove` deletes the comment and `dismiss` may bring back one its reports hid: pages and counts change.
+    c.executionCtx.waitUntil(purgeTargetViews(target));
+    return c.json(resolved, 200);
   });
