@@ -15,7 +15,7 @@ export const COMMENT_EDITS_MIGRATION = `
  * a moderator pinned or highlighted keeps the text the moderator acted on. (A comment that left
  * the room's window for the archive is not found by the caller at all.)
  */
-export function editClosed(row: CommentRow, windowMinutes: number, pinned: boolean, versions: number, now: number): RoomError | null {
+export function editClosed(row: Pick<CommentRow, "created_at" | "highlighted">, windowMinutes: number, pinned: boolean, versions: number, now: number): RoomError | null {
   if (windowMinutes === 0) return { status: 403, code: "edits_disabled", message: "edits are turned off in this room" };
   if (now > row.created_at + windowMinutes * 60_000) {
     return { status: 409, code: "edit_closed", message: `comments can be edited for ${windowMinutes} min after posting` };

@@ -10,7 +10,8 @@ import type { RoomMeta } from "../room-meta";
 import type { RoomSeq } from "../room-seq";
 import { noteUserRef } from "../moderation/user-refs";
 import { markCommentForBinding } from "../reactions/comment-bindings";
-import { newCommentId } from "./comment-id";
+import { newCommentId, seqOfCommentId } from "./comment-id";
+import type { Audience } from "../write-path/audience";
 import { toComment, type CommentRow, type CommentStore } from "./comment-store";
 import { HeldStore, publishedRow, toHeldComment, type HeldRow } from "./held-store";
 import type { ModLogRecord } from "../moderation/mod-log";
@@ -82,15 +83,47 @@ export class HeldComments {
   shadow(log: ChangeLog, target: string, draft: HeldDraft, now: number): Comment {
     const seq = this.deps.seq.next();
     const row = newHeldRow(draft, "restricted", null, seq, now);
-    for (const old of this.store.oldestShadowed(draft.authorId, MAX_HELD_PER_AUTHOR - 1)) {
-      this.store.remove(old.id);
-      redactRing(this.deps.sql, { commentIds: [old.id], authorId: null }, 0);
-    }
+    this.pruneShadowed(draft.authorId);
     this.store.insert(row);
     noteUserRef(this.deps.sql, draft.authorId);
     const comment = shadowView(target, row, seq);
     log.emit(seq, now, { kind: "comment", comment }, { user: draft.authorId });
     return comment;
+  }
+
+  /**
+   * A restricted author's edit (docs/moderation.md "Restrictions"), answered and sent (to the
+   * author and the moderators only) as the published edit `shown` would be, so the author
+   * cannot tell, while everyone else keeps the version they had. Of a comment published before
+   * the restriction (`editOf`): kept as a held edit, which a later one replaces (the queue
+   * keeps one per comment, its newest text). Of the author's own shadowed comment (`shadowed`):
+   * that row takes the new text. Never refused for the queue's size, as `shadow`.
+   */
+  shadowEdit(log: ChangeLog, draft: HeldDraft, shown: Comment, now: number, shadowed?: HeldRow): Comment {
+    const seq = this.deps.seq.next();
+    const editOf = draft.editOf ?? null;
+    const pending = shadowed ?? (editOf === null ? undefined : this.store.editsOf(editOf).find((row) => row.held_for === "restricted" && row.author_id === draft.authorId));
+    if (pending !== undefined) this.store.rewrite(pending.id, draft.text, draft.mentions);
+    else {
+      this.pruneShadowed(draft.authorId);
+      this.store.insert(newHeldRow(draft, "restricted", editOf, seq, now));
+      noteUserRef(this.deps.sql, draft.authorId);
+    }
+    log.emit(seq, now, { kind: "comment", comment: shown }, { user: draft.authorId });
+    return shown;
+  }
+
+  /** What the author of a shadowed comment is shown of it after an edit: its own id and seq, the new text. */
+  shadowedView(target: string, row: HeldRow, text: string, mentions: string, now: number): Comment {
+    return { ...shadowView(target, { ...row, text, mentions }, seqOfCommentId(row.id)), editedAt: new Date(now).toISOString() };
+  }
+
+  /** A restricted author's queue keeps their newest MAX_HELD_PER_AUTHOR - 1 shadowed rows before one more. */
+  private pruneShadowed(authorId: string): void {
+    for (const old of this.store.oldestShadowed(authorId, MAX_HELD_PER_AUTHOR - 1)) {
+      this.store.remove(old.id);
+      redactRing(this.deps.sql, { commentIds: [old.id], authorId: null }, 0);
+    }
   }
 
   /** Refuses (429 `too_many_held`) an author who already has MAX_HELD_PER_AUTHOR comments waiting. */
@@ -165,7 +198,7 @@ export class HeldComments {
     if (!published.ok) return published;
     this.store.remove(row.id);
     const resolution: HeldResolution = { heldId: row.id, outcome: "approved", comment: published.value };
-    log.emit(this.deps.seq.next(), now, { kind: "held_resolved", ...resolution }, { user: row.author_id });
+    log.emit(this.deps.seq.next(), now, { kind: "held_resolved", ...resolution }, resolvedAudience(row));
     return { ok: true, value: resolution };
   }
 
@@ -281,7 +314,12 @@ export class HeldComments {
 
   /** A published comment was deleted: its held edits have nothing left to change. */
   dropEditsOf(log: ChangeLog, target: string, commentId: string, now: number): void {
-    for (const row of this.store.editsOf(commentId)) this.drop(log, target, row, now, "author", null);
+    this.dropAll(log, target, this.store.editsOf(commentId), now);
+  }
+
+  /** Held rows their author's later action superseded, dropped as withdrawn. */
+  dropAll(log: ChangeLog, target: string, rows: readonly HeldRow[], now: number): void {
+    for (const row of rows) this.drop(log, target, row, now, "author", null);
   }
 
   /** Erasure: the user's held comments (up to `before`, see forget-before.ts) go, as if denied; answers how many. */
@@ -303,9 +341,10 @@ export class HeldComments {
       this.deps.sql.exec("DELETE FROM comment_edits WHERE comment_id = ?", row.id);
       enqueueEvent(this.deps.sql, { eventId: crypto.randomUUID(), type: "comment_delete", target, userId: actorId, at: now, seq, commentId: row.id, by });
     }
-    // A restricted author was shown it as published: its removal reads as a deletion.
-    if (row.held_for === "restricted") log.emit(seq, now, { kind: "comment_deleted", id: row.id, replyTo: row.reply_to }, { user: row.author_id });
-    else log.emit(seq, now, { kind: "held_resolved", heldId: row.id, outcome: "denied", comment: null }, { user: row.author_id });
+    // A restricted author was shown it as published: its removal reads as a deletion. A
+    // restricted author's edit just goes; only the moderators' queues hear of it (resolvedAudience).
+    if (row.held_for === "restricted" && row.edit_of === null) log.emit(seq, now, { kind: "comment_deleted", id: row.id, replyTo: row.reply_to }, { user: row.author_id });
+    else log.emit(seq, now, { kind: "held_resolved", heldId: row.id, outcome: "denied", comment: null }, resolvedAudience(row));
     redactRing(this.deps.sql, { commentIds: [row.id], authorId: null }, 0);
   }
 
@@ -316,7 +355,15 @@ export class HeldComments {
   }
 }
 
-/** What a restricted author (and the moderators, live) see of a shadowed comment: an ordinary comment. */
+/**
+ * Who hears a held comment's outcome: its author and the moderators; for a restricted
+ * author's edit, the moderators only. That author was shown the edit as published, and any
+ * word of a decision would tell them it was not (docs/moderation.md "Restrictions").
+ */
+function resolvedAudience(row: HeldRow): Audience {
+  return row.held_for === "restricted" && row.edit_of !== null ? "moderators" : { user: row.author_id };
+}
+
 /** A new comment (or edit) kept back, under an id of its own made now. */
 function newHeldRow(draft: HeldDraft, heldFor: HeldFor, editOf: string | null, seq: number, now: number): HeldRow {
   return {
@@ -334,6 +381,7 @@ function newHeldRow(draft: HeldDraft, heldFor: HeldFor, editOf: string | null, s
   };
 }
 
+/** What a restricted author (and the moderators, live) see of a shadowed comment: an ordinary comment. */
 function shadowView(target: string, row: HeldRow, seq: number): Comment {
   const { held: _held, heldFor: _heldFor, ...rest } = toHeldComment(target, row);
   return { ...rest, seq, reactions: {}, replies: 0, highlighted: false, deleted: false };

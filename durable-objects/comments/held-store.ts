@@ -67,6 +67,11 @@ export class HeldStore {
     return this.sql.exec<HeldRow>("SELECT * FROM held_comments WHERE edit_of = ?", commentId).toArray();
   }
 
+  /** A restricted author edited what they were shown as published (held-comments.ts shadowEdit). */
+  rewrite(id: string, text: string, mentions: string): void {
+    this.sql.exec("UPDATE held_comments SET text = ?, mentions = ? WHERE id = ?", text, mentions, id);
+  }
+
   remove(id: string): void {
     this.sql.exec("DELETE FROM held_comments WHERE id = ?", id);
     this.sql.exec("DELETE FROM delayed_comments WHERE id = ?", id);

@@ -205,7 +205,7 @@ export class RoomComments {
    */
   edit(log: ChangeLog, target: string, actor: Actor, id: string, raw: string, now: number, retain: number): RoomResult<Comment | HeldComment> {
     const row = this.store.find(id);
-    if (row === null || row.deleted_at !== null) return { ok: false, error: notFound(id) };
+    if (row === null || row.deleted_at !== null) return this.editShadowed(log, target, actor, id, raw, now);
     if (row.author_id !== actor.userId) return forbidden("only the author can edit a comment");
     const edits = this.store.editCount(id);
     const closed =
@@ -216,18 +216,50 @@ export class RoomComments {
     if (!normalised.ok) return { ok: false, error: { status: 400, code: normalised.code, message: normalised.message } };
     const filtered = this.screen(raw, normalised, () => this.gate.checkEdit(actor, now));
     if (!filtered.ok) return filtered;
-    // The same text again changes nothing: no version, no event.
-    if (filtered.text === row.text) return { ok: true, value: this.view(target, row) };
+    const restricted = this.gate.isRestricted(actor);
+    // The same text again changes nothing: no version, no event. (A restricted author with an
+    // edit waiting was shown that edit's text: going back to the published one is an edit to them.)
+    const shadowWaiting = restricted && this.held.store.editsOf(id).some((edit) => edit.held_for === "restricted");
+    if (filtered.text === row.text && !shadowWaiting) return { ok: true, value: this.view(target, row) };
     const mode = this.gate.checkChatModes(actor, filtered.text, now);
     if (mode) return { ok: false, error: mode };
     const mentions = JSON.stringify(parseMentions(filtered.text));
+    const draft = { authorId: actor.userId, authorName: actor.name, text: filtered.text, mentions, replyTo: row.reply_to, editOf: id };
+    // A restricted author's edit is shown to them (and the moderators) only, as published (held-comments.ts shadowEdit).
+    if (restricted) return { ok: true, value: this.held.shadowEdit(log, draft, this.view(target, { ...row, text: filtered.text, mentions, edited_at: now }), now) };
+    // Their shadowed edit, if the restriction was lifted meanwhile, is superseded by this one.
+    const shadowed = this.held.store.editsOf(id).filter((edit) => edit.held_for === "restricted");
     // An edit may be held like a new comment: viewers keep the current text until a moderator approves.
     const heldFor = this.gate.holdFor(actor, filtered.text, now);
     if (heldFor !== null) {
-      if (this.held.store.editsOf(id).length > 0) return { ok: false, error: { status: 409, code: "edit_pending", message: "an earlier edit of this comment is waiting for a moderator" } };
-      return this.held.hold(log, target, { authorId: actor.userId, authorName: actor.name, text: filtered.text, mentions, replyTo: row.reply_to, editOf: id }, heldFor, now);
+      if (this.held.store.editsOf(id).length > shadowed.length) return { ok: false, error: { status: 409, code: "edit_pending", message: "an earlier edit of this comment is waiting for a moderator" } };
+      this.held.dropAll(log, target, shadowed, now);
+      return this.held.hold(log, target, draft, heldFor, now);
     }
+    this.held.dropAll(log, target, shadowed, now);
     return { ok: true, value: this.replaceText(log, target, row, edits, filtered.text, mentions, now) };
+  }
+
+  /**
+   * An edit of a comment that is not in the window: a restricted author's own shadowed comment
+   * is edited as if published (held-comments.ts shadowEdit); for anything else, and anyone
+   * else, there is no such comment. Passes the same checks as any edit, in the same order;
+   * keeps no versions (nobody else ever saw one).
+   */
+  private editShadowed(log: ChangeLog, target: string, actor: Actor, id: string, raw: string, now: number): RoomResult<Comment> {
+    const row = this.held.store.find(id);
+    if (row === null || row.held_for !== "restricted" || row.edit_of !== null || row.author_id !== actor.userId) return { ok: false, error: notFound(id) };
+    const closed = editClosed({ created_at: row.created_at, highlighted: 0 }, this.settings.read().editWindowMinutes, false, 0, now);
+    if (closed) return { ok: false, error: closed };
+    const normalised = normaliseText(raw);
+    if (!normalised.ok) return { ok: false, error: { status: 400, code: normalised.code, message: normalised.message } };
+    const filtered = this.screen(raw, normalised, () => this.gate.checkEdit(actor, now));
+    if (!filtered.ok) return filtered;
+    const mode = this.gate.checkChatModes(actor, filtered.text, now);
+    if (mode) return { ok: false, error: mode };
+    const mentions = JSON.stringify(parseMentions(filtered.text));
+    const draft = { authorId: row.author_id, authorName: row.author_name, text: filtered.text, mentions, replyTo: row.reply_to };
+    return { ok: true, value: this.held.shadowEdit(log, draft, this.held.shadowedView(target, row, filtered.text, mentions, now), now, row) };
   }
 
   /** Stores an edit (the old text as a version), tells viewers and rewrites the history's quotes. */

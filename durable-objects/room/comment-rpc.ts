@@ -218,8 +218,16 @@ export class CommentRpc {
     const { target, actor, commentId, text, requestId } = this.core.input(EditCommentInput, input);
     const parts = this.core.read;
     if (parts === null) return noSuchComment(actor, commentId, false);
+    await parts.moderation.prepareRestriction(actor.userId);
     const result = await parts.writes.commit((log) => parts.comments.edit(log, target, actor, commentId, text, Date.now(), this.retention()), requestId);
-    if (result.ok && !("held" in result.value)) parts.relays.redact({ commentIds: [], authorId: null, revisions: [revisionOf(result.value)] });
+    if (result.ok && !("held" in result.value)) {
+      // What the room stored, not the answer: a restricted author is answered with an edit
+      // nobody else sees (held-comments.ts shadowEdit), which no relay's history may show.
+      const stored = parts.comments.get(target, commentId);
+      if (stored !== null && stored.editedAt !== undefined && stored.editedAt === result.value.editedAt) {
+        parts.relays.redact({ commentIds: [], authorId: null, revisions: [revisionOf(stored)] });
+      }
+    }
     if (result.ok) await this.scheduleRelease(result.value);
     return result;
   }

@@ -4,6 +4,7 @@ import { Comment } from "../../protocol/comments";
 import { HeldPageResponse } from "../../protocol/held";
 import { ReactionResult } from "../../protocol/reactions";
 import { relayName } from "../../protocol/internal/relay-rpc";
+import type { RecentEvents } from "../../durable-objects/relays/recent-events";
 import { ModLogResponse, Restriction, RestrictionsResponse } from "../../protocol/moderation";
 import { call, eventually, postJson, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { comment, listComments, postComment } from "./comment-helpers";
@@ -123,6 +124,142 @@ describe("restrictions (shadow-hide)", () => {
     expect(JSON.stringify(deleted)).toContain(shadowed.id);
     mine.close();
     expect(HeldPageResponse.parse((await api("GET", targetPath(target, "/held"), ownerToken)).body).items).toEqual([]);
+  });
+
+  it("shadows a restricted user's edit of a comment from before the restriction: shown to them as published, held for the moderators, applied on approval", async () => {
+    const target = uniqueTarget("stream");
+    const ownerToken = await registerAs(target, uniqueUser("owner"));
+    const author = uniqueUser("later");
+    const authorToken = await tokenFor(author);
+    const earlier = await comment(target, author, "said before");
+    expect((await api("POST", targetPath(target, "/restrictions"), ownerToken, { userId: author })).status).toBe(201);
+    const { moderator, mine, reader, anonymous, sockets } = await audienceSockets(target, ownerToken, authorToken);
+
+    const secret = `shadow edit ${crypto.randomUUID()}`;
+    const answer = await api("PATCH", targetPath(target, `/comments/${earlier.id}`), authorToken, { text: secret });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    const shown = Comment.parse(answer.body);
+    expect(shown).toMatchObject({ id: earlier.id, seq: earlier.seq, text: secret, editedAt: expect.any(String) });
+    const isEdit = (frame: { event: { kind: string } }) => frame.event.kind === "comment" && JSON.stringify(frame).includes(secret);
+    expect((await mine.next("event", isEdit)).event).toMatchObject({ comment: { id: earlier.id, text: secret, editedAt: shown.editedAt } });
+    await moderator.next("event", isEdit);
+    const marker = await comment(target, uniqueUser(), "public marker");
+    for (const socket of [reader, anonymous]) {
+      await socket.next("event", (frame) => JSON.stringify(frame).includes(marker.id));
+      expect(JSON.stringify(socket.frames)).not.toContain(secret);
+    }
+
+    // Everyone else keeps the published version: pages, reads by id, the edits history, replays.
+    expect((await listComments(target)).items.find((item) => item.id === earlier.id)).toMatchObject({ text: "said before" });
+    const read = Comment.parse((await api("GET", targetPath(target, `/comments/${earlier.id}`), null)).body);
+    expect(read.text).toBe("said before");
+    expect(read.editedAt).toBeUndefined();
+    expect(JSON.stringify((await api("GET", targetPath(target, `/comments/${earlier.id}/edits`), authorToken)).body)).not.toContain(secret);
+    expect(JSON.stringify((await replayed(target, await tokenFor(uniqueUser("reader")))).frames)).not.toContain(secret);
+    expect(JSON.stringify((await replayed(target)).frames)).not.toContain(secret);
+    expect(JSON.stringify((await replayed(target, authorToken)).frames)).toContain(secret);
+
+    // The moderators find it in the queue; a second edit replaces it there.
+    const again = `${secret}, again`;
+    expect((await api("PATCH", targetPath(target, `/comments/${earlier.id}`), authorToken, { text: again })).body).toMatchObject({ text: again });
+    const queue = HeldPageResponse.parse((await api("GET", targetPath(target, "/held"), ownerToken)).body);
+    expect(queue.items).toMatchObject([{ heldFor: "restricted", editOf: earlier.id, text: again }]);
+
+    // Approved, it is the comment's text for everyone; the author hears no decision.
+    const approved = await api("POST", targetPath(target, `/comments/${queue.items[0]!.id}/approve`), ownerToken);
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    await reader.next("event", (frame) => frame.event.kind === "comment" && frame.event.comment.text === again);
+    await moderator.next("event", (frame) => frame.event.kind === "held_resolved");
+    const after = await comment(target, uniqueUser(), "second marker");
+    await mine.next("event", (frame) => JSON.stringify(frame).includes(after.id));
+    expect(mine.of("event").filter((frame) => frame.event.kind === "held_resolved")).toEqual([]);
+    for (const socket of sockets) socket.close();
+    expect((await listComments(target)).items.find((item) => item.id === earlier.id)).toMatchObject({ text: again });
+    expect(HeldPageResponse.parse((await api("GET", targetPath(target, "/held"), ownerToken)).body).items).toEqual([]);
+  });
+
+  it("keeps a shadowed edit from relayed readers, live and in the relay's recent events", async () => {
+    const target = uniqueTarget("stream");
+    const ownerToken = await registerAs(target, uniqueUser("owner"));
+    const res = await call(`/v1/admin/targets/${encodeURIComponent(target)}/relays`, {
+      method: "PUT",
+      headers: { "content-type": "application/json", authorization: `Bearer ${await tokenFor(uniqueUser("admin"), { roles: ["admin"] })}` },
+      body: JSON.stringify({ threshold: 1, perRelay: 10 }),
+    });
+    expect(res.status).toBe(200);
+    const author = uniqueUser("later");
+    const authorToken = await tokenFor(author);
+    const first = await LiveSocket.open(target);
+    await first.next("hello");
+    const [mine, reader] = [await LiveSocket.open(target, { token: authorToken }), await LiveSocket.open(target)];
+    for (const socket of [mine, reader]) await socket.next("hello");
+    const relay = env.LIVE_RELAY.get(env.LIVE_RELAY.idFromName(relayName(target, 0)));
+    expect((await relay.stats()).sockets).toBe(2);
+    // Published before the restriction, so the relay keeps its event to catch joining sockets up.
+    const earlier = await comment(target, author, "said before");
+    await reader.next("event", (frame) => JSON.stringify(frame).includes(earlier.id));
+    expect((await api("POST", targetPath(target, "/restrictions"), ownerToken, { userId: author })).status).toBe(201);
+
+    const secret = `relayed shadow edit ${crypto.randomUUID()}`;
+    expect((await api("PATCH", targetPath(target, `/comments/${earlier.id}`), authorToken, { text: secret })).status).toBe(200);
+    const marker = await comment(target, uniqueUser(), "public marker");
+    for (const socket of [mine, reader]) await socket.next("event", (frame) => JSON.stringify(frame).includes(marker.id));
+    expect(JSON.stringify(mine.frames)).toContain(secret);
+    expect(JSON.stringify(reader.frames)).not.toContain(secret);
+    // What a socket joining this relay is caught up from (relays/recent-events.ts): the
+    // published text, never the edit only its author was shown.
+    const recent = await runInDurableObject(relay, (instance) => (instance as unknown as { recent: RecentEvents }).recent.after(0));
+    expect(JSON.stringify(recent)).toContain(marker.id);
+    expect(JSON.stringify(recent?.filter((entry) => entry.audience === undefined))).not.toContain(secret);
+    for (const socket of [first, mine, reader]) socket.close();
+  });
+
+  it("drops a denied shadowed edit without a word to its author: everyone keeps the published text", async () => {
+    const target = uniqueTarget("stream");
+    const ownerToken = await registerAs(target, uniqueUser("owner"));
+    const author = uniqueUser("later");
+    const authorToken = await tokenFor(author);
+    const earlier = await comment(target, author, "said before");
+    expect((await api("POST", targetPath(target, "/restrictions"), ownerToken, { userId: author })).status).toBe(201);
+    expect((await api("PATCH", targetPath(target, `/comments/${earlier.id}`), authorToken, { text: "rewritten in the shadow" })).status).toBe(200);
+    const [held] = HeldPageResponse.parse((await api("GET", targetPath(target, "/held"), ownerToken)).body).items;
+    expect(held).toMatchObject({ heldFor: "restricted", editOf: earlier.id });
+    const { moderator, mine, sockets } = await audienceSockets(target, ownerToken, authorToken);
+
+    expect((await api("POST", targetPath(target, `/comments/${held!.id}/deny`), ownerToken, { reason: "no" })).status).toBe(200);
+    await moderator.next("event", (frame) => frame.event.kind === "held_resolved" && frame.event.heldId === held!.id);
+    const marker = await comment(target, uniqueUser(), "public marker");
+    await mine.next("event", (frame) => JSON.stringify(frame).includes(marker.id));
+    expect(mine.of("event").map((frame) => frame.event.kind)).toEqual(["comment"]);
+    for (const socket of sockets) socket.close();
+    expect(HeldPageResponse.parse((await api("GET", targetPath(target, "/held"), ownerToken)).body).items).toEqual([]);
+    expect((await listComments(target)).items.find((item) => item.id === earlier.id)).toMatchObject({ text: "said before" });
+  });
+
+  it("lets a restricted author edit their shadowed comment as if it were published, seen by them and the moderators only", async () => {
+    const { target, ownerToken, restricted } = await restrictedRoom();
+    const authorToken = await tokenFor(restricted);
+    const { comment: shadowed } = await post(target, restricted, "first draft");
+    const { moderator, mine, reader, sockets } = await audienceSockets(target, ownerToken, authorToken);
+
+    const secret = `shadow rewrite ${crypto.randomUUID()}`;
+    const answer = await api("PATCH", targetPath(target, `/comments/${shadowed.id}`), authorToken, { text: secret });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    expect(Comment.parse(answer.body)).toMatchObject({ id: shadowed.id, seq: shadowed.seq, text: secret, editedAt: expect.any(String) });
+    const isEdit = (frame: { event: { kind: string } }) => frame.event.kind === "comment" && JSON.stringify(frame).includes(secret);
+    expect((await mine.next("event", isEdit)).event).toMatchObject({ comment: { id: shadowed.id, seq: shadowed.seq } });
+    await moderator.next("event", isEdit);
+    const marker = await comment(target, uniqueUser(), "public marker");
+    await reader.next("event", (frame) => JSON.stringify(frame).includes(marker.id));
+    expect(JSON.stringify(reader.frames)).not.toContain(secret);
+    for (const socket of sockets) socket.close();
+
+    expect(HeldPageResponse.parse((await api("GET", targetPath(target, "/held"), ownerToken)).body).items).toMatchObject([{ id: shadowed.id, heldFor: "restricted", text: secret }]);
+    expect((await listComments(target)).items.map((item) => item.id)).toEqual([marker.id]);
+    // Anyone else, moderators included, finds no such comment to edit.
+    for (const token of [await tokenFor(uniqueUser("other")), ownerToken]) {
+      expect((await api("PATCH", targetPath(target, `/comments/${shadowed.id}`), token, { text: "hijack" })).status).toBe(404);
+    }
   });
 
   it("never restricts what a restricted user posted before", async () => {
