@@ -7,7 +7,9 @@ import { includes } from "../../durable-objects/write-path/audience";
 import { ReplayRing } from "../../durable-objects/replay-ring";
 import { FORGOTTEN_USER } from "../../durable-objects/moderation/forget-moderation";
 import { call, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
-import { comment, deleteComment } from "./comment-helpers";
+import { comment, deleteComment, postComment } from "./comment-helpers";
+import { Comment } from "../../protocol/comments";
+import { HeldComment } from "../../protocol/held";
 import { LiveSocket } from "./live-socket";
 import { api, moderatedRoom, registerAs, targetPath } from "./moderation-helpers";
 import { waitFor } from "./wait";
@@ -247,8 +249,8 @@ describe("audience over relays", () => {
     const stats = await relay(target, 0).stats();
     expect(stats.sockets).toBe(3);
 
-    // The room's own push, as relay-fanout.ts sends one: no path of the room makes a {user}
-    // event yet (held comments will), so this push stands in for it.
+    // The room's own push, as relay-fanout.ts sends one, made by hand so the event's audience
+    // is the only thing under test (held comments make real ones: the test below).
     const through = stats.through ?? 0;
     const highlight = { kind: "comment_highlight" as const, id: "0a1b2c3d4e5f6g7hAbC123", highlighted: true };
     await relay(target, 0).receive({
@@ -266,6 +268,46 @@ describe("audience over relays", () => {
     expect(bo.of("event").map((f) => f.seq)).toEqual([through + 2]);
     expect(anonymous.of("event").map((f) => f.seq)).toEqual([through + 2]);
     for (const socket of [first, anaSocket, bo, anonymous]) socket.close();
+  });
+
+  it("sends a held comment's `held` and `held_resolved` to its author's relayed socket only, live and on a since replay through the relay", async () => {
+    const { target, modToken } = await moderatedRoom();
+    expect((await api("PATCH", targetPath(target, "/settings"), modToken, { premoderation: true })).status).toBe(200);
+    await setRelays(target, 1, 10);
+    const first = await join(target);
+    const author = uniqueUser("author");
+    const authorToken = await tokenFor(author);
+    const viewerToken = await tokenFor(uniqueUser("viewer"));
+    const mine = await join(target, { token: authorToken });
+    const viewer = await join(target, { token: viewerToken });
+    expect((await relay(target, 0).stats()).sockets).toBe(2);
+    const since = (await roomStub(target).snapshot(target)).seq;
+
+    const posted = await postComment(target, author, { text: `wait for me ${crypto.randomUUID()}` });
+    expect(posted.status).toBe(202);
+    const held = HeldComment.parse(await posted.json());
+    await mine.next("event", (f) => f.event.kind === "held" && f.event.comment.id === held.id);
+    expect((await api("POST", targetPath(target, `/comments/${held.id}/approve`), modToken)).status).toBe(200);
+    await mine.next("event", (f) => f.event.kind === "held_resolved" && f.event.heldId === held.id);
+    // A moderator's comment is never held: once every socket has it, the viewer had all it was sent.
+    const marker = Comment.parse((await api("POST", targetPath(target, "/comments"), modToken, { text: "marker" })).body);
+    for (const socket of [first, mine, viewer]) await socket.next("event", (f) => f.event.kind === "comment" && f.event.comment.id === marker.id);
+    const heldKinds = (socket: LiveSocket, replay: boolean) =>
+      socket.of("event").flatMap((f) => (f.replay === replay && (f.event.kind === "held" || f.event.kind === "held_resolved") ? [f.event.kind] : []));
+    expect(heldKinds(mine, false)).toEqual(["held", "held_resolved"]);
+    for (const socket of [viewer, first]) {
+      expect(heldKinds(socket, false)).toEqual([]);
+      expect(JSON.stringify(socket.frames)).not.toContain(held.id);
+    }
+
+    const late = { mine: await join(target, { token: authorToken, since }), viewer: await join(target, { token: viewerToken, since }) };
+    expect((await relay(target, 0).stats()).sockets).toBe(4);
+    expect(heldKinds(late.mine, true)).toEqual(["held", "held_resolved"]);
+    expect(heldKinds(late.viewer, true)).toEqual([]);
+    expect(JSON.stringify(late.viewer.frames)).not.toContain(held.id);
+    // The viewer's replay holds the publication all the same: the filter took only what was not theirs.
+    expect(late.viewer.of("event").some((f) => f.replay && f.event.kind === "comment" && f.event.comment.id === marker.id)).toBe(true);
+    for (const socket of [first, mine, viewer, late.mine, late.viewer]) socket.close();
   });
 });
 
