@@ -236,6 +236,30 @@ describe("restrictions (shadow-hide)", () => {
     expect((await listComments(target)).items.find((item) => item.id === earlier.id)).toMatchObject({ text: "said before" });
   });
 
+  it("drops a waiting shadowed edit quietly once its author edits again unrestricted, or deletes the comment", async () => {
+    const target = uniqueTarget("stream");
+    const ownerToken = await registerAs(target, uniqueUser("owner"));
+    const author = uniqueUser("later");
+    const authorToken = await tokenFor(author);
+    const [kept, deleted] = [await comment(target, author, "kept"), await comment(target, author, "deleted later")];
+    const path = `/restrictions/${encodeURIComponent(author)}`;
+    expect((await api("POST", targetPath(target, "/restrictions"), ownerToken, { userId: author })).status).toBe(201);
+    for (const c of [kept, deleted]) expect((await api("PATCH", targetPath(target, `/comments/${c.id}`), authorToken, { text: `${c.text}, in the shadow` })).status).toBe(200);
+    const queued = async () => HeldPageResponse.parse((await api("GET", targetPath(target, "/held"), ownerToken)).body).items.map((item) => item.editOf);
+    expect(await queued()).toEqual([kept.id, deleted.id]);
+    const { mine, sockets } = await audienceSockets(target, ownerToken, authorToken);
+
+    expect((await api("DELETE", targetPath(target, `/comments/${deleted.id}`), authorToken)).status).toBe(200);
+    expect(await queued()).toEqual([kept.id]);
+    expect((await api("DELETE", targetPath(target, path), ownerToken)).body).toMatchObject({ lifted: true });
+    expect((await api("PATCH", targetPath(target, `/comments/${kept.id}`), authorToken, { text: "kept, in public" })).status).toBe(200);
+    expect(await queued()).toEqual([]);
+    expect((await listComments(target)).items.find((item) => item.id === kept.id)).toMatchObject({ text: "kept, in public" });
+    await mine.next("event", (frame) => frame.event.kind === "comment" && frame.event.comment.text === "kept, in public");
+    expect(mine.of("event").filter((frame) => frame.event.kind === "held_resolved")).toEqual([]);
+    for (const socket of sockets) socket.close();
+  });
+
   it("lets a restricted author edit their shadowed comment as if it were published, seen by them and the moderators only", async () => {
     const { target, ownerToken, restricted } = await restrictedRoom();
     const authorToken = await tokenFor(restricted);
