@@ -12,3 +12,8 @@ export function newCommentId(createdAt: number, seq: number): string {
   for (const byte of random) tail += BASE62[byte % 62];
   return createdAt.toString(36).padStart(9, "0") + seq.toString(36).padStart(7, "0") + tail;
 }
+
+/** The room seq a comment id was made with (its characters 10 to 16, see newCommentId). */
+export function seqOfCommentId(id: string): number {
+  return parseInt(id.slice(9, 16), 36);
+}

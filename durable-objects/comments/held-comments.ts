@@ -320,7 +320,7 @@ function newHeldRow(draft: HeldDraft, heldFor: HeldFor, editOf: string | null, s
   };
 }
 
-function shadowView(target: string, row: HeldRow, seq: number): Comment {
+export function shadowView(target: string, row: HeldRow, seq: number): Comment {
   const { held: _held, heldFor: _heldFor, ...rest } = toHeldComment(target, row);
   return { ...rest, seq, reactions: {}, replies: 0, highlighted: false, deleted: false };
 }

@@ -42,6 +42,7 @@ const settings = { commentsEnabled: true, slowModeSeconds: 0, membersOnly: false
 
 const frames: unknown[] = [
   { type: "hello", protocol: 2, target: "post:abc", count: 3, viewers: 1, seq: 9, resync: false, replay: 0, user: { id: "site|ana" }, comments: 1, reactions: { love: 1 }, pinned: comment, settings, mine: ["love"] },
+  { type: "hello", protocol: 2, target: "post:abc", count: 3, viewers: 1, seq: 9, resync: false, replay: 0, user: { id: "site|ana" }, comments: 1, reactions: {}, pinned: null, settings, yours: { held: [held, { ...held, editOf: commentId, heldFor: "delay", releaseAt: "2026-12-06T10:00:05.000Z" }], comments: [comment] } },
   { type: "hello", protocol: 2, target: "stream:x_y-z", count: 0, viewers: 0, seq: 0, resync: true, replay: 2, user: null, comments: 0, reactions: {}, pinned: null, settings },
   { type: "count", count: 12, seq: 40 },
   { type: "viewers", viewers: 7 },
