@@ -14,7 +14,7 @@ import { Ban, BansResponse, LiftBanResponse, MemberChangeResponse, MembersRespon
 import { z } from "zod";
 import * as miniRest from "../../protocol/mini/rest";
 import * as miniModeration from "../../protocol/mini/moderation";
-import { HeldPageResponse, HeldResolution } from "../../protocol/held";
+import { HeldComment, HeldPageResponse, HeldResolution } from "../../protocol/held";
 import { CountResponse, LikeResult, StatsResponse, UserLikesResponse } from "../../protocol/likes";
 
 // The embed (client/embed) parses with zod/mini mirrors of the server's classic schemas, so it
@@ -171,6 +171,8 @@ describe("the zod/mini mirrors of the server's schemas", () => {
       [LiftBanResponse, miniComments.LiftBanResponse, [{ userId: "site|cy", lifted: true }]],
       [DeletedComment, miniComments.DeletedComment, [{ id: commentId, deleted: true }]],
       [z.object({ pinned: Comment.nullable() }), miniComments.PinResponse, [{ pinned: comment }, { pinned: null }]],
+      // PATCH .../comments/:id: 200 with the comment, 202 with the held edit.
+      [z.union([Comment, HeldComment]), miniComments.EditAnswer, [comment, { ...held, editOf: commentId }]],
     ];
     for (const [classic, mirror, fixtures] of cases) {
       const { differ, accepted, refused } = verdicts(classic, mirror, [...fixtures, ...fixtures.flatMap(mutations)]);
