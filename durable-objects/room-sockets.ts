@@ -8,6 +8,7 @@ import {
   type ErrorFrame,
   type EventFrame,
   type HelloFrame,
+  type HelloYours,
   type MarkFrame,
   type ServerFrame,
 } from "../protocol/live";
@@ -81,6 +82,8 @@ export interface RoomSocketsDeps {
   viewers?: () => number;
   /** The room's own reactions a user holds, for their hello; absent where unknown (a relay). */
   reactionsOf?: (userId: string) => string[];
+  /** A user's comments shown to them alone, for their hello (comments/yours.ts); absent on a relay. */
+  yoursOf?: (userId: string) => HelloYours | undefined;
   /** Gets every frame these sockets are sent, in order, before they are: a room's relays. */
   mirror?: FrameMirror;
   /**
@@ -104,6 +107,8 @@ export interface PreparedHello {
   viewers?: number;
   /** The signed-in viewer's reactions, when the room said them (a relay's hello); default: deps.reactionsOf. */
   mine?: string[];
+  /** The signed-in viewer's held and shadowed comments, when the room said them (a relay's hello); default: deps.yoursOf. */
+  yours?: HelloYours;
 }
 
 /**
@@ -188,6 +193,7 @@ export class RoomSockets {
       pinned: state.pinned,
       settings: state.settings,
       ...(user === null ? {} : withMine(hello.mine ?? this.deps.reactionsOf?.(user.userId))),
+      ...(user === null ? {} : withYours(hello.yours ?? this.deps.yoursOf?.(user.userId))),
     } satisfies HelloFrame);
     replay.forEach((text, i) => this.sendText(server, text, bytes[i]));
     return { response: new Response(null, { status: 101, webSocket: client }), socket: server };
@@ -512,4 +518,9 @@ export class RoomSockets {
 /** The hello's optional `mine`: present only when someone could tell (a relay asks its room). */
 function withMine(mine: string[] | undefined): { mine?: string[] } {
   return mine === undefined ? {} : { mine };
+}
+
+/** The hello's optional `yours`: present only when the user has some (a relay's comes from its room). */
+function withYours(yours: HelloYours | undefined): { yours?: HelloYours } {
+  return yours === undefined ? {} : { yours };
 }

@@ -112,6 +112,14 @@ export type LiveEvent = z.infer<typeof LiveEvent>;
 
 const Seq = z.number().int().nonnegative();
 
+/**
+ * The hello's `yours`: each list holds at most MAX_YOURS, the most an author can have waiting
+ * of each kind (MAX_HELD_PER_AUTHOR, durable-objects/comments/held-comments.ts).
+ */
+export const MAX_YOURS = 20;
+export const HelloYours = z.object({ held: z.array(HeldComment).max(MAX_YOURS), comments: z.array(Comment).max(MAX_YOURS) });
+export type HelloYours = z.infer<typeof HelloYours>;
+
 export const HelloFrame = z.object({
   type: z.literal("hello"),
   protocol: z.literal(PROTOCOL_VERSION),
@@ -139,6 +147,14 @@ export const HelloFrame = z.object({
    * read-only viewer and in a hello a relay builds): after a reload, their buttons show pressed.
    */
   mine: z.array(z.string()).optional(),
+  /**
+   * The signed-in viewer's own comments this room shows to them alone (added in issue 21;
+   * absent for a read-only viewer and for a user with none): `held`, waiting for a moderator or
+   * the publish delay (oldest first; held edits carry `editOf`), and `comments`, a restricted
+   * author's shadowed comments as the ordinary comments they were shown (docs/moderation.md).
+   * REST pages are public and cached, so after a reload only the hello can show them again.
+   */
+  yours: HelloYours.optional(),
 });
 
 export const CountFrame = z.object({ type: z.literal("count"), count: z.number().int().nonnegative(), seq: Seq });

@@ -13,7 +13,7 @@ export function newCommentId(createdAt: number, seq: number): string {
   return createdAt.toString(36).padStart(9, "0") + seq.toString(36).padStart(7, "0") + tail;
 }
 
-/** The room seq a comment id was made with (`newCommentId`): a shadowed comment keeps no other record of it. */
+/** The room seq a comment id was made with (`newCommentId`, its characters 10 to 16): a shadowed comment keeps no other record of it. */
 export function seqOfCommentId(id: string): number {
   return parseInt(id.slice(9, 16), 36);
 }

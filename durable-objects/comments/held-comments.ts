@@ -382,7 +382,7 @@ function newHeldRow(draft: HeldDraft, heldFor: HeldFor, editOf: string | null, s
 }
 
 /** What a restricted author (and the moderators, live) see of a shadowed comment: an ordinary comment. */
-function shadowView(target: string, row: HeldRow, seq: number): Comment {
+export function shadowView(target: string, row: HeldRow, seq: number): Comment {
   const { held: _held, heldFor: _heldFor, ...rest } = toHeldComment(target, row);
   return { ...rest, seq, reactions: {}, replies: 0, highlighted: false, deleted: false };
 }

@@ -128,6 +128,17 @@ export class HeldStore {
   byAuthor(userId: string): HeldRow[] {
     return this.sql.exec<HeldRow>("SELECT * FROM held_comments WHERE author_id = ?", userId).toArray();
   }
+
+  /**
+   * One author's newest `limit` rows, shadowed (`restricted`) or held for anything else,
+   * oldest first: what their hello shows them (comments/yours.ts).
+   */
+  newestByAuthor(userId: string, shadowed: boolean, limit: number): HeldRow[] {
+    return this.sql
+      .exec<HeldRow>(`SELECT * FROM held_comments WHERE author_id = ? AND held_for ${shadowed ? "=" : "<>"} 'restricted' ORDER BY held_at DESC, id DESC LIMIT ?`, userId, limit)
+      .toArray()
+      .reverse();
+  }
 }
 
 /** The row a comment hidden by reports had in `comments`, as kept in `published`. */

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { AppEnv } from "../../platform/env";
 import { CLOSE_CODES, PING_FRAME, PONG_FRAME } from "../../protocol/live";
 import { LIVE_IDENTITY_HEADER } from "../../protocol/internal/room-rpc";
-import { RELAY_LOAD_HEADER, RelayIndex, RelayPush, RelayUpgradeQuery, RelayUserInput, type RelayAck, type RelayLoad, type RelayStats } from "../../protocol/internal/relay-rpc";
+import { RELAY_LOAD_HEADER, RelayIndex, RelayPush, RelayUpgradeQuery, RelayUserInput, RelayWelcomeViewer, type RelayAck, type RelayLoad, type RelayStats } from "../../protocol/internal/relay-rpc";
 import { TargetId } from "../../protocol/target";
 import { REQUEST_ID_HEADER, RequestId } from "../../protocol/operations";
 import { roomFor } from "../../platform/rooms";
@@ -101,7 +101,7 @@ export class LiveRelay extends DurableObject<AppEnv> {
     return this.intake.run(async () => {
       const helloSeq = welcome.state.seq;
       await this.holdAtLeast(helloSeq);
-      const { response, socket } = this.sockets.acceptPrepared(user, welcome);
+      const { response, socket } = this.sockets.acceptPrepared(user, { state: welcome.state, plan: welcome.plan, viewers: welcome.viewers, ...viewerPart(welcome) });
       await this.catchUpSocket(socket, helloSeq);
       logEvent("relay_socket_accepted", { target, k, requestId: RequestId.safeParse(request.headers.get(REQUEST_ID_HEADER)).data, userId: user?.userId ?? null });
       return new Response(null, { status: 101, webSocket: response.webSocket, headers: { [RELAY_LOAD_HEADER]: JSON.stringify(this.load()) } });
@@ -306,4 +306,14 @@ declare module "../../platform/env" {
     /** Relays of huge live rooms (durable-objects/relays/, docs/relays.md). */
     LIVE_RELAY: LiveRelay;
   }
+}
+
+/**
+ * The welcome's part about the viewer, checked: what does not read (a room of another deploy)
+ * is left out of the hello rather than refusing the socket, as a relay's hello once lacked it.
+ */
+function viewerPart(welcome: unknown): RelayWelcomeViewer {
+  const read = RelayWelcomeViewer.safeParse(welcome);
+  if (!read.success) logEvent("relay_welcome_unread", { issues: read.error.issues.length });
+  return read.data ?? {};
 }

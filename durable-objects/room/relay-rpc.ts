@@ -21,8 +21,11 @@ export class RelayRpc {
     const plan = since === undefined ? { kind: "replay" as const, events: [] } : forViewer(parts.ring.plan(since, state.seq), userId ?? null);
     parts.relays.fanout.welcomed(k, state.seq);
     // The joining socket is not in any count yet; the relay's 101 answer adds it.
-    // The relay holds no reaction ledger: the room names the viewer's own reactions here.
-    return { state, plan, viewers: this.core.viewerCount() + 1, ...(userId === undefined ? {} : { mine: this.core.reactionsOf(userId) }) };
+    // The relay holds no reaction ledger and no comments: the room names the viewer's own
+    // reactions here, and the comments it shows them alone (their hello's `yours`).
+    if (userId === undefined) return { state, plan, viewers: this.core.viewerCount() + 1 };
+    const yours = this.core.yoursOf(userId);
+    return { state, plan, viewers: this.core.viewerCount() + 1, mine: this.core.reactionsOf(userId), ...(yours === undefined ? {} : { yours }) };
   }
 
   /** A relay that missed pushes (or cannot tell) reads the ring from what it has. */

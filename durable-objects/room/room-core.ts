@@ -3,8 +3,9 @@ import type { AppEnv } from "../../platform/env";
 import { logEvent } from "../../platform/log";
 import type { LiveIdentity, RoomError } from "../../protocol/internal/room-rpc";
 import { ADMIN_ROLE } from "../../protocol/moderation";
-import { PING_FRAME, PONG_FRAME } from "../../protocol/live";
+import { PING_FRAME, PONG_FRAME, type HelloYours } from "../../protocol/live";
 import { AlarmJobs } from "../alarm-jobs";
+import { yoursOf } from "../comments/yours";
 import { LiveBroadcaster } from "../live-broadcaster";
 import { ObservedJobs } from "../observed-jobs";
 import { ROOM_SUBJECT, reactionCounts } from "../reactions/reaction-counts";
@@ -74,6 +75,7 @@ export class RoomCore {
       replay: (since, currentSeq) => (this.own !== null ? this.own.ring.plan(since, currentSeq) : unwrittenReplay(since, currentSeq)),
       metrics: this.counters,
       reactionsOf: (userId) => this.reactionsOf(userId),
+      yoursOf: (userId) => this.yoursOf(userId),
       viewers: () => this.viewerCount(),
       isModerator: (user) => this.isModerator(user),
       mirror: {
@@ -186,6 +188,12 @@ export class RoomCore {
   reactionsOf(userId: string): string[] {
     // An unwritten room has no reactions table yet (and no reactions).
     return this.own?.reactionsLedger.heldBy(ROOM_SUBJECT, userId) ?? [];
+  }
+
+  /** A user's comments shown to them alone (comments/yours.ts): the hello's `yours`. */
+  yoursOf(userId: string): HelloYours | undefined {
+    // An unwritten room holds no comments, held or shadowed.
+    return this.own === null ? undefined : yoursOf(this.own.comments.held.store, this.name ?? "", userId);
   }
 
   isReplay(userId: string, key: string | undefined, kind: "like" | "comment" | "react"): boolean {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LiveEvent } from "../live";
+import { HelloYours, LiveEvent } from "../live";
 import { CommentId, MAX_COMMENT_LENGTH } from "../comments";
 import { TargetId, UserId } from "../target";
 import { RelaySettings } from "../relays";
@@ -54,6 +54,14 @@ export const RelayWelcomeInput = z.strictObject({
   userId: UserId.optional(),
 });
 export type RelayWelcomeInput = z.infer<typeof RelayWelcomeInput>;
+
+/**
+ * What a room's welcome says of one signed-in viewer (durable-objects/room/relay-rpc.ts): their
+ * reactions (the hello's `mine`) and their comments shown to them alone (`yours`). The relay
+ * checks it as it arrives: the room may be of a newer or older deploy than the relay.
+ */
+export const RelayWelcomeViewer = z.object({ mine: z.array(z.string()).optional(), yours: HelloYours.optional() });
+export type RelayWelcomeViewer = z.infer<typeof RelayWelcomeViewer>;
 
 /** A user who moderates the room now: their sockets on this relay are closed (CLOSE_CODES.moved). */
 export const RelayUserInput = z.strictObject({ target: TargetId, k: RelayIndex, userId: UserId });

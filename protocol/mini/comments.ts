@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { Comment, CommentId, RoomSettings, TargetId } from "./comment";
+import { Comment, CommentId, HeldComment, RoomSettings, TargetId } from "./comment";
 
 /**
  * The REST answers <engage-comments> reads (protocol/comments.ts, moderation.ts), in zod/mini: its own build, loaded only on pages that show comments.
@@ -18,6 +18,8 @@ export const TargetInfo = z.object({
 });
 export const Ban = z.object({ userId: UserId, until: z.nullable(z.string()), reason: z.nullable(z.string()), by: UserId, createdAt: z.string() });
 export const BansResponse = z.object({ bans: z.array(Ban) });
+/** `PATCH .../comments/:id`: the edited comment (200), or the edit held for review (202). */
+export const EditAnswer = z.union([Comment, HeldComment]);
 export const DeletedComment = z.object({ id: CommentId, deleted: z.literal(true) });
 export const LiftBanResponse = z.object({ userId: UserId, lifted: z.boolean() });
 export const PinResponse = z.object({ pinned: z.nullable(Comment) });

@@ -45,6 +45,10 @@ export function readEvent(event: { kind: string }): LiveEvent | null {
   return read?.success ? read.data : null;
 }
 
+/** protocol/live.ts HelloYours: a signed-in viewer's comments the room shows to them alone. */
+const upTo20 = z.maxLength(20);
+export const HelloYours = z.object({ held: z.array(HeldComment).check(upTo20), comments: z.array(Comment).check(upTo20) });
+
 /** The hello's fields a section reads beyond what the shell checked. */
 export const SectionHello = z.object({
   seq: count(),
@@ -52,4 +56,5 @@ export const SectionHello = z.object({
   comments: count(),
   pinned: z.nullable(Comment),
   settings: RoomSettings,
+  yours: z.optional(HelloYours),
 });

@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import { MARK_PATTERN, MAX_BATCH_TARGETS, PROTOCOL_VERSION } from "../wire-constants";
 import { Comment, count, Counts, Emoji, HeldComment, RoomSettings, TargetId } from "./comment";
-import { EVENTS } from "./events";
+import { EVENTS, HelloYours } from "./events";
 
 /**
  * The browser's mirror of the server frames of protocol/live.ts, in zod/mini: the classic
@@ -46,6 +46,7 @@ export const ServerFrame = z.discriminatedUnion("type", [
     pinned: z.nullable(Comment),
     settings: RoomSettings,
     mine: z.optional(z.array(z.string())),
+    yours: z.optional(HelloYours),
   }),
   z.object({ type: z.literal("count"), count: count(), seq: Seq }),
   z.object({ type: z.literal("viewers"), viewers: count() }),

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { eventually, uniqueName, uniqueTarget } from "./browser";
+import { eventually, holdAnswers, uniqueName, uniqueTarget } from "./browser";
 import { SCREENSHOTS, useEmbedSite } from "./embed-site";
 
 // <engage-comments> (client/embed/comments/) on another site's page (test/browser/embed-host.ts),
@@ -280,5 +280,108 @@ describe("<engage-comments> on another site's page", () => {
       .filter((b) => b.checkVisibility()).map((b) => b.getBoundingClientRect()).filter((r) => r.height < 44 || r.width < 44).length`);
     expect(small).toBe(0);
     await page.screenshot({ path: resolve(SCREENSHOTS, "embed-comments-dark-de.png"), fullPage: true });
+  });
+});
+
+describe("<engage-comments> shows its author what waits for them alone (the hello's yours)", () => {
+  /** A registered target with one published comment, then pre-moderation on, and a restricted user. */
+  async function premoderated(restricted: string): Promise<{ target: string; path: string; seed: string }> {
+    const target = uniqueTarget("post");
+    const owner = uniqueName("owner");
+    const path = `/v1/targets/${encodeURIComponent(target)}`;
+    await call(owner, "PUT", path, { title: "A post" }, ["owner"]);
+    const seed = await postFromServer(target, uniqueName("seed"), "published before");
+    await call(owner, "PATCH", `${path}/settings`, { premoderation: true });
+    await call(owner, "POST", `${path}/restrictions`, { userId: `site|${restricted}` });
+    return { target, path, seed };
+  }
+  const pending = (page: Page) => page.locator("engage-comments li[data-held]");
+
+  it("keeps the author's pending comment and a restricted author's comment after a reload, once each, and shows them no one else", async () => {
+    const troll = uniqueName("troll");
+    const { target, path, seed } = await premoderated(troll);
+    const author = uniqueName("author");
+    const writer = await open(target);
+    await signIn(writer, author);
+    await write(writer, "waiting for a moderator");
+    await until(writer, "engage-comments li[data-held] [part=state]", "Waiting for approval");
+    const shadowed = await open(target);
+    await signIn(shadowed, troll);
+    await write(shadowed, "seen by me alone");
+    await shadowed.locator("engage-comments article[part~=comment][data-id]", { hasText: "seen by me alone" }).waitFor();
+
+    await call(author, "POST", `${path}/comments`, { text: "a reply waiting", replyTo: seed });
+
+    // A reload reads the public, cached page again: only the hello brings these back, the
+    // reply under its comment even when the hello comes before the page it belongs in.
+    const firstPage = /\/comments\?limit=20$/;
+    const page = await holdAnswers(writer, firstPage);
+    await writer.reload();
+    await until(writer, "engage-comments ol[part~=list] > li[data-held] [part~=text]", "a reply waiting");
+    expect(await comment(writer, "published before").count()).toBe(0);
+    await page.release();
+    await writer.unroute(firstPage);
+    await until(writer, `engage-comments li:has(> article[data-id="${seed}"]) > ol[part~=replies] > li[data-held] [part~=text]`, "a reply waiting");
+    expect(await text(writer, "engage-comments ol[part~=list] > li[data-held] [part~=text]")).toBe("waiting for a moderator");
+    expect(await text(writer, "engage-comments li[data-held] [part=state]")).toBe("Waiting for approval");
+    await shadowed.reload();
+    await shadowed.locator("engage-comments article[part~=comment][data-id]", { hasText: "seen by me alone" }).waitFor();
+    await until(shadowed, "engage-comments h2", "Comments (2)");
+    // Written elsewhere while these pages are cut off: the reconnect's hello has them, and the
+    // events replayed after it name them again; each shows once.
+    for (const page of [writer, shadowed]) {
+      await page.context().setOffline(true);
+      await until(page, "engage-like [part=message]", "Offline, reconnecting…");
+    }
+    await call(author, "POST", `${path}/comments`, { text: "a second one waiting" });
+    await postFromServer(target, troll, "said while away");
+    for (const page of [writer, shadowed]) await page.context().setOffline(false);
+    await writer.locator("engage-comments li[data-held]", { hasText: "a second one waiting" }).waitFor({ timeout: 20_000 });
+    await comment(shadowed, "said while away").waitFor({ timeout: 20_000 });
+    await until(shadowed, "engage-comments h2", "Comments (3)");
+    for (const page of [writer, shadowed]) await page.waitForLoadState("networkidle");
+    expect(await pending(writer).count()).toBe(3);
+    expect(await comment(shadowed, "seen by me alone").count()).toBe(1);
+    expect(await comment(shadowed, "said while away").count()).toBe(1);
+
+    const reader = await open(target);
+    await signIn(reader, uniqueName("reader"));
+    await until(reader, "engage-comments h2", "Comments (1)");
+    expect(await pending(reader).count()).toBe(0);
+    expect(await comment(reader, "seen by me alone").count()).toBe(0);
+  });
+
+  it("shows a held edit on the comment it changes, not as a copy, until a moderator approves it", async () => {
+    const author = uniqueName("author");
+    const target = uniqueTarget("post");
+    const owner = uniqueName("owner");
+    const path = `/v1/targets/${encodeURIComponent(target)}`;
+    await call(owner, "PUT", path, { title: "A post" }, ["owner"]);
+    const id = await postFromServer(target, author, "the published words");
+    await call(owner, "PATCH", `${path}/settings`, { premoderation: true });
+    const writer = await open(target);
+    await signIn(writer, author);
+    const mine = writer.locator(`engage-comments article[data-id="${id}"]`);
+    await mine.locator("[data-action=edit]").click();
+    await writer.locator("engage-comments textarea[part~=edit]").fill("the better words");
+    await writer.locator("engage-comments textarea[part~=edit]").press("Enter");
+    await until(writer, "engage-comments [part=notice]", "Your edit is waiting for approval");
+    await until(writer, `engage-comments article[data-id="${id}"] [part~=edit-pending]`, "Your edit is waiting for approval");
+    expect(await text(writer, `engage-comments article[data-id="${id}"] [part~=text]`)).toBe("the published words");
+    expect(await pending(writer).count()).toBe(0);
+
+    await writer.reload();
+    await until(writer, `engage-comments article[data-id="${id}"] [part~=edit-pending]`, "Your edit is waiting for approval");
+    expect(await pending(writer).count()).toBe(0);
+    expect(await writer.locator("engage-comments article[part~=comment]").count()).toBe(1);
+
+    const Held = z.object({ items: z.array(z.object({ id: z.string(), editOf: z.string().optional() })) });
+    const held = Held.parse(await call(owner, "GET", `${path}/held`)).items;
+    expect(held.map((item) => item.editOf)).toEqual([id]);
+    await call(owner, "POST", `${path}/comments/${held[0]!.id}/approve`, {});
+    await until(writer, "engage-comments [part=notice]", "Your edit was approved");
+    await until(writer, `engage-comments article[data-id="${id}"] [part~=text]`, "the better words");
+    expect(await writer.locator(`engage-comments article[data-id="${id}"] [part~=edit-pending]`).count()).toBe(0);
+    expect(await writer.locator("engage-comments article[part~=comment]").count()).toBe(1);
   });
 });

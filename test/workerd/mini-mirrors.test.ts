@@ -14,7 +14,7 @@ import { Ban, BansResponse, LiftBanResponse, MemberChangeResponse, MembersRespon
 import { z } from "zod";
 import * as miniRest from "../../protocol/mini/rest";
 import * as miniModeration from "../../protocol/mini/moderation";
-import { HeldPageResponse, HeldResolution } from "../../protocol/held";
+import { HeldComment, HeldPageResponse, HeldResolution } from "../../protocol/held";
 import { CountResponse, LikeResult, StatsResponse, UserLikesResponse } from "../../protocol/likes";
 
 // The embed (client/embed) parses with zod/mini mirrors of the server's classic schemas, so it
@@ -42,6 +42,7 @@ const settings = { commentsEnabled: true, slowModeSeconds: 0, membersOnly: false
 
 const frames: unknown[] = [
   { type: "hello", protocol: 2, target: "post:abc", count: 3, viewers: 1, seq: 9, resync: false, replay: 0, user: { id: "site|ana" }, comments: 1, reactions: { love: 1 }, pinned: comment, settings, mine: ["love"] },
+  { type: "hello", protocol: 2, target: "post:abc", count: 3, viewers: 1, seq: 9, resync: false, replay: 0, user: { id: "site|ana" }, comments: 1, reactions: {}, pinned: null, settings, yours: { held: [held, { ...held, editOf: commentId, heldFor: "delay", releaseAt: "2026-12-06T10:00:05.000Z" }], comments: [comment] } },
   { type: "hello", protocol: 2, target: "stream:x_y-z", count: 0, viewers: 0, seq: 0, resync: true, replay: 2, user: null, comments: 0, reactions: {}, pinned: null, settings },
   { type: "count", count: 12, seq: 40 },
   { type: "viewers", viewers: 7 },
@@ -170,6 +171,8 @@ describe("the zod/mini mirrors of the server's schemas", () => {
       [LiftBanResponse, miniComments.LiftBanResponse, [{ userId: "site|cy", lifted: true }]],
       [DeletedComment, miniComments.DeletedComment, [{ id: commentId, deleted: true }]],
       [z.object({ pinned: Comment.nullable() }), miniComments.PinResponse, [{ pinned: comment }, { pinned: null }]],
+      // PATCH .../comments/:id: 200 with the comment, 202 with the held edit.
+      [z.union([Comment, HeldComment]), miniComments.EditAnswer, [comment, { ...held, editOf: commentId }]],
     ];
     for (const [classic, mirror, fixtures] of cases) {
       const { differ, accepted, refused } = verdicts(classic, mirror, [...fixtures, ...fixtures.flatMap(mutations)]);

@@ -25,7 +25,8 @@ const liveRoute = createRoute({
     "`error` frame and a close with a 44xx code (docs/realtime.md). A browser's `Origin` must be the Worker's own or " +
     "listed in CORS_ORIGINS (`*` admits viewers only), else the socket closes with 4403 `origin_not_allowed` (docs/cors.md). " +
     "`?since=<seq>` replays missed events or answers with a resync snapshot. `?v=` is the client's protocol version. " +
-    "The first frame is `hello`; for a signed-in socket its `mine` lists the room's own reactions that user holds.",
+    "The first frame is `hello`; for a signed-in socket its `mine` lists the room's own reactions that user holds, " +
+    "and its `yours` (absent when there are none) the user's comments only they see: held for review, and shadowed if restricted (docs/moderation.md).",
   request: { params: z.object({ target: TargetId }), query: LiveQuery },
   responses: {
     101: { description: "Switching to the WebSocket protocol (also for refused tickets, closed with a 44xx code)" },

@@ -24,6 +24,8 @@ export interface ItemContext {
   remove(comment: Comment): Promise<void>;
   /** Whether the viewer may still edit it: theirs, inside the room's edit window, untouched by a moderator. */
   mayEdit(comment: Comment): boolean;
+  /** Whether an edit of ours to it waits for a moderator (shown on it, the text as published). */
+  editHeld(commentId: string): boolean;
   /** Saves an edit; false when the server refused (the section said why). */
   edit(comment: Comment, text: string): Promise<boolean>;
   maxLength(): number;
@@ -125,7 +127,8 @@ export class CommentItem {
 
     if (this.editor !== null) this.editor.labels(t.editOf, t.save, t.characters, t.cancel);
     const body = this.editor?.element ?? el("p", { part: "text", dir: "auto" }, ...withMentions(comment.text, comment.mentions));
-    this.article.replaceChildren(header, body, el("div", { part: "row" }, reactions, actions));
+    const pending = this.ctx.editHeld(comment.id) ? [el("p", { part: "state edit-pending", dir: "auto" }, t.editPending)] : [];
+    this.article.replaceChildren(header, body, ...pending, el("div", { part: "row" }, reactions, actions));
     if (focusKey !== null) this.article.querySelector<HTMLElement>(`[data-action="${CSS.escape(focusKey)}"]`)?.focus();
   }
 

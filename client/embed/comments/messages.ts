@@ -44,6 +44,9 @@ export const en = {
   editOf: "Edit your comment",
   save: "Save",
   editSaved: "Comment edited",
+  editPending: "Your edit is waiting for approval",
+  editApproved: "Your edit was approved",
+  editDenied: "A moderator did not approve your edit",
   edit_closed: "This comment can no longer be edited",
   edit_locked: "A moderator acted on this comment; it can no longer be edited",
   edit_limit: "This comment cannot be edited again",
@@ -102,6 +105,11 @@ export const en = {
   highlightedDone: "Comment highlighted",
   unhighlightedDone: "Highlight removed",
 };
+/**
+ * Codes a retry cannot fix: the text goes back into the composer with the reason. Kept beside
+ * the catalogue that words them, which also lets gzip find each code a second time in one file.
+ */
+export const REFUSALS = new Set(["slow_mode", "rate_limited", "comments_disabled", "banned", "members_only", "text_rejected", "text_invisible", "text_ill_formed", "duplicate_comment", "emote_only", "not_unique", "write_first", "newcomer_wait", "invalid_request", "comment_not_found", "forbidden", "sign_in", "unauthorized"]);
 export type CommentMessages = typeof en;
 export type MessageKey = { [K in keyof CommentMessages]: CommentMessages[K] extends string ? K : never }[keyof CommentMessages];
 

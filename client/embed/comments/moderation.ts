@@ -1,7 +1,8 @@
-import { Ban, BansResponse, Comment, LiftBanResponse, PinResponse, RoomSettings } from "../../../protocol/mini/comments";
+import type * as Rest from "../../../protocol/mini/comments";
+import type { Ban, Comment, RoomSettings } from "../../../protocol/mini/comments";
 import type { Api } from "./api";
-import { button, el } from "./dom";
-import { fill, type CommentMessages } from "./messages";
+import type * as Dom from "./dom";
+import type { CommentMessages, fill } from "./messages";
 
 /**
  * The moderation tools: a chunk the section imports only once the viewer is the target's
@@ -12,6 +13,7 @@ import { fill, type CommentMessages } from "./messages";
  */
 export interface ModerationContext {
   api: Api;
+  kit: ModerationKit;
   t(): CommentMessages;
   locale(): string;
   say(text: string): void;
@@ -19,6 +21,19 @@ export interface ModerationContext {
   pinned(): Comment | null;
   onPinned(comment: Comment | null): void;
   onHighlighted(comment: Comment): void;
+}
+
+/**
+ * What the section lends this chunk rather than the chunk importing it: the DOM helpers, `fill`
+ * and the schemas of the answers read here. Any module imported here as well as by the section
+ * would go into a third file, shared by both, that every reader loads; apart, the section is one
+ * file, which gzips about 500 B smaller (docs/embed.md "Size"). Types only are imported.
+ */
+export interface ModerationKit {
+  el: typeof Dom.el;
+  button: typeof Dom.button;
+  fill: typeof fill;
+  schemas: Pick<typeof Rest, "Ban" | "BansResponse" | "Comment" | "LiftBanResponse" | "PinResponse" | "RoomSettings">;
 }
 
 export interface Moderation {
@@ -33,7 +48,8 @@ const SLOW_MODE_SECONDS = [0, 5, 10, 30, 60, 120];
 const TIMEOUTS = [600, 3_600, 86_400, 604_800];
 
 export function moderation(ctx: ModerationContext): Moderation {
-  const { api } = ctx;
+  const { api, kit } = ctx;
+  const { el, button, fill, schemas } = kit;
   const when = (iso: string) => new Date(iso).toLocaleString(ctx.locale(), { dateStyle: "medium", timeStyle: "short" });
   const duration = (seconds: number) => {
     const t = ctx.t();
@@ -75,7 +91,7 @@ export function moderation(ctx: ModerationContext): Moderation {
     act(async () => {
       const before = announced;
       try {
-        const answer = await api.write("PATCH", "/settings", change, RoomSettings);
+        const answer = await api.write("PATCH", "/settings", change, schemas.RoomSettings);
         // The room announces every change, this one included, in order: once anything was
         // announced meanwhile, that is newer than this answer (another moderator may have
         // changed something after us). Without one (socket away), the answer is the news.
@@ -112,7 +128,7 @@ export function moderation(ctx: ModerationContext): Moderation {
               el("span", { part: "hint" }, ban.until === null ? t.forever : fill(t.until, ctx.locale(), { time: when(ban.until) })),
               button(t.unban, { part: "action", "data-action": "unban" }, () =>
                 void act(async () => {
-                  await api.write("DELETE", `/bans/${encodeURIComponent(ban.userId)}`, undefined, LiftBanResponse);
+                  await api.write("DELETE", `/bans/${encodeURIComponent(ban.userId)}`, undefined, schemas.LiftBanResponse);
                   await loadBans();
                   bansToggle.focus();
                   return fill(t.unbanned, ctx.locale(), { name: ban.userId });
@@ -123,7 +139,7 @@ export function moderation(ctx: ModerationContext): Moderation {
     );
   };
   // Moderators only: read with the token.
-  const loadBans = async () => renderBans((await api.write("GET", "/bans", undefined, BansResponse)).bans);
+  const loadBans = async () => renderBans((await api.write("GET", "/bans", undefined, schemas.BansResponse)).bans);
   bansToggle.addEventListener("click", () => {
     const open = bansList.hidden;
     bansList.hidden = !open;
@@ -144,7 +160,7 @@ export function moderation(ctx: ModerationContext): Moderation {
 
   const pin = (comment: Comment | null) =>
     act(async () => {
-      const answer = comment === null ? await api.write("DELETE", "/pin", undefined, PinResponse) : await api.write("PUT", "/pin", { commentId: comment.id }, PinResponse);
+      const answer = comment === null ? await api.write("DELETE", "/pin", undefined, schemas.PinResponse) : await api.write("PUT", "/pin", { commentId: comment.id }, schemas.PinResponse);
       ctx.onPinned(answer.pinned);
       return answer.pinned === null ? ctx.t().unpinnedDone : ctx.t().pinnedDone;
     });
@@ -152,7 +168,7 @@ export function moderation(ctx: ModerationContext): Moderation {
   const ban = (comment: Comment, seconds: number | null) =>
     act(async () => {
       const userId = comment.author.id ?? "";
-      const made = await api.write("POST", "/bans", { userId, ...(seconds === null ? {} : { durationSeconds: seconds }) }, Ban);
+      const made = await api.write("POST", "/bans", { userId, ...(seconds === null ? {} : { durationSeconds: seconds }) }, schemas.Ban);
       if (!bansList.hidden) await loadBans();
       const t = ctx.t();
       return made.until === null ? fill(t.bannedUser, ctx.locale(), { name: comment.author.name }) : fill(t.timedOut, ctx.locale(), { name: comment.author.name, time: when(made.until) });
@@ -176,7 +192,7 @@ export function moderation(ctx: ModerationContext): Moderation {
         button(isPinned ? t.unpin : t.pin, { part: "action", "data-action": "pin" }, () => void pin(isPinned ? null : comment)),
         button(comment.highlighted ? t.unhighlight : t.highlight, { part: "action", "data-action": "highlight" }, () =>
           void act(async () => {
-            const changed = await api.write("POST", `/comments/${encodeURIComponent(comment.id)}/highlight`, { highlighted: !comment.highlighted }, Comment);
+            const changed = await api.write("POST", `/comments/${encodeURIComponent(comment.id)}/highlight`, { highlighted: !comment.highlighted }, schemas.Comment);
             ctx.onHighlighted(changed);
             return changed.highlighted ? t.highlightedDone : t.unhighlightedDone;
           }),

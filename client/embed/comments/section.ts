@@ -3,12 +3,25 @@ import type { Hub } from "../hub";
 import { readEvent, SectionHello } from "../../../protocol/mini/events";
 import { HeldComment } from "../../../protocol/mini/comment";
 import type { ShellFrame } from "../../../protocol/mini/shell-frame";
-import { Comment as CommentSchema, CommentsPage, DeletedComment, TargetInfo, type Comment, type RoomSettings } from "../../../protocol/mini/comments";
+import {
+  Ban,
+  BansResponse,
+  Comment as CommentSchema,
+  CommentsPage,
+  DeletedComment,
+  EditAnswer,
+  LiftBanResponse,
+  PinResponse,
+  RoomSettings as RoomSettingsSchema,
+  TargetInfo,
+  type Comment,
+  type RoomSettings,
+} from "../../../protocol/mini/comments";
 import { Api, type TokenProvider } from "./api";
 import { Composer } from "./composer";
 import { button, el } from "./dom";
 import { CommentItem, type ItemContext } from "./item";
-import { en, fill, loadMessages, plural, type CommentMessages } from "./messages";
+import { en, fill, loadMessages, plural, REFUSALS, type CommentMessages } from "./messages";
 import { CommentModel } from "./model";
 import { commentsSheet } from "./styles";
 import { relativeTime } from "./time";
@@ -23,8 +36,6 @@ export interface Section {
 const PAGE_SIZE = 20;
 const REPLIES_PAGE_SIZE = 50;
 const TICK_MS = 30_000;
-/** Codes a retry cannot fix: the text goes back into the composer with the reason. */
-const REFUSALS = new Set(["slow_mode", "rate_limited", "comments_disabled", "banned", "members_only", "text_rejected", "text_invisible", "text_ill_formed", "duplicate_comment", "emote_only", "not_unique", "write_first", "newcomer_wait", "invalid_request", "comment_not_found", "forbidden", "sign_in", "unauthorized"]);
 
 /**
  * A refusal's code: the socket's WriteError carries the server's English message beside its
@@ -65,6 +76,8 @@ class CommentSection implements Section {
   private readonly pending = new Map<string, Pending>();
   /** Our comments held for review (docs/moderation.md), by held id: shown to us alone until decided. */
   private readonly held = new Map<string, HTMLLIElement>();
+  /** Our held edits, by held id: the comment each would change, shown on it as pending. */
+  private readonly edits = new Map<string, string>();
   private readonly mine = new Set<string>();
   private readonly heading = el("h2", { part: "heading", id: "engage-comments-heading", tabindex: "-1" });
   private readonly notice = el("p", { part: "notice", role: "status", dir: "auto" });
@@ -116,6 +129,7 @@ class CommentSection implements Section {
       shownReplies: (id) => this.model.sortedReplies(id).length,
       remove: (comment) => this.remove(comment),
       mayEdit: (comment) => this.mayEdit(comment),
+      editHeld: (id) => [...this.edits.values()].includes(id),
       edit: (comment, text) => this.edit(comment, text),
       maxLength: () => this.settings?.maxCommentLength ?? 500,
       tools: (comment) => this.moderation?.tools(comment) ?? null,
@@ -127,6 +141,9 @@ class CommentSection implements Section {
 
     this.stops.push(hub.onFrame((frame) => this.onFrame(frame)));
     this.stops.push(hub.subscribe(() => this.renderComposer()));
+    // The first page is asked for before the hello is read: what the hello adds (our shadowed
+    // comments, which no public page has) stays when the page comes back (CommentModel).
+    void this.reload();
     if (hub.state.hello !== undefined) this.onFrame(hub.state.hello);
     const tick = setInterval(() => {
       for (const time of root.querySelectorAll("time[datetime]")) time.textContent = relativeTime(time.getAttribute("datetime") ?? "", this.locale);
@@ -139,7 +156,6 @@ class CommentSection implements Section {
     seen.observe(this.composer.element);
     this.stops.push(() => seen.disconnect());
     this.renderLabels();
-    void this.reload();
     // The owner and moderators are read on each hello (onFrame), the socket's first included.
   }
 
@@ -196,6 +212,7 @@ class CommentSection implements Section {
         if (this.stopped) return;
         this.moderation = module.moderation({
           api: this.api,
+          kit: { el, button, fill, schemas: { Ban, BansResponse, Comment: CommentSchema, LiftBanResponse, PinResponse, RoomSettings: RoomSettingsSchema } },
           t: () => this.t,
           locale: () => this.locale,
           say: (text) => this.say(text),
@@ -224,11 +241,27 @@ class CommentSection implements Section {
       const read = SectionHello.safeParse(frame);
       if (!read.success) return;
       const hello = read.data;
-      this.visibleCount = hello.comments;
+      const yours = hello.yours;
+      // Our shadowed comments count for us as they did live (docs/moderation.md "Restrictions").
+      this.visibleCount = hello.comments + (yours?.comments.length ?? 0);
       this.countSeq = hello.seq;
       this.applySettings(hello.settings);
       this.setPinned(hello.pinned);
       if (hello.resync) void this.reload();
+      // What the room shows us alone (a reload, a reconnect, a sign-in), after the reload began
+      // so that it outlives the page. A held one the hello no longer has was decided while we
+      // were away (or we signed out): it goes.
+      for (const [id, element] of this.held) {
+        if (yours?.held.some((held) => held.id === id)) continue;
+        element.remove();
+        this.held.delete(id);
+      }
+      const edited = [...this.edits.values()];
+      this.edits.clear();
+      for (const held of yours?.held ?? []) this.showHeld(held);
+      for (const id of edited) this.items.get(id)?.render();
+      for (const comment of yours?.comments ?? []) this.model.upsert(comment);
+      this.sync();
       // The room sends no event when its staff changes (a claim, a new moderator): every hello
       // (a sign-in, a reconnect) reads the owner and moderators again, and the tools follow.
       void this.readInfo();
@@ -269,17 +302,22 @@ class CommentSection implements Section {
           break;
         case "held_resolved": {
           const element = this.held.get(event.heldId);
-          if (element === undefined) break;
-          const focused = element.contains(this.root.activeElement);
+          const edited = this.edits.get(event.heldId);
+          if (element === undefined && edited === undefined) break;
+          const focused = element?.contains(this.root.activeElement);
           this.held.delete(event.heldId);
-          element.remove();
+          element?.remove();
+          this.edits.delete(event.heldId);
           const published = event.comment;
           if (published !== null) {
             if (moveCount && this.model.get(published.id) === undefined) this.visibleCount = shown + 1;
             this.model.upsert(published);
-            this.sync();
           }
-          this.say(published === null ? this.t.heldDenied : this.t.heldApproved);
+          // A held edit's comment loses its pending line (and, approved, takes the new text).
+          this.items.get(edited ?? "")?.render();
+          this.sync();
+          const t = this.t;
+          this.say(edited === undefined ? (published === null ? t.heldDenied : t.heldApproved) : published === null ? t.editDenied : t.editApproved);
           if (focused) ((published === null ? undefined : this.items.get(published.id)?.article) ?? this.heading).focus();
           break;
         }
@@ -433,12 +471,20 @@ class CommentSection implements Section {
     }
   }
 
-  /** The ack and the `held` event (in any order, in each of the author's tabs) show it once. */
+  /**
+   * The ack, the `held` event and the hello (in any order, in each of the author's tabs) show it
+   * once. A held edit shows on the comment it would change, which keeps its published text.
+   */
   private showHeld(held: z.infer<typeof HeldComment>): void {
+    if (held.editOf !== undefined) {
+      this.edits.set(held.id, held.editOf);
+      this.items.get(held.editOf)?.render();
+      return;
+    }
     if (this.held.has(held.id)) return;
     const element = el(
       "li",
-      { part: "item pending held", "data-held": held.id },
+      { part: "item pending held", "data-held": held.id, "data-reply-to": held.replyTo ?? "" },
       el("article", { part: "comment", tabindex: "-1" }, el("p", { part: "text", dir: "auto" }, held.text), el("div", { part: "row" }, el("span", { part: "state", dir: "auto" }, this.t.heldPending))),
     );
     this.held.set(held.id, element);
@@ -513,10 +559,12 @@ class CommentSection implements Section {
 
   private async edit(comment: Comment, text: string): Promise<boolean> {
     try {
-      const edited = await this.api.write("PATCH", `/comments/${encodeURIComponent(comment.id)}`, { text }, CommentSchema);
-      this.model.upsert(edited);
+      const edited = await this.api.write("PATCH", `/comments/${encodeURIComponent(comment.id)}`, { text }, EditAnswer);
+      // 202: the edit waits for a moderator (docs/comments.md#edits); viewers keep the old text.
+      if ("held" in edited) this.showHeld(edited);
+      else this.model.upsert(edited);
       this.sync();
-      this.say(this.t.editSaved);
+      this.say("held" in edited ? this.t.editPending : this.t.editSaved);
       return true;
     } catch (error) {
       this.say(this.errorText(error));
@@ -592,6 +640,11 @@ class CommentSection implements Section {
       item.element.remove();
       this.items.delete(id);
       if (this.reply?.parent.id === id) this.closeReply();
+    }
+    // A held reply shown before its parent (a hello comes before the first page) moves under it.
+    for (const element of this.held.values()) {
+      const list = this.items.get(element.dataset.replyTo ?? "")?.repliesList;
+      if (list !== undefined && element.parentNode !== list) list.prepend(element);
     }
     this.loadOlder.hidden = this.model.nextCursor === null;
     this.showIds();
