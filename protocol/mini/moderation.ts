@@ -19,9 +19,3 @@ export const MemberChangeResponse = z.object({ userId: UserId, member: z.boolean
 /** protocol/held.ts: the review queue's page (oldest first) and the answer of approve and deny. */
 export const HeldPageResponse = z.object({ items: z.array(HeldComment), nextCursor: z.nullable(z.string()) });
 export const HeldResolution = z.object({ heldId: CommentId, outcome: z.enum(["approved", "denied"]), comment: z.nullable(Comment) });
-
-/** protocol/moderation.ts: a restriction (shadow-hide), the list's page (newest first) and the answer of a lift. */
-export const Restriction = z.object({ userId: UserId, reason: z.nullable(z.string()), by: UserId, createdAt: z.string() });
-export type Restriction = z.infer<typeof Restriction>;
-export const RestrictionsResponse = z.object({ restrictions: z.array(Restriction), nextCursor: z.nullable(z.string()) });
-export const LiftRestrictionResponse = z.object({ userId: UserId, lifted: z.boolean() });

@@ -14,6 +14,7 @@ import { Ban, BansResponse, LiftBanResponse, LiftRestrictionResponse, MemberChan
 import { z } from "zod";
 import * as miniRest from "../../protocol/mini/rest";
 import * as miniModeration from "../../protocol/mini/moderation";
+import * as miniRestrictions from "../../protocol/mini/restrictions";
 import { HeldPageResponse, HeldResolution } from "../../protocol/held";
 import { CountResponse, LikeResult, StatsResponse, UserLikesResponse } from "../../protocol/likes";
 
@@ -191,9 +192,9 @@ describe("the zod/mini mirrors of the server's schemas", () => {
       [MemberChangeResponse, miniModeration.MemberChangeResponse, [{ userId: "site|bo", member: true, changed: false }]],
       [HeldPageResponse, miniModeration.HeldPageResponse, [{ items: [held, { ...held, heldFor: "suspect_term", replyTo: commentId, editOf: commentId }], nextCursor: "eyJoIjoxfQ" }, { items: [], nextCursor: null }]],
       [HeldResolution, miniModeration.HeldResolution, [{ heldId: commentId, outcome: "approved", comment }, { heldId: commentId, outcome: "denied", comment: null }]],
-      [Restriction, miniModeration.Restriction, [restriction, { ...restriction, reason: null }]],
-      [RestrictionsResponse, miniModeration.RestrictionsResponse, [{ restrictions: [restriction, { ...restriction, userId: "site|dz", reason: null, by: "(forgotten)" }], nextCursor: "eyJiIjoiMSJ9" }, { restrictions: [], nextCursor: null }]],
-      [LiftRestrictionResponse, miniModeration.LiftRestrictionResponse, [{ userId: "site|cy", lifted: true }, { userId: "site|cy", lifted: false }]],
+      [Restriction, miniRestrictions.Restriction, [restriction, { ...restriction, reason: null }]],
+      [RestrictionsResponse, miniRestrictions.RestrictionsResponse, [{ restrictions: [restriction, { ...restriction, userId: "site|dz", reason: null, by: "(forgotten)" }], nextCursor: "eyJiIjoiMSJ9" }, { restrictions: [], nextCursor: null }]],
+      [LiftRestrictionResponse, miniRestrictions.LiftRestrictionResponse, [{ userId: "site|cy", lifted: true }, { userId: "site|cy", lifted: false }]],
     ];
     for (const [classic, mirror, fixtures] of cases) {
       const { differ, accepted, refused } = verdicts(classic, mirror, [...fixtures, ...fixtures.flatMap(mutations)]);
