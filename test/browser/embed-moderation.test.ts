@@ -354,6 +354,7 @@ describe("<engage-moderation>'s restrictions (in the Bans tab) with the restrict
     await ok(call(other, "POST", `${path}/restrictions`, { userId: troll }));
     await until(mod, `${restricted} li[data-user="${troll}"] [part=who]`, troll);
     expect(await text(mod, `${restricted} li[data-user="${troll}"] [part=hint]`)).toContain(`by site|${other}`);
+    await mod.screenshot({ path: resolve(SCREENSHOTS, "embed-moderation-restrictions.png"), fullPage: true });
 
     // The other moderator lifts theirs; the re-read it starts answers only after the viewer's
     // Lift confirmation opened: the confirmation stays.
@@ -377,6 +378,12 @@ describe("<engage-moderation>'s restrictions (in the Bans tab) with the restrict
     await writeComment(writer, "heard again");
     await eventually(async () => (await shown(reader, "heard again")) === 1, 10_000, "the reader sees the comment after the lift");
     expect(await shown(reader, "nobody hears me")).toBe(0);
+
+    // The mod log words both actions, newest first.
+    await mod.locator("engage-moderation [data-tab=log]").click();
+    await until(mod, "engage-moderation #panel-log li span[dir]", `site|${owner}: lifted the restriction of`);
+    expect(await text(mod, "engage-moderation #panel-log li:nth-child(2) span[dir]")).toBe(`site|${other}: lifted the restriction of`);
+    expect(await text(mod, "engage-moderation #panel-log li:nth-child(3) span[dir]")).toBe(`site|${other}: restricted`);
   });
 });
 
