@@ -387,6 +387,36 @@ describe("<engage-moderation>'s restrictions (in the Bans tab) with the restrict
   });
 });
 
+describe("<engage-moderation>'s restriction list, paged", () => {
+  it("shows 50 restrictions, the rest on Load more, and puts focus on the row it brought", async () => {
+    const { target, owner } = await room(uniqueName("au"));
+    const path = `/v1/targets/${encodeURIComponent(target)}`;
+    // Two moderators share the 51 writes, well inside the per-user moderation rate limit; one token each.
+    const other = uniqueName("mod");
+    await ok(call(owner, "POST", `${path}/moderators`, { userId: `site|${other}` }));
+    const users = Array.from({ length: 51 }, () => `site|${uniqueName("tr")}`);
+    const bearers = [await token(owner), await token(other)];
+    for (const [i, userId] of users.entries()) {
+      const res = await fetch(`${site.api}${path}/restrictions`, { method: "POST", headers: { authorization: `Bearer ${bearers[i % 2]}`, "content-type": "application/json" }, body: JSON.stringify({ userId }) });
+      expect(res.status).toBe(201);
+    }
+    const mod = await openAsModerator(target, owner);
+    await mod.locator("engage-moderation [data-tab=bans]").click();
+    const rows = mod.locator("engage-moderation #panel-bans [part=restrictions] li[data-user]");
+    // Page code as a string: no DOM types here.
+    const listed = async () => z.array(z.string()).parse(await mod.evaluate(`[...document.querySelector("engage-moderation").shadowRoot.querySelectorAll("#panel-bans [part=restrictions] li[data-user]")].map((li) => li.dataset.user)`));
+    await eventually(async () => (await rows.count()) === 50, 10_000, "the first page of 50");
+    expect(await mod.locator("engage-moderation [data-action=more-restrictions]").isVisible()).toBe(true);
+    await mod.locator("engage-moderation [data-action=more-restrictions]").click();
+    await eventually(async () => (await rows.count()) === 51, 10_000, "the second page");
+    expect(new Set(await listed())).toEqual(new Set(users));
+    expect(await mod.locator("engage-moderation [data-action=more-restrictions]").isVisible()).toBe(false);
+    // Focus is on the row Load more brought (the last one), not lost to <body>.
+    expect(await focused(mod)).toBe("lift-restriction");
+    expect(await mod.evaluate(`document.querySelector("engage-moderation").shadowRoot.activeElement.dataset.key`)).toBe(`lift ${(await listed()).at(-1)}`);
+  });
+});
+
 const Violation = z.object({
   id: z.string(),
   impact: z.string().nullish(),

@@ -40,7 +40,7 @@ export class RestrictionsSection {
       event.preventDefault();
       void this.restrict();
     });
-    this.more.addEventListener("click", () => void this.page(this.cursor));
+    this.more.addEventListener("click", () => void this.loadMore());
     this.element.append(form, this.title, this.list, this.more);
   }
 
@@ -79,6 +79,14 @@ export class RestrictionsSection {
     } catch (error) {
       this.ctx.say(this.ctx.errorText(error));
     }
+  }
+
+  /** "Load more" keeps focus while there is more; on the last page focus goes to the first row it brought. */
+  private async loadMore(): Promise<void> {
+    const shown = this.restrictions.length;
+    await this.page(this.cursor);
+    const first = this.restrictions[shown];
+    if (this.more.hidden && first !== undefined) this.list.querySelector<HTMLElement>(`[data-key="${CSS.escape(`lift ${first.userId}`)}"]`)?.focus();
   }
 
   private draw(): void {
