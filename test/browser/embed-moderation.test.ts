@@ -309,6 +309,114 @@ describe("<engage-moderation>'s held queue with the author's <engage-comments>",
   });
 });
 
+describe("<engage-moderation>'s restrictions (in the Bans tab) with the restricted viewer and a reader", () => {
+  it("restricts the viewer from the view: their next comment reaches them and not a reader; another moderator's restriction shows live; lifting asks first and is not drawn away by a re-read", async () => {
+    const viewer = uniqueName("vi");
+    const { target, owner } = await room(uniqueName("au"));
+    const path = `/v1/targets/${encodeURIComponent(target)}`;
+    const mod = await openAsModerator(target, owner);
+    const writer = await open(target, "&comments=1");
+    await signIn(writer, viewer);
+    const reader = await open(target, "&comments=1");
+    await signIn(reader, uniqueName("rd"));
+    await writer.locator("engage-comments textarea[part~=main]").waitFor();
+    await reader.locator("engage-comments textarea[part~=main]").waitFor();
+    const shown = (page: Page, words: string) => page.locator("engage-comments article[part~=comment]", { hasText: words }).count();
+    const restricted = "engage-moderation #panel-bans [part=restrictions]";
+
+    // Restrict by id with a reason: the list shows who, by whom and why; focus stays in the form.
+    await mod.locator("engage-moderation [data-tab=bans]").click();
+    await until(mod, `${restricted} li`, "No one is restricted");
+    await mod.locator("engage-moderation [data-control=restrict-user]").fill(`site|${viewer}`);
+    await mod.locator("engage-moderation [data-control=restrict-reason]").fill("sock puppet");
+    await mod.locator("engage-moderation [data-action=restrict]").click();
+    await until(mod, notice, `site|${viewer} is restricted`);
+    await until(mod, `${restricted} li[data-user="site|${viewer}"] [part=who]`, `site|${viewer}`);
+    const hint = await text(mod, `${restricted} li[data-user="site|${viewer}"] [part=hint]`);
+    expect(hint).toContain(`by site|${owner}`);
+    expect(hint).toContain("sock puppet");
+    expect(await focused(mod)).toBe("restrict-user");
+
+    // The viewer's next comment looks posted to them; the reader gets a later comment and never this one.
+    await writeComment(writer, "nobody hears me");
+    await until(writer, "engage-comments [part=notice]", "Comment posted");
+    await eventually(async () => (await shown(writer, "nobody hears me")) === 1, 10_000, "the restricted viewer sees their comment");
+    await ok(call(uniqueName("dz"), "POST", `${path}/comments`, { text: "a later comment" }));
+    await eventually(async () => (await shown(reader, "a later comment")) === 1, 10_000, "the reader sees the later comment");
+    expect(await shown(reader, "nobody hears me")).toBe(0);
+
+    // Another moderator restricts someone while the page looks hidden (no timed re-read): the
+    // room's `modlog` event brings the row.
+    const other = uniqueName("mod");
+    const troll = `site|${uniqueName("tr")}`;
+    await ok(call(owner, "POST", `${path}/moderators`, { userId: `site|${other}` }));
+    await mod.evaluate("Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' })");
+    await ok(call(other, "POST", `${path}/restrictions`, { userId: troll }));
+    await until(mod, `${restricted} li[data-user="${troll}"] [part=who]`, troll);
+    expect(await text(mod, `${restricted} li[data-user="${troll}"] [part=hint]`)).toContain(`by site|${other}`);
+    await mod.screenshot({ path: resolve(SCREENSHOTS, "embed-moderation-restrictions.png"), fullPage: true });
+
+    // The other moderator lifts theirs; the re-read it starts answers only after the viewer's
+    // Lift confirmation opened: the confirmation stays.
+    const reread = await holdAnswers(mod, /\/restrictions\?/);
+    await ok(call(other, "DELETE", `${path}/restrictions/${encodeURIComponent(troll)}`));
+    await eventually(async () => reread.served(), 10_000, "the live modlog's re-read on its way");
+    await mod.locator(`${restricted} li[data-user="site|${viewer}"] [data-action=lift-restriction]`).click();
+    await until(mod, "engage-moderation [part~=question]", `Lift site|${viewer}'s restriction? Their new comments will be seen by everyone.`);
+    expect(await focused(mod)).toBe("confirm");
+    await reread.release();
+    await mod.evaluate(() => new Promise((done) => setTimeout(done, 300)));
+    expect(await mod.locator("engage-moderation [data-confirm]").count()).toBe(1);
+    // Later reads go straight to the server (one in flight when the page closes must not fail the route).
+    await mod.unrouteAll({ behavior: "wait" });
+    await mod.locator("engage-moderation [data-action=confirm]").click();
+    await until(mod, notice, `site|${viewer}'s restriction is lifted`);
+    await until(mod, `${restricted} li`, "No one is restricted");
+    expect(await focused(mod)).toBe("restricted-title");
+
+    // Lifted: the viewer's next comment reaches the reader (the one made while restricted stays hidden).
+    await writeComment(writer, "heard again");
+    await eventually(async () => (await shown(reader, "heard again")) === 1, 10_000, "the reader sees the comment after the lift");
+    expect(await shown(reader, "nobody hears me")).toBe(0);
+
+    // The mod log words both actions, newest first.
+    await mod.locator("engage-moderation [data-tab=log]").click();
+    await until(mod, "engage-moderation #panel-log li span[dir]", `site|${owner}: lifted the restriction of`);
+    expect(await text(mod, "engage-moderation #panel-log li:nth-child(2) span[dir]")).toBe(`site|${other}: lifted the restriction of`);
+    expect(await text(mod, "engage-moderation #panel-log li:nth-child(3) span[dir]")).toBe(`site|${other}: restricted`);
+  });
+});
+
+describe("<engage-moderation>'s restriction list, paged", () => {
+  it("shows 50 restrictions, the rest on Load more, and puts focus on the row it brought", async () => {
+    const { target, owner } = await room(uniqueName("au"));
+    const path = `/v1/targets/${encodeURIComponent(target)}`;
+    // Two moderators share the 51 writes, well inside the per-user moderation rate limit; one token each.
+    const other = uniqueName("mod");
+    await ok(call(owner, "POST", `${path}/moderators`, { userId: `site|${other}` }));
+    const users = Array.from({ length: 51 }, () => `site|${uniqueName("tr")}`);
+    const bearers = [await token(owner), await token(other)];
+    for (const [i, userId] of users.entries()) {
+      const res = await fetch(`${site.api}${path}/restrictions`, { method: "POST", headers: { authorization: `Bearer ${bearers[i % 2]}`, "content-type": "application/json" }, body: JSON.stringify({ userId }) });
+      expect(res.status).toBe(201);
+    }
+    const mod = await openAsModerator(target, owner);
+    await mod.locator("engage-moderation [data-tab=bans]").click();
+    const rows = mod.locator("engage-moderation #panel-bans [part=restrictions] li[data-user]");
+    // Page code as a string: no DOM types here.
+    const listed = async () => z.array(z.string()).parse(await mod.evaluate(`[...document.querySelector("engage-moderation").shadowRoot.querySelectorAll("#panel-bans [part=restrictions] li[data-user]")].map((li) => li.dataset.user)`));
+    await eventually(async () => (await rows.count()) === 50, 10_000, "the first page of 50");
+    expect(await mod.locator("engage-moderation [data-action=more-restrictions]").isVisible()).toBe(true);
+    await mod.locator("engage-moderation [data-action=more-restrictions]").click();
+    await eventually(async () => (await rows.count()) === 51, 10_000, "the second page");
+    expect(new Set(await listed())).toEqual(new Set(users));
+    expect(await mod.locator("engage-moderation [data-action=more-restrictions]").isVisible()).toBe(false);
+    // Focus is on the row Load more brought (the last one), not lost to <body>.
+    expect(await focused(mod)).toBe("lift-restriction");
+    expect(await mod.evaluate(`document.querySelector("engage-moderation").shadowRoot.activeElement.dataset.key`)).toBe(`lift ${(await listed()).at(-1)}`);
+  });
+});
+
 const Violation = z.object({
   id: z.string(),
   impact: z.string().nullish(),
@@ -340,6 +448,8 @@ describe("<engage-moderation>'s accessibility", () => {
       await ok(call(owner, "POST", `/v1/targets/${encodeURIComponent(target)}/bans`, { userId: `site|${viewer}`, durationSeconds: 600, reason: "cool down" }));
       await ok(call(owner, "POST", `/v1/targets/${encodeURIComponent(target)}/members`, { userId: `site|${viewer}` }));
       await ok(call(owner, "PATCH", `/v1/targets/${encodeURIComponent(target)}/settings`, { premoderation: true }));
+      const restricted = `site|${uniqueName("cy")}`;
+      await ok(call(owner, "POST", `/v1/targets/${encodeURIComponent(target)}/restrictions`, { userId: restricted, reason: "sock puppet" }));
       await ok(call(uniqueName("cy"), "POST", `/v1/targets/${encodeURIComponent(target)}/comments`, { text: "held for review" }));
       const page = await openAsModerator(target, owner, `&theme=${theme}`, { colorScheme: theme, bypassCSP: true, width: 360 });
       await page.locator("engage-moderation #panel-held li[data-held]").waitFor();
@@ -349,6 +459,7 @@ describe("<engage-moderation>'s accessibility", () => {
       for (const tab of ["held", "reports", "bans", "settings", "terms", "log", "people"]) {
         await page.locator(`engage-moderation [data-tab=${tab}]`).click();
         if (tab === "bans" || tab === "people") await page.locator(`engage-moderation #panel-${tab} li[data-user="site|${viewer}"]`).waitFor();
+        if (tab === "bans") await page.locator(`engage-moderation #panel-bans [part=restrictions] li[data-user="${restricted}"]`).waitFor();
         await page.waitForLoadState("networkidle");
         found.push(...(await axe(page, `${theme} ${tab}`)), ...(await smallTargets(page)).map((c) => `${tab}: ${c} is under 44 px`));
       }

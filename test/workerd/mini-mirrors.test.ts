@@ -10,10 +10,11 @@ import { ShellFrame } from "../../protocol/mini/shell-frame";
 import { readEvent, SectionHello } from "../../protocol/mini/events";
 import * as miniComments from "../../protocol/mini/comments";
 import { Comment, CommentsPage, DeletedComment, TopCommentsResponse } from "../../protocol/comments";
-import { Ban, BansResponse, LiftBanResponse, MemberChangeResponse, MembersResponse, ModeratorsResponse, Report, ReportsResponse, RoomSettings, TargetInfo } from "../../protocol/moderation";
+import { Ban, BansResponse, LiftBanResponse, LiftRestrictionResponse, MemberChangeResponse, MembersResponse, ModeratorsResponse, Report, ReportsResponse, Restriction, RestrictionsResponse, RoomSettings, TargetInfo } from "../../protocol/moderation";
 import { z } from "zod";
 import * as miniRest from "../../protocol/mini/rest";
 import * as miniModeration from "../../protocol/mini/moderation";
+import * as miniRestrictions from "../../protocol/mini/restrictions";
 import { HeldComment, HeldPageResponse, HeldResolution } from "../../protocol/held";
 import { CountResponse, LikeResult, StatsResponse, UserLikesResponse } from "../../protocol/likes";
 
@@ -185,6 +186,7 @@ describe("the zod/mini mirrors of the server's schemas", () => {
   it("accept and refuse the same REST answers <engage-moderation> reads", () => {
     const report = { id: "0mf3k2x1a0123456789abcdef", commentId, reporter: "site|bo", reason: "spam", createdAt: "2026-12-06T10:00:00.000Z" };
     const held = { id: commentId, target: "post:a", author: { id: "site|bo", name: "Bo" }, text: "see my link", mentions: [], replyTo: null, createdAt: "2026-12-06T10:00:00.000Z", held: true, heldFor: "premoderation" };
+    const restriction = { userId: "site|cy", reason: "sock puppet", by: "site|ana", createdAt: "2026-12-06T10:00:00.000Z" };
     const cases: Array<[ZodType, ZodMiniType, unknown[]]> = [
       [Report, miniModeration.Report, [report]],
       [ReportsResponse, miniModeration.ReportsResponse, [{ reports: [report, { ...report, reason: "rude" }], nextCursor: "eyJiIjoiMSJ9" }, { reports: [], nextCursor: null }]],
@@ -193,6 +195,9 @@ describe("the zod/mini mirrors of the server's schemas", () => {
       [MemberChangeResponse, miniModeration.MemberChangeResponse, [{ userId: "site|bo", member: true, changed: false }]],
       [HeldPageResponse, miniModeration.HeldPageResponse, [{ items: [held, { ...held, heldFor: "suspect_term", replyTo: commentId, editOf: commentId }], nextCursor: "eyJoIjoxfQ" }, { items: [], nextCursor: null }]],
       [HeldResolution, miniModeration.HeldResolution, [{ heldId: commentId, outcome: "approved", comment }, { heldId: commentId, outcome: "denied", comment: null }]],
+      [Restriction, miniRestrictions.Restriction, [restriction, { ...restriction, reason: null }]],
+      [RestrictionsResponse, miniRestrictions.RestrictionsResponse, [{ restrictions: [restriction, { ...restriction, userId: "site|dz", reason: null, by: "(forgotten)" }], nextCursor: "eyJiIjoiMSJ9" }, { restrictions: [], nextCursor: null }]],
+      [LiftRestrictionResponse, miniRestrictions.LiftRestrictionResponse, [{ userId: "site|cy", lifted: true }, { userId: "site|cy", lifted: false }]],
     ];
     for (const [classic, mirror, fixtures] of cases) {
       const { differ, accepted, refused } = verdicts(classic, mirror, [...fixtures, ...fixtures.flatMap(mutations)]);

@@ -2,6 +2,7 @@ import { Ban, LiftBanResponse } from "../../../protocol/mini/comments";
 import { button, el } from "../comments/dom";
 import { confirmIn, heading, redraw, when, type Panel, type PanelContext } from "./kit";
 import { fill } from "./messages";
+import { RestrictionsSection } from "./restrictions-section";
 import { BansPage } from "./wire";
 
 /** Timeout choices, in seconds: 10 minutes, an hour, a day, a week ("" is a ban until lifted). */
@@ -9,8 +10,9 @@ const DURATIONS = ["", "600", "3600", "86400", "604800"];
 
 /**
  * Bans and timeouts in force, each with Unban, and a form to ban or time out a user by id
- * (after a confirmation). The room sends no frame for a ban, so the list is read when the tab
- * opens, after each action here, and on the view's refresh (view.ts).
+ * (after a confirmation); below them the restricted users (restrictions-section.ts). The lists
+ * are read when the tab opens, after each action here, on a `modlog` event of a ban, timeout,
+ * unban, restrict or lift by any moderator, and on the view's refresh (view.ts).
  */
 export class BansPanel implements Panel {
   readonly key = "bans";
@@ -29,8 +31,10 @@ export class BansPanel implements Panel {
   private readonly more = el("button", { type: "button", part: "action", "data-action": "more-bans", hidden: "" });
   private bans: Ban[] = [];
   private cursor: string | null = null;
+  private readonly restrictions: RestrictionsSection;
 
   constructor(private readonly ctx: PanelContext) {
+    this.restrictions = new RestrictionsSection(ctx);
     const l = this.labels;
     const form = el(
       "form",
@@ -44,7 +48,7 @@ export class BansPanel implements Panel {
       this.askBan();
     });
     this.more.addEventListener("click", () => void this.page(this.cursor));
-    this.element.append(form, this.bansTitle, this.bansList, this.timeoutsTitle, this.timeoutsList, this.more);
+    this.element.append(form, this.bansTitle, this.bansList, this.timeoutsTitle, this.timeoutsList, this.more, this.restrictions.element);
     this.relabel();
   }
 
@@ -53,11 +57,11 @@ export class BansPanel implements Panel {
   }
 
   busy(): boolean {
-    return this.confirmSlot.childElementCount > 0;
+    return this.confirmSlot.childElementCount > 0 || this.restrictions.busy();
   }
 
-  load(): Promise<void> {
-    return this.page(null);
+  async load(): Promise<void> {
+    await Promise.all([this.page(null), this.restrictions.load()]);
   }
 
   relabel(): void {
@@ -74,6 +78,7 @@ export class BansPanel implements Panel {
     this.duration.replaceChildren(...DURATIONS.map((d) => el("option", { value: d }, d === "" ? t.untilLifted : this.span(Number(d)))));
     this.duration.value = chosen || "";
     this.draw();
+    this.restrictions.relabel();
   }
 
   private span(seconds: number): string {

@@ -63,6 +63,16 @@ export const en = {
   by: "by {name}",
   unban: "Unban {name}",
   unbanned: "{name} may comment again",
+  // Restrictions (in the Bans tab)
+  restrictTitle: "Restrict a user",
+  restrictHint: "Their new comments are seen only by them and the moderators, their reactions by no one; they are not told.",
+  restrict: "Restrict",
+  restricted: "Restricted",
+  noRestricted: "No one is restricted",
+  restrictedNow: "{name} is restricted",
+  lift: "Lift {name}'s restriction",
+  confirmLift: "Lift {name}'s restriction? Their new comments will be seen by everyone.",
+  lifted: "{name}'s restriction is lifted",
   // Settings
   settingsTitle: "Room settings",
   commentsOn: "Comments on",
@@ -113,6 +123,8 @@ export const en = {
     report_remove: "removed a reported comment",
     approve: "approved a comment",
     deny: "denied a comment",
+    restrict: "restricted",
+    unrestrict: "lifted the restriction of",
   } as Record<string, string>,
   // People
   peopleTab: "People",
@@ -139,6 +151,7 @@ export const en = {
   unauthorized: "Sign in to moderate",
   invalid_request: "The server refused that input",
   comment_not_found: "That comment is gone",
+  is_moderator: "The owner and moderators cannot be restricted",
 };
 export type ModerationMessages = typeof en;
 

@@ -26,6 +26,8 @@ textarea{padding:.5rem;min-block-size:6rem;resize:vertical}
 ul,ol{list-style:none;margin:0;padding:0;display:grid;gap:.5rem}
 [part~=item]{display:flex;flex-wrap:wrap;align-items:center;gap:.25rem .5rem;border-block-end:1px solid var(--_line);padding-block:.25rem}
 [part~=report-group]{display:grid}
+[part~=restrictions]{display:grid;gap:.5rem;padding-block-start:.5rem;border-block-start:1px solid var(--_line)}
+[part~=restrictions] p{margin:0}
 [part~=hint],[part~=empty]{color:var(--_muted);font-size:.875em}
 [part~=who]{font-weight:600;overflow-wrap:anywhere}
 [part~=text]{margin:0;padding-inline-start:.5rem;border-inline-start:2px solid var(--_line);white-space:pre-wrap;overflow-wrap:anywhere}

@@ -21,6 +21,8 @@ import { MODERATION_CSS } from "./styles";
 const REFRESH_MS = 15_000;
 /** Frames that come in bursts (a flood of deletions) cause one re-read. */
 const SETTLE_MS = 300;
+/** Mod log actions that change what the Bans tab lists. */
+const SANCTIONS = new Set(["ban", "timeout", "unban", "restrict", "unrestrict"]);
 
 /** Called by the v1 shell (../moderation.ts) once this build has loaded. */
 export const mount: Chunk["mount"] = (root, hub, token) => new ModerationView(root, hub, token);
@@ -208,9 +210,12 @@ class ModerationView implements Shown {
         break;
       case "pin":
       case "comment_highlight":
-      // Sent to moderators only, one per new entry of the log.
-      case "modlog":
         this.reread(["log"]);
+        break;
+      // Sent to moderators only, one per new entry of the log: a sanction by any moderator also
+      // changes the Bans tab's lists (bans, timeouts, restrictions).
+      case "modlog":
+        this.reread(SANCTIONS.has(event.entry.action) ? ["log", "bans"] : ["log"]);
         break;
       // Sent to moderators only: someone reported a comment.
       case "report":
