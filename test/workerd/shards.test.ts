@@ -228,6 +228,31 @@ describe("sharded hot targets", () => {
     expect(await likeCount(target)).toBe(0);
   });
 
+  it("keeps no handoff marker in the room for likers it never held, whether it held likes before sharding or none", async () => {
+    const movedInRoom = (target: string) =>
+      runInDurableObject(roomStub(target), (_room, state) => state.storage.sql.exec<{ user_id: string }>("SELECT user_id FROM like_moved").toArray().map((row) => row.user_id));
+    // Sharded before its first like: the room answers every handoff without writing.
+    const fresh = uniqueTarget();
+    await setShards(fresh, 4);
+    const likers = Array.from({ length: 40 }, () => uniqueUser("new"));
+    const outcomes = await applyLikesRouted(env, fresh, likers.map((userId) => ({ userId, action: "like" as const })));
+    expect(outcomes.every((outcome) => outcome.ok && outcome.result.changed)).toBe(true);
+    await waitFor(() => likeCount(fresh), (count) => count === likers.length, 10_000, "the shards' reports");
+    expect(await movedInRoom(fresh)).toEqual([]);
+    for (const userId of likers.slice(0, 3)) expect(await statusOf(fresh, userId)).toBe(true);
+
+    // Liked in the room first: only those users leave a marker behind when their shard takes them.
+    const older = uniqueTarget();
+    const early = uniqueUser("early");
+    await like(older, early);
+    await setShards(older, 4);
+    const late = Array.from({ length: 12 }, () => uniqueUser("late"));
+    await applyLikesRouted(env, older, [early, ...late].map((userId) => ({ userId, action: "like" as const })));
+    expect(await movedInRoom(older)).toEqual([early]);
+    await waitFor(() => likeCount(older), (count) => count === late.length + 1, 10_000, "the shards' reports");
+    expect(await statusOf(older, early)).toBe(true);
+  });
+
   it("hands a user over idempotently when the new shard asks again after a crash", async () => {
     const target = uniqueTarget();
     const user = uniqueUser();
