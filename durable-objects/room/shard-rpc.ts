@@ -6,6 +6,7 @@ import { TargetId } from "../../protocol/target";
 import type { AlarmJobRunner } from "../alarm-jobs";
 import { mergeShardBuckets } from "../analytics/series";
 import { closeEpochShards } from "../shards/room-sharding";
+import { anyLikeKey } from "../shards/moved-users";
 import type { RoomParts } from "./room-parts";
 import type { RoomCore } from "./room-core";
 
@@ -17,6 +18,8 @@ const CLOSE_EPOCHS_RETRY_MS = 1_000;
  * shards' count reports and the epoch-0 handoffs of users' likes.
  */
 export class ShardRpc {
+  private heldNothing = false;
+
   constructor(private readonly core: RoomCore) {}
 
   jobs(): Record<string, AlarmJobRunner> {
@@ -72,10 +75,18 @@ export class ShardRpc {
   async handOver(input: RoomHandOverManyInput): Promise<HandedUser[]> {
     const { target, userIds } = this.core.input(RoomHandOverManyInput, input);
     const parts = this.shardedParts(target);
+    if (this.holdsNothing(parts)) return userIds.map(() => ({ liked: false, likedAt: null, keys: [] }));
+    // A user the room holds nothing of (no like, no like key) is answered without a marker: a
+    // sharded room takes no like any more, so that answer can never change, while a marker per
+    // new liker would write a row in this one object for every liker of the hot target the
+    // shards exist to spread (issue 20's sharded_vs_single). Only users it holds something of
+    // are released and marked, in one transaction.
+    const read = userIds.map((userId) => parts.movedLikes.find(userId) ?? parts.movedLikes.ifNeverHeld(userId, parts.ledger.status(userId)));
+    if (read.every((answer) => answer !== null)) return read.filter((answer): answer is HandedUser => answer !== null);
     return parts.writes.commit((log) =>
-      userIds.map((userId) => {
-        const marked = parts.movedLikes.find(userId);
-        if (marked !== null) return marked;
+      userIds.map((userId, i) => {
+        const known = read[i] ?? parts.movedLikes.find(userId);
+        if (known) return known;
         const status = parts.ledger.release(userId);
         if (status.liked) log.touch();
         return parts.movedLikes.mark(userId, status);
@@ -88,6 +99,18 @@ export class ShardRpc {
     const [handed] = await this.handOver({ target, userIds: [userId] });
     if (handed === undefined) throw new Error("a handoff answered no user");
     return handed;
+  }
+
+  /**
+   * True once the room holds no like, no like key and no handoff marker, as a target sharded
+   * before its first like does from the start: every handoff is then "never liked" without a
+   * statement per user. A sharded room takes no like any more, so once true it stays true.
+   */
+  private holdsNothing(parts: RoomParts): boolean {
+    if (this.heldNothing) return true;
+    if (parts.ledger.count > 0 || parts.movedLikes.any() || anyLikeKey(this.core.ctx.storage.sql)) return false;
+    this.heldNothing = true;
+    return true;
   }
 
   private shardedParts(target: string): RoomParts {

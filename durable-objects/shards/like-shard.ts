@@ -112,7 +112,7 @@ export class LikeShard extends DurableObject<AppEnv> {
     const n = shard.layout[shard.epoch]!;
     if (users.some((userId) => shardIndex(userId, n) !== shard.k)) throw new Error(`a user in the batch does not belong to ${this.name()}`);
     await this.adoptFromRoom(shard, users);
-    const held = await Promise.all(users.map((userId) => this.ensureHeld(userId)));
+    const held = await Promise.all(this.notHeldAmong(users).map((userId) => this.ensureHeld(userId)));
     if (held.includes(false)) return MOVED;
     // The same limits as an unsharded room's likes, after the same idempotency lookup.
     const repeat = (op: LikeOp) => op.idempotencyKey !== undefined && this.writes.idempotencyKeys.remembers(idempotencyScope(op.userId, op.idempotencyKey));
@@ -260,20 +260,42 @@ export class LikeShard extends DurableObject<AppEnv> {
    */
   private async adoptFromRoom(shard: { target: string; epoch: number }, users: readonly string[]): Promise<void> {
     if (shard.epoch !== 1) return;
-    const unknown = users.filter((userId) => !this.isHeld(userId) && !this.moved.has(userId));
+    const unknown = this.unknownAmong(users);
     if (unknown.length < 2) return;
     const answers = (await roomFor(this.env, shard.target).handOverLikes({ target: shard.target, userIds: unknown })).map((answer) =>
       HandedUser.parse(answer),
     );
     this.commit(() => {
+      // Statements per batch, not per user: this runs for every new liker of a hot target.
+      const still = new Set(this.unknownAmong(unknown));
+      this.ctx.storage.sql.exec("INSERT INTO like_held (user_id) SELECT value FROM json_each(?)", JSON.stringify([...still]));
       unknown.forEach((userId, i) => {
-        if (this.isHeld(userId) || this.moved.has(userId)) return;
         const older = answers[i]!;
-        this.ctx.storage.sql.exec("INSERT INTO like_held (user_id) VALUES (?)", userId);
+        // A user the room never held needs nothing beyond the row above (no like, no key, no count change).
+        if (!still.has(userId) || (!older.liked && older.keys.length === 0)) return;
         this.ledger.adopt(userId, older);
         importKeys(this.ctx.storage.sql, older.keys);
       });
     });
+  }
+
+  /** The users among these this shard does not hold (some may have moved on), in one query. */
+  private notHeldAmong(users: readonly string[]): string[] {
+    return this.ctx.storage.sql
+      .exec<{ value: string }>("SELECT value FROM json_each(?) WHERE NOT EXISTS (SELECT 1 FROM like_held WHERE user_id = value)", JSON.stringify(users))
+      .toArray()
+      .map((row) => row.value);
+  }
+
+  /** The users among these this shard neither holds nor handed on: the ones to ask an older holder about. */
+  private unknownAmong(users: readonly string[]): string[] {
+    return this.ctx.storage.sql
+      .exec<{ value: string }>(
+        "SELECT value FROM json_each(?) WHERE NOT EXISTS (SELECT 1 FROM like_held WHERE user_id = value) AND NOT EXISTS (SELECT 1 FROM like_moved WHERE user_id = value)",
+        JSON.stringify(users),
+      )
+      .toArray()
+      .map((row) => row.value);
   }
 
   /** True when this shard holds the user (now or after taking them over), false when they moved on. */

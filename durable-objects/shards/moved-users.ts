@@ -20,6 +20,10 @@ export class MovedUsers {
     return { liked: row.liked === 1, likedAt: row.liked_at, keys: likeKeysOf(this.sql, userId) };
   }
 
+  any(): boolean {
+    return this.sql.exec("SELECT 1 FROM like_moved LIMIT 1").toArray().length > 0;
+  }
+
   has(userId: string): boolean {
     return this.sql.exec("SELECT 1 FROM like_moved WHERE user_id = ?", userId).toArray().length > 0;
   }
@@ -30,6 +34,13 @@ export class MovedUsers {
    */
   scrub(userId: string): boolean {
     return this.sql.exec("UPDATE like_moved SET liked = 0, liked_at = NULL WHERE user_id = ?", userId).rowsWritten > 0;
+  }
+
+  /** The answer for a user this holder never held (not liked, no like key), or null if it holds something of them. */
+  ifNeverHeld(userId: string, status: LikeStatus): HandedUser | null {
+    if (status.liked) return null;
+    const keys = likeKeysOf(this.sql, userId);
+    return keys.length === 0 ? { liked: false, likedAt: null, keys } : null;
   }
 
   mark(userId: string, status: LikeStatus): HandedUser {
@@ -57,8 +68,20 @@ function likeKeysOf(sql: SqlStorage, userId: string): HandedKey[] {
       `${userId}\u0001`,
     )
     .toArray()
-    .filter((row) => !row.key.startsWith(`${prefix}comment\u0000`) && !row.key.startsWith(`${prefix}react\u0000`))
+    .filter((row) => isLikeKey(row.key))
     .map((row) => ({ key: row.key, fingerprint: row.fingerprint, response: row.response, createdAt: row.created_at }));
+}
+
+/** Whether any like Idempotency-Key is stored here: a walk that stops at the first one. */
+export function anyLikeKey(sql: SqlStorage): boolean {
+  for (const row of sql.exec<{ key: string }>("SELECT key FROM idempotency")) if (isLikeKey(row.key)) return true;
+  return false;
+}
+
+function isLikeKey(scoped: string): boolean {
+  const user = scoped.indexOf("\u0000");
+  const rest = scoped.slice(user);
+  return !rest.startsWith("\u0000comment\u0000") && !rest.startsWith("\u0000react\u0000");
 }
 
 export function importKeys(sql: SqlStorage, keys: readonly HandedKey[]): void {
