@@ -25,6 +25,15 @@ export function editClosed(row: Pick<CommentRow, "created_at" | "highlighted">, 
   return null;
 }
 
-export function revisionOf(comment: Comment): Revision {
-  return { id: comment.id, text: comment.text, mentions: comment.mentions, editedAt: comment.editedAt ?? new Date(0).toISOString() };
+/**
+ * What the histories' quotes of an edited comment must now say, or null for a comment never
+ * edited: its quotes already say what it says, and a revision would mark it edited there.
+ */
+export function revisionOf(comment: Comment): Revision | null {
+  return comment.editedAt === undefined ? null : { id: comment.id, text: comment.text, mentions: comment.mentions, editedAt: comment.editedAt };
+}
+
+/** The revisions of those of `comments` that were edited (a publication after a hold or delay often was not). */
+export function revisionsOf(comments: readonly Comment[]): Revision[] {
+  return comments.flatMap((comment) => revisionOf(comment) ?? []);
 }

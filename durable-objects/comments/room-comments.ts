@@ -17,7 +17,7 @@ import { markCommentForBinding } from "../reactions/comment-bindings";
 import { normaliseText } from "../../protocol/text";
 import { parseMentions } from "./comment-text";
 import { CommentStore, toComment, type CommentRow } from "./comment-store";
-import { editClosed, MAX_EDITS, revisionOf } from "./comment-edits";
+import { editClosed, MAX_EDITS, revisionsOf } from "./comment-edits";
 import { ARCHIVE_PAGE_COMMENTS, type CommentArchive } from "./comment-archive";
 import { HeldComments } from "./held-comments";
 
@@ -270,7 +270,7 @@ export class RoomComments {
     enqueueEvent(this.sql, { eventId: crypto.randomUUID(), type: "comment_edit", target, userId: row.author_id, at: now, seq, commentId: row.id });
     // Viewers replace the comment in place: same id, same comment seq, the new text.
     log.emit(seq, now, { kind: "comment", comment });
-    redactRing(this.sql, { commentIds: [], authorId: null, revisions: [revisionOf(comment)] }, row.seq);
+    redactRing(this.sql, { commentIds: [], authorId: null, revisions: revisionsOf([comment]) }, row.seq);
     return comment;
   }
 

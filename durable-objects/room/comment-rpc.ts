@@ -24,7 +24,7 @@ import { refuse, type Refusal } from "../refusal";
 import { ADMIN_ROLE, type Actor } from "../../protocol/actor";
 import type { RoomCore } from "./room-core";
 import type { ChangeLog } from "../write-path/change-log";
-import { revisionOf } from "../comments/comment-edits";
+import { revisionsOf } from "../comments/comment-edits";
 
 /** Comments a room keeps in its own storage; older pages are in R2 (comments/comment-archive.ts). */
 const DEFAULT_COMMENT_RETENTION = 5_000;
@@ -77,7 +77,9 @@ export class CommentRpc {
     const parts = this.core.parts();
     const published = await parts.writes.commit((log) => parts.comments.held.releaseDue(log, target, Date.now(), this.retention()));
     if (published.length > 0) {
-      parts.relays.redact({ commentIds: [], authorId: null, revisions: published.map(revisionOf) });
+      // A delayed edit rewrote the comment's quotes in the room's history; the relays' copies follow.
+      const revisions = revisionsOf(published);
+      if (revisions.length > 0) parts.relays.redact({ commentIds: [], authorId: null, revisions });
       await this.published();
     }
     return parts.comments.held.store.nextRelease();
@@ -105,8 +107,10 @@ export class CommentRpc {
     if (parts === null) return noHeld(actor, heldId);
     const result = await parts.writes.commit((log) => parts.comments.held.approve(log, target, actor, heldId, reason, Date.now(), this.retention()));
     if (result.ok && result.value.comment !== null) {
-      // An approved edit rewrote the comment's quotes in the room's history; the relays' copies follow.
-      parts.relays.redact({ commentIds: [], authorId: null, revisions: [revisionOf(result.value.comment)] });
+      // An approved edit rewrote the comment's quotes in the room's history; the relays' copies
+      // follow. A new comment approved has no older quote to rewrite.
+      const revisions = revisionsOf([result.value.comment]);
+      if (revisions.length > 0) parts.relays.redact({ commentIds: [], authorId: null, revisions });
       await this.published();
     }
     return result;
@@ -225,7 +229,7 @@ export class CommentRpc {
       // nobody else sees (held-comments.ts shadowEdit), which no relay's history may show.
       const stored = parts.comments.get(target, commentId);
       if (stored !== null && stored.editedAt !== undefined && stored.editedAt === result.value.editedAt) {
-        parts.relays.redact({ commentIds: [], authorId: null, revisions: [revisionOf(stored)] });
+        parts.relays.redact({ commentIds: [], authorId: null, revisions: revisionsOf([stored]) });
       }
     }
     if (result.ok) await this.scheduleRelease(result.value);

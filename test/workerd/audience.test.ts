@@ -1,15 +1,16 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CLOSE_CODES, type EventFrame } from "../../protocol/live";
 import type { ModLogEntry } from "../../protocol/moderation";
 import { relayName } from "../../protocol/internal/relay-rpc";
+import type { RecentEvents } from "../../durable-objects/relays/recent-events";
 import { includes } from "../../durable-objects/write-path/audience";
 import { ReplayRing } from "../../durable-objects/replay-ring";
 import { FORGOTTEN_USER } from "../../durable-objects/moderation/forget-moderation";
 import { call, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
 import { comment, deleteComment, postComment } from "./comment-helpers";
 import { Comment } from "../../protocol/comments";
-import { HeldComment } from "../../protocol/held";
+import { HeldComment, HeldResolution } from "../../protocol/held";
 import { LiveSocket } from "./live-socket";
 import { api, moderatedRoom, registerAs, targetPath } from "./moderation-helpers";
 import { waitFor } from "./wait";
@@ -308,6 +309,63 @@ describe("audience over relays", () => {
     // The viewer's replay holds the publication all the same: the filter took only what was not theirs.
     expect(late.viewer.of("event").some((f) => f.replay && f.event.kind === "comment" && f.event.comment.id === marker.id)).toBe(true);
     for (const socket of [first, mine, viewer, late.mine, late.viewer]) socket.close();
+  });
+
+  it("replays through a relay a held comment approved and a delayed one released as new, never marked edited", async () => {
+    const { target, modToken } = await moderatedRoom();
+    expect((await api("PATCH", targetPath(target, "/settings"), modToken, { publishDelaySeconds: 30 })).status).toBe(200);
+    await setRelays(target, 1, 10);
+    const first = await join(target);
+    const viewer = await join(target, { token: await tokenFor(uniqueUser("viewer")) });
+    expect((await relay(target, 0).stats()).sockets).toBe(1);
+    const since = (await roomStub(target).snapshot(target)).seq;
+
+    const author = uniqueUser("author");
+    const hold = async (text: string) => {
+      const posted = await postComment(target, author, { text });
+      expect(posted.status).toBe(202);
+      return HeldComment.parse(await posted.json());
+    };
+    const approved = await hold(`approve me ${crypto.randomUUID()}`);
+    const approval = await api("POST", targetPath(target, `/comments/${approved.id}/approve`), modToken);
+    expect(approval.status).toBe(200);
+    const approvedId = HeldResolution.parse(approval.body).comment!.id;
+    const released = await hold(`release me ${crypto.randomUUID()}`);
+    // Its time comes: the stored release and the job's due time move into the past (publish-delay.test.ts).
+    await runInDurableObject(roomStub(target), async (_room, state) => {
+      state.storage.sql.exec("UPDATE delayed_comments SET release_at = release_at - 30001");
+      state.storage.sql.exec("UPDATE alarm_jobs SET due_at = due_at - 30001 WHERE name = 'publish-delay'");
+    });
+    await runDurableObjectAlarm(roomStub(target));
+    // Whatever the relay was told of those publications came before the marker.
+    const marker = Comment.parse((await api("POST", targetPath(target, "/comments"), modToken, { text: "marker" })).body);
+    await viewer.next("event", (f) => f.event.kind === "comment" && f.event.comment.id === marker.id);
+
+    const published = (socket: LiveSocket, replay: boolean) =>
+      socket.of("event").flatMap((f) => (f.replay === replay && f.event.kind === "comment" && f.event.comment.id !== marker.id ? [f.event.comment] : []));
+    expect(published(viewer, false).map((c) => c.text)).toEqual([approved.text, released.text]);
+    // What the relay catches a joining socket up from when its hello lags (relays/recent-events.ts).
+    const recent = await runInDurableObject(relay(target, 0), (instance) => (instance as unknown as { recent: RecentEvents }).recent.after(since));
+    const kept = (recent ?? []).flatMap((entry) => (entry.event.kind === "comment" && entry.event.comment.id !== marker.id ? [entry.event.comment] : []));
+    expect(kept.map((c) => c.text)).toEqual([approved.text, released.text]);
+    for (const comment of kept) expect(comment.editedAt).toBeUndefined();
+    // A reconnect with since: the room's ring, through the relay.
+    const late = await join(target, { since });
+    expect((await relay(target, 0).stats()).sockets).toBe(2);
+    const replayed = published(late, true);
+    expect(replayed.map((c) => c.text)).toEqual([approved.text, released.text]);
+    for (const comment of replayed) expect(comment.editedAt).toBeUndefined();
+
+    // An approved edit still rewrites the relay's copy: the new text, marked edited.
+    const edit = await api("PATCH", targetPath(target, `/comments/${approvedId}`), await tokenFor(author), { text: "second thoughts" });
+    expect(edit.status, JSON.stringify(edit.body)).toBe(202);
+    expect((await api("POST", targetPath(target, `/comments/${HeldComment.parse(edit.body).id}/approve`), modToken)).status).toBe(200);
+    const after = Comment.parse((await api("POST", targetPath(target, "/comments"), modToken, { text: "marker after" })).body);
+    await viewer.next("event", (f) => f.event.kind === "comment" && f.event.comment.id === after.id);
+    const rewritten = await runInDurableObject(relay(target, 0), (instance) => (instance as unknown as { recent: RecentEvents }).recent.after(since));
+    const quoted = (rewritten ?? []).find((entry) => entry.event.kind === "comment" && entry.event.comment.id === approvedId);
+    expect(quoted?.event).toMatchObject({ comment: { text: "second thoughts", editedAt: expect.any(String) } });
+    for (const socket of [first, viewer, late]) socket.close();
   });
 });
 
