@@ -197,6 +197,9 @@ export class HeldComments {
     const published = row.edit_of !== null ? this.deps.applyEdit(log, target, row.edit_of, row.text, row.mentions, now, retain) : this.publish(log, target, row, now);
     if (!published.ok) return published;
     this.store.remove(row.id);
+    // A restricted author was shown their comment as published under the id it had while
+    // shadowed: the published one replaces it on their page like any comment, no word of a hold.
+    if (row.held_for === "restricted" && row.edit_of === null) log.emit(this.deps.seq.next(), now, { kind: "comment_deleted", id: row.id, replyTo: row.reply_to }, { user: row.author_id });
     const resolution: HeldResolution = { heldId: row.id, outcome: "approved", comment: published.value };
     log.emit(this.deps.seq.next(), now, { kind: "held_resolved", ...resolution }, resolvedAudience(row));
     return { ok: true, value: resolution };
@@ -357,11 +360,11 @@ export class HeldComments {
 
 /**
  * Who hears a held comment's outcome: its author and the moderators; for a restricted
- * author's edit, the moderators only. That author was shown the edit as published, and any
- * word of a decision would tell them it was not (docs/moderation.md "Restrictions").
+ * author's comment or edit, the moderators only. That author was shown it as published, and
+ * any word of a decision would tell them it was not (docs/moderation.md "Restrictions").
  */
 function resolvedAudience(row: HeldRow): Audience {
-  return row.held_for === "restricted" && row.edit_of !== null ? "moderators" : { user: row.author_id };
+  return row.held_for === "restricted" ? "moderators" : { user: row.author_id };
 }
 
 /** A new comment (or edit) kept back, under an id of its own made now. */

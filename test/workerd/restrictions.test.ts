@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Comment } from "../../protocol/comments";
-import { HeldPageResponse } from "../../protocol/held";
+import { HeldPageResponse, HeldResolution } from "../../protocol/held";
 import { ReactionResult } from "../../protocol/reactions";
 import { relayName } from "../../protocol/internal/relay-rpc";
 import type { RecentEvents } from "../../durable-objects/relays/recent-events";
@@ -124,6 +124,48 @@ describe("restrictions (shadow-hide)", () => {
     expect(JSON.stringify(deleted)).toContain(shadowed.id);
     mine.close();
     expect(HeldPageResponse.parse((await api("GET", targetPath(target, "/held"), ownerToken)).body).items).toEqual([]);
+  });
+
+  it("approves a restricted author's comment without a word of a hold to them: their copy makes way for the published one, the moderators hear the decision", async () => {
+    const { target, ownerToken, restricted } = await restrictedRoom();
+    const authorToken = await tokenFor(restricted);
+    const { moderator, mine, reader, anonymous, sockets } = await audienceSockets(target, ownerToken, authorToken);
+    const { comment: shadowed } = await post(target, restricted, `approve me ${crypto.randomUUID()}`);
+    await mine.next("event", (frame) => frame.event.kind === "comment" && frame.event.comment.id === shadowed.id);
+
+    const approval = await api("POST", targetPath(target, `/comments/${shadowed.id}/approve`), ownerToken);
+    expect(approval.status, JSON.stringify(approval.body)).toBe(200);
+    const published = HeldResolution.parse(approval.body).comment!;
+    expect(published).toMatchObject({ text: shadowed.text, author: { id: restricted } });
+    expect(published.id).not.toBe(shadowed.id);
+    expect((await moderator.next("event", (frame) => frame.event.kind === "held_resolved")).event).toMatchObject({ heldId: shadowed.id, outcome: "approved" });
+    const marker = await comment(target, uniqueUser(), "public marker");
+    for (const socket of sockets) await socket.next("event", (frame) => frame.event.kind === "comment" && frame.event.comment.id === marker.id);
+
+    // The author's page: their copy goes as a deletion, the published comment comes as any comment does.
+    const about = (socket: LiveSocket) =>
+      socket.of("event").flatMap((frame) => {
+        const { event } = frame;
+        if (event.kind === "comment" && event.comment.id !== marker.id) return [[event.kind, event.comment.id]];
+        if (event.kind === "comment_deleted") return [[event.kind, event.id]];
+        return event.kind === "held_resolved" ? [[event.kind, event.heldId]] : [];
+      });
+    expect(about(mine)).toEqual([
+      ["comment", shadowed.id],
+      ["comment", published.id],
+      ["comment_deleted", shadowed.id],
+    ]);
+    for (const socket of [reader, anonymous]) expect(about(socket)).toEqual([["comment", published.id]]);
+    expect(about(moderator)).toContainEqual(["held_resolved", shadowed.id]);
+    for (const socket of sockets) socket.close();
+
+    // Nor does a reconnect tell: no resolution replayed, and the hello's `yours` no longer has the copy.
+    const again = await replayed(target, authorToken);
+    expect(again.of("event").filter((frame) => frame.event.kind === "held_resolved")).toEqual([]);
+    expect(JSON.stringify(again.of("hello")[0]!.yours ?? null)).not.toContain(shadowed.id);
+    const page = (await listComments(target)).items.map((item) => item.id);
+    expect(page).toContain(published.id);
+    expect(page).not.toContain(shadowed.id);
   });
 
   it("shadows a restricted user's edit of a comment from before the restriction: shown to them as published, held for the moderators, applied on approval", async () => {
@@ -333,7 +375,7 @@ describe("restrictions (shadow-hide)", () => {
   });
 
   it("keeps the comment from relayed readers too: only the author's relayed socket gets it, live and on replay", async () => {
-    const { target, restricted } = await restrictedRoom();
+    const { target, ownerToken, restricted } = await restrictedRoom();
     const res = await call(`/v1/admin/targets/${encodeURIComponent(target)}/relays`, {
       method: "PUT",
       headers: { "content-type": "application/json", authorization: `Bearer ${await tokenFor(uniqueUser("admin"), { roles: ["admin"] })}` },
@@ -370,6 +412,17 @@ describe("restrictions (shadow-hide)", () => {
     const anonymousReplay = await replayedThroughRelay();
     expect(anonymousReplay).toContain(marker.id);
     expect(anonymousReplay).not.toContain(secret);
+
+    // Approved: the author's relayed socket reads a deletion of their copy and the published comment, no decision.
+    const [held] = HeldPageResponse.parse((await api("GET", targetPath(target, "/held"), ownerToken)).body).items;
+    const approval = await api("POST", targetPath(target, `/comments/${held!.id}/approve`), ownerToken);
+    const published = HeldResolution.parse(approval.body).comment!;
+    const after = await comment(target, uniqueUser(), "second marker");
+    for (const socket of [mine, reader]) await socket.next("event", (frame) => JSON.stringify(frame).includes(after.id));
+    expect(mine.of("event").some((frame) => frame.event.kind === "comment_deleted" && frame.event.id === held!.id)).toBe(true);
+    expect(mine.of("event").some((frame) => frame.event.kind === "comment" && frame.event.comment.id === published.id)).toBe(true);
+    expect(mine.of("event").filter((frame) => frame.event.kind === "held_resolved")).toEqual([]);
+    expect(JSON.stringify(reader.frames)).not.toContain(held!.id);
     for (const socket of [first, mine, reader, anonymous]) socket.close();
   });
 });
