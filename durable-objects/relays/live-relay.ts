@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { AppEnv } from "../../platform/env";
 import { CLOSE_CODES, PING_FRAME, PONG_FRAME } from "../../protocol/live";
 import { LIVE_IDENTITY_HEADER } from "../../protocol/internal/room-rpc";
-import { RELAY_LOAD_HEADER, RelayIndex, RelayPush, RelayUpgradeQuery, RelayUserInput, RelayWelcomeViewer, type RelayAck, type RelayLoad, type RelayStats } from "../../protocol/internal/relay-rpc";
+import { RELAY_LOAD_HEADER, RelayIndex, relayName, RelayPush, RelayUpgradeQuery, RelayUserInput, RelayWelcomeViewer, type RelayAck, type RelayLoad, type RelayStats } from "../../protocol/internal/relay-rpc";
 import { TargetId } from "../../protocol/target";
 import { REQUEST_ID_HEADER, RequestId } from "../../protocol/operations";
 import { roomFor } from "../../platform/rooms";
@@ -287,6 +287,10 @@ export class LiveRelay extends DurableObject<AppEnv> {
   }
 
   private bind(relay: BoundRelay): void {
+    // The runtime names an object made by idFromName: a first call addressed to another relay
+    // must not bind this one to it for good.
+    const named = this.ctx.id.name;
+    if (named !== undefined && named !== relayName(relay.target, relay.k)) throw new Error(`relay ${named} was called as ${relayName(relay.target, relay.k)}`);
     if (this.bound !== null) {
       if (this.bound.target !== relay.target || this.bound.k !== relay.k) throw new Error(`relay ${this.bound.target}#${this.bound.k} was called as ${relay.target}#${relay.k}`);
       return;

@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import type { AppEnv } from "../../platform/env";
 import type { LikeStatus, OpOutcome, RoomError } from "../../protocol/internal/room-rpc";
-import { ShardLayout, shardIndex } from "../../protocol/shards";
+import { ShardLayout, shardIndex, shardName } from "../../protocol/shards";
 import { HandedUser, ShardApplyInput, ShardAddress, ShardUserInput, MAX_SERIES_PER_REPORT, type Moved, type ShardForgetResult, type TargetTotal } from "../../protocol/internal/shard-rpc";
 import { TargetId } from "../../protocol/target";
 import { ShardLikeTruthPageInput, type LikeTruthPage } from "../../protocol/internal/like-truth";
@@ -386,12 +386,19 @@ export class LikeShard extends DurableObject<AppEnv> {
   }
 
   /**
-   * A shard learns which shard it is from its first call (idFromName does not tell it) and
-   * keeps it for alarms. Later calls must name the same shard; their layout may be longer
+   * A shard keeps its address (with the layout, which its name does not hold) from its first
+   * call, for alarms; the call must name the shard the runtime made (`ctx.id.name`). Later calls must name the same shard; their layout may be longer
    * (newer epochs), but only the part up to this epoch matters here and it never changes.
    */
   private bind(address: ShardAddress): BoundShard {
     const own = { target: address.target, epoch: address.epoch, k: address.k, layout: address.layout.slice(0, address.epoch + 1) };
+    // The runtime names an object made by idFromName: a first call addressed to another shard
+    // must not bind this one to it for good. (An idFromString object has no name; the stored
+    // address is its only check.)
+    const named = this.ctx.id.name;
+    if (named !== undefined && named !== shardName(own.target, own.epoch, own.k)) {
+      throw new Error(`shard ${named} was called as ${shardName(own.target, own.epoch, own.k)}`);
+    }
     if (this.bound === null) {
       this.meta.set("shard", JSON.stringify(own));
       this.bound = own;

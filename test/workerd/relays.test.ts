@@ -41,6 +41,15 @@ async function join(target: string, query: Record<string, string | number> = {})
 }
 
 describe("relay assignment", () => {
+  it("refuses a first call addressed to another relay instead of binding to it", async () => {
+    const target = uniqueTarget("stream");
+    // Relay 0 was never called: its name, not its first caller, says which relay it is.
+    await runInDurableObject(relay(target, 0), (object) =>
+      expect(object.closeSocketsOf({ target, k: 1, userId: uniqueUser() })).rejects.toThrow(`relay ${relayName(target, 0)} was called as ${relayName(target, 1)}`),
+    );
+    await runInDurableObject(relay(target, 0), async (object) => expect(await object.closeSocketsOf({ target, k: 0, userId: uniqueUser() })).toBe(0));
+  });
+
   it("keeps viewers up to the threshold in the room and fills relays up to perRelay, then opens another", async () => {
     const target = uniqueTarget("stream");
     await setRelays(target, 1, 2);

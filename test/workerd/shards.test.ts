@@ -254,6 +254,24 @@ describe("sharded hot targets", () => {
     expect(await statusOf(older, early)).toBe(true);
   });
 
+  it("refuses a first call addressed to another shard instead of binding to it", async () => {
+    const target = uniqueTarget();
+    const config = await setShards(target, 4);
+    const user = uniqueUser();
+    const k = shardIndex(user, config.n);
+    const other = (k + 1) % config.n;
+    // Shard `other` was never called: its name, not its first caller, says which shard it is.
+    await runInDurableObject(shardStub(env, target, config.epoch, other), (shard) =>
+      expect(shard.applyLikes({ address: { target, epoch: config.epoch, k, layout: config.layout }, ops: [{ userId: user, action: "like" }] })).rejects.toThrow(
+        `shard ${target}#${config.epoch}#${other} was called as ${target}#${config.epoch}#${k}`,
+      ),
+    );
+    const [outcome] = await applyLikesRouted(env, target, [{ userId: user, action: "like" }]);
+    expect(outcome).toMatchObject({ ok: true, result: { liked: true, changed: true } });
+    const [again] = await applyLikesRouted(env, target, [{ userId: uniqueUser(), action: "like" }]);
+    expect(again).toMatchObject({ ok: true });
+  });
+
   it("hands a user over idempotently when the new shard asks again after a crash", async () => {
     const target = uniqueTarget();
     const user = uniqueUser();
