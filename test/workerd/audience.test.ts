@@ -7,7 +7,7 @@ import type { RecentEvents } from "../../durable-objects/relays/recent-events";
 import { includes } from "../../durable-objects/write-path/audience";
 import { ReplayRing } from "../../durable-objects/replay-ring";
 import { FORGOTTEN_USER } from "../../durable-objects/moderation/forget-moderation";
-import { call, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { call, roomStub, tokenFor, uniqueTarget, uniqueUser, uniqueText } from "./helpers";
 import { comment, deleteComment, postComment } from "./comment-helpers";
 import { Comment } from "../../protocol/comments";
 import { HeldComment, HeldResolution } from "../../protocol/held";
@@ -44,7 +44,7 @@ async function ban(target: string, token: string, userId: string, reason: string
  * missing then was never sent. No fixed sleeps.
  */
 async function everyoneHas(target: string, sockets: LiveSocket[]): Promise<EventFrame> {
-  const marker = await comment(target, uniqueUser("author"), `marker ${crypto.randomUUID()}`);
+  const marker = await comment(target, uniqueUser("author"), uniqueText("marker"));
   const frames = await Promise.all(sockets.map((socket) => socket.next("event", (f) => f.event.kind === "comment" && f.event.comment.id === marker.id)));
   return frames[0]!;
 }
@@ -284,7 +284,7 @@ describe("audience over relays", () => {
     expect((await relay(target, 0).stats()).sockets).toBe(2);
     const since = (await roomStub(target).snapshot(target)).seq;
 
-    const posted = await postComment(target, author, { text: `wait for me ${crypto.randomUUID()}` });
+    const posted = await postComment(target, author, { text: uniqueText("wait for me") });
     expect(posted.status).toBe(202);
     const held = HeldComment.parse(await posted.json());
     await mine.next("event", (f) => f.event.kind === "held" && f.event.comment.id === held.id);
@@ -326,11 +326,11 @@ describe("audience over relays", () => {
       expect(posted.status).toBe(202);
       return HeldComment.parse(await posted.json());
     };
-    const approved = await hold(`approve me ${crypto.randomUUID()}`);
+    const approved = await hold(uniqueText("approve me"));
     const approval = await api("POST", targetPath(target, `/comments/${approved.id}/approve`), modToken);
     expect(approval.status).toBe(200);
     const approvedId = HeldResolution.parse(approval.body).comment!.id;
-    const released = await hold(`release me ${crypto.randomUUID()}`);
+    const released = await hold(uniqueText("release me"));
     // Its time comes: the stored release and the job's due time move into the past (publish-delay.test.ts).
     await runInDurableObject(roomStub(target), async (_room, state) => {
       state.storage.sql.exec("UPDATE delayed_comments SET release_at = release_at - 30001");

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Comment, CommentEdits } from "../../protocol/comments";
 import { RecentEvents } from "../../durable-objects/relays/recent-events";
 import { MAX_EDITS } from "../../durable-objects/comments/comment-edits";
-import { call, eventually, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { call, eventually, roomStub, tokenFor, uniqueTarget, uniqueUser, uniqueText } from "./helpers";
 import { comment } from "./comment-helpers";
 import { api, insertCommentRow, registerAs, targetPath } from "./moderation-helpers";
 import { LiveSocket } from "./live-socket";
@@ -49,7 +49,7 @@ describe("editing a comment", () => {
   it("scrubs the superseded text from the replay history, as deleted text is", async () => {
     const target = uniqueTarget("stream");
     const author = uniqueUser("author");
-    const secret = `typo ${crypto.randomUUID()}`;
+    const secret = uniqueText("typo");
     const posted = await comment(target, author, secret);
     expect((await edit(target, author, posted.id, "fixed")).status).toBe(200);
     const socket = await LiveSocket.open(target, { since: 0 });

@@ -7,7 +7,7 @@ import type { TargetRoom } from "../../durable-objects/target-room";
 import type { RoomParts } from "../../durable-objects/room/room-parts";
 import type { Audience } from "../../durable-objects/write-path/audience";
 import { hasLink } from "../../durable-objects/moderation/hold-rules";
-import { call, eventually, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { call, eventually, roomStub, tokenFor, uniqueTarget, uniqueUser, uniqueText } from "./helpers";
 import { comment, listComments, postComment } from "./comment-helpers";
 import { LiveSocket } from "./live-socket";
 import { api, audienceSockets, fakeCommentId, insertCommentRow, registerAs, targetPath } from "./moderation-helpers";
@@ -293,7 +293,7 @@ describe("held comments", () => {
   it("denies: the comment never appears, the queue drops it, the mod log keeps no text and replay shows only the outcome", async () => {
     const { target, owner, ownerToken } = await room({ premoderation: true });
     const author = uniqueUser("author");
-    const secret = `denied words ${crypto.randomUUID()}`;
+    const secret = uniqueText("denied words");
     const pending = await held(target, author, secret);
 
     const denied = await decide(target, ownerToken, pending.id, "deny", { reason: "off topic" });

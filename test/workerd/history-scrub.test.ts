@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { relayName } from "../../protocol/internal/relay-rpc";
-import { call, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { call, tokenFor, uniqueTarget, uniqueUser, uniqueText } from "./helpers";
 import { comment, deleteComment } from "./comment-helpers";
 import { api, targetPath } from "./moderation-helpers";
 import { LiveSocket } from "./live-socket";
@@ -59,7 +59,7 @@ describe("a deleted comment", () => {
     const viewer = await LiveSocket.open(target);
     await viewer.next("hello");
     const leaver = uniqueUser("forgotten");
-    const secret = `mine ${crypto.randomUUID()}`;
+    const secret = uniqueText("mine");
     const own = await comment(target, leaver, secret);
     const kept = await comment(target, uniqueUser("stayer"), "this one stays");
     expect((await api("PUT", targetPath(target, "/pin"), await tokenFor(uniqueUser("admin"), { roles: ["admin"] }), { commentId: own.id })).status).toBe(200);
@@ -89,8 +89,8 @@ describe("a deleted comment", () => {
     const admin = await tokenFor(uniqueUser("admin"), { roles: ["admin"] });
 
     const author = uniqueUser("author");
-    const secret = `secret ${crypto.randomUUID()}`;
-    const ownSecret = `own words ${crypto.randomUUID()}`;
+    const secret = uniqueText("secret");
+    const ownSecret = uniqueText("own words");
     const moderated = await comment(target, author, secret);
     const retracted = await comment(target, author, ownSecret);
     const kept = await comment(target, uniqueUser("stayer"), "this one stays");

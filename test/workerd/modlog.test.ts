@@ -7,7 +7,7 @@ import { RoomSeq } from "../../durable-objects/room-seq";
 import { RoomMeta } from "../../durable-objects/room-meta";
 import { ChangeLog } from "../../durable-objects/write-path/change-log";
 import { forgetModerationData, FORGOTTEN_USER } from "../../durable-objects/moderation/forget-moderation";
-import { roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { roomStub, tokenFor, uniqueTarget, uniqueUser, uniqueText } from "./helpers";
 import { comment, deleteComment } from "./comment-helpers";
 import { api, moderatedRoom, registerAs, targetPath } from "./moderation-helpers";
 
@@ -22,7 +22,7 @@ describe("mod log", () => {
     const { target, owner, ownerToken, moderator, modToken } = await moderatedRoom();
     const troll = uniqueUser("troll");
     const author = uniqueUser("author");
-    const secret = `secret words ${crypto.randomUUID()}`;
+    const secret = uniqueText("secret words");
     const removed = await comment(target, author, secret);
     const kept = await comment(target, author, "a fine comment");
     const started = Date.now();

@@ -6,7 +6,7 @@ import { ReactionResult } from "../../protocol/reactions";
 import { relayName } from "../../protocol/internal/relay-rpc";
 import type { RecentEvents } from "../../durable-objects/relays/recent-events";
 import { ModLogResponse, Restriction, RestrictionsResponse } from "../../protocol/moderation";
-import { call, eventually, postJson, roomStub, tokenFor, uniqueTarget, uniqueUser } from "./helpers";
+import { call, eventually, postJson, roomStub, tokenFor, uniqueTarget, uniqueUser, uniqueText } from "./helpers";
 import { comment, listComments, postComment } from "./comment-helpers";
 import { LiveSocket } from "./live-socket";
 import { api, audienceSockets, registerAs, targetPath } from "./moderation-helpers";
@@ -92,7 +92,7 @@ describe("restrictions (shadow-hide)", () => {
     const authorToken = await tokenFor(restricted);
     const readerToken = await tokenFor(uniqueUser("reader"));
     const { moderator, mine, reader, anonymous, sockets } = await audienceSockets(target, ownerToken, authorToken);
-    const secret = `shadowed ${crypto.randomUUID()}`;
+    const secret = uniqueText("shadowed");
     const { comment: shadowed } = await post(target, restricted, secret);
     const isIt = (frame: { event: { kind: string } }) => frame.event.kind === "comment" && JSON.stringify(frame).includes(shadowed.id);
     await moderator.next("event", isIt);
@@ -130,7 +130,7 @@ describe("restrictions (shadow-hide)", () => {
     const { target, ownerToken, restricted } = await restrictedRoom();
     const authorToken = await tokenFor(restricted);
     const { moderator, mine, reader, anonymous, sockets } = await audienceSockets(target, ownerToken, authorToken);
-    const { comment: shadowed } = await post(target, restricted, `approve me ${crypto.randomUUID()}`);
+    const { comment: shadowed } = await post(target, restricted, uniqueText("approve me"));
     await mine.next("event", (frame) => frame.event.kind === "comment" && frame.event.comment.id === shadowed.id);
 
     const approval = await api("POST", targetPath(target, `/comments/${shadowed.id}/approve`), ownerToken);
@@ -177,7 +177,7 @@ describe("restrictions (shadow-hide)", () => {
     expect((await api("POST", targetPath(target, "/restrictions"), ownerToken, { userId: author })).status).toBe(201);
     const { moderator, mine, reader, anonymous, sockets } = await audienceSockets(target, ownerToken, authorToken);
 
-    const secret = `shadow edit ${crypto.randomUUID()}`;
+    const secret = uniqueText("shadow edit");
     const answer = await api("PATCH", targetPath(target, `/comments/${earlier.id}`), authorToken, { text: secret });
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     const shown = Comment.parse(answer.body);
@@ -242,7 +242,7 @@ describe("restrictions (shadow-hide)", () => {
     await reader.next("event", (frame) => JSON.stringify(frame).includes(earlier.id));
     expect((await api("POST", targetPath(target, "/restrictions"), ownerToken, { userId: author })).status).toBe(201);
 
-    const secret = `relayed shadow edit ${crypto.randomUUID()}`;
+    const secret = uniqueText("relayed shadow edit");
     expect((await api("PATCH", targetPath(target, `/comments/${earlier.id}`), authorToken, { text: secret })).status).toBe(200);
     const marker = await comment(target, uniqueUser(), "public marker");
     for (const socket of [mine, reader]) await socket.next("event", (frame) => JSON.stringify(frame).includes(marker.id));
@@ -308,7 +308,7 @@ describe("restrictions (shadow-hide)", () => {
     const { comment: shadowed } = await post(target, restricted, "first draft");
     const { moderator, mine, reader, sockets } = await audienceSockets(target, ownerToken, authorToken);
 
-    const secret = `shadow rewrite ${crypto.randomUUID()}`;
+    const secret = uniqueText("shadow rewrite");
     const answer = await api("PATCH", targetPath(target, `/comments/${shadowed.id}`), authorToken, { text: secret });
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     expect(Comment.parse(answer.body)).toMatchObject({ id: shadowed.id, seq: shadowed.seq, text: secret, editedAt: expect.any(String) });
@@ -394,7 +394,7 @@ describe("restrictions (shadow-hide)", () => {
     for (const socket of [mine, reader, anonymous]) await socket.next("hello");
     expect((await env.LIVE_RELAY.get(env.LIVE_RELAY.idFromName(relayName(target, 0))).stats()).sockets).toBe(3);
 
-    const secret = `relayed shadow ${crypto.randomUUID()}`;
+    const secret = uniqueText("relayed shadow");
     await post(target, restricted, secret);
     const marker = await comment(target, uniqueUser(), "public marker");
     for (const socket of [mine, reader, anonymous]) await socket.next("event", (frame) => JSON.stringify(frame).includes(marker.id));
