@@ -1,6 +1,6 @@
 import type { Comment } from "../protocol/comments";
 import type { LiveEvent } from "../protocol/live";
-import type { Redaction } from "../protocol/internal/relay-rpc";
+import { isEmptyRedaction, type Redaction } from "../protocol/internal/relay-rpc";
 import { ringElement, RingRow } from "./replay-ring";
 
 function redacts(redaction: Redaction, comment: Comment): boolean {
@@ -41,7 +41,7 @@ export function redactEvent(event: LiveEvent, redaction: Redaction): LiveEvent |
  * Runs inside the caller's write transaction. Returns how many events it replaced.
  */
 export function redactRing(sql: SqlStorage, redaction: Redaction, fromSeq: number): number {
-  if (redaction.commentIds.length === 0 && redaction.authorId === null && (redaction.revisions ?? []).length === 0) return 0;
+  if (isEmptyRedaction(redaction)) return 0;
   let replaced = 0;
   // Rows of likes alone (most of a busy ring) are skipped without parsing; the bodies are minified JSON.
   const rows = sql

@@ -1,5 +1,5 @@
 import { DEFAULT_RELAY_THRESHOLD, DEFAULT_SOCKETS_PER_RELAY, RelaySettings, type RelaysResponse } from "../../protocol/relays";
-import { RELAY_LOAD_HEADER, RelayLoad, relayUpgradeUrl, type Redaction, type RelayReport } from "../../protocol/internal/relay-rpc";
+import { isEmptyRedaction, RELAY_LOAD_HEADER, RelayLoad, relayUpgradeUrl, type Redaction, type RelayReport } from "../../protocol/internal/relay-rpc";
 import type { AppEnv } from "../../platform/env";
 import { logEvent } from "../../platform/log";
 import type { RoomMeta } from "../room-meta";
@@ -98,7 +98,9 @@ export class RoomRelays {
   }
 
   /** Every relay this room ever opened drops the redacted events from its memory. */
+  /** Nothing is queued for a redaction that covers nothing (a comment published unedited has no revision). */
   redact(redaction: Redaction): void {
+    if (isEmptyRedaction(redaction)) return;
     this.fanout.redact(redaction, this.registry.list().map((relay) => relay.k));
   }
 

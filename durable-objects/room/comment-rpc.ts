@@ -78,8 +78,7 @@ export class CommentRpc {
     const published = await parts.writes.commit((log) => parts.comments.held.releaseDue(log, target, Date.now(), this.retention()));
     if (published.length > 0) {
       // A delayed edit rewrote the comment's quotes in the room's history; the relays' copies follow.
-      const revisions = revisionsOf(published);
-      if (revisions.length > 0) parts.relays.redact({ commentIds: [], authorId: null, revisions });
+      parts.relays.redact({ commentIds: [], authorId: null, revisions: revisionsOf(published) });
       await this.published();
     }
     return parts.comments.held.store.nextRelease();
@@ -109,8 +108,7 @@ export class CommentRpc {
     if (result.ok && result.value.comment !== null) {
       // An approved edit rewrote the comment's quotes in the room's history; the relays' copies
       // follow. A new comment approved has no older quote to rewrite.
-      const revisions = revisionsOf([result.value.comment]);
-      if (revisions.length > 0) parts.relays.redact({ commentIds: [], authorId: null, revisions });
+      parts.relays.redact({ commentIds: [], authorId: null, revisions: revisionsOf([result.value.comment]) });
       await this.published();
     }
     return result;

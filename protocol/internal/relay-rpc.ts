@@ -109,6 +109,11 @@ export const Redaction = z.strictObject({
 });
 export type Redaction = z.infer<typeof Redaction>;
 
+/** A redaction that covers nothing: no history needs reading or rewriting for it. */
+export function isEmptyRedaction(redaction: Redaction): boolean {
+  return redaction.commentIds.length === 0 && redaction.authorId === null && (redaction.revisions ?? []).length === 0;
+}
+
 /**
  * One step of a room's ordered stream to one relay. `events` are every live event after
  * `after` up to `through` (seqs of events, not of likes: likes reach sockets as counts).
