@@ -86,7 +86,7 @@ export class HeldComments {
     this.pruneShadowed(draft.authorId);
     this.store.insert(row);
     noteUserRef(this.deps.sql, draft.authorId);
-    const comment = shadowView(target, row, seq);
+    const comment = shadowView(target, row);
     log.emit(seq, now, { kind: "comment", comment }, { user: draft.authorId });
     return comment;
   }
@@ -115,7 +115,7 @@ export class HeldComments {
 
   /** What the author of a shadowed comment is shown of it after an edit: its own id and seq, the new text. */
   shadowedView(target: string, row: HeldRow, text: string, mentions: string, now: number): Comment {
-    return { ...shadowView(target, { ...row, text, mentions }, seqOfCommentId(row.id)), editedAt: new Date(now).toISOString() };
+    return { ...shadowView(target, { ...row, text, mentions }), editedAt: new Date(now).toISOString() };
   }
 
   /** A restricted author's queue keeps their newest MAX_HELD_PER_AUTHOR - 1 shadowed rows before one more. */
@@ -384,10 +384,13 @@ function newHeldRow(draft: HeldDraft, heldFor: HeldFor, editOf: string | null, s
   };
 }
 
-/** What a restricted author (and the moderators, live) see of a shadowed comment: an ordinary comment. */
-export function shadowView(target: string, row: HeldRow, seq: number): Comment {
+/**
+ * What a restricted author (and the moderators, live) see of a shadowed comment: an ordinary
+ * comment. A shadowed row keeps no seq, but its id was made with the seq its `comment` event had.
+ */
+export function shadowView(target: string, row: HeldRow): Comment {
   const { held: _held, heldFor: _heldFor, ...rest } = toHeldComment(target, row);
-  return { ...rest, seq, reactions: {}, replies: 0, highlighted: false, deleted: false };
+  return { ...rest, seq: seqOfCommentId(row.id), reactions: {}, replies: 0, highlighted: false, deleted: false };
 }
 
 /** The mod log's `detail` of a decision: what held it, and whether it was an edit. */
