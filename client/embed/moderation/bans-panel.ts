@@ -1,6 +1,6 @@
 import { Ban, LiftBanResponse } from "../../../protocol/mini/comments";
 import { button, el } from "../comments/dom";
-import { confirmIn, heading, redraw, when, type Panel, type PanelContext } from "./kit";
+import { confirmIn, focusAfterRemoval, heading, redraw, when, type Panel, type PanelContext } from "./kit";
 import { fill } from "./messages";
 import { RestrictionsSection } from "./restrictions-section";
 import { BansPage } from "./wire";
@@ -148,15 +148,11 @@ export class BansPanel implements Panel {
   }
 
   private async unban(userId: string): Promise<void> {
-    // Focus goes to the next row's Unban (the one after this), else the previous, else the heading.
-    const buttons = [...this.element.querySelectorAll<HTMLElement>("[data-action=unban]")];
-    const at = buttons.findIndex((b) => b.dataset.key === `unban ${userId}`);
-    const next = buttons[at + 1] ?? buttons[at - 1];
+    const refocus = focusAfterRemoval(this.element, "[data-action=unban]", `unban ${userId}`, this.bansTitle);
     try {
       await this.ctx.api.write("DELETE", `/bans/${encodeURIComponent(userId)}`, undefined, LiftBanResponse);
       await this.page(null);
-      const target = next?.dataset.key === undefined ? null : this.element.querySelector<HTMLElement>(`[data-key="${CSS.escape(next.dataset.key)}"]`);
-      (target ?? this.bansTitle).focus();
+      refocus();
       this.ctx.say(fill(this.ctx.t().unbanned, this.ctx.locale(), { name: userId }));
       this.ctx.done("unban", { userId });
     } catch (error) {

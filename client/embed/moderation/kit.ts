@@ -76,6 +76,18 @@ export function confirmIn(slot: HTMLElement, origin: HTMLElement, t: ModerationM
   yes.focus();
 }
 
+/**
+ * Where focus goes once the row of the `selector` button keyed `key` is gone: the next row's
+ * button, else the previous one's, else `fallback`. Read before the list changes; the answer
+ * moves focus after the redraw.
+ */
+export function focusAfterRemoval(container: HTMLElement, selector: string, key: string, fallback: HTMLElement): () => void {
+  const buttons = [...container.querySelectorAll<HTMLElement>(selector)];
+  const at = buttons.findIndex((b) => b.dataset.key === key);
+  const nextKey = (buttons[at + 1] ?? buttons[at - 1])?.dataset.key;
+  return () => ((nextKey === undefined ? null : container.querySelector<HTMLElement>(`[data-key="${CSS.escape(nextKey)}"]`)) ?? fallback).focus();
+}
+
 /** A panel's heading, focusable so focus has somewhere to go when its list empties. */
 export const heading = (id: string) => el("h3", { id, tabindex: "-1" });
 

@@ -2,7 +2,7 @@ import { Comment, DeletedComment } from "../../../protocol/mini/comments";
 import { ReportsResponse } from "../../../protocol/mini/moderation";
 import { ApiError } from "../comments/api";
 import { button, el } from "../comments/dom";
-import { codeOf, confirmIn, heading, redraw, when, type Panel, type PanelContext } from "./kit";
+import { codeOf, confirmIn, focusAfterRemoval, heading, redraw, when, type Panel, type PanelContext } from "./kit";
 import { fill, plural } from "./messages";
 import { pageQuery, ReportGroupsPage, ResolveResult } from "./wire";
 
@@ -154,9 +154,12 @@ export class ReportsPanel implements Panel {
 
   /** Removes the comment (with its reports closed where the server triages) or dismisses its reports. */
   private async resolve(commentId: string, action: "remove" | "dismiss"): Promise<void> {
-    const buttons = [...this.list.querySelectorAll<HTMLElement>(`[data-action=${action === "remove" ? "delete-comment" : "dismiss"}]`)];
-    const at = buttons.findIndex((b) => b.dataset.key?.endsWith(` ${commentId}`));
-    const nextKey = (buttons[at + 1] ?? buttons[at - 1])?.dataset.key;
+    const refocus = focusAfterRemoval(
+      this.list,
+      action === "remove" ? "[data-action=delete-comment]" : "[data-action=dismiss]",
+      `${action === "remove" ? "delete" : "dismiss"} ${commentId}`,
+      this.title,
+    );
     try {
       if (this.triage === true) {
         await this.ctx.api.write("POST", `/reports/${encodeURIComponent(commentId)}/resolve`, { action }, ResolveResult);
@@ -165,8 +168,7 @@ export class ReportsPanel implements Panel {
       } else await this.ctx.api.write("DELETE", `/comments/${encodeURIComponent(commentId)}`, undefined, DeletedComment);
       if (action === "remove") this.comments.set(commentId, null);
       redraw(this.element, () => this.draw(), () => this.title);
-      const next = nextKey === undefined ? null : this.list.querySelector<HTMLElement>(`[data-key="${CSS.escape(nextKey)}"]`);
-      (next ?? this.title).focus();
+      refocus();
       this.ctx.say(action === "remove" ? this.ctx.t().commentDeleted : this.ctx.t().dismissed);
       this.ctx.done(action === "remove" ? "delete" : "dismiss", { commentId });
     } catch (error) {

@@ -1,6 +1,6 @@
 import { LiftRestrictionResponse, Restriction, RestrictionsResponse } from "../../../protocol/mini/restrictions";
 import { button, el } from "../comments/dom";
-import { confirmIn, heading, redraw, when, type PanelContext } from "./kit";
+import { confirmIn, focusAfterRemoval, heading, redraw, when, type PanelContext } from "./kit";
 import { fill } from "./messages";
 import { pageQuery } from "./wire";
 
@@ -128,15 +128,11 @@ export class RestrictionsSection {
   }
 
   private async lift(userId: string): Promise<void> {
-    // Focus goes to the next row's Lift (the one after this), else the previous, else the heading.
-    const buttons = [...this.list.querySelectorAll<HTMLElement>("[data-action=lift-restriction]")];
-    const at = buttons.findIndex((b) => b.dataset.key === `lift ${userId}`);
-    const nextKey = (buttons[at + 1] ?? buttons[at - 1])?.dataset.key;
+    const refocus = focusAfterRemoval(this.list, "[data-action=lift-restriction]", `lift ${userId}`, this.title);
     try {
       await this.ctx.api.write("DELETE", `/restrictions/${encodeURIComponent(userId)}`, undefined, LiftRestrictionResponse);
       await this.page(null);
-      const next = nextKey === undefined ? null : this.list.querySelector<HTMLElement>(`[data-key="${CSS.escape(nextKey)}"]`);
-      (next ?? this.title).focus();
+      refocus();
       this.ctx.say(fill(this.ctx.t().lifted, this.ctx.locale(), { name: userId }));
       this.ctx.done("unrestrict", { userId });
     } catch (error) {
