@@ -120,7 +120,7 @@ export class LikeShard extends DurableObject<AppEnv> {
 
     const { value: applied, log } = this.writes.transact((log) => {
       // A handoff may have taken a user while the others were being fetched.
-      if (this.closed || users.some((userId) => this.moved.has(userId))) return null;
+      if (this.closed || this.moved.anyAmong(users)) return null;
       const at = Date.now();
       const check = (op: LikeOp, i: number) => refusals[i] ?? (repeat(op) ? null : this.checkRate(op.userId, at));
       const result = applyWithinRate(ops, check, (allowed) => this.ledger.apply(shard.target, allowed));

@@ -28,6 +28,11 @@ export class MovedUsers {
     return this.sql.exec("SELECT 1 FROM like_moved WHERE user_id = ?", userId).toArray().length > 0;
   }
 
+  /** Whether any of these users was handed on, in one statement: a shard asks it of every batch. */
+  anyAmong(userIds: readonly string[]): boolean {
+    return this.sql.exec("SELECT 1 FROM like_moved WHERE user_id IN (SELECT value FROM json_each(?)) LIMIT 1", JSON.stringify(userIds)).toArray().length > 0;
+  }
+
   /**
    * A user's erasure: the marker stays (without it an older epoch could take the user in a
    * second time), but it no longer says whether or when they liked. Returns whether one existed.

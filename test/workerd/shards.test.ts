@@ -325,6 +325,37 @@ describe("sharded hot targets", () => {
     expect(await likeCount(target)).toBe(users.length);
   });
 
+  it("answers moved for a whole batch when a user in it was handed on while the batch waited for the room", async () => {
+    const target = uniqueTarget();
+    const config = await setShards(target, 4);
+    const userOfShard0 = (prefix: string) => {
+      for (;;) {
+        const user = uniqueUser(prefix);
+        if (shardIndex(user, config.n) === 0) return user;
+      }
+    };
+    const held = userOfShard0("held");
+    const fresh = userOfShard0("fresh");
+    expect((await like(target, held)).status).toBe(200);
+    expect(await likeCount(target)).toBe(1);
+    const shard = shardStub(env, target, config.epoch, 0);
+    const address = { target, epoch: config.epoch, k: 0, layout: config.layout };
+
+    // The batch asks the room about `fresh`; the handoff of `held` lands during that wait, so
+    // only the check inside the batch's transaction can see it (the one before found it held).
+    const [answer, handed] = await Promise.all([
+      shard.applyLikes({ address, ops: [{ userId: fresh, action: "like" }, { userId: held, action: "unlike" }] }),
+      shard.handOver({ address, userId: held }),
+    ]);
+    expect(handed).toMatchObject({ liked: true });
+    expect(answer.moved).toBe(true);
+    // Nothing of the batch was applied: `fresh` was not counted and `held` (gone) not unliked here.
+    await runInDurableObject(shard, (_instance, state) => {
+      const likers = state.storage.sql.exec<{ user_id: string }>("SELECT user_id FROM likes").toArray().map((row) => row.user_id);
+      expect(likers).toEqual([]);
+    });
+  });
+
   it("keeps the newest report of each shard when reports arrive out of order", async () => {
     const target = uniqueTarget();
     await setShards(target, 2);
