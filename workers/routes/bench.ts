@@ -8,7 +8,7 @@ import { bearerSecurity, errorResponses } from "../openapi-common";
 import { requireUser } from "../auth";
 import { requireAdmin } from "../admin-auth";
 import { roomFor } from "../../platform/rooms";
-import { applyLikesRouted, shardStub } from "../../platform/like-router";
+import { applyLikesRouted, rememberShardConfig, shardStub } from "../../platform/like-router";
 
 /**
  * Bounds of one run: what `npm run bench` asks for (200,000 likes into one room, 4 RPCs in
@@ -61,10 +61,13 @@ const rpcLikesRoute = createRoute({
 
 /**
  * Each shard object is created (and has asked the room about a user, as its first like will)
- * before the clock starts, so the run times likes, not objects coming into being.
+ * before the clock starts, and this isolate's router knows the layout, as it does for a target
+ * that has been hot for a while: the run times likes, not objects coming into being or the
+ * one "moved" answer per batch that teaches a cold isolate the layout.
  */
 async function wakeShards(env: AppBindings["Bindings"], target: string): Promise<void> {
   const config = await roomFor(env, target).shardConfig(target);
+  rememberShardConfig(target, config);
   await Promise.all(
     Array.from({ length: config.n }, (_, k) =>
       shardStub(env, target, config.epoch, k).likeStatus({ address: { target, epoch: config.epoch, k, layout: config.layout }, userId: `bench-wake-${k}` }),
