@@ -30,10 +30,13 @@ import { includes, type Audience, type Viewer } from "./write-path/audience";
 import { hasAudiences, userTag, visibleTo } from "./socket-audience";
 
 /**
- * Sockets sent to before yielding to the runtime. Small enough that the first frames leave
- * within a few milliseconds, large enough that a room of thousands yields only a few times.
+ * Sockets sent to before yielding to the runtime. Small enough that the first frames of a big
+ * room leave before the last send, large enough that a room of thousands yields only a few
+ * times: each yield lets queued work (requests, alarms, on one machine the queue consumer) in
+ * ahead of the rest of the broadcast. 256 cost the last of 4,000 sockets +23 ms over the
+ * floor's one loop at p50; 1,024 cost +17 ms (issue 20's bench, docs/realtime.md).
  */
-export const BROADCAST_SLICE = 256;
+export const BROADCAST_SLICE = 1024;
 /**
  * A replay larger than this is answered with a resync instead: hello and replay go out
  * before the client can answer a mark, and must leave room under MAX_UNREAD_BYTES.
