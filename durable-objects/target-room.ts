@@ -224,6 +224,9 @@ export class TargetRoom extends DurableObject<AppEnv> {
   handOverLikes(input: RoomHandOverManyInput) {
     return this.shards.handOver(input);
   }
+  holdsNoLikes(target: string) {
+    return this.shards.holdsNoLikes(target);
+  }
 
   // Users' data (room/user-data-rpc.ts).
   forgetUser(input: ForgetUserInput) {

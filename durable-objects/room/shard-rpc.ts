@@ -94,6 +94,17 @@ export class ShardRpc {
     );
   }
 
+  /**
+   * Whether every handoff from this room is "never liked" for good (it holds no like, key or
+   * marker and, sharded, takes no like any more): a first-epoch shard asks once per wake-up
+   * and then takes its new users in without a call here per batch.
+   */
+  async holdsNoLikes(target: string): Promise<boolean> {
+    const named = TargetId.parse(target);
+    this.core.check(named);
+    return this.holdsNothing(this.shardedParts(named));
+  }
+
   async handOverOne(input: RoomHandOverInput): Promise<HandedUser> {
     const { target, userId } = RoomHandOverInput.parse(input);
     const [handed] = await this.handOver({ target, userIds: [userId] });

@@ -70,6 +70,12 @@ export class LikeShard extends DurableObject<AppEnv> {
   private lastTotal: { total: TargetTotal; count: number } | null = null;
   /** Memory only: a wake-up prunes at its first report. */
   private seriesPrunedAt = 0;
+  /**
+   * Memory only: whether the room (epoch 0's holder) said it holds no like, key or marker.
+   * True stays true (a sharded room takes no like), so a first-epoch shard then takes its new
+   * users in without asking the room per batch; null until asked in this wake-up.
+   */
+  private roomHoldsNothing: boolean | null = null;
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
@@ -261,6 +267,12 @@ export class LikeShard extends DurableObject<AppEnv> {
   private async adoptFromRoom(shard: { target: string; epoch: number }, users: readonly string[]): Promise<void> {
     if (shard.epoch !== 1) return;
     const unknown = this.unknownAmong(users);
+    if (unknown.length === 0) return;
+    if (await this.roomHeldNothing(shard.target)) {
+      // Nothing to take over: holding them is the row alone, in one statement for the batch.
+      this.commit(() => this.ctx.storage.sql.exec("INSERT INTO like_held (user_id) SELECT value FROM json_each(?)", JSON.stringify(this.unknownAmong(unknown))));
+      return;
+    }
     if (unknown.length < 2) return;
     const answers = (await roomFor(this.env, shard.target).handOverLikes({ target: shard.target, userIds: unknown })).map((answer) =>
       HandedUser.parse(answer),
@@ -277,6 +289,12 @@ export class LikeShard extends DurableObject<AppEnv> {
         importKeys(this.ctx.storage.sql, older.keys);
       });
     });
+  }
+
+  /** Asked of the room once per wake-up, and again only while it still held something. */
+  private async roomHeldNothing(target: string): Promise<boolean> {
+    if (this.roomHoldsNothing !== true) this.roomHoldsNothing = z.boolean().parse(await roomFor(this.env, target).holdsNoLikes(target));
+    return this.roomHoldsNothing;
   }
 
   /** The users among these this shard does not hold (some may have moved on), in one query. */
@@ -321,6 +339,7 @@ export class LikeShard extends DurableObject<AppEnv> {
   private async askPreviousHolder(userId: string): Promise<HandedUser> {
     const shard = this.requireBound();
     const previous = shard.epoch - 1;
+    if (previous === 0 && this.roomHoldsNothing === true) return { liked: false, likedAt: null, keys: [] };
     if (previous === 0) return HandedUser.parse(await roomFor(this.env, shard.target).handOverLike({ target: shard.target, userId }));
     const k = shardIndex(userId, shard.layout[previous]!);
     const address = { target: shard.target, epoch: previous, k, layout: shard.layout.slice(0, previous + 1) };

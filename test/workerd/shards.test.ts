@@ -356,6 +356,46 @@ describe("sharded hot targets", () => {
     });
   });
 
+  it("asks a room that never held a like about it once per shard, not for every batch of new likers", async () => {
+    const target = uniqueTarget();
+    const config = await setShards(target, 2);
+    const asked: string[] = [];
+    // Counts the handoff questions this target's room is asked; its own methods still answer.
+    // RPC only reaches methods of the class, so the count wraps them there, for this test only.
+    const prototype = await runInDurableObject(roomStub(target), (room) => Object.getPrototypeOf(room) as Record<string, unknown>);
+    const methods = ["handOverLike", "handOverLikes", "holdsNoLikes"] as const;
+    const originals = methods.map((method) => prototype[method] as (this: unknown, input: unknown) => unknown);
+    methods.forEach((method, i) => {
+      prototype[method] = function (this: unknown, input: unknown) {
+        if (JSON.stringify(input).includes(target)) asked.push(method);
+        return originals[i]!.call(this, input);
+      };
+    });
+    const likers: string[] = [];
+    try {
+      for (let batch = 0; batch < 3; batch++) {
+        const ops = Array.from({ length: 10 }, () => ({ userId: uniqueUser("new"), action: "like" as const }));
+        likers.push(...ops.map((op) => op.userId));
+        const outcomes = await applyLikesRouted(env, target, ops, undefined, config);
+        expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+      }
+    } finally {
+      methods.forEach((method, i) => (prototype[method] = originals[i]));
+    }
+    expect(await likeCount(target)).toBe(30);
+    expect(asked.filter((method) => method !== "holdsNoLikes")).toEqual([]);
+    expect(asked.length).toBeGreaterThanOrEqual(1);
+    expect(asked.length).toBeLessThanOrEqual(config.n);
+
+    // A later epoch takes them over from epoch 1's shards, which hold every one of them: their
+    // likes again change nothing (a shard that forgot to hold them would pass "never liked" on).
+    const next = await setShards(target, 3);
+    expect(next.epoch).toBe(config.epoch + 1);
+    const again = await applyLikesRouted(env, target, likers.slice(0, 5).map((userId) => ({ userId, action: "like" as const })), undefined, next);
+    for (const outcome of again) expect(outcome).toMatchObject({ ok: true, result: { changed: false } });
+    expect(await likeCount(target)).toBe(30);
+  });
+
   it("keeps the newest report of each shard when reports arrive out of order", async () => {
     const target = uniqueTarget();
     await setShards(target, 2);
