@@ -172,9 +172,12 @@ async function rpcSection(server: Server, checks: Check[]) {
   const runs = [];
   for (let run = 1; run <= RUNS; run++) {
     const row: Record<RpcKind, Awaited<ReturnType<typeof rpcRun>>> = {} as never;
-    // Back to back, in turn: the backlog each run leaves lands on the runs after it, every kind
-    // alike, instead of minutes of waiting for a quiet runtime between runs.
     for (const kind of ["room", "bare", "sharded"] as const) {
+      // Each run starts from a quiet runtime, the same history for every kind. Back to back, the
+      // 4,000 user objects a run's likes create downstream (its outbox ships 250 ms in, so after
+      // a 70 ms room run) were built during the next kind's run: the sharded run, always after
+      // the room's, measured 0.26-0.59x one room in one bench and 0.58x from a quiet runtime.
+      await waitForQuietRuntime(server.processGroup, QUIET_MAX_S);
       row[kind] = await rpcRun(server.url, kind, run, checks);
       // Printed as it lands: a later kind that fails (a sharded run past undici's 300 s) must not take this one with it.
       progress(`   run ${run}, ${kind}: ${row[kind].perSecond.toFixed(0)} likes/s`);
