@@ -91,7 +91,7 @@ interface Check {
 type Load = (url: string, target: string, seconds: number) => Promise<{ load: LoadResult; changed: string[] }>;
 
 export async function costSection(options: { seconds: number; load: Load }, checks: Check[]): Promise<CostResult> {
-  const server = await startDevServer({ authSecret: SECRET, reuseWebBuild: true, vars: { ...UNLIMITED_RATES, DEV_METERING: "on" } });
+  const server = await startDevServer({ localTraces: false, authSecret: SECRET, reuseWebBuild: true, vars: { ...UNLIMITED_RATES, DEV_METERING: "on" } });
   try {
     const admin = await token("bench-admin", ["admin"]);
     const viewers = await roomSide(server.url, VIEWERS, "cost");

@@ -190,7 +190,7 @@ async function rpcSection(server: Server, checks: Check[]) {
 
 /** Runtime RSS per socket for one side, in a fresh dev server: start, open n sockets, one round. */
 async function rssOnce(side: "room" | "floor", n: number): Promise<number> {
-  const server = await startDevServer({ authSecret: SECRET, reuseWebBuild: true });
+  const server = await startDevServer({ authSecret: SECRET, reuseWebBuild: true, localTraces: false });
   try {
     const runtime = await runtimeUrl(server.processGroup);
     if (runtime === null || server.processGroup === null) throw new Error("the runtime's port was not found");
@@ -227,7 +227,7 @@ async function main() {
   const wanted = (section: string) => !SKIP.has(section);
   if (wanted("http") || wanted("rpc") || wanted("fanout")) {
     progress("starting wrangler dev ...");
-    const server = await startDevServer({ authSecret: SECRET, reuseWebBuild: true });
+    const server = await startDevServer({ authSecret: SECRET, reuseWebBuild: true, localTraces: false });
     try {
       if (wanted("http")) {
         progress(`\n1. HTTP (${CONCURRENCY} clients, ${SECONDS} s a side, ${RUNS} runs) and the user index's convergence under that load`);

@@ -175,7 +175,7 @@ async function main() {
   if (existing === undefined) progress("starting wrangler dev with DEV_METERING=on ...");
   const server = existing
     ? { url: existing, stop: async () => {} }
-    : await startDevServer({ authSecret: SECRET_IN_USE, vars: { ...UNLIMITED_RATES, DEV_METERING: "on" } });
+    : await startDevServer({ localTraces: false, authSecret: SECRET_IN_USE, vars: { ...UNLIMITED_RATES, DEV_METERING: "on" } });
   const admin = await adminToken();
   const acked = new Acknowledged();
   const driver = new Driver(server.url, SECRET_IN_USE, population, acked);

@@ -12,20 +12,7 @@ import { workerdProcesses } from "./workerd-processes";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
-/**
- * `X_LOCAL_OBSERVABILITY`: wrangler 4.155 streams a trace of every request, RPC and storage
- * call to a collector Worker on the runtime's own thread (its local explorer) unless told not
- * to. Measured in a sharded batched-RPC run (issue 20), that collector took 150 ms stalls
- * between the shards' calls and halved the run's likes/s; deployed objects pay nothing of the
- * kind, and neither the tests nor the bench read those traces. Set it to `true` to keep them.
- */
-const WRANGLER_ENV = {
-  X_LOCAL_OBSERVABILITY: "false",
-  ...process.env,
-  WRANGLER_SEND_METRICS: "false",
-  CLOUDFLARE_CF_FETCH_ENABLED: "false",
-  NO_COLOR: "1",
-};
+const WRANGLER_ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" };
 const READY_TIMEOUT_MS = 90_000;
 const DEV_SUBJECT_KEY_SECRET = "dev-subject-key-secret-for-local-servers-only";
 /**
@@ -77,6 +64,14 @@ export interface DevServerOptions {
    * that, failing whatever it was serving: `npm run bench` starts fresh servers one after another.
    */
   reuseWebBuild?: boolean;
+  /**
+   * wrangler's local trace store (`X_LOCAL_OBSERVABILITY`, on by default in wrangler 4.155): it
+   * streams a trace of every request, RPC and storage call to a collector Worker on the
+   * runtime's only thread. The e2e suite reads it (test/e2e/secrets-in-logs.test.ts: no token in
+   * any trace). The bench turns it off: a profile of a sharded run found 150 ms stalls in it
+   * between the shards' calls, and deployed objects pay nothing of the kind (issue 20).
+   */
+  localTraces?: boolean;
   /** More `--var`s, e.g. higher rate limits so a load test measures the service, not the limiter. */
   vars?: Record<string, string>;
   /**
@@ -161,6 +156,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (options.config === undefined) await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
   const port = options.port ?? (await freePort());
   const inspectorPort = await freePort();
+  const env = { ...WRANGLER_ENV, X_LOCAL_OBSERVABILITY: options.localTraces === false ? "false" : "true" };
   const child = spawn(
     WRANGLER,
     [
@@ -178,7 +174,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       "--log-level", options.logLevel ?? LOG_LEVEL,
     ],
     // Its own process group, so stop() ends wrangler and the workerd it started, nothing else.
-    { cwd: ROOT, env: WRANGLER_ENV, stdio: ["ignore", "pipe", "pipe"], detached: true },
+    { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   let output = "";
   const keep = (chunk: Buffer) => {
