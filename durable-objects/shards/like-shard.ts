@@ -71,9 +71,10 @@ export class LikeShard extends DurableObject<AppEnv> {
   /** Memory only: a wake-up prunes at its first report. */
   private seriesPrunedAt = 0;
   /**
-   * Memory only: whether the room (epoch 0's holder) said it holds no like, key or marker.
-   * True stays true (a sharded room takes no like), so a first-epoch shard then takes its new
-   * users in without asking the room per batch; null until asked in this wake-up.
+   * Memory only: whether the room (epoch 0's holder) said it holds no like, key or marker;
+   * null until asked, once per wake-up. True stays true (a sharded room takes no like), and a
+   * first-epoch shard then takes its new users in without asking the room per batch. False is
+   * kept too: a room that held likes before sharding is asked per batch as before, not twice.
    */
   private roomHoldsNothing: boolean | null = null;
 
@@ -268,9 +269,9 @@ export class LikeShard extends DurableObject<AppEnv> {
     if (shard.epoch !== 1) return;
     const unknown = this.unknownAmong(users);
     if (unknown.length === 0) return;
-    if (await this.roomHeldNothing(shard.target)) {
-      // Nothing to take over: holding them is the row alone, in one statement for the batch.
-      this.commit(() => this.ctx.storage.sql.exec("INSERT INTO like_held (user_id) SELECT value FROM json_each(?)", JSON.stringify(this.unknownAmong(unknown))));
+    if (await this.askRoomHoldsNothing(shard.target)) {
+      // Nothing to take over: holding them is the row alone.
+      this.commit(() => this.holdAll(this.unknownAmong(unknown)));
       return;
     }
     if (unknown.length < 2) return;
@@ -278,9 +279,8 @@ export class LikeShard extends DurableObject<AppEnv> {
       HandedUser.parse(answer),
     );
     this.commit(() => {
-      // Statements per batch, not per user: this runs for every new liker of a hot target.
       const still = new Set(this.unknownAmong(unknown));
-      this.ctx.storage.sql.exec("INSERT INTO like_held (user_id) SELECT value FROM json_each(?)", JSON.stringify([...still]));
+      this.holdAll([...still]);
       unknown.forEach((userId, i) => {
         const older = answers[i]!;
         // A user the room never held needs nothing beyond the row above (no like, no key, no count change).
@@ -291,10 +291,14 @@ export class LikeShard extends DurableObject<AppEnv> {
     });
   }
 
-  /** Asked of the room once per wake-up, and again only while it still held something. */
-  private async roomHeldNothing(target: string): Promise<boolean> {
-    if (this.roomHoldsNothing !== true) this.roomHoldsNothing = z.boolean().parse(await roomFor(this.env, target).holdsNoLikes(target));
+  private async askRoomHoldsNothing(target: string): Promise<boolean> {
+    this.roomHoldsNothing ??= z.boolean().parse(await roomFor(this.env, target).holdsNoLikes(target));
     return this.roomHoldsNothing;
+  }
+
+  /** Statements per batch, not per user: this runs for every new liker of a hot target. */
+  private holdAll(userIds: readonly string[]): void {
+    this.ctx.storage.sql.exec("INSERT INTO like_held (user_id) SELECT value FROM json_each(?)", JSON.stringify(userIds));
   }
 
   /** The users among these this shard does not hold (some may have moved on), in one query. */

@@ -90,6 +90,44 @@ afterAll(async () => {
   for (const id of await listDurableObjectIds(env.LIKE_SHARD)) await runDurableObjectAlarm(env.LIKE_SHARD.get(id));
 }, 60_000);
 
+/** `perShard` new user ids for each of the `n` shards, so every shard gets a batch of its own. */
+function newLikersPerShard(n: number, perShard: number): string[] {
+  const users: string[] = [];
+  for (let k = 0; k < n; k++) {
+    let found = 0;
+    while (found < perShard) {
+      const user = uniqueUser("new");
+      if (shardIndex(user, n) !== k) continue;
+      users.push(user);
+      found++;
+    }
+  }
+  return users;
+}
+
+/**
+ * The handoff questions this target's room is asked while `work` runs; its own methods still
+ * answer. RPC only reaches methods of the class, so the count wraps them there, for `work` only.
+ */
+async function roomQuestionsDuring(target: string, work: () => Promise<void>): Promise<string[]> {
+  const asked: string[] = [];
+  const prototype = await runInDurableObject(roomStub(target), (room) => Object.getPrototypeOf(room) as Record<string, unknown>);
+  const methods = ["handOverLike", "handOverLikes", "holdsNoLikes"] as const;
+  const originals = methods.map((method) => prototype[method] as (this: unknown, input: unknown) => unknown);
+  methods.forEach((method, i) => {
+    prototype[method] = function (this: unknown, input: unknown) {
+      if (JSON.stringify(input).includes(target)) asked.push(method);
+      return originals[i]!.call(this, input);
+    };
+  });
+  try {
+    await work();
+  } finally {
+    methods.forEach((method, i) => (prototype[method] = originals[i]));
+  }
+  return asked;
+}
+
 describe("sharded hot targets", () => {
   it("counts each distinct liker once under concurrent repeated likes and unlikes", async () => {
     const target = uniqueTarget();
@@ -359,29 +397,15 @@ describe("sharded hot targets", () => {
   it("asks a room that never held a like about it once per shard, not for every batch of new likers", async () => {
     const target = uniqueTarget();
     const config = await setShards(target, 2);
-    const asked: string[] = [];
-    // Counts the handoff questions this target's room is asked; its own methods still answer.
-    // RPC only reaches methods of the class, so the count wraps them there, for this test only.
-    const prototype = await runInDurableObject(roomStub(target), (room) => Object.getPrototypeOf(room) as Record<string, unknown>);
-    const methods = ["handOverLike", "handOverLikes", "holdsNoLikes"] as const;
-    const originals = methods.map((method) => prototype[method] as (this: unknown, input: unknown) => unknown);
-    methods.forEach((method, i) => {
-      prototype[method] = function (this: unknown, input: unknown) {
-        if (JSON.stringify(input).includes(target)) asked.push(method);
-        return originals[i]!.call(this, input);
-      };
-    });
     const likers: string[] = [];
-    try {
+    const asked = await roomQuestionsDuring(target, async () => {
       for (let batch = 0; batch < 3; batch++) {
-        const ops = Array.from({ length: 10 }, () => ({ userId: uniqueUser("new"), action: "like" as const }));
+        const ops = newLikersPerShard(config.n, 5).map((userId) => ({ userId, action: "like" as const }));
         likers.push(...ops.map((op) => op.userId));
         const outcomes = await applyLikesRouted(env, target, ops, undefined, config);
         expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
       }
-    } finally {
-      methods.forEach((method, i) => (prototype[method] = originals[i]));
-    }
+    });
     expect(await likeCount(target)).toBe(30);
     expect(asked.filter((method) => method !== "holdsNoLikes")).toEqual([]);
     expect(asked.length).toBeGreaterThanOrEqual(1);
@@ -394,6 +418,23 @@ describe("sharded hot targets", () => {
     const again = await applyLikesRouted(env, target, likers.slice(0, 5).map((userId) => ({ userId, action: "like" as const })), undefined, next);
     for (const outcome of again) expect(outcome).toMatchObject({ ok: true, result: { changed: false } });
     expect(await likeCount(target)).toBe(30);
+  });
+
+  it("asks a room that held likes before sharding whether it holds any once per shard, then one handoff per batch", async () => {
+    const target = uniqueTarget();
+    expect((await like(target, uniqueUser("before"))).status).toBe(200);
+    const config = await setShards(target, 2);
+    const asked = await roomQuestionsDuring(target, async () => {
+      for (let batch = 0; batch < 3; batch++) {
+        const ops = newLikersPerShard(config.n, 5).map((userId) => ({ userId, action: "like" as const }));
+        const outcomes = await applyLikesRouted(env, target, ops, undefined, config);
+        expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+      }
+    });
+    expect(await likeCount(target)).toBe(31);
+    // Each shard's three batches: one handoff ask each, and the room's "holds something" once.
+    expect(asked.filter((method) => method === "handOverLikes")).toHaveLength(3 * config.n);
+    expect(asked.filter((method) => method === "holdsNoLikes").length).toBeLessThanOrEqual(config.n);
   });
 
   it("keeps the newest report of each shard when reports arrive out of order", async () => {
