@@ -97,8 +97,10 @@ export class RoomRelays {
     });
   }
 
-  /** Every relay this room ever opened drops the redacted events from its memory. */
-  /** Nothing is queued for a redaction that covers nothing (a comment published unedited has no revision). */
+  /**
+   * Every relay this room ever opened drops the redacted events from its memory. Nothing is
+   * queued for a redaction that covers nothing (a comment published unedited has no revision).
+   */
   redact(redaction: Redaction): void {
     if (isEmptyRedaction(redaction)) return;
     this.fanout.redact(redaction, this.registry.list().map((relay) => relay.k));
