@@ -27,8 +27,9 @@ async function open(target: string, extra: string, options: { colorScheme?: "lig
 const signIn = (page: Page, user: string) => page.evaluate((name) => (globalThis as unknown as { signIn(user: string): Promise<void> }).signIn(name), user);
 
 /** A moderator's page: resolves once the view shows its tabs (the signed-in hello and the room's staff read). */
-async function openAsModerator(target: string, user: string, extra = "", options: Parameters<typeof open>[2] = {}): Promise<Page> {
+async function openAsModerator(target: string, user: string, extra = "", options: Parameters<typeof open>[2] & { beforeSignIn?: (page: Page) => Promise<unknown> } = {}): Promise<Page> {
   const page = await open(target, `&moderation=1${extra}`, options);
+  await options.beforeSignIn?.(page);
   await signIn(page, user);
   await page.locator("engage-moderation [role=tablist]").waitFor();
   return page;
@@ -156,7 +157,13 @@ describe("<engage-moderation> with a moderator and a viewer", () => {
 
   it("works by keyboard alone: arrow keys move between tabs, a ban is confirmed or cancelled without a mouse", async () => {
     const { target, owner } = await room(uniqueName("cy"));
-    const mod = await openAsModerator(target, owner);
+    // The Bans tab's code is a chunk the view fetches once it shows its tabs; here it comes a
+    // second late, as on a slow network (or a loaded CI machine, where a Tab once left the still
+    // empty panel for the host page). The keys below wait for it instead of racing it.
+    const mod = await openAsModerator(target, owner, "", { beforeSignIn: (page) => page.route(/\/bans-panel-[^/]*\.js$/, async (route) => {
+      await new Promise((done) => setTimeout(done, 1_000));
+      await route.continue();
+    }) });
     // Tab from the top of the page until focus reaches the view's selected tab.
     for (let i = 0; i < 40 && (await focused(mod)) !== "held"; i++) await mod.keyboard.press("Tab");
     expect(await focused(mod)).toBe("held");
@@ -182,7 +189,8 @@ describe("<engage-moderation> with a moderator and a viewer", () => {
     await mod.keyboard.press("ArrowRight");
     await mod.keyboard.press("ArrowRight");
     expect(await selected()).toBe("Bans");
-    // Only the selected tab is in the Tab order: Tab goes on into its panel.
+    // Only the selected tab is in the Tab order: Tab goes on into its panel, once it is there.
+    await mod.locator("engage-moderation [data-control=ban-user]").waitFor({ state: "attached" });
     await mod.keyboard.press("Tab");
     expect(await focused(mod)).toBe("panel-bans");
     await mod.keyboard.press("Tab");
