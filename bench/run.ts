@@ -174,8 +174,8 @@ async function rpcSection(server: Server, checks: Check[]) {
     const row: Record<RpcKind, Awaited<ReturnType<typeof rpcRun>>> = {} as never;
     for (const kind of ["room", "bare", "sharded"] as const) {
       // Each run starts from a quiet runtime, the same history for every kind. Back to back, the
-      // 4,000 user objects a run's likes create downstream (its outbox ships 250 ms in, so after
-      // a 70 ms room run) were built during the next kind's run: the sharded run, always after
+      // 4,000 user objects a run's likes create downstream (the consumer works through them long
+      // after a 70 ms room run) were built during the next kind's run: the sharded run, always after
       // the room's, measured 0.26-0.59x one room in one bench and 0.58x from a quiet runtime.
       await waitForQuietRuntime(server.processGroup, QUIET_MAX_S);
       row[kind] = await rpcRun(server.url, kind, run, checks);

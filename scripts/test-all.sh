@@ -37,7 +37,7 @@ reports=()
 # Files that open no socket and wait on no clock: they run two at a time. Every other file
 # (sockets, alarms, slow-reader clocks, term-matcher's time bounds) runs alone, so no neighbour
 # can stretch its timings.
-paired=" alarm-jobs analytics auth bad-input chat-modes erased-bans checkpoint counts-query dev-bench-guard dev-faults dev-lake dev-metering dev-token display-name identity-config likes mini-mirrors moderation-policy modlog openapi protocol-growth report-triage room-name room-schema send-window terms user-index user-lake-key "
+paired=" alarm-jobs analytics auth bad-input chat-modes erased-bans checkpoint counts-query dev-bench-guard dev-faults dev-lake dev-metering dev-token display-name identity-config likes mini-mirrors moderation-policy modlog openapi outbox-timing protocol-growth report-triage room-name room-schema send-window terms user-index user-lake-key "
 # At most this many files a batch: the size bounds what a hang would cost (the batch's files
 # rerun alone); each further batch costs only one more start-up (about 5 s).
 batch_max=12

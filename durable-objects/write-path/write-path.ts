@@ -9,7 +9,11 @@ import { ChangeLog } from "./change-log";
  * same names in both, so one set of constants says when they run.
  */
 export const WRITE_JOBS = { outbox: "outbox", idempotencySweep: "idempotency-sweep" } as const;
-/** A burst of writes leaves in one send to the events queue, not one each. */
+/**
+ * The outbox sends at most once per this long: a burst of writes leaves in a few sends to the
+ * events queue, not one each. The first write after a quiet spell is sent at once (after its
+ * broadcast), so its queue work runs in the quiet after it, not under the next like's broadcast.
+ */
 export const OUTBOX_DELAY_MS = 250;
 /** While keys remain, the sweep comes back this often; it stops when none are left. */
 export const IDEMPOTENCY_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
@@ -48,6 +52,8 @@ export interface WriteHost {
 export class WritePath {
   /** The one idempotency store of the object: likes, comments and reactions remember their keys here. */
   readonly idempotencyKeys: IdempotencyStore;
+  /** When the last outbox send this wake-up asked for was due (memory only: a wake-up sends at once). */
+  private outboxDueAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly host: WriteHost,
@@ -87,13 +93,23 @@ export class WritePath {
     if (log.changed) {
       this.host.announce?.(log, requestId);
       const now = this.now();
-      await this.host.jobs.schedule(WRITE_JOBS.outbox, now + OUTBOX_DELAY_MS);
+      await this.host.jobs.schedule(WRITE_JOBS.outbox, this.outboxDue(now));
       await this.host.afterChange?.(now);
     }
     if (log.needsIdempotencySweep && !this.host.jobs.isScheduled(WRITE_JOBS.idempotencySweep)) {
       await this.host.jobs.schedule(WRITE_JOBS.idempotencySweep, this.now() + IDEMPOTENCY_TTL_MS);
     }
     await this.host.afterCommit?.();
+  }
+
+  /**
+   * A send already due later carries this change too; otherwise the next one is due now, or
+   * OUTBOX_DELAY_MS after the last, whichever is later.
+   */
+  private outboxDue(now: number): number {
+    if (this.outboxDueAt >= now) return this.outboxDueAt;
+    this.outboxDueAt = Math.max(now, this.outboxDueAt + OUTBOX_DELAY_MS);
+    return this.outboxDueAt;
   }
 }
 
