@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { EngagementEvent } from "../protocol/events";
+import { TargetId } from "../protocol/target";
 import { setInEventArrays } from "./event-array-rows";
 import { recordEngagement } from "./analytics/series";
 import { EventBatchMessage, MAX_BYTES_PER_SEND, MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_SEND, type EventProducer } from "../protocol/event-batch";
@@ -65,6 +66,11 @@ function enqueueRows(roomSql: SqlStorage, events: readonly EngagementEvent[]): v
 const MAX_EVENTS_PER_RUN = 5_000;
 
 const StoredEvents = z.array(z.unknown());
+/**
+ * What addressing a row's message needs of its events; the message's own schema then checks
+ * every event once (each used to be parsed twice: about 2 ms of a 1,000-like row's 3).
+ */
+const EventHeads = z.array(z.object({ target: TargetId, seq: z.number().int().nonnegative() }));
 
 /** Where this outbox lives; the target comes from the events themselves. */
 export type OutboxProducer = Omit<EventProducer, "target">;
@@ -111,16 +117,16 @@ function headRows(roomSql: SqlStorage, producer: OutboxProducer): OutboxRow[] {
   const rows: OutboxRow[] = [];
   let events = 0;
   for (const row of roomSql.exec<{ seq: number; body: string }>("SELECT seq, body FROM outbox ORDER BY seq")) {
-    const parsed = StoredEvents.parse(JSON.parse(row.body)).map((event) => EngagementEvent.parse(event));
-    const first = parsed[0];
-    const last = parsed[parsed.length - 1];
-    if (first === undefined || last === undefined) continue;
+    const stored = StoredEvents.parse(JSON.parse(row.body));
+    const heads = EventHeads.parse(stored);
+    const first = heads[0];
+    if (first === undefined) continue;
     // The range from the seqs themselves (not first/last), so a row can never fail the schema
     // and hold the outbox back; a row's events are in seq order anyway.
-    const seqs = parsed.map((event) => event.seq);
-    const message = EventBatchMessage.parse({ producer: { target: first.target, ...producer }, fromSeq: Math.min(...seqs), toSeq: Math.max(...seqs), events: parsed });
+    const seqs = heads.map((event) => event.seq);
+    const message = EventBatchMessage.parse({ producer: { target: first.target, ...producer }, fromSeq: Math.min(...seqs), toSeq: Math.max(...seqs), events: stored });
     rows.push({ seq: row.seq, message, bytes: new TextEncoder().encode(JSON.stringify(message)).byteLength });
-    events += parsed.length;
+    events += stored.length;
     if (events >= MAX_EVENTS_PER_RUN) break;
   }
   return rows;
