@@ -153,7 +153,8 @@ async function httpSection(server: Server, checks: Check[]) {
   return runs;
 }
 
-type RpcKind = "room" | "bare" | "sharded";
+const RPC_KINDS = ["room", "bare", "sharded"] as const;
+type RpcKind = (typeof RPC_KINDS)[number];
 
 async function rpcRun(baseUrl: string, kind: RpcKind, run: number, checks: Check[]) {
   const target = `post:bench-rpc-${kind}-${run}-${Date.now()}`;
@@ -173,14 +174,14 @@ async function rpcSection(server: Server, checks: Check[]) {
   // One untimed run of each kind first (its counts still checked): the first room run of every
   // bench was cold (28-31k likes/s against 56-75k in the runs after it), which read as the room
   // being slower than it is, and made sharded/single look better than it is.
-  for (const kind of ["room", "bare", "sharded"] as const) {
+  for (const kind of RPC_KINDS) {
     await waitForQuietRuntime(server.processGroup, QUIET_MAX_S);
     const warm = await rpcRun(server.url, kind, 0, checks);
     progress(`   warm-up, ${kind}: ${warm.perSecond.toFixed(0)} likes/s (not counted)`);
   }
   for (let run = 1; run <= RUNS; run++) {
     const row: Record<RpcKind, Awaited<ReturnType<typeof rpcRun>>> = {} as never;
-    for (const kind of ["room", "bare", "sharded"] as const) {
+    for (const kind of RPC_KINDS) {
       // Each run starts from a quiet runtime, the same history for every kind. Back to back, the
       // 4,000 user objects a run's likes create downstream (the consumer works through them long
       // after a 70 ms room run) were built during the next kind's run: the sharded run, always after
