@@ -57,4 +57,28 @@ describe("queue faults", () => {
     expect(results.some((row) => row.user === null || users.includes(row.user))).toBe(false);
     printReliability({ kind: "fault", suite: "outbox while the queue refuses sends", fault: "sendBatch rejects 3 times", injected: 3, survived: results.length === users.length ? 3 : 0 });
   });
+
+  it("ships a stored row whose events do not parse to the dead-letter queue, and the rows after it to the consumer", { timeout: 40_000 }, async () => {
+    const target = uniqueTarget();
+    const liker = uniqueUser();
+    const marker = crypto.randomUUID();
+    await runInDurableObject(roomFor(env, target), async (room, state) => {
+      await room.applyLikes({ target, ops: [{ userId: liker, action: "like" }] });
+      await state.storage.deleteAlarm();
+      // Ahead of the real row: an event no consumer accepts (no such type).
+      const poison = [{ eventId: crypto.randomUUID(), type: "no-such-type", target, userId: `poison-${marker}`, at: Date.now(), seq: 1 }];
+      state.storage.sql.exec("INSERT INTO outbox (seq, events, oldest_at, body) VALUES (0, 1, ?, ?)", Date.now(), JSON.stringify(poison));
+      // The outbox addresses rows without parsing their events: the bad one cannot hold the others back.
+      expect(await shipOutbox(env.EVENTS, state.storage.sql, ROOM_PRODUCER)).toEqual({ sent: 2, events: 2, more: false });
+    });
+    const rows = await waitFor(() => lakeRowsOf(target), (found) => found.length === 1, 10_000, "the real like in the lake");
+    expect(rows.map((row) => row.seq)).toEqual([1]);
+    const dead = await waitFor(
+      () => env.DB.prepare("SELECT queue FROM dead_letters WHERE body LIKE ?").bind(`%${marker}%`).first(),
+      (found) => found !== null,
+      30_000,
+      "the bad row's dead letter",
+    );
+    expect(dead).toEqual({ queue: "engagement-events-dlq" });
+  });
 });
