@@ -141,11 +141,11 @@ const StoredHead = z.object({
 
 function headRows(roomSql: SqlStorage, producer: OutboxProducer): OutboxRow[] {
   splitOversizedRows(roomSql);
+  // An empty row has nothing to send and no target to address it by; left, it would keep the job coming back.
+  roomSql.exec("DELETE FROM outbox WHERE body = '[]'");
   const rows: OutboxRow[] = [];
   let events = 0;
   for (const stored of roomSql.exec(HEAD_ROWS_SQL)) {
-    // An empty row has no target to address; the next send's DELETE takes it with the rows before it.
-    if (stored.events === 0) continue;
     const head = StoredHead.parse(stored);
     const envelope = { producer: { target: head.target, ...producer }, fromSeq: head.from_seq, toSeq: head.to_seq };
     // The message's JSON is the envelope's with `,"events":` and the stored body before its last brace.

@@ -58,7 +58,7 @@ describe("queue faults", () => {
     printReliability({ kind: "fault", suite: "outbox while the queue refuses sends", fault: "sendBatch rejects 3 times", injected: 3, survived: results.length === users.length ? 3 : 0 });
   });
 
-  it("ships a stored row whose events do not parse to the dead-letter queue, and the rows after it to the consumer", { timeout: 40_000 }, async () => {
+  it("ships a stored row whose events do not parse to the dead-letter queue, the rows after it to the consumer, and drops an empty row", { timeout: 40_000 }, async () => {
     const target = uniqueTarget();
     const liker = uniqueUser();
     const marker = crypto.randomUUID();
@@ -68,6 +68,8 @@ describe("queue faults", () => {
       // Ahead of the real row: an event no consumer accepts (no such type).
       const poison = [{ eventId: crypto.randomUUID(), type: "no-such-type", target, userId: `poison-${marker}`, at: Date.now(), seq: 1 }];
       state.storage.sql.exec("INSERT INTO outbox (seq, events, oldest_at, body) VALUES (0, 1, ?, ?)", Date.now(), JSON.stringify(poison));
+      // And after it, a row with no events, which nothing sends: it must not keep the outbox "not empty".
+      state.storage.sql.exec("INSERT INTO outbox (seq, events, oldest_at, body) VALUES (1000, 0, ?, '[]')", Date.now());
       // The outbox addresses rows without parsing their events: the bad one cannot hold the others back.
       expect(await shipOutbox(env.EVENTS, state.storage.sql, ROOM_PRODUCER)).toEqual({ sent: 2, events: 2, more: false });
     });
