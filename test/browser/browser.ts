@@ -3,6 +3,7 @@ import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { z } from "zod";
+import { filterCommentText } from "../../durable-objects/moderation/text-filter";
 
 /** Debian's chromium; CI installs it with apt (see .ci/run). */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -100,6 +101,22 @@ export function commentsWithText(page: Page, text: string): Locator {
   return commentsPart(page, "list").locator("li[part~=item]:not([part~=pending])").filter({
     has: page.locator(":scope > article > p[part~=text]").getByText(text, { exact: true }),
   });
+}
+
+/**
+ * A comment text of this run that a room's default filter ("mask", durable-objects/moderation/
+ * text-filter.ts) shows as typed: `prefix` and a random tail, drawn again while the filter would
+ * change it. A bare random hex tail is not enough: the filter reads l33t, so "f44665" is
+ * "faag" and "a55f77" is "ass" (about 1 tail in 800), and CI's "rude remark f44665" came back
+ * as "rude remark ****65" while the test waited for the text it typed.
+ */
+export function commentText(prefix: string, tail: () => string = () => crypto.randomUUID().slice(0, 6)): string {
+  for (let i = 0; i < 100; i++) {
+    const text = `${prefix} ${tail()}`;
+    const filtered = filterCommentText(text, "mask");
+    if ("ok" in filtered && filtered.text === text) return text;
+  }
+  throw new Error(`the room's filter changes every "${prefix} …" tried: choose another prefix`);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
-import { eventually, launchBrowser, uniqueName, uniqueTarget } from "./browser";
+import { commentText, eventually, launchBrowser, uniqueName, uniqueTarget } from "./browser";
 import { startForeignPage, type ForeignPage } from "./foreign-page";
 import { startDevServer, type DevServer } from "../../scripts/dev-server";
 import { startIdentityProvider, type TestIdentityProvider } from "../support/identity-provider";
@@ -119,7 +119,7 @@ describe("a page on another origin", () => {
     expect(liked.requestId).toMatch(/^page-/);
     await eventually(async () => /"type":"count","count":1/.test(await liveFrames(page)), 10_000, "the socket's count frame after the REST like");
 
-    const text = `hello from another site ${uniqueName("c")}`;
+    const text = commentText("hello from another site");
     const commented = await onPage(page, Answer, "comment", target, text);
     expect(commented).toMatchObject({ status: 201 });
     await eventually(async () => (await liveFrames(page)).includes(text), 10_000, "the comment on the socket");

@@ -2,6 +2,7 @@ import { describe, expect, inject, it } from "vitest";
 import {
   commentsPart,
   commentsWithText,
+  commentText,
   composerInput,
   connected,
   connectionState,
@@ -63,7 +64,7 @@ describe("the live page in a browser", () => {
     await openTarget(ada, target);
     await openTarget(bob, target);
 
-    const text = `hello from ada ${crypto.randomUUID().slice(0, 6)}`;
+    const text = commentText("hello from ada");
     await postComment(ada, text);
     await eventually(async () => (await commentsWithText(bob.page, text).count()) === 1, 5_000, "bob sees the comment");
     // The ack and the live event of the same comment are one item in the author's list.
@@ -108,7 +109,7 @@ describe("the live page in a browser", () => {
     const bob = await visitor("bob");
     await openTarget(ada, target);
     await openTarget(bob, target);
-    const text = `to be deleted ${crypto.randomUUID().slice(0, 6)}`;
+    const text = commentText("to be deleted");
     await postComment(ada, text);
     await eventually(async () => (await commentsWithText(bob.page, text).count()) === 1, 5_000, "bob sees it");
 
@@ -127,12 +128,12 @@ describe("the live page in a browser", () => {
     const bob = await visitor("bob");
     await openTarget(ada, target);
     await openTarget(bob, target);
-    const root = `question ${crypto.randomUUID().slice(0, 6)}`;
+    const root = commentText("question");
     await postComment(ada, root);
     await eventually(async () => (await commentsWithText(bob.page, root).count()) === 1, 5_000, "bob sees the question");
 
     await commentsWithText(bob.page, root).getByRole("button", { name: /^Reply to/ }).click();
-    const answer = `answer ${crypto.randomUUID().slice(0, 6)}`;
+    const answer = commentText("answer");
     const replyBox = bob.page.locator("engage-comments textarea[part~=reply]");
     // The reply box takes focus, so the keyboard user types straight away.
     await eventually(async () => (await bob.page.evaluate(`document.querySelector("engage-comments").shadowRoot.activeElement?.getAttribute("part")`)) === "input reply", 2_000, "focus in the reply box");
@@ -184,13 +185,13 @@ describe("the live page in a browser", () => {
     const bob = await visitor("bob");
     await openTarget(ada, target);
     await openTarget(bob, target);
-    const before = `before the cut ${crypto.randomUUID().slice(0, 6)}`;
+    const before = commentText("before the cut");
     await postComment(ada, before);
     await eventually(async () => (await commentsWithText(bob.page, before).count()) === 1, 5_000, "bob sees the first comment");
 
     await bob.context.setOffline(true);
     await eventually(async () => (await connectionState(bob.page)) === "offline", 3_000, "bob's page shows offline");
-    const missed = [1, 2, 3].map((i) => `while bob was away #${i} ${crypto.randomUUID().slice(0, 6)}`);
+    const missed = [1, 2, 3].map((i) => commentText(`while bob was away #${i}`));
     for (const text of missed) await postComment(ada, text);
     await new Promise((r) => setTimeout(r, 1_000));
     for (const text of missed) expect(await commentsWithText(bob.page, text).count(), "nothing arrives while offline").toBe(0);
@@ -218,7 +219,7 @@ describe("the live page in a browser", () => {
     const list = await holdAnswers(ada.page, /\/v1\/targets\/[^/]+\/comments\?/);
     await openTarget(ada, target);
     await eventually(async () => list.served(), 5_000, "the first comment list read (and held)");
-    const text = `posted while the list loads ${crypto.randomUUID().slice(0, 6)}`;
+    const text = commentText("posted while the list loads");
     await postComment(ada, text);
     await list.release();
     await new Promise((r) => setTimeout(r, 300));

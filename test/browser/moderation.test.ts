@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
-import { commentsPart, commentsWithText, composerInput, devToken, eventually, holdAnswers, openTarget, postComment, screenshot, uniqueTarget, type Visitor } from "./browser";
+import { commentsPart, commentsWithText, commentText, composerInput, devToken, eventually, holdAnswers, openTarget, postComment, screenshot, uniqueTarget, type Visitor } from "./browser";
 import { useBrowser } from "./fixtures";
 
 const baseUrl = inject("pageUrl");
@@ -25,7 +25,7 @@ describe("moderation in the browser", () => {
     // The room's moderation view (<engage-moderation>) is the owner's too; a viewer's page has none.
     await owner.page.locator("[data-testid=moderation] [role=tablist]").waitFor({ timeout: 5_000 });
     expect(await viewer.page.locator("engage-moderation").count()).toBe(0);
-    const text = `viewer says ${crypto.randomUUID().slice(0, 6)}`;
+    const text = commentText("viewer says");
     await postComment(viewer, text);
     await eventually(async () => (await commentsWithText(owner.page, text).count()) === 1, 5_000, "owner sees the comment");
     for (const action of ["Delete", "Pin", "Ban"]) {
@@ -37,7 +37,7 @@ describe("moderation in the browser", () => {
 
   it("lets the owner delete a viewer's comment and it vanishes in the viewer's window", async () => {
     const { owner, viewer } = await ownedRoom();
-    const text = `rude remark ${crypto.randomUUID().slice(0, 6)}`;
+    const text = commentText("rude remark");
     await postComment(viewer, text);
     await eventually(async () => (await commentsWithText(owner.page, text).count()) === 1, 5_000, "owner sees it");
     await commentsWithText(owner.page, text).locator("[data-action=delete]").click();
@@ -48,7 +48,7 @@ describe("moderation in the browser", () => {
 
   it("pins a comment on top of every window and unpins it", async () => {
     const { owner, viewer } = await ownedRoom();
-    const text = `pin me ${crypto.randomUUID().slice(0, 6)}`;
+    const text = commentText("pin me");
     await postComment(viewer, text);
     await eventually(async () => (await commentsWithText(owner.page, text).count()) === 1, 5_000, "owner sees it");
     await commentsWithText(owner.page, text).locator("[data-action=pin]").click();
@@ -72,8 +72,8 @@ describe("moderation in the browser", () => {
 
     await owner.page.getByTestId("comments").getByLabel("Slow mode").selectOption("30");
     await eventually(async () => (await viewer.page.getByText("Slow mode: one comment every 30 s").count()) === 1, 5_000, "slow mode hint");
-    await postComment(viewer, `first ${crypto.randomUUID().slice(0, 6)}`);
-    const second = `too soon ${crypto.randomUUID().slice(0, 6)}`;
+    await postComment(viewer, commentText("first"));
+    const second = commentText("too soon");
     await input.fill(second);
     await input.press("Enter");
     let note = "";
@@ -109,13 +109,13 @@ describe("moderation in the browser", () => {
 
   it("bans a viewer, whose next comment is refused", async () => {
     const { owner, viewer } = await ownedRoom();
-    const text = `spam ${crypto.randomUUID().slice(0, 6)}`;
+    const text = commentText("spam");
     await postComment(viewer, text);
     await eventually(async () => (await commentsWithText(owner.page, text).count()) === 1, 5_000, "owner sees it");
     await commentsWithText(owner.page, text).locator("[data-action=ban]").click();
     await eventually(async () => /is banned/.test((await commentsPart(owner.page, "notice").textContent()) ?? ""), 5_000, "ban announced");
 
-    const after = `after the ban ${crypto.randomUUID().slice(0, 6)}`;
+    const after = commentText("after the ban");
     const input = composerInput(viewer.page);
     await input.fill(after);
     await input.press("Enter");
