@@ -120,16 +120,40 @@ export function commentText(prefix: string, tail: () => string = () => crypto.ra
 }
 
 /**
- * Types a comment and posts it with Enter (the keyboard path), then waits for its own copy and
- * for the server's answer (the box empties), so the next post is not typed into a busy box.
+ * Types a comment and posts it with Enter (the keyboard path), then waits for the page's own
+ * answer: its "Sending…" copy goes once the room acked or refused the write, or turns "Not sent"
+ * when the page gave up (its write timeout, client/embed/hub.ts). Only then is the comment
+ * required to show as typed, so a refusal, a give-up or a filtered text fails at once and says
+ * what the page shows instead of running out a wait. Then the box must be empty, so the next
+ * post is not typed into a busy box.
  */
 export async function postComment(visitor: Visitor, text: string): Promise<void> {
-  const input = composerInput(visitor.page);
+  const { page } = visitor;
+  const input = composerInput(page);
   await input.fill(text);
   await input.press("Enter");
-  // 20 s: a fresh-clone CI run missed two first comments at 10 s that pass in ~1 s quiet; a
-  // comment the page dropped would still never show.
-  await commentsWithText(visitor.page, text).first().waitFor({ timeout: 20_000 });
+  const shown = commentsWithText(page, text);
+  const pending = commentsPart(page, "list")
+    .locator("li[part~=pending]:not([part~=held])")
+    .filter({ has: page.locator(":scope > article > p[part~=text]").getByText(text, { exact: true }) });
+  // Enter rendered the pending copy synchronously (section.ts post), so none left means answered.
+  const answered = eventually(
+    async () => (await shown.count()) > 0 || (await pending.count()) === 0 || (await pending.locator("[part~=retry]").count()) > 0,
+    15_000,
+    "the page's answer",
+  );
+  const failed = await answered.then(
+    async () => ((await shown.count()) > 0 ? null : "not shown as typed"),
+    (error: unknown) => String(error),
+  );
+  if (failed !== null) {
+    // A refusal's words reach the notice on the next frame (section.ts say).
+    await page.waitForTimeout(200);
+    const notice = (await commentsPart(page, "notice").first().textContent()) ?? "";
+    const state = (await pending.locator("[part~=state]").allTextContents()).join(" ");
+    const texts = await commentsPart(page, "list").locator("li[part~=item] > article > p[part~=text]").allTextContents();
+    throw new Error(`"${text}": ${failed}; the notice says "${notice}", its pending copy "${state}", the list shows ${JSON.stringify(texts.slice(0, 5))}`);
+  }
   await eventually(async () => (await input.inputValue()) === "", 10_000, "the composer to empty after the ack");
 }
 
