@@ -386,7 +386,16 @@ export class RoomSockets {
       case "unlike":
       case "comment":
       case "react":
-        await this.handleWrite(ws, frame);
+        try {
+          await this.handleWrite(ws, frame);
+        } catch (error) {
+          // A write the room failed to carry out (not a refusal) is answered like REST's 500,
+          // under its id: otherwise no frame came back and a client learnt of it only from its
+          // own clock, if it had one. A retry under the same id is safe either way: a write that
+          // was committed before the failure answers with what was stored.
+          logEvent("socket_write_failed", { type: frame.type, id: frame.id, error: String(error) });
+          this.sendError(ws, frame.id, { code: "internal", message: "internal error" });
+        }
         return;
       default: {
         const unhandled: never = frame;
