@@ -64,6 +64,19 @@ describe("the live page, as a person uses it", () => {
     expect(await activeElement(bob.page)).not.toBe("body");
   });
 
+  it("lets a click through the announcement line to the control under it", async () => {
+    // The line stays 8 s at the bottom of the screen (announcer.ts) over whatever scrolled under
+    // it: a comment's Delete there took 7 s to click in moderation.test.ts ("intercepts pointer events").
+    const ada = await visitor("ada");
+    await openTarget(ada, uniqueTarget());
+    await likeButton(ada.page).click();
+    await eventually(async () => ((await ada.page.getByTestId("announcer").textContent()) ?? "") !== "", 3_000, "the announcement");
+    const hit: unknown = await ada.page.evaluate(
+      `(() => { const r = document.getElementById("announcer").getBoundingClientRect(); const at = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2); return at === null ? null : at.id || at.localName; })()`,
+    );
+    expect(hit).not.toBe("announcer");
+  });
+
   it("shows your reactions pressed after a reload, un-presses on the first click, and charts the count's changes", async () => {
     const target = uniqueTarget();
     const ada = await visitor("ada");
