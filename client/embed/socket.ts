@@ -166,6 +166,10 @@ export class LiveSocket {
       this.on.status("open");
     } else if (frame.type === "event") this.seq = Math.max(this.seq ?? 0, frame.seq);
     else if (frame.type === "mark") this.send({ type: "seen", mark: frame.mark });
+    // The room says "full" only to switch a socket back from counts-only (docs/realtime.md): the
+    // events it skipped meanwhile come the way any gap's do, a resume with since (as
+    // client/live.ts does). Without it, a comment posted meanwhile never showed.
+    else if (frame.type === "mode" && frame.mode === "full") this.reconnect();
     this.on.frame(frame);
   }
 }

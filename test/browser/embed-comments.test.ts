@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import type { Page } from "playwright-core";
+import type { Page, WebSocketRoute } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { eventually, holdAnswers, uniqueName, uniqueTarget } from "./browser";
@@ -266,6 +266,45 @@ describe("<engage-comments> on another site's page", () => {
     await until(bo, "engage-comments h2", "Comments (1)");
     const listed = Listed.parse(await (await fetch(`${site.api}/v1/targets/${encodeURIComponent(target)}/comments`)).json());
     expect(listed.items.filter((item) => item.text === "written while offline")).toHaveLength(1);
+  });
+
+  it("shows the comments it missed while the room sent it counts only, once the room switches it back", async () => {
+    const target = uniqueTarget("post");
+    let route: WebSocketRoute | undefined;
+    let countsOnly = false;
+    let connections = 0;
+    const context = await site.browser.newContext({ viewport: { width: 900, height: 700 }, locale: "en-US" });
+    const page = await context.newPage();
+    site.track(page);
+    // The real room's frames, except that this stands in for the room's slow-reader switch
+    // (durable-objects/send-window.ts): while counts-only, no event reaches the page.
+    await page.routeWebSocket(/\/v1\/targets\/.*\/live/, (ws) => {
+      route = ws;
+      connections++;
+      const upstream = ws.connectToServer();
+      upstream.onMessage((message) => {
+        if (countsOnly && typeof message === "string" && z.object({ type: z.string() }).parse(JSON.parse(message)).type === "event") return;
+        ws.send(message);
+      });
+      ws.onMessage((message) => upstream.send(message));
+    });
+    await page.goto(`${site.host.origin}/post?target=${target}&comments=1`);
+    await page.locator("html[data-ready=true]").waitFor();
+    await until(page, "engage-comments h2", "Comments (0)");
+
+    countsOnly = true;
+    route!.send(JSON.stringify({ type: "mode", mode: "counts-only" }));
+    await postFromServer(target, uniqueName("bo"), "posted while counts only");
+    const listed = async () => Listed.parse(await (await fetch(`${site.api}/v1/targets/${encodeURIComponent(target)}/comments`)).json()).items.length;
+    await eventually(async () => (await listed()) === 1, 5_000, "the comment stored");
+    await page.waitForTimeout(500);
+    expect(await comment(page, "posted while counts only").count()).toBe(0);
+
+    countsOnly = false;
+    route!.send(JSON.stringify({ type: "mode", mode: "full" }));
+    await comment(page, "posted while counts only").waitFor({ timeout: 10_000 });
+    expect(connections).toBe(2);
+    await until(page, "engage-comments h2", "Comments (1)");
   });
 
   it("renders German, with the refusal of a signed-out visitor worded from the catalogue", async () => {
