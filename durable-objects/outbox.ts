@@ -139,13 +139,21 @@ const StoredHead = z.object({
   to_seq: z.number().int().nonnegative(),
 });
 
+const EmptyRow = z.object({ seq: z.number().int(), type: z.literal("array"), events: z.literal(0) });
+
 function headRows(roomSql: SqlStorage, producer: OutboxProducer): OutboxRow[] {
   splitOversizedRows(roomSql);
-  // An empty row has nothing to send and no target to address it by; left, it would keep the job coming back.
-  roomSql.exec("DELETE FROM outbox WHERE body = '[]'");
   const rows: OutboxRow[] = [];
+  const empty: number[] = [];
   let events = 0;
   for (const stored of roomSql.exec(HEAD_ROWS_SQL)) {
+    // An empty row has nothing to send and no target to address it by; left, it would keep the
+    // job coming back. Found here, on the read the send makes anyway, not by a scan of every body.
+    const emptyRow = EmptyRow.safeParse(stored);
+    if (emptyRow.success) {
+      empty.push(emptyRow.data.seq);
+      continue;
+    }
     const head = StoredHead.parse(stored);
     const envelope = { producer: { target: head.target, ...producer }, fromSeq: head.from_seq, toSeq: head.to_seq };
     // The message's JSON is the envelope's with `,"events":` and the stored body before its last brace.
@@ -154,6 +162,7 @@ function headRows(roomSql: SqlStorage, producer: OutboxProducer): OutboxRow[] {
     events += head.events;
     if (events >= MAX_EVENTS_PER_RUN) break;
   }
+  if (empty.length > 0) roomSql.exec("DELETE FROM outbox WHERE seq IN (SELECT value FROM json_each(?))", JSON.stringify(empty));
   return rows;
 }
 
