@@ -11,10 +11,12 @@ import { SCREENSHOTS, useEmbedSite } from "./embed-site";
 
 const site = useEmbedSite("browser-embed-comments", ["owner"]);
 
-async function open(target: string, extra = ""): Promise<Page> {
+/** `prepare` runs before the page loads (a route the page's first request must meet). */
+async function open(target: string, extra = "", prepare?: (page: Page) => Promise<void>): Promise<Page> {
   const context = await site.browser.newContext({ viewport: { width: 900, height: 700 }, locale: "en-US" });
   const page = await context.newPage();
   site.track(page);
+  await prepare?.(page);
   await page.goto(`${site.host.origin}/post?target=${target}&comments=1${extra}`);
   await page.locator("html[data-ready=true]").waitFor();
   return page;
@@ -273,23 +275,20 @@ describe("<engage-comments> on another site's page", () => {
     let route: WebSocketRoute | undefined;
     let countsOnly = false;
     let connections = 0;
-    const context = await site.browser.newContext({ viewport: { width: 900, height: 700 }, locale: "en-US" });
-    const page = await context.newPage();
-    site.track(page);
     // The real room's frames, except that this stands in for the room's slow-reader switch
     // (durable-objects/send-window.ts): while counts-only, no event reaches the page.
-    await page.routeWebSocket(/\/v1\/targets\/.*\/live/, (ws) => {
-      route = ws;
-      connections++;
-      const upstream = ws.connectToServer();
-      upstream.onMessage((message) => {
-        if (countsOnly && typeof message === "string" && z.object({ type: z.string() }).parse(JSON.parse(message)).type === "event") return;
-        ws.send(message);
-      });
-      ws.onMessage((message) => upstream.send(message));
-    });
-    await page.goto(`${site.host.origin}/post?target=${target}&comments=1`);
-    await page.locator("html[data-ready=true]").waitFor();
+    const page = await open(target, "", (page) =>
+      page.routeWebSocket(/\/v1\/targets\/.*\/live/, (ws) => {
+        route = ws;
+        connections++;
+        const upstream = ws.connectToServer();
+        upstream.onMessage((message) => {
+          if (countsOnly && typeof message === "string" && z.object({ type: z.string() }).parse(JSON.parse(message)).type === "event") return;
+          ws.send(message);
+        });
+        ws.onMessage((message) => upstream.send(message));
+      }),
+    );
     await until(page, "engage-comments h2", "Comments (0)");
 
     countsOnly = true;
